@@ -1,0 +1,45 @@
+# Tanlian: two commands on a fresh machine — `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+FLASK  := $(VENV)/bin/flask --app app
+STAMP  := $(VENV)/.installed
+
+.PHONY: run install test lint typecheck test-unit test-postgres translations clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip==26.3"
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	if [ -d footprint_platform/translations ]; then \
+	  $(VENV)/bin/pybabel compile -q -d footprint_platform/translations; fi
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) demo logins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# The whole suite on SQLite, then the database lane on PostgreSQL when
+# TANLIAN_TEST_POSTGRES_URL is set (CI sets it; without it that lane is skipped with a reason).
+test: install lint typecheck
+	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -q -m postgres -p no:randomly --db=postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

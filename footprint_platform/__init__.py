@@ -1,0 +1,1 @@
+"""footprint_platform"""
