@@ -1,1 +1,11 @@
-"""dashboards"""
+"""The read side: dashboards and (in later issues) public disclosure pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from dashboards import overview
+
+
+def init_dashboards(app: Flask) -> None:
+    app.register_blueprint(overview.bp)

@@ -1,0 +1,29 @@
+"""Command-line tasks: `flask demo load`, `flask demo logins`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from footprint_platform.demo import demo_logins, load_demo
+from footprint_platform.extensions import db
+
+demo = AppGroup("demo", help="The demo supply chain.")
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the demo chain into an empty database (does nothing if there is data)."""
+    if load_demo(db.session):
+        click.echo("Demo supply chain loaded.")
+    else:
+        click.echo("Database already has organizations; demo not loaded (nothing changed).")
+
+
+@demo.command("logins")
+def demo_logins_cmd() -> None:
+    """Print the demo accounts."""
+    click.echo("\nTanlian demo is at http://127.0.0.1:5000  —  demo logins:")
+    for org, role, email, password in demo_logins():
+        click.echo(f"  {email:<38} {password}   {role:<7} {org}")
+    click.echo("")

@@ -1,0 +1,109 @@
+"""The demo supply chain (config/demo/supply_chain.toml) loaded into an empty database."""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from footprint_platform.models import (
+    MemberRole,
+    Membership,
+    Organization,
+    OrganizationRole,
+    OrgRole,
+    Product,
+    Site,
+    User,
+)
+from footprint_platform.policy import SYSTEM
+from footprint_platform.reference import CONFIG_DIR
+from footprint_platform.security import hash_password
+from footprint_platform.services import audit
+from footprint_platform.services.catalog import site_location
+
+DEMO_FILE = CONFIG_DIR / "demo" / "supply_chain.toml"
+
+
+def read_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
+    return tomllib.loads(path.read_text("utf-8"))
+
+
+def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
+    """Load the demo chain if the database has no organizations; True if it loaded.
+    One transaction: a failure leaves the database empty as before."""
+    if session.scalar(select(func.count()).select_from(Organization)):
+        return False
+    demo = read_demo(path)
+    password_hash = hash_password(demo["password"])  # one hash: argon2 is slow on purpose
+    for spec in demo["org"]:
+        _load_org(session, spec, password_hash)
+    audit.record(
+        session,
+        SYSTEM,
+        "demo.load",
+        object_type="Demo",
+        details={"organizations": len(demo["org"])},
+    )
+    session.commit()
+    return True
+
+
+def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> None:
+    org = Organization(
+        name_en=spec["name_en"], name_zh=spec.get("name_zh"), country=spec["country"]
+    )
+    org.role_rows = [OrganizationRole(role=OrgRole(r)) for r in spec["roles"]]
+    session.add(org)
+    for u in spec.get("users", []):
+        user = User(email=u["email"], display_name=u["name"], password_hash=password_hash)
+        session.add(user)
+        session.add(Membership(user=user, organization=org, role=MemberRole(u["role"])))
+    sites = []
+    for s in spec.get("sites", []):
+        loc = site_location(
+            {
+                "country": s["country"],
+                "province": s.get("province"),
+                "grid_region": s.get("grid_region"),
+            }
+        )
+        site = Site(
+            organization=org,
+            name=s["name"],
+            country=s["country"],
+            province=s.get("province"),
+            city=s.get("city"),
+            grid_region=loc["grid_region"],
+        )
+        session.add(site)
+        sites.append(site)
+    for p in spec.get("products", []):
+        session.add(
+            Product(
+                organization=org,
+                site=sites[p["site"]],
+                part_number=p["part"],
+                name_en=p["en"],
+                name_zh=p.get("zh"),
+                category=p["category"],
+                declared_unit=p["unit"],
+                chemistry=p.get("chemistry"),
+                capacity_kwh=Decimal(p["capacity_kwh"]) if "capacity_kwh" in p else None,
+                mass_kg=Decimal(p["mass_kg"]) if "mass_kg" in p else None,
+            )
+        )
+
+
+def demo_logins(path: Path = DEMO_FILE) -> list[tuple[str, str, str, str]]:
+    """(organization, role, e-mail, password) for every demo account."""
+    demo = read_demo(path)
+    return [
+        (o["name_en"], u["role"], u["email"], demo["password"])
+        for o in demo["org"]
+        for u in o.get("users", [])
+    ]

@@ -1,0 +1,32 @@
+"""SQLAlchemy 2.x typed models. The schema exists only through the Alembic migrations."""
+
+from footprint_platform.models.account import ApiToken, Invitation, PasswordReset, TokenScope, User
+from footprint_platform.models.audit import AuditEvent, AuditLogImmutable
+from footprint_platform.models.base import Base, utcnow
+from footprint_platform.models.catalog import Product, Site
+from footprint_platform.models.organization import (
+    MemberRole,
+    Membership,
+    Organization,
+    OrganizationRole,
+    OrgRole,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuditLogImmutable",
+    "Base",
+    "Invitation",
+    "MemberRole",
+    "Membership",
+    "OrgRole",
+    "Organization",
+    "OrganizationRole",
+    "PasswordReset",
+    "Product",
+    "Site",
+    "TokenScope",
+    "User",
+    "utcnow",
+]

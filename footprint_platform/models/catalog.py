@@ -1,0 +1,65 @@
+"""Where things are made and what: sites and products."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from footprint_platform.models.base import Base, UTCDateTime, utcnow
+from footprint_platform.models.organization import Organization
+
+
+class Site(Base):
+    """A production site. `grid_region` is the electricity region its grid factor comes from:
+    one of China's regional grids (CN-E …) for Chinese sites, the country code elsewhere."""
+
+    __tablename__ = "site"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    province: Mapped[str | None] = mapped_column(String(8))
+    city: Mapped[str | None] = mapped_column(String(100))
+    grid_region: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    organization: Mapped[Organization] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Product(Base):
+    """Something an organization makes at a site, with its declared unit and category.
+    Batteries (cells, modules, packs) also carry chemistry, capacity and mass."""
+
+    __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("organization_id", "part_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    part_number: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    declared_unit: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    chemistry: Mapped[str | None] = mapped_column(String(16))
+    capacity_kwh: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    mass_kg: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    organization: Mapped[Organization] = relationship()
+    site: Mapped[Site] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def display_name(self, locale: str) -> str:
+        return (self.name_zh or self.name_en) if locale.startswith("zh") else self.name_en

@@ -1,0 +1,111 @@
+"""Who may do what: the one place authorization is decided.
+
+An *actor* is a signed-in person (web) or an organization's API token (API). A person acts for an
+organization only through a membership, in the role it grants (viewer < editor < admin). A token
+acts for its own organization as a viewer (read scope) or an editor (write scope); it can never
+manage people or tokens. Some actions also need the organization to hold a role in the chain.
+
+The catalogue — organizations' names, roles and countries, and products' names, categories,
+declared units and part numbers — is visible to every signed-in actor: a buyer must find its
+supplier's product to link it (DESIGN.md "Input link"). Sites, members, tokens and audit records
+are visible only inside the organization. Primary data (later issues) is governed by its own
+rules in DESIGN.md "Who may see what".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from footprint_platform.errors import NotAllowed
+from footprint_platform.models import MemberRole, OrgRole
+
+
+class Action(enum.StrEnum):
+    READ_CATALOGUE = "read_catalogue"
+    VIEW_ORGANIZATION = "view_organization"
+    EDIT_ORGANIZATION = "edit_organization"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_TOKENS = "manage_tokens"
+    VIEW_AUDIT = "view_audit"
+    VIEW_SITES = "view_sites"
+    EDIT_SITES = "edit_sites"
+    VIEW_PRODUCTS = "view_products"
+    EDIT_PRODUCTS = "edit_products"
+    ADMINISTER_PLATFORM = "administer_platform"
+
+
+@dataclass(frozen=True)
+class Rule:
+    min_role: MemberRole | None  # None: any signed-in actor, no membership needed
+    org_roles: frozenset[OrgRole] = frozenset()  # the organization must hold one of these
+    people_only: bool = False  # API tokens may not do this
+
+
+_MAKERS = frozenset({OrgRole.SUPPLIER, OrgRole.BUYER})
+
+RULES: dict[Action, Rule] = {
+    Action.READ_CATALOGUE: Rule(None),
+    Action.VIEW_ORGANIZATION: Rule(MemberRole.VIEWER),
+    Action.EDIT_ORGANIZATION: Rule(MemberRole.ADMIN, people_only=True),
+    Action.MANAGE_MEMBERS: Rule(MemberRole.ADMIN, people_only=True),
+    Action.MANAGE_TOKENS: Rule(MemberRole.ADMIN, people_only=True),
+    Action.VIEW_AUDIT: Rule(MemberRole.ADMIN, people_only=True),
+    Action.VIEW_SITES: Rule(MemberRole.VIEWER),
+    Action.EDIT_SITES: Rule(MemberRole.EDITOR, _MAKERS),
+    Action.VIEW_PRODUCTS: Rule(MemberRole.VIEWER),
+    Action.EDIT_PRODUCTS: Rule(MemberRole.EDITOR, _MAKERS),
+    # Operator staff create organizations and invite their first administrator.
+    Action.ADMINISTER_PLATFORM: Rule(MemberRole.ADMIN, frozenset({OrgRole.OPERATOR}), True),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for audit and authorization. `roles` maps organization id to the member
+    role held there; `org_roles` maps the same ids to the organizations' chain roles."""
+
+    user_id: int | None
+    roles: dict[int, MemberRole]
+    org_roles: dict[int, frozenset[OrgRole]] = field(default_factory=dict)
+    channel: str = "web"
+    ip: str | None = None
+    token_id: int | None = None
+
+    @property
+    def organization_ids(self) -> list[int]:
+        return sorted(self.roles)
+
+    @property
+    def acting_organization_id(self) -> int | None:
+        """For a token: its organization; for a person: their only organization, if one."""
+        return self.organization_ids[0] if len(self.roles) == 1 else None
+
+
+SYSTEM = Actor(user_id=None, roles={}, channel="system")
+
+
+def allowed(actor: Actor | None, action: Action, organization_id: int | None = None) -> bool:
+    if actor is None:
+        return False
+    rule = RULES[action]
+    if rule.people_only and actor.token_id is not None:
+        return False
+    if rule.min_role is None:
+        return True
+    if action is Action.ADMINISTER_PLATFORM:
+        return any(
+            allowed(actor, Action.MANAGE_MEMBERS, o) and OrgRole.OPERATOR in r
+            for o, r in actor.org_roles.items()
+        )
+    if organization_id is None:
+        return False
+    role = actor.roles.get(organization_id)
+    if role is None or role.rank < rule.min_role.rank:
+        return False
+    return not rule.org_roles or bool(rule.org_roles & actor.org_roles.get(organization_id, set()))
+
+
+def authorize(actor: Actor | None, action: Action, organization_id: int | None = None) -> None:
+    if not allowed(actor, action, organization_id):
+        raise NotAllowed(f"not allowed: {action.value}")

@@ -1,0 +1,62 @@
+"""Read-side queries shaped for overview screens, beside the models they read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from footprint_platform.models import Membership, Organization, Product, Site
+
+
+@dataclass(frozen=True)
+class OrganizationSummary:
+    organization: Organization
+    role: str
+    members: int
+    sites: int
+    products_by_category: dict[str, int]
+    sites_by_grid: dict[str, int]
+
+
+def organization_summaries(session: Session, roles: dict[int, str]) -> list[OrganizationSummary]:
+    """One summary per organization the person belongs to (`roles`: org id -> member role)."""
+    if not roles:
+        return []
+    ids = list(roles)
+    orgs = session.scalars(
+        select(Organization).where(Organization.id.in_(ids)).order_by(Organization.name_en)
+    ).all()
+    members = dict(
+        session.execute(
+            select(Membership.organization_id, func.count())
+            .where(Membership.organization_id.in_(ids))
+            .group_by(Membership.organization_id)
+        ).all()
+    )
+    products: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for org_id, category, n in session.execute(
+        select(Product.organization_id, Product.category, func.count())
+        .where(Product.organization_id.in_(ids))
+        .group_by(Product.organization_id, Product.category)
+    ):
+        products[org_id][category] = n
+    grids: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for org_id, grid, n in session.execute(
+        select(Site.organization_id, Site.grid_region, func.count())
+        .where(Site.organization_id.in_(ids))
+        .group_by(Site.organization_id, Site.grid_region)
+    ):
+        grids[org_id][grid] = n
+    return [
+        OrganizationSummary(
+            o,
+            roles[o.id],
+            members.get(o.id, 0),
+            sum(grids[o.id].values()),
+            products[o.id],
+            grids[o.id],
+        )
+        for o in orgs
+    ]

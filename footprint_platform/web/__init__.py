@@ -1,0 +1,1 @@
+"""Server-rendered pages of the platform: sign-in, organizations, sites, products, people."""

@@ -1,0 +1,145 @@
+"""Sign-in, sign-out, sign-up by invitation, password reset and the language switch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.extensions import db, limiter
+from footprint_platform.services import accounts
+from footprint_platform.web.context import client_ip
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so ?next= cannot send people to another host."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error = None
+    if request.method == "POST":
+        email = request.form.get("email", "")[:254]
+        user = accounts.authenticate(
+            db.session, email, request.form.get("password", "")[:1024], client_ip()
+        )
+        if user is not None:
+            session.clear()  # a fresh session on sign-in (no fixation)
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("E-mail or password is wrong.")
+    return render_template("auth/login.html", error=error), 401 if error else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    invitation = accounts.open_invitation(db.session, token)
+    existing = accounts.find_user(db.session, invitation.email)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            user = accounts.accept_invitation(
+                db.session,
+                token,
+                request.form.get("display_name", ""),
+                request.form.get("password", "")[:1024],
+                client_ip(),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to %(org)s.", org=invitation.organization.name_en), "success")
+            return redirect(url_for("organizations.profile", org_id=invitation.organization_id))
+    return render_template(
+        "auth/accept.html",
+        invitation=invitation,
+        existing=existing,
+        errors=errors,
+        form=request.form,
+    ), 422 if errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password() -> Any:
+    if request.method == "POST":
+        ttl = timedelta(hours=current_app.config["PASSWORD_RESET_TTL_HOURS"])
+        token = accounts.request_password_reset(
+            db.session, request.form.get("email", "")[:254], ttl, client_ip()
+        )
+        if token is not None and current_app.config["ENV"] != "production":
+            # No mail server in development: the link goes to the server log, never the page.
+            link = url_for("auth.reset_password", token=token, _external=True)
+            current_app.logger.warning("Password reset link (development): %s", link)
+        flash(_("If an account exists for this address, a reset link has been sent."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    accounts.open_password_reset(db.session, token)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            accounts.reset_password(
+                db.session, token, request.form.get("password", "")[:1024], client_ip()
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        except NotFound as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("auth.forgot_password"))
+        else:
+            flash(_("Your password is changed. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))

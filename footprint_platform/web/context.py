@@ -1,0 +1,88 @@
+"""Per-request glue for the HTML pages: the current actor, the locale, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from footprint_platform.extensions import db, login_manager
+from footprint_platform.models import User
+from footprint_platform.policy import Action, Actor, allowed, authorize
+from footprint_platform.reference import country_names, load_reference
+from footprint_platform.services.accounts import user_actor
+from footprint_platform.services.catalog import get_organization
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def actor() -> Actor | None:
+    """The signed-in person as an actor, built once per request."""
+    if "actor" not in g:
+        g.actor = (
+            user_actor(current_user, "web", client_ip()) if current_user.is_authenticated else None
+        )
+    return g.actor  # type: ignore[no-any-return]
+
+
+def organization_for(organization_id: int, action: Action) -> Any:
+    """The organization if the current actor may do `action` for it; 404/403 otherwise."""
+    org = get_organization(db.session, organization_id)
+    authorize(actor(), action, organization_id)
+    return org
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
+    """Choices for select boxes, labelled in the reader's language."""
+    ref = load_reference()
+    lang = "zh" if locale.startswith("zh") else "en"
+    return {
+        "province_options": [(p.code, p.label(locale)) for p in ref.provinces.values()],
+        "grid_options": [(code, names[lang]) for code, names in ref.grid_regions.items()],
+        "category_options": [(c.code, c.label(locale)) for c in ref.categories.values()],
+        "chemistry_options": [(code, names[lang]) for code, names in ref.chemistries.items()],
+        "unit_options": [
+            (u, u) for u in sorted({u for c in ref.categories.values() for u in c.units})
+        ],
+    }
+
+
+def _template_globals() -> dict[str, Any]:
+    locale = str(get_locale() or "zh")
+    return {
+        **_options(locale),
+        "actor": actor(),
+        "can": lambda action, org_id=None: allowed(actor(), Action(action), org_id),
+        "locale": locale,
+        "reference": load_reference(),
+        "countries": country_names(locale),
+        "languages": current_app.config["LANGUAGES"],
+    }
+
+
+def init_web_context(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    app.context_processor(_template_globals)

@@ -1,0 +1,51 @@
+"""The program operator's pages: registering organizations and inviting their first admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.policy import Action, authorize
+from footprint_platform.schemas import OrganizationCreateSchema, parse
+from footprint_platform.services import accounts, catalog
+from footprint_platform.web.context import actor
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+
+@bp.route("/organizations", methods=["GET", "POST"])
+@login_required
+def organizations() -> Any:
+    authorize(actor(), Action.ADMINISTER_PLATFORM)
+    errors: dict[str, list[str]] = {}
+    invite_link = None
+    if request.method == "POST":
+        form = request.form.to_dict()
+        form["roles"] = request.form.getlist("roles")
+        try:
+            data = parse(OrganizationCreateSchema(), form)
+            org = catalog.create_organization(db.session, actor(), data)
+            if data.get("admin_email"):
+                ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+                _inv, token = accounts.invite_first_admin(
+                    db.session, actor(), org.id, data["admin_email"], ttl
+                )
+                invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("Organization registered."), "success")
+    orgs = db.session.scalars(catalog.organizations_query()).all()
+    return render_template(
+        "operator/organizations.html",
+        orgs=orgs,
+        errors=errors,
+        form=request.form,
+        invite_link=invite_link,
+    ), 422 if errors else 200

@@ -1,0 +1,242 @@
+"""An organization's own pages: profile, sites, products, people and API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import ApiToken, Invitation, MemberRole, Membership, TokenScope
+from footprint_platform.policy import Action
+from footprint_platform.schemas import (
+    ApiTokenInputSchema,
+    InvitationInputSchema,
+    OrganizationUpdateSchema,
+    ProductInputSchema,
+    SiteInputSchema,
+    parse,
+)
+from footprint_platform.services import accounts, catalog
+from footprint_platform.web.context import actor, organization_for
+
+bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in person; the policy decides the rest per view."""
+
+
+@bp.route("/")
+def profile(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_ORGANIZATION)
+    return render_template("orgs/profile.html", org=org)
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+def edit(org_id: int) -> Any:
+    org = organization_for(org_id, Action.EDIT_ORGANIZATION)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            data = parse(OrganizationUpdateSchema(), request.form)
+            catalog.update_organization(db.session, actor(), org_id, data)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".profile", org_id=org_id))
+    form = request.form if errors else org
+    return render_template("orgs/edit.html", org=org, form=form, errors=errors), (
+        422 if errors else 200
+    )
+
+
+# -- sites -----------------------------------------------------------------------------------
+
+
+@bp.route("/sites")
+def sites(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_SITES)
+    rows = db.session.scalars(catalog.sites_query(org_id)).all()
+    return render_template("sites/list.html", org=org, sites=rows)
+
+
+@bp.route("/sites/new", methods=["GET", "POST"], defaults={"site_id": None})
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+def site_form(org_id: int, site_id: int | None) -> Any:
+    org = organization_for(org_id, Action.EDIT_SITES)
+    site = catalog.get_site(db.session, actor(), site_id) if site_id else None
+    if site is not None and site.organization_id != org_id:
+        return redirect(url_for(".sites", org_id=org_id))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            data = parse(SiteInputSchema(), request.form)
+            if site is None:
+                catalog.create_site(db.session, actor(), org_id, data)
+            else:
+                catalog.update_site(db.session, actor(), site.id, data)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("Site saved."), "success")
+            return redirect(url_for(".sites", org_id=org_id))
+    form = request.form if request.method == "POST" else site
+    return render_template("sites/form.html", org=org, site=site, form=form, errors=errors), (
+        422 if errors else 200
+    )
+
+
+# -- products --------------------------------------------------------------------------------
+
+
+@bp.route("/products")
+def products(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_PRODUCTS)
+    rows = db.session.scalars(catalog.products_query(org_id)).all()
+    return render_template("products/list.html", org=org, products=rows)
+
+
+@bp.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def product_form(org_id: int, product_id: int | None) -> Any:
+    org = organization_for(org_id, Action.EDIT_PRODUCTS)
+    product = catalog.get_product(db.session, actor(), product_id) if product_id else None
+    if product is not None and product.organization_id != org_id:
+        return redirect(url_for(".products", org_id=org_id))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            data = parse(ProductInputSchema(), request.form)
+            if product is None:
+                catalog.create_product(db.session, actor(), org_id, data)
+            else:
+                catalog.update_product(db.session, actor(), product.id, data)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("Product saved."), "success")
+            return redirect(url_for(".products", org_id=org_id))
+    sites = db.session.scalars(catalog.sites_query(org_id)).all()
+    form = request.form if request.method == "POST" else product
+    return render_template(
+        "products/form.html",
+        org=org,
+        product=product,
+        sites=sites,
+        site_options=[(s.id, s.name) for s in sites],
+        form=form,
+        errors=errors,
+    ), 422 if errors else 200
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+@bp.route("/members", methods=["GET", "POST"])
+def members(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_ORGANIZATION)
+    errors: dict[str, list[str]] = {}
+    invite_link = None
+    if request.method == "POST":
+        organization_for(org_id, Action.MANAGE_MEMBERS)
+        try:
+            data = parse(InvitationInputSchema(), request.form)
+            ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+            token = accounts.invite(
+                db.session, actor(), org_id, data["email"], MemberRole(data["role"]), ttl
+            )[1]
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+            flash(_("Invitation created. Send the link below; it is shown only once."), "success")
+    rows = db.session.scalars(
+        select(Membership)
+        .where(Membership.organization_id == org_id)
+        .order_by(Membership.created_at)
+    ).all()
+    pending = db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.organization_id == org_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .order_by(Invitation.created_at)
+    ).all()
+    return render_template(
+        "orgs/members.html",
+        org=org,
+        members=rows,
+        pending=pending,
+        errors=errors,
+        invite_link=invite_link,
+        form=request.form,
+    ), (422 if errors else 200)
+
+
+@bp.route("/members/<int:membership_id>/role", methods=["POST"])
+def member_role(org_id: int, membership_id: int) -> Any:
+    role = request.form.get("role", "")
+    if role not in {r.value for r in MemberRole}:
+        flash(_("Choose a role."), "error")
+    else:
+        accounts.change_member_role(db.session, actor(), org_id, membership_id, MemberRole(role))
+        flash(_("Role changed."), "success")
+    return redirect(url_for(".members", org_id=org_id))
+
+
+@bp.route("/members/<int:membership_id>/remove", methods=["POST"])
+def member_remove(org_id: int, membership_id: int) -> Any:
+    accounts.remove_member(db.session, actor(), org_id, membership_id)
+    flash(_("Member removed."), "success")
+    return redirect(url_for(".members", org_id=org_id))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def invitation_revoke(org_id: int, invitation_id: int) -> Any:
+    accounts.revoke_invitation(db.session, actor(), org_id, invitation_id)
+    flash(_("Invitation revoked."), "success")
+    return redirect(url_for(".members", org_id=org_id))
+
+
+# -- API tokens ------------------------------------------------------------------------------
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens(org_id: int) -> Any:
+    org = organization_for(org_id, Action.MANAGE_TOKENS)
+    errors: dict[str, list[str]] = {}
+    secret = None
+    if request.method == "POST":
+        try:
+            data = parse(ApiTokenInputSchema(), request.form)
+            secret = accounts.create_api_token(
+                db.session, actor(), org_id, data["name"], TokenScope(data["scope"])
+            )[1]
+        except InvalidInput as exc:
+            errors = exc.errors
+    rows = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.organization_id == org_id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "orgs/tokens.html", org=org, tokens=rows, secret=secret, errors=errors, form=request.form
+    ), 422 if errors else 200
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def token_revoke(org_id: int, token_id: int) -> Any:
+    accounts.revoke_api_token(db.session, actor(), org_id, token_id)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for(".tokens", org_id=org_id))

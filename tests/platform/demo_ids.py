@@ -1,0 +1,80 @@
+"""Look up the demo chain's objects by their demo names, for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.extensions import db
+from footprint_platform.models import Membership, Organization, Product, Site, TokenScope, User
+from footprint_platform.policy import Actor
+from footprint_platform.services import accounts
+
+PACK = "Huadong Battery Systems"
+LITHIUM = "Lanhu Lithium Refining"
+
+
+@dataclass
+class Ids:
+    org: int
+    other_org: int
+    site: int
+    product: int
+    other_product: int
+    viewer_membership: int
+    invitation: int
+    token: int
+    read_secret: str
+    write_secret: str
+    other_write_secret: str
+
+
+def org_id(name: str) -> int:
+    return db.session.scalar(select(Organization.id).where(Organization.name_en == name))
+
+
+def admin_actor(email: str) -> Actor:
+    user = db.session.scalar(select(User).where(User.email == email))
+    return accounts.user_actor(user)
+
+
+def prepare(app: Flask) -> Ids:
+    """The pack maker's ids, plus an open invitation and tokens, made through the services."""
+    with app.app_context():
+        pack, lithium = org_id(PACK), org_id(LITHIUM)
+        admin = admin_actor("admin@huadong-pack.example")
+        other_admin = admin_actor("data@lanhu-lithium.example")
+        inv, _ = accounts.invite(
+            db.session,
+            admin,
+            pack,
+            "new@huadong-pack.example",
+            accounts.MemberRole.VIEWER,
+            timedelta(days=1),
+        )
+        read, read_secret = accounts.create_api_token(db.session, admin, pack, "r", TokenScope.READ)
+        _, write_secret = accounts.create_api_token(db.session, admin, pack, "w", TokenScope.WRITE)
+        _, other_secret = accounts.create_api_token(
+            db.session, other_admin, lithium, "o", TokenScope.WRITE
+        )
+        viewer = db.session.scalar(
+            select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
+        )
+        return Ids(
+            org=pack,
+            other_org=lithium,
+            site=db.session.scalar(select(Site.id).where(Site.organization_id == pack)),
+            product=db.session.scalar(select(Product.id).where(Product.organization_id == pack)),
+            other_product=db.session.scalar(
+                select(Product.id).where(Product.organization_id == lithium)
+            ),
+            viewer_membership=viewer,
+            invitation=inv.id,
+            token=read.id,
+            read_secret=read_secret,
+            write_secret=write_secret,
+            other_write_secret=other_secret,
+        )

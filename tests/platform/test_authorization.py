@@ -1,0 +1,270 @@
+"""The authorization matrix: every route of the application, called as every kind of actor.
+
+The table below is the policy of DESIGN.md ("Who may see what") written per route. A route that
+is not in the table fails `test_every_route_has_a_policy`, so a new page or endpoint cannot
+ship without its authorization being decided and tested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import Session
+from tests.platform.demo_ids import Ids, prepare
+
+PERSONAS = {
+    "anonymous": None,
+    "owner_admin": "admin@huadong-pack.example",
+    "owner_viewer": "analyst@huadong-pack.example",
+    "other_supplier": "data@lanhu-lithium.example",
+    "buyer": "analyst@jinghai-motors.example",
+    "verifier": "verifier@qingyuan-verify.example",
+    "operator": "operator@tanlian.example",
+}
+OK, LOGIN, FORBIDDEN, NOT_FOUND, PUBLIC = "ok", "login", "forbidden", "not_found", "public"
+
+
+def _policy(**given: str) -> dict[str, str]:
+    default = given.pop("others", FORBIDDEN)
+    return {p: given.get(p, default) for p in PERSONAS}
+
+
+EVERYONE = _policy(others=OK)
+ANY_STATUS = _policy(others=PUBLIC)
+SIGNED_IN = _policy(anonymous=LOGIN, others=OK)
+MEMBERS = _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK)
+ADMINS = _policy(anonymous=LOGIN, owner_admin=OK)
+EDITORS = ADMINS  # the demo pack maker has an admin and a viewer; editors are tested in services
+OPERATOR = _policy(anonymous=LOGIN, operator=OK)
+BAD_TOKEN = _policy(others=NOT_FOUND)
+
+SITE = {"name": "Matrix site", "country": "CN", "province": "JS", "city": "Suzhou"}
+
+
+def _product(ids: Ids) -> dict[str, Any]:
+    return {
+        "part_number": "MX-1",
+        "name_en": "Matrix pack",
+        "category": "battery_pack",
+        "declared_unit": "kWh",
+        "site_id": ids.site,
+        "chemistry": "LFP",
+        "capacity_kwh": "50",
+        "mass_kg": "350",
+    }
+
+
+# (rule, method) -> (policy, path with {placeholders}, form data factory)
+WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
+    ("/", "GET"): (EVERYONE, "/", None),
+    ("/login", "GET"): (EVERYONE, "/login", None),
+    ("/login", "POST"): (ANY_STATUS, "/login", lambda ids: {"email": "x@y.example"}),
+    ("/logout", "POST"): (SIGNED_IN, "/logout", None),
+    ("/invitations/<token>", "GET"): (BAD_TOKEN, "/invitations/not-a-token", None),
+    ("/invitations/<token>", "POST"): (BAD_TOKEN, "/invitations/not-a-token", None),
+    ("/password/forgot", "GET"): (EVERYONE, "/password/forgot", None),
+    ("/password/forgot", "POST"): (EVERYONE, "/password/forgot", lambda ids: {"email": "a@b.c"}),
+    ("/password/reset/<token>", "GET"): (BAD_TOKEN, "/password/reset/nope", None),
+    ("/password/reset/<token>", "POST"): (BAD_TOKEN, "/password/reset/nope", None),
+    ("/language/<code>", "POST"): (EVERYONE, "/language/en", None),
+    ("/catalogue", "GET"): (SIGNED_IN, "/catalogue?q=pack", None),
+    ("/dashboard/", "GET"): (SIGNED_IN, "/dashboard/", None),
+    ("/operator/organizations", "GET"): (OPERATOR, "/operator/organizations", None),
+    ("/operator/organizations", "POST"): (
+        OPERATOR,
+        "/operator/organizations",
+        lambda ids: {"name_en": "Matrix Org", "country": "CN", "roles": "supplier"},
+    ),
+    ("/orgs/<int:org_id>/", "GET"): (MEMBERS, "/orgs/{org}/", None),
+    ("/orgs/<int:org_id>/edit", "GET"): (ADMINS, "/orgs/{org}/edit", None),
+    ("/orgs/<int:org_id>/edit", "POST"): (
+        ADMINS,
+        "/orgs/{org}/edit",
+        lambda ids: {"name_en": "Huadong Battery Systems"},
+    ),
+    ("/orgs/<int:org_id>/sites", "GET"): (MEMBERS, "/orgs/{org}/sites", None),
+    ("/orgs/<int:org_id>/sites/new", "GET"): (EDITORS, "/orgs/{org}/sites/new", None),
+    ("/orgs/<int:org_id>/sites/new", "POST"): (EDITORS, "/orgs/{org}/sites/new", lambda ids: SITE),
+    ("/orgs/<int:org_id>/sites/<int:site_id>/edit", "GET"): (
+        EDITORS,
+        "/orgs/{org}/sites/{site}/edit",
+        None,
+    ),
+    ("/orgs/<int:org_id>/sites/<int:site_id>/edit", "POST"): (
+        EDITORS,
+        "/orgs/{org}/sites/{site}/edit",
+        lambda ids: SITE,
+    ),
+    ("/orgs/<int:org_id>/products", "GET"): (MEMBERS, "/orgs/{org}/products", None),
+    ("/orgs/<int:org_id>/products/new", "GET"): (EDITORS, "/orgs/{org}/products/new", None),
+    ("/orgs/<int:org_id>/products/new", "POST"): (EDITORS, "/orgs/{org}/products/new", _product),
+    ("/orgs/<int:org_id>/products/<int:product_id>/edit", "GET"): (
+        EDITORS,
+        "/orgs/{org}/products/{product}/edit",
+        None,
+    ),
+    ("/orgs/<int:org_id>/products/<int:product_id>/edit", "POST"): (
+        EDITORS,
+        "/orgs/{org}/products/{product}/edit",
+        _product,
+    ),
+    ("/orgs/<int:org_id>/members", "GET"): (MEMBERS, "/orgs/{org}/members", None),
+    ("/orgs/<int:org_id>/members", "POST"): (
+        ADMINS,
+        "/orgs/{org}/members",
+        lambda ids: {"email": "m@x.example", "role": "viewer"},
+    ),
+    ("/orgs/<int:org_id>/members/<int:membership_id>/role", "POST"): (
+        ADMINS,
+        "/orgs/{org}/members/{membership}/role",
+        lambda ids: {"role": "editor"},
+    ),
+    ("/orgs/<int:org_id>/members/<int:membership_id>/remove", "POST"): (
+        ADMINS,
+        "/orgs/{org}/members/{membership}/remove",
+        None,
+    ),
+    ("/orgs/<int:org_id>/invitations/<int:invitation_id>/revoke", "POST"): (
+        ADMINS,
+        "/orgs/{org}/invitations/{invitation}/revoke",
+        None,
+    ),
+    ("/orgs/<int:org_id>/tokens", "GET"): (ADMINS, "/orgs/{org}/tokens", None),
+    ("/orgs/<int:org_id>/tokens", "POST"): (
+        ADMINS,
+        "/orgs/{org}/tokens",
+        lambda ids: {"name": "ci", "scope": "read"},
+    ),
+    ("/orgs/<int:org_id>/tokens/<int:token_id>/revoke", "POST"): (
+        ADMINS,
+        "/orgs/{org}/tokens/{token}/revoke",
+        None,
+    ),
+    ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
+    ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
+    ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
+}
+
+TOKENS = ("none", "owner_read", "owner_write", "other_write")
+A_OK, A_401, A_403 = "ok", 401, 403
+CATALOGUE = {"none": A_401, "owner_read": A_OK, "owner_write": A_OK, "other_write": A_OK}
+OWNER_READ = {"none": A_401, "owner_read": A_OK, "owner_write": A_OK, "other_write": A_403}
+OWNER_WRITE = {"none": A_401, "owner_read": A_403, "owner_write": A_OK, "other_write": A_403}
+
+API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
+    ("/api/v1/organizations", "GET"): (CATALOGUE, "/api/v1/organizations", None),
+    ("/api/v1/organizations/<int:org_id>", "GET"): (CATALOGUE, "/api/v1/organizations/{org}", None),
+    ("/api/v1/organizations/<int:org_id>/sites", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/sites",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/sites", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/sites",
+        lambda ids: SITE,
+    ),
+    ("/api/v1/sites/<int:site_id>", "GET"): (OWNER_READ, "/api/v1/sites/{site}", None),
+    ("/api/v1/sites/<int:site_id>", "PATCH"): (
+        OWNER_WRITE,
+        "/api/v1/sites/{site}",
+        lambda ids: {"city": "Wuxi"},
+    ),
+    ("/api/v1/products", "GET"): (CATALOGUE, "/api/v1/products?q=pack", None),
+    ("/api/v1/organizations/<int:org_id>/products", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/products",
+        _product,
+    ),
+    ("/api/v1/products/<int:product_id>", "GET"): (CATALOGUE, "/api/v1/products/{product}", None),
+    ("/api/v1/products/<int:product_id>", "PATCH"): (
+        OWNER_WRITE,
+        "/api/v1/products/{product}",
+        lambda ids: {"name_en": "Renamed"},
+    ),
+}
+
+
+def _path(template: str, ids: Ids) -> str:
+    return template.format(
+        org=ids.org,
+        site=ids.site,
+        product=ids.product,
+        membership=ids.viewer_membership,
+        invitation=ids.invitation,
+        token=ids.token,
+    )
+
+
+def _classify(response: Any) -> str:
+    location = response.headers.get("Location", "")
+    if response.status_code in (301, 302, 303) and "/login?next=" in location:
+        return LOGIN
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code == 404:
+        return NOT_FOUND
+    if response.status_code < 400 or response.status_code == 422:
+        return OK
+    return f"status {response.status_code}"
+
+
+def test_every_route_has_a_policy(demo_app: Flask) -> None:
+    rules = {
+        (r.rule, m) for r in demo_app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = set(WEB) | set(API)
+    assert rules - covered == set(), "routes without an authorization policy"
+    assert covered - rules == set(), "policies for routes that no longer exist"
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("route", list(WEB), ids=lambda r: f"{r[1]} {r[0]}")
+def test_web_route_answers_per_policy(
+    demo_app: Flask, route: tuple[str, str], persona: str
+) -> None:
+    policy, template, data = WEB[route]
+    ids = prepare(demo_app)
+    session = Session(demo_app.test_client())
+    if PERSONAS[persona]:
+        assert session.login(PERSONAS[persona]).status_code == 302
+    path = _path(template, ids)
+    if route[1] == "GET":
+        response = session.client.get(path)
+    else:
+        response = session.post(path, data(ids) if data else {})
+    got = _classify(response)
+    expected = policy[persona]
+    if expected == PUBLIC:
+        assert got in (OK, "status 401", NOT_FOUND), got
+    else:
+        assert got == expected, f"{persona} {route}: {response.status_code}"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("route", list(API), ids=lambda r: f"{r[1]} {r[0]}")
+def test_api_route_answers_per_policy(demo_app: Flask, route: tuple[str, str], token: str) -> None:
+    policy, template, data = API[route]
+    ids = prepare(demo_app)
+    secret = {
+        "none": None,
+        "owner_read": ids.read_secret,
+        "owner_write": ids.write_secret,
+        "other_write": ids.other_write_secret,
+    }[token]
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    client = demo_app.test_client()
+    response = client.open(
+        _path(template, ids), method=route[1], headers=headers, json=data(ids) if data else None
+    )
+    expected = policy[token]
+    if expected == A_OK:
+        assert response.status_code in (200, 201), response.get_json()
+    else:
+        assert response.status_code == expected, response.get_json()
+        body = response.get_json()
+        assert set(body) >= {"code", "message"}
