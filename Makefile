@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run install test lint typecheck test-unit test-postgres translations clean
+.PHONY: run install test lint typecheck translations translations-update clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,6 +20,13 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	if [ -d footprint_platform/translations ]; then \
 	  $(VENV)/bin/pybabel compile -q -d footprint_platform/translations; fi
+
+# After changing user-facing strings: extract them and merge into the catalogues, then translate.
+translations-update: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --omit-header -o footprint_platform/messages.pot .
+	$(VENV)/bin/pybabel update -i footprint_platform/messages.pot -d footprint_platform/translations \
+	  --no-location --width 100
 
 run: install
 	mkdir -p instance

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from footprint_platform.errors import InvalidInput
@@ -30,6 +31,14 @@ def _country() -> fields.String:
         validate=validate.OneOf(sorted(country_names("en"))),
         metadata={"description": "ISO 3166-1 alpha-2 code", "example": "CN"},
     )
+
+
+class DecimalString(fields.Decimal):
+    """A decimal that travels as a JSON string ("55.5"), never as a binary float; numbers are
+    accepted on input. Documented in OpenAPI as a string with format decimal."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(as_string=True, allow_nan=False, **kwargs)
 
 
 class FormSchema(Schema):
@@ -134,19 +143,22 @@ class ProductSchema(Schema):
     declared_unit = fields.String()
     description = fields.String(allow_none=True)
     chemistry = fields.String(allow_none=True)
-    capacity_kwh = fields.Decimal(as_string=True, allow_none=True)
-    mass_kg = fields.Decimal(as_string=True, allow_none=True)
+    capacity_kwh = DecimalString(allow_none=True)
+    mass_kg = DecimalString(allow_none=True)
     version = fields.Integer()
 
 
-def _positive_decimal(max_value: int) -> fields.Decimal:
-    return fields.Decimal(
+def _positive_decimal(max_value: int) -> DecimalString:
+    def in_range(value: Any) -> None:
+        if not 0 < value <= max_value:
+            raise ValidationError(f"Must be greater than 0 and at most {max_value}.")
+
+    return DecimalString(
         load_default=None,
         allow_none=True,
-        as_string=True,
-        allow_nan=False,
         places=4,
-        validate=validate.Range(min=0, min_inclusive=False, max=max_value),
+        validate=in_range,
+        metadata={"description": f"decimal string, > 0 and <= {max_value}", "example": "55.5"},
     )
 
 
@@ -221,11 +233,53 @@ class ProductQuerySchema(ListQuerySchema):
     )
 
 
+# marshmallow's messages (and our validators'), said in the reader's language. Matched by prefix
+# because some carry values ("Must be one of: kg, t.").
+_MESSAGES = (
+    ("Missing data for required field.", _l("Required.")),
+    ("Field may not be null.", _l("Required.")),
+    ("Not a valid integer.", _l("Enter a whole number.")),
+    ("Not a valid number.", _l("Enter a number.")),
+    ("Not a valid decimal.", _l("Enter a number.")),
+    ("Special numeric values (nan or infinity) are not permitted.", _l("Enter a finite number.")),
+    ("Not a valid email address.", _l("Enter a valid e-mail address.")),
+    ("Not a valid URL.", _l("Enter a web address starting with http:// or https://.")),
+    ("Not a valid string.", _l("Enter text.")),
+    ("Not a valid list.", _l("Choose one or more values.")),
+    ("Must be one of:", _l("Choose one of the listed values.")),
+    ("Longer than maximum length", _l("Too long.")),
+    ("Shorter than minimum length", _l("Too short.")),
+    ("Length must be between", _l("Too long or too short.")),
+    ("Must be greater than", _l("Out of the allowed range.")),
+    ("Must be less than", _l("Out of the allowed range.")),
+    ("Control characters are not allowed.", _l("Control characters are not allowed.")),
+    (
+        "A unified social credit code has 18 characters.",
+        _l("A unified social credit code has 18 characters (digits and capital letters)."),
+    ),
+    (
+        "Letters, digits and",
+        _l("Letters, digits and . _ / - only, starting with a letter or digit."),
+    ),
+)
+
+
+def translate_message(message: str) -> str:
+    for prefix, translated in _MESSAGES:
+        if message.startswith(prefix):
+            return str(translated)
+    return message
+
+
 def parse(schema: Schema, data: Any) -> dict[str, Any]:
-    """Load input or raise InvalidInput naming each field and reason."""
+    """Load input or raise InvalidInput naming each field and reason (in the reader's
+    language)."""
     try:
         return dict(schema.load(data))
     except ValidationError as exc:
         messages = exc.normalized_messages()
-        errors = {k: v if isinstance(v, list) else [str(v)] for k, v in messages.items()}
-        raise InvalidInput("Some fields are invalid.", errors) from exc
+        errors = {
+            k: [translate_message(str(m)) for m in (v if isinstance(v, list) else [v])]
+            for k, v in messages.items()
+        }
+        raise InvalidInput(str(_l("Some fields are invalid.")), errors) from exc

@@ -42,6 +42,9 @@ def configure(app: Flask, overrides: dict[str, Any] | None = None) -> None:
 
 
 def _derive(app: Flask) -> None:
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations")
+    )
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
     if not uri:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

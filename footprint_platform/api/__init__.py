@@ -8,6 +8,8 @@ import marshmallow as ma
 from flask import Flask
 from flask_smorest import Api
 
+from footprint_platform.schemas import DecimalString
+
 
 class ApiErrorSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"example": "invalid_input"})
@@ -45,6 +47,7 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
             },
         },
     )
+    api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blp in (catalog.blp,):
         api.register_blueprint(blp, url_prefix="/api/v1")

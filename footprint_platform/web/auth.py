@@ -43,8 +43,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _failed(response: Any) -> bool:
+    return bool(response.status_code != 302)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -37,6 +37,9 @@ def organization_for(organization_id: int, action: Action) -> Any:
 
 
 def select_locale() -> str:
+    """The reader's language: their choice in this session, their profile, their browser."""
+    if not has_request_context():  # CLI and background work speak the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -1,0 +1,77 @@
+"""Chinese and English: the switch, complete catalogues, locale formats."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from tests.conftest import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "footprint_platform/translations/zh/LC_MESSAGES/messages.po"
+
+
+def test_chinese_is_the_default_and_english_follows_the_browser(client: FlaskClient) -> None:
+    assert "登录" in client.get("/login").get_data(as_text=True)
+    english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "Sign in" in english.get_data(as_text=True)
+
+
+def test_the_language_switch_sticks_for_the_session(auth: Session) -> None:
+    response = auth.post("/language/en", {"next": "/login"})
+    assert response.headers["Location"] == "/login"
+    page = auth.client.get("/login", headers={"Accept-Language": "zh-CN"})
+    assert 'lang="en"' in page.get_data(as_text=True)
+    assert "Forgot your password?" in page.get_data(as_text=True)
+
+
+def test_every_string_in_the_code_has_a_chinese_translation(tmp_path: Path) -> None:
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    wanted = {m.id for m in read_po(pot.open("rb")) if m.id}
+    catalogue = read_po(PO.open("rb"))
+    translated = {m.id for m in catalogue if m.id and m.string and "fuzzy" not in m.flags}
+    assert wanted - translated == set(), "run `make translations-update` and translate"
+
+
+def test_dates_follow_the_locale_and_the_display_timezone(auth: Session) -> None:
+    """Stored in UTC; shown in Asia/Shanghai (UTC+8), in the reader's date format."""
+    auth.login("admin@huadong-pack.example")
+    members = f"/orgs/{_pack_id(auth)}/members"
+    zh = auth.client.get(members).get_data(as_text=True)
+    auth.post("/language/en", {"next": "/"})
+    en = auth.client.get(members).get_data(as_text=True)
+    assert re.search(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", zh)  # zh short: 2026/11/25 22:35
+    assert re.search(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}\s?[AP]M", en)  # en: 11/25/26, 10:35 PM
+
+
+def _pack_id(auth: Session) -> int:
+    from tests.platform.demo_ids import PACK, org_id
+
+    with auth.client.application.app_context():
+        return org_id(PACK)
