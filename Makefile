@@ -19,7 +19,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	if [ -d footprint_platform/translations ]; then \
-	  $(VENV)/bin/pybabel compile -q -d footprint_platform/translations; fi
+	  $(VENV)/bin/pybabel compile --statistics -d footprint_platform/translations; fi
 
 # After changing user-facing strings: extract them and merge into the catalogues, then translate.
 translations-update: $(STAMP)
