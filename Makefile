@@ -26,7 +26,7 @@ translations-update: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --omit-header -o footprint_platform/messages.pot .
 	$(VENV)/bin/pybabel update -i footprint_platform/messages.pot -d footprint_platform/translations \
-	  --no-location --width 100
+	  --width 100
 
 run: install
 	mkdir -p instance

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.models import Membership, Organization, Product, Site
+from footprint_platform.models import AuditEvent, Membership, Organization, Product, Site
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,12 @@ def organization_summaries(session: Session, roles: dict[int, str]) -> list[Orga
         )
         for o in orgs
     ]
+
+
+def audit_events_query(organization_id: int) -> Select[Any]:
+    """An organization's audit trail, newest first (the acting person comes joined)."""
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.organization_id == organization_id)
+        .order_by(AuditEvent.id.desc())
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -30,13 +31,9 @@ def dummy_verify(password: str) -> None:
     verify_password(_dummy_hash(), password)
 
 
-_DUMMY: list[str] = []
-
-
+@functools.cache
 def _dummy_hash() -> str:
-    if not _DUMMY:
-        _DUMMY.append(_hasher.hash(secrets.token_urlsafe(16)))
-    return _DUMMY[0]
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_secret(prefix: str = "") -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, utcnow
 
@@ -30,6 +30,8 @@ class AuditEvent(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor_user = relationship("User", lazy="joined")
 
 
 @event.listens_for(AuditEvent, "before_update")

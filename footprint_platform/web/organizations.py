@@ -14,9 +14,11 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import ApiToken, Invitation, MemberRole, Membership, TokenScope
 from footprint_platform.policy import Action
+from footprint_platform.queries import audit_events_query
 from footprint_platform.schemas import (
     ApiTokenInputSchema,
     InvitationInputSchema,
+    ListQuerySchema,
     OrganizationUpdateSchema,
     ProductInputSchema,
     SiteInputSchema,
@@ -240,3 +242,14 @@ def token_revoke(org_id: int, token_id: int) -> Any:
     accounts.revoke_api_token(db.session, actor(), org_id, token_id)
     flash(_("Token revoked."), "success")
     return redirect(url_for(".tokens", org_id=org_id))
+
+
+# -- audit log -------------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+def audit_log(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_AUDIT)
+    query = parse(ListQuerySchema(), request.args)
+    page = db.paginate(audit_events_query(org_id), page=query["page"], per_page=50, error_out=False)
+    return render_template("orgs/audit.html", org=org, page=page)

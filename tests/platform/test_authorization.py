@@ -143,6 +143,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/tokens/{token}/revoke",
         None,
     ),
+    ("/orgs/<int:org_id>/audit", "GET"): (ADMINS, "/orgs/{org}/audit", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),

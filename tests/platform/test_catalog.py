@@ -178,3 +178,16 @@ def test_web_form_shows_each_invalid_field_in_chinese(demo_app: Flask) -> None:
     for field in ("part_number", "name_en", "category", "declared_unit", "site_id"):
         assert f'id="{field}-error"' in html, field
     assert "必填" in html
+
+
+def test_administrators_read_their_audit_trail_but_not_others(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    session = Session(demo_app.test_client())
+    session.login("admin@huadong-pack.example")
+    with demo_app.app_context():
+        pack, lithium = org_id(PACK), org_id(LITHIUM)
+    session.post(f"/orgs/{pack}/tokens", {"name": "audit-me", "scope": "read"})
+    page = session.client.get(f"/orgs/{pack}/audit").get_data(as_text=True)
+    assert "token.create" in page and "audit-me" in page
+    assert session.client.get(f"/orgs/{lithium}/audit").status_code == 403
