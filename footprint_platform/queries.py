@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.models import AuditEvent, Membership, Organization, Product, Site
+from footprint_platform.models import (
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Product,
+    Site,
+)
 
 
 @dataclass(frozen=True)
@@ -69,4 +77,32 @@ def audit_events_query(organization_id: int) -> Select[Any]:
         select(AuditEvent)
         .where(AuditEvent.organization_id == organization_id)
         .order_by(AuditEvent.id.desc())
+    )
+
+
+def members_query(organization_id: int) -> Select[Any]:
+    return (
+        select(Membership)
+        .where(Membership.organization_id == organization_id)
+        .order_by(Membership.created_at)
+    )
+
+
+def open_invitations_query(organization_id: int) -> Select[Any]:
+    return (
+        select(Invitation)
+        .where(
+            Invitation.organization_id == organization_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .order_by(Invitation.created_at)
+    )
+
+
+def api_tokens_query(organization_id: int) -> Select[Any]:
+    return (
+        select(ApiToken)
+        .where(ApiToken.organization_id == organization_id)
+        .order_by(ApiToken.created_at.desc())
     )

@@ -21,7 +21,7 @@ from footprint_platform.models import (
     User,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.security import (
     MIN_PASSWORD_LENGTH,
     digest,
@@ -82,27 +82,11 @@ def invite(
     role: MemberRole,
     ttl: timedelta,
 ) -> tuple[Invitation, str]:
-    """Create an invitation; returns it with the one-time token (only its hash is stored)."""
-    authorize(actor, Action.MANAGE_MEMBERS, organization_id)
-    return _create_invitation(session, actor, organization_id, email, role, ttl)
-
-
-def invite_first_admin(
-    session: Session, actor: Actor, organization_id: int, email: str, ttl: timedelta
-) -> tuple[Invitation, str]:
-    """The operator invites the first administrator of an organization it registered."""
-    authorize(actor, Action.ADMINISTER_PLATFORM)
-    return _create_invitation(session, actor, organization_id, email, MemberRole.ADMIN, ttl)
-
-
-def _create_invitation(
-    session: Session,
-    actor: Actor,
-    organization_id: int,
-    email: str,
-    role: MemberRole,
-    ttl: timedelta,
-) -> tuple[Invitation, str]:
+    """Create an invitation; returns it with the one-time token (only its hash is stored).
+    An organization's administrators invite; the operator invites the first administrator of
+    an organization it registered."""
+    if not allowed(actor, Action.MANAGE_MEMBERS, organization_id):
+        authorize(actor, Action.ADMINISTER_PLATFORM)
     email = normalize_email(email)
     existing = find_user(session, email)
     if existing and existing.membership_in(organization_id):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from marshmallow import Schema
 
+from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db, login_manager
 from footprint_platform.models import User
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
+from footprint_platform.schemas import parse
 from footprint_platform.services.accounts import user_actor
 from footprint_platform.services.catalog import get_organization
 
@@ -34,6 +38,16 @@ def organization_for(organization_id: int, action: Action) -> Any:
     org = get_organization(db.session, organization_id)
     authorize(actor(), action, organization_id)
     return org
+
+
+def submit(schema: Schema, save: Callable[[dict[str, Any]], Any]) -> dict[str, list[str]]:
+    """Parse the posted form with `schema` and hand it to `save`; the field errors if either
+    refused it (nothing is saved then), or {} once saved."""
+    try:
+        save(parse(schema, request.form))
+    except InvalidInput as exc:
+        return exc.errors
+    return {}
 
 
 def select_locale() -> str:

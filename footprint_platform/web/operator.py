@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
+from footprint_platform.models import MemberRole
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services import accounts, catalog
@@ -31,15 +32,15 @@ def organizations() -> Any:
         try:
             data = parse(OrganizationCreateSchema(), form)
             org = catalog.create_organization(db.session, actor(), data)
-            if data.get("admin_email"):
-                ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
-                _inv, token = accounts.invite_first_admin(
-                    db.session, actor(), org.id, data["admin_email"], ttl
-                )
-                invite_link = url_for("auth.accept_invitation", token=token, _external=True)
         except InvalidInput as exc:
             errors = exc.errors
         else:
+            if data.get("admin_email"):
+                ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+                token = accounts.invite(
+                    db.session, actor(), org.id, data["admin_email"], MemberRole.ADMIN, ttl
+                )[1]
+                invite_link = url_for("auth.accept_invitation", token=token, _external=True)
             flash(_("Organization registered."), "success")
     orgs = db.session.scalars(catalog.organizations_query()).all()
     return render_template(

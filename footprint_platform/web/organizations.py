@@ -8,13 +8,11 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
-from footprint_platform.errors import InvalidInput
+from footprint_platform import queries
 from footprint_platform.extensions import db
-from footprint_platform.models import ApiToken, Invitation, MemberRole, Membership, TokenScope
+from footprint_platform.models import MemberRole, TokenScope
 from footprint_platform.policy import Action
-from footprint_platform.queries import audit_events_query
 from footprint_platform.schemas import (
     ApiTokenInputSchema,
     InvitationInputSchema,
@@ -25,7 +23,7 @@ from footprint_platform.schemas import (
     parse,
 )
 from footprint_platform.services import accounts, catalog
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
 
@@ -47,12 +45,11 @@ def edit(org_id: int) -> Any:
     org = organization_for(org_id, Action.EDIT_ORGANIZATION)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            data = parse(OrganizationUpdateSchema(), request.form)
-            catalog.update_organization(db.session, actor(), org_id, data)
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+        errors = submit(
+            OrganizationUpdateSchema(),
+            lambda data: catalog.update_organization(db.session, actor(), org_id, data),
+        )
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for(".profile", org_id=org_id))
     form = request.form if errors else org
@@ -80,15 +77,15 @@ def site_form(org_id: int, site_id: int | None) -> Any:
         return redirect(url_for(".sites", org_id=org_id))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            data = parse(SiteInputSchema(), request.form)
-            if site is None:
+        errors = submit(
+            SiteInputSchema(),
+            lambda data: (
                 catalog.create_site(db.session, actor(), org_id, data)
-            else:
-                catalog.update_site(db.session, actor(), site.id, data)
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+                if site is None
+                else catalog.update_site(db.session, actor(), site.id, data)
+            ),
+        )
+        if not errors:
             flash(_("Site saved."), "success")
             return redirect(url_for(".sites", org_id=org_id))
     form = request.form if request.method == "POST" else site
@@ -116,15 +113,15 @@ def product_form(org_id: int, product_id: int | None) -> Any:
         return redirect(url_for(".products", org_id=org_id))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            data = parse(ProductInputSchema(), request.form)
-            if product is None:
+        errors = submit(
+            ProductInputSchema(),
+            lambda data: (
                 catalog.create_product(db.session, actor(), org_id, data)
-            else:
-                catalog.update_product(db.session, actor(), product.id, data)
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+                if product is None
+                else catalog.update_product(db.session, actor(), product.id, data)
+            ),
+        )
+        if not errors:
             flash(_("Product saved."), "success")
             return redirect(url_for(".products", org_id=org_id))
     sites = db.session.scalars(catalog.sites_query(org_id)).all()
@@ -149,32 +146,21 @@ def members(org_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     invite_link = None
     if request.method == "POST":
-        organization_for(org_id, Action.MANAGE_MEMBERS)
-        try:
-            data = parse(InvitationInputSchema(), request.form)
-            ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
-            token = accounts.invite(
-                db.session, actor(), org_id, data["email"], MemberRole(data["role"]), ttl
-            )[1]
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
-            invite_link = url_for("auth.accept_invitation", token=token, _external=True)
-            flash(_("Invitation created. Send the link below; it is shown only once."), "success")
-    rows = db.session.scalars(
-        select(Membership)
-        .where(Membership.organization_id == org_id)
-        .order_by(Membership.created_at)
-    ).all()
-    pending = db.session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.organization_id == org_id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
+        ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+        tokens: list[str] = []
+        errors = submit(
+            InvitationInputSchema(),
+            lambda data: tokens.append(
+                accounts.invite(
+                    db.session, actor(), org_id, data["email"], MemberRole(data["role"]), ttl
+                )[1]
+            ),
         )
-        .order_by(Invitation.created_at)
-    ).all()
+        if tokens:
+            invite_link = url_for("auth.accept_invitation", token=tokens[0], _external=True)
+            flash(_("Invitation created. Send the link below; it is shown only once."), "success")
+    rows = db.session.scalars(queries.members_query(org_id)).all()
+    pending = db.session.scalars(queries.open_invitations_query(org_id)).all()
     return render_template(
         "orgs/members.html",
         org=org,
@@ -218,20 +204,18 @@ def invitation_revoke(org_id: int, invitation_id: int) -> Any:
 def tokens(org_id: int) -> Any:
     org = organization_for(org_id, Action.MANAGE_TOKENS)
     errors: dict[str, list[str]] = {}
-    secret = None
+    secrets: list[str] = []
     if request.method == "POST":
-        try:
-            data = parse(ApiTokenInputSchema(), request.form)
-            secret = accounts.create_api_token(
-                db.session, actor(), org_id, data["name"], TokenScope(data["scope"])
-            )[1]
-        except InvalidInput as exc:
-            errors = exc.errors
-    rows = db.session.scalars(
-        select(ApiToken)
-        .where(ApiToken.organization_id == org_id)
-        .order_by(ApiToken.created_at.desc())
-    ).all()
+        errors = submit(
+            ApiTokenInputSchema(),
+            lambda data: secrets.append(
+                accounts.create_api_token(
+                    db.session, actor(), org_id, data["name"], TokenScope(data["scope"])
+                )[1]
+            ),
+        )
+    secret = secrets[0] if secrets else None
+    rows = db.session.scalars(queries.api_tokens_query(org_id)).all()
     return render_template(
         "orgs/tokens.html", org=org, tokens=rows, secret=secret, errors=errors, form=request.form
     ), 422 if errors else 200
@@ -251,5 +235,7 @@ def token_revoke(org_id: int, token_id: int) -> Any:
 def audit_log(org_id: int) -> Any:
     org = organization_for(org_id, Action.VIEW_AUDIT)
     query = parse(ListQuerySchema(), request.args)
-    page = db.paginate(audit_events_query(org_id), page=query["page"], per_page=50, error_out=False)
+    page = db.paginate(
+        queries.audit_events_query(org_id), page=query["page"], per_page=50, error_out=False
+    )
     return render_template("orgs/audit.html", org=org, page=page)
