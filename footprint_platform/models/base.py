@@ -1,8 +1,9 @@
 """Declarative base, naming convention and the column types every model shares."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -34,6 +35,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(e: type[enum.Enum], name: str) -> Enum:
+    """A Python enum stored as its string values (VARCHAR + app-side check), the same on
+    SQLite and PostgreSQL, so adding a member needs no ALTER TYPE."""
+    return Enum(
+        e,
+        name=name,
+        native_enum=False,
+        values_callable=lambda x: [m.value for m in x],
+        validate_strings=True,
+        length=16,
+    )
 
 
 def utcnow() -> datetime:

@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from footprint_platform.models.base import Base, UTCDateTime, utcnow
+from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from footprint_platform.models.account import User
@@ -34,17 +34,6 @@ class MemberRole(enum.StrEnum):
     @property
     def rank(self) -> int:
         return {"viewer": 1, "editor": 2, "admin": 3}[self.value]
-
-
-def _enum(e: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        e,
-        name=name,
-        native_enum=False,
-        values_callable=lambda x: [m.value for m in x],
-        validate_strings=True,
-        length=16,
-    )
 
 
 class Organization(Base):
@@ -84,7 +73,7 @@ class OrganizationRole(Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[OrgRole] = mapped_column(_enum(OrgRole, "org_role"), primary_key=True)
+    role: Mapped[OrgRole] = mapped_column(str_enum(OrgRole, "org_role"), primary_key=True)
 
     organization: Mapped[Organization] = relationship(back_populates="role_rows")
 
@@ -96,7 +85,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole, "member_role"))
+    role: Mapped[MemberRole] = mapped_column(str_enum(MemberRole, "member_role"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -74,6 +74,13 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
     return user if ok else None
 
 
+def set_preferred_language(session: Session, user: User, code: str) -> None:
+    """Remembered across sessions and devices, so a person need switch only once."""
+    if user.locale != code:
+        user.locale = code
+        session.commit()
+
+
 def invite(
     session: Session,
     actor: Actor,

@@ -146,4 +146,6 @@ def reset_password(token: str) -> Any:
 def set_language(code: str) -> Any:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
+        if current_user.is_authenticated:
+            accounts.set_preferred_language(db.session, current_user, code)
     return redirect(_safe_next(request.form.get("next")))

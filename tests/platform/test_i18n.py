@@ -76,3 +76,13 @@ def _pack_id(auth: Session) -> int:
 
     with auth.client.application.app_context():
         return org_id(PACK)
+
+
+def test_a_signed_in_persons_language_is_remembered_on_the_next_sign_in(auth: Session) -> None:
+    auth.login("admin@huadong-pack.example")
+    auth.post("/language/en", {"next": "/"})
+    auth.logout()
+    auth.client.delete_cookie("session")
+    auth.login("admin@huadong-pack.example")
+    page = auth.client.get("/dashboard/", headers={"Accept-Language": "zh-CN"})
+    assert "Overview" in page.get_data(as_text=True)
