@@ -47,3 +47,19 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
         weight = solved[:, 2]
         dqr = np.where(weight != 0, solved[:, 1] / weight, np.nan)
     return Quality(primary_data_share=share, dqr=dqr)
+
+
+def right_hand_sides(graph: SupplyGraph) -> FloatArray:
+    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs."""
+    return np.hstack([graph.effective_direct, quality_columns(graph)])
+
+
+def right_hand_side_row(graph: SupplyGraph, node: int, direct: FloatArray) -> FloatArray:
+    """The row of `right_hand_sides` for `node` if its direct emissions were `direct` (by stage,
+    before allocation): used by scenarios and incremental updates."""
+    e = direct * graph.allocation_share[node]
+    own = float(e.sum())
+    dqr = float(graph.dqr[node])
+    has = dqr == dqr
+    extra = [own if graph.primary[node] else 0.0, own * dqr if has else 0.0, own if has else 0.0]
+    return np.concatenate([e, extra])

@@ -12,7 +12,7 @@ import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop
 from supply_graph.model import FloatArray, SupplyGraph
-from supply_graph.quality import quality_columns, quality_from_solution
+from supply_graph.quality import quality_from_solution, right_hand_sides
 from supply_graph.solve import SolverPlan, build_plan, solve
 
 Method = Literal["levels", "splu"]
@@ -75,8 +75,7 @@ def rollup(
     measured fastest); `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
     """
-    direct = graph.effective_direct
-    rhs = np.hstack([direct, quality_columns(graph)])
+    rhs = right_hand_sides(graph)
     plan = plan if plan is not None else build_plan(graph.technosphere, graph.ids)
     solved = solve(plan, rhs) if method == "levels" else solve_splu(plan, graph, rhs)
     return result_from_solution(graph, solved)
