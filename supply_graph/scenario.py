@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supply_graph.errors import SingularLoop, UnitMismatch
+from supply_graph.errors import NegativeAmount, SingularLoop, UnitMismatch
 from supply_graph.model import FloatArray, SupplyGraph, direct_matrix
 from supply_graph.quality import right_hand_side_row, right_hand_sides
 from supply_graph.rollup import RollupResult, result_from_solution
@@ -97,13 +97,15 @@ def edge_deltas(graph: SupplyGraph, changes: Sequence[Change]) -> dict[EdgeKey, 
             moved = value((old, k))
             current[(old, k)] = 0.0
             current[(new, k)] = value((new, k)) + moved * factor
+    for (i, k), v in current.items():
+        if not v >= 0 or not np.isfinite(v):
+            raise NegativeAmount(f"{graph.ids[i]} -> {graph.ids[k]} (scenario)", v)
     return {key: v - float(a[key[0], key[1]]) for key, v in current.items()}
 
 
 def patched_rhs(graph: SupplyGraph, changes: Sequence[Change]) -> FloatArray:
     """B' = right-hand sides with the scenario's direct-emission changes applied."""
-    rhs = right_hand_sides(graph)
-    patched = rhs.copy() if any(isinstance(c, SetDirect) for c in changes) else rhs
+    patched = right_hand_sides(graph)
     for change in changes:
         if isinstance(change, SetDirect):
             i = graph.node_index(change.node)
