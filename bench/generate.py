@@ -20,8 +20,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from supply_graph import SupplyGraph, write_graph  # noqa: E402
-from supply_graph.fileformat import GRAPH_FORMAT  # noqa: E402
+from supply_graph import SupplyGraph, write_graph
+from supply_graph.fileformat import GRAPH_FORMAT
 
 STAGES = ("raw_material", "production", "distribution", "end_of_life")
 # (name, share of N, declared unit, stage of its direct emissions, typical direct, input tiers)
@@ -157,7 +157,9 @@ def write_json(graph: SupplyGraph, path: Path, edge_units: bool = True) -> None:
             rows = []
             for i in range(lo, min(lo + step, graph.n_nodes)):
                 node = {"id": ids[i], "unit": units[i]}
-                node["direct"] = {s: v for s, v in zip(STAGES, graph.direct[i].tolist()) if v}
+                node["direct"] = {
+                    s: v for s, v in zip(STAGES, graph.direct[i].tolist(), strict=True) if v
+                }
                 node["primary"] = bool(graph.primary[i])
                 if graph.dqr[i] == graph.dqr[i]:
                     node["dqr"] = round(float(graph.dqr[i]), 2)

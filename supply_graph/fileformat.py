@@ -9,6 +9,7 @@ stores the same validated columns in numpy's uncompressed .npz, which loads in w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,12 @@ def _direct_columns(
         if not staged:
             return np.array(directs, dtype=np.float64).reshape(-1, 1)
         if set().union(*directs) <= set(stages):
-            return np.array([[d.get(s, 0.0) for s in stages] for d in directs], dtype=np.float64)
+            out = np.empty((len(directs), len(stages)))
+            for column, stage in enumerate(stages):
+                out[:, column] = np.fromiter(
+                    map(methodcaller("get", stage, 0.0), directs), np.float64, len(directs)
+                )
+            return out
     except (TypeError, ValueError, AttributeError):
         pass
     return direct_matrix(directs, stages, ids)
