@@ -10,7 +10,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from supply_graph.errors import SingularLoop
+from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.model import FloatArray, SupplyGraph
 from supply_graph.quality import quality_from_solution, right_hand_sides
 from supply_graph.solve import SolverPlan, build_plan, solve
@@ -52,8 +52,6 @@ class RollupResult:
         if i is None:
             hits = np.flatnonzero(self.ids == node_id)
             if not hits.size:
-                from supply_graph.errors import UnknownNode
-
                 raise UnknownNode(node_id, "in the roll-up result")
             i = int(hits[0])
         dqr = float(self.dqr[i])
