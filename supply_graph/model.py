@@ -1,0 +1,319 @@
+"""The supply graph: nodes with direct emissions by stage, edges with amounts, held as arrays.
+
+A graph of a million nodes must not hold a million Python objects, so `SupplyGraph` stores
+columns (numpy arrays) and builds its id index and sparse matrix on first use. `Node` and `Edge`
+are the friendly record form the platform and the tests use to build small graphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from supply_graph.errors import (
+    DuplicateNode,
+    GraphFormatError,
+    InvalidValue,
+    NegativeAmount,
+    UnitMismatch,
+    UnknownNode,
+    UnknownStage,
+)
+from supply_graph.units import conversion_factor, is_unit
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+DEFAULT_STAGE = "total"
+ALLOCATION_BASES = ("mass", "energy", "economic", "other")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Share of a multi-output process's burden that falls on this product (0 < share <= 1).
+
+    The node's direct emissions and its input amounts are stated for the whole process per
+    declared unit of this product; the footprint is f_j = share_j (e_j + sum_i A[i, j] f_i).
+    """
+
+    basis: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Node:
+    """One product or factor dataset: kg CO2e per declared `unit` from the node itself."""
+
+    id: str
+    unit: str
+    direct: Mapping[str, float] | float = 0.0
+    primary: bool = False
+    dqr: float | None = None
+    category: str | None = None
+    allocation: Allocation | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`amount` of `provider` (in `unit`, default its declared unit) per one unit of `consumer`."""
+
+    provider: str
+    consumer: str
+    amount: float
+    unit: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SupplyGraph:
+    """A validated supply graph in columnar form (build it with `from_records` or `from_columns`).
+
+    `amount[k]` is already in the provider's declared unit, so the technosphere matrix is
+    A[provider[k], consumer[k]] += amount[k] (times the consumer's allocation share).
+    """
+
+    ids: npt.NDArray[np.str_]
+    stages: tuple[str, ...]
+    unit_names: tuple[str, ...]
+    unit_code: IntArray
+    direct: FloatArray  # (n, stages)
+    primary: BoolArray
+    dqr: FloatArray  # NaN where a node has no rating
+    category_names: tuple[str, ...]
+    category_code: IntArray  # -1 where a node has no category
+    provider: IntArray
+    consumer: IntArray
+    amount: FloatArray
+    allocations: Mapping[int, Allocation] = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.provider.shape[0])
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Node id -> row number, built on first lookup."""
+        return dict(zip(self.ids.tolist(), range(self.n_nodes), strict=True))
+
+    def node_index(self, node_id: str) -> int:
+        try:
+            return self.index[node_id]
+        except KeyError:
+            raise UnknownNode(node_id) from None
+
+    def unit_of(self, node_id: str) -> str:
+        return self.unit_names[int(self.unit_code[self.node_index(node_id)])]
+
+    @cached_property
+    def allocation_share(self) -> FloatArray:
+        share = np.ones(self.n_nodes)
+        for i, alloc in self.allocations.items():
+            share[i] = alloc.share
+        return share
+
+    @cached_property
+    def effective_direct(self) -> FloatArray:
+        """e_j after allocation: share_j * direct_j, shape (n, stages)."""
+        if not self.allocations:
+            return self.direct
+        return self.direct * self.allocation_share[:, None]
+
+    @cached_property
+    def technosphere(self) -> sp.csr_matrix:
+        """A (n x n, CSR): A[i, j] = amount of i per declared unit of j; duplicates add."""
+        data = self.amount * self.allocation_share[self.consumer]
+        n = self.n_nodes
+        return sp.csr_matrix((data, (self.provider, self.consumer)), shape=(n, n))
+
+    def edge_label(self, k: int) -> str:
+        """An edge in domain words: '#3 li2co3@a -> cell@c (0.62 kg)'."""
+        unit = self.unit_names[int(self.unit_code[self.provider[k]])]
+        return (
+            f"#{k} {self.ids[self.provider[k]]} -> {self.ids[self.consumer[k]]} "
+            f"({self.amount[k]:g} {unit})"
+        )
+
+    @classmethod
+    def from_records(
+        cls, nodes: Iterable[Node], edges: Iterable[Edge], stages: Sequence[str] | None = None
+    ) -> SupplyGraph:
+        """Build and validate a graph from `Node` and `Edge` records."""
+        node_list = list(nodes)
+        edge_list = list(edges)
+        stage_names = tuple(stages) if stages else (DEFAULT_STAGE,)
+        directs = [n.direct for n in node_list]
+        allocations = {i: n.allocation for i, n in enumerate(node_list) if n.allocation}
+        return cls.from_columns(
+            ids=[n.id for n in node_list],
+            units=[n.unit for n in node_list],
+            direct=direct_matrix(directs, stage_names, [n.id for n in node_list]),
+            stages=stage_names,
+            primary=[n.primary for n in node_list],
+            dqr=[n.dqr for n in node_list],
+            categories=[n.category for n in node_list],
+            allocations=allocations,
+            edge_from=[e.provider for e in edge_list],
+            edge_to=[e.consumer for e in edge_list],
+            edge_amount=[e.amount for e in edge_list],
+            edge_unit=[e.unit for e in edge_list],
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        ids: Sequence[str],
+        units: Sequence[str],
+        direct: FloatArray,
+        stages: Sequence[str],
+        primary: Sequence[bool] | BoolArray,
+        dqr: Sequence[float | None] | FloatArray,
+        categories: Sequence[str | None],
+        edge_from: Sequence[str],
+        edge_to: Sequence[str],
+        edge_amount: Sequence[float] | FloatArray,
+        edge_unit: Sequence[str | None],
+        allocations: Mapping[int, Allocation] | None = None,
+    ) -> SupplyGraph:
+        """Validate columns (ids, units, values) and convert every edge amount to its provider's
+        declared unit; errors name the node or edge at fault."""
+        ids_arr = np.asarray(ids, dtype=np.str_)
+        index = _unique_index(ids)
+        unit_names, unit_code = _encode(units)
+        for name in unit_names:
+            if not is_unit(name):
+                node = ids[int(np.flatnonzero(unit_code == unit_names.index(name))[0])]
+                raise InvalidValue(f"node {node!r}: declared unit {name!r} is not a unit")
+        direct_arr = np.ascontiguousarray(direct, dtype=np.float64).reshape(len(ids), len(stages))
+        dqr_arr = np.array([np.nan if d is None else d for d in dqr], dtype=np.float64)
+        _check_node_values(ids_arr, direct_arr, dqr_arr)
+        cat_names, cat_code = _encode(categories)
+        provider = _lookup(index, edge_from, "edge provider")
+        consumer = _lookup(index, edge_to, "edge consumer")
+        amount = np.asarray(edge_amount, dtype=np.float64)
+        bad = np.flatnonzero(~(amount >= 0) | ~np.isfinite(amount))
+        if bad.size:
+            k = int(bad[0])
+            raise NegativeAmount(f"#{k} {edge_from[k]} -> {edge_to[k]}", float(amount[k]))
+        factor = _edge_factors(
+            edge_unit, unit_names, unit_code[provider], edge_from, edge_to, amount
+        )
+        allocs = dict(allocations or {})
+        _check_allocations(allocs, ids)
+        return cls(
+            ids=ids_arr,
+            stages=tuple(stages),
+            unit_names=unit_names,
+            unit_code=unit_code,
+            direct=direct_arr,
+            primary=np.asarray(primary, dtype=np.bool_),
+            dqr=dqr_arr,
+            category_names=cat_names,
+            category_code=cat_code,
+            provider=provider,
+            consumer=consumer,
+            amount=amount * factor,
+            allocations=allocs,
+        )
+
+
+def direct_matrix(
+    directs: Sequence[Mapping[str, float] | float], stages: Sequence[str], ids: Sequence[str]
+) -> FloatArray:
+    """Direct emissions as an (n, stages) array; a plain number goes to the only stage."""
+    out = np.zeros((len(directs), len(stages)))
+    column = {s: c for c, s in enumerate(stages)}
+    for i, d in enumerate(directs):
+        if isinstance(d, Mapping):
+            for stage, value in d.items():
+                if stage not in column:
+                    raise UnknownStage(ids[i], stage)
+                out[i, column[stage]] = value
+        elif len(stages) == 1:
+            out[i, 0] = d
+        else:
+            raise GraphFormatError(f"node {ids[i]!r}: direct must map stage names to numbers")
+    return out
+
+
+def _unique_index(ids: Sequence[str]) -> dict[str, int]:
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    if len(index) != len(ids):
+        seen: set[str] = set()
+        for node_id in ids:
+            if node_id in seen:
+                raise DuplicateNode(node_id)
+            seen.add(node_id)
+    return index
+
+
+def _encode(values: Sequence[str | None]) -> tuple[tuple[str, ...], IntArray]:
+    """Dictionary-encode strings: (names, codes) with code -1 for None (C-speed dict passes)."""
+    distinct = dict.fromkeys(values)
+    names = tuple(v for v in distinct if v is not None)
+    code: dict[str | None, int] = {name: k for k, name in enumerate(names)}
+    code[None] = -1
+    codes = np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values))
+    return names, codes
+
+
+def _lookup(index: Mapping[str, int], names: Sequence[str], role: str) -> IntArray:
+    try:
+        return np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
+    except KeyError as exc:
+        k = list(names).index(exc.args[0])
+        raise UnknownNode(str(exc.args[0]), f"{role} of edge #{k}") from None
+
+
+def _check_node_values(ids: npt.NDArray[np.str_], direct: FloatArray, dqr: FloatArray) -> None:
+    bad = np.flatnonzero(~np.isfinite(direct).all(axis=1))
+    if bad.size:
+        raise InvalidValue(f"node {ids[bad[0]]!r}: direct emissions must be finite numbers")
+    bad = np.flatnonzero(~np.isnan(dqr) & ~((dqr >= 1) & (dqr <= 5)))
+    if bad.size:
+        raise InvalidValue(f"node {ids[bad[0]]!r}: dqr {dqr[bad[0]]!r} is outside 1..5")
+
+
+def _check_allocations(allocations: Mapping[int, Allocation], ids: Sequence[str]) -> None:
+    for i, alloc in allocations.items():
+        if not 0 < alloc.share <= 1 or alloc.basis not in ALLOCATION_BASES:
+            raise InvalidValue(
+                f"node {ids[i]!r}: allocation needs a share in (0, 1] and a basis in "
+                f"{ALLOCATION_BASES}, got {alloc.share!r} by {alloc.basis!r}"
+            )
+
+
+def _edge_factors(
+    edge_unit: Sequence[str | None],
+    unit_names: tuple[str, ...],
+    provider_unit: IntArray,
+    edge_from: Sequence[str],
+    edge_to: Sequence[str],
+    amount: FloatArray,
+) -> FloatArray:
+    """Per-edge factor into the provider's unit, pint called once per distinct (unit, unit)."""
+    names, code = _encode(edge_unit)
+    if not names:
+        return np.ones(len(edge_unit))
+    pair = code * len(unit_names) + provider_unit
+    pairs, inverse = np.unique(pair, return_inverse=True)
+    factors = np.empty(pairs.shape[0])
+    for p, value in enumerate(pairs.tolist()):
+        src, dst = divmod(value, len(unit_names))
+        f = 1.0 if src < 0 else conversion_factor(names[src], unit_names[dst])
+        if f is None:
+            k = int(np.flatnonzero(pair == value)[0])
+            edge = f"#{k} {edge_from[k]} -> {edge_to[k]} ({amount[k]:g} {names[src]})"
+            raise UnitMismatch(edge, names[src], unit_names[dst])
+        factors[p] = f
+    per_edge: FloatArray = factors[inverse.reshape(-1)]
+    return per_edge

@@ -1,0 +1,289 @@
+"""Sparse solver for f = e + Aᵀ f, i.e. F = (I − Aᵀ)⁻¹ E, and for supply vectors x = (I − A)⁻¹ δ_j.
+
+Nodes are renumbered by the condensation of their strongly connected components (loops) and
+grouped into topological levels: level(j) = 1 + max level of j's providers. In that order Aᵀ is
+block lower triangular, so F is computed level by level with one sparse mat-mat product per level
+over already-known rows, and each loop block is solved with a small LU of (I − A_cc)ᵀ. The plan
+(order, level slices, loop factorisations) is built once and reused for every right-hand side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
+import scipy.sparse.linalg as spla
+
+from supply_graph.errors import SingularLoop
+from supply_graph.model import FloatArray, IntArray
+
+Names = Sequence[str] | npt.NDArray[np.str_]
+
+# Largest y in (I − A_ccᵀ) y = 1 that still counts as a finite loop multiplier.
+_MAX_LOOP_MULTIPLIER = 1e12
+
+
+@dataclass
+class LoopBlock:
+    """The loop nodes of one level (new numbering) and the LU of (I − A_cc)ᵀ over them."""
+
+    rows: IntArray
+    lu: spla.SuperLU
+
+
+@dataclass
+class SolverPlan:
+    """Everything about the structure of I − Aᵀ that does not depend on the right-hand side.
+
+    `order[p]` is the original node at position p; `position` is its inverse; rows
+    level_ptr[l]:level_ptr[l+1] form level l. `lower[l]` holds the rows of Aᵀ for level l
+    restricted to earlier levels (columns 0:level_ptr[l]).
+    """
+
+    n: int
+    order: IntArray
+    position: IntArray
+    level_ptr: IntArray
+    lower: list[sp.csr_matrix]
+    loops: dict[int, LoopBlock]
+    comp: IntArray
+    lower_all: sp.csr_matrix = field(repr=False)
+    _upper: list[sp.csr_matrix] | None = field(default=None, repr=False)
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.level_ptr.shape[0] - 1)
+
+    def level_of(self, node: int) -> int:
+        """Topological level of an original node index (0 = no providers)."""
+        return int(np.searchsorted(self.level_ptr, self.position[node], side="right") - 1)
+
+    def upper(self) -> list[sp.csr_matrix]:
+        """Rows of A (providers) of each level restricted to later levels, for supply vectors."""
+        if self._upper is None:
+            u = sp.csr_matrix(self.lower_all.T.tocsr())
+            ptr = self.level_ptr
+            self._upper = [
+                _row_block(u, ptr[lv], ptr[lv + 1], ptr[lv + 1]) for lv in range(self.n_levels)
+            ]
+        return self._upper
+
+
+def build_plan(technosphere: sp.csr_matrix, ids: Names | None = None) -> SolverPlan:
+    """Order nodes by SCC condensation levels and factorise every loop block.
+
+    Raises `SingularLoop` when a loop block has no non-negative finite inverse, i.e. when the
+    spectral radius of A_cc is >= 1 (a product needs at least one unit of itself).
+    """
+    a = sp.csr_matrix(technosphere)
+    n = a.shape[0]
+    comp = np.arange(n, dtype=np.int64)
+    has_loops = bool(a.diagonal().any())
+    if not has_loops:  # try the graph as a DAG first: Kahn covers every node iff it is one
+        levels = _condensation_levels(a, comp, n, has_loops=False)
+        has_loops = sum(lv.size for lv in levels) < n
+    if has_loops:
+        n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
+        comp = labels.astype(np.int64)
+        levels = _condensation_levels(a, comp, n_comp, has_loops=True)
+    order = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n, dtype=np.int64)
+    level_ptr = np.zeros(len(levels) + 1, dtype=np.int64)
+    np.cumsum([lv.size for lv in levels], out=level_ptr[1:])
+    at = sp.csr_matrix(a.T.tocsr()[order])  # rows: consumers in new order
+    row_node = np.repeat(order, np.diff(at.indptr))
+    col_node = at.indices.astype(np.int64)
+    at.indices = position[col_node].astype(at.indices.dtype)
+    loops: dict[int, LoopBlock] = {}
+    if has_loops:
+        same = comp[row_node] == comp[col_node]
+        loops = _factorise_loops(
+            at.data[same], col_node[same], row_node[same], (order, position, level_ptr), comp, ids
+        )
+        at.data[same] = 0.0
+        at.eliminate_zeros()
+    lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
+    return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
+
+
+def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
+    """F with (I − Aᵀ) F = rhs for every column at once (rhs shape (n, k), original order)."""
+    f = np.ascontiguousarray(rhs[plan.order], dtype=np.float64)
+    for level in range(plan.n_levels):
+        r0, r1 = int(plan.level_ptr[level]), int(plan.level_ptr[level + 1])
+        if level:
+            f[r0:r1] += plan.lower[level] @ f[:r0]
+        block = plan.loops.get(level)
+        if block is not None:
+            f[block.rows] = block.lu.solve(np.ascontiguousarray(f[block.rows]))
+    return f[plan.position]
+
+
+def supply_vector(plan: SolverPlan, node: int) -> FloatArray:
+    """x = (I − A)⁻¹ δ_node: units of every node needed for one unit of `node`.
+
+    Levels are walked downwards from the node's own level: x_i = δ_i + Σ_k A[i, k] x_k.
+    """
+    x = np.zeros(plan.n)
+    p = int(plan.position[node])
+    x[p] = 1.0
+    upper = plan.upper()
+    for level in range(plan.level_of(node), -1, -1):
+        r0, r1 = int(plan.level_ptr[level]), int(plan.level_ptr[level + 1])
+        if r1 < plan.n and upper[level].nnz:
+            x[r0:r1] += upper[level] @ x[r1:]
+        block = plan.loops.get(level)
+        if block is not None:
+            x[block.rows] = block.lu.solve(np.ascontiguousarray(x[block.rows]), trans="T")
+    return x[plan.position]
+
+
+def _row_block(m: sp.csr_matrix, r0: int, r1: int, c0: int = 0) -> sp.csr_matrix:
+    """Rows r0:r1 of a CSR matrix as a view, columns from c0 on (0:r0 when c0 is 0).
+
+    In level order the rows of Aᵀ for a level only reach earlier rows, and the rows of A only
+    later ones, so no column filtering is needed, only a shift.
+    """
+    lo, hi = m.indptr[r0], m.indptr[r1]
+    indptr = m.indptr[r0 : r1 + 1] - lo
+    indices = m.indices[lo:hi] - c0 if c0 else m.indices[lo:hi]
+    width = m.shape[1] - c0 if c0 else r0
+    return sp.csr_matrix((m.data[lo:hi], indices, indptr), shape=(r1 - r0, width))
+
+
+def _condensation_levels(
+    a: sp.csr_matrix, comp: IntArray, n_comp: int, has_loops: bool
+) -> list[IntArray]:
+    """Nodes of each topological level of the condensation DAG (Kahn, one level per step).
+
+    A component enters the frontier once all edges into it from other components are consumed;
+    its level is then the longest path from a node without providers.
+    """
+    indptr, indices = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+    if has_loops:
+        src = np.repeat(np.arange(a.shape[0]), np.diff(indptr))
+        cross = comp[src] != comp[indices]
+        indegree = np.bincount(comp[indices[cross]], minlength=n_comp)
+        members = np.argsort(comp, kind="stable")
+        mem_ptr = np.zeros(n_comp + 1, dtype=np.int64)
+        np.cumsum(np.bincount(comp, minlength=n_comp), out=mem_ptr[1:])
+    else:
+        indegree = np.bincount(indices, minlength=n_comp)
+    frontier = np.flatnonzero(indegree == 0)
+    levels: list[IntArray] = []
+    while frontier.size:
+        nodes = members[gather_ranges(mem_ptr, frontier)] if has_loops else frontier
+        levels.append(nodes)
+        out = gather_ranges(indptr, nodes)
+        targets = comp[indices[out]] if has_loops else indices[out]
+        if has_loops:
+            counts = indptr[nodes + 1] - indptr[nodes]
+            targets = targets[targets != np.repeat(comp[nodes], counts)]
+        if targets.size > n_comp // 16:
+            times = np.bincount(targets, minlength=n_comp)
+            hit = np.flatnonzero(times)
+            times = times[hit]
+        else:
+            hit, times = np.unique(targets, return_counts=True)
+        indegree[hit] -= times
+        frontier = hit[indegree[hit] == 0]
+    return levels
+
+
+def gather_ranges(ptr: IntArray, rows: IntArray) -> IntArray:
+    """Concatenated index ranges ptr[r]:ptr[r+1] for every r in rows (vectorised)."""
+    starts = ptr[rows]
+    counts = ptr[rows + 1] - starts
+    total = int(counts.sum())
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+
+
+def _factorise_loops(
+    data: FloatArray,
+    src: IntArray,
+    dst: IntArray,
+    numbering: tuple[IntArray, IntArray, IntArray],
+    comp: IntArray,
+    ids: Names | None,
+) -> dict[int, LoopBlock]:
+    """LU of (I − A_cc)ᵀ per level over that level's loop nodes (blocks never couple)."""
+    if not data.size:
+        return {}
+    order, position, level_ptr = numbering
+    p_src, p_dst = position[src], position[dst]
+    rows = np.unique(np.concatenate([p_src, p_dst]))
+    row_level = np.searchsorted(level_ptr, rows, side="right") - 1
+    edge_level = np.searchsorted(level_ptr, p_dst, side="right") - 1
+    loops: dict[int, LoopBlock] = {}
+    for level in np.unique(row_level).tolist():
+        level_rows = rows[row_level == level]
+        local = {int(r): k for k, r in enumerate(level_rows.tolist())}
+        mask = edge_level == level
+        m = level_rows.shape[0]
+        cols = np.fromiter((local[int(r)] for r in p_src[mask]), np.int64, int(mask.sum()))
+        rws = np.fromiter((local[int(r)] for r in p_dst[mask]), np.int64, int(mask.sum()))
+        block = sp.identity(m, format="csc") - sp.csc_matrix(
+            (data[mask], (rws, cols)), shape=(m, m)
+        )
+        members = order[level_rows]
+        lu = _checked_lu(sp.csc_matrix(block), comp[members], members, src, dst, ids)
+        loops[level] = LoopBlock(level_rows, lu)
+    return loops
+
+
+def _checked_lu(
+    block: sp.csc_matrix,
+    block_comp: IntArray,
+    members: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    ids: Names | None,
+) -> spla.SuperLU:
+    """Factorise I − A_ccᵀ and certify it: y = (I − A_ccᵀ)⁻¹ 1 must be finite and > 0.
+
+    For an irreducible A_cc >= 0 that holds exactly when rho(A_cc) < 1 (M-matrix theory: if
+    rho > 1, the Perron vector u gives uᵀ y = uᵀ 1 / (1 − rho) < 0).
+    """
+    try:
+        lu = spla.splu(block, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+        y = lu.solve(np.ones(block.shape[0]))
+    except RuntimeError:  # exactly singular
+        y = np.full(block.shape[0], -np.inf)
+        lu = None
+    bad = ~np.isfinite(y) | (y <= 0) | (y > _MAX_LOOP_MULTIPLIER)
+    if lu is None or bad.any():
+        culprit = int(block_comp[int(np.flatnonzero(bad)[0])])
+        in_comp = members[block_comp == culprit]
+        raise SingularLoop(
+            _loop_names(in_comp, src, dst, ids),
+            "a product needs at least one unit of itself through the loop "
+            f"(spectral radius of the loop block {_spectral_radius(block, block_comp, culprit)})",
+        )
+    return lu
+
+
+def _loop_names(members: IntArray, src: IntArray, dst: IntArray, ids: Names | None) -> list[str]:
+    """Node names along one cycle of the loop (networkx), falling back to the member list."""
+    inside = np.isin(src, members) & np.isin(dst, members)
+    graph = nx.DiGraph(zip(src[inside].tolist(), dst[inside].tolist(), strict=True))
+    try:
+        cycle = [int(u) for u, _ in nx.find_cycle(graph)]
+    except nx.NetworkXNoCycle:
+        cycle = members.tolist()
+    cycle.append(cycle[0])
+    return [str(ids[i]) if ids is not None else f"node #{i}" for i in cycle]
+
+
+def _spectral_radius(block: sp.csc_matrix, block_comp: IntArray, culprit: int) -> str:
+    """rho(A_cc) of one loop for the error message (dense eigenvalues; loops are small)."""
+    inside = np.flatnonzero(block_comp == culprit)
+    if inside.size > 2000:
+        return "not computed for loops of more than 2000 nodes"
+    a_cc = np.eye(inside.size) - block[inside][:, inside].toarray()
+    return f">= 1: {max(abs(np.linalg.eigvals(a_cc))):.6g}"
