@@ -11,8 +11,16 @@ from footprint_platform import cli
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from footprint_platform.http_errors import register_error_handlers
+from footprint_platform.security import configure_hasher
 from footprint_platform.settings import configure
-from footprint_platform.web import auth, home, operator, organizations
+from footprint_platform.web import (
+    auth,
+    factors,
+    home,
+    operator,
+    organizations,
+    submissions,
+)
 from footprint_platform.web.context import init_web_context, select_locale
 
 MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
@@ -20,6 +28,7 @@ MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
 
 def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     configure(app, overrides)
+    configure_hasher(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
@@ -28,7 +37,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     limiter.init_app(app)
     init_web_context(app)
     register_error_handlers(app)
-    for bp in (home.bp, auth.bp, organizations.bp, operator.bp):
+    for bp in (home.bp, auth.bp, organizations.bp, operator.bp, submissions.bp, factors.bp):
         app.register_blueprint(bp)
     api = TanlianApi()
     init_api(app, api, csrf)

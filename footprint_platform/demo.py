@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.demo_submissions import load_demo_submissions
 from footprint_platform.models import (
     MemberRole,
     Membership,
@@ -25,6 +26,7 @@ from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.security import hash_password
 from footprint_platform.services import audit
 from footprint_platform.services.catalog import site_location
+from footprint_platform.services.factors import load_seed
 
 DEMO_FILE = CONFIG_DIR / "demo" / "supply_chain.toml"
 
@@ -34,8 +36,9 @@ def read_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
 
 
 def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
-    """Load the demo chain if the database has no organizations; True if it loaded.
-    One transaction: a failure leaves the database empty as before."""
+    """Load the seed factor release if there is none, then the demo chain and its submissions
+    if the database has no organizations; True if the chain loaded."""
+    load_seed(session)
     if session.scalar(select(func.count()).select_from(Organization)):
         return False
     demo = read_demo(path)
@@ -50,6 +53,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
         details={"organizations": len(demo["org"])},
     )
     session.commit()
+    load_demo_submissions(session)
     return True
 
 

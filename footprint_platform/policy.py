@@ -32,6 +32,11 @@ class Action(enum.StrEnum):
     EDIT_SITES = "edit_sites"
     VIEW_PRODUCTS = "view_products"
     EDIT_PRODUCTS = "edit_products"
+    VIEW_SUBMISSIONS = "view_submissions"
+    EDIT_SUBMISSIONS = "edit_submissions"
+    VIEW_REQUESTS = "view_requests"
+    REQUEST_DATA = "request_data"
+    ANSWER_REQUESTS = "answer_requests"
     ADMINISTER_PLATFORM = "administer_platform"
 
 
@@ -55,6 +60,13 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_SITES: Rule(MemberRole.EDITOR, _MAKERS),
     Action.VIEW_PRODUCTS: Rule(MemberRole.VIEWER),
     Action.EDIT_PRODUCTS: Rule(MemberRole.EDITOR, _MAKERS),
+    # A supplier's primary data is seen only inside the supplier (DESIGN.md "Who may see what").
+    Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
+    Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),
+    # Data requests: both sides' members see them; buyers ask, suppliers answer.
+    Action.VIEW_REQUESTS: Rule(MemberRole.VIEWER),
+    Action.REQUEST_DATA: Rule(MemberRole.EDITOR, frozenset({OrgRole.BUYER})),
+    Action.ANSWER_REQUESTS: Rule(MemberRole.EDITOR, frozenset({OrgRole.SUPPLIER})),
     # Operator staff create organizations and invite their first administrator.
     Action.ADMINISTER_PLATFORM: Rule(MemberRole.ADMIN, frozenset({OrgRole.OPERATOR}), True),
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +20,14 @@ from flask.testing import FlaskClient
 from app import create_app
 
 DEMO_PASSWORD = "tanlian-demo-2026"
+# Cheap argon2 parameters: tests sign in thousands of times; production keeps the defaults.
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "RATELIMIT_ENABLED": True,
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST_KIB": 1024,
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,36 +36,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _migrate(url: str, demo: bool) -> None:
+def _build(url: str, demo: bool, prepared: bool) -> Any:
+    """Migrate a database, optionally load the demo chain and the authorization fixtures."""
     from flask_migrate import upgrade
 
     from footprint_platform.demo import load_demo
     from footprint_platform.extensions import db
+    from tests.platform.demo_ids import prepare
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **TEST_SETTINGS})
     with app.app_context():
         upgrade()
         if demo:
             load_demo(db.session)
         db.engine.dispose()
+    ids = prepare(app) if prepared else None
+    with app.app_context():
+        db.engine.dispose()
+    return ids
 
 
-def _postgres_url() -> str:
+TEMPLATES = {"empty": (False, False), "demo": (True, False), "prepared": (True, True)}
+
+
+def _postgres_admin() -> tuple[sa.engine.Engine, sa.engine.URL]:
     url = os.environ.get("TANLIAN_TEST_POSTGRES_URL")
     required = os.environ.get("TANLIAN_REQUIRE_POSTGRES") == "1"
     if not url:
         reason = "PostgreSQL lane skipped: TANLIAN_TEST_POSTGRES_URL is not set"
         pytest.fail(reason) if required else pytest.skip(reason)
+    base = sa.engine.make_url(url)
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     try:
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
         reason = f"PostgreSQL lane skipped: cannot connect to {url}: {exc.orig}"
         pytest.fail(reason) if required else pytest.skip(reason)
-    return url
+    return engine, base
+
+
+def _pg_create(engine: sa.engine.Engine, name: str, template: str | None = None) -> None:
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        extra = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{extra}'))
 
 
 @pytest.fixture(scope="session")
@@ -67,65 +89,113 @@ def db_lane(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_template(db_lane: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Migrated databases, once per session: an empty one and one with the demo chain."""
+def worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_templates(
+    db_lane: str, worker: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Migrated databases, built once per test process and copied for every test: empty, with
+    the demo chain, and with the demo chain plus the authorization fixtures (`ids`)."""
+    out: dict[str, Any] = {"lane": db_lane}
     if db_lane == "postgres":
-        url = _postgres_url()
-        _migrate(url, demo=False)
-        return {"lane": "postgres", "url": url}
-    base = tmp_path_factory.mktemp("templates")
-    paths = {}
-    for name, demo in (("empty", False), ("demo", True)):
-        path = base / f"{name}.sqlite3"
-        _migrate(f"sqlite:///{path}", demo)
-        paths[name] = str(path)
-    return {"lane": "sqlite", **paths}
+        engine, base = _postgres_admin()
+        for name, (demo, prepared) in TEMPLATES.items():
+            db_name = f"tanlian_tpl_{name}_{worker}"
+            _pg_create(engine, db_name)
+            ids = _build(base.set(database=db_name).render_as_string(False), demo, prepared)
+            out[name] = db_name
+            out["ids"] = ids or out.get("ids")
+        out["engine"], out["base"] = engine, base
+        return out
+    folder = tmp_path_factory.mktemp("templates")
+    for name, (demo, prepared) in TEMPLATES.items():
+        path = folder / f"{name}.sqlite3"
+        ids = _build(f"sqlite:///{path}", demo, prepared)
+        out[name] = str(path)
+        out["ids"] = ids or out.get("ids")
+    return out
 
 
-def _make_app(template: dict[str, str], tmp_path: Path, demo: bool) -> Iterator[Flask]:
-    if template["lane"] == "postgres":
-        url = template["url"]
-    else:
-        path = tmp_path / "test.sqlite3"
-        shutil.copy(template["demo" if demo else "empty"], path)
-        url = f"sqlite:///{path}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_ENABLED": True,
-        }
-    )
-    if template["lane"] == "postgres" and demo:
-        from footprint_platform.demo import load_demo
-        from footprint_platform.extensions import db
+@pytest.fixture(scope="session")
+def _apps() -> dict[str, Flask]:
+    """One application per template kind for the whole session (building one costs ~0.2 s);
+    each test gets a fresh copy of the database underneath it."""
+    return {}
 
-        with app.app_context():
-            load_demo(db.session)
-    yield app
+
+def _make_app(
+    templates: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    apps: dict[str, Flask],
+    name: str,
+    worker: str,
+) -> Iterator[Flask]:
     from footprint_platform.extensions import db, limiter
 
+    if templates["lane"] == "postgres":
+        test_db = f"tanlian_test_{name}_{worker}"
+        url = templates["base"].set(database=test_db).render_as_string(False)
+    else:
+        path = tmp_path_factory.getbasetemp() / f"test-{name}.sqlite3"
+        url = f"sqlite:///{path}"
+    app = apps.get(name)
+    if app is not None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if templates["lane"] == "postgres":
+        _pg_create(templates["engine"], test_db, templates[name])
+    else:
+        shutil.copy(templates[name], path)
+    if app is None:
+        app = apps[name] = create_app({"SQLALCHEMY_DATABASE_URI": url, **TEST_SETTINGS})
     with app.app_context():
         limiter.reset()
+    yield app
+    with app.app_context():
         db.session.remove()
-        if template["lane"] == "postgres":
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
 
 
 @pytest.fixture
-def app(database_template: dict[str, str], tmp_path: Path) -> Iterator[Flask]:
+def app(
+    database_templates: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    _apps: dict[str, Flask],
+    worker: str,
+) -> Iterator[Flask]:
     """An application on an empty migrated database."""
-    yield from _make_app(database_template, tmp_path, demo=False)
+    yield from _make_app(database_templates, tmp_path_factory, _apps, "empty", worker)
 
 
 @pytest.fixture
-def demo_app(database_template: dict[str, str], tmp_path: Path) -> Iterator[Flask]:
+def demo_app(
+    database_templates: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    _apps: dict[str, Flask],
+    worker: str,
+) -> Iterator[Flask]:
     """An application on a migrated database holding the demo supply chain."""
-    yield from _make_app(database_template, tmp_path, demo=True)
+    yield from _make_app(database_templates, tmp_path_factory, _apps, "demo", worker)
+
+
+@pytest.fixture
+def prepared_app(
+    database_templates: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    _apps: dict[str, Flask],
+    worker: str,
+) -> Iterator[Flask]:
+    """The demo chain plus an open invitation, tokens, a draft and an evidence file."""
+    yield from _make_app(database_templates, tmp_path_factory, _apps, "prepared", worker)
+
+
+@pytest.fixture
+def ids(database_templates: dict[str, Any]) -> Any:
+    """The ids and secrets of what `prepared_app` holds beyond the demo."""
+    return database_templates["ids"]
 
 
 @pytest.fixture

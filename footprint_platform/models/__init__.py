@@ -4,6 +4,7 @@ from footprint_platform.models.account import ApiToken, Invitation, PasswordRese
 from footprint_platform.models.audit import AuditEvent, AuditLogImmutable
 from footprint_platform.models.base import Base, utcnow
 from footprint_platform.models.catalog import Product, Site
+from footprint_platform.models.factors import EmissionFactor, FactorRelease
 from footprint_platform.models.organization import (
     MemberRole,
     Membership,
@@ -11,12 +12,25 @@ from footprint_platform.models.organization import (
     OrganizationRole,
     OrgRole,
 )
+from footprint_platform.models.requests import DataRequest, RequestStatus
+from footprint_platform.models.submission import (
+    Evidence,
+    InputKind,
+    Submission,
+    SubmissionInput,
+    SubmissionStatus,
+)
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "AuditLogImmutable",
     "Base",
+    "DataRequest",
+    "EmissionFactor",
+    "Evidence",
+    "FactorRelease",
+    "InputKind",
     "Invitation",
     "MemberRole",
     "Membership",
@@ -25,7 +39,11 @@ __all__ = [
     "OrganizationRole",
     "PasswordReset",
     "Product",
+    "RequestStatus",
     "Site",
+    "Submission",
+    "SubmissionInput",
+    "SubmissionStatus",
     "TokenScope",
     "User",
     "utcnow",

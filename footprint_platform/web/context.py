@@ -15,6 +15,7 @@ from footprint_platform.extensions import db, login_manager
 from footprint_platform.models import User
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
+from footprint_platform.rules import load_rules
 from footprint_platform.schemas import parse
 from footprint_platform.services.accounts import user_actor
 from footprint_platform.services.catalog import get_organization
@@ -90,6 +91,7 @@ def _template_globals() -> dict[str, Any]:
         "reference": load_reference(),
         "countries": country_names(locale),
         "languages": current_app.config["LANGUAGES"],
+        "sub_rule_stages": lambda sub: load_rules()[sub.rule_code].stages,
     }
 
 

@@ -11,10 +11,9 @@ from flask_login import login_required
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
-from footprint_platform.models import MemberRole
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
-from footprint_platform.services import accounts, catalog
+from footprint_platform.services import catalog, onboarding
 from footprint_platform.web.context import actor
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -31,15 +30,12 @@ def organizations() -> Any:
         form["roles"] = request.form.getlist("roles")
         try:
             data = parse(OrganizationCreateSchema(), form)
-            org = catalog.create_organization(db.session, actor(), data)
+            ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+            _org, token = onboarding.register_organization(db.session, actor(), data, ttl)
         except InvalidInput as exc:
             errors = exc.errors
         else:
-            if data.get("admin_email"):
-                ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
-                token = accounts.invite(
-                    db.session, actor(), org.id, data["admin_email"], MemberRole.ADMIN, ttl
-                )[1]
+            if token:
                 invite_link = url_for("auth.accept_invitation", token=token, _external=True)
             flash(_("Organization registered."), "success")
     orgs = db.session.scalars(catalog.organizations_query()).all()

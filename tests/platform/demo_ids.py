@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import Membership, Organization, Product, Site, TokenScope, User
+from footprint_platform.models import (
+    Membership,
+    Organization,
+    Product,
+    Site,
+    Submission,
+    SubmissionStatus,
+    TokenScope,
+    User,
+)
 from footprint_platform.policy import Actor
-from footprint_platform.services import accounts
+from footprint_platform.services import accounts, evidence, submissions
 
 PACK = "Huadong Battery Systems"
 LITHIUM = "Lanhu Lithium Refining"
@@ -27,6 +36,9 @@ class Ids:
     viewer_membership: int
     invitation: int
     token: int
+    draft: int
+    submitted: int
+    evidence: int
     read_secret: str
     write_secret: str
     other_write_secret: str
@@ -60,6 +72,18 @@ def prepare(app: Flask) -> Ids:
         _, other_secret = accounts.create_api_token(
             db.session, other_admin, lithium, "o", TokenScope.WRITE
         )
+        lfp_pack = db.session.scalar(
+            select(Product.id).where(Product.part_number == "HD-PK-LFP-60")
+        )
+        draft = submissions.start_draft(
+            db.session, admin, lfp_pack, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        submitted = db.session.scalar(
+            select(Submission.id).where(
+                Submission.organization_id == pack, Submission.status == SubmissionStatus.SUBMITTED
+            )
+        )
+        proof = evidence.add_evidence(db.session, admin, pack, "meter.txt", b"meter 42 kWh")
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -74,6 +98,9 @@ def prepare(app: Flask) -> Ids:
             viewer_membership=viewer,
             invitation=inv.id,
             token=read.id,
+            draft=draft.id,
+            submitted=submitted,
+            evidence=proof.id,
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,

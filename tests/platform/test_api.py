@@ -11,14 +11,14 @@ from sqlalchemy import select
 from footprint_platform.extensions import db
 from footprint_platform.models import ApiToken
 from tests.conftest import Session
-from tests.platform.demo_ids import PACK, Ids, org_id, prepare
+from tests.platform.demo_ids import PACK, Ids, org_id
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def ids(demo_app: Flask) -> Ids:
-    return prepare(demo_app)
+def client(prepared_app: Flask) -> FlaskClient:
+    return prepared_app.test_client()
 
 
 def _bearer(secret: str) -> dict[str, str]:
@@ -144,10 +144,10 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(demo_app: Flask) -> Non
     assert secret not in html and stored[-1].prefix in html
 
 
-def test_a_revoked_token_stops_working(demo_app: Flask, client: FlaskClient) -> None:
-    session, secret = _new_token(demo_app)
+def test_a_revoked_token_stops_working(prepared_app: Flask, client: FlaskClient) -> None:
+    session, secret = _new_token(prepared_app)
     assert client.get("/api/v1/products", headers=_bearer(secret)).status_code == 200
-    with demo_app.app_context():
+    with prepared_app.app_context():
         token = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
         org, token_id = token.organization_id, token.id
     session.post(f"/orgs/{org}/tokens/{token_id}/revoke")

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import Session
-from tests.platform.demo_ids import Ids, prepare
+from tests.platform.demo_ids import Ids
 
 PERSONAS = {
     "anonymous": None,
@@ -144,6 +144,52 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         None,
     ),
     ("/orgs/<int:org_id>/audit", "GET"): (ADMINS, "/orgs/{org}/audit", None),
+    ("/orgs/<int:org_id>/submissions", "GET"): (MEMBERS, "/orgs/{org}/submissions", None),
+    ("/orgs/<int:org_id>/submissions", "POST"): (
+        EDITORS,
+        "/orgs/{org}/submissions",
+        lambda ids: {
+            "product_id": ids.product,
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+        },
+    ),
+    ("/submissions/<int:submission_id>/<step>", "GET"): (
+        MEMBERS,
+        "/submissions/{draft}/materials",
+        None,
+    ),
+    ("/submissions/<int:submission_id>/<step>", "POST"): (
+        EDITORS,
+        "/submissions/{draft}/general",
+        lambda ids: {"dqr": "2"},
+    ),
+    ("/submissions/<int:submission_id>/submit", "POST"): (
+        EDITORS,
+        "/submissions/{draft}/submit",
+        None,
+    ),
+    ("/submissions/<int:submission_id>/history", "GET"): (
+        MEMBERS,
+        "/submissions/{submitted}/history",
+        None,
+    ),
+    ("/submissions/<int:submission_id>/template.xlsx", "GET"): (
+        MEMBERS,
+        "/submissions/{draft}/template.xlsx",
+        None,
+    ),
+    ("/submissions/<int:submission_id>/upload", "POST"): (
+        EDITORS,
+        "/submissions/{draft}/upload",
+        None,
+    ),
+    ("/orgs/<int:org_id>/evidence", "POST"): (EDITORS, "/orgs/{org}/evidence", None),
+    ("/evidence/<int:evidence_id>", "GET"): (MEMBERS, "/evidence/{evidence}", None),
+    ("/factors", "GET"): (SIGNED_IN, "/factors?category=electricity", None),
+    ("/factors/<version>", "GET"): (SIGNED_IN, "/factors/2025.1", None),
+    ("/operator/factors", "GET"): (OPERATOR, "/operator/factors", None),
+    ("/operator/factors", "POST"): (OPERATOR, "/operator/factors", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
@@ -154,6 +200,8 @@ A_OK, A_401, A_403 = "ok", 401, 403
 CATALOGUE = {"none": A_401, "owner_read": A_OK, "owner_write": A_OK, "other_write": A_OK}
 OWNER_READ = {"none": A_401, "owner_read": A_OK, "owner_write": A_OK, "other_write": A_403}
 OWNER_WRITE = {"none": A_401, "owner_read": A_403, "owner_write": A_OK, "other_write": A_403}
+# Authorized, then refused on content (an empty draft cannot be submitted): 422, not 403.
+OWNER_WRITE_VALIDATED = {**OWNER_WRITE, "owner_write": 422}
 
 API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
     ("/api/v1/organizations", "GET"): (CATALOGUE, "/api/v1/organizations", None),
@@ -181,6 +229,42 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         _product,
     ),
     ("/api/v1/products/<int:product_id>", "GET"): (CATALOGUE, "/api/v1/products/{product}", None),
+    ("/api/v1/factor-releases", "GET"): (CATALOGUE, "/api/v1/factor-releases", None),
+    ("/api/v1/factor-releases/<string:version>/factors", "GET"): (
+        CATALOGUE,
+        "/api/v1/factor-releases/latest/factors?category=transport",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/submissions", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/submissions",
+        None,
+    ),
+    ("/api/v1/products/<int:product_id>/submissions", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/products/{product}/submissions",
+        lambda ids: {"period_start": "2027-01-01", "period_end": "2027-12-31"},
+    ),
+    ("/api/v1/submissions/<int:submission_id>", "GET"): (
+        OWNER_READ,
+        "/api/v1/submissions/{draft}",
+        None,
+    ),
+    ("/api/v1/submissions/<int:submission_id>", "PUT"): (
+        OWNER_WRITE,
+        "/api/v1/submissions/{draft}",
+        lambda ids: {"dqr": "2", "inputs": []},
+    ),
+    ("/api/v1/submissions/<int:submission_id>/submit", "POST"): (
+        OWNER_WRITE_VALIDATED,
+        "/api/v1/submissions/{draft}/submit",
+        lambda ids: {},
+    ),
+    ("/api/v1/submissions/<int:submission_id>/versions", "GET"): (
+        OWNER_READ,
+        "/api/v1/submissions/{submitted}/versions",
+        None,
+    ),
     ("/api/v1/products/<int:product_id>", "PATCH"): (
         OWNER_WRITE,
         "/api/v1/products/{product}",
@@ -197,6 +281,9 @@ def _path(template: str, ids: Ids) -> str:
         membership=ids.viewer_membership,
         invitation=ids.invitation,
         token=ids.token,
+        draft=ids.draft,
+        submitted=ids.submitted,
+        evidence=ids.evidence,
     )
 
 
@@ -225,11 +312,10 @@ def test_every_route_has_a_policy(demo_app: Flask) -> None:
 @pytest.mark.parametrize("persona", list(PERSONAS))
 @pytest.mark.parametrize("route", list(WEB), ids=lambda r: f"{r[1]} {r[0]}")
 def test_web_route_answers_per_policy(
-    demo_app: Flask, route: tuple[str, str], persona: str
+    prepared_app: Flask, ids: Ids, route: tuple[str, str], persona: str
 ) -> None:
     policy, template, data = WEB[route]
-    ids = prepare(demo_app)
-    session = Session(demo_app.test_client())
+    session = Session(prepared_app.test_client())
     if PERSONAS[persona]:
         assert session.login(PERSONAS[persona]).status_code == 302
     path = _path(template, ids)
@@ -248,9 +334,10 @@ def test_web_route_answers_per_policy(
 @pytest.mark.postgres
 @pytest.mark.parametrize("token", TOKENS)
 @pytest.mark.parametrize("route", list(API), ids=lambda r: f"{r[1]} {r[0]}")
-def test_api_route_answers_per_policy(demo_app: Flask, route: tuple[str, str], token: str) -> None:
+def test_api_route_answers_per_policy(
+    prepared_app: Flask, ids: Ids, route: tuple[str, str], token: str
+) -> None:
     policy, template, data = API[route]
-    ids = prepare(demo_app)
     secret = {
         "none": None,
         "owner_read": ids.read_secret,
@@ -258,7 +345,7 @@ def test_api_route_answers_per_policy(demo_app: Flask, route: tuple[str, str], t
         "other_write": ids.other_write_secret,
     }[token]
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
-    client = demo_app.test_client()
+    client = prepared_app.test_client()
     response = client.open(
         _path(template, ids), method=route[1], headers=headers, json=data(ids) if data else None
     )

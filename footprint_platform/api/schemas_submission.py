@@ -1,0 +1,147 @@
+"""API shapes of factor releases and submissions (the domain checks live in services)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from footprint_platform.models import InputKind
+from footprint_platform.schemas import DecimalString
+
+KINDS = [k.value for k in InputKind]
+INSTRUMENTS = ["grid", "green_certificate", "ppa", "direct_supply", "onsite"]
+
+
+def _opt_str(max_len: int, **kw: object) -> ma.fields.String:
+    return ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=max_len), **kw
+    )
+
+
+def _opt_decimal(**kw: object) -> DecimalString:
+    return DecimalString(load_default=None, allow_none=True, **kw)
+
+
+def _opt_id() -> ma.fields.Integer:
+    return ma.fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+
+
+class FactorReleaseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.String()
+    title = ma.fields.String()
+    published_at = ma.fields.DateTime()
+    source_sha256 = ma.fields.String()
+
+
+class EmissionFactorSchema(ma.Schema):
+    code = ma.fields.String()
+    name_en = ma.fields.String()
+    name_zh = ma.fields.String()
+    category = ma.fields.String()
+    unit = ma.fields.String()
+    value = DecimalString()
+    gas_basis = ma.fields.String()
+    gwp = ma.fields.String(allow_none=True)
+    series = ma.fields.String()
+    geography = ma.fields.String()
+    reference_year = ma.fields.Integer()
+    published = ma.fields.String()
+    range_low = DecimalString(allow_none=True)
+    range_high = DecimalString(allow_none=True)
+    source = ma.fields.String()
+    licence = ma.fields.String()
+
+
+class FactorQuerySchema(ma.Schema):
+    category = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["electricity", "fuel", "heat", "transport", "material", "process_gas", "waste"]
+        ),
+    )
+    q = ma.fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class InputRowSchema(ma.Schema):
+    """One row of activity data per declared unit of the product."""
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
+    stage = _opt_str(24)
+    description = _opt_str(200)
+    quantity = DecimalString(required=True)
+    unit = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
+    factor_code = _opt_str(80)
+    linked_product_id = _opt_id()
+    grid_region = _opt_str(16)
+    instrument = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(INSTRUMENTS)
+    )
+    distance_km = _opt_decimal()
+    allocation_basis = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["mass", "energy", "economic"])
+    )
+    allocation_share = _opt_decimal()
+    evidence_id = _opt_id()
+    dqr = _opt_decimal()
+
+
+class SubmissionContentSchema(ma.Schema):
+    production_volume = _opt_decimal(metadata={"description": "declared units made in the period"})
+    dqr = _opt_decimal(metadata={"description": "overall data-quality rating, 1 (best) to 5"})
+    notes = _opt_str(2000)
+    inputs = ma.fields.List(
+        ma.fields.Nested(InputRowSchema), required=True, validate=validate.Length(max=2000)
+    )
+    lock_version = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1)
+    )
+
+
+class SubmissionStartSchema(ma.Schema):
+    period_start = ma.fields.Date(required=True)
+    period_end = ma.fields.Date(required=True)
+
+
+class SubmitSchema(ma.Schema):
+    lock_version = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1)
+    )
+
+
+class SubmissionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    period_start = ma.fields.Date()
+    period_end = ma.fields.Date()
+    version = ma.fields.Integer()
+    status = ma.fields.Function(lambda s: s.status.value, metadata={"type": "string"})
+    rule_code = ma.fields.String()
+    rule_version = ma.fields.String()
+    factor_release_id = ma.fields.Integer()
+    production_volume = DecimalString(allow_none=True)
+    dqr = DecimalString(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    channel = ma.fields.String()
+    content_hash = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    submitted_at = ma.fields.DateTime(allow_none=True)
+    supersedes_id = ma.fields.Integer(allow_none=True)
+    lock_version = ma.fields.Integer()
+    inputs = ma.fields.Method("_inputs", metadata={"type": "array", "items": {"type": "object"}})
+
+    def _inputs(self, sub: object) -> list[dict[str, object]]:
+        out = []
+        for i in sub.inputs:  # type: ignore[attr-defined]
+            row = InputRowSchema().dump(i)
+            row["kind"] = i.kind.value
+            out.append(row)
+        return out
+
+
+class SaveResultSchema(ma.Schema):
+    submission = ma.fields.Nested(SubmissionSchema)
+    warnings = ma.fields.List(ma.fields.String())

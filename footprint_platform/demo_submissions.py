@@ -1,0 +1,116 @@
+"""Demo primary data (config/demo/submissions.toml), entered through the real services so the
+demo passes the same validation as any supplier's data."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from footprint_platform.models import (
+    DataRequest,
+    MemberRole,
+    Membership,
+    Organization,
+    Product,
+    User,
+)
+from footprint_platform.policy import Actor
+from footprint_platform.reference import CONFIG_DIR
+from footprint_platform.services import evidence, requests, submissions
+from footprint_platform.services.accounts import user_actor
+
+DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
+# A stand-in certificate: a real one is the issuer's PDF. Marked as demo in its own text.
+DEMO_CERTIFICATE = (
+    b"%PDF-1.4\n% Tanlian demo: green electricity certificate (GEC), wind, "
+    b"2025, illustrative only\n%%EOF\n"
+)
+
+
+def _admin(session: Session, organization_id: int) -> Actor:
+    user = session.scalars(
+        select(User)
+        .join(Membership)
+        .where(Membership.organization_id == organization_id, Membership.role == MemberRole.ADMIN)
+        .limit(1)
+    ).one()
+    return user_actor(user, channel="cli")
+
+
+def _product(session: Session, part: str) -> Product:
+    return session.scalars(select(Product).where(Product.part_number == part)).one()
+
+
+def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
+    """Enter and submit every demo submission; open the demo requests. Returns how many."""
+    demo = tomllib.loads(path.read_text("utf-8"))
+    start, end = (date.fromisoformat(d) for d in demo["period"])
+    done = {}
+    for spec in demo["submission"]:
+        product = _product(session, spec["product"])
+        actor = _admin(session, product.organization_id)
+        certificate = None
+        if spec.get("evidence"):
+            certificate = evidence.add_evidence(
+                session,
+                actor,
+                product.organization_id,
+                "green-certificate-2025.pdf",
+                DEMO_CERTIFICATE,
+                "Demo green electricity certificate",
+            ).id
+        sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
+        rows = [_row(session, r, certificate) for r in spec["inputs"]]
+        submissions.save_draft(session, actor, sub.id, {"dqr": Decimal(str(spec["dqr"]))}, rows)
+        done[spec["product"]] = submissions.submit(session, actor, sub.id)
+    for spec in demo.get("request", []):
+        _request(session, spec, start, end, done)
+    return len(done)
+
+
+def _row(session: Session, spec: dict[str, Any], certificate: int | None) -> dict[str, Any]:
+    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "evidence")}
+    if "link" in spec:
+        row["linked_product_id"] = _product(session, spec["link"]).id
+    if "factor" in spec:
+        row["factor_code"] = spec["factor"]
+    if spec.get("evidence"):
+        row["evidence_id"] = certificate
+    return row
+
+
+def _request(
+    session: Session, spec: dict[str, Any], start: date, end: date, done: dict[str, Any]
+) -> None:
+    buyer = session.scalars(select(Organization).where(Organization.name_en == spec["buyer"])).one()
+    supplier = session.scalars(
+        select(Organization).where(Organization.name_en == spec["supplier"])
+    ).one()
+    due = date.today() + timedelta(days=max(spec["due_in_days"], 1))
+    request = requests.create_request(
+        session,
+        _admin(session, buyer.id),
+        buyer.id,
+        {
+            "supplier_id": supplier.id,
+            "supplier_email": None,
+            "part_number": spec["part"],
+            "period_start": start,
+            "period_end": end,
+            "due_date": due,
+            "message": spec.get("message"),
+        },
+    )
+    if spec.get("answered"):
+        requests.answer(session, _admin(session, supplier.id), request.id, done[spec["part"]].id)
+    if spec["due_in_days"] < 0:  # show an overdue request: its due date lies in the past
+        stored = session.get(DataRequest, request.id)
+        assert stored is not None
+        stored.due_date = date.today() + timedelta(days=spec["due_in_days"])
+        session.commit()

@@ -1,0 +1,143 @@
+"""Suppliers' primary data: submissions (versioned), their activity inputs and evidence files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
+from footprint_platform.models.catalog import Product
+from footprint_platform.models.factors import FactorRelease
+
+
+class SubmissionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SUPERSEDED = "superseded"
+
+
+class InputKind(enum.StrEnum):
+    """The kinds of activity data a supplier enters per declared unit of its product."""
+
+    ELECTRICITY = "electricity"
+    FUEL = "fuel"  # fuels and purchased heat or steam
+    PROCESS = "process"  # process emissions, by gas
+    MATERIAL = "material"
+    TRANSPORT = "transport"
+    COPRODUCT = "coproduct"
+    WASTE = "waste"
+
+
+class Submission(Base):
+    """One organization's primary data for one product and reference period, in one version.
+
+    A draft may change; once submitted it is immutable (enforced in the service and by the
+    content hash); a correction is a new version that supersedes it.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("product_id", "period_start", "period_end", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SubmissionStatus] = mapped_column(str_enum(SubmissionStatus, "sub_status"))
+    rule_code: Mapped[str] = mapped_column(String(40))
+    rule_version: Mapped[str] = mapped_column(String(16))
+    factor_release_id: Mapped[int] = mapped_column(ForeignKey("factor_release.id"))
+    production_volume: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    notes: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(8), default="web")
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    product: Mapped[Product] = relationship()
+    factor_release: Mapped[FactorRelease] = relationship()
+    inputs: Mapped[list[SubmissionInput]] = relationship(
+        back_populates="submission",
+        order_by="SubmissionInput.position",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def editable(self) -> bool:
+        return self.status is SubmissionStatus.DRAFT
+
+
+class SubmissionInput(Base):
+    """One row of activity data, per declared unit of the submission's product.
+
+    Which columns apply depends on `kind`; the validation in services/activity.py says which.
+    A material links to a supplier's product (primary) or to a factor dataset (secondary),
+    never both.
+    """
+
+    __tablename__ = "submission_input"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[InputKind] = mapped_column(str_enum(InputKind, "input_kind"))
+    stage: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(24, 10))
+    unit: Mapped[str] = mapped_column(String(16))
+    factor_code: Mapped[str | None] = mapped_column(String(80))
+    linked_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
+    grid_region: Mapped[str | None] = mapped_column(String(16))
+    instrument: Mapped[str | None] = mapped_column(String(24))
+    gas: Mapped[str | None] = mapped_column(String(16))
+    distance_km: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    allocation_basis: Mapped[str | None] = mapped_column(String(12))
+    allocation_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+
+    submission: Mapped[Submission] = relationship(back_populates="inputs")
+    linked_product: Mapped[Product | None] = relationship()
+    evidence: Mapped[Evidence | None] = relationship()
+
+
+class Evidence(Base):
+    """A file that backs a claim (a green-electricity certificate, a meter reading, an
+    invoice). Stored in the database with its SHA-256 so it travels with backups."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("organization_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,90 @@
+"""Accounting rules (product-category rules) as versioned data from config/rules/."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from footprint_platform.reference import CONFIG_DIR
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str
+    en: str
+    zh: str
+
+    def label(self, locale: str) -> str:
+        return self.zh if locale.startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class AccountingRule:
+    """What a footprint of a product category must follow: declared unit, stages, cut-off,
+    allocation, electricity modelling and which components need primary data."""
+
+    code: str
+    version: str
+    name_en: str
+    name_zh: str
+    applies_to: tuple[str, ...]
+    declared_unit: str
+    stages: tuple[Stage, ...]
+    allocation_default: str
+    allocation_allowed: tuple[str, ...]
+    grid_series: str
+    grid_factor: dict[str, str]
+    instruments: tuple[str, ...]
+    instruments_need_evidence: bool
+    required_components: tuple[str, ...]
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def stage_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.stages)
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
+
+
+def _rule(data: dict[str, Any]) -> AccountingRule:
+    electricity = data["electricity"]
+    return AccountingRule(
+        code=data["code"],
+        version=data["version"],
+        name_en=data["name_en"],
+        name_zh=data["name_zh"],
+        applies_to=tuple(data["applies_to"]),
+        declared_unit=data["declared_unit"],
+        stages=tuple(Stage(s["code"], s["en"], s["zh"]) for s in data["stage"]),
+        allocation_default=data["allocation"]["default"],
+        allocation_allowed=tuple(data["allocation"]["allowed"]),
+        grid_series=electricity["grid_series"],
+        grid_factor=dict(electricity["grid_factor"]),
+        instruments=tuple(electricity["instruments"]),
+        instruments_need_evidence=bool(electricity["instruments_need_evidence"]),
+        required_components=tuple(data["primary_data"]["required_components"]),
+        raw=data,
+    )
+
+
+@functools.cache
+def load_rules(config_dir: Path = CONFIG_DIR) -> dict[str, AccountingRule]:
+    """Every rule in config/rules, by code."""
+    rules = [
+        _rule(tomllib.loads(p.read_text("utf-8")))
+        for p in sorted((config_dir / "rules").glob("*.toml"))
+    ]
+    return {r.code: r for r in rules}
+
+
+def rule_for_category(category: str) -> AccountingRule:
+    """The rule that names the category, else the generic one (applies_to = ["*"])."""
+    rules = load_rules()
+    for rule in rules.values():
+        if category in rule.applies_to:
+            return rule
+    return next(r for r in rules.values() if "*" in r.applies_to)

@@ -1,0 +1,181 @@
+"""The layout of activity data as people enter it: sections, their columns and labels.
+
+One layout serves the web form's steps and the Excel template's sheets, so both speak of the
+same section, row and column when they report a problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from footprint_platform.models import InputKind
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the field of SubmissionInput
+    label: LazyString
+    # text | number | unit | factor | product | instrument | stage | evidence | basis
+    kind: str = "text"
+    required: bool = False
+    hint: LazyString | None = None
+
+
+QUANTITY = Column("quantity", _l("Quantity per declared unit"), "number", True)
+UNIT = Column("unit", _l("Unit"), "unit", True)
+DESCRIPTION = Column("description", _l("Description"))
+FACTOR = Column("factor_code", _l("Factor dataset"), "factor")
+STAGE = Column("stage", _l("Life-cycle stage"), "stage")
+DQR = Column(
+    "dqr", _l("Data quality (1–5)"), "number", hint=_l("1 measured at your site … 5 rough estimate")
+)
+EVIDENCE = Column("evidence_id", _l("Evidence"), "evidence")
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: InputKind
+    title: LazyString
+    help: LazyString
+    columns: tuple[Column, ...]
+    units: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        return self.kind.value
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        InputKind.ELECTRICITY,
+        _l("Electricity"),
+        _l(
+            "Electricity used per declared unit. The grid region comes from your site; a "
+            "green certificate, PPA or direct supply counts only with evidence."
+        ),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("instrument", _l("Supply"), "instrument"),
+            Column("factor_code", _l("Factor dataset (for certificates and contracts)"), "factor"),
+            Column("grid_region", _l("Grid region (if not your site's)")),
+            EVIDENCE,
+            DQR,
+        ),
+        ("kWh", "MWh", "MJ", "GJ"),
+    ),
+    Section(
+        InputKind.FUEL,
+        _l("Fuels and heat"),
+        _l("Fuels burnt and heat or steam bought, per declared unit."),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("factor_code", _l("Fuel or heat"), "factor", True),
+            STAGE,
+            DQR,
+        ),
+        ("m^3", "L", "kg", "t", "MJ", "GJ", "kWh"),
+    ),
+    Section(
+        InputKind.PROCESS,
+        _l("Process emissions"),
+        _l(
+            "Greenhouse gases released by the process itself (not from fuels), per "
+            "declared unit, by gas."
+        ),
+        (DESCRIPTION, QUANTITY, UNIT, Column("factor_code", _l("Gas"), "factor", True), STAGE, DQR),
+        ("kg", "g", "t"),
+    ),
+    Section(
+        InputKind.MATERIAL,
+        _l("Materials"),
+        _l(
+            "Materials and parts per declared unit. Link your supplier's product when it is "
+            "on Tanlian (its own footprint then replaces the generic factor), or choose a "
+            "factor dataset."
+        ),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("linked_product_id", _l("Supplier's product"), "product"),
+            Column("factor_code", _l("or factor dataset"), "factor"),
+            STAGE,
+            DQR,
+        ),
+        ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
+    ),
+    Section(
+        InputKind.TRANSPORT,
+        _l("Transport"),
+        _l("Inbound transport legs per declared unit: the mass carried and the distance, or t·km."),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("distance_km", _l("Distance (km)"), "number"),
+            Column("factor_code", _l("Transport mode"), "factor", True),
+            STAGE,
+            DQR,
+        ),
+        ("kg", "t", "t*km"),
+    ),
+    Section(
+        InputKind.COPRODUCT,
+        _l("Co-products"),
+        _l("Other products of the same process and the share of the burden each takes."),
+        (
+            Column("description", _l("Co-product"), required=True),
+            QUANTITY,
+            UNIT,
+            Column("allocation_basis", _l("Allocation basis"), "basis"),
+            Column("allocation_share", _l("Share of the burden (0–1)"), "number", True),
+        ),
+        ("kg", "t", "MJ", "kWh", "piece"),
+    ),
+    Section(
+        InputKind.WASTE,
+        _l("Waste"),
+        _l("Waste per declared unit and how it is treated."),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("factor_code", _l("Treatment"), "factor", True),
+            STAGE,
+            DQR,
+        ),
+        ("kg", "t"),
+    ),
+)
+BY_KIND = {s.kind: s for s in SECTIONS}
+
+# The web form's steps: (code, title, sections).
+STEPS: tuple[tuple[str, LazyString, tuple[InputKind, ...]], ...] = (
+    ("general", _l("General"), ()),
+    ("energy", _l("Energy"), (InputKind.ELECTRICITY, InputKind.FUEL)),
+    ("process", _l("Process"), (InputKind.PROCESS,)),
+    ("materials", _l("Materials"), (InputKind.MATERIAL,)),
+    ("transport", _l("Transport"), (InputKind.TRANSPORT,)),
+    ("outputs", _l("Co-products and waste"), (InputKind.COPRODUCT, InputKind.WASTE)),
+    ("review", _l("Review and submit"), ()),
+)
+INSTRUMENT_LABELS = {
+    "grid": _l("Grid (region average)"),
+    "green_certificate": _l("Green electricity certificate"),
+    "ppa": _l("Power purchase agreement"),
+    "direct_supply": _l("Direct supply (dedicated line)"),
+    "onsite": _l("On-site generation"),
+}
+BASIS_LABELS = {"mass": _l("Mass"), "energy": _l("Energy"), "economic": _l("Economic value")}
+
+
+def section_names() -> dict[str, str]:
+    """Section titles in the reader's language, as problems name them."""
+    return {s.code: str(s.title) for s in SECTIONS}

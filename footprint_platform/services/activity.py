@@ -1,0 +1,352 @@
+"""Activity data: one validation for every way in (web form, Excel, API).
+
+A row is a dict of plain values. `check_rows` returns the rows ready to store and the problems,
+each naming section, row, column, value and reason, so the form, the Excel upload and the API
+report the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from footprint_platform.errors import Problem
+from footprint_platform.models import EmissionFactor, InputKind, Product
+from footprint_platform.rules import AccountingRule
+from supply_graph.units import conversion_factor, is_unit
+
+DEFAULT_STAGE = {
+    InputKind.ELECTRICITY: "production",
+    InputKind.FUEL: "production",
+    InputKind.PROCESS: "production",
+    InputKind.MATERIAL: "raw_material",
+    InputKind.TRANSPORT: "raw_material",
+    InputKind.COPRODUCT: "production",
+    InputKind.WASTE: "production",
+}
+FACTOR_CATEGORIES = {
+    InputKind.ELECTRICITY: ("electricity",),
+    InputKind.FUEL: ("fuel", "heat"),
+    InputKind.PROCESS: ("process_gas",),
+    InputKind.MATERIAL: ("material",),
+    InputKind.TRANSPORT: ("transport",),
+    InputKind.WASTE: ("waste",),
+}
+GRID = "grid"
+FIELDS = (
+    "kind",
+    "stage",
+    "description",
+    "quantity",
+    "unit",
+    "factor_code",
+    "linked_product_id",
+    "grid_region",
+    "instrument",
+    "distance_km",
+    "allocation_basis",
+    "allocation_share",
+    "evidence_id",
+    "dqr",
+)
+
+
+@dataclass
+class Context:
+    """What a row is checked against: the product, its rule, the factor release, the products
+    that may be linked, the organization's evidence files."""
+
+    product: Product
+    rule: AccountingRule
+    factors: dict[str, EmissionFactor]
+    linkable: dict[int, Product]
+    evidence_ids: set[int]
+    site_grid_region: str
+    section_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Checked:
+    rows: list[dict[str, Any]]
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def parse_number(raw: Any) -> Decimal | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+class _Row:
+    """Checks one row, collecting problems against its section and row number."""
+
+    def __init__(self, raw: dict[str, Any], n: int, ctx: Context, for_submit: bool):
+        self.raw, self.n, self.ctx, self.for_submit = raw, n, ctx, for_submit
+        self.kind = InputKind(raw["kind"])
+        self.section = ctx.section_names.get(self.kind.value, self.kind.value)
+        self.problems: list[Problem] = []
+        self.out: dict[str, Any] = {"kind": self.kind}
+
+    def bad(self, column: str, reason: Any) -> None:
+        value = self.raw.get(column)
+        self.problems.append(
+            Problem(
+                self.section, self.n, column, None if value is None else str(value), str(reason)
+            )
+        )
+
+    def text(self, column: str, max_len: int = 200) -> str | None:
+        value = self.raw.get(column)
+        value = str(value).strip() if value is not None else ""
+        if len(value) > max_len:
+            self.bad(column, _l("Too long."))
+        return value[:max_len] or None
+
+    def check(self) -> dict[str, Any] | None:
+        self._common()
+        getattr(self, f"_{self.kind.value}")()
+        return None if self.problems else self.out
+
+    def _common(self) -> None:
+        self.out["description"] = self.text("description")
+        stage = self.text("stage") or DEFAULT_STAGE[self.kind]
+        if stage not in self.ctx.rule.stage_codes:
+            self.bad("stage", _l("Not a life-cycle stage of this product's rule."))
+        self.out["stage"] = stage
+        quantity = parse_number(self.raw.get("quantity"))
+        if quantity is None:
+            self.bad("quantity", _l("Enter a number."))
+        elif quantity < 0:
+            self.bad("quantity", _l("Quantities cannot be negative."))
+        self.out["quantity"] = quantity
+        unit = self.text("unit", 16)
+        if not unit or not is_unit(unit):
+            self.bad("unit", _l("Choose a unit from the list."))
+        self.out["unit"] = unit
+        dqr = parse_number(self.raw.get("dqr"))
+        if self.raw.get("dqr") not in (None, "") and (dqr is None or not 1 <= dqr <= 5):
+            self.bad("dqr", _l("A data-quality rating runs from 1 (best) to 5."))
+        self.out["dqr"] = dqr
+        evidence = self.raw.get("evidence_id")
+        if evidence not in (None, ""):
+            eid = int(evidence) if str(evidence).isdigit() else None
+            if eid not in self.ctx.evidence_ids:
+                self.bad("evidence_id", _l("Upload the evidence file first, then choose it."))
+            self.out["evidence_id"] = eid
+
+    def _factor(self, required: bool = True) -> EmissionFactor | None:
+        code = self.text("factor_code", 80)
+        self.out["factor_code"] = code
+        if not code:
+            if required:
+                self.bad("factor_code", _l("Choose a factor dataset."))
+            return None
+        factor = self.ctx.factors.get(code)
+        if factor is None:
+            self.bad("factor_code", _l("Unknown factor code in this factor release."))
+        elif factor.category not in FACTOR_CATEGORIES[self.kind]:
+            self.bad("factor_code", _l("This factor is not for this kind of input."))
+        else:
+            return factor
+        return None
+
+    def _converts(self, target: str, column: str = "unit") -> None:
+        unit = self.out.get("unit")
+        if unit and is_unit(unit) and conversion_factor(unit, target) is None:
+            self.bad(column, _l("This unit does not convert to %(unit)s.", unit=target))
+
+    def _electricity(self) -> None:
+        self._converts("kWh")
+        region = self.text("grid_region", 16) or self.ctx.site_grid_region
+        self.out["grid_region"] = region
+        instrument = self.text("instrument", 24) or GRID
+        self.out["instrument"] = instrument
+        if instrument != GRID and instrument not in self.ctx.rule.instruments:
+            self.bad("instrument", _l("Not an electricity instrument this rule accepts."))
+        factor = self._factor(required=instrument != GRID)
+        if factor is not None and factor.series != self.ctx.rule.grid_series:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This rule needs the %(series)s electricity series.",
+                    series=self.ctx.rule.grid_series,
+                ),
+            )
+        if factor is None and instrument == GRID and not self.out.get("factor_code"):
+            code = self.ctx.rule.grid_factor.get(region.split("-")[0])
+            if code is None or code not in self.ctx.factors:
+                self.bad(
+                    "grid_region",
+                    _l(
+                        "No grid factor for this region in the factor "
+                        "release; choose an electricity factor."
+                    ),
+                )
+            self.out["factor_code"] = code
+        needs_evidence = instrument != GRID and self.ctx.rule.instruments_need_evidence
+        if needs_evidence and self.for_submit and not self.out.get("evidence_id"):
+            self.bad("evidence_id", _l("A contractual instrument counts only with evidence."))
+
+    def _fuel(self) -> None:
+        factor = self._factor()
+        if factor is not None:
+            self._converts(factor.unit)
+
+    _process = _fuel
+    _waste = _fuel
+
+    def _material(self) -> None:
+        linked = self.raw.get("linked_product_id")
+        has_link = linked not in (None, "")
+        has_factor = bool(self.text("factor_code", 80))
+        if has_link == has_factor:
+            self.bad(
+                "linked_product_id",
+                _l("Link a supplier's product or choose a factor dataset (exactly one)."),
+            )
+            return
+        if has_factor:
+            factor = self._factor()
+            if factor is not None:
+                self._converts(factor.unit)
+            return
+        product = self.ctx.linkable.get(int(linked)) if str(linked).isdigit() else None
+        if product is None:
+            self.bad(
+                "linked_product_id", _l("Unknown product: search by supplier and part number.")
+            )
+        elif product.id == self.ctx.product.id:
+            self.bad("linked_product_id", _l("A product cannot be its own input."))
+        else:
+            self.out["linked_product_id"] = product.id
+            self._converts(product.declared_unit)
+
+    def _transport(self) -> None:
+        factor = self._factor()
+        distance = parse_number(self.raw.get("distance_km"))
+        unit = self.out.get("unit")
+        if unit and is_unit(unit) and conversion_factor(unit, "t*km") is not None:
+            if distance is not None:
+                self.bad(
+                    "distance_km", _l("Leave the distance empty when the quantity is in t·km.")
+                )
+        elif unit and is_unit(unit) and conversion_factor(unit, "t") is not None:
+            if distance is None or distance <= 0:
+                self.bad("distance_km", _l("Enter the distance in km for the mass carried."))
+        else:
+            self.bad("unit", _l("Use a mass carried (kg, t) with a distance, or t·km."))
+        self.out["distance_km"] = distance
+        if factor is not None and factor.unit != "t*km":
+            self.bad("factor_code", _l("Transport factors are per t·km."))
+
+    def _coproduct(self) -> None:
+        if not self.out.get("description"):
+            self.bad("description", _l("Name the co-product."))
+        basis = self.text("allocation_basis", 12) or self.ctx.rule.allocation_default
+        if basis not in self.ctx.rule.allocation_allowed:
+            self.bad("allocation_basis", _l("Choose mass, energy or economic allocation."))
+        share = parse_number(self.raw.get("allocation_share"))
+        if share is None or not 0 < share < 1:
+            self.bad(
+                "allocation_share", _l("The co-product's share of the burden lies between 0 and 1.")
+            )
+        self.out.update(allocation_basis=basis, allocation_share=share)
+
+
+def check_rows(rows: list[dict[str, Any]], ctx: Context, for_submit: bool) -> Checked:
+    """Check every row; row numbers count within each section from 1 (as a person sees them)."""
+    counters: dict[str, int] = {}
+    out: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for raw in rows:
+        kind = raw.get("kind")
+        if kind not in {k.value for k in InputKind}:
+            problems.append(Problem("—", None, "kind", str(kind), str(_l("Unknown input kind."))))
+            continue
+        counters[kind] = counters.get(kind, 0) + 1
+        row = _Row(raw, raw.get("_row") or counters[kind], ctx, for_submit)
+        checked = row.check()
+        problems += row.problems
+        if checked is not None:
+            out.append(checked)
+    problems += _whole_submission_problems(out, ctx)
+    return Checked(out, problems, plausibility_warnings(out, ctx) if not problems else [])
+
+
+def _whole_submission_problems(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+    shares = sum(
+        (
+            r["allocation_share"]
+            for r in rows
+            if r["kind"] is InputKind.COPRODUCT and r.get("allocation_share") is not None
+        ),
+        Decimal(0),
+    )
+    if shares >= 1:
+        section = ctx.section_names.get("coproduct", "coproduct")
+        return [
+            Problem(
+                section,
+                None,
+                "allocation_share",
+                str(shares),
+                str(_l("Co-products take all the burden; the product keeps none.")),
+            )
+        ]
+    return []
+
+
+# Mass balance: Tanlian heuristic, not a standard. Material inputs per kg of a product made by
+# mass usually lie between 0.5 kg (dehydration, calcination losses count as inputs) and 3 kg
+# (ores and brines excepted: their inputs are not mass-balanced here).
+MASS_BALANCE_RANGE = (Decimal("0.5"), Decimal("3"))
+_NO_MASS_BALANCE = {"ore_lithium", "ore_nickel", "ore_cobalt"}
+
+
+def plausibility_warnings(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+    """Doubts, not errors: material mass far from the product's mass."""
+    warnings: list[Problem] = []
+    per_kg = conversion_factor(ctx.product.declared_unit, "kg")
+    if per_kg is None or ctx.product.category in _NO_MASS_BALANCE:
+        return warnings
+    mass = Decimal(0)
+    for r in rows:
+        if r["kind"] is InputKind.MATERIAL and r["unit"]:
+            k = conversion_factor(r["unit"], "kg")
+            if k is not None:
+                mass += r["quantity"] * Decimal(str(k))
+    ratio = mass / Decimal(str(per_kg))
+    low, high = MASS_BALANCE_RANGE
+    if not low <= ratio <= high:
+        warnings.append(
+            Problem(
+                ctx.section_names.get("material", "material"),
+                None,
+                "quantity",
+                f"{ratio:.2f}",
+                str(
+                    _l(
+                        "Material inputs add up to %(ratio)s kg per kg of product; check the units "
+                        "and quantities.",
+                        ratio=f"{ratio:.2f}",
+                    )
+                ),
+            )
+        )
+    return warnings
+
+
+def factor_amount(row: dict[str, Any], factor: EmissionFactor) -> Decimal:
+    """The row's quantity in its factor's unit (t·km for transport legs given as mass)."""
+    if row["kind"] is InputKind.TRANSPORT and row.get("distance_km") is not None:
+        tonnes = Decimal(str(conversion_factor(row["unit"], "t")))
+        return row["quantity"] * tonnes * row["distance_km"]
+    return row["quantity"] * Decimal(str(conversion_factor(row["unit"], factor.unit)))

@@ -1,0 +1,173 @@
+"""Data requests between buyers and suppliers, and both sides' inboxes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from footprint_platform.errors import Conflict, InvalidInput, NotFound
+from footprint_platform.models import (
+    DataRequest,
+    Product,
+    RequestStatus,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
+from footprint_platform.policy import Action, Actor, allowed, authorize
+from footprint_platform.services import audit
+from footprint_platform.services.accounts import normalize_email
+
+
+def create_request(
+    session: Session, actor: Actor, buyer_id: int, data: dict[str, Any]
+) -> DataRequest:
+    """Ask a supplier for data on a product by part number. The supplier is an organization on
+    Tanlian, or an e-mail address the operator will register (the request then waits for it)."""
+    authorize(actor, Action.REQUEST_DATA, buyer_id)
+    errors: dict[str, list[str]] = {}
+    supplier_id, email = data.get("supplier_id"), data.get("supplier_email")
+    if bool(supplier_id) == bool(email):
+        errors["supplier_id"] = [
+            str(_l("Choose a supplier on Tanlian or give an e-mail address (one of the two)."))
+        ]
+    if supplier_id == buyer_id:
+        errors["supplier_id"] = [str(_l("Ask another organization."))]
+    product = None
+    if supplier_id:
+        product = session.scalar(
+            select(Product).where(
+                Product.organization_id == supplier_id, Product.part_number == data["part_number"]
+            )
+        )
+        if product is None:
+            errors["part_number"] = [str(_l("This supplier has no product with this part number."))]
+    if data["period_end"] < data["period_start"]:
+        errors["period_end"] = [str(_l("The period ends before it starts."))]
+    if data["due_date"] < date.today():
+        errors["due_date"] = [str(_l("The due date has passed."))]
+    if errors:
+        raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+    request = DataRequest(
+        buyer_id=buyer_id,
+        supplier_id=supplier_id,
+        supplier_email=normalize_email(email) if email else None,
+        product_id=product.id if product else None,
+        part_number=data["part_number"],
+        period_start=data["period_start"],
+        period_end=data["period_end"],
+        due_date=data["due_date"],
+        message=data.get("message"),
+        status=RequestStatus.PENDING,
+        created_by_id=actor.user_id,
+    )
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "request.create",
+        request,
+        organization_id=buyer_id,
+        details={"supplier_id": supplier_id, "part_number": data["part_number"]},
+    )
+    session.commit()
+    return request
+
+
+def get_request(session: Session, actor: Actor, request_id: int) -> DataRequest:
+    """A request for members of either side."""
+    request = session.get(DataRequest, request_id)
+    if request is None:
+        raise NotFound(str(_l("No such request.")))
+    if not any(
+        allowed(actor, Action.VIEW_REQUESTS, org)
+        for org in (request.buyer_id, request.supplier_id)
+        if org
+    ):
+        authorize(actor, Action.VIEW_REQUESTS, request.buyer_id)
+    return request
+
+
+def _pending(request: DataRequest) -> None:
+    if request.status is not RequestStatus.PENDING:
+        raise Conflict(str(_l("This request is closed.")))
+
+
+def decline(session: Session, actor: Actor, request_id: int, reason: str) -> DataRequest:
+    request = get_request(session, actor, request_id)
+    authorize(actor, Action.ANSWER_REQUESTS, request.supplier_id)
+    _pending(request)
+    if not reason.strip():
+        msg = str(_l("Say why you decline."))
+        raise InvalidInput(msg, {"reason": [msg]})
+    request.status, request.decline_reason = RequestStatus.DECLINED, reason.strip()[:2000]
+    return _close(session, actor, request, "request.decline", request.supplier_id)
+
+
+def cancel(session: Session, actor: Actor, request_id: int) -> DataRequest:
+    request = get_request(session, actor, request_id)
+    authorize(actor, Action.REQUEST_DATA, request.buyer_id)
+    _pending(request)
+    request.status = RequestStatus.CANCELLED
+    return _close(session, actor, request, "request.cancel", request.buyer_id)
+
+
+def answer(session: Session, actor: Actor, request_id: int, submission_id: int) -> DataRequest:
+    """Answer with a submitted submission of the requested product. The buyer learns that it
+    was answered, and later sees the declared result, never the submission's inputs."""
+    request = get_request(session, actor, request_id)
+    authorize(actor, Action.ANSWER_REQUESTS, request.supplier_id)
+    _pending(request)
+    sub = session.get(Submission, submission_id)
+    if (
+        sub is None
+        or sub.organization_id != request.supplier_id
+        or sub.status is not SubmissionStatus.SUBMITTED
+        or (request.product_id and sub.product_id != request.product_id)
+    ):
+        msg = str(_l("Choose a submitted version of the requested product."))
+        raise InvalidInput(msg, {"submission_id": [msg]})
+    request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
+    request.product_id = sub.product_id
+    return _close(session, actor, request, "request.answer", request.supplier_id)
+
+
+def _close(
+    session: Session, actor: Actor, request: DataRequest, action: str, organization_id: int | None
+) -> DataRequest:
+    request.closed_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        action,
+        request,
+        organization_id=organization_id,
+        details={"status": request.status.value},
+    )
+    session.commit()
+    return request
+
+
+def inbox_query(organization_id: int, direction: str) -> Any:
+    """Requests the organization received (`incoming`) or sent (`outgoing`), newest first."""
+    side = DataRequest.supplier_id if direction == "incoming" else DataRequest.buyer_id
+    return select(DataRequest).where(side == organization_id).order_by(DataRequest.id.desc())
+
+
+def attach_invited_supplier(session: Session, organization_id: int, email: str) -> int:
+    """When the operator registers a supplier invited by e-mail, its waiting requests find it."""
+    waiting = session.scalars(
+        select(DataRequest).where(
+            DataRequest.supplier_id.is_(None),
+            DataRequest.supplier_email == email.lower(),
+            or_(DataRequest.status == RequestStatus.PENDING),
+        )
+    ).all()
+    for request in waiting:
+        request.supplier_id = organization_id
+    return len(waiting)

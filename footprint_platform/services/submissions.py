@@ -1,0 +1,427 @@
+"""Submissions: drafts, validation, submit (immutable), new versions, history and diffs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
+from footprint_platform.models import (
+    Evidence,
+    InputKind,
+    Product,
+    Site,
+    Submission,
+    SubmissionInput,
+    SubmissionStatus,
+    utcnow,
+)
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.rules import rule_for_category
+from footprint_platform.services import audit
+from footprint_platform.services.activity import (
+    FIELDS,
+    Checked,
+    Context,
+    check_rows,
+    factor_amount,
+)
+from footprint_platform.services.factors import factor_by_code, latest_release
+
+HEADER_FIELDS = ("production_volume", "dqr", "notes")
+
+
+def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """A submission for a member of its organization; nobody else reads primary data."""
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise NotFound(str(_l("No such submission.")))
+    authorize(actor, Action.VIEW_SUBMISSIONS, sub.organization_id)
+    return sub
+
+
+def _editable(
+    session: Session, actor: Actor, submission_id: int, lock_version: int | None
+) -> Submission:
+    sub = get_submission(session, actor, submission_id)
+    authorize(actor, Action.EDIT_SUBMISSIONS, sub.organization_id)
+    if not sub.editable:
+        raise Conflict(str(_l("A submitted version never changes; start a new version.")))
+    if lock_version is not None and lock_version != sub.lock_version:
+        raise Conflict(
+            str(
+                _l(
+                    "Someone changed this record after you opened it; reload and "
+                    "apply your change again."
+                )
+            )
+        )
+    return sub
+
+
+def start_draft(
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    period_start: date,
+    period_end: date,
+    channel: str = "web",
+) -> Submission:
+    """A new draft version for a product and period, pre-filled from the latest version."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(str(_l("No such product.")))
+    authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    if period_end < period_start:
+        msg = str(_l("The period ends before it starts."))
+        raise InvalidInput(msg, {"period_end": [msg]})
+    same_period = (
+        Submission.product_id == product_id,
+        Submission.period_start == period_start,
+        Submission.period_end == period_end,
+    )
+    if session.scalar(
+        select(Submission.id).where(*same_period, Submission.status == SubmissionStatus.DRAFT)
+    ):
+        raise Conflict(str(_l("A draft for this product and period exists; continue it.")))
+    previous = session.scalars(
+        select(Submission).where(*same_period).order_by(Submission.version.desc()).limit(1)
+    ).first()
+    rule = rule_for_category(product.category)
+    sub = Submission(
+        organization_id=product.organization_id,
+        product_id=product.id,
+        period_start=period_start,
+        period_end=period_end,
+        version=(previous.version + 1) if previous else 1,
+        status=SubmissionStatus.DRAFT,
+        rule_code=rule.code,
+        rule_version=rule.version,
+        factor_release_id=latest_release(session).id,
+        channel=channel,
+        created_by_id=actor.user_id,
+        supersedes_id=previous.id if previous else None,
+    )
+    if previous is not None:
+        sub.production_volume, sub.dqr, sub.notes = (
+            previous.production_volume,
+            previous.dqr,
+            previous.notes,
+        )
+        sub.inputs = [
+            SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
+            for i in previous.inputs
+        ]
+    session.add(sub)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "submission.draft",
+        sub,
+        organization_id=sub.organization_id,
+        details={
+            "product_id": product.id,
+            "version": sub.version,
+            "period": f"{period_start}/{period_end}",
+        },
+    )
+    session.commit()
+    return sub
+
+
+def context_for(
+    session: Session,
+    sub: Submission,
+    rows: list[dict[str, Any]],
+    section_names: dict[str, str] | None = None,
+) -> Context:
+    """What the rows of this submission are checked against (only the linked products the
+    rows name are loaded)."""
+    product = sub.product
+    site = session.get(Site, product.site_id)
+    evidence = set(
+        session.scalars(select(Evidence.id).where(Evidence.organization_id == sub.organization_id))
+    )
+    wanted = {
+        int(r["linked_product_id"]) for r in rows if str(r.get("linked_product_id") or "").isdigit()
+    }
+    linkable = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    return Context(
+        product=product,
+        rule=rule_for_category(product.category),
+        factors=factor_by_code(session, sub.factor_release_id),
+        linkable=linkable,
+        evidence_ids=evidence,
+        site_grid_region=site.grid_region if site else "",
+        section_names=section_names or {},
+    )
+
+
+def save_draft(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    header: dict[str, Any],
+    rows: list[dict[str, Any]],
+    lock_version: int | None = None,
+    section_names: dict[str, str] | None = None,
+    channel: str | None = None,
+) -> Checked:
+    """Replace the draft's header and rows, all or nothing; returns the warnings."""
+    sub = _editable(session, actor, submission_id, lock_version)
+    checked = check_rows(rows, context_for(session, sub, rows, section_names), for_submit=False)
+    header_problems = _check_header(header)
+    if checked.problems or header_problems:
+        session.rollback()
+        raise UploadRejected(
+            str(_l("Nothing was saved; correct these rows.")), header_problems + checked.problems
+        )
+    sub.inputs = [SubmissionInput(position=k, **row) for k, row in enumerate(checked.rows)]
+    for f in HEADER_FIELDS:
+        setattr(sub, f, header.get(f))
+    if channel:
+        sub.channel = channel
+    audit.record(
+        session,
+        actor,
+        "submission.save",
+        sub,
+        organization_id=sub.organization_id,
+        details={"rows": len(checked.rows), "channel": channel or sub.channel},
+    )
+    session.commit()
+    return checked
+
+
+def _check_header(header: dict[str, Any]) -> list[Problem]:
+    problems = []
+    dqr = header.get("dqr")
+    if dqr is not None and not Decimal(1) <= Decimal(dqr) <= Decimal(5):
+        problems.append(
+            Problem(
+                "—",
+                None,
+                "dqr",
+                str(dqr),
+                str(_l("A data-quality rating runs from 1 (best) to 5.")),
+            )
+        )
+    volume = header.get("production_volume")
+    if volume is not None and Decimal(volume) <= 0:
+        problems.append(
+            Problem(
+                "—", None, "production_volume", str(volume), str(_l("Enter a positive number."))
+            )
+        )
+    return problems
+
+
+def submit(
+    session: Session, actor: Actor, submission_id: int, lock_version: int | None = None
+) -> Submission:
+    """Make the draft immutable; the previous submitted version of the period is superseded."""
+    sub = _editable(session, actor, submission_id, lock_version)
+    rows = [{f: getattr(i, f) for f in FIELDS} for i in sub.inputs]
+    for r in rows:
+        r["kind"] = r["kind"].value
+    checked = check_rows(rows, context_for(session, sub, rows), for_submit=True)
+    problems = checked.problems
+    if sub.dqr is None:
+        problems.append(
+            Problem(
+                "—",
+                None,
+                "dqr",
+                None,
+                str(_l("Give an overall data-quality rating before submitting.")),
+            )
+        )
+    if not sub.inputs:
+        problems.append(Problem("—", None, None, None, str(_l("Enter at least one input."))))
+    if problems:
+        raise UploadRejected(str(_l("Not submitted; correct these rows.")), problems)
+    previous = session.scalars(
+        select(Submission).where(
+            Submission.product_id == sub.product_id,
+            Submission.period_start == sub.period_start,
+            Submission.period_end == sub.period_end,
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+    ).all()
+    for old in previous:
+        old.status = SubmissionStatus.SUPERSEDED
+    sub.status = SubmissionStatus.SUBMITTED
+    sub.submitted_at = utcnow()
+    sub.submitted_by_id = actor.user_id
+    sub.content_hash = content_hash(sub)
+    audit.record(
+        session,
+        actor,
+        "submission.submit",
+        sub,
+        organization_id=sub.organization_id,
+        details={
+            "version": sub.version,
+            "content_hash": sub.content_hash,
+            "supersedes": [o.id for o in previous],
+        },
+    )
+    session.commit()
+    return sub
+
+
+def canonical(sub: Submission) -> dict[str, Any]:
+    """The submitted content in a canonical form: what the content hash covers."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Decimal):
+            return format(v.normalize(), "f")
+        return v.value if hasattr(v, "value") else v
+
+    return {
+        "product_id": sub.product_id,
+        "period": [str(sub.period_start), str(sub.period_end)],
+        "version": sub.version,
+        "rule": [sub.rule_code, sub.rule_version],
+        "factor_release_id": sub.factor_release_id,
+        "header": {f: plain(getattr(sub, f)) for f in HEADER_FIELDS},
+        "inputs": [{f: plain(getattr(i, f)) for f in FIELDS} for i in sub.inputs],
+    }
+
+
+def content_hash(sub: Submission) -> str:
+    blob = json.dumps(canonical(sub), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def versions(session: Session, actor: Actor, submission_id: int) -> list[Submission]:
+    """Every version of the same product and period, oldest first."""
+    sub = get_submission(session, actor, submission_id)
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(
+                Submission.product_id == sub.product_id,
+                Submission.period_start == sub.period_start,
+                Submission.period_end == sub.period_end,
+            )
+            .order_by(Submission.version)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    header: dict[str, tuple[Any, Any]]
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[tuple[dict[str, Any], dict[str, tuple[Any, Any]]]]
+
+
+def diff(session: Session, actor: Actor, old_id: int, new_id: int) -> VersionDiff:
+    """What changed between two versions: header fields, and rows matched by kind and
+    description (or factor / linked product) so a changed quantity reads as a change."""
+    old, new = (canonical(get_submission(session, actor, i)) for i in (old_id, new_id))
+    header = {
+        f: (old["header"][f], new["header"][f])
+        for f in HEADER_FIELDS
+        if old["header"][f] != new["header"][f]
+    }
+    key = lambda r: (r["kind"], r["description"], r["factor_code"], r["linked_product_id"])  # noqa: E731
+    before, after = {key(r): r for r in old["inputs"]}, {key(r): r for r in new["inputs"]}
+    changed = []
+    for k in before.keys() & after.keys():
+        fields = {f: (before[k][f], after[k][f]) for f in FIELDS if before[k][f] != after[k][f]}
+        if fields:
+            changed.append((after[k], fields))
+    return VersionDiff(
+        header,
+        [after[k] for k in after.keys() - before.keys()],
+        [before[k] for k in before.keys() - after.keys()],
+        changed,
+    )
+
+
+def latest_submitted(session: Session, product_id: int) -> Submission | None:
+    return session.scalars(
+        select(Submission)
+        .where(Submission.product_id == product_id, Submission.status == SubmissionStatus.SUBMITTED)
+        .order_by(Submission.period_end.desc(), Submission.version.desc())
+        .limit(1)
+    ).first()
+
+
+def submissions_query(organization_id: int) -> Any:
+    return (
+        select(Submission)
+        .where(Submission.organization_id == organization_id)
+        .order_by(Submission.period_end.desc(), Submission.product_id, Submission.version.desc())
+    )
+
+
+def count_for(session: Session, organization_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.organization_id == organization_id)
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a supplier checks before submitting: the direct footprint from secondary factors
+    by stage, which inputs come from suppliers' own footprints, and what still stops it."""
+
+    direct_by_stage: dict[str, Decimal]
+    lines: list[tuple[SubmissionInput, Decimal | None]]  # kg CO2e per declared unit, or None
+    linked: list[SubmissionInput]
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def review(session: Session, actor: Actor, submission_id: int) -> Review:
+    sub = get_submission(session, actor, submission_id)
+    rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in sub.inputs]
+    ctx = context_for(session, sub, rows)
+    checked = check_rows(rows, ctx, for_submit=True)
+    by_stage = {code: Decimal(0) for code in ctx.rule.stage_codes}
+    lines: list[tuple[SubmissionInput, Decimal | None]] = []
+    for item in sub.inputs:
+        factor = ctx.factors.get(item.factor_code or "")
+        if factor is None or item.kind is InputKind.COPRODUCT:
+            lines.append((item, None))
+            continue
+        row = {f: getattr(item, f) for f in FIELDS}
+        kg = factor_amount(row, factor) * factor.value
+        by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
+        lines.append((item, kg))
+    problems = list(checked.problems)
+    if sub.editable and sub.dqr is None:
+        problems.append(
+            Problem(
+                "—",
+                None,
+                "dqr",
+                None,
+                str(_l("Give an overall data-quality rating before submitting.")),
+            )
+        )
+    return Review(
+        by_stage,
+        lines,
+        [i for i in sub.inputs if i.linked_product_id],
+        problems if sub.editable else [],
+        checked.warnings,
+    )

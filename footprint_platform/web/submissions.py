@@ -1,0 +1,300 @@
+"""Supplier data entry: the submission list, the multi-step form, submit, history, evidence."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput, UploadRejected
+from footprint_platform.extensions import db
+from footprint_platform.models import Evidence, InputKind, Product, Submission
+from footprint_platform.policy import Action
+from footprint_platform.sections import (
+    BASIS_LABELS,
+    BY_KIND,
+    INSTRUMENT_LABELS,
+    SECTIONS,
+    STEPS,
+    section_names,
+)
+from footprint_platform.services import catalog, evidence, submissions, workbook
+from footprint_platform.services.activity import FIELDS, parse_number
+from footprint_platform.services.factors import factor_by_code
+from footprint_platform.web.context import actor, organization_for
+
+bp = Blueprint("submissions", __name__)
+STEP_CODES = [s[0] for s in STEPS]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BLANK_ROWS = 2
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in person; the policy decides the rest."""
+
+
+def _period(raw: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError as exc:
+        msg = _("Enter a date as YYYY-MM-DD.")
+        raise InvalidInput(msg, {field: [msg]}) from exc
+
+
+@bp.route("/orgs/<int:org_id>/submissions", methods=["GET", "POST"])
+def index(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_SUBMISSIONS)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        organization_for(org_id, Action.EDIT_SUBMISSIONS)
+        try:
+            product_id = int(request.form.get("product_id") or 0)
+            sub = submissions.start_draft(
+                db.session,
+                actor(),
+                product_id,
+                _period(request.form.get("period_start"), "period_start"),
+                _period(request.form.get("period_end"), "period_end"),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            return redirect(url_for(".edit", submission_id=sub.id, step="general"))
+    rows = db.session.scalars(submissions.submissions_query(org_id)).all()
+    products = db.session.scalars(catalog.products_query(org_id)).all()
+    return render_template(
+        "submissions/index.html",
+        org=org,
+        submissions=rows,
+        products=products,
+        errors=errors,
+        form=request.form,
+        this_year=date.today().year,
+    ), 422 if errors else 200
+
+
+def _rows_from_form(kinds: tuple[InputKind, ...]) -> list[dict[str, Any]]:
+    """The rows a step posted, skipping blank ones; `_row` keeps the number shown on screen."""
+    rows = []
+    for kind in kinds:
+        count = int(request.form.get(f"{kind.value}-count", "0") or 0)
+        for i in range(min(count, 500)):
+            row = {
+                c.name: request.form.get(f"{kind.value}-{i}-{c.name}", "").strip()
+                for c in BY_KIND[kind].columns
+            }
+            if any(
+                row.get(f)
+                for f in ("quantity", "unit", "factor_code", "linked_product_id", "description")
+            ):
+                rows.append({"kind": kind.value, "_row": i + 1, **row})
+    return rows
+
+
+def _stored_rows(sub: Submission, except_kinds: tuple[InputKind, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for i in sub.inputs:
+        if i.kind not in except_kinds:
+            row = {f: getattr(i, f) for f in FIELDS}
+            row["kind"] = i.kind.value
+            rows.append(row)
+    return rows
+
+
+def _header_from_form(sub: Submission) -> dict[str, Any]:
+    header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
+    if "dqr" in request.form:
+        header["dqr"] = parse_number(request.form.get("dqr"))
+        header["production_volume"] = parse_number(request.form.get("production_volume"))
+        header["notes"] = (request.form.get("notes") or "").strip()[:2000] or None
+    return header
+
+
+@bp.route("/submissions/<int:submission_id>/<step>", methods=["GET", "POST"])
+def edit(submission_id: int, step: str) -> Any:
+    if step not in STEP_CODES:
+        abort(404)
+    sub = submissions.get_submission(db.session, actor(), submission_id)
+    kinds = dict((s[0], s[2]) for s in STEPS)[step]
+    problems, warnings = [], []
+    if request.method == "POST" and sub.editable:
+        organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
+        rows = _stored_rows(sub, kinds) + _rows_from_form(kinds)
+        try:
+            checked = submissions.save_draft(
+                db.session,
+                actor(),
+                sub.id,
+                _header_from_form(sub),
+                rows,
+                int(request.form.get("lock_version") or 0) or None,
+                section_names(),
+            )
+        except UploadRejected as exc:
+            problems = exc.problems
+        else:
+            warnings = checked.warnings
+            flash(_("Saved."), "success")
+            if not warnings:
+                following = STEP_CODES[min(STEP_CODES.index(step) + 1, len(STEP_CODES) - 1)]
+                return redirect(url_for(".edit", submission_id=sub.id, step=following))
+    return _render_step(sub, step, kinds, problems, warnings)
+
+
+def _render_step(
+    sub: Submission,
+    step: str,
+    kinds: tuple[InputKind, ...],
+    problems: list[Any],
+    warnings: list[Any],
+) -> Any:
+    factors = factor_by_code(db.session, sub.factor_release_id)
+    posted = request.method == "POST" and bool(problems)
+    shown = {
+        k: (
+            _rows_from_form((k,))
+            if posted
+            else [r for r in _stored_rows(sub, ()) if r["kind"] == k.value]
+        )
+        for k in kinds
+    }
+    cell_errors = {(p.sheet, p.row, p.column): p.reason for p in problems}
+    evidence_files = db.session.scalars(
+        select(Evidence)
+        .where(Evidence.organization_id == sub.organization_id)
+        .order_by(Evidence.id.desc())
+    ).all()
+    linkable = db.session.scalars(
+        select(Product)
+        .where(Product.id != sub.product_id)
+        .order_by(Product.organization_id, Product.part_number)
+    ).all()
+    review = submissions.review(db.session, actor(), sub.id) if step == "review" else None
+    return render_template(
+        "submissions/edit.html",
+        sub=sub,
+        step=step,
+        steps=STEPS,
+        sections=SECTIONS,
+        kinds=kinds,
+        shown=shown,
+        blank_rows=0 if posted else BLANK_ROWS,
+        factors=factors,
+        problems=problems,
+        warnings=warnings,
+        cell_errors=cell_errors,
+        evidence_files=evidence_files,
+        linkable=linkable,
+        instruments=INSTRUMENT_LABELS,
+        bases=BASIS_LABELS,
+        review=review,
+        versions=submissions.versions(db.session, actor(), sub.id),
+    ), 422 if problems else 200
+
+
+@bp.route("/submissions/<int:submission_id>/template.xlsx")
+def template(submission_id: int) -> Any:
+    sub = submissions.get_submission(db.session, actor(), submission_id)
+    data = workbook.build_template(db.session, sub)
+    name = f"tanlian-{sub.product.part_number}-{sub.period_start:%Y}-v{sub.version}.xlsx"
+    return Response(
+        data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/upload", methods=["POST"])
+def upload(submission_id: int) -> Any:
+    """An Excel upload replaces the draft's content, all or nothing."""
+    sub = submissions.get_submission(db.session, actor(), submission_id)
+    organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
+    upload = request.files.get("file")
+    data = upload.stream.read(workbook.MAX_UPLOAD_BYTES + 1) if upload else b""
+    try:
+        header, rows = workbook.read_upload(db.session, sub, data)
+        names = {s.code: workbook.sheet_title(s) for s in SECTIONS}
+        checked = submissions.save_draft(
+            db.session, actor(), sub.id, header, rows, None, names, channel="excel"
+        )
+    except UploadRejected as exc:
+        return _render_step(sub, "general", (), exc.problems, [])
+    flash(_("Workbook imported: %(n)d rows.", n=len(rows)), "success")
+    if checked.warnings:
+        return _render_step(sub, "review", (), [], checked.warnings)
+    return redirect(url_for(".edit", submission_id=sub.id, step="review"))
+
+
+@bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
+def submit(submission_id: int) -> Any:
+    sub = submissions.get_submission(db.session, actor(), submission_id)
+    try:
+        submissions.submit(
+            db.session, actor(), sub.id, int(request.form.get("lock_version") or 0) or None
+        )
+    except UploadRejected as exc:
+        return _render_step(sub, "review", (), exc.problems, [])
+    flash(_("Submitted. This version is now fixed; a correction is a new version."), "success")
+    return redirect(url_for(".edit", submission_id=sub.id, step="review"))
+
+
+@bp.route("/submissions/<int:submission_id>/history")
+def history(submission_id: int) -> Any:
+    sub = submissions.get_submission(db.session, actor(), submission_id)
+    versions = submissions.versions(db.session, actor(), sub.id)
+    diffs = {
+        v.id: submissions.diff(db.session, actor(), prev.id, v.id)
+        for prev, v in itertools.pairwise(versions)
+    }
+    return render_template("submissions/history.html", sub=sub, versions=versions, diffs=diffs)
+
+
+@bp.route("/orgs/<int:org_id>/evidence", methods=["POST"])
+def upload_evidence(org_id: int) -> Any:
+    organization_for(org_id, Action.EDIT_SUBMISSIONS)
+    upload = request.files.get("file")
+    try:
+        if upload is None:
+            raise InvalidInput(_("Choose a file."), {"file": [_("Choose a file.")]})
+        data = upload.stream.read(evidence.MAX_EVIDENCE_BYTES + 1)
+        evidence.add_evidence(
+            db.session,
+            actor(),
+            org_id,
+            upload.filename or "",
+            data,
+            request.form.get("description"),
+        )
+    except InvalidInput as exc:
+        flash(exc.errors.get("file", [exc.message])[0], "error")
+    else:
+        flash(_("Evidence stored."), "success")
+    target = request.form.get("next") or url_for(".index", org_id=org_id)
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@bp.route("/evidence/<int:evidence_id>")
+def download_evidence(evidence_id: int) -> Any:
+    item = evidence.get_evidence(db.session, actor(), evidence_id)
+    return Response(
+        item.data,
+        mimetype=item.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=evidence-{item.id}-{item.sha256[:8]}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
