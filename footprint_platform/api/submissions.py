@@ -21,7 +21,7 @@ from footprint_platform.api.schemas_submission import (
 )
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
-from footprint_platform.models import EmissionFactor, FactorRelease
+from footprint_platform.models import EmissionFactor, FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
 from footprint_platform.services import catalog, submissions
 from footprint_platform.services.factors import latest_release
@@ -29,6 +29,8 @@ from footprint_platform.services.factors import latest_release
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
 blp.before_request(authenticate_api_request)
 DOC = {"security": [{"bearerAuth": []}]}
+# API errors name rows by their place in the `inputs` list: inputs[3].unit.
+INPUTS = {kind.value: "inputs" for kind in InputKind}
 
 
 @blp.route("/factor-releases")
@@ -140,7 +142,9 @@ class SubmitResource(MethodView):
     @blp.response(200, SubmissionSchema)
     def post(self, data: dict[str, Any], submission_id: int) -> Any:
         """Submit the draft: it becomes immutable and supersedes the earlier version."""
-        return submissions.submit(db.session, api_actor(), submission_id, data["lock_version"])
+        return submissions.submit(
+            db.session, api_actor(), submission_id, data["lock_version"], INPUTS
+        )
 
 
 @blp.route("/submissions/<int:submission_id>/versions")

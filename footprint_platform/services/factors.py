@@ -41,8 +41,8 @@ COLUMNS = (
     "licence",
 )
 CATEGORIES = ("electricity", "fuel", "heat", "transport", "material", "process_gas", "waste")
-SERIES = ("carbon_footprint", "co2_emission", "life_cycle", "combustion")
 ELECTRICITY_SERIES = ("carbon_footprint", "co2_emission")
+OTHER_SERIES = ("life_cycle", "combustion")
 SEED_FILE = CONFIG_DIR / "factors" / "seed-2025.1.csv"
 SEED_VERSION = "2025.1"
 MAX_RELEASE_BYTES = 5 * 1024 * 1024
@@ -81,7 +81,7 @@ def _check_row(row: dict[str, str], n: int, sheet: str) -> tuple[dict[str, Any],
     if row.get("gwp") not in ("", "AR5", "AR6"):
         bad("gwp", "AR5, AR6 or empty")
     series = row.get("series")
-    allowed = ELECTRICITY_SERIES if row.get("category") == "electricity" else SERIES
+    allowed = ELECTRICITY_SERIES if row.get("category") == "electricity" else OTHER_SERIES
     if series not in allowed:
         bad("series", f"one of {', '.join(allowed)}")
     year = row.get("reference_year", "")

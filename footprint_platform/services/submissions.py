@@ -226,14 +226,26 @@ def _check_header(header: dict[str, Any]) -> list[Problem]:
 
 
 def submit(
-    session: Session, actor: Actor, submission_id: int, lock_version: int | None = None
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    lock_version: int | None = None,
+    section_names: dict[str, str] | None = None,
 ) -> Submission:
-    """Make the draft immutable; the previous submitted version of the period is superseded."""
+    """Make the draft immutable; the previous submitted version of the period is superseded.
+    With `section_names` mapping every kind to one name, rows are numbered in overall order
+    (the API's inputs[n]); otherwise per section, as the form shows them."""
     sub = _editable(session, actor, submission_id, lock_version)
-    rows = [{f: getattr(i, f) for f in FIELDS} for i in sub.inputs]
-    for r in rows:
-        r["kind"] = r["kind"].value
-    checked = check_rows(rows, context_for(session, sub, rows), for_submit=True)
+    overall = section_names is not None and len(set(section_names.values())) == 1
+    rows = [
+        {
+            **{f: getattr(i, f) for f in FIELDS},
+            "kind": i.kind.value,
+            **({"_row": n} if overall else {}),
+        }
+        for n, i in enumerate(sub.inputs, start=1)
+    ]
+    checked = check_rows(rows, context_for(session, sub, rows, section_names), for_submit=True)
     problems = checked.problems
     if sub.dqr is None:
         problems.append(

@@ -1,0 +1,152 @@
+"""The factor database: the sourced seed release, publishing new releases, diffs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from footprint_platform.errors import NotAllowed, UploadRejected
+from footprint_platform.extensions import db
+from footprint_platform.models import EmissionFactor, FactorRelease
+from footprint_platform.services import factors
+from tests.platform.demo_ids import admin_actor
+
+pytestmark = pytest.mark.postgres
+OPERATOR = "operator@tanlian.example"
+
+
+def _seed_rows() -> list[dict[str, str]]:
+    return list(csv.DictReader(factors.SEED_FILE.open(encoding="utf-8")))
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=factors.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_every_seed_factor_cites_a_source_and_licence() -> None:
+    rows = _seed_rows()
+    assert len(rows) >= 80
+    for row in rows:
+        assert len(row["source"]) > 20 and row["licence"], row["code"]
+
+
+def test_the_seed_keeps_the_two_chinese_electricity_series_apart() -> None:
+    """Carbon-footprint factors are CO2e (life cycle); emission factors CO2 only (scope 2)."""
+    electricity = [r for r in _seed_rows() if r["category"] == "electricity"]
+    assert {r["series"] for r in electricity} == {"carbon_footprint", "co2_emission"}
+    for r in electricity:
+        assert r["gas_basis"] == ("CO2e" if r["series"] == "carbon_footprint" else "CO2")
+    national_2023 = next(r for r in electricity if r["code"] == "elec.cn.cfp.2023")
+    assert national_2023["value"] == "0.6205"  # MEE/NBS/NEA announcement 2025 No. 3
+
+
+def test_the_demo_database_holds_the_seed_release(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        release = factors.latest_release(db.session)
+        assert release.version == factors.SEED_VERSION
+        assert len(release.factors) == len(_seed_rows())
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "reason"),
+    [
+        ({"unit": "kgg"}, "unit", "not a unit"),
+        ({"value": "-1"}, "value", ">= 0"),
+        ({"value": "abc"}, "value", ">= 0"),
+        ({"category": "magic"}, "category", "one of"),
+        ({"series": "co2_emission", "category": "fuel"}, "series", "one of"),
+        ({"source": ""}, "source", "required"),
+        ({"range_high": "0.1"}, "value", "outside"),
+    ],
+)
+def test_a_bad_row_is_named_by_row_column_and_reason(
+    change: dict[str, str], column: str, reason: str
+) -> None:
+    rows = _seed_rows()
+    rows[4] = {**rows[4], **change}
+    with pytest.raises(UploadRejected) as err:
+        factors.read_release(_csv(rows))
+    problem = next(p for p in err.value.problems if p.column == column)
+    assert problem.row == 6  # header is row 1, data row index 4 is row 6
+    assert reason in problem.reason
+
+
+def test_duplicate_codes_and_missing_columns_are_refused() -> None:
+    rows = _seed_rows()
+    rows.append(dict(rows[0]))
+    with pytest.raises(UploadRejected, match="correct") as err:
+        factors.read_release(_csv(rows))
+    assert any("duplicate of row 2" in p.reason for p in err.value.problems)
+    with pytest.raises(UploadRejected) as err:
+        factors.read_release(b"code,value\nx,1\n")
+    assert {p.column for p in err.value.problems} >= {"unit", "source"}
+
+
+def test_the_operator_publishes_a_release_and_the_old_one_stays(demo_app: Flask) -> None:
+    rows = _seed_rows()
+    rows[0] = {**rows[0], "value": "0.6"}
+    rows = rows[:-1]
+    with demo_app.app_context():
+        old = factors.latest_release(db.session)
+        diff = factors.diff_release(db.session, old, factors.read_release(_csv(rows)))
+        assert [code for code, _ in diff.changed] == [rows[0]["code"]]
+        assert len(diff.removed) == 1 and diff.added == []
+        new = factors.publish_release(
+            db.session, admin_actor(OPERATOR), "2026.1", "Update", _csv(rows)
+        )
+        assert new.previous_id == old.id
+        assert factors.latest_release(db.session).id == new.id
+        assert len(factors.factor_by_code(db.session, old.id)) == len(_seed_rows())
+
+
+def test_only_the_operator_publishes_and_a_rejected_release_writes_nothing(
+    demo_app: Flask,
+) -> None:
+    with demo_app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(EmissionFactor))
+        with pytest.raises(NotAllowed):
+            factors.publish_release(
+                db.session,
+                admin_actor("admin@huadong-pack.example"),
+                "2026.1",
+                "x",
+                factors.SEED_FILE.read_bytes(),
+            )
+        bad = _seed_rows()
+        bad[3]["unit"] = "bananas"
+        with pytest.raises(UploadRejected):
+            factors.publish_release(db.session, admin_actor(OPERATOR), "2026.2", "x", _csv(bad))
+        assert db.session.scalar(select(func.count()).select_from(EmissionFactor)) == before
+        assert db.session.scalar(select(func.count()).select_from(FactorRelease)) == 1
+
+
+def test_publishing_through_the_page_previews_then_publishes(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    session = Session(demo_app.test_client())
+    session.login(OPERATOR)
+    data = factors.SEED_FILE.read_bytes().replace(b",0.6205,", b",0.6100,", 1)
+    preview = session.post(
+        "/operator/factors",
+        {"file": (io.BytesIO(data), "r.csv"), "version": "2026.1"},
+        content_type="multipart/form-data",
+    )
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "elec.cn.cfp.2023" in html and "0.6100" in html
+    payload = html.split('name="payload" value="', 1)[1].split('"', 1)[0]
+    done = session.post(
+        "/operator/factors",
+        {"payload": payload, "confirm": "1", "version": "2026.1", "title": "Update"},
+    )
+    assert done.status_code == 302
+    with demo_app.app_context():
+        assert factors.latest_release(db.session).version == "2026.1"

@@ -1,0 +1,289 @@
+"""Submissions through the API and the form: validation that names rows, versions that never
+change, and primary data nobody outside the supplier can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.extensions import db
+from footprint_platform.models import Product, Submission, SubmissionInput
+from tests.conftest import Session
+from tests.platform.demo_ids import Ids
+
+pytestmark = pytest.mark.postgres
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", "Accept-Language": "en"}
+
+
+def _part(app: Flask, part: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Product.id).where(Product.part_number == part))
+
+
+GOOD = [
+    {"kind": "electricity", "quantity": "2.5", "unit": "kWh"},
+    {"kind": "material", "quantity": "1", "unit": "kWh", "linked_product_id": None},
+    {
+        "kind": "material",
+        "description": "Steel",
+        "quantity": "0.6",
+        "unit": "kg",
+        "factor_code": "mat.steel.crude.glo",
+    },
+    {
+        "kind": "transport",
+        "quantity": "6",
+        "unit": "kg",
+        "distance_km": "500",
+        "factor_code": "transport.truck.heavy",
+    },
+]
+
+
+def _content(app: Flask, **header: Any) -> dict[str, Any]:
+    rows = [dict(r) for r in GOOD]
+    rows[1]["linked_product_id"] = _part(app, "BS-LFP-280")
+    return {"dqr": "2", "inputs": rows, **header}
+
+
+def test_a_draft_is_saved_submitted_and_then_never_changes(prepared_app: Flask, ids: Ids) -> None:
+    client, auth = prepared_app.test_client(), _bearer(ids.write_secret)
+    saved = client.put(
+        f"/api/v1/submissions/{ids.draft}", json=_content(prepared_app), headers=auth
+    )
+    assert saved.status_code == 200, saved.get_json()
+    body = saved.get_json()["submission"]
+    assert [i["kind"] for i in body["inputs"]] == [
+        "electricity",
+        "material",
+        "material",
+        "transport",
+    ]
+    assert body["inputs"][0]["factor_code"] == "elec.cn.cfp.2023"  # the rule's grid factor
+    done = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
+    assert done.status_code == 200 and done.get_json()["status"] == "submitted"
+    assert len(done.get_json()["content_hash"]) == 64
+    again = client.put(
+        f"/api/v1/submissions/{ids.draft}", json=_content(prepared_app), headers=auth
+    )
+    assert again.status_code == 409
+
+
+def test_a_new_version_starts_from_the_last_and_supersedes_it(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    client, auth = prepared_app.test_client(), _bearer(ids.write_secret)
+    client.put(f"/api/v1/submissions/{ids.draft}", json=_content(prepared_app), headers=auth)
+    client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
+    product = _part(prepared_app, "HD-PK-LFP-60")
+    v2 = client.post(
+        f"/api/v1/products/{product}/submissions",
+        headers=auth,
+        json={"period_start": "2026-01-01", "period_end": "2026-12-31"},
+    ).get_json()
+    assert v2["version"] == 2 and len(v2["inputs"]) == 4 and v2["supersedes_id"] == ids.draft
+    changed = _content(prepared_app)
+    changed["inputs"][0]["quantity"] = "3.1"
+    client.put(f"/api/v1/submissions/{v2['id']}", json=changed, headers=auth)
+    client.post(f"/api/v1/submissions/{v2['id']}/submit", json={}, headers=auth)
+    versions = client.get(f"/api/v1/submissions/{v2['id']}/versions", headers=auth).get_json()
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "superseded"), (2, "submitted")]
+    with prepared_app.app_context():
+        from footprint_platform.services import submissions
+        from tests.platform.demo_ids import admin_actor
+
+        diff = submissions.diff(
+            db.session, admin_actor("admin@huadong-pack.example"), ids.draft, v2["id"]
+        )
+        assert [fields["quantity"] for _, fields in diff.changed] == [("2.5", "3.1")]
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        ({"kind": "electricity", "quantity": "2", "unit": "kgg"}, "unit", "unit"),
+        ({"kind": "electricity", "quantity": "2", "unit": "kg"}, "unit", "kWh"),
+        (
+            {
+                "kind": "fuel",
+                "quantity": "-1",
+                "unit": "m^3",
+                "factor_code": "fuel.natural_gas.combustion.cn",
+            },
+            "quantity",
+            "negative",
+        ),
+        (
+            {"kind": "fuel", "quantity": "1", "unit": "m^3", "factor_code": "fuel.unobtainium"},
+            "factor_code",
+            "Unknown factor",
+        ),
+        (
+            {"kind": "material", "quantity": "1", "unit": "kg", "linked_product_id": 999999},
+            "linked_product_id",
+            "Unknown product",
+        ),
+        ({"kind": "material", "quantity": "1", "unit": "kg"}, "linked_product_id", "exactly one"),
+        (
+            {
+                "kind": "electricity",
+                "quantity": "1",
+                "unit": "kWh",
+                "factor_code": "elec.cn-e.co2.2022",
+            },
+            "factor_code",
+            "carbon_footprint",
+        ),
+        (
+            {
+                "kind": "transport",
+                "quantity": "5",
+                "unit": "kg",
+                "factor_code": "transport.truck.heavy",
+            },
+            "distance_km",
+            "distance",
+        ),
+    ],
+)
+def test_each_bad_row_is_named_and_nothing_is_saved(
+    prepared_app: Flask, ids: Ids, row: dict[str, Any], field: str, words: str
+) -> None:
+    client, auth = prepared_app.test_client(), _bearer(ids.write_secret)
+    content = _content(prepared_app)
+    content["inputs"].insert(2, row)
+    response = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    body = response.get_json()
+    assert response.status_code == 422
+    assert body["code"] == "upload_rejected"
+    assert words in " ".join(body["errors"][f"inputs[3].{field}"])
+    with prepared_app.app_context():
+        assert (
+            db.session.scalars(
+                select(SubmissionInput).where(SubmissionInput.submission_id == ids.draft)
+            ).all()
+            == []
+        )
+
+
+def test_missing_quantity_is_a_schema_error_naming_the_row(prepared_app: Flask, ids: Ids) -> None:
+    content = _content(prepared_app)
+    del content["inputs"][0]["quantity"]
+    response = prepared_app.test_client().put(
+        f"/api/v1/submissions/{ids.draft}", json=content, headers=_bearer(ids.write_secret)
+    )
+    assert response.status_code == 422
+    assert "inputs.0.quantity" in response.get_json()["errors"]
+
+
+def test_a_green_certificate_needs_evidence_to_be_submitted(prepared_app: Flask, ids: Ids) -> None:
+    client, auth = prepared_app.test_client(), _bearer(ids.write_secret)
+    content = _content(prepared_app)
+    content["inputs"][0].update(instrument="green_certificate", factor_code="elec.cn.wind.cfp.2023")
+    assert (
+        client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth).status_code
+        == 200
+    )  # a draft may wait for its evidence
+    refused = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
+    assert refused.status_code == 422
+    assert "evidence" in " ".join(refused.get_json()["errors"]["inputs[1].evidence_id"])
+    content["inputs"][0]["evidence_id"] = ids.evidence
+    client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    assert (
+        client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth).status_code
+        == 200
+    )
+
+
+def test_another_organization_cannot_read_or_change_a_submission(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    client = prepared_app.test_client()
+    other = _bearer(ids.other_write_secret)
+    assert client.get(f"/api/v1/submissions/{ids.submitted}", headers=other).status_code == 403
+    assert (
+        client.put(
+            f"/api/v1/submissions/{ids.draft}", json=_content(prepared_app), headers=other
+        ).status_code
+        == 403
+    )
+    assert (
+        client.get(f"/api/v1/organizations/{ids.org}/submissions", headers=other).status_code == 403
+    )
+    for email in (
+        "data@lanhu-lithium.example",
+        "analyst@jinghai-motors.example",
+        "operator@tanlian.example",
+        "verifier@qingyuan-verify.example",
+    ):
+        session = Session(prepared_app.test_client())
+        session.login(email)
+        for path in (
+            f"/submissions/{ids.submitted}/review",
+            f"/submissions/{ids.submitted}/template.xlsx",
+            f"/submissions/{ids.submitted}/history",
+            f"/evidence/{ids.evidence}",
+        ):
+            assert session.client.get(path).status_code == 403, (email, path)
+
+
+def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -> None:
+    session = Session(prepared_app.test_client())
+    session.login("admin@huadong-pack.example")
+    base = f"/submissions/{ids.draft}"
+    assert session.post(f"{base}/general", {"dqr": "2"}).status_code == 302
+    energy = session.post(
+        f"{base}/energy",
+        {
+            "electricity-count": "2",
+            "electricity-0-quantity": "2.2",
+            "electricity-0-unit": "kWh",
+            "electricity-0-instrument": "grid",
+            "fuel-count": "0",
+        },
+    )
+    assert energy.status_code == 302
+    bad = session.post(
+        f"{base}/materials",
+        {"material-count": "1", "material-0-quantity": "1", "material-0-unit": "kWh"},
+    )
+    assert bad.status_code == 422
+    assert 'id="material-0-linked_product_id-error"' in bad.get_data(as_text=True)
+    cells = _part(prepared_app, "BS-LFP-280")
+    good = session.post(
+        f"{base}/materials",
+        {
+            "material-count": "1",
+            "material-0-quantity": "1",
+            "material-0-unit": "kWh",
+            "material-0-linked_product_id": str(cells),
+        },
+    )
+    assert good.status_code == 302
+    review = session.client.get(f"{base}/review").get_data(as_text=True)
+    assert "BS-LFP-280" in review
+    assert session.post(f"{base}/submit").status_code == 302
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert sub.status.value == "submitted" and len(sub.inputs) == 2
+
+
+def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> None:
+    """The NCM811 cell's own electricity (45 kWh × 0.6205) and gas dominate its direct part."""
+    from footprint_platform.services import submissions
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        cell = db.session.scalar(
+            select(Submission).join(Product).where(Product.part_number == "DT-P811-150")
+        )
+        review = submissions.review(db.session, admin_actor("admin@dongtai-cells.example"), cell.id)
+        direct = sum(review.direct_by_stage.values())
+        assert 45 * 0.6205 < float(direct) < 45 * 0.6205 + 3
+        assert len(review.linked) == 7 and review.problems == []

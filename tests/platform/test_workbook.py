@@ -1,0 +1,193 @@
+"""The Excel template: it round-trips, and every bad upload is refused whole, naming the
+sheet, row and column, with nothing written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from footprint_platform.extensions import db
+from footprint_platform.models import Submission, SubmissionInput
+from tests.conftest import Session
+from tests.platform.demo_ids import Ids
+
+MATERIALS = "材料 Materials"
+ELECTRICITY = "电力 Electricity"
+
+
+@pytest.fixture
+def session(prepared_app: Flask) -> Session:
+    s = Session(prepared_app.test_client())
+    s.login("admin@huadong-pack.example")
+    return s
+
+
+def _download(session: Session, sub_id: int) -> Any:
+    response = session.client.get(f"/submissions/{sub_id}/template.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    return load_workbook(io.BytesIO(response.data))
+
+
+def _upload(session: Session, sub_id: int, data: bytes) -> Any:
+    return session.post(
+        f"/submissions/{sub_id}/upload",
+        {"file": (io.BytesIO(data), "filled.xlsx")},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
+    )
+
+
+def _save(wb: Any) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(wb: Any) -> Any:
+    """A supplier fills the draft in Excel: overall rating, electricity, cells, steel."""
+    guide = wb["Guide 说明"]
+    for row in guide.iter_rows(min_row=1, max_col=2):
+        if row[0].value == "dqr":
+            row[1].value = 2
+    wb[ELECTRICITY].append([None, 2.2, "kWh", "grid", None, None, None, 2])
+    wb[MATERIALS].append(["Cells", 1, "kWh", "BS-LFP-280 | Bashu LFP Power", None, None, 2])
+    wb[MATERIALS].append(["Steel", 0.8, "kg", None, "mat.steel.crude.glo", None, 3])
+    return wb
+
+
+def _inputs(app: Flask, sub_id: int) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(SubmissionInput)
+            .where(SubmissionInput.submission_id == sub_id)
+            .order_by(SubmissionInput.position)
+        )
+        return [(r.kind.value, str(r.quantity.normalize()), r.unit) for r in rows]
+
+
+def test_the_template_is_bilingual_with_lists_and_pre_filled(session: Session, ids: Ids) -> None:
+    wb = _download(session, ids.submitted)
+    assert wb.sheetnames[:2] == ["Guide 说明", "Lists 代码"]
+    assert ELECTRICITY in wb.sheetnames and MATERIALS in wb.sheetnames
+    header = [c.value for c in wb[MATERIALS][2]]
+    assert "数量" in header[1] and "Quantity" in header[1]
+    assert wb[MATERIALS].data_validations.dataValidation, "drop-down lists"
+    assert wb[MATERIALS]["A3"].value  # the submitted version's rows are in the file
+
+
+def test_a_filled_template_uploads_and_the_same_file_round_trips(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    response = _upload(session, ids.draft, _save(_fill(_download(session, ids.draft))))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    first = _inputs(prepared_app, ids.draft)
+    assert first == [
+        ("electricity", "2.2", "kWh"),
+        ("material", "1", "kWh"),
+        ("material", "0.8", "kg"),
+    ]
+    again = _download(session, ids.draft)  # download what was saved, upload it unchanged
+    assert _upload(session, ids.draft, _save(again)).status_code == 302
+    assert _inputs(prepared_app, ids.draft) == first
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert sub.channel == "excel" and sub.dqr == 2
+
+
+def _bad(mutate: Callable[[Any], None]) -> Callable[[Any], None]:
+    return mutate
+
+
+CASES = {
+    "bad unit": (
+        _bad(lambda wb: wb[MATERIALS].append(["X", 1, "kgg", None, "mat.steel.crude.glo"])),
+        (MATERIALS, 5, "unit"),
+    ),
+    "unknown factor code": (
+        _bad(lambda wb: wb[MATERIALS].append(["X", 1, "kg", None, "mat.kryptonite"])),
+        (MATERIALS, 5, "factor_code"),
+    ),
+    "negative quantity": (
+        _bad(lambda wb: wb[MATERIALS].append(["X", -2, "kg", None, "mat.steel.crude.glo"])),
+        (MATERIALS, 5, "quantity"),
+    ),
+    "missing quantity": (
+        _bad(lambda wb: wb[MATERIALS].append(["X", None, "kg", None, "mat.steel.crude.glo"])),
+        (MATERIALS, 5, "quantity"),
+    ),
+    "unknown linked product": (
+        _bad(lambda wb: wb[MATERIALS].append(["X", 1, "kg", "NOPE-1 | Nobody Ltd"])),
+        (MATERIALS, 5, "linked_product_id"),
+    ),
+    "renamed sheet": (
+        _bad(lambda wb: setattr(wb[MATERIALS], "title", "Materials")),
+        (MATERIALS, None, None),
+    ),
+    "changed key row": (
+        _bad(lambda wb: setattr(wb[MATERIALS]["A1"], "value", "desc")),
+        (MATERIALS, 1, None),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_bad_workbook_names_sheet_row_column_and_writes_nothing(
+    session: Session, prepared_app: Flask, ids: Ids, case: str
+) -> None:
+    mutate, (sheet, row, column) = CASES[case]
+    wb = _fill(_download(session, ids.draft))
+    mutate(wb)
+    response = _upload(session, ids.draft, _save(wb))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was saved" in html and sheet in html
+    if row:
+        assert f"row {row}" in html
+    if column:
+        assert column in html
+    assert _inputs(prepared_app, ids.draft) == []
+
+
+def test_a_file_of_another_submission_is_refused(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    other = _save(_download(session, ids.submitted))
+    response = _upload(session, ids.draft, other)
+    assert response.status_code == 422
+    assert "belongs to another submission" in response.get_data(as_text=True)
+    assert _inputs(prepared_app, ids.draft) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"PK\x03\x04" + b"\x00" * (2 * 1024 * 1024 + 10), "larger than 2 MB"),
+        (b"name,quantity\nsteel,1\n", "not an Excel workbook"),
+    ],
+)
+def test_oversized_and_foreign_files_are_refused(
+    session: Session, prepared_app: Flask, ids: Ids, data: bytes, words: str
+) -> None:
+    response = _upload(session, ids.draft, data)
+    assert response.status_code == 422 and words in response.get_data(as_text=True)
+    assert _inputs(prepared_app, ids.draft) == []
+
+
+def test_a_zip_bomb_dressed_as_xlsx_is_refused_before_unpacking(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\x00" * (40 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 2 * 1024 * 1024
+    response = _upload(session, ids.draft, buffer.getvalue())
+    assert response.status_code == 422
+    assert "unpacks to more than 30 MB" in response.get_data(as_text=True)
