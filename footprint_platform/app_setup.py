@@ -19,6 +19,7 @@ from footprint_platform.web import (
     home,
     operator,
     organizations,
+    requests,
     submissions,
 )
 from footprint_platform.web.context import init_web_context, select_locale
@@ -37,7 +38,15 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     limiter.init_app(app)
     init_web_context(app)
     register_error_handlers(app)
-    for bp in (home.bp, auth.bp, organizations.bp, operator.bp, submissions.bp, factors.bp):
+    for bp in (
+        home.bp,
+        auth.bp,
+        organizations.bp,
+        operator.bp,
+        submissions.bp,
+        factors.bp,
+        requests.bp,
+    ):
         app.register_blueprint(bp)
     api = TanlianApi()
     init_api(app, api, csrf)

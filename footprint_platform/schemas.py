@@ -3,6 +3,7 @@ HTML forms, with explicit validators (the OpenAPI document is a contract that fu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -283,3 +284,56 @@ def parse(schema: Schema, data: Any) -> dict[str, Any]:
             for k, v in messages.items()
         }
         raise InvalidInput(str(_l("Some fields are invalid.")), errors) from exc
+
+
+class DataRequestInputSchema(FormSchema):
+    supplier_id = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    supplier_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254)
+    )
+    part_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    message = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=2000), _text]
+    )
+
+
+class DataRequestSchema(Schema):
+    id = fields.Integer()
+    buyer_id = fields.Integer()
+    supplier_id = fields.Integer(allow_none=True)
+    supplier_email = fields.String(allow_none=True)
+    product_id = fields.Integer(allow_none=True)
+    part_number = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    due_date = fields.Date()
+    message = fields.String(allow_none=True)
+    status = fields.Function(
+        lambda r: r.state(date.today()),
+        metadata={
+            "type": "string",
+            "enum": ["pending", "overdue", "answered", "declined", "cancelled"],
+        },
+    )
+    decline_reason = fields.String(allow_none=True)
+    submission_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class DeclineSchema(FormSchema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _text])
+
+
+class AnswerSchema(FormSchema):
+    submission_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class InboxQuerySchema(FormSchema):
+    direction = fields.String(
+        load_default="incoming", validate=validate.OneOf(["incoming", "outgoing"])
+    )

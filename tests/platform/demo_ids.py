@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import (
+    DataRequest,
     Membership,
     Organization,
     Product,
+    RequestStatus,
     Site,
     Submission,
     SubmissionStatus,
@@ -39,6 +41,9 @@ class Ids:
     draft: int
     submitted: int
     evidence: int
+    incoming_request: int
+    outgoing_request: int
+    answer_with: int
     read_secret: str
     write_secret: str
     other_write_secret: str
@@ -84,6 +89,21 @@ def prepare(app: Flask) -> Ids:
             )
         )
         proof = evidence.add_evidence(db.session, admin, pack, "meter.txt", b"meter 42 kWh")
+        incoming = db.session.scalar(
+            select(DataRequest.id).where(
+                DataRequest.supplier_id == pack, DataRequest.status == RequestStatus.PENDING
+            )
+        )
+        outgoing = db.session.scalar(
+            select(DataRequest.id).where(
+                DataRequest.buyer_id == pack, DataRequest.status == RequestStatus.PENDING
+            )
+        )
+        answer_with = db.session.scalar(
+            select(Submission.id).where(
+                Submission.product_id == lfp_pack, Submission.status == SubmissionStatus.SUBMITTED
+            )
+        )
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -101,6 +121,9 @@ def prepare(app: Flask) -> Ids:
             draft=draft.id,
             submitted=submitted,
             evidence=proof.id,
+            incoming_request=incoming,
+            outgoing_request=outgoing,
+            answer_with=answer_with,
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,

@@ -190,6 +190,29 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/factors/<version>", "GET"): (SIGNED_IN, "/factors/2025.1", None),
     ("/operator/factors", "GET"): (OPERATOR, "/operator/factors", None),
     ("/operator/factors", "POST"): (OPERATOR, "/operator/factors", None),
+    ("/orgs/<int:org_id>/requests", "GET"): (MEMBERS, "/orgs/{org}/requests", None),
+    ("/orgs/<int:org_id>/requests", "POST"): (
+        EDITORS,
+        "/orgs/{org}/requests",
+        lambda ids: {
+            "supplier_id": ids.other_org,
+            "part_number": "LH-LC-99.5",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "due_date": "2099-12-31",
+        },
+    ),
+    ("/requests/<int:request_id>/decline", "POST"): (
+        EDITORS,
+        "/requests/{incoming}/decline",
+        lambda ids: {"reason": "No capacity"},
+    ),
+    ("/requests/<int:request_id>/cancel", "POST"): (EDITORS, "/requests/{outgoing}/cancel", None),
+    ("/requests/<int:request_id>/answer", "POST"): (
+        EDITORS,
+        "/requests/{incoming}/answer",
+        lambda ids: {"submission_id": ids.answer_with},
+    ),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
@@ -265,6 +288,38 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/submissions/{submitted}/versions",
         None,
     ),
+    ("/api/v1/organizations/<int:org_id>/requests", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/requests?direction=outgoing",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/requests", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/requests",
+        lambda ids: {
+            "supplier_id": ids.other_org,
+            "part_number": "LH-LC-99.5",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "due_date": "2099-12-31",
+        },
+    ),
+    ("/api/v1/requests/<int:request_id>", "GET"): (OWNER_READ, "/api/v1/requests/{incoming}", None),
+    ("/api/v1/requests/<int:request_id>/decline", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/requests/{incoming}/decline",
+        lambda ids: {"reason": "No"},
+    ),
+    ("/api/v1/requests/<int:request_id>/cancel", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/requests/{outgoing}/cancel",
+        None,
+    ),
+    ("/api/v1/requests/<int:request_id>/answer", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/requests/{incoming}/answer",
+        lambda ids: {"submission_id": ids.answer_with},
+    ),
     ("/api/v1/products/<int:product_id>", "PATCH"): (
         OWNER_WRITE,
         "/api/v1/products/{product}",
@@ -284,6 +339,8 @@ def _path(template: str, ids: Ids) -> str:
         draft=ids.draft,
         submitted=ids.submitted,
         evidence=ids.evidence,
+        incoming=ids.incoming_request,
+        outgoing=ids.outgoing_request,
     )
 
 

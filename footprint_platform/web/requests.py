@@ -1,0 +1,110 @@
+"""The request inbox: buyers ask suppliers for data; suppliers answer or decline."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Organization, OrgRole, Submission, SubmissionStatus
+from footprint_platform.policy import Action, allowed
+from footprint_platform.schemas import (
+    AnswerSchema,
+    DataRequestInputSchema,
+    DeclineSchema,
+    parse,
+)
+from footprint_platform.services import catalog, requests
+from footprint_platform.web.context import actor, organization_for, submit
+
+bp = Blueprint("requests", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Requests are between signed-in members of the two organizations."""
+
+
+@bp.route("/orgs/<int:org_id>/requests", methods=["GET", "POST"])
+def inbox(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_REQUESTS)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        organization_for(org_id, Action.REQUEST_DATA)
+        errors = submit(
+            DataRequestInputSchema(),
+            lambda data: requests.create_request(db.session, actor(), org_id, data),
+        )
+        if not errors:
+            flash(_("Request sent."), "success")
+            return redirect(url_for(".inbox", org_id=org_id))
+    incoming = db.session.scalars(requests.inbox_query(org_id, "incoming")).all()
+    outgoing = db.session.scalars(requests.inbox_query(org_id, "outgoing")).all()
+    suppliers = db.session.scalars(
+        catalog.organizations_query(role=OrgRole.SUPPLIER).where(Organization.id != org_id)
+    ).all()
+    answerable = db.session.scalars(
+        select(Submission).where(
+            Submission.organization_id == org_id, Submission.status == SubmissionStatus.SUBMITTED
+        )
+    ).all()
+    return render_template(
+        "requests/inbox.html",
+        org=org,
+        incoming=incoming,
+        outgoing=outgoing,
+        today=date.today(),
+        supplier_options=[(s.id, s.display_name(str(get_locale()))) for s in suppliers],
+        answerable=answerable,
+        errors=errors,
+        form=request.form,
+        can_ask=allowed(actor(), Action.REQUEST_DATA, org_id),
+        can_answer=allowed(actor(), Action.ANSWER_REQUESTS, org_id),
+        default_due=date.today() + timedelta(days=30),
+    ), 422 if errors else 200
+
+
+def _back(data_request: Any, side: str) -> Any:
+    org_id = data_request.supplier_id if side == "supplier" else data_request.buyer_id
+    return redirect(url_for(".inbox", org_id=org_id))
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+def decline(request_id: int) -> Any:
+    try:
+        data = parse(DeclineSchema(), request.form)
+        done = requests.decline(db.session, actor(), request_id, data["reason"])
+    except InvalidInput as exc:
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, "error")
+        done = requests.get_request(db.session, actor(), request_id)
+    else:
+        flash(_("Request declined."), "success")
+    return _back(done, "supplier")
+
+
+@bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
+def cancel(request_id: int) -> Any:
+    done = requests.cancel(db.session, actor(), request_id)
+    flash(_("Request cancelled."), "success")
+    return _back(done, "buyer")
+
+
+@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
+def answer(request_id: int) -> Any:
+    try:
+        data = parse(AnswerSchema(), request.form)
+        done = requests.answer(db.session, actor(), request_id, data["submission_id"])
+    except InvalidInput as exc:
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, "error")
+        done = requests.get_request(db.session, actor(), request_id)
+    else:
+        flash(_("Request answered."), "success")
+    return _back(done, "supplier")
