@@ -20,6 +20,8 @@ class Category:
     kind: str  # material | component | battery | vehicle
     units: tuple[str, ...]
     annex_ii: str | None = None
+    # Code prefix of the factor datasets that describe the category generically (plausibility).
+    generic_factor: str | None = None
 
     @property
     def is_battery(self) -> bool:
@@ -63,7 +65,13 @@ def load_reference(config_dir: Path = CONFIG_DIR) -> Reference:
     grids = tomllib.loads((ref / "grid_regions.toml").read_text("utf-8"))
     categories = {
         c["code"]: Category(
-            c["code"], c["en"], c["zh"], c["kind"], tuple(c["units"]), c.get("annex_ii")
+            c["code"],
+            c["en"],
+            c["zh"],
+            c["kind"],
+            tuple(c["units"]),
+            c.get("annex_ii"),
+            c.get("generic_factor"),
         )
         for c in tax["category"]
     }

@@ -145,3 +145,17 @@ class SubmissionSchema(ma.Schema):
 class SaveResultSchema(ma.Schema):
     submission = ma.fields.Nested(SubmissionSchema)
     warnings = ma.fields.List(ma.fields.String())
+
+
+class EvidenceUploadSchema(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class EvidenceSchema(ma.Schema):
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    uploaded_at = ma.fields.DateTime()

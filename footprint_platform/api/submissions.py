@@ -11,6 +11,8 @@ from sqlalchemy import or_, select
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.api.schemas_submission import (
     EmissionFactorSchema,
+    EvidenceSchema,
+    EvidenceUploadSchema,
     FactorQuerySchema,
     FactorReleaseSchema,
     SaveResultSchema,
@@ -23,7 +25,7 @@ from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
-from footprint_platform.services import catalog, submissions
+from footprint_platform.services import catalog, evidence, submissions
 from footprint_platform.services.factors import latest_release
 
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
@@ -154,3 +156,17 @@ class Versions(MethodView):
     def get(self, submission_id: int) -> Any:
         """Every version of the same product and period, oldest first."""
         return submissions.versions(db.session, api_actor(), submission_id)
+
+
+@blp.route("/organizations/<int:org_id>/evidence")
+class EvidenceUpload(MethodView):
+    @blp.doc(**DOC)
+    @blp.arguments(EvidenceUploadSchema, location="files")
+    @blp.response(201, EvidenceSchema)
+    def post(self, files: dict[str, Any], org_id: int) -> Any:
+        """Store an evidence file (PDF, image, Office, text; at most 10 MB); the same bytes
+        again return the stored file. Cite its id in an input's `evidence_id`."""
+        catalog.get_organization(db.session, org_id)
+        upload = files["file"]
+        data = upload.stream.read(evidence.MAX_EVIDENCE_BYTES + 1)
+        return evidence.add_evidence(db.session, api_actor(), org_id, upload.filename or "", data)

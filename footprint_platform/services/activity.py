@@ -66,6 +66,7 @@ class Context:
     evidence_ids: set[int]
     site_grid_region: str
     section_names: dict[str, str] = field(default_factory=dict)
+    generic_factor_prefix: str | None = None
 
 
 @dataclass
@@ -312,11 +313,15 @@ _NO_MASS_BALANCE = {"ore_lithium", "ore_nickel", "ore_cobalt"}
 
 
 def plausibility_warnings(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
-    """Doubts, not errors: material mass far from the product's mass."""
-    warnings: list[Problem] = []
+    """Doubts, not errors: material mass far from the product's mass, and a footprint that
+    already exceeds the published range for the product's category."""
+    return _mass_balance(rows, ctx) + _above_published_range(rows, ctx)
+
+
+def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
     per_kg = conversion_factor(ctx.product.declared_unit, "kg")
     if per_kg is None or ctx.product.category in _NO_MASS_BALANCE:
-        return warnings
+        return []
     mass = Decimal(0)
     for r in rows:
         if r["kind"] is InputKind.MATERIAL and r["unit"]:
@@ -325,28 +330,67 @@ def plausibility_warnings(rows: list[dict[str, Any]], ctx: Context) -> list[Prob
                 mass += r["quantity"] * Decimal(str(k))
     ratio = mass / Decimal(str(per_kg))
     low, high = MASS_BALANCE_RANGE
-    if not low <= ratio <= high:
-        warnings.append(
-            Problem(
-                ctx.section_names.get("material", "material"),
-                None,
-                "quantity",
-                f"{ratio:.2f}",
-                str(
-                    _l(
-                        "Material inputs add up to %(ratio)s kg per kg of product; check the units "
-                        "and quantities.",
-                        ratio=f"{ratio:.2f}",
-                    )
-                ),
-            )
+    if low <= ratio <= high:
+        return []
+    message = _l(
+        "Material inputs add up to %(ratio)s kg per kg of product; check the units and quantities.",
+        ratio=f"{ratio:.2f}",
+    )
+    return [
+        Problem(
+            ctx.section_names.get("material", "material"),
+            None,
+            "quantity",
+            f"{ratio:.2f}",
+            str(message),
         )
-    return warnings
+    ]
+
+
+def direct_footprint(rows: list[dict[str, Any]], factors: dict[str, EmissionFactor]) -> Decimal:
+    """kg CO2e per declared unit from the rows that carry a factor (linked products excluded:
+    their footprints arrive with the roll-up)."""
+    total = Decimal(0)
+    for r in rows:
+        factor = factors.get(r.get("factor_code") or "")
+        if factor is not None and r["kind"] is not InputKind.COPRODUCT:
+            total += factor_amount(r, factor) * factor.value
+    return total
+
+
+def _above_published_range(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+    """Compare with the highest value the literature gives for the category (range_high of the
+    category's generic factors, each with its source in the factor release)."""
+    prefix = ctx.generic_factor_prefix
+    if not prefix:
+        return []
+    generic = [
+        f
+        for code, f in ctx.factors.items()
+        if code.startswith(prefix + ".")
+        and conversion_factor(ctx.product.declared_unit, f.unit) is not None
+    ]
+    if not generic:
+        return []
+    ceiling = max(f.range_high if f.range_high is not None else f.value for f in generic)
+    per_unit = Decimal(str(conversion_factor(ctx.product.declared_unit, generic[0].unit)))
+    own = direct_footprint(rows, ctx.factors) / per_unit
+    if own <= ceiling:
+        return []
+    message = _l(
+        "Your own and generic inputs already give %(own)s kg CO2e per %(unit)s, above "
+        "the highest published value for this category (%(ceiling)s); check units "
+        "and quantities.",
+        own=f"{own:.3g}",
+        unit=generic[0].unit,
+        ceiling=f"{ceiling:.3g}",
+    )
+    return [Problem("—", None, None, f"{own:.3g}", str(message))]
 
 
 def factor_amount(row: dict[str, Any], factor: EmissionFactor) -> Decimal:
     """The row's quantity in its factor's unit (t·km for transport legs given as mass)."""
     if row["kind"] is InputKind.TRANSPORT and row.get("distance_km") is not None:
         tonnes = Decimal(str(conversion_factor(row["unit"], "t")))
-        return row["quantity"] * tonnes * row["distance_km"]
-    return row["quantity"] * Decimal(str(conversion_factor(row["unit"], factor.unit)))
+        return Decimal(row["quantity"]) * tonnes * Decimal(row["distance_km"])
+    return Decimal(row["quantity"]) * Decimal(str(conversion_factor(row["unit"], factor.unit)))

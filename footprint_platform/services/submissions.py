@@ -25,6 +25,7 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit
 from footprint_platform.services.activity import (
@@ -162,6 +163,7 @@ def context_for(
         linkable=linkable,
         evidence_ids=evidence,
         site_grid_region=site.grid_region if site else "",
+        generic_factor_prefix=load_reference().categories[product.category].generic_factor,
         section_names=section_names or {},
     )
 

@@ -7,6 +7,7 @@ ship without its authorization being decided and tested.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -320,6 +321,11 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
     ),
+    ("/api/v1/organizations/<int:org_id>/evidence", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/evidence",
+        "file",
+    ),
     ("/api/v1/products/<int:product_id>", "PATCH"): (
         OWNER_WRITE,
         "/api/v1/products/{product}",
@@ -403,9 +409,18 @@ def test_api_route_answers_per_policy(
     }[token]
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
     client = prepared_app.test_client()
-    response = client.open(
-        _path(template, ids), method=route[1], headers=headers, json=data(ids) if data else None
-    )
+    if data == "file":  # multipart upload
+        response = client.open(
+            _path(template, ids),
+            method=route[1],
+            headers=headers,
+            data={"file": (io.BytesIO(b"meter reading 7"), "m.txt")},
+            content_type="multipart/form-data",
+        )
+    else:
+        response = client.open(
+            _path(template, ids), method=route[1], headers=headers, json=data(ids) if data else None
+        )
     expected = policy[token]
     if expected == A_OK:
         assert response.status_code in (200, 201), response.get_json()

@@ -287,3 +287,33 @@ def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> N
         direct = sum(review.direct_by_stage.values())
         assert 45 * 0.6205 < float(direct) < 45 * 0.6205 + 3
         assert len(review.linked) == 7 and review.problems == []
+
+
+def test_implausible_data_saves_with_warnings_naming_the_doubt(demo_app: Flask) -> None:
+    """A cobalt sulfate whose own energy already exceeds the highest published value
+    (range_high of mat.cobalt_sulfate.cn, 35.6 kg CO2e/kg, Istrate et al. 2024) is saved but
+    flagged; material mass of 5 kg per kg of product is flagged too."""
+    from datetime import date
+
+    from footprint_platform.services import submissions
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        actor = admin_actor("data@qiantang-cobalt.example")
+        product = _part(demo_app, "QT-CS-20.5")
+        sub = submissions.start_draft(
+            db.session, actor, product, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        rows = [
+            {"kind": "electricity", "quantity": "80", "unit": "kWh"},
+            {
+                "kind": "material",
+                "quantity": "5",
+                "unit": "kg",
+                "factor_code": "mat.steel.crude.glo",
+            },
+        ]
+        checked = submissions.save_draft(db.session, actor, sub.id, {"dqr": 2}, rows)
+        reasons = " ".join(w.reason for w in checked.warnings)
+        assert "35.6" in reasons and "59.2" in reasons and "5.00" in reasons
+        assert len(db.session.get(Submission, sub.id).inputs) == 2
