@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.api.schemas_submission import (
@@ -21,12 +21,10 @@ from footprint_platform.api.schemas_submission import (
     SubmissionStartSchema,
     SubmitSchema,
 )
-from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
-from footprint_platform.models import EmissionFactor, FactorRelease, InputKind
+from footprint_platform.models import FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
-from footprint_platform.services import catalog, evidence, submissions
-from footprint_platform.services.factors import latest_release
+from footprint_platform.services import catalog, evidence, factors, submissions
 
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
 blp.before_request(authenticate_api_request)
@@ -53,26 +51,8 @@ class ReleaseFactors(MethodView):
     def get(self, args: dict[str, Any], version: str) -> Any:
         """The factors of one release (`latest` for the newest), with their sources."""
         authorize(api_actor(), Action.READ_CATALOGUE)
-        release = (
-            latest_release(db.session)
-            if version == "latest"
-            else db.session.scalar(select(FactorRelease).where(FactorRelease.version == version))
-        )
-        if release is None:
-            raise NotFound("No such factor release.")
-        stmt = select(EmissionFactor).where(EmissionFactor.release_id == release.id)
-        if args["category"]:
-            stmt = stmt.where(EmissionFactor.category == args["category"])
-        if args["q"]:
-            like = f"%{args['q'].lower()}%"
-            stmt = stmt.where(
-                or_(
-                    EmissionFactor.code.like(like),
-                    EmissionFactor.name_en.ilike(like),
-                    EmissionFactor.name_zh.like(f"%{args['q']}%"),
-                )
-            )
-        return db.session.scalars(stmt.order_by(EmissionFactor.code))
+        release = factors.release_by_version(db.session, version)
+        return db.session.scalars(factors.search_query(release.id, args["category"], args["q"]))
 
 
 @blp.route("/organizations/<int:org_id>/submissions")

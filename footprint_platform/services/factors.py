@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import InvalidInput, NotFound, Problem, UploadRejected
@@ -269,3 +269,29 @@ def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return (old is None) != (new is None) or (old is not None and Decimal(old) != Decimal(new))
     return bool(old != new)
+
+
+def release_by_version(session: Session, version: str) -> FactorRelease:
+    """A release by its version, or the newest for `latest`."""
+    if version == "latest":
+        return latest_release(session)
+    release = session.scalar(select(FactorRelease).where(FactorRelease.version == version))
+    if release is None:
+        raise NotFound(str(_l("No such factor release.")))
+    return release
+
+
+def search_query(release_id: int, category: str | None = None, q: str | None = None) -> Any:
+    """Factors of a release, by category and by a word of the code or either name."""
+    stmt = select(EmissionFactor).where(EmissionFactor.release_id == release_id)
+    if category:
+        stmt = stmt.where(EmissionFactor.category == category)
+    if q:
+        stmt = stmt.where(
+            or_(
+                EmissionFactor.code.ilike(f"%{q}%"),
+                EmissionFactor.name_en.ilike(f"%{q}%"),
+                EmissionFactor.name_zh.like(f"%{q}%"),
+            )
+        )
+    return stmt.order_by(EmissionFactor.category, EmissionFactor.code)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
@@ -365,15 +365,6 @@ def diff(session: Session, actor: Actor, old_id: int, new_id: int) -> VersionDif
     )
 
 
-def latest_submitted(session: Session, product_id: int) -> Submission | None:
-    return session.scalars(
-        select(Submission)
-        .where(Submission.product_id == product_id, Submission.status == SubmissionStatus.SUBMITTED)
-        .order_by(Submission.period_end.desc(), Submission.version.desc())
-        .limit(1)
-    ).first()
-
-
 def submissions_query(organization_id: int) -> Any:
     return (
         select(Submission)
@@ -382,14 +373,11 @@ def submissions_query(organization_id: int) -> Any:
     )
 
 
-def count_for(session: Session, organization_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.organization_id == organization_id)
-        )
-        or 0
+def submitted_query(organization_id: int) -> Any:
+    """The organization's current (submitted, not superseded) versions."""
+    return select(Submission).where(
+        Submission.organization_id == organization_id,
+        Submission.status == SubmissionStatus.SUBMITTED,
     )
 
 

@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from footprint_platform.errors import InvalidInput, NotFound, UploadRejected
+from footprint_platform.errors import InvalidInput, UploadRejected
 from footprint_platform.extensions import db
-from footprint_platform.models import EmissionFactor, FactorRelease
+from footprint_platform.models import FactorRelease
 from footprint_platform.policy import Action, authorize
 from footprint_platform.services import factors
 from footprint_platform.web.context import actor
@@ -34,22 +34,9 @@ def browse(version: str | None) -> Any:
     releases = db.session.scalars(select(FactorRelease).order_by(FactorRelease.id.desc())).all()
     if not releases:
         return render_template("factors/browse.html", releases=[], release=None, rows=[])
-    release = next((r for r in releases if r.version == version), None) if version else releases[0]
-    if release is None:
-        raise NotFound(_("No such factor release."))
-    stmt = select(EmissionFactor).where(EmissionFactor.release_id == release.id)
+    release = factors.release_by_version(db.session, version or "latest")
     category, q = request.args.get("category"), (request.args.get("q") or "")[:100]
-    if category:
-        stmt = stmt.where(EmissionFactor.category == category)
-    if q:
-        stmt = stmt.where(
-            or_(
-                EmissionFactor.code.ilike(f"%{q}%"),
-                EmissionFactor.name_en.ilike(f"%{q}%"),
-                EmissionFactor.name_zh.like(f"%{q}%"),
-            )
-        )
-    rows = db.session.scalars(stmt.order_by(EmissionFactor.category, EmissionFactor.code)).all()
+    rows = db.session.scalars(factors.search_query(release.id, category, q)).all()
     return render_template(
         "factors/browse.html",
         releases=releases,

@@ -9,11 +9,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
-from footprint_platform.models import Organization, OrgRole, Submission, SubmissionStatus
+from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import (
     AnswerSchema,
@@ -21,7 +20,7 @@ from footprint_platform.schemas import (
     DeclineSchema,
     parse,
 )
-from footprint_platform.services import catalog, requests
+from footprint_platform.services import catalog, requests, submissions
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
@@ -51,11 +50,7 @@ def inbox(org_id: int) -> Any:
     suppliers = db.session.scalars(
         catalog.organizations_query(role=OrgRole.SUPPLIER).where(Organization.id != org_id)
     ).all()
-    answerable = db.session.scalars(
-        select(Submission).where(
-            Submission.organization_id == org_id, Submission.status == SubmissionStatus.SUBMITTED
-        )
-    ).all()
+    answerable = db.session.scalars(submissions.submitted_query(org_id)).all()
     return render_template(
         "requests/inbox.html",
         org=org,
