@@ -111,15 +111,28 @@ def start_draft(
         created_by_id=actor.user_id,
         supersedes_id=previous.id if previous else None,
     )
-    if previous is not None:
+    # Start from this period's last version, else from the last submitted period: a supplier
+    # updates last year's figures rather than typing them again.
+    template = (
+        previous
+        or session.scalars(
+            select(Submission)
+            .where(
+                Submission.product_id == product_id, Submission.status == SubmissionStatus.SUBMITTED
+            )
+            .order_by(Submission.period_end.desc(), Submission.version.desc())
+            .limit(1)
+        ).first()
+    )
+    if template is not None:
         sub.production_volume, sub.dqr, sub.notes = (
-            previous.production_volume,
-            previous.dqr,
-            previous.notes,
+            template.production_volume,
+            template.dqr,
+            template.notes,
         )
         sub.inputs = [
             SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
-            for i in previous.inputs
+            for i in template.inputs
         ]
     session.add(sub)
     session.flush()

@@ -83,6 +83,7 @@ def prepare(app: Flask) -> Ids:
         draft = submissions.start_draft(
             db.session, admin, lfp_pack, date(2026, 1, 1), date(2026, 12, 31)
         )
+        submissions.save_draft(db.session, admin, draft.id, {}, [])  # an empty draft
         submitted = db.session.scalar(
             select(Submission.id).where(
                 Submission.organization_id == pack, Submission.status == SubmissionStatus.SUBMITTED

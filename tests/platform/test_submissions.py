@@ -317,3 +317,19 @@ def test_implausible_data_saves_with_warnings_naming_the_doubt(demo_app: Flask) 
         reasons = " ".join(w.reason for w in checked.warnings)
         assert "35.6" in reasons and "59.2" in reasons and "5.00" in reasons
         assert len(db.session.get(Submission, sub.id).inputs) == 2
+
+
+def test_a_new_period_starts_from_last_periods_submitted_figures(demo_app: Flask) -> None:
+    from datetime import date
+
+    from footprint_platform.services import submissions
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        actor = admin_actor("data@minjiang-cathode.example")
+        product = _part(demo_app, "MJ-NCM811-S")
+        draft = submissions.start_draft(
+            db.session, actor, product, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        assert draft.version == 1 and draft.supersedes_id is None
+        assert len(draft.inputs) == 6 and draft.dqr is not None
