@@ -106,7 +106,7 @@ def _request(
             "due_date": due,
             "message": spec.get("message"),
         },
-    )
+    )[0]
     if spec.get("answered"):
         requests.answer(session, _admin(session, supplier.id), request.id, done[spec["part"]].id)
     if spec["due_in_days"] < 0:  # show an overdue request: its due date lies in the past

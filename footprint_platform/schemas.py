@@ -325,6 +325,13 @@ class DataRequestSchema(Schema):
     created_at = fields.DateTime()
 
 
+class DataRequestCreatedSchema(DataRequestSchema):
+    join_link = fields.String(
+        allow_none=True,
+        metadata={"description": "one-time registration link for a supplier not yet on Tanlian"},
+    )
+
+
 class DeclineSchema(FormSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _text])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,6 +13,7 @@ from footprint_platform.extensions import db
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import (
     AnswerSchema,
+    DataRequestCreatedSchema,
     DataRequestInputSchema,
     DataRequestSchema,
     DeclineSchema,
@@ -37,11 +39,16 @@ class Inbox(MethodView):
 
     @blp.doc(**DOC)
     @blp.arguments(DataRequestInputSchema)
-    @blp.response(201, DataRequestSchema)
+    @blp.response(201, DataRequestCreatedSchema)
     def post(self, data: dict[str, Any], org_id: int) -> Any:
-        """Ask a supplier (on Tanlian, or by e-mail) for data on a product by part number."""
+        """Ask a supplier (on Tanlian, or by e-mail) for data on a product by part number.
+        For a supplier not on Tanlian the answer carries `join_link`, shown only once: send
+        it to the supplier so it can register its company."""
         catalog.get_organization(db.session, org_id)
-        return requests.create_request(db.session, api_actor(), org_id, data)
+        created, token = requests.create_request(db.session, api_actor(), org_id, data)
+        # Not stored: the link exists only in this answer (only its hash is in the database).
+        created.join_link = url_for("requests.join", token=token, _external=True) if token else None
+        return created
 
 
 @blp.route("/requests/<int:request_id>")

@@ -30,6 +30,8 @@ class DataRequest(Base):
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     # A supplier not yet on the platform is invited by e-mail; the request waits for it.
     supplier_email: Mapped[str | None] = mapped_column(String(254))
+    # One-time link for that supplier to register its company (SHA-256; cleared once used).
+    join_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
     part_number: Mapped[str] = mapped_column(String(64))
     period_start: Mapped[date] = mapped_column(Date)

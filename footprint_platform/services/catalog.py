@@ -95,6 +95,11 @@ def update_organization(
     return org
 
 
+def check_new_organization(session: Session, name_en: str) -> None:
+    """A new organization's English name must be free."""
+    _unique_org_name(session, name_en, None)
+
+
 def _unique_org_name(session: Session, name: str, own_id: int | None) -> None:
     other = session.scalar(select(Organization.id).where(Organization.name_en == name))
     if other is not None and other != own_id:

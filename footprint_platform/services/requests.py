@@ -19,6 +19,7 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize
+from footprint_platform.security import digest, new_secret
 from footprint_platform.services import audit
 from footprint_platform.services.accounts import normalize_email
 
@@ -27,7 +28,8 @@ def create_request(
     session: Session, actor: Actor, buyer_id: int, data: dict[str, Any]
 ) -> DataRequest:
     """Ask a supplier for data on a product by part number. The supplier is an organization on
-    Tanlian, or an e-mail address the operator will register (the request then waits for it)."""
+    Tanlian, or an e-mail address: then the request waits, and the returned one-time link lets
+    that supplier register its company (the buyer forwards it)."""
     authorize(actor, Action.REQUEST_DATA, buyer_id)
     errors: dict[str, list[str]] = {}
     supplier_id, email = data.get("supplier_id"), data.get("supplier_email")
@@ -65,6 +67,8 @@ def create_request(
         status=RequestStatus.PENDING,
         created_by_id=actor.user_id,
     )
+    token = new_secret() if email else None
+    request.join_token_hash = digest(token) if token else None
     session.add(request)
     session.flush()
     audit.record(
@@ -76,7 +80,7 @@ def create_request(
         details={"supplier_id": supplier_id, "part_number": data["part_number"]},
     )
     session.commit()
-    return request
+    return request, token
 
 
 def get_request(session: Session, actor: Actor, request_id: int) -> DataRequest:
@@ -171,3 +175,17 @@ def attach_invited_supplier(session: Session, organization_id: int, email: str) 
     for request in waiting:
         request.supplier_id = organization_id
     return len(waiting)
+
+
+def open_join_link(session: Session, token: str) -> DataRequest:
+    """The pending request behind a supplier's registration link."""
+    request = session.scalar(
+        select(DataRequest).where(DataRequest.join_token_hash == digest(token))
+    )
+    if (
+        request is None
+        or request.supplier_id is not None
+        or request.status is not RequestStatus.PENDING
+    ):
+        raise NotFound(str(_l("This link is invalid or already used.")))
+    return request

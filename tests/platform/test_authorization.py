@@ -214,6 +214,8 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
     ),
+    ("/join/<token>", "GET"): (BAD_TOKEN, "/join/not-a-token", None),
+    ("/join/<token>", "POST"): (BAD_TOKEN, "/join/not-a-token", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),

@@ -32,7 +32,7 @@ def _ask(app: Flask, **kw: Any) -> DataRequest:
     }
     return requests.create_request(
         db.session, admin_actor(PACK_ADMIN), org_id("Huadong Battery Systems"), data
-    )
+    )[0]
 
 
 def test_the_demo_inboxes_show_pending_answered_and_overdue(prepared_app: Flask) -> None:
@@ -129,3 +129,47 @@ def test_a_supplier_invited_by_email_finds_its_requests_once_registered(
         assert token
         assert db.session.get(DataRequest, asked.id).supplier_id == org.id
         assert db.session.get(Organization, org.id).has_role(OrgRole.SUPPLIER)
+
+
+def test_a_supplier_not_on_tanlian_registers_through_the_link(prepared_app: Flask) -> None:
+    from tests.conftest import Session
+
+    buyer = Session(prepared_app.test_client())
+    buyer.login(PACK_ADMIN)
+    with prepared_app.app_context():
+        pack = org_id("Huadong Battery Systems")
+    page = buyer.post(
+        f"/orgs/{pack}/requests",
+        {
+            "supplier_email": "ops@fresh-foil.example",
+            "part_number": "FF-CU-8",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "due_date": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    )
+    html = page.get_data(as_text=True)
+    link = html.split("/join/", 1)[1].split("<", 1)[0]
+    supplier = Session(prepared_app.test_client())
+    assert supplier.client.get(f"/join/{link}").status_code == 200
+    short = supplier.post(
+        f"/join/{link}",
+        {"name_en": "Fresh Foil", "country": "CN", "display_name": "Ops", "password": "short"},
+    )
+    assert short.status_code == 422
+    done = supplier.post(
+        f"/join/{link}",
+        {
+            "name_en": "Fresh Foil",
+            "country": "CN",
+            "display_name": "Ops",
+            "password": "long-enough-1",
+        },
+    )
+    assert done.status_code == 302
+    inbox = supplier.client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "FF-CU-8" in inbox
+    assert Session(prepared_app.test_client()).client.get(f"/join/{link}").status_code == 404
+    with prepared_app.app_context():
+        fresh = db.session.scalar(select(Organization).where(Organization.name_en == "Fresh Foil"))
+        assert fresh.roles == {OrgRole.SUPPLIER}
