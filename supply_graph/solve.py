@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -19,10 +20,16 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
+try:  # the C counting sort behind coo.tocsr(), without its duplicate-summing pass
+    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
+except ImportError:  # pragma: no cover - a scipy that moved it: same result, a bit slower
+    _coo_tocsr = None
+
 from supply_graph.errors import SingularLoop
 from supply_graph.model import FloatArray, IntArray
 
 Names = Sequence[str] | npt.NDArray[np.str_]
+Index = npt.NDArray[np.integer[Any]]
 
 # Largest y in (I − A_ccᵀ) y = 1 that still counts as a finite loop multiplier.
 _MAX_LOOP_MULTIPLIER = 1e12
@@ -82,34 +89,85 @@ def build_plan(technosphere: sp.csr_matrix, ids: Names | None = None) -> SolverP
     """
     a = sp.csr_matrix(technosphere)
     n = a.shape[0]
+    provider = np.repeat(np.arange(n, dtype=a.indices.dtype), np.diff(a.indptr))
+    return plan_from_edges(n, provider, a.indices, a.data, ids, out=(a.indptr, a.indices))
+
+
+def plan_from_edges(
+    n: int,
+    provider: Index,
+    consumer: Index,
+    amount: FloatArray,
+    ids: Names | None = None,
+    out: tuple[Index, Index] | None = None,
+) -> SolverPlan:
+    """`build_plan` straight from edge columns: A[provider[k], consumer[k]] += amount[k].
+
+    No sparse matrix of A is built: Kahn's levels use the provider-major structure (`out`, the
+    indptr/indices of A in CSR, when the caller has it) and Aᵀ is assembled once, already in level
+    order (rows = consumers, columns = providers, both renumbered), by one counting sort.
+    Duplicate edges are not summed: they add up in the products anyway.
+    """
+    if out is None:
+        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
+    else:
+        out_ptr, out_idx = out
     comp = np.arange(n, dtype=np.int64)
-    has_loops = bool(a.diagonal().any())
-    if not has_loops:  # try the graph as a DAG first: Kahn covers every node iff it is one
-        levels = _condensation_levels(a, comp, n, has_loops=False)
-        has_loops = sum(lv.size for lv in levels) < n
+    levels = _condensation_levels(out_ptr, out_idx, comp, n, has_loops=False)
+    has_loops = sum(lv.size for lv in levels) < n  # Kahn covers every node iff it is a DAG
     if has_loops:
+        structure = (np.ones(out_idx.shape[0]), out_idx.copy(), out_ptr.copy())
+        a = sp.csr_matrix(structure, shape=(n, n))
+        a.sum_duplicates()  # in place; scipy 1.17's strong connected_components hangs on dupes
         n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
         comp = labels.astype(np.int64)
-        levels = _condensation_levels(a, comp, n_comp, has_loops=True)
-    order = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
+        levels = _condensation_levels(a.indptr, a.indices, comp, n_comp, has_loops=True)
+    order = np.concatenate(levels).astype(np.int64) if levels else np.zeros(0, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n, dtype=np.int64)
     level_ptr = np.zeros(len(levels) + 1, dtype=np.int64)
     np.cumsum([lv.size for lv in levels], out=level_ptr[1:])
-    at = sp.csr_matrix(a.T.tocsr()[order])  # rows: consumers in new order
-    row_node = np.repeat(order, np.diff(at.indptr))
-    col_node = at.indices.astype(np.int64)
-    at.indices = position[col_node].astype(at.indices.dtype)
     loops: dict[int, LoopBlock] = {}
+    amount = np.asarray(amount, dtype=np.float64)
     if has_loops:
-        same = comp[row_node] == comp[col_node]
-        loops = _factorise_loops(
-            at.data[same], col_node[same], row_node[same], (order, position, level_ptr), comp, ids
-        )
-        at.data[same] = 0.0
-        at.eliminate_zeros()
+        same = comp[provider] == comp[consumer]
+        src, dst = np.asarray(provider[same], np.int64), np.asarray(consumer[same], np.int64)
+        loops = _factorise_loops(amount[same], src, dst, (order, position, level_ptr), comp, ids)
+        cross = ~same
+        provider, consumer, amount = provider[cross], consumer[cross], amount[cross]
+    at_ptr, at_idx, at_data = csr_arrays(n, position[consumer], position[provider], amount)
+    at = sp.csr_matrix((at_data, at_idx, at_ptr), shape=(n, n))
     lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
     return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
+
+
+def csr_arrays(
+    n_rows: int,
+    rows: Index,
+    cols: Index,
+    data: FloatArray | None,
+) -> tuple[Index, Index, FloatArray]:
+    """(indptr, indices, data) of the CSR matrix with entries (rows[k], cols[k], data[k]).
+
+    One O(nnz + n) counting sort (scipy's C `coo_tocsr`); duplicates are kept, column indices
+    within a row are not sorted (neither matters for products). `data=None`: structure only.
+    """
+    nnz = int(rows.shape[0])
+    index = np.int32 if max(nnz, n_rows) < 2**31 - 1 else np.int64
+    values = np.zeros(nnz) if data is None else np.ascontiguousarray(data, dtype=np.float64)
+    indptr: Index = np.empty(n_rows + 1, dtype=index)
+    indices: Index = np.empty(nnz, dtype=index)
+    out: FloatArray = np.empty(nnz)
+    if _coo_tocsr is None:  # pragma: no cover
+        perm = np.argsort(rows, kind="stable")
+        indptr[0] = 0
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        indices[:] = cols[perm]
+        out[:] = values[perm]
+        return indptr, indices, out
+    rows_i, cols_i = np.asarray(rows, dtype=index), np.asarray(cols, dtype=index)
+    _coo_tocsr(n_rows, n_rows, nnz, rows_i, cols_i, values, indptr, indices, out)
+    return indptr, indices, out
 
 
 def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
@@ -158,16 +216,20 @@ def _row_block(m: sp.csr_matrix, r0: int, r1: int, c0: int = 0) -> sp.csr_matrix
 
 
 def _condensation_levels(
-    a: sp.csr_matrix, comp: IntArray, n_comp: int, has_loops: bool
+    ptr: Index,
+    idx: Index,
+    comp: IntArray,
+    n_comp: int,
+    has_loops: bool,
 ) -> list[IntArray]:
     """Nodes of each topological level of the condensation DAG (Kahn, one level per step).
 
     A component enters the frontier once all edges into it from other components are consumed;
     its level is then the longest path from a node without providers.
     """
-    indptr, indices = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+    indptr, indices = ptr.astype(np.int64), idx
     if has_loops:
-        src = np.repeat(np.arange(a.shape[0]), np.diff(indptr))
+        src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
         cross = comp[src] != comp[indices]
         indegree = np.bincount(comp[indices[cross]], minlength=n_comp)
         members = np.argsort(comp, kind="stable")
