@@ -108,8 +108,9 @@ def plan_from_edges(
     order (rows = consumers, columns = providers, both renumbered), by one counting sort.
     Duplicate edges are not summed: they add up in the products anyway.
     """
-    if out is None:
-        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
+    amount = np.ascontiguousarray(amount, dtype=np.float64)
+    if out is None:  # structure only; the amounts ride along because the C sort needs values
+        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, amount)
     else:
         out_ptr, out_idx = out
     comp = np.arange(n, dtype=np.int64)
@@ -128,7 +129,6 @@ def plan_from_edges(
     level_ptr = np.zeros(len(levels) + 1, dtype=np.int64)
     np.cumsum([lv.size for lv in levels], out=level_ptr[1:])
     loops: dict[int, LoopBlock] = {}
-    amount = np.asarray(amount, dtype=np.float64)
     if has_loops:
         same = comp[provider] == comp[consumer]
         src, dst = np.asarray(provider[same], np.int64), np.asarray(consumer[same], np.int64)
@@ -153,7 +153,8 @@ def csr_arrays(
     within a row are not sorted (neither matters for products). `data=None`: structure only.
     """
     nnz = int(rows.shape[0])
-    index = np.int32 if max(nnz, n_rows) < 2**31 - 1 else np.int64
+    small = rows.dtype == cols.dtype == np.int32 and max(nnz, n_rows) < 2**31 - 1
+    index = np.int32 if small else np.int64  # no cast of int64 columns: C code takes both
     values = np.zeros(nnz) if data is None else np.ascontiguousarray(data, dtype=np.float64)
     indptr: Index = np.empty(n_rows + 1, dtype=index)
     indices: Index = np.empty(nnz, dtype=index)
@@ -228,6 +229,8 @@ def _condensation_levels(
     its level is then the longest path from a node without providers.
     """
     indptr, indices = ptr.astype(np.int64), idx
+    if not has_loops:
+        return _dag_levels(indptr, indices, n_comp)
     if has_loops:
         src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
         cross = comp[src] != comp[indices]
@@ -255,6 +258,27 @@ def _condensation_levels(
             hit, times = np.unique(targets, return_counts=True)
         indegree[hit] -= times
         frontier = hit[indegree[hit] == 0]
+    return levels
+
+
+def _dag_levels(indptr: IntArray, indices: Index, n: int) -> list[IntArray]:
+    """Kahn's levels of a DAG given as out-CSR; stops early (covering fewer than n nodes) when
+    there is a cycle. Per level: the frontier's out-edges by one repeat + arange, in-degrees
+    decremented by one bincount (full length: cheaper than unique at these sizes)."""
+    indegree = np.bincount(indices, minlength=n)
+    frontier = np.flatnonzero(indegree == 0)
+    steps = np.arange(indices.shape[0])
+    levels: list[IntArray] = []
+    while frontier.size:
+        levels.append(frontier)
+        starts = indptr[frontier]
+        counts = indptr[frontier + 1] - starts
+        ends = np.cumsum(counts)
+        out = np.repeat(starts - ends + counts, counts)
+        out += steps[: out.shape[0]]
+        times = np.bincount(indices[out], minlength=n)
+        indegree -= times
+        frontier = np.flatnonzero((indegree == 0) & (times != 0))
     return levels
 
 
