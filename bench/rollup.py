@@ -192,13 +192,22 @@ def engine_update(graph_path: Path) -> dict[str, Any]:
         updater.set_direct(node, {"production": float(rng.uniform(0, 2))})
         updater.footprint(PRODUCT)
         times.append(time.perf_counter() - s)
-    into = np.flatnonzero(g.consumer == g.index[PRODUCT])
+    into = np.flatnonzero(g.consumer == g.index[PRODUCT]).tolist()
     edge_times = []
-    for k in into[:5].tolist():
+    for step in range(40):  # the product's own inputs, changed again and again
+        k = into[step % len(into)]
         s = time.perf_counter()
-        updater.set_amount(str(g.ids[g.provider[k]]), PRODUCT, float(g.amount[k]) * 1.1)
+        factor = 1.0 + 0.01 * (step + 1)
+        updater.set_amount(str(g.ids[g.provider[k]]), PRODUCT, float(g.amount[k]) * factor)
         updater.footprint(PRODUCT)
         edge_times.append(time.perf_counter() - s)
+    deep_times = []  # edges anywhere (mostly deep upstream of the product)
+    for k in rng.choice(g.n_edges, 20, replace=False).tolist():
+        provider, consumer = str(g.ids[g.provider[k]]), str(g.ids[g.consumer[k]])
+        s = time.perf_counter()
+        updater.set_amount(provider, consumer, float(g.amount[k]) * 0.9)
+        updater.footprint(PRODUCT)
+        deep_times.append(time.perf_counter() - s)
     fast = updater.footprint(PRODUCT).total
     full = updater.result()[PRODUCT].total
     return {
@@ -206,6 +215,10 @@ def engine_update(graph_path: Path) -> dict[str, Any]:
         "direct_update_median_ms": 1e3 * float(np.median(times)),
         "direct_update_p99_ms": 1e3 * float(np.percentile(times, 99)),
         "edge_update_median_ms": 1e3 * float(np.median(edge_times)),
+        "edge_update_max_ms": 1e3 * float(np.max(edge_times)),
+        "edge_update_deep_median_ms": 1e3 * float(np.median(deep_times)),
+        "edge_update_deep_max_ms": 1e3 * float(np.max(deep_times)),
+        "edge_changes": len(edge_times) + len(deep_times),
         "agree_rel": abs(fast - full) / abs(full),
     }
 

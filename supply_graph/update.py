@@ -13,9 +13,9 @@ Sherman–Morrison, with x_i the supply vector of i under the current amounts an
 and the same formula carries any node's supply vector across the change. So x_i under the
 current amounts is the base plan's x_i (one substitution walk, no new plan, no upstream
 search) carried through the edge changes made so far: the updater keeps each change as a term
-(k, δ, 1 − δ x_i[k], x_i sparse) and applies them in order. After `_MAX_TERMS` edge changes it
-re-plans the current amounts and starts a fresh list. 1 − δ x_i[k] <= 0 means the change closes
-a loop in which a product needs >= 1 unit of itself.
+(k, δ, 1 − δ x_i[k], x_i sparse) and applies them in order. When the terms grow large
+(`_MAX_TERMS`, `_TERM_BUDGET`) it re-plans the current amounts and starts a fresh list.
+1 − δ x_i[k] <= 0 means the change closes a loop in which a product needs >= 1 unit of itself.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ from supply_graph.quality import quality_from_solution, right_hand_side_row, rig
 from supply_graph.rollup import NodeResult, RollupResult, graph_plan, result_from_solution
 from supply_graph.solve import SolverPlan, build_plan, solve, supply_vector
 
-_MAX_TERMS = 32
+# Correction terms are kept until there are this many, or until their sparse supply vectors
+# hold more than _TERM_BUDGET × n values; then the current amounts are planned afresh.
+_MAX_TERMS = 256
+_TERM_BUDGET = 2
 
 
 class Updater:
@@ -52,6 +55,7 @@ class Updater:
         self._a = sp.csc_matrix((amount, (graph.provider, graph.consumer)), shape=(n, n))
         self._extra: dict[tuple[int, int], float] = {}  # entries A lacks structurally
         self._terms: list[tuple[int, float, float, IntArray, FloatArray]] = []
+        self._term_values = 0
         self._edges_changed = False
         self._supply: dict[int, FloatArray] = {}
         self._value: dict[int, FloatArray] = {}
@@ -120,8 +124,10 @@ class Updater:
                 self._value[t] = self._value[t] + gain * f_i
                 x[support] += gain * w
         self._terms.append((k, delta, denominator, support, w))
+        self._term_values += support.shape[0]
         self._set_entry(i, k, new)
-        if len(self._terms) >= _MAX_TERMS:
+        budget = _TERM_BUDGET * self.graph.n_nodes
+        if len(self._terms) >= _MAX_TERMS or self._term_values > budget:
             self._replan()
 
     def result(self) -> RollupResult:
@@ -168,3 +174,4 @@ class Updater:
         self._extra.clear()
         self._plan = build_plan(self._a.tocsr(), self.graph.ids)
         self._terms.clear()
+        self._term_values = 0
