@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supply_graph.model import FloatArray, SupplyGraph
+from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 
 N_QUALITY_COLUMNS = 3
 
@@ -30,18 +30,19 @@ def row_sums(values: FloatArray) -> FloatArray:
 def quality_columns(graph: SupplyGraph, direct: FloatArray | None = None) -> FloatArray:
     """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]."""
     out = np.empty((graph.n_nodes, N_QUALITY_COLUMNS))
-    _fill_quality(out, graph, graph.effective_direct if direct is None else direct)
+    direct = graph.effective_direct if direct is None else direct
+    _fill_quality(out, graph.primary, graph.dqr, direct)
     return out
 
 
-def _fill_quality(out: FloatArray, graph: SupplyGraph, direct: FloatArray) -> None:
+def _fill_quality(out: FloatArray, primary: BoolArray, dqr: FloatArray, direct: FloatArray) -> None:
     """Write b∘primary, b∘dqr, b∘[has dqr] into the three columns of `out` (no temporaries
     beyond b and the rating mask)."""
     own = row_sums(direct)
-    has = graph.dqr == graph.dqr  # not NaN
-    np.multiply(own, graph.primary, out=out[:, 0])
+    has = dqr == dqr  # not NaN
+    np.multiply(own, primary, out=out[:, 0])
     out[:, 1] = 0.0
-    np.multiply(own, graph.dqr, out=out[:, 1], where=has)
+    np.multiply(own, dqr, out=out[:, 1], where=has)
     np.multiply(own, has, out=out[:, 2])
 
 
@@ -64,13 +65,17 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     return Quality(primary_data_share=share, dqr=dqr)
 
 
-def right_hand_sides(graph: SupplyGraph) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs."""
-    direct = graph.effective_direct
+def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
+    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs;
+    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+    direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
     s = direct.shape[1]
-    out = np.empty((graph.n_nodes, s + N_QUALITY_COLUMNS))
+    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
     out[:, :s] = direct
-    _fill_quality(out[:, s:], graph, direct)
+    primary, dqr = (
+        (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
+    )
+    _fill_quality(out[:, s:], primary, dqr, direct)
     return out
 
 

@@ -109,8 +109,8 @@ def plan_from_edges(
     Duplicate edges are not summed: they add up in the products anyway.
     """
     amount = np.ascontiguousarray(amount, dtype=np.float64)
-    if out is None:  # structure only; the amounts ride along because the C sort needs values
-        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, amount)
+    if out is None:
+        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
     else:
         out_ptr, out_idx = out
     comp = np.arange(n, dtype=np.int64)
@@ -135,7 +135,8 @@ def plan_from_edges(
         loops = _factorise_loops(amount[same], src, dst, (order, position, level_ptr), comp, ids)
         cross = ~same
         provider, consumer, amount = provider[cross], consumer[cross], amount[cross]
-    at_ptr, at_idx, at_data = csr_arrays(n, position[consumer], position[provider], amount)
+    small = position.astype(np.int32) if n < 2**31 - 1 else position  # halves the gathers
+    at_ptr, at_idx, at_data = csr_arrays(n, small[consumer], small[provider], amount)
     at = sp.csr_matrix((at_data, at_idx, at_ptr), shape=(n, n))
     lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
     return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
@@ -146,34 +147,41 @@ def csr_arrays(
     rows: Index,
     cols: Index,
     data: FloatArray | None,
-) -> tuple[Index, Index, FloatArray]:
+) -> tuple[Index, Index, npt.NDArray[Any]]:
     """(indptr, indices, data) of the CSR matrix with entries (rows[k], cols[k], data[k]).
 
     One O(nnz + n) counting sort (scipy's C `coo_tocsr`); duplicates are kept, column indices
     within a row are not sorted (neither matters for products). `data=None`: structure only.
     """
     nnz = int(rows.shape[0])
-    small = rows.dtype == cols.dtype == np.int32 and max(nnz, n_rows) < 2**31 - 1
-    index = np.int32 if small else np.int64  # no cast of int64 columns: C code takes both
-    values = np.zeros(nnz) if data is None else np.ascontiguousarray(data, dtype=np.float64)
+    index = np.int32 if max(nnz, n_rows) < 2**31 - 1 else np.int64
+    # structure only: one byte per entry rides through the C sort instead of a float
+    values = np.zeros(nnz, np.int8) if data is None else np.ascontiguousarray(data, np.float64)
     indptr: Index = np.empty(n_rows + 1, dtype=index)
     indices: Index = np.empty(nnz, dtype=index)
-    out: FloatArray = np.empty(nnz)
-    if _coo_tocsr is None:  # pragma: no cover
-        perm = np.argsort(rows, kind="stable")
-        indptr[0] = 0
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        indices[:] = cols[perm]
-        out[:] = values[perm]
-        return indptr, indices, out
+    out = np.empty(nnz, dtype=values.dtype)
     rows_i, cols_i = np.asarray(rows, dtype=index), np.asarray(cols, dtype=index)
-    _coo_tocsr(n_rows, n_rows, nnz, rows_i, cols_i, values, indptr, indices, out)
+    if _coo_tocsr is None:  # pragma: no cover
+        perm = np.argsort(rows_i, kind="stable")
+        indptr[0] = 0
+        np.cumsum(np.bincount(rows_i, minlength=n_rows), out=indptr[1:])
+        indices[:] = cols_i[perm]
+        out[:] = values[perm]
+    else:
+        _coo_tocsr(n_rows, n_rows, nnz, rows_i, cols_i, values, indptr, indices, out)
     return indptr, indices, out
 
 
 def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
     """F with (I − Aᵀ) F = rhs for every column at once (rhs shape (n, k), original order)."""
-    f = np.ascontiguousarray(rhs[plan.order], dtype=np.float64)
+    f = np.take(np.asarray(rhs, dtype=np.float64), plan.order, axis=0)
+    substitute(plan, f)
+    solved: FloatArray = np.take(f, plan.position, axis=0)
+    return solved
+
+
+def substitute(plan: SolverPlan, f: FloatArray) -> None:
+    """`solve` in place on a right-hand side already in level order (rows plan.order)."""
     for level in range(plan.n_levels):
         r0, r1 = int(plan.level_ptr[level]), int(plan.level_ptr[level + 1])
         if level:
@@ -181,7 +189,6 @@ def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
         block = plan.loops.get(level)
         if block is not None:
             f[block.rows] = block.lu.solve(np.ascontiguousarray(f[block.rows]))
-    return f[plan.position]
 
 
 def supply_vector(plan: SolverPlan, node: int) -> FloatArray:
@@ -228,9 +235,9 @@ def _condensation_levels(
     A component enters the frontier once all edges into it from other components are consumed;
     its level is then the longest path from a node without providers.
     """
-    indptr, indices = ptr.astype(np.int64), idx
     if not has_loops:
-        return _dag_levels(indptr, indices, n_comp)
+        return _dag_levels(ptr, idx, n_comp)
+    indptr, indices = ptr.astype(np.int64), idx
     if has_loops:
         src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
         cross = comp[src] != comp[indices]
@@ -261,13 +268,13 @@ def _condensation_levels(
     return levels
 
 
-def _dag_levels(indptr: IntArray, indices: Index, n: int) -> list[IntArray]:
+def _dag_levels(indptr: Index, indices: Index, n: int) -> list[IntArray]:
     """Kahn's levels of a DAG given as out-CSR; stops early (covering fewer than n nodes) when
     there is a cycle. Per level: the frontier's out-edges by one repeat + arange, in-degrees
     decremented by one bincount (full length: cheaper than unique at these sizes)."""
     indegree = np.bincount(indices, minlength=n)
     frontier = np.flatnonzero(indegree == 0)
-    steps = np.arange(indices.shape[0])
+    steps = np.arange(indices.shape[0], dtype=indptr.dtype)  # int32 when it fits: less memory
     levels: list[IntArray] = []
     while frontier.size:
         levels.append(frontier)
