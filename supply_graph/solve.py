@@ -20,10 +20,12 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
-try:  # the C counting sort behind coo.tocsr(), without its duplicate-summing pass
+try:  # scipy's C kernels behind coo.tocsr() and csr @ dense, called without the wrappers'
+    # extra passes (duplicate summing; copying row slices, a temporary product)
     from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
-except ImportError:  # pragma: no cover - a scipy that moved it: same result, a bit slower
-    _coo_tocsr = None
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a scipy that moved them: same result, a bit slower
+    _coo_tocsr = _csr_matvecs = None
 
 from supply_graph.errors import SingularLoop
 from supply_graph.model import FloatArray, IntArray
@@ -48,8 +50,10 @@ class SolverPlan:
     """Everything about the structure of I − Aᵀ that does not depend on the right-hand side.
 
     `order[p]` is the original node at position p; `position` is its inverse; rows
-    level_ptr[l]:level_ptr[l+1] form level l. `lower[l]` holds the rows of Aᵀ for level l
-    restricted to earlier levels (columns 0:level_ptr[l]).
+    level_ptr[l]:level_ptr[l+1] form level l. `lower_all` is Aᵀ in that order without the
+    loop entries; its rows of level l only reach earlier levels (columns 0:level_ptr[l]).
+    `lower[l]` holds those rows as separate matrices; it is left empty when scipy's C kernel is
+    called on `lower_all` directly (see `substitute`).
     """
 
     n: int
@@ -138,7 +142,9 @@ def plan_from_edges(
     small = position.astype(np.int32) if n < 2**31 - 1 else position  # halves the gathers
     at_ptr, at_idx, at_data = csr_arrays(n, small[consumer], small[provider], amount)
     at = sp.csr_matrix((at_data, at_idx, at_ptr), shape=(n, n))
-    lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
+    lower = []
+    if _csr_matvecs is None:  # pragma: no cover
+        lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
     return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
 
 
@@ -181,11 +187,30 @@ def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
 
 
 def substitute(plan: SolverPlan, f: FloatArray) -> None:
-    """`solve` in place on a right-hand side already in level order (rows plan.order)."""
+    """`solve` in place on a right-hand side already in level order (rows plan.order).
+
+    Per level, f[r0:r1] += Aᵀ[r0:r1, :r0] f[:r0]; with scipy's C kernel this accumulates straight
+    into f from the rows of `lower_all` (absolute row pointers into its full index and value
+    arrays): no per-level matrix object, no slice copies, no temporary product.
+    """
+    at = plan.lower_all
+    fast = (
+        _csr_matvecs is not None
+        and not plan.lower
+        and f.dtype == np.float64
+        and f.flags.c_contiguous
+        and at.indptr.dtype == at.indices.dtype
+    )
+    k = f.shape[1] if f.ndim == 2 else 1
     for level in range(plan.n_levels):
         r0, r1 = int(plan.level_ptr[level]), int(plan.level_ptr[level + 1])
-        if level:
-            f[r0:r1] += plan.lower[level] @ f[:r0]
+        if level and at.indptr[r1] > at.indptr[r0]:
+            if fast:
+                rows = at.indptr[r0 : r1 + 1]
+                _csr_matvecs(r1 - r0, r0, k, rows, at.indices, at.data, f, f[r0:r1])
+            else:
+                block = plan.lower[level] if plan.lower else _row_block(at, r0, r1)
+                f[r0:r1] += block @ f[:r0]
         block = plan.loops.get(level)
         if block is not None:
             f[block.rows] = block.lu.solve(np.ascontiguousarray(f[block.rows]))
