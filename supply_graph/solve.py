@@ -143,7 +143,7 @@ def plan_from_edges(
     at_ptr, at_idx, at_data = csr_arrays(n, small[consumer], small[provider], amount)
     at = sp.csr_matrix((at_data, at_idx, at_ptr), shape=(n, n))
     lower = []
-    if _csr_matvecs is None:  # pragma: no cover
+    if _csr_matvecs is None:
         lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
     return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
 
@@ -167,7 +167,7 @@ def csr_arrays(
     indices: Index = np.empty(nnz, dtype=index)
     out = np.empty(nnz, dtype=values.dtype)
     rows_i, cols_i = np.asarray(rows, dtype=index), np.asarray(cols, dtype=index)
-    if _coo_tocsr is None:  # pragma: no cover
+    if _coo_tocsr is None:
         perm = np.argsort(rows_i, kind="stable")
         indptr[0] = 0
         np.cumsum(np.bincount(rows_i, minlength=n_rows), out=indptr[1:])
