@@ -8,7 +8,7 @@ stores the same validated columns in numpy's uncompressed .npz, which loads in w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from operator import methodcaller
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import orjson
 
 from supply_graph.errors import GraphFormatError
 from supply_graph.model import DEFAULT_STAGE, Allocation, SupplyGraph, direct_matrix
+from supply_graph.quality import row_sums
 from supply_graph.rollup import RollupResult
 
 GRAPH_FORMAT = "tanlian.supply-graph/1"
@@ -207,36 +208,36 @@ def _load_npz(path: Path) -> SupplyGraph:
 
 
 def write_result(result: RollupResult, path: str | Path) -> None:
-    """Write `tanlian.rollup/1`: one entry per node; `dqr` left out where it is undefined."""
+    """Write `tanlian.rollup/1`: one entry per node; `dqr` left out where it is undefined.
+
+    Numbers are formatted by orjson a whole column at a time (numpy arrays), ids one by one,
+    and every row is one bytes %-format: no per-node dicts."""
     head = orjson.dumps({"format": RESULT_FORMAT, "stages": list(result.stages)})
+    keys = [orjson.dumps(stage) + b":%b" for stage in result.stages]
+    row = b'{"id":%b,"total":%b,"by_stage":{' + b",".join(keys) + b'},"primary_data_share":%b'
     with Path(path).open("wb") as out:
         out.write(head[:-1] + b',"results":[')
         for start in range(0, result.ids.shape[0], _CHUNK):
             if start:
                 out.write(b",")
-            out.write(orjson.dumps(_result_rows(result, start, start + _CHUNK))[1:-1])
+            out.write(_result_chunk(result, row, start, start + _CHUNK))
         out.write(b"]}")
 
 
-def _result_rows(result: RollupResult, start: int, stop: int) -> list[dict[str, Any]]:
-    stages: Sequence[str] = result.stages
+def _numbers(values: np.ndarray[Any, Any]) -> list[bytes]:
+    """JSON numbers of a float column, as orjson writes them (NaN becomes null)."""
+    text: bytes = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
+    return text[1:-1].split(b",") if values.shape[0] else []
+
+
+def _result_chunk(result: RollupResult, row: bytes, start: int, stop: int) -> bytes:
     by_stage = result.by_stage[start:stop]
-    rows = []
-    for node_id, parts, total, share, dqr in zip(
-        result.ids[start:stop].tolist(),
-        by_stage.tolist(),
-        by_stage.sum(axis=1).tolist(),
-        result.primary_data_share[start:stop].tolist(),
-        result.dqr[start:stop].tolist(),
-        strict=True,
-    ):
-        row: dict[str, Any] = {
-            "id": node_id,
-            "total": total,
-            "by_stage": dict(zip(stages, parts, strict=True)),
-            "primary_data_share": share,
-        }
-        if dqr == dqr:  # not NaN
-            row["dqr"] = dqr
-        rows.append(row)
-    return rows
+    columns = [_numbers(row_sums(by_stage))]
+    columns += [_numbers(by_stage[:, c]) for c in range(by_stage.shape[1])]
+    columns.append(_numbers(result.primary_data_share[start:stop]))
+    fields = zip(map(orjson.dumps, result.ids[start:stop].tolist()), *columns, strict=True)
+    dqr = _numbers(result.dqr[start:stop])
+    return b",".join(
+        row % f + (b"}" if d == b"null" else b',"dqr":' + d + b"}")
+        for f, d in zip(fields, dqr, strict=True)
+    )

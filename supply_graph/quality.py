@@ -15,20 +15,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supply_graph.model import FloatArray, SupplyGraph
+from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 
 N_QUALITY_COLUMNS = 3
 
 
+def row_sums(values: FloatArray) -> FloatArray:
+    """Σ over columns per row; a matrix-vector product with ones, ~10× faster than
+    `sum(axis=1)` on a tall array with few columns (same value up to rounding)."""
+    sums: FloatArray = values @ np.ones(values.shape[1])
+    return sums
+
+
 def quality_columns(graph: SupplyGraph, direct: FloatArray | None = None) -> FloatArray:
     """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]."""
-    own = (graph.effective_direct if direct is None else direct).sum(axis=1)
-    has = ~np.isnan(graph.dqr)
     out = np.empty((graph.n_nodes, N_QUALITY_COLUMNS))
-    out[:, 0] = np.where(graph.primary, own, 0.0)
-    out[:, 1] = np.where(has, own * np.nan_to_num(graph.dqr), 0.0)
-    out[:, 2] = np.where(has, own, 0.0)
+    direct = graph.effective_direct if direct is None else direct
+    _fill_quality(out, graph.primary, graph.dqr, direct)
     return out
+
+
+def _fill_quality(out: FloatArray, primary: BoolArray, dqr: FloatArray, direct: FloatArray) -> None:
+    """Write b∘primary, b∘dqr, b∘[has dqr] into the three columns of `out` (no temporaries
+    beyond b and the rating mask)."""
+    own = row_sums(direct)
+    has = dqr == dqr  # not NaN
+    np.multiply(own, primary, out=out[:, 0])
+    out[:, 1] = 0.0
+    np.multiply(own, dqr, out=out[:, 1], where=has)
+    np.multiply(own, has, out=out[:, 2])
 
 
 @dataclass(frozen=True)
@@ -42,16 +57,26 @@ class Quality:
 def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     """Shares from the solved quality columns; a node with zero footprint has share 0 (nothing
     to attribute), and dqr is NaN where no contributing node carries a rating."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(total != 0, solved[:, 0] / total, 0.0)
-        weight = solved[:, 2]
-        dqr = np.where(weight != 0, solved[:, 1] / weight, np.nan)
+    share = np.zeros(total.shape[0])
+    np.divide(solved[:, 0], total, out=share, where=total != 0)
+    weight = solved[:, 2]
+    dqr = np.full(total.shape[0], np.nan)
+    np.divide(solved[:, 1], weight, out=dqr, where=weight != 0)
     return Quality(primary_data_share=share, dqr=dqr)
 
 
-def right_hand_sides(graph: SupplyGraph) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs."""
-    return np.hstack([graph.effective_direct, quality_columns(graph)])
+def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
+    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs;
+    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+    direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
+    s = direct.shape[1]
+    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
+    out[:, :s] = direct
+    primary, dqr = (
+        (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
+    )
+    _fill_quality(out[:, s:], primary, dqr, direct)
+    return out
 
 
 def right_hand_side_row(graph: SupplyGraph, node: int, direct: FloatArray) -> FloatArray:

@@ -11,9 +11,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop, UnknownNode
-from supply_graph.model import FloatArray, SupplyGraph
-from supply_graph.quality import quality_from_solution, right_hand_sides
-from supply_graph.solve import SolverPlan, build_plan, solve
+from supply_graph.model import FloatArray, IntArray, SupplyGraph
+from supply_graph.quality import quality_from_solution, right_hand_sides, row_sums
+from supply_graph.solve import SolverPlan, plan_from_edges, substitute
 
 Method = Literal["levels", "splu"]
 
@@ -42,8 +42,7 @@ class RollupResult:
 
     @property
     def total(self) -> FloatArray:
-        total: FloatArray = self.by_stage.sum(axis=1)
-        return total
+        return row_sums(self.by_stage)
 
     def __getitem__(self, node_id: str) -> NodeResult:
         """Look one node up by id."""
@@ -73,20 +72,40 @@ def rollup(
     measured fastest); `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
     """
-    rhs = right_hand_sides(graph)
-    plan = plan if plan is not None else build_plan(graph.technosphere, graph.ids)
-    solved = solve(plan, rhs) if method == "levels" else solve_splu(plan, graph, rhs)
-    return result_from_solution(graph, solved)
+    plan = plan if plan is not None else graph_plan(graph)
+    if method == "splu":
+        return result_from_solution(graph, solve_splu(plan, graph, right_hand_sides(graph)))
+    f = right_hand_sides(graph, rows=plan.order)  # built in level order: no permuting copy
+    substitute(plan, f)
+    return result_from_solution(graph, f, rows=plan.position)
 
 
-def result_from_solution(graph: SupplyGraph, solved: FloatArray) -> RollupResult:
-    """Split a solution [F | quality] into a result; a non-finite value means no solution."""
+def graph_plan(graph: SupplyGraph) -> SolverPlan:
+    """`build_plan(graph.technosphere, graph.ids)` without building A: straight from the edge
+    columns (the amounts scaled by the consumer's allocation share, as in A)."""
+    amount = graph.amount
+    if graph.allocations:
+        amount = amount * graph.allocation_share[graph.consumer]
+    return plan_from_edges(graph.n_nodes, graph.provider, graph.consumer, amount, graph.ids)
+
+
+def result_from_solution(
+    graph: SupplyGraph, solved: FloatArray, rows: IntArray | None = None
+) -> RollupResult:
+    """Split a solution [F | quality] into a result; a non-finite value means no solution.
+
+    `rows`: node j's row of `solved` is rows[j] (a solution left in level order)."""
     s = len(graph.stages)
-    by_stage = np.ascontiguousarray(solved[:, :s])
-    bad = np.flatnonzero(~np.isfinite(by_stage).all(axis=1))
-    if bad.size:
-        raise SingularLoop([str(graph.ids[bad[0]])], "the footprint is not a finite number")
-    quality = quality_from_solution(by_stage.sum(axis=1), solved[:, s:])
+    if rows is None:
+        by_stage, extra = np.ascontiguousarray(solved[:, :s]), solved[:, s:]
+    else:  # np.take: several times faster than solved[rows, :s] on a tall array
+        by_stage, extra = np.take(solved[:, :s], rows, axis=0), np.take(solved[:, s:], rows, axis=0)
+    total = row_sums(by_stage)
+    if not np.isfinite(total).all():  # a non-finite stage value makes its row sum non-finite
+        bad = np.flatnonzero(~np.isfinite(by_stage).all(axis=1))
+        if bad.size:
+            raise SingularLoop([str(graph.ids[bad[0]])], "the footprint is not a finite number")
+    quality = quality_from_solution(total, extra)
     return RollupResult(
         ids=graph.ids,
         stages=graph.stages,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -19,10 +20,18 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
+try:  # scipy's C kernels behind coo.tocsr() and csr @ dense, called without the wrappers'
+    # extra passes (duplicate summing; copying row slices, a temporary product)
+    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a scipy that moved them: same result, a bit slower
+    _coo_tocsr = _csr_matvecs = None
+
 from supply_graph.errors import SingularLoop
 from supply_graph.model import FloatArray, IntArray
 
 Names = Sequence[str] | npt.NDArray[np.str_]
+Index = npt.NDArray[np.integer[Any]]
 
 # Largest y in (I − A_ccᵀ) y = 1 that still counts as a finite loop multiplier.
 _MAX_LOOP_MULTIPLIER = 1e12
@@ -41,8 +50,10 @@ class SolverPlan:
     """Everything about the structure of I − Aᵀ that does not depend on the right-hand side.
 
     `order[p]` is the original node at position p; `position` is its inverse; rows
-    level_ptr[l]:level_ptr[l+1] form level l. `lower[l]` holds the rows of Aᵀ for level l
-    restricted to earlier levels (columns 0:level_ptr[l]).
+    level_ptr[l]:level_ptr[l+1] form level l. `lower_all` is Aᵀ in that order without the
+    loop entries; its rows of level l only reach earlier levels (columns 0:level_ptr[l]).
+    `lower[l]` holds those rows as separate matrices; it is left empty when scipy's C kernel is
+    called on `lower_all` directly (see `substitute`).
     """
 
     n: int
@@ -82,47 +93,127 @@ def build_plan(technosphere: sp.csr_matrix, ids: Names | None = None) -> SolverP
     """
     a = sp.csr_matrix(technosphere)
     n = a.shape[0]
+    provider = np.repeat(np.arange(n, dtype=a.indices.dtype), np.diff(a.indptr))
+    return plan_from_edges(n, provider, a.indices, a.data, ids, out=(a.indptr, a.indices))
+
+
+def plan_from_edges(
+    n: int,
+    provider: Index,
+    consumer: Index,
+    amount: FloatArray,
+    ids: Names | None = None,
+    out: tuple[Index, Index] | None = None,
+) -> SolverPlan:
+    """`build_plan` straight from edge columns: A[provider[k], consumer[k]] += amount[k].
+
+    No sparse matrix of A is built: Kahn's levels use the provider-major structure (`out`, the
+    indptr/indices of A in CSR, when the caller has it) and Aᵀ is assembled once, already in level
+    order (rows = consumers, columns = providers, both renumbered), by one counting sort.
+    Duplicate edges are not summed: they add up in the products anyway.
+    """
+    amount = np.ascontiguousarray(amount, dtype=np.float64)
+    if out is None:
+        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
+    else:
+        out_ptr, out_idx = out
     comp = np.arange(n, dtype=np.int64)
-    has_loops = bool(a.diagonal().any())
-    if not has_loops:  # try the graph as a DAG first: Kahn covers every node iff it is one
-        levels = _condensation_levels(a, comp, n, has_loops=False)
-        has_loops = sum(lv.size for lv in levels) < n
+    levels = _condensation_levels(out_ptr, out_idx, comp, n, has_loops=False)
+    has_loops = sum(lv.size for lv in levels) < n  # Kahn covers every node iff it is a DAG
     if has_loops:
+        structure = (np.ones(out_idx.shape[0]), out_idx.copy(), out_ptr.copy())
+        a = sp.csr_matrix(structure, shape=(n, n))
+        a.sum_duplicates()  # in place; scipy 1.17's strong connected_components hangs on dupes
         n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
         comp = labels.astype(np.int64)
-        levels = _condensation_levels(a, comp, n_comp, has_loops=True)
-    order = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
+        levels = _condensation_levels(a.indptr, a.indices, comp, n_comp, has_loops=True)
+    order = np.concatenate(levels).astype(np.int64) if levels else np.zeros(0, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n, dtype=np.int64)
     level_ptr = np.zeros(len(levels) + 1, dtype=np.int64)
     np.cumsum([lv.size for lv in levels], out=level_ptr[1:])
-    at = sp.csr_matrix(a.T.tocsr()[order])  # rows: consumers in new order
-    row_node = np.repeat(order, np.diff(at.indptr))
-    col_node = at.indices.astype(np.int64)
-    at.indices = position[col_node].astype(at.indices.dtype)
     loops: dict[int, LoopBlock] = {}
     if has_loops:
-        same = comp[row_node] == comp[col_node]
-        loops = _factorise_loops(
-            at.data[same], col_node[same], row_node[same], (order, position, level_ptr), comp, ids
-        )
-        at.data[same] = 0.0
-        at.eliminate_zeros()
-    lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
+        same = comp[provider] == comp[consumer]
+        src, dst = np.asarray(provider[same], np.int64), np.asarray(consumer[same], np.int64)
+        loops = _factorise_loops(amount[same], src, dst, (order, position, level_ptr), comp, ids)
+        cross = ~same
+        provider, consumer, amount = provider[cross], consumer[cross], amount[cross]
+    small = position.astype(np.int32) if n < 2**31 - 1 else position  # halves the gathers
+    at_ptr, at_idx, at_data = csr_arrays(n, small[consumer], small[provider], amount)
+    at = sp.csr_matrix((at_data, at_idx, at_ptr), shape=(n, n))
+    lower = []
+    if _csr_matvecs is None:
+        lower = [_row_block(at, level_ptr[lv], level_ptr[lv + 1]) for lv in range(len(levels))]
     return SolverPlan(n, order, position, level_ptr, lower, loops, comp, at)
+
+
+def csr_arrays(
+    n_rows: int,
+    rows: Index,
+    cols: Index,
+    data: FloatArray | None,
+) -> tuple[Index, Index, npt.NDArray[Any]]:
+    """(indptr, indices, data) of the CSR matrix with entries (rows[k], cols[k], data[k]).
+
+    One O(nnz + n) counting sort (scipy's C `coo_tocsr`); duplicates are kept, column indices
+    within a row are not sorted (neither matters for products). `data=None`: structure only.
+    """
+    nnz = int(rows.shape[0])
+    index = np.int32 if max(nnz, n_rows) < 2**31 - 1 else np.int64
+    # structure only: one byte per entry rides through the C sort instead of a float
+    values = np.zeros(nnz, np.int8) if data is None else np.ascontiguousarray(data, np.float64)
+    indptr: Index = np.empty(n_rows + 1, dtype=index)
+    indices: Index = np.empty(nnz, dtype=index)
+    out = np.empty(nnz, dtype=values.dtype)
+    rows_i, cols_i = np.asarray(rows, dtype=index), np.asarray(cols, dtype=index)
+    if _coo_tocsr is None:
+        perm = np.argsort(rows_i, kind="stable")
+        indptr[0] = 0
+        np.cumsum(np.bincount(rows_i, minlength=n_rows), out=indptr[1:])
+        indices[:] = cols_i[perm]
+        out[:] = values[perm]
+    else:
+        _coo_tocsr(n_rows, n_rows, nnz, rows_i, cols_i, values, indptr, indices, out)
+    return indptr, indices, out
 
 
 def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:
     """F with (I − Aᵀ) F = rhs for every column at once (rhs shape (n, k), original order)."""
-    f = np.ascontiguousarray(rhs[plan.order], dtype=np.float64)
+    f = np.take(np.asarray(rhs, dtype=np.float64), plan.order, axis=0)
+    substitute(plan, f)
+    solved: FloatArray = np.take(f, plan.position, axis=0)
+    return solved
+
+
+def substitute(plan: SolverPlan, f: FloatArray) -> None:
+    """`solve` in place on a right-hand side already in level order (rows plan.order).
+
+    Per level, f[r0:r1] += Aᵀ[r0:r1, :r0] f[:r0]; with scipy's C kernel this accumulates straight
+    into f from the rows of `lower_all` (absolute row pointers into its full index and value
+    arrays): no per-level matrix object, no slice copies, no temporary product.
+    """
+    at = plan.lower_all
+    fast = (
+        _csr_matvecs is not None
+        and not plan.lower
+        and f.dtype == np.float64
+        and f.flags.c_contiguous
+        and at.indptr.dtype == at.indices.dtype
+    )
+    k = f.shape[1] if f.ndim == 2 else 1
     for level in range(plan.n_levels):
         r0, r1 = int(plan.level_ptr[level]), int(plan.level_ptr[level + 1])
-        if level:
-            f[r0:r1] += plan.lower[level] @ f[:r0]
+        if level and at.indptr[r1] > at.indptr[r0]:
+            if fast:
+                rows = at.indptr[r0 : r1 + 1]
+                _csr_matvecs(r1 - r0, r0, k, rows, at.indices, at.data, f, f[r0:r1])
+            else:
+                block = plan.lower[level] if plan.lower else _row_block(at, r0, r1)
+                f[r0:r1] += block @ f[:r0]
         block = plan.loops.get(level)
         if block is not None:
             f[block.rows] = block.lu.solve(np.ascontiguousarray(f[block.rows]))
-    return f[plan.position]
 
 
 def supply_vector(plan: SolverPlan, node: int) -> FloatArray:
@@ -158,16 +249,22 @@ def _row_block(m: sp.csr_matrix, r0: int, r1: int, c0: int = 0) -> sp.csr_matrix
 
 
 def _condensation_levels(
-    a: sp.csr_matrix, comp: IntArray, n_comp: int, has_loops: bool
+    ptr: Index,
+    idx: Index,
+    comp: IntArray,
+    n_comp: int,
+    has_loops: bool,
 ) -> list[IntArray]:
     """Nodes of each topological level of the condensation DAG (Kahn, one level per step).
 
     A component enters the frontier once all edges into it from other components are consumed;
     its level is then the longest path from a node without providers.
     """
-    indptr, indices = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+    if not has_loops:
+        return _dag_levels(ptr, idx, n_comp)
+    indptr, indices = ptr.astype(np.int64), idx
     if has_loops:
-        src = np.repeat(np.arange(a.shape[0]), np.diff(indptr))
+        src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
         cross = comp[src] != comp[indices]
         indegree = np.bincount(comp[indices[cross]], minlength=n_comp)
         members = np.argsort(comp, kind="stable")
@@ -193,6 +290,27 @@ def _condensation_levels(
             hit, times = np.unique(targets, return_counts=True)
         indegree[hit] -= times
         frontier = hit[indegree[hit] == 0]
+    return levels
+
+
+def _dag_levels(indptr: Index, indices: Index, n: int) -> list[IntArray]:
+    """Kahn's levels of a DAG given as out-CSR; stops early (covering fewer than n nodes) when
+    there is a cycle. Per level: the frontier's out-edges by one repeat + arange, in-degrees
+    decremented by one bincount (full length: cheaper than unique at these sizes)."""
+    indegree = np.bincount(indices, minlength=n)
+    frontier = np.flatnonzero(indegree == 0)
+    steps = np.arange(indices.shape[0], dtype=indptr.dtype)  # int32 when it fits: less memory
+    levels: list[IntArray] = []
+    while frontier.size:
+        levels.append(frontier)
+        starts = indptr[frontier]
+        counts = indptr[frontier + 1] - starts
+        ends = np.cumsum(counts)
+        out = np.repeat(starts - ends + counts, counts)
+        out += steps[: out.shape[0]]
+        times = np.bincount(indices[out], minlength=n)
+        indegree -= times
+        frontier = np.flatnonzero((indegree == 0) & (times != 0))
     return levels
 
 

@@ -121,3 +121,36 @@ def test_supply_vector_inverts_the_transpose(graph: SupplyGraph, data: st.DataOb
     assert x == pytest.approx(np.linalg.solve(np.eye(graph.n_nodes) - a, np.eye(graph.n_nodes)[j]))
     assert x @ graph.direct == pytest.approx(rollup(graph).by_stage[j], rel=1e-9, abs=1e-9)
     assert len(STAGES) == graph.direct.shape[1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_without_scipy_private_kernels(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numpy fallbacks (no `coo_tocsr` / `csr_matvecs`) give the same roll-up, loops too."""
+    from supply_graph import solve as solve_module
+
+    graph = _graph_for(seed)
+    expected = rollup(graph).by_stage
+    monkeypatch.setattr(solve_module, "_coo_tocsr", None)
+    monkeypatch.setattr(solve_module, "_csr_matvecs", None)
+    plan = build_plan(graph.technosphere)
+    assert plan.lower  # per-level blocks are built when the kernel is missing
+    np.testing.assert_allclose(rollup(graph, plan).by_stage, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rollup(graph).by_stage, dense_solution(graph), rtol=1e-9, atol=1e-9)
+
+
+def _graph_for(seed: int) -> SupplyGraph:
+    """A random graph with duplicate edges; odd seeds add loops (columns of A sum to < 1)."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    src, dst = rng.integers(0, n, 120), rng.integers(0, n, 120)
+    if seed % 2 == 0:
+        src, dst = np.minimum(src, dst), np.maximum(src, dst)
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+    amount = rng.uniform(0.01, 1.0, src.size)
+    column = np.bincount(dst, weights=amount, minlength=n)
+    amount = amount / np.maximum(column[dst], 1e-12) * 0.9
+    edges = [(f"n{s}", f"n{d}", float(a)) for s, d, a in zip(src, dst, amount, strict=True)]
+    edges += edges[:5]  # duplicates add
+    direct = [dict(zip(STAGES, rng.uniform(0, 5, 3).tolist(), strict=True)) for _ in range(n)]
+    return make_graph(direct, edges, stages=STAGES)
