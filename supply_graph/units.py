@@ -9,7 +9,7 @@ from typing import Any
 # Units a supply chain needs that pint does not define; `piece` gets its own dimension so that it
 # never silently converts to a dimensionless ratio.
 _EXTRA_DEFINITIONS = (
-    "piece = [piece] = pc = pcs = unit_piece",
+    "piece = [piece] = pcs = unit_piece",  # not `pc`: pint has it as parsec
     "vehicle = piece",
 )
 
