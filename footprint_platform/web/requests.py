@@ -82,42 +82,42 @@ def inbox(org_id: int) -> Any:
     ), 422 if errors else 200
 
 
-def _back(data_request: Any, side: str) -> Any:
-    org_id = data_request.supplier_id if side == "supplier" else data_request.buyer_id
-    return redirect(url_for(".inbox", org_id=org_id))
+def _supplier_acts(request_id: int, schema: Any, act: Any, done_message: str) -> Any:
+    """Parse the supplier's form, act on the request, say how it went, back to the inbox."""
+    errors = submit(schema, lambda data: act(db.session, actor(), request_id, data))
+    if errors:
+        flash(" ".join(m for msgs in errors.values() for m in msgs), "error")
+    else:
+        flash(done_message, "success")
+    data_request = requests.get_request(db.session, actor(), request_id)
+    return redirect(url_for(".inbox", org_id=data_request.supplier_id))
 
 
 @bp.route("/requests/<int:request_id>/decline", methods=["POST"])
 def decline(request_id: int) -> Any:
-    try:
-        data = parse(DeclineSchema(), request.form)
-        done = requests.decline(db.session, actor(), request_id, data["reason"])
-    except InvalidInput as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, "error")
-        done = requests.get_request(db.session, actor(), request_id)
-    else:
-        flash(_("Request declined."), "success")
-    return _back(done, "supplier")
+    return _supplier_acts(
+        request_id,
+        DeclineSchema(),
+        lambda s, a, r, data: requests.decline(s, a, r, data["reason"]),
+        _("Request declined."),
+    )
+
+
+@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
+def answer(request_id: int) -> Any:
+    return _supplier_acts(
+        request_id,
+        AnswerSchema(),
+        lambda s, a, r, data: requests.answer(s, a, r, data["submission_id"]),
+        _("Request answered."),
+    )
 
 
 @bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
 def cancel(request_id: int) -> Any:
     done = requests.cancel(db.session, actor(), request_id)
     flash(_("Request cancelled."), "success")
-    return _back(done, "buyer")
-
-
-@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
-def answer(request_id: int) -> Any:
-    try:
-        data = parse(AnswerSchema(), request.form)
-        done = requests.answer(db.session, actor(), request_id, data["submission_id"])
-    except InvalidInput as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, "error")
-        done = requests.get_request(db.session, actor(), request_id)
-    else:
-        flash(_("Request answered."), "success")
-    return _back(done, "supplier")
+    return redirect(url_for(".inbox", org_id=done.buyer_id))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"], endpoint="join")

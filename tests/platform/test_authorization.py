@@ -58,6 +58,16 @@ def _product(ids: Ids) -> dict[str, Any]:
     }
 
 
+def _data_request(ids: Ids) -> dict[str, Any]:
+    return {
+        "supplier_id": ids.other_org,
+        "part_number": "LH-LC-99.5",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "due_date": "2099-12-31",
+    }
+
+
 # (rule, method) -> (policy, path with {placeholders}, form data factory)
 WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/", "GET"): (EVERYONE, "/", None),
@@ -195,13 +205,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/orgs/<int:org_id>/requests", "POST"): (
         EDITORS,
         "/orgs/{org}/requests",
-        lambda ids: {
-            "supplier_id": ids.other_org,
-            "part_number": "LH-LC-99.5",
-            "period_start": "2026-01-01",
-            "period_end": "2026-12-31",
-            "due_date": "2099-12-31",
-        },
+        _data_request,
     ),
     ("/requests/<int:request_id>/decline", "POST"): (
         EDITORS,
@@ -299,13 +303,7 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
     ("/api/v1/organizations/<int:org_id>/requests", "POST"): (
         OWNER_WRITE,
         "/api/v1/organizations/{org}/requests",
-        lambda ids: {
-            "supplier_id": ids.other_org,
-            "part_number": "LH-LC-99.5",
-            "period_start": "2026-01-01",
-            "period_end": "2026-12-31",
-            "due_date": "2099-12-31",
-        },
+        _data_request,
     ),
     ("/api/v1/requests/<int:request_id>", "GET"): (OWNER_READ, "/api/v1/requests/{incoming}", None),
     ("/api/v1/requests/<int:request_id>/decline", "POST"): (
