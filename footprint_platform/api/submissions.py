@@ -24,7 +24,7 @@ from footprint_platform.api.schemas_submission import (
 from footprint_platform.extensions import db
 from footprint_platform.models import FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
-from footprint_platform.services import catalog, evidence, factors, submissions
+from footprint_platform.services import catalog, evidence, factors, history, submissions
 
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
 blp.before_request(authenticate_api_request)
@@ -135,7 +135,7 @@ class Versions(MethodView):
     @blp.response(200, SubmissionSchema(many=True))
     def get(self, submission_id: int) -> Any:
         """Every version of the same product and period, oldest first."""
-        return submissions.versions(db.session, api_actor(), submission_id)
+        return history.versions(db.session, api_actor(), submission_id)
 
 
 @blp.route("/organizations/<int:org_id>/evidence")

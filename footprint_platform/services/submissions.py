@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
     Evidence,
-    InputKind,
     Product,
     Site,
     Submission,
@@ -33,7 +31,6 @@ from footprint_platform.services.activity import (
     Checked,
     Context,
     check_rows,
-    factor_amount,
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
 
@@ -306,6 +303,22 @@ def submit(
     return sub
 
 
+def submissions_query(organization_id: int) -> Any:
+    return (
+        select(Submission)
+        .where(Submission.organization_id == organization_id)
+        .order_by(Submission.period_end.desc(), Submission.product_id, Submission.version.desc())
+    )
+
+
+def submitted_query(organization_id: int) -> Any:
+    """The organization's current (submitted, not superseded) versions."""
+    return select(Submission).where(
+        Submission.organization_id == organization_id,
+        Submission.status == SubmissionStatus.SUBMITTED,
+    )
+
+
 def canonical(sub: Submission) -> dict[str, Any]:
     """The submitted content in a canonical form: what the content hash covers."""
 
@@ -328,115 +341,3 @@ def canonical(sub: Submission) -> dict[str, Any]:
 def content_hash(sub: Submission) -> str:
     blob = json.dumps(canonical(sub), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def versions(session: Session, actor: Actor, submission_id: int) -> list[Submission]:
-    """Every version of the same product and period, oldest first."""
-    sub = get_submission(session, actor, submission_id)
-    return list(
-        session.scalars(
-            select(Submission)
-            .where(
-                Submission.product_id == sub.product_id,
-                Submission.period_start == sub.period_start,
-                Submission.period_end == sub.period_end,
-            )
-            .order_by(Submission.version)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class VersionDiff:
-    header: dict[str, tuple[Any, Any]]
-    added: list[dict[str, Any]]
-    removed: list[dict[str, Any]]
-    changed: list[tuple[dict[str, Any], dict[str, tuple[Any, Any]]]]
-
-
-def diff(session: Session, actor: Actor, old_id: int, new_id: int) -> VersionDiff:
-    """What changed between two versions: header fields, and rows matched by kind and
-    description (or factor / linked product) so a changed quantity reads as a change."""
-    old, new = (canonical(get_submission(session, actor, i)) for i in (old_id, new_id))
-    header = {
-        f: (old["header"][f], new["header"][f])
-        for f in HEADER_FIELDS
-        if old["header"][f] != new["header"][f]
-    }
-    key = lambda r: (r["kind"], r["description"], r["factor_code"], r["linked_product_id"])  # noqa: E731
-    before, after = {key(r): r for r in old["inputs"]}, {key(r): r for r in new["inputs"]}
-    changed = []
-    for k in before.keys() & after.keys():
-        fields = {f: (before[k][f], after[k][f]) for f in FIELDS if before[k][f] != after[k][f]}
-        if fields:
-            changed.append((after[k], fields))
-    return VersionDiff(
-        header,
-        [after[k] for k in after.keys() - before.keys()],
-        [before[k] for k in before.keys() - after.keys()],
-        changed,
-    )
-
-
-def submissions_query(organization_id: int) -> Any:
-    return (
-        select(Submission)
-        .where(Submission.organization_id == organization_id)
-        .order_by(Submission.period_end.desc(), Submission.product_id, Submission.version.desc())
-    )
-
-
-def submitted_query(organization_id: int) -> Any:
-    """The organization's current (submitted, not superseded) versions."""
-    return select(Submission).where(
-        Submission.organization_id == organization_id,
-        Submission.status == SubmissionStatus.SUBMITTED,
-    )
-
-
-@dataclass(frozen=True)
-class Review:
-    """What a supplier checks before submitting: the direct footprint from secondary factors
-    by stage, which inputs come from suppliers' own footprints, and what still stops it."""
-
-    direct_by_stage: dict[str, Decimal]
-    lines: list[tuple[SubmissionInput, Decimal | None]]  # kg CO2e per declared unit, or None
-    linked: list[SubmissionInput]
-    problems: list[Problem]
-    warnings: list[Problem]
-
-
-def review(session: Session, actor: Actor, submission_id: int) -> Review:
-    sub = get_submission(session, actor, submission_id)
-    rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in sub.inputs]
-    ctx = context_for(session, sub, rows)
-    checked = check_rows(rows, ctx, for_submit=True)
-    by_stage = {code: Decimal(0) for code in ctx.rule.stage_codes}
-    lines: list[tuple[SubmissionInput, Decimal | None]] = []
-    for item in sub.inputs:
-        factor = ctx.factors.get(item.factor_code or "")
-        if factor is None or item.kind is InputKind.COPRODUCT:
-            lines.append((item, None))
-            continue
-        row = {f: getattr(item, f) for f in FIELDS}
-        kg = factor_amount(row, factor) * factor.value
-        by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
-        lines.append((item, kg))
-    problems = list(checked.problems)
-    if sub.editable and sub.dqr is None:
-        problems.append(
-            Problem(
-                "—",
-                None,
-                "dqr",
-                None,
-                str(_l("Give an overall data-quality rating before submitting.")),
-            )
-        )
-    return Review(
-        by_stage,
-        lines,
-        [i for i in sub.inputs if i.linked_product_id],
-        problems if sub.editable else [],
-        checked.warnings,
-    )

@@ -33,6 +33,7 @@ from footprint_platform.sections import (
     section_names,
 )
 from footprint_platform.services import catalog, evidence, submissions, workbook
+from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.web.context import actor, organization_for
@@ -185,7 +186,7 @@ def _render_step(
         .where(Product.id != sub.product_id)
         .order_by(Product.organization_id, Product.part_number)
     ).all()
-    review = submissions.review(db.session, actor(), sub.id) if step == "review" else None
+    review = versions_of.review(db.session, actor(), sub.id) if step == "review" else None
     return render_template(
         "submissions/edit.html",
         sub=sub,
@@ -204,7 +205,7 @@ def _render_step(
         instruments=INSTRUMENT_LABELS,
         bases=BASIS_LABELS,
         review=review,
-        versions=submissions.versions(db.session, actor(), sub.id),
+        versions=versions_of.versions(db.session, actor(), sub.id),
     ), 422 if problems else 200
 
 
@@ -255,9 +256,9 @@ def submit(submission_id: int) -> Any:
 @bp.route("/submissions/<int:submission_id>/history")
 def history(submission_id: int) -> Any:
     sub = submissions.get_submission(db.session, actor(), submission_id)
-    versions = submissions.versions(db.session, actor(), sub.id)
+    versions = versions_of.versions(db.session, actor(), sub.id)
     diffs = {
-        v.id: submissions.diff(db.session, actor(), prev.id, v.id)
+        v.id: versions_of.diff(db.session, actor(), prev.id, v.id)
         for prev, v in itertools.pairwise(versions)
     }
     return render_template("submissions/history.html", sub=sub, versions=versions, diffs=diffs)

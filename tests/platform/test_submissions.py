@@ -95,10 +95,10 @@ def test_a_new_version_starts_from_the_last_and_supersedes_it(
     versions = client.get(f"/api/v1/submissions/{v2['id']}/versions", headers=auth).get_json()
     assert [(v["version"], v["status"]) for v in versions] == [(1, "superseded"), (2, "submitted")]
     with prepared_app.app_context():
-        from footprint_platform.services import submissions
+        from footprint_platform.services import history
         from tests.platform.demo_ids import admin_actor
 
-        diff = submissions.diff(
+        diff = history.diff(
             db.session, admin_actor("admin@huadong-pack.example"), ids.draft, v2["id"]
         )
         assert [fields["quantity"] for _, fields in diff.changed] == [("2.5", "3.1")]
@@ -276,14 +276,14 @@ def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -
 
 def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> None:
     """The NCM811 cell's own electricity (45 kWh × 0.6205) and gas dominate its direct part."""
-    from footprint_platform.services import submissions
+    from footprint_platform.services import history
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
         cell = db.session.scalar(
             select(Submission).join(Product).where(Product.part_number == "DT-P811-150")
         )
-        review = submissions.review(db.session, admin_actor("admin@dongtai-cells.example"), cell.id)
+        review = history.review(db.session, admin_actor("admin@dongtai-cells.example"), cell.id)
         direct = sum(review.direct_by_stage.values())
         assert 45 * 0.6205 < float(direct) < 45 * 0.6205 + 3
         assert len(review.linked) == 7 and review.problems == []
