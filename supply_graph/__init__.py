@@ -5,6 +5,9 @@
 See README.md in this package for the API, the equations and the measured design choices.
 """
 
+# Declarations pin the engine version that computed them; bump it when results can change.
+__version__ = "1.0.0"
+
 from supply_graph.errors import (
     DuplicateNode,
     GraphFormatError,

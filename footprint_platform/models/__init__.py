@@ -13,6 +13,7 @@ from footprint_platform.models.organization import (
     OrgRole,
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
+from footprint_platform.models.results import ProductResult, RollupRun
 from footprint_platform.models.submission import (
     Evidence,
     InputKind,
@@ -39,7 +40,9 @@ __all__ = [
     "OrganizationRole",
     "PasswordReset",
     "Product",
+    "ProductResult",
     "RequestStatus",
+    "RollupRun",
     "Site",
     "Submission",
     "SubmissionInput",

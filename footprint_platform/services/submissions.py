@@ -25,7 +25,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit
+from footprint_platform.services import audit, results
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -300,6 +300,8 @@ def submit(
         },
     )
     session.commit()
+    # The period's footprints follow at once (a background job for large chains: issue 7).
+    results.recompute(session, sub.period_start, sub.period_end, f"submission {sub.id}")
     return sub
 
 

@@ -22,7 +22,7 @@ from footprint_platform.schemas import (
     SiteInputSchema,
     parse,
 )
-from footprint_platform.services import accounts, catalog
+from footprint_platform.services import accounts, catalog, results
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
@@ -101,7 +101,12 @@ def site_form(org_id: int, site_id: int | None) -> Any:
 def products(org_id: int) -> Any:
     org = organization_for(org_id, Action.VIEW_PRODUCTS)
     rows = db.session.scalars(catalog.products_query(org_id)).all()
-    return render_template("products/list.html", org=org, products=rows)
+    return render_template(
+        "products/list.html",
+        org=org,
+        products=rows,
+        results=results.latest_results(db.session, org_id),
+    )
 
 
 @bp.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})

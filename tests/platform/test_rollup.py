@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import Product
+from footprint_platform.models import Product, ProductResult
 from footprint_platform.services.rollup import product_node, rollup_period
 
 pytestmark = pytest.mark.postgres
@@ -49,3 +49,65 @@ def test_products_without_data_are_reported_missing(demo_app: Flask) -> None:
     _, share, missing = _results(demo_app)
     assert missing == ["BS-LFP-280", "DT-P811-150-EU"]
     assert share["BS-LFP-280"] == 0
+
+
+def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: Flask) -> None:
+    """A new foil version with twice the electricity (3.6 kWh): the foil gains 1.8 × 0.6205 =
+    1.1169 kg CO2e/kg; the NCM811 cell uses 0.3 kg of it per kWh, so it gains 0.33507. The
+    earlier run keeps its numbers."""
+    from footprint_platform.services import results, submissions
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
+        cell = db.session.scalar(select(Product).where(Product.part_number == "DT-P811-150"))
+        before = results.latest_results(db.session, cell.organization_id)[cell.id]
+        old_run, old_total = before.run.id, before.result.total
+        actor = admin_actor("data@jiangnan-foil.example")
+        draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
+        rows = [
+            {
+                "kind": i.kind.value,
+                "quantity": i.quantity * (2 if i.unit == "kWh" else 1),
+                "unit": i.unit,
+                "factor_code": i.factor_code,
+                "description": i.description,
+            }
+            for i in draft.inputs
+        ]
+        submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
+        submissions.submit(db.session, actor, draft.id)
+        after = results.latest_results(db.session, cell.organization_id)[cell.id]
+        assert after.run.id > old_run
+        assert float(after.result.total - old_total) == pytest.approx(0.3 * 1.8 * 0.6205, rel=1e-6)
+        kept = db.session.scalar(
+            select(ProductResult.total).where(
+                ProductResult.run_id == old_run, ProductResult.product_id == cell.id
+            )
+        )
+        assert kept == old_total
+        assert after.run.submissions[str(foil.id)] == draft.id
+
+
+def test_products_using_a_missing_product_are_flagged(demo_app: Flask) -> None:
+    from footprint_platform.services import results
+
+    with demo_app.app_context():
+        pack = db.session.scalar(select(Product).where(Product.part_number == "HD-PK-LFP-60"))
+        latest = results.latest_results(db.session, pack.organization_id)
+        assert latest[pack.id].result.upstream_missing  # its LFP cells have no data yet
+        nmc = db.session.scalar(select(Product).where(Product.part_number == "HD-PK-811-78"))
+        assert not latest[nmc.id].result.upstream_missing
+
+
+def test_a_maker_sees_its_products_footprints_on_its_product_list(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    session = Session(demo_app.test_client())
+    session.login("data@jiangnan-foil.example")
+    with demo_app.app_context():
+        foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
+    page = session.client.get(
+        f"/orgs/{foil.organization_id}/products", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "17.861" in page and "6 %" in page  # 17.86125 kg CO2e/kg, 6 % primary

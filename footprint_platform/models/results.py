@@ -1,0 +1,47 @@
+"""Roll-up results: each run of the engine over a period, and every product's result in it.
+Results are drafts for declarations (issue 7); a declaration pins the run it came from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from footprint_platform.models.base import Base, UTCDateTime, utcnow
+
+
+class RollupRun(Base):
+    __tablename__ = "rollup_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, index=True)
+    period_end: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(32))
+    nodes: Mapped[int] = mapped_column(Integer)
+    edges: Mapped[int] = mapped_column(Integer)
+    build_ms: Mapped[int] = mapped_column(Integer)
+    solve_ms: Mapped[int] = mapped_column(Integer)
+    # submission ids used, by product id: what a declaration pins
+    submissions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProductResult(Base):
+    """One product's cradle-to-gate footprint per declared unit in one run."""
+
+    __tablename__ = "product_result"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("rollup_run.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(24, 10))
+    by_stage: Mapped[dict[str, float]] = mapped_column(JSON)
+    primary_data_share: Mapped[Decimal] = mapped_column(Numeric(8, 6))
+    dqr: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    # how the product's own data entered: submitted, generic fallback, or missing
+    basis: Mapped[str] = mapped_column(String(12))
+    upstream_missing: Mapped[bool] = mapped_column(Boolean, default=False)
