@@ -1,12 +1,15 @@
-"""Command-line tasks: `flask demo load`, `flask demo logins`."""
+"""Command-line tasks: `flask demo load`, `flask demo logins`, `flask declarations verify`."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.extensions import db
+from footprint_platform.models import Declaration
+from footprint_platform.services import declarations
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -27,3 +30,18 @@ def demo_logins_cmd() -> None:
     for org, role, email, password in demo_logins():
         click.echo(f"  {email:<38} {password}   {role:<7} {org}")
     click.echo("")
+
+
+declarations_cli = AppGroup("declarations", help="Pinned footprint declarations.")
+
+
+@declarations_cli.command("verify")
+def declarations_verify() -> None:
+    """Recompute every declaration from its pins; exit 1 if any differs."""
+    problems = declarations.verify(db.session)
+    total = db.session.scalar(select(func.count()).select_from(Declaration))
+    for p in problems:
+        click.echo(f"MISMATCH declaration {p.declaration_id} ({p.public_id}): {p.reason}")
+    click.echo(f"{total} declarations checked, {len(problems)} differ.")
+    if problems:
+        raise SystemExit(1)

@@ -22,7 +22,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import evidence, requests, submissions
+from footprint_platform.services import declarations, evidence, requests, submissions
 from footprint_platform.services.accounts import user_actor
 
 DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
@@ -71,6 +71,16 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
+    for part in demo.get("declare", []):
+        product = _product(session, part)
+        declarations.declare(
+            session,
+            _admin(session, product.organization_id),
+            product.id,
+            start,
+            end,
+            "Demo: first declaration for 2025",
+        )
     return len(done)
 
 

@@ -4,6 +4,7 @@ from footprint_platform.models.account import ApiToken, Invitation, PasswordRese
 from footprint_platform.models.audit import AuditEvent, AuditLogImmutable
 from footprint_platform.models.base import Base, utcnow
 from footprint_platform.models.catalog import Product, Site
+from footprint_platform.models.declarations import Declaration, DeclarationStatus
 from footprint_platform.models.factors import EmissionFactor, FactorRelease
 from footprint_platform.models.organization import (
     MemberRole,
@@ -28,6 +29,8 @@ __all__ = [
     "AuditLogImmutable",
     "Base",
     "DataRequest",
+    "Declaration",
+    "DeclarationStatus",
     "EmissionFactor",
     "Evidence",
     "FactorRelease",

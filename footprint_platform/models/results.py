@@ -25,6 +25,8 @@ class RollupRun(Base):
     edges: Mapped[int] = mapped_column(Integer)
     build_ms: Mapped[int] = mapped_column(Integer)
     solve_ms: Mapped[int] = mapped_column(Integer)
+    # the factor release of products without data (generic fallbacks)
+    fallback_release_id: Mapped[int] = mapped_column(ForeignKey("factor_release.id"))
     # submission ids used, by product id: what a declaration pins
     submissions: Mapped[dict[str, Any]] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -34,6 +34,7 @@ def recompute(session: Session, start: date, end: date, trigger: str) -> RollupR
         engine_version=supply_graph.__version__,
         nodes=chain.graph.n_nodes,
         edges=chain.graph.n_edges,
+        fallback_release_id=chain.fallback_release_id,
         build_ms=round((t1 - t0) * 1000),
         solve_ms=round((t2 - t1) * 1000),
         submissions={str(p): s.id for p, s in chain.submissions.items()},

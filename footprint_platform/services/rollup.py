@@ -11,6 +11,7 @@ counts as secondary; with none, it stays at zero and is reported missing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -46,6 +47,7 @@ def product_node(product_id: int) -> str:
 class ChainGraph:
     graph: SupplyGraph
     submissions: dict[int, Submission]  # product id -> the version used
+    fallback_release_id: int
     fallback: list[int] = field(default_factory=list)  # products on a generic factor
     missing: list[int] = field(default_factory=list)  # products with no data at all
 
@@ -72,11 +74,32 @@ def current_submissions(session: Session, start: date, end: date) -> dict[int, S
     return {s.product_id: s for s in rows}
 
 
-def chain_graph(session: Session, start: date, end: date) -> ChainGraph:
-    """Every product of the catalogue as a node, built from the period's submissions."""
-    subs = current_submissions(session, start, end)
+def pinned_submissions(session: Session, pinned: Mapping[int, int]) -> dict[int, Submission]:
+    rows = session.scalars(
+        select(Submission)
+        .where(Submission.id.in_(list(pinned.values())))
+        .options(selectinload(Submission.inputs))
+    )
+    return {s.product_id: s for s in rows}
+
+
+def chain_graph(
+    session: Session,
+    start: date,
+    end: date,
+    pinned: Mapping[int, int] | None = None,
+    fallback_release_id: int | None = None,
+) -> ChainGraph:
+    """Every product of the catalogue as a node, built from the period's current submissions,
+    or from exactly the `pinned` ones (product id -> submission id) with the pinned fallback
+    release, to recompute a declaration as it was computed."""
+    subs = (
+        current_submissions(session, start, end)
+        if pinned is None
+        else pinned_submissions(session, pinned)
+    )
     factors_by_release: dict[int, dict[str, EmissionFactor]] = {}
-    latest = latest_release(session)
+    fallback_release = fallback_release_id or latest_release(session).id
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
     fallback: list[int] = []
@@ -84,7 +107,7 @@ def chain_graph(session: Session, start: date, end: date) -> ChainGraph:
     for product in session.scalars(select(Product)):
         sub = subs.get(product.id)
         if sub is None:
-            generic = factor_by_code_cached(session, latest.id, factors_by_release)
+            generic = factor_by_code_cached(session, fallback_release, factors_by_release)
             node = _fallback_node(product, generic)
             (fallback if node.direct else missing).append(product.id)
             nodes[node.id] = node
@@ -92,7 +115,7 @@ def chain_graph(session: Session, start: date, end: date) -> ChainGraph:
         factors = factor_by_code_cached(session, sub.factor_release_id, factors_by_release)
         nodes[product_node(product.id)] = _submitted_node(product, sub, factors, nodes, edges)
     graph = SupplyGraph.from_records(nodes.values(), edges, _stages())
-    return ChainGraph(graph, subs, fallback, missing)
+    return ChainGraph(graph, subs, fallback_release, fallback, missing)
 
 
 def factor_by_code_cached(

@@ -29,7 +29,9 @@ def upgrade():
     sa.Column('build_ms', sa.Integer(), nullable=False),
     sa.Column('solve_ms', sa.Integer(), nullable=False),
     sa.Column('submissions', sa.JSON(), nullable=False),
+    sa.Column('fallback_release_id', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['fallback_release_id'], ['factor_release.id'], name=op.f('fk_rollup_run_fallback_release_id_factor_release')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rollup_run'))
     )
     with op.batch_alter_table('rollup_run', schema=None) as batch_op:

@@ -1,0 +1,236 @@
+"""Declarations: a product's result pinned to the exact data, factors, rule and engine it came
+from, with a content hash; `verify` recomputes each from its pins and reports any difference."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import supply_graph
+from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Product,
+    ProductResult,
+    RollupRun,
+    Submission,
+)
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.reference import load_reference
+from footprint_platform.rules import rule_for_category
+from footprint_platform.services import audit
+from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.submissions import content_hash as submission_hash
+
+RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
+
+
+def upstream_products(chain: ChainGraph, product_id: int) -> set[int]:
+    """The product and every product it uses, directly or through others."""
+    ids = [str(i) for i in chain.graph.ids]
+    index = {node: k for k, node in enumerate(ids)}
+    a = chain.graph.technosphere.tocsc()  # column j lists the providers of j
+    seen = {index[product_node(product_id)]}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for j in frontier:
+            for i in a.indices[a.indptr[j] : a.indptr[j + 1]]:
+                if int(i) not in seen:
+                    seen.add(int(i))
+                    nxt.append(int(i))
+        frontier = nxt
+    return {int(ids[k].split(":", 1)[1]) for k in seen if ids[k].startswith("product:")}
+
+
+def _missing_primary(
+    session: Session, product: Product, chain: ChainGraph, upstream: set[int]
+) -> list[str]:
+    """Upstream products a declaration cannot rest on: any with no data at all (it would count
+    as zero), and, under a rule that names components needing primary data (EU Annex II),
+    those categories and batteries (whose components are then unknown) without a submission."""
+    rule = rule_for_category(product.category)
+    categories = load_reference().categories
+    no_data = set(chain.missing)
+    missing = []
+    for p in session.scalars(select(Product).where(Product.id.in_(upstream))):
+        category = categories[p.category]
+        needs = rule.required_components and (
+            category.annex_ii in rule.required_components or category.is_battery
+        )
+        if p.id in no_data or (needs and p.id not in chain.submissions):
+            missing.append(f"{p.part_number} ({p.organization.name_en})")
+    return sorted(missing)
+
+
+def canonical(d: Declaration) -> dict[str, Any]:
+    return {
+        "product_id": d.product_id,
+        "period": [str(d.period_start), str(d.period_end)],
+        "version": d.version,
+        "declared_unit": d.declared_unit,
+        "total": str(d.total),
+        "by_stage": d.by_stage,
+        "primary_data_share": str(d.primary_data_share),
+        "dqr": None if d.dqr is None else str(d.dqr),
+        "rule": [d.rule_code, d.rule_version],
+        "engine": d.engine_version,
+        "fallback_release_id": d.fallback_release_id,
+        "pinned": d.pinned,
+    }
+
+
+def declaration_hash(d: Declaration) -> str:
+    blob = json.dumps(canonical(d), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def declare(
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    start: date,
+    end: date,
+    reason: str | None = None,
+) -> Declaration:
+    """Turn the period's latest result of a product into a declaration pinned to its inputs."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(str(_l("No such product.")))
+    authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    run = session.scalars(
+        select(RollupRun)
+        .where(RollupRun.period_start == start, RollupRun.period_end == end)
+        .order_by(RollupRun.id.desc())
+        .limit(1)
+    ).first()
+    if run is None:
+        raise InvalidInput(str(_l("Nothing is computed for this period yet.")))
+    pins = {int(p): s for p, s in run.submissions.items()}
+    chain = chain_graph(session, start, end, pins, run.fallback_release_id)
+    upstream = upstream_products(chain, product_id)
+    missing = _missing_primary(session, product, chain, upstream)
+    if missing:
+        msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=", ".join(missing)))
+        raise InvalidInput(msg, {"product_id": [msg]})
+    result = session.scalar(
+        select(ProductResult).where(
+            ProductResult.run_id == run.id, ProductResult.product_id == product_id
+        )
+    )
+    if result is None or result.basis != "submitted":
+        msg = str(_l("Submit this product's own data first."))
+        raise InvalidInput(msg, {"product_id": [msg]})
+    return _store(session, actor, product, run, chain, upstream, result, reason)
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    product: Product,
+    run: RollupRun,
+    chain: ChainGraph,
+    upstream: set[int],
+    result: ProductResult,
+    reason: str | None,
+) -> Declaration:
+    previous = session.scalars(
+        select(Declaration)
+        .where(
+            Declaration.product_id == product.id,
+            Declaration.period_start == run.period_start,
+            Declaration.period_end == run.period_end,
+        )
+        .order_by(Declaration.version.desc())
+        .limit(1)
+    ).first()
+    rule = rule_for_category(product.category)
+    pinned = {str(p): [s.id, s.content_hash] for p, s in chain.submissions.items() if p in upstream}
+    d = Declaration(
+        organization_id=product.organization_id,
+        product_id=product.id,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        version=(previous.version + 1) if previous else 1,
+        status=DeclarationStatus.DRAFT,
+        declared_unit=product.declared_unit,
+        total=result.total,
+        by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
+        primary_data_share=result.primary_data_share,
+        dqr=result.dqr,
+        rule_code=rule.code,
+        rule_version=rule.version,
+        engine_version=run.engine_version,
+        run_id=run.id,
+        fallback_release_id=run.fallback_release_id,
+        pinned=pinned,
+        preceding_id=previous.id if previous else None,
+        change_reason=reason,
+        created_by_id=actor.user_id,
+    )
+    d.content_hash = declaration_hash(d)
+    if previous is not None and previous.status is not DeclarationStatus.SUPERSEDED:
+        previous.status = DeclarationStatus.SUPERSEDED
+    session.add(d)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "declaration.create",
+        d,
+        organization_id=d.organization_id,
+        details={"version": d.version, "content_hash": d.content_hash, "total": str(d.total)},
+    )
+    session.commit()
+    return d
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    declaration_id: int
+    public_id: str
+    reason: str
+
+
+def verify(session: Session, declarations: list[Declaration] | None = None) -> list[Mismatch]:
+    """Recompute every declaration (or the given ones) from its pins: the hash of what is
+    stored, the pinned submissions' own hashes, and the numbers, to 1e-9 relative."""
+    items = (
+        declarations
+        if declarations is not None
+        else list(session.scalars(select(Declaration).order_by(Declaration.id)))
+    )
+    problems = []
+    for d in items:
+        reason = _check(session, d)
+        if reason:
+            problems.append(Mismatch(d.id, d.public_id, reason))
+    return problems
+
+
+def _check(session: Session, d: Declaration) -> str | None:
+    if declaration_hash(d) != d.content_hash:
+        return "stored content does not match its content hash"
+    pins = {int(p): v[0] for p, v in d.pinned.items()}
+    for sub in session.scalars(select(Submission).where(Submission.id.in_(pins.values()))):
+        if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
+            return f"pinned submission {sub.id} changed"
+    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    again = supply_graph.rollup(chain.graph)[product_node(d.product_id)]
+    stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
+    fresh = np.array(list(again.by_stage.values()))
+    if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
+        float(d.total), again.total, rel_tol=RELATIVE_TOLERANCE
+    ):
+        return f"recomputed {again.total!r} differs from declared {d.total}"
+    return None

@@ -1,0 +1,91 @@
+"""Declarations are pinned, recompute to the same number, and a tampered one is caught."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.services import declarations, submissions
+from tests.platform.demo_ids import admin_actor
+
+pytestmark = pytest.mark.postgres
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def _product(part: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.part_number == part))
+
+
+def test_the_demo_declarations_verify(demo_app: Flask) -> None:
+    result = demo_app.test_cli_runner().invoke(args=["declarations", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "3 declarations checked, 0 differ." in result.output
+
+
+def test_a_tampered_number_is_caught(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        target = db.session.scalar(select(Declaration.id).order_by(Declaration.id).limit(1))
+        db.session.remove()
+        with db.engine.begin() as conn:  # behind the application's back
+            conn.execute(
+                sa.text("UPDATE declaration SET total = total * 0.9 WHERE id = :i"), {"i": target}
+            )
+    result = demo_app.test_cli_runner().invoke(args=["declarations", "verify"])
+    assert result.exit_code == 1
+    assert f"MISMATCH declaration {target}" in result.output
+
+
+def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Flask) -> None:
+    """A newer foil version changes today's cell result, but the cell's declaration still
+    recomputes to its own number: it is pinned to the versions it was made from."""
+    with demo_app.app_context():
+        foil = _product("JN-AL-12")
+        actor = admin_actor("data@jiangnan-foil.example")
+        draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
+        rows = [
+            {
+                "kind": i.kind.value,
+                "quantity": i.quantity * 3,
+                "unit": i.unit,
+                "factor_code": i.factor_code,
+            }
+            for i in draft.inputs
+        ]
+        submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
+        submissions.submit(db.session, actor, draft.id)
+        assert declarations.verify(db.session) == []
+        cell = _product("DT-P811-150")
+        old = db.session.scalar(select(Declaration).where(Declaration.product_id == cell.id))
+        new = declarations.declare(
+            db.session,
+            admin_actor("admin@dongtai-cells.example"),
+            cell.id,
+            *PERIOD,
+            "Foil supplier corrected its data",
+        )
+        assert new.version == 2 and new.preceding_id == old.id and new.total > old.total
+        assert old.status is DeclarationStatus.SUPERSEDED
+        assert new.pinned[str(foil.id)][0] == draft.id
+        assert declarations.verify(db.session) == []
+
+
+def test_a_declaration_cannot_rest_on_missing_data(demo_app: Flask) -> None:
+    """The LFP pack's cells (BS-LFP-280) have no data: EU Annex II components are unknown."""
+    with demo_app.app_context():
+        pack = _product("HD-PK-LFP-60")
+        with pytest.raises(InvalidInput, match="BS-LFP-280"):
+            declarations.declare(
+                db.session, admin_actor("admin@huadong-pack.example"), pack.id, *PERIOD
+            )
+        car = _product("LN-E3")
+        with pytest.raises(InvalidInput, match="BS-LFP-280"):
+            declarations.declare(
+                db.session, admin_actor("analyst@lingnan-auto.example"), car.id, *PERIOD
+            )
