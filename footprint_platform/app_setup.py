@@ -15,6 +15,7 @@ from footprint_platform.security import configure_hasher
 from footprint_platform.settings import configure
 from footprint_platform.web import (
     auth,
+    declarations,
     factors,
     home,
     operator,
@@ -46,6 +47,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         submissions.bp,
         factors.bp,
         requests.bp,
+        declarations.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()

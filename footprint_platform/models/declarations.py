@@ -43,6 +43,8 @@ class Declaration(Base):
     by_stage: Mapped[dict[str, str]] = mapped_column(JSON)
     primary_data_share: Mapped[Decimal] = mapped_column(Numeric(8, 6))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    performance_class: Mapped[str | None] = mapped_column(String(4))
+    class_scale_version: Mapped[str | None] = mapped_column(String(32))
     rule_code: Mapped[str] = mapped_column(String(40))
     rule_version: Mapped[str] = mapped_column(String(16))
     engine_version: Mapped[str] = mapped_column(String(32))

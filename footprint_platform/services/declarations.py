@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
+from footprint_platform.classes import classify
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
@@ -84,6 +85,7 @@ def canonical(d: Declaration) -> dict[str, Any]:
         "primary_data_share": str(d.primary_data_share),
         "dqr": None if d.dqr is None else str(d.dqr),
         "rule": [d.rule_code, d.rule_version],
+        "class": [d.performance_class, d.class_scale_version],
         "engine": d.engine_version,
         "fallback_release_id": d.fallback_release_id,
         "pinned": d.pinned,
@@ -178,6 +180,9 @@ def _store(
         change_reason=reason,
         created_by_id=actor.user_id,
     )
+    grade = classify(product.category, product.declared_unit, d.total)
+    if grade is not None:
+        d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
     d.content_hash = declaration_hash(d)
     if previous is not None and previous.status is not DeclarationStatus.SUPERSEDED:
         previous.status = DeclarationStatus.SUPERSEDED

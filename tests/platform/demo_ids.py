@@ -11,6 +11,7 @@ from sqlalchemy import select
 from footprint_platform.extensions import db
 from footprint_platform.models import (
     DataRequest,
+    Declaration,
     Membership,
     Organization,
     Product,
@@ -44,6 +45,7 @@ class Ids:
     incoming_request: int
     outgoing_request: int
     answer_with: int
+    declaration: int
     read_secret: str
     write_secret: str
     other_write_secret: str
@@ -105,6 +107,9 @@ def prepare(app: Flask) -> Ids:
                 Submission.product_id == lfp_pack, Submission.status == SubmissionStatus.SUBMITTED
             )
         )
+        declaration = db.session.scalar(
+            select(Declaration.id).where(Declaration.organization_id == pack)
+        )
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -125,6 +130,7 @@ def prepare(app: Flask) -> Ids:
             incoming_request=incoming,
             outgoing_request=outgoing,
             answer_with=answer_with,
+            declaration=declaration,
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,

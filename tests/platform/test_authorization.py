@@ -220,6 +220,17 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ),
     ("/join/<token>", "GET"): (BAD_TOKEN, "/join/not-a-token", None),
     ("/join/<token>", "POST"): (BAD_TOKEN, "/join/not-a-token", None),
+    ("/orgs/<int:org_id>/declarations", "GET"): (MEMBERS, "/orgs/{org}/declarations", None),
+    ("/orgs/<int:org_id>/declarations", "POST"): (
+        EDITORS,
+        "/orgs/{org}/declarations",
+        lambda ids: {
+            "product_id": ids.product,
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+    ),
+    ("/declarations/<int:declaration_id>", "GET"): (MEMBERS, "/declarations/{declaration}", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
@@ -347,6 +358,7 @@ def _path(template: str, ids: Ids) -> str:
         evidence=ids.evidence,
         incoming=ids.incoming_request,
         outgoing=ids.outgoing_request,
+        declaration=ids.declaration,
     )
 
 

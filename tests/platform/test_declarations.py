@@ -89,3 +89,45 @@ def test_a_declaration_cannot_rest_on_missing_data(demo_app: Flask) -> None:
             declarations.declare(
                 db.session, admin_actor("analyst@lingnan-auto.example"), car.id, *PERIOD
             )
+
+
+def test_a_pack_declaration_carries_its_class_on_the_illustrative_scale(demo_app: Flask) -> None:
+    from footprint_platform.classes import classify
+
+    with demo_app.app_context():
+        pack = _product("HD-PK-811-78")
+        d = db.session.scalar(select(Declaration).where(Declaration.product_id == pack.id))
+        grade = classify(pack.category, pack.declared_unit, d.total)
+        assert d.performance_class == grade.grade and grade.illustrative
+        assert d.class_scale_version == "2025.1-illustrative"
+
+
+@pytest.mark.parametrize(
+    ("total", "grade"), [("59.9", "A"), ("60", "A"), ("60.01", "B"), ("106", "D"), ("130", "E")]
+)
+def test_battery_classes_follow_their_thresholds(total: str, grade: str) -> None:
+    from decimal import Decimal
+
+    from footprint_platform.classes import classify
+
+    assert classify("battery_pack", "kWh", Decimal(total)).grade == grade
+    assert classify("lithium_carbonate", "kg", Decimal(total)) is None
+
+
+def test_the_owner_declares_from_the_page_and_outsiders_cannot_see_it(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    owner = Session(demo_app.test_client())
+    owner.login("data@minjiang-cathode.example")
+    with demo_app.app_context():
+        cathode = _product("MJ-NCM811-S")
+    made = owner.post(
+        f"/orgs/{cathode.organization_id}/declarations",
+        {"product_id": cathode.id, "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    assert made.status_code == 302
+    page = owner.client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "MJ-NCM811-S" in page
+    outsider = Session(demo_app.test_client())
+    outsider.login("admin@dongtai-cells.example")  # its customer: not yet shared with it
+    assert outsider.client.get(made.headers["Location"]).status_code == 403

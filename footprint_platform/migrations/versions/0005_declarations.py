@@ -32,6 +32,8 @@ def upgrade():
     sa.Column('by_stage', sa.JSON(), nullable=False),
     sa.Column('primary_data_share', sa.Numeric(precision=8, scale=6), nullable=False),
     sa.Column('dqr', sa.Numeric(precision=4, scale=2), nullable=True),
+    sa.Column('performance_class', sa.String(length=4), nullable=True),
+    sa.Column('class_scale_version', sa.String(length=32), nullable=True),
     sa.Column('rule_code', sa.String(length=40), nullable=False),
     sa.Column('rule_version', sa.String(length=16), nullable=False),
     sa.Column('engine_version', sa.String(length=32), nullable=False),

@@ -1,0 +1,47 @@
+"""Performance classes from versioned thresholds in config/classes: computed, never typed in."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from footprint_platform.reference import CONFIG_DIR
+from supply_graph.units import conversion_factor
+
+
+@dataclass(frozen=True)
+class PerformanceClass:
+    grade: str
+    upper_bound: Decimal | None  # kg CO2e per scale unit, inclusive; None for the last class
+    scale_version: str
+    illustrative: bool
+    source: str
+
+
+@functools.cache
+def _scales(config_dir: Path = CONFIG_DIR) -> tuple[str, list[dict[str, object]]]:
+    data = tomllib.loads((config_dir / "classes" / "performance_classes.toml").read_text("utf-8"))
+    return data["version"], data["scale"]
+
+
+def classify(category: str, declared_unit: str, total: Decimal) -> PerformanceClass | None:
+    """The class of a footprint per declared unit, or None when its category has no scale or
+    its unit does not convert to the scale's."""
+    version, scales = _scales()
+    for scale in scales:
+        if category not in scale["categories"]:  # type: ignore[operator]
+            continue
+        k = conversion_factor(str(scale["unit"]), declared_unit)
+        if k is None:
+            return None
+        per_scale_unit = total * Decimal(str(k))  # kg per declared unit × declared units
+        for c in scale["classes"]:  # type: ignore[attr-defined]
+            bound = Decimal(str(c["max"])) if "max" in c else None
+            if bound is None or per_scale_unit <= bound:
+                return PerformanceClass(
+                    c["class"], bound, version, bool(scale["illustrative"]), str(scale["source"])
+                )
+    return None

@@ -1,0 +1,82 @@
+"""An organization's declarations: make one from the latest result, see it pinned."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from footprint_platform.classes import classify
+from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration
+from footprint_platform.policy import Action, allowed, authorize
+from footprint_platform.rules import load_rules
+from footprint_platform.services import catalog, declarations
+from footprint_platform.web.context import actor, organization_for
+
+bp = Blueprint("declarations", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Draft declarations are for the owner's members (publication comes with issue 7)."""
+
+
+@bp.route("/orgs/<int:org_id>/declarations", methods=["GET", "POST"])
+def index(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_PRODUCTS)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        organization_for(org_id, Action.EDIT_SUBMISSIONS)
+        try:
+            start = date.fromisoformat(request.form.get("period_start", ""))
+            end = date.fromisoformat(request.form.get("period_end", ""))
+            product_id = int(request.form.get("product_id") or 0)
+            made = declarations.declare(
+                db.session, actor(), product_id, start, end, request.form.get("reason") or None
+            )
+        except ValueError:
+            errors = {"period_start": [_("Enter a date as YYYY-MM-DD.")]}
+        except InvalidInput as exc:
+            errors = exc.errors or {"product_id": [exc.message]}
+        else:
+            flash(_("Declaration %(v)s made and pinned.", v=made.version), "success")
+            return redirect(url_for(".show", declaration_id=made.id))
+    rows = db.session.scalars(
+        select(Declaration)
+        .where(Declaration.organization_id == org_id)
+        .order_by(Declaration.id.desc())
+    ).all()
+    products = db.session.scalars(catalog.products_query(org_id)).all()
+    return render_template(
+        "declarations/index.html",
+        org=org,
+        declarations=rows,
+        products=products,
+        errors=errors,
+        form=request.form,
+        can_declare=allowed(actor(), Action.EDIT_SUBMISSIONS, org_id),
+    ), (422 if errors else 200)
+
+
+@bp.route("/declarations/<int:declaration_id>")
+def show(declaration_id: int) -> Any:
+    d = db.session.get(Declaration, declaration_id)
+    if d is None:
+        raise NotFound(_("No such declaration."))
+    authorize(actor(), Action.VIEW_PRODUCTS, d.organization_id)
+    rule = load_rules()[d.rule_code]
+    grade = classify(d.product.category, d.declared_unit, d.total)
+    return render_template(
+        "declarations/show.html",
+        d=d,
+        rule=rule,
+        grade=grade,
+        org=catalog.get_organization(db.session, d.organization_id),
+    )
