@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     VIEW_REQUESTS = "view_requests"
     REQUEST_DATA = "request_data"
     ANSWER_REQUESTS = "answer_requests"
+    VIEW_VERIFICATIONS = "view_verifications"
+    VERIFY = "verify"
     ADMINISTER_PLATFORM = "administer_platform"
 
 
@@ -67,6 +69,9 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_REQUESTS: Rule(MemberRole.VIEWER),
     Action.REQUEST_DATA: Rule(MemberRole.EDITOR, frozenset({OrgRole.BUYER})),
     Action.ANSWER_REQUESTS: Rule(MemberRole.EDITOR, frozenset({OrgRole.SUPPLIER})),
+    # A verifier sees what it has been asked to verify (the service checks the assignment).
+    Action.VIEW_VERIFICATIONS: Rule(MemberRole.VIEWER, frozenset({OrgRole.VERIFIER})),
+    Action.VERIFY: Rule(MemberRole.EDITOR, frozenset({OrgRole.VERIFIER})),
     # Operator staff create organizations and invite their first administrator.
     Action.ADMINISTER_PLATFORM: Rule(MemberRole.ADMIN, frozenset({OrgRole.OPERATOR}), True),
 }

@@ -40,6 +40,7 @@ class AccountingRule:
     instruments: tuple[str, ...]
     instruments_need_evidence: bool
     required_components: tuple[str, ...]
+    self_declaration: bool
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -67,6 +68,7 @@ def _rule(data: dict[str, Any]) -> AccountingRule:
         instruments=tuple(electricity["instruments"]),
         instruments_need_evidence=bool(electricity["instruments_need_evidence"]),
         required_components=tuple(data["primary_data"]["required_components"]),
+        self_declaration=bool(data["self_declaration"]),
         raw=data,
     )
 

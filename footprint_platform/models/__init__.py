@@ -22,6 +22,7 @@ from footprint_platform.models.submission import (
     SubmissionInput,
     SubmissionStatus,
 )
+from footprint_platform.models.verification import Verification, VerificationStatus
 
 __all__ = [
     "ApiToken",
@@ -52,5 +53,7 @@ __all__ = [
     "SubmissionStatus",
     "TokenScope",
     "User",
+    "Verification",
+    "VerificationStatus",
     "utcnow",
 ]

@@ -58,5 +58,8 @@ class Declaration(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Publication is not content: withdrawing leaves the declaration in the record, visible as
+    # withdrawn, and neither touches the content hash.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship()

@@ -16,7 +16,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
 from footprint_platform.policy import Action, allowed, authorize
 from footprint_platform.rules import load_rules
-from footprint_platform.services import catalog, declarations
+from footprint_platform.services import catalog, declarations, publication
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("declarations", __name__)
@@ -80,3 +80,59 @@ def show(declaration_id: int) -> Any:
         grade=grade,
         org=catalog.get_organization(db.session, d.organization_id),
     )
+
+
+@bp.route("/declarations/<int:declaration_id>/verification", methods=["POST"])
+def ask_verification(declaration_id: int) -> Any:
+    try:
+        verifier_id = int(request.form.get("verifier_id") or 0)
+        publication.request_verification(db.session, actor(), declaration_id, verifier_id)
+    except InvalidInput as exc:
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+    else:
+        flash(_("Sent for verification."), "success")
+    return redirect(url_for(".show", declaration_id=declaration_id))
+
+
+@bp.route("/declarations/<int:declaration_id>/publish", methods=["POST"])
+def publish(declaration_id: int) -> Any:
+    publication.publish(db.session, actor(), declaration_id)
+    flash(_("Published."), "success")
+    return redirect(url_for(".show", declaration_id=declaration_id))
+
+
+@bp.route("/declarations/<int:declaration_id>/withdraw", methods=["POST"])
+def withdraw(declaration_id: int) -> Any:
+    publication.withdraw(db.session, actor(), declaration_id)
+    flash(_("Withdrawn. It stays in the public record, marked as withdrawn."), "success")
+    return redirect(url_for(".show", declaration_id=declaration_id))
+
+
+@bp.route("/orgs/<int:org_id>/verifications")
+def assignments(org_id: int) -> Any:
+    org = organization_for(org_id, Action.VIEW_VERIFICATIONS)
+    rows = db.session.scalars(publication.assignments_query(org_id)).all()
+    return render_template("declarations/assignments.html", org=org, assignments=rows)
+
+
+@bp.route("/verifications/<int:verification_id>", methods=["GET", "POST"])
+def verification(verification_id: int) -> Any:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            publication.decide(
+                db.session,
+                actor(),
+                verification_id,
+                request.form.get("verdict", ""),
+                request.form.get("findings", ""),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for(".verification", verification_id=verification_id))
+    work = publication.open_assignment(db.session, actor(), verification_id)
+    return render_template(
+        "declarations/verification.html", work=work, errors=errors, form=request.form
+    ), 422 if errors else 200

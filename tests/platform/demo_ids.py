@@ -23,7 +23,7 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services import accounts, evidence, submissions
+from footprint_platform.services import accounts, evidence, publication, submissions
 
 PACK = "Huadong Battery Systems"
 LITHIUM = "Lanhu Lithium Refining"
@@ -46,6 +46,9 @@ class Ids:
     outgoing_request: int
     answer_with: int
     declaration: int
+    verifier_org: int
+    verification: int
+    public_id: str
     read_secret: str
     write_secret: str
     other_write_secret: str
@@ -110,6 +113,12 @@ def prepare(app: Flask) -> Ids:
         declaration = db.session.scalar(
             select(Declaration.id).where(Declaration.organization_id == pack)
         )
+        verifier_org = org_id("Qingyuan Carbon Verification Co.")
+        asked = publication.request_verification(db.session, admin, declaration, verifier_org)
+        suv = db.session.scalar(
+            select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
+        )
+        publication.publish(db.session, admin_actor("analyst@jinghai-motors.example"), suv.id)
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -131,6 +140,9 @@ def prepare(app: Flask) -> Ids:
             outgoing_request=outgoing,
             answer_with=answer_with,
             declaration=declaration,
+            verifier_org=verifier_org,
+            verification=asked.id,
+            public_id=suv.public_id,
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,

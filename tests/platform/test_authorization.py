@@ -40,6 +40,7 @@ MEMBERS = _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK)
 ADMINS = _policy(anonymous=LOGIN, owner_admin=OK)
 EDITORS = ADMINS  # the demo pack maker has an admin and a viewer; editors are tested in services
 OPERATOR = _policy(anonymous=LOGIN, operator=OK)
+VERIFIER = _policy(anonymous=LOGIN, verifier=OK)
 BAD_TOKEN = _policy(others=NOT_FOUND)
 
 SITE = {"name": "Matrix site", "country": "CN", "province": "JS", "city": "Suzhou"}
@@ -231,6 +232,37 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         },
     ),
     ("/declarations/<int:declaration_id>", "GET"): (MEMBERS, "/declarations/{declaration}", None),
+    ("/declarations/<int:declaration_id>/verification", "POST"): (
+        EDITORS,
+        "/declarations/{declaration}/verification",
+        lambda ids: {"verifier_id": ids.verifier_org},
+    ),
+    ("/declarations/<int:declaration_id>/publish", "POST"): (
+        EDITORS,
+        "/declarations/{declaration}/publish",
+        None,
+    ),
+    ("/declarations/<int:declaration_id>/withdraw", "POST"): (
+        EDITORS,
+        "/declarations/{declaration}/withdraw",
+        None,
+    ),
+    ("/orgs/<int:org_id>/verifications", "GET"): (
+        VERIFIER,
+        "/orgs/{verifier_org}/verifications",
+        None,
+    ),
+    ("/verifications/<int:verification_id>", "GET"): (
+        VERIFIER,
+        "/verifications/{verification}",
+        None,
+    ),
+    ("/verifications/<int:verification_id>", "POST"): (
+        VERIFIER,
+        "/verifications/{verification}",
+        lambda ids: {"verdict": "verified"},
+    ),
+    ("/d/<public_id>", "GET"): (EVERYONE, "/d/{public_id}", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
@@ -359,6 +391,9 @@ def _path(template: str, ids: Ids) -> str:
         incoming=ids.incoming_request,
         outgoing=ids.outgoing_request,
         declaration=ids.declaration,
+        verifier_org=ids.verifier_org,
+        verification=ids.verification,
+        public_id=ids.public_id,
     )
 
 
@@ -370,8 +405,8 @@ def _classify(response: Any) -> str:
         return FORBIDDEN
     if response.status_code == 404:
         return NOT_FOUND
-    if response.status_code < 400 or response.status_code == 422:
-        return OK
+    if response.status_code < 400 or response.status_code in (409, 422):
+        return OK  # authorized; 409/422 refuse the content or the state, not the actor
     return f"status {response.status_code}"
 
 

@@ -131,3 +131,44 @@ def test_the_owner_declares_from_the_page_and_outsiders_cannot_see_it(demo_app: 
     outsider = Session(demo_app.test_client())
     outsider.login("admin@dongtai-cells.example")  # its customer: not yet shared with it
     assert outsider.client.get(made.headers["Location"]).status_code == 403
+
+
+def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) -> None:
+    from footprint_platform.errors import Conflict
+    from footprint_platform.services import publication
+    from tests.conftest import Session
+    from tests.platform.demo_ids import org_id
+
+    with demo_app.app_context():
+        pack = _product("HD-PK-811-78")
+        d = db.session.scalar(select(Declaration).where(Declaration.product_id == pack.id))
+        owner = admin_actor("admin@huadong-pack.example")
+        with pytest.raises(Conflict):
+            publication.publish(db.session, owner, d.id)
+        v = publication.request_verification(
+            db.session, owner, d.id, org_id("Qingyuan Carbon Verification Co.")
+        )
+        verifier = admin_actor("verifier@qingyuan-verify.example")
+        work = publication.open_assignment(db.session, verifier, v.id)
+        assert "DT-P811-150" in {s.product.part_number for s in work.submissions}
+        with pytest.raises(InvalidInput):
+            publication.decide(db.session, verifier, v.id, "rejected", " ")
+        publication.decide(db.session, verifier, v.id, "verified", "Checked meter data.")
+        publication.publish(db.session, owner, d.id)
+        public_id, content_hash = d.public_id, d.content_hash
+        assert declarations.verify(db.session) == []
+    page = demo_app.test_client().get(f"/d/{public_id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Verified by Qingyuan" in html and content_hash in html
+    owner_session = Session(demo_app.test_client())
+    owner_session.login("admin@huadong-pack.example")
+    owner_session.post(f"/declarations/{d.id}/withdraw")
+    again = demo_app.test_client().get(f"/d/{public_id}", headers={"Accept-Language": "en"})
+    assert again.status_code == 200 and "Withdrawn on" in again.get_data(as_text=True)
+
+
+def test_an_unpublished_declaration_has_no_public_page(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        d = db.session.scalar(select(Declaration).order_by(Declaration.id).limit(1))
+        public_id = d.public_id
+    assert demo_app.test_client().get(f"/d/{public_id}").status_code == 404

@@ -1,0 +1,27 @@
+"""Public disclosure: a page per published declaration, readable by anyone, from stored
+results only (never by re-solving the graph)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from footprint_platform.classes import classify
+from footprint_platform.extensions import db
+from footprint_platform.rules import load_rules
+from footprint_platform.services import publication
+
+bp = Blueprint("public", __name__, template_folder="templates")
+
+
+@bp.route("/d/<public_id>")
+def declaration(public_id: str) -> Any:
+    d = publication.public_declaration(db.session, public_id)
+    return render_template(
+        "public/declaration.html",
+        d=d,
+        rule=load_rules()[d.rule_code],
+        grade=classify(d.product.category, d.declared_unit, d.total),
+        verification=publication.latest_verification(db.session, d.id),
+    )

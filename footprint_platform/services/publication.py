@@ -1,0 +1,196 @@
+"""Verification and publication of declarations.
+
+A verifier sees only what it was asked to verify, and every such read is logged. Publication
+needs a verified declaration unless the rule allows self-declaration (then it shows as such).
+Withdrawing keeps the declaration in the record, marked withdrawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from footprint_platform.errors import Conflict, InvalidInput, NotFound
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Organization,
+    OrgRole,
+    Submission,
+    Verification,
+    VerificationStatus,
+    utcnow,
+)
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.rules import load_rules
+from footprint_platform.services import audit
+
+UNVERIFIED = "unverified"
+
+
+def _declaration(session: Session, declaration_id: int) -> Declaration:
+    d = session.get(Declaration, declaration_id)
+    if d is None:
+        raise NotFound(str(_l("No such declaration.")))
+    return d
+
+
+def latest_verification(session: Session, declaration_id: int) -> Verification | None:
+    return session.scalars(
+        select(Verification)
+        .where(Verification.declaration_id == declaration_id)
+        .order_by(Verification.id.desc())
+        .limit(1)
+    ).first()
+
+
+def verification_status(session: Session, declaration_id: int) -> str:
+    latest = latest_verification(session, declaration_id)
+    return latest.status.value if latest else UNVERIFIED
+
+
+def request_verification(
+    session: Session, actor: Actor, declaration_id: int, verifier_id: int
+) -> Verification:
+    d = _declaration(session, declaration_id)
+    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    verifier = session.get(Organization, verifier_id)
+    if verifier is None or not verifier.has_role(OrgRole.VERIFIER):
+        msg = str(_l("Choose a verification body."))
+        raise InvalidInput(msg, {"verifier_id": [msg]})
+    if d.status is DeclarationStatus.SUPERSEDED:
+        raise Conflict(str(_l("A newer version replaces this declaration.")))
+    if verification_status(session, d.id) in (
+        VerificationStatus.UNDER_REVIEW.value,
+        VerificationStatus.VERIFIED.value,
+    ):
+        raise Conflict(str(_l("This declaration is already under review or verified.")))
+    v = Verification(
+        declaration_id=d.id,
+        verifier_id=verifier_id,
+        status=VerificationStatus.UNDER_REVIEW,
+        requested_by_id=actor.user_id,
+    )
+    session.add(v)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "verification.request",
+        v,
+        organization_id=d.organization_id,
+        details={"verifier_id": verifier_id, "declaration_id": d.id},
+    )
+    session.commit()
+    return v
+
+
+@dataclass(frozen=True)
+class Assignment:
+    verification: Verification
+    declaration: Declaration
+    submissions: list[Submission]  # the pinned versions, with their inputs and evidence
+
+
+def open_assignment(session: Session, actor: Actor, verification_id: int) -> Assignment:
+    """What the verifier may see: the declaration and its pinned inputs, nothing else."""
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFound(str(_l("No such verification.")))
+    authorize(actor, Action.VIEW_VERIFICATIONS, v.verifier_id)
+    ids = [pin[0] for pin in v.declaration.pinned.values()]
+    subs = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.id.in_(ids))
+            .options(selectinload(Submission.inputs))
+            .order_by(Submission.product_id)
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "verification.read",
+        v,
+        organization_id=v.declaration.organization_id,
+        details={"declaration_id": v.declaration_id, "submissions": ids},
+    )
+    session.commit()
+    return Assignment(v, v.declaration, subs)
+
+
+def decide(
+    session: Session, actor: Actor, verification_id: int, verdict: str, findings: str
+) -> Verification:
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFound(str(_l("No such verification.")))
+    authorize(actor, Action.VERIFY, v.verifier_id)
+    if v.status is not VerificationStatus.UNDER_REVIEW:
+        raise Conflict(str(_l("This verification is decided.")))
+    if verdict not in (VerificationStatus.VERIFIED.value, VerificationStatus.REJECTED.value):
+        raise InvalidInput(
+            str(_l("Verify or reject.")), {"verdict": [str(_l("Verify or reject."))]}
+        )
+    if verdict == VerificationStatus.REJECTED.value and not findings.strip():
+        msg = str(_l("Record the findings that lead to the rejection."))
+        raise InvalidInput(msg, {"findings": [msg]})
+    v.status, v.findings = VerificationStatus(verdict), findings.strip()[:5000] or None
+    v.decided_by_id, v.decided_at = actor.user_id, utcnow()
+    audit.record(
+        session,
+        actor,
+        f"verification.{verdict}",
+        v,
+        organization_id=v.declaration.organization_id,
+        details={"declaration_id": v.declaration_id},
+    )
+    session.commit()
+    return v
+
+
+def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
+    d = _declaration(session, declaration_id)
+    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    if d.status is not DeclarationStatus.DRAFT:
+        raise Conflict(str(_l("Only a current draft declaration can be published.")))
+    rule = load_rules()[d.rule_code]
+    if (
+        verification_status(session, d.id) != VerificationStatus.VERIFIED.value
+        and not rule.self_declaration
+    ):
+        raise Conflict(str(_l("This rule publishes verified declarations only.")))
+    d.status, d.published_at = DeclarationStatus.PUBLISHED, utcnow()
+    audit.record(session, actor, "declaration.publish", d, organization_id=d.organization_id)
+    session.commit()
+    return d
+
+
+def withdraw(session: Session, actor: Actor, declaration_id: int) -> Declaration:
+    d = _declaration(session, declaration_id)
+    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    if d.published_at is None or d.withdrawn_at is not None:
+        raise Conflict(str(_l("Only a published declaration can be withdrawn.")))
+    d.withdrawn_at = utcnow()
+    audit.record(session, actor, "declaration.withdraw", d, organization_id=d.organization_id)
+    session.commit()
+    return d
+
+
+def public_declaration(session: Session, public_id: str) -> Declaration:
+    """A declaration that was published: what anyone may read (withdrawn ones stay, marked)."""
+    d = session.scalar(select(Declaration).where(Declaration.public_id == public_id))
+    if d is None or d.published_at is None:
+        raise NotFound(str(_l("No such published declaration.")))
+    return d
+
+
+def assignments_query(verifier_id: int) -> object:
+    return (
+        select(Verification)
+        .where(Verification.verifier_id == verifier_id)
+        .order_by(Verification.id.desc())
+    )
