@@ -17,12 +17,20 @@ from footprint_platform.models import (
     MemberRole,
     Membership,
     Organization,
+    OrganizationRole,
+    OrgRole,
     Product,
     User,
 )
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import declarations, evidence, requests, submissions
+from footprint_platform.services import (
+    declarations,
+    evidence,
+    publication,
+    requests,
+    submissions,
+)
 from footprint_platform.services.accounts import user_actor
 
 DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
@@ -72,15 +80,7 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
     for part in demo.get("declare", []):
-        product = _product(session, part)
-        declarations.declare(
-            session,
-            _admin(session, product.organization_id),
-            product.id,
-            start,
-            end,
-            "Demo: first declaration for 2025",
-        )
+        _declare_verify_publish(session, _product(session, part), start, end)
     return len(done)
 
 
@@ -124,3 +124,27 @@ def _request(
         assert stored is not None
         stored.due_date = date.today() + timedelta(days=spec["due_in_days"])
         session.commit()
+
+
+def _declare_verify_publish(session: Session, product: Product, start: date, end: date) -> None:
+    """Declare, have the demo verifier check it, publish: what the demo's public pages show."""
+    owner = _admin(session, product.organization_id)
+    made = declarations.declare(
+        session, owner, product.id, start, end, "Demo: first declaration for 2025"
+    )
+    verifier = session.scalars(
+        select(Organization).where(
+            Organization.role_rows.any(OrganizationRole.role == OrgRole.VERIFIER)
+        )
+    ).first()
+    if verifier is not None:
+        asked = publication.request_verification(session, owner, made.id, verifier.id)
+        publication.decide(
+            session,
+            _admin(session, verifier.id),
+            asked.id,
+            "verified",
+            "Demo verification: activity data checked against the plant's "
+            "meter and purchase records.",
+        )
+    publication.publish(session, owner, made.id)

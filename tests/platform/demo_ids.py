@@ -23,7 +23,13 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services import accounts, evidence, publication, submissions
+from footprint_platform.services import (
+    accounts,
+    declarations,
+    evidence,
+    publication,
+    submissions,
+)
 
 PACK = "Huadong Battery Systems"
 LITHIUM = "Lanhu Lithium Refining"
@@ -114,11 +120,17 @@ def prepare(app: Flask) -> Ids:
             select(Declaration.id).where(Declaration.organization_id == pack)
         )
         verifier_org = org_id("Qingyuan Carbon Verification Co.")
-        asked = publication.request_verification(db.session, admin, declaration, verifier_org)
+        nmc_pack = db.session.scalar(
+            select(Declaration.product_id).where(Declaration.id == declaration)
+        )
+        redo = declarations.declare(
+            db.session, admin, nmc_pack, date(2025, 1, 1), date(2025, 12, 31), "Test: in review"
+        )
+        declaration = redo.id  # a draft under review (the demo's own are published)
+        asked = publication.request_verification(db.session, admin, redo.id, verifier_org)
         suv = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
-        publication.publish(db.session, admin_actor("analyst@jinghai-motors.example"), suv.id)
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )

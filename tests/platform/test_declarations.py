@@ -141,8 +141,8 @@ def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) 
 
     with demo_app.app_context():
         pack = _product("HD-PK-811-78")
-        d = db.session.scalar(select(Declaration).where(Declaration.product_id == pack.id))
         owner = admin_actor("admin@huadong-pack.example")
+        d = declarations.declare(db.session, owner, pack.id, *PERIOD, "Recomputed")
         with pytest.raises(Conflict):
             publication.publish(db.session, owner, d.id)
         v = publication.request_verification(
@@ -169,6 +169,9 @@ def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) 
 
 def test_an_unpublished_declaration_has_no_public_page(demo_app: Flask) -> None:
     with demo_app.app_context():
-        d = db.session.scalar(select(Declaration).order_by(Declaration.id).limit(1))
-        public_id = d.public_id
+        cell = _product("DT-P811-150")
+        draft = declarations.declare(
+            db.session, admin_actor("admin@dongtai-cells.example"), cell.id, *PERIOD, "A draft"
+        )
+        public_id = draft.public_id
     assert demo_app.test_client().get(f"/d/{public_id}").status_code == 404
