@@ -26,12 +26,12 @@ from footprint_platform.models import (
     RollupRun,
     Submission,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit
+from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
-from footprint_platform.services.submissions import content_hash as submission_hash
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 
@@ -110,6 +110,12 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    run = _latest_run(session, start, end)
+    chain = chain_graph(session, start, end, _pins(run), run.fallback_release_id)
+    return _declare(session, actor, product, run, chain, reason)
+
+
+def _latest_run(session: Session, start: date, end: date) -> RollupRun:
     run = session.scalars(
         select(RollupRun)
         .where(RollupRun.period_start == start, RollupRun.period_end == end)
@@ -118,22 +124,65 @@ def declare(
     ).first()
     if run is None:
         raise InvalidInput(str(_l("Nothing is computed for this period yet.")))
-    pins = {int(p): s for p, s in run.submissions.items()}
-    chain = chain_graph(session, start, end, pins, run.fallback_release_id)
-    upstream = upstream_products(chain, product_id)
+    return run
+
+
+def _pins(run: RollupRun) -> dict[int, int]:
+    return {int(p): s for p, s in run.submissions.items()}
+
+
+def _declare(
+    session: Session,
+    actor: Actor,
+    product: Product,
+    run: RollupRun,
+    chain: ChainGraph,
+    reason: str | None,
+) -> Declaration:
+    upstream = upstream_products(chain, product.id)
     missing = _missing_primary(session, product, chain, upstream)
     if missing:
         msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=", ".join(missing)))
         raise InvalidInput(msg, {"product_id": [msg]})
     result = session.scalar(
         select(ProductResult).where(
-            ProductResult.run_id == run.id, ProductResult.product_id == product_id
+            ProductResult.run_id == run.id, ProductResult.product_id == product.id
         )
     )
     if result is None or result.basis != "submitted":
         msg = str(_l("Submit this product's own data first."))
         raise InvalidInput(msg, {"product_id": [msg]})
     return _store(session, actor, product, run, chain, upstream, result, reason)
+
+
+def redeclare_downstream(
+    session: Session, run: RollupRun, changed_product_id: int, reason: str
+) -> list[Declaration]:
+    """After new data for a product, every current declaration of the period that rests on it
+    gets a new draft version from this run; published ones stay as they are until their owner
+    publishes the new version. Declarations the new data cannot support are left alone."""
+    current = session.scalars(
+        select(Declaration).where(
+            Declaration.period_start == run.period_start,
+            Declaration.period_end == run.period_end,
+            Declaration.status != DeclarationStatus.SUPERSEDED,
+        )
+    ).all()
+    chain = chain_graph(
+        session, run.period_start, run.period_end, _pins(run), run.fallback_release_id
+    )
+    affected = {
+        d.product_id: d.product
+        for d in current
+        if changed_product_id in upstream_products(chain, d.product_id)
+    }
+    made = []
+    for product in affected.values():
+        try:
+            made.append(_declare(session, SYSTEM, product, run, chain, reason))
+        except InvalidInput:
+            session.rollback()
+    return made
 
 
 def _store(
@@ -184,8 +233,8 @@ def _store(
     if grade is not None:
         d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
     d.content_hash = declaration_hash(d)
-    if previous is not None and previous.status is not DeclarationStatus.SUPERSEDED:
-        previous.status = DeclarationStatus.SUPERSEDED
+    if previous is not None and previous.status is DeclarationStatus.DRAFT:
+        previous.status = DeclarationStatus.SUPERSEDED  # a published one stays until replaced
     session.add(d)
     session.flush()
     audit.record(

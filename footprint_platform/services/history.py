@@ -15,12 +15,8 @@ from footprint_platform.errors import Problem
 from footprint_platform.models import InputKind, Submission, SubmissionInput
 from footprint_platform.policy import Actor
 from footprint_platform.services.activity import FIELDS, check_rows, factor_amount
-from footprint_platform.services.submissions import (
-    HEADER_FIELDS,
-    canonical,
-    context_for,
-    get_submission,
-)
+from footprint_platform.services.fingerprint import HEADER_FIELDS, canonical
+from footprint_platform.services.submissions import context_for, get_submission
 
 
 def versions(session: Session, actor: Actor, submission_id: int) -> list[Submission]:

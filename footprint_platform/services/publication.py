@@ -164,7 +164,24 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
     ):
         raise Conflict(str(_l("This rule publishes verified declarations only.")))
     d.status, d.published_at = DeclarationStatus.PUBLISHED, utcnow()
-    audit.record(session, actor, "declaration.publish", d, organization_id=d.organization_id)
+    for older in session.scalars(
+        select(Declaration).where(
+            Declaration.product_id == d.product_id,
+            Declaration.period_start == d.period_start,
+            Declaration.period_end == d.period_end,
+            Declaration.id != d.id,
+            Declaration.status == DeclarationStatus.PUBLISHED,
+        )
+    ):
+        older.status = DeclarationStatus.SUPERSEDED  # stays public, marked as replaced
+    audit.record(
+        session,
+        actor,
+        "declaration.publish",
+        d,
+        organization_id=d.organization_id,
+        details={"replaces": d.preceding_id},
+    )
     session.commit()
     return d
 

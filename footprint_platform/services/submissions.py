@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,7 +23,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, results
+from footprint_platform.services import audit, declarations, results
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -33,8 +31,7 @@ from footprint_platform.services.activity import (
     check_rows,
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
-
-HEADER_FIELDS = ("production_volume", "dqr", "notes")
+from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
 
 
 def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
@@ -301,7 +298,13 @@ def submit(
     )
     session.commit()
     # The period's footprints follow at once (a background job for large chains: issue 7).
-    results.recompute(session, sub.period_start, sub.period_end, f"submission {sub.id}")
+    run = results.recompute(session, sub.period_start, sub.period_end, f"submission {sub.id}")
+    declarations.redeclare_downstream(
+        session,
+        run,
+        sub.product_id,
+        f"Upstream data changed: {sub.product.part_number} v{sub.version}",
+    )
     return sub
 
 
@@ -319,27 +322,3 @@ def submitted_query(organization_id: int) -> Any:
         Submission.organization_id == organization_id,
         Submission.status == SubmissionStatus.SUBMITTED,
     )
-
-
-def canonical(sub: Submission) -> dict[str, Any]:
-    """The submitted content in a canonical form: what the content hash covers."""
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, Decimal):
-            return format(v.normalize(), "f")
-        return v.value if hasattr(v, "value") else v
-
-    return {
-        "product_id": sub.product_id,
-        "period": [str(sub.period_start), str(sub.period_end)],
-        "version": sub.version,
-        "rule": [sub.rule_code, sub.rule_version],
-        "factor_release_id": sub.factor_release_id,
-        "header": {f: plain(getattr(sub, f)) for f in HEADER_FIELDS},
-        "inputs": [{f: plain(getattr(i, f)) for f in FIELDS} for i in sub.inputs],
-    }
-
-
-def content_hash(sub: Submission) -> str:
-    blob = json.dumps(canonical(sub), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -62,16 +62,13 @@ def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Fl
         submissions.submit(db.session, actor, draft.id)
         assert declarations.verify(db.session) == []
         cell = _product("DT-P811-150")
-        old = db.session.scalar(select(Declaration).where(Declaration.product_id == cell.id))
-        new = declarations.declare(
-            db.session,
-            admin_actor("admin@dongtai-cells.example"),
-            cell.id,
-            *PERIOD,
-            "Foil supplier corrected its data",
-        )
-        assert new.version == 2 and new.preceding_id == old.id and new.total > old.total
-        assert old.status is DeclarationStatus.SUPERSEDED
+        old, new = db.session.scalars(
+            select(Declaration)
+            .where(Declaration.product_id == cell.id)
+            .order_by(Declaration.version)
+        ).all()
+        assert new.preceding_id == old.id and new.total > old.total
+        assert old.status is DeclarationStatus.PUBLISHED  # until its successor is published
         assert new.pinned[str(foil.id)][0] == draft.id
         assert declarations.verify(db.session) == []
 
@@ -175,3 +172,42 @@ def test_an_unpublished_declaration_has_no_public_page(demo_app: Flask) -> None:
         )
         public_id = draft.public_id
     assert demo_app.test_client().get(f"/d/{public_id}").status_code == 404
+
+
+def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
+    demo_app: Flask,
+) -> None:
+    """The foil maker submits a new version: the cell, the NMC pack and the SUV rest on it and
+    each gets a new draft declaration with the reason; the published ones keep their numbers and
+    hashes; the LFP chain, which does not use this foil, gets nothing."""
+    with demo_app.app_context():
+        published = {
+            d.product.part_number: (d.id, d.total, d.content_hash)
+            for d in db.session.scalars(select(Declaration))
+        }
+        foil = _product("JN-AL-12")
+        actor = admin_actor("data@jiangnan-foil.example")
+        draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
+        rows = [
+            {
+                "kind": i.kind.value,
+                "quantity": i.quantity * 2,
+                "unit": i.unit,
+                "factor_code": i.factor_code,
+            }
+            for i in draft.inputs
+        ]
+        submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
+        submissions.submit(db.session, actor, draft.id)
+        fresh = db.session.scalars(
+            select(Declaration).where(Declaration.status == DeclarationStatus.DRAFT)
+        ).all()
+        assert {d.product.part_number for d in fresh} == set(published)
+        for d in fresh:
+            old_id, old_total, old_hash = published[d.product.part_number]
+            assert d.preceding_id == old_id and d.total > old_total
+            assert "JN-AL-12 v2" in d.change_reason
+            old = db.session.get(Declaration, old_id)
+            assert old.status is DeclarationStatus.PUBLISHED
+            assert (old.total, old.content_hash) == (old_total, old_hash)
+        assert declarations.verify(db.session) == []
