@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from footprint_platform.classes import classify
 from footprint_platform.extensions import db
 from footprint_platform.rules import load_rules
-from footprint_platform.services import publication
+from footprint_platform.services import exports, publication
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -24,4 +24,15 @@ def declaration(public_id: str) -> Any:
         rule=load_rules()[d.rule_code],
         grade=classify(d.product.category, d.declared_unit, d.total),
         verification=publication.latest_verification(db.session, d.id),
+    )
+
+
+@bp.route("/d/<public_id>.csv")
+def declaration_csv(public_id: str) -> Any:
+    d = publication.public_declaration(db.session, public_id)
+    body = exports.declaration_csv(d, publication.verification_status(db.session, d.id))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=declaration-{d.public_id}.csv"},
     )

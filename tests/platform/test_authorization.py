@@ -263,6 +263,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         lambda ids: {"verdict": "verified"},
     ),
     ("/d/<public_id>", "GET"): (EVERYONE, "/d/{public_id}", None),
+    ("/d/<public_id>.csv", "GET"): (EVERYONE, "/d/{public_id}.csv", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),

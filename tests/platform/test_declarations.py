@@ -211,3 +211,23 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
             assert old.status is DeclarationStatus.PUBLISHED
             assert (old.total, old.content_hash) == (old_total, old_hash)
         assert declarations.verify(db.session) == []
+
+
+def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: Flask) -> None:
+    import csv
+    import io
+
+    from footprint_platform.services.exports import _cell
+
+    with demo_app.app_context():
+        d = db.session.scalar(
+            select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
+        )
+        public_id, total = d.public_id, d.total
+    response = demo_app.test_client().get(f"/d/{public_id}.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.mimetype == "text/csv"
+    assert rows[-1]["stage"] == "total" and rows[-1]["kg_co2e_per_unit"] == str(total)
+    stages = sum(float(r["kg_co2e_per_unit"]) for r in rows[:-1])
+    assert stages == pytest.approx(float(total), rel=1e-9)
+    assert _cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and _cell("-1.5") == "-1.5"

@@ -1,0 +1,79 @@
+"""Exports of one pinned declaration. CSV cells that a spreadsheet would run as a formula are
+neutralised (a leading ' before = + - @), so an export never becomes an attack on its reader."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from footprint_platform.models import Declaration
+from footprint_platform.rules import load_rules
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def declaration_csv(d: Declaration, verification: str) -> str:
+    """One row per life-cycle stage plus the total, with the pins that make it reproducible."""
+    rule = load_rules()[d.rule_code]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "public_id",
+            "product",
+            "part_number",
+            "organization",
+            "period_start",
+            "period_end",
+            "version",
+            "declared_unit",
+            "stage",
+            "kg_co2e_per_unit",
+            "primary_data_share",
+            "dqr",
+            "performance_class",
+            "verification",
+            "rule",
+            "engine",
+            "content_hash",
+        ]
+    )
+    common = [
+        d.public_id,
+        d.product.name_en,
+        d.product.part_number,
+        d.product.organization.name_en,
+        d.period_start,
+        d.period_end,
+        d.version,
+        d.declared_unit,
+    ]
+    tail = [
+        d.primary_data_share,
+        d.dqr,
+        d.performance_class or "",
+        verification,
+        f"{rule.code} {d.rule_version}",
+        d.engine_version,
+        d.content_hash,
+    ]
+    for stage in rule.stages:
+        writer.writerow(
+            [_cell(v) for v in [*common, stage.code, d.by_stage.get(stage.code, "0"), *tail]]
+        )
+    writer.writerow([_cell(v) for v in [*common, "total", d.total, *tail]])
+    return out.getvalue()
