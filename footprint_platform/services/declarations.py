@@ -288,3 +288,12 @@ def _check(session: Session, d: Declaration) -> str | None:
     ):
         return f"recomputed {again.total!r} differs from declared {d.total}"
     return None
+
+
+def breakdown(session: Session, d: Declaration) -> supply_graph.Contributions:
+    """Where a declared footprint comes from, by tier (0: the product's own site), category and
+    stage, recomputed from its pins. Grouped so that no supplier's figure is named."""
+    pins = {int(p): v[0] for p, v in d.pinned.items()}
+    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    result = supply_graph.rollup(chain.graph)
+    return supply_graph.contributions(chain.graph, result, product_node(d.product_id))

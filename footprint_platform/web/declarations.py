@@ -13,7 +13,7 @@ from sqlalchemy import select
 from footprint_platform.classes import classify
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration
+from footprint_platform.models import Declaration, OrgRole
 from footprint_platform.policy import Action, allowed, authorize
 from footprint_platform.rules import load_rules
 from footprint_platform.services import catalog, declarations, publication
@@ -73,12 +73,17 @@ def show(declaration_id: int) -> Any:
     authorize(actor(), Action.VIEW_PRODUCTS, d.organization_id)
     rule = load_rules()[d.rule_code]
     grade = classify(d.product.category, d.declared_unit, d.total)
+    verifiers = db.session.scalars(catalog.organizations_query(role=OrgRole.VERIFIER)).all()
     return render_template(
         "declarations/show.html",
         d=d,
         rule=rule,
         grade=grade,
+        verifiers=verifiers,
         org=catalog.get_organization(db.session, d.organization_id),
+        verification=publication.latest_verification(db.session, d.id),
+        can_edit=allowed(actor(), Action.EDIT_SUBMISSIONS, d.organization_id),
+        parts=declarations.breakdown(db.session, d),
     )
 
 

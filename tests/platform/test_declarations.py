@@ -231,3 +231,44 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     stages = sum(float(r["kg_co2e_per_unit"]) for r in rows[:-1])
     assert stages == pytest.approx(float(total), rel=1e-9)
     assert _cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and _cell("-1.5") == "-1.5"
+
+
+def test_the_breakdown_adds_up_and_names_no_supplier(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    with demo_app.app_context():
+        pack = _product("HD-PK-811-78")
+        d = db.session.scalar(select(Declaration).where(Declaration.product_id == pack.id))
+        parts = declarations.breakdown(db.session, d)
+        assert sum(parts.by_tier.values()) == pytest.approx(float(d.total), rel=1e-9)
+        assert sum(parts.by_category.values()) == pytest.approx(float(d.total), rel=1e-9)
+        assert max(parts.by_tier) >= 5  # pack <- cell <- cathode <- precursor <- salts <- ore
+        declaration_id = d.id
+    owner = Session(demo_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    page = owner.client.get(f"/declarations/{declaration_id}").get_data(as_text=True)
+    for supplier in ("Minjiang", "Dongtai", "Lanhu", "闽江", "东泰"):
+        assert supplier not in page
+
+
+def test_the_owner_publishes_a_self_declared_vehicle_from_its_page(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    with demo_app.app_context():
+        suv = _product("JH-S7-LR")
+        draft = declarations.declare(
+            db.session,
+            admin_actor("analyst@jinghai-motors.example"),
+            suv.id,
+            *PERIOD,
+            "Annual update",
+        )
+        draft_id, public_id = draft.id, draft.public_id
+    owner = Session(demo_app.test_client())
+    owner.login("analyst@jinghai-motors.example")
+    page = owner.client.get(f"/declarations/{draft_id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert "Ask for verification" in html and "self-declared" in html
+    assert owner.post(f"/declarations/{draft_id}/publish").status_code == 302
+    public = demo_app.test_client().get(f"/d/{public_id}", headers={"Accept-Language": "en"})
+    assert "Self-declared (not verified)" in public.get_data(as_text=True)
