@@ -56,4 +56,5 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.jinja_env.filters["decimal"] = lambda v: format_decimal(v) if v is not None else ""
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
+    app.cli.add_command(cli.rollup_cli)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))

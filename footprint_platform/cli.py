@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import declarations
+from footprint_platform.services import declarations, jobs
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -45,3 +48,29 @@ def declarations_verify() -> None:
     click.echo(f"{total} declarations checked, {len(problems)} differ.")
     if problems:
         raise SystemExit(1)
+
+
+rollup_cli = AppGroup("rollup", help="Footprint recomputes.")
+
+
+@rollup_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def rollup_worker(burst: bool) -> None:
+    """Work the background queue (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.UsageError("Set REDIS_URL to run the background worker.")
+    connection = Redis.from_url(url)
+    Worker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
+@rollup_cli.command("run")
+@click.option("--period", required=True, help="YYYY-MM-DD:YYYY-MM-DD")
+def rollup_run(period: str) -> None:
+    """Recompute a period now, in this process."""
+    start, end = (date.fromisoformat(p) for p in period.split(":"))
+    job = jobs.schedule_inline(db.session, start, end, "command line")
+    click.echo(f"run {job.run_id}: {job.status}")

@@ -14,7 +14,7 @@ from footprint_platform.models.organization import (
     OrgRole,
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
-from footprint_platform.models.results import ProductResult, RollupRun
+from footprint_platform.models.results import ProductResult, RollupJob, RollupRun
 from footprint_platform.models.submission import (
     Evidence,
     InputKind,
@@ -46,6 +46,7 @@ __all__ = [
     "Product",
     "ProductResult",
     "RequestStatus",
+    "RollupJob",
     "RollupRun",
     "Site",
     "Submission",

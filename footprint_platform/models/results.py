@@ -47,3 +47,21 @@ class ProductResult(Base):
     # how the product's own data entered: submitted, generic fallback, or missing
     basis: Mapped[str] = mapped_column(String(12))
     upstream_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RollupJob(Base):
+    """A requested recompute of a period: done in the request for small chains, queued to a
+    background worker (RQ on Redis) for large ones. Its status is what people see meanwhile."""
+
+    __tablename__ = "rollup_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, index=True)
+    period_end: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(String(64))
+    changed_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    status: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("rollup_run.id"))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,7 +23,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, declarations, results
+from footprint_platform.services import audit, jobs
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -297,13 +297,13 @@ def submit(
         },
     )
     session.commit()
-    # The period's footprints follow at once (a background job for large chains: issue 7).
-    run = results.recompute(session, sub.period_start, sub.period_end, f"submission {sub.id}")
-    declarations.redeclare_downstream(
+    # The period's footprints follow: now for a small chain, from the worker for a large one.
+    jobs.schedule(
         session,
-        run,
+        sub.period_start,
+        sub.period_end,
+        f"{sub.product.part_number} v{sub.version}",
         sub.product_id,
-        f"Upstream data changed: {sub.product.part_number} v{sub.version}",
     )
     return sub
 

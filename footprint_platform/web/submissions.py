@@ -32,7 +32,7 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
-from footprint_platform.services import catalog, evidence, submissions, workbook
+from footprint_platform.services import catalog, evidence, jobs, submissions, workbook
 from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
@@ -187,6 +187,7 @@ def _render_step(
         .order_by(Product.organization_id, Product.part_number)
     ).all()
     review = versions_of.review(db.session, actor(), sub.id) if step == "review" else None
+    job = jobs.latest_job(db.session, sub.period_start, sub.period_end)
     return render_template(
         "submissions/edit.html",
         sub=sub,
@@ -205,6 +206,7 @@ def _render_step(
         instruments=INSTRUMENT_LABELS,
         bases=BASIS_LABELS,
         review=review,
+        job=job,
         versions=versions_of.versions(db.session, actor(), sub.id),
     ), 422 if problems else 200
 

@@ -1,0 +1,90 @@
+"""When footprints are recomputed: in the request for small chains, by a background worker
+(RQ on Redis, when REDIS_URL is set) for large ones. Either way a `RollupJob` row says where it
+stands, so people see "queued", "running" or "done" instead of a stale number."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from footprint_platform.models import Product, RollupJob, utcnow
+from footprint_platform.services import declarations, results
+
+QUEUE = "rollup"
+
+
+def schedule(
+    session: Session, start: date, end: date, trigger: str, changed_product_id: int | None
+) -> RollupJob:
+    """Recompute the period now, or queue it when the chain is large and a queue exists."""
+    job = RollupJob(
+        period_start=start,
+        period_end=end,
+        trigger=trigger[:64],
+        changed_product_id=changed_product_id,
+        status="queued",
+    )
+    session.add(job)
+    session.commit()
+    products = session.scalar(select(func.count()).select_from(Product)) or 0
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url and products > int(current_app.config["ROLLUP_INLINE_MAX_PRODUCTS"]):
+        _enqueue(redis_url, job.id)
+    else:
+        run_job(session, job.id)
+    return job
+
+
+def schedule_inline(session: Session, start: date, end: date, trigger: str) -> RollupJob:
+    """Recompute now, whatever the size (the command line and tests)."""
+    job = RollupJob(period_start=start, period_end=end, trigger=trigger[:64], status="queued")
+    session.add(job)
+    session.commit()
+    return run_job(session, job.id)
+
+
+def _enqueue(redis_url: str, job_id: int) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
+        "footprint_platform.worker.recompute", job_id, job_timeout=3600
+    )
+
+
+def run_job(session: Session, job_id: int) -> RollupJob:
+    """Do a job: recompute, then give affected declarations their new draft versions."""
+    job = session.get(RollupJob, job_id)
+    assert job is not None
+    job.status = "running"
+    session.commit()
+    try:
+        run = results.recompute(session, job.period_start, job.period_end, job.trigger)
+        if job.changed_product_id is not None:
+            product = session.get(Product, job.changed_product_id)
+            declarations.redeclare_downstream(
+                session,
+                run,
+                job.changed_product_id,
+                f"Upstream data changed: {product.part_number if product else '?'} ({job.trigger})",
+            )
+    except Exception as exc:  # the job row must say it failed; the worker logs the traceback
+        session.rollback()
+        job.status, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
+        session.commit()
+        raise
+    job.status, job.run_id, job.finished_at = "done", run.id, utcnow()
+    session.commit()
+    return job
+
+
+def latest_job(session: Session, start: date, end: date) -> RollupJob | None:
+    return session.scalars(
+        select(RollupJob)
+        .where(RollupJob.period_start == start, RollupJob.period_end == end)
+        .order_by(RollupJob.id.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,87 @@
+"""Recomputes in the request for small chains, on the background worker for large ones."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from footprint_platform.extensions import db
+from footprint_platform.models import Product, RollupJob, RollupRun
+from footprint_platform.services import submissions
+from tests.platform.demo_ids import admin_actor
+
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def _resubmit_foil() -> int:
+    foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
+    actor = admin_actor("data@jiangnan-foil.example")
+    draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
+    rows = [
+        {"kind": i.kind.value, "quantity": i.quantity, "unit": i.unit, "factor_code": i.factor_code}
+        for i in draft.inputs
+    ]
+    submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
+    submissions.submit(db.session, actor, draft.id)
+    return draft.id
+
+
+def _runs() -> int:
+    return db.session.scalar(select(func.count()).select_from(RollupRun)) or 0
+
+
+def test_a_small_chain_is_recomputed_in_the_request(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        before = _runs()
+        _resubmit_foil()
+        job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
+        assert job.status == "done" and job.run_id is not None and _runs() == before + 1
+
+
+@pytest.fixture
+def redis_url(worker: str) -> str:
+    """A Redis database of this test process's own (xdist workers must not share a queue)."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    number = 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
+    url = os.environ.get("TANLIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379") + f"/{number}"
+    try:
+        Redis.from_url(url).flushdb()
+    except RedisDown:
+        pytest.skip(f"Redis not reachable at {url}: background-queue test skipped")
+    return url
+
+
+def test_a_large_chain_goes_to_the_worker_and_its_status_shows(
+    demo_app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from footprint_platform.services import jobs
+
+    demo_app.config.update(REDIS_URL=redis_url, ROLLUP_INLINE_MAX_PRODUCTS=0)
+    try:
+        with demo_app.app_context():
+            before = _runs()
+            _resubmit_foil()
+            job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
+            assert job.status == "queued" and _runs() == before
+            job_id = job.id
+        # The worker process is configured from the environment, like the web application.
+        monkeypatch.setenv("DATABASE_URL", demo_app.config["SQLALCHEMY_DATABASE_URI"])
+        connection = Redis.from_url(redis_url)
+        SimpleWorker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(
+            burst=True
+        )
+        with demo_app.app_context():
+            db.session.expire_all()
+            done = db.session.get(RollupJob, job_id)
+            assert done.status == "done" and _runs() == before + 1
+    finally:
+        demo_app.config.update(REDIS_URL=None, ROLLUP_INLINE_MAX_PRODUCTS=2000)
