@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import Session
+from tests.platform.demo_ids import Ids
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "footprint_platform/translations/zh/LC_MESSAGES/messages.po"
@@ -86,3 +88,22 @@ def test_a_signed_in_persons_language_is_remembered_on_the_next_sign_in(auth: Se
     auth.login("admin@huadong-pack.example")
     page = auth.client.get("/dashboard/", headers={"Accept-Language": "zh-CN"})
     assert "Overview" in page.get_data(as_text=True)
+
+
+def test_page_titles_are_plain_text(prepared_app: Flask, ids: Ids) -> None:
+    """A <title> holds text only: markup there means a template block went astray."""
+    session = Session(prepared_app.test_client())
+    session.login("admin@huadong-pack.example")
+    for path in (
+        f"/declarations/{ids.declaration}",
+        f"/orgs/{ids.org}/declarations",
+        f"/submissions/{ids.draft}/review",
+        f"/orgs/{ids.org}/requests",
+        "/factors",
+        f"/d/{ids.public_id}",
+        f"/orgs/{ids.org}/products",
+        "/dashboard/",
+    ):
+        html = session.client.get(path).get_data(as_text=True)
+        title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title, path
