@@ -36,24 +36,6 @@ from footprint_platform.services.rollup import ChainGraph, chain_graph, product_
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 
 
-def upstream_products(chain: ChainGraph, product_id: int) -> set[int]:
-    """The product and every product it uses, directly or through others."""
-    ids = [str(i) for i in chain.graph.ids]
-    index = {node: k for k, node in enumerate(ids)}
-    a = chain.graph.technosphere.tocsc()  # column j lists the providers of j
-    seen = {index[product_node(product_id)]}
-    frontier = list(seen)
-    while frontier:
-        nxt = []
-        for j in frontier:
-            for i in a.indices[a.indptr[j] : a.indptr[j + 1]]:
-                if int(i) not in seen:
-                    seen.add(int(i))
-                    nxt.append(int(i))
-        frontier = nxt
-    return {int(ids[k].split(":", 1)[1]) for k in seen if ids[k].startswith("product:")}
-
-
 def _missing_primary(
     session: Session, product: Product, chain: ChainGraph, upstream: set[int]
 ) -> list[str]:
@@ -139,7 +121,7 @@ def _declare(
     chain: ChainGraph,
     reason: str | None,
 ) -> Declaration:
-    upstream = upstream_products(chain, product.id)
+    upstream = chain.reachable([product.id], "up")
     missing = _missing_primary(session, product, chain, upstream)
     if missing:
         msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=", ".join(missing)))
@@ -156,7 +138,7 @@ def _declare(
 
 
 def redeclare_downstream(
-    session: Session, run: RollupRun, changed_product_id: int, reason: str
+    session: Session, run: RollupRun, chain: ChainGraph, changed_product_id: int, reason: str
 ) -> list[Declaration]:
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
@@ -168,14 +150,8 @@ def redeclare_downstream(
             Declaration.status != DeclarationStatus.SUPERSEDED,
         )
     ).all()
-    chain = chain_graph(
-        session, run.period_start, run.period_end, _pins(run), run.fallback_release_id
-    )
-    affected = {
-        d.product_id: d.product
-        for d in current
-        if changed_product_id in upstream_products(chain, d.product_id)
-    }
+    downstream = chain.reachable([changed_product_id], "down")
+    affected = {d.product_id: d.product for d in current if d.product_id in downstream}
     made = []
     for product in affected.values():
         try:

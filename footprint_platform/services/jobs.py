@@ -62,14 +62,14 @@ def run_job(session: Session, job_id: int) -> RollupJob:
     job.status = "running"
     session.commit()
     try:
-        run = results.recompute(session, job.period_start, job.period_end, job.trigger)
+        run, chain = results.recompute(session, job.period_start, job.period_end, job.trigger)
         if job.changed_product_id is not None:
-            product = session.get(Product, job.changed_product_id)
             declarations.redeclare_downstream(
                 session,
                 run,
+                chain,
                 job.changed_product_id,
-                f"Upstream data changed: {product.part_number if product else '?'} ({job.trigger})",
+                f"Upstream data changed: {job.trigger}",  # the trigger names part and version
             )
     except Exception as exc:  # the job row must say it failed; the worker logs the traceback
         session.rollback()

@@ -10,18 +10,20 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import supply_graph
 from footprint_platform.models import Product, ProductResult, RollupRun
-from footprint_platform.services.rollup import chain_graph, product_node
+from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 
-def recompute(session: Session, start: date, end: date, trigger: str) -> RollupRun:
-    """Roll up the whole period and store a run with every product's result."""
+def recompute(
+    session: Session, start: date, end: date, trigger: str
+) -> tuple[RollupRun, ChainGraph]:
+    """Roll up the whole period and store a run with every product's result; the chain it was
+    built from comes back too, for the declarations that follow the run."""
     t0 = time.perf_counter()
     chain = chain_graph(session, start, end)
     t1 = time.perf_counter()
@@ -42,7 +44,7 @@ def recompute(session: Session, start: date, end: date, trigger: str) -> RollupR
     session.add(run)
     session.flush()
     missing = set(chain.missing)
-    upstream_missing = _downstream_of(chain, missing)
+    upstream_missing = chain.reachable(missing, "down") - missing
     rows = []
     for product_id in session.scalars(select(Product.id)):
         r = result[product_node(product_id)]
@@ -68,25 +70,7 @@ def recompute(session: Session, start: date, end: date, trigger: str) -> RollupR
     if rows:
         session.execute(insert(ProductResult), rows)
     session.commit()
-    return run
-
-
-def _downstream_of(chain: Any, products: set[int]) -> set[int]:
-    """Products that use a missing product directly or through others."""
-    ids = [str(i) for i in chain.graph.ids]
-    index = {node: k for k, node in enumerate(ids)}
-    a = chain.graph.technosphere.tocsr()
-    reached: set[int] = set()
-    frontier = [index[product_node(p)] for p in products]
-    while frontier:
-        nxt = []
-        for i in frontier:
-            for k in a.indices[a.indptr[i] : a.indptr[i + 1]]:
-                if k not in reached:
-                    reached.add(int(k))
-                    nxt.append(int(k))
-        frontier = nxt
-    return {int(ids[k].split(":", 1)[1]) for k in reached if ids[k].startswith("product:")}
+    return run, chain
 
 
 @dataclass(frozen=True)

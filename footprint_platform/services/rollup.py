@@ -11,11 +11,12 @@ counts as secondary; with none, it stays at zero and is reported missing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import scipy.sparse.csgraph as csgraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -50,6 +51,26 @@ class ChainGraph:
     fallback_release_id: int
     fallback: list[int] = field(default_factory=list)  # products on a generic factor
     missing: list[int] = field(default_factory=list)  # products with no data at all
+
+    def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
+        """The given products and every product reachable from them: "up" their suppliers
+        (what they use), "down" their customers (what uses them). One breadth-first search per
+        start in scipy, on A (provider -> consumer) or its transpose."""
+        a = self.graph.technosphere  # A[i, j] > 0: product i goes into product j
+        graph = a if direction == "down" else a.T.tocsr()
+        ids = self.graph.ids
+        found: set[int] = set()
+        for p in product_ids:
+            start = self.graph.node_index(product_node(p))
+            found.update(
+                int(k)
+                for k in csgraph.breadth_first_order(
+                    graph, start, directed=True, return_predecessors=False
+                )
+            )
+        return {
+            int(str(ids[k]).split(":", 1)[1]) for k in found if str(ids[k]).startswith("product:")
+        }
 
 
 def _stages() -> tuple[str, ...]:
