@@ -207,6 +207,18 @@ class ProductPatchSchema(ProductInputSchema):
     """A partial change of a product (API PATCH)."""
 
 
+class ProductPeriodSchema(FormSchema):
+    """A product of the organization and a reference period (starting a submission, making a
+    declaration); `reason` says why a declaration gets a new version."""
+
+    product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=500), _text]
+    )
+
+
 class InvitationInputSchema(FormSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in MemberRole]))
@@ -247,6 +259,7 @@ _MESSAGES = (
     ("Not a valid URL.", _l("Enter a web address starting with http:// or https://.")),
     ("Not a valid string.", _l("Enter text.")),
     ("Not a valid list.", _l("Choose one or more values.")),
+    ("Not a valid date.", _l("Enter a date as YYYY-MM-DD.")),
     ("Must be one of:", _l("Choose one of the listed values.")),
     ("Longer than maximum length", _l("Too long.")),
     ("Shorter than minimum length", _l("Too short.")),

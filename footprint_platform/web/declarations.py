@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,8 +15,9 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, OrgRole
 from footprint_platform.policy import Action, allowed, authorize
 from footprint_platform.rules import load_rules
+from footprint_platform.schemas import ProductPeriodSchema
 from footprint_platform.services import catalog, declarations, publication
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("declarations", __name__)
 
@@ -34,20 +34,23 @@ def index(org_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         organization_for(org_id, Action.EDIT_SUBMISSIONS)
-        try:
-            start = date.fromisoformat(request.form.get("period_start", ""))
-            end = date.fromisoformat(request.form.get("period_end", ""))
-            product_id = int(request.form.get("product_id") or 0)
-            made = declarations.declare(
-                db.session, actor(), product_id, start, end, request.form.get("reason") or None
-            )
-        except ValueError:
-            errors = {"period_start": [_("Enter a date as YYYY-MM-DD.")]}
-        except InvalidInput as exc:
-            errors = exc.errors or {"product_id": [exc.message]}
-        else:
-            flash(_("Declaration %(v)s made and pinned.", v=made.version), "success")
-            return redirect(url_for(".show", declaration_id=made.id))
+        made: list[Declaration] = []
+        errors = submit(
+            ProductPeriodSchema(),
+            lambda data: made.append(
+                declarations.declare(
+                    db.session,
+                    actor(),
+                    data["product_id"],
+                    data["period_start"],
+                    data["period_end"],
+                    data["reason"],
+                )
+            ),
+        )
+        if made:
+            flash(_("Declaration %(v)s made and pinned.", v=made[0].version), "success")
+            return redirect(url_for(".show", declaration_id=made[0].id))
     rows = db.session.scalars(
         select(Declaration)
         .where(Declaration.organization_id == org_id)

@@ -24,6 +24,7 @@ from footprint_platform.errors import InvalidInput, UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import Evidence, InputKind, Product, Submission
 from footprint_platform.policy import Action
+from footprint_platform.schemas import ProductPeriodSchema
 from footprint_platform.sections import (
     BASIS_LABELS,
     BY_KIND,
@@ -37,6 +38,7 @@ from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web.context import submit as submit_form
 
 bp = Blueprint("submissions", __name__)
 STEP_CODES = [s[0] for s in STEPS]
@@ -50,33 +52,27 @@ def _signed_in() -> None:
     """Every page here needs a signed-in person; the policy decides the rest."""
 
 
-def _period(raw: str | None, field: str) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError as exc:
-        msg = _("Enter a date as YYYY-MM-DD.")
-        raise InvalidInput(msg, {field: [msg]}) from exc
-
-
 @bp.route("/orgs/<int:org_id>/submissions", methods=["GET", "POST"])
 def index(org_id: int) -> Any:
     org = organization_for(org_id, Action.VIEW_SUBMISSIONS)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         organization_for(org_id, Action.EDIT_SUBMISSIONS)
-        try:
-            product_id = int(request.form.get("product_id") or 0)
-            sub = submissions.start_draft(
-                db.session,
-                actor(),
-                product_id,
-                _period(request.form.get("period_start"), "period_start"),
-                _period(request.form.get("period_end"), "period_end"),
-            )
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
-            return redirect(url_for(".edit", submission_id=sub.id, step="general"))
+        started: list[Submission] = []
+        errors = submit_form(
+            ProductPeriodSchema(),
+            lambda data: started.append(
+                submissions.start_draft(
+                    db.session,
+                    actor(),
+                    data["product_id"],
+                    data["period_start"],
+                    data["period_end"],
+                )
+            ),
+        )
+        if started:
+            return redirect(url_for(".edit", submission_id=started[0].id, step="general"))
     rows = db.session.scalars(submissions.submissions_query(org_id)).all()
     products = db.session.scalars(catalog.products_query(org_id)).all()
     return render_template(

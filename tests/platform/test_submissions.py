@@ -333,3 +333,17 @@ def test_a_new_period_starts_from_last_periods_submitted_figures(demo_app: Flask
         )
         assert draft.version == 1 and draft.supersedes_id is None
         assert len(draft.inputs) == 6 and draft.dqr is not None
+
+
+def test_starting_a_submission_with_a_bad_date_names_the_field(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    session = Session(prepared_app.test_client())
+    session.login("admin@huadong-pack.example")
+    response = session.post(
+        f"/orgs/{ids.org}/submissions",
+        {"product_id": ids.product, "period_start": "2026-13-01", "period_end": "2026-12-31"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert 'id="period_start-error"' in response.get_data(as_text=True)
