@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -66,8 +67,10 @@ def select_locale() -> str:
     )
 
 
+@functools.cache
 def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
-    """Choices for select boxes, labelled in the reader's language."""
+    """Choices for select boxes, labelled in the reader's language; built once per language
+    (the reference data changes only with a release), not on every page."""
     ref = load_reference()
     lang = "zh" if locale.startswith("zh") else "en"
     return {
