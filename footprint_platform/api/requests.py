@@ -47,7 +47,9 @@ class Inbox(MethodView):
         catalog.get_organization(db.session, org_id)
         created, token = requests.create_request(db.session, api_actor(), org_id, data)
         # Not stored: the link exists only in this answer (only its hash is in the database).
-        created.join_link = url_for("requests.join", token=token, _external=True) if token else None
+        created.join_link = (
+            url_for("auth.join_supplier", token=token, _external=True) if token else None
+        )
         return created
 
 

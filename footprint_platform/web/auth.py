@@ -21,7 +21,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db, limiter
-from footprint_platform.services import accounts
+from footprint_platform.schemas import OrganizationCreateSchema, parse
+from footprint_platform.services import accounts, onboarding, requests
 from footprint_platform.web.context import client_ip
 
 bp = Blueprint("auth", __name__)
@@ -149,3 +150,32 @@ def set_language(code: str) -> Any:
         if current_user.is_authenticated:
             accounts.set_preferred_language(db.session, current_user, code)
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join_supplier(token: str) -> Any:
+    """A supplier invited through a buyer's request registers its company (no sign-in)."""
+    waiting = requests.open_join_link(db.session, token)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "roles": ["supplier"]}
+        try:
+            data = parse(OrganizationCreateSchema(), form)
+            user = onboarding.join_as_supplier(
+                db.session,
+                token,
+                data,
+                request.form.get("display_name", ""),
+                request.form.get("password", "")[:1024],
+                client_ip(),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to Tanlian. Your customer's request is in your inbox."), "success")
+            return redirect(url_for("requests.inbox", org_id=user.memberships[0].organization_id))
+    return render_template(
+        "requests/join.html", waiting=waiting, errors=errors, form=request.form
+    ), 422 if errors else 200

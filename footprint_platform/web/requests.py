@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required, login_user
+from flask_login import login_required
 
-from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
@@ -18,22 +17,17 @@ from footprint_platform.schemas import (
     AnswerSchema,
     DataRequestInputSchema,
     DeclineSchema,
-    OrganizationCreateSchema,
-    parse,
 )
-from footprint_platform.services import catalog, onboarding, requests, submissions
+from footprint_platform.services import catalog, requests, submissions
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
 
 
 @bp.before_request
-def _signed_in() -> Any:
-    """Requests are between signed-in members of the two organizations; only the supplier's
-    registration link is open to the public (its token is the credential)."""
-    if request.endpoint == "requests.join":
-        return None
-    return login_required(lambda: None)()
+@login_required
+def _signed_in() -> None:
+    """Requests are between signed-in members of the two organizations."""
 
 
 @bp.route("/orgs/<int:org_id>/requests", methods=["GET", "POST"])
@@ -51,7 +45,7 @@ def inbox(org_id: int) -> Any:
             ),
         )
         if not errors and tokens[0]:
-            join_link = url_for(".join", token=tokens[0], _external=True)
+            join_link = url_for("auth.join_supplier", token=tokens[0], _external=True)
             flash(
                 _("Request saved. Send the link below to the supplier; it is shown only once."),
                 "success",
@@ -118,32 +112,3 @@ def cancel(request_id: int) -> Any:
     done = requests.cancel(db.session, actor(), request_id)
     flash(_("Request cancelled."), "success")
     return redirect(url_for(".inbox", org_id=done.buyer_id))
-
-
-@bp.route("/join/<token>", methods=["GET", "POST"], endpoint="join")
-def join(token: str) -> Any:
-    """A supplier invited through a buyer's request registers its company (no sign-in)."""
-    waiting = requests.open_join_link(db.session, token)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = {**request.form.to_dict(), "roles": ["supplier"]}
-        try:
-            data = parse(OrganizationCreateSchema(), form)
-            user = onboarding.join_as_supplier(
-                db.session,
-                token,
-                data,
-                request.form.get("display_name", ""),
-                request.form.get("password", "")[:1024],
-                request.remote_addr,
-            )
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
-            session.clear()
-            login_user(user)
-            flash(_("Welcome to Tanlian. Your customer's request is in your inbox."), "success")
-            return redirect(url_for("requests.inbox", org_id=user.memberships[0].organization_id))
-    return render_template(
-        "requests/join.html", waiting=waiting, errors=errors, form=request.form
-    ), 422 if errors else 200
