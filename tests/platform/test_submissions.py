@@ -347,3 +347,16 @@ def test_starting_a_submission_with_a_bad_date_names_the_field(
     )
     assert response.status_code == 422
     assert 'id="period_start-error"' in response.get_data(as_text=True)
+
+
+def test_the_review_links_the_evidence_the_owner_stored(demo_app: Flask) -> None:
+    session = Session(demo_app.test_client())
+    session.login("data@minjiang-cathode.example")
+    with demo_app.app_context():
+        sub = db.session.scalar(
+            select(Submission).join(Product).where(Product.part_number == "MJ-NCM811-S")
+        )
+    page = session.client.get(f"/submissions/{sub.id}/review").get_data(as_text=True)
+    link = page.split('href="/evidence/', 1)[1].split('"', 1)[0]
+    download = session.client.get(f"/evidence/{link}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
