@@ -7,9 +7,11 @@ marked `postgres` run in both lanes; `make test` runs the PostgreSQL lane after 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,7 +92,10 @@ def db_lane(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this test process's PostgreSQL databases: the xdist worker plus a short hash of
+    the checkout, so two checkouts can run their PostgreSQL lanes on one server at once."""
+    checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{checkout}"
 
 
 @pytest.fixture(scope="session")
