@@ -21,6 +21,7 @@ from footprint_platform.web import (
     operator,
     organizations,
     requests,
+    sharing,
     submissions,
 )
 from footprint_platform.web.context import init_web_context, select_locale
@@ -48,6 +49,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         factors.bp,
         requests.bp,
         declarations.bp,
+        sharing.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()

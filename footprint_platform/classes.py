@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from footprint_platform.battery import per_unit_to_per_kwh
+from footprint_platform.models import Product
 from footprint_platform.reference import CONFIG_DIR
 from supply_graph.units import conversion_factor
 
@@ -45,3 +47,14 @@ def classify(category: str, declared_unit: str, total: Decimal) -> PerformanceCl
                     c["class"], bound, version, bool(scale["illustrative"]), str(scale["source"])
                 )
     return None
+
+
+def classify_product(product: Product, total: Decimal) -> PerformanceClass | None:
+    """The class of a product's footprint per declared unit; a battery declared per piece or
+    per kg is graded on its footprint per kWh of rated capacity, the unit battery scales use."""
+    grade = classify(product.category, product.declared_unit, total)
+    if grade is None and product.declared_unit != "kWh":
+        per_kwh = per_unit_to_per_kwh(product, total)
+        if per_kwh is not None:
+            grade = classify(product.category, "kWh", per_kwh)
+    return grade

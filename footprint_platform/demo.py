@@ -99,6 +99,8 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
                 chemistry=p.get("chemistry"),
                 capacity_kwh=Decimal(p["capacity_kwh"]) if "capacity_kwh" in p else None,
                 mass_kg=Decimal(p["mass_kg"]) if "mass_kg" in p else None,
+                vehicle_category=p.get("vehicle_category"),
+                service_life_years=p.get("service_life_years"),
             )
         )
 

@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     EDIT_PRODUCTS = "edit_products"
     VIEW_SUBMISSIONS = "view_submissions"
     EDIT_SUBMISSIONS = "edit_submissions"
+    SHARE_FOOTPRINTS = "share_footprints"
     VIEW_REQUESTS = "view_requests"
     REQUEST_DATA = "request_data"
     ANSWER_REQUESTS = "answer_requests"
@@ -65,6 +66,8 @@ RULES: dict[Action, Rule] = {
     # A supplier's primary data is seen only inside the supplier (DESIGN.md "Who may see what").
     Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),
+    # Showing a product's footprint by name to a customer is a person's decision.
+    Action.SHARE_FOOTPRINTS: Rule(MemberRole.EDITOR, _MAKERS, people_only=True),
     # Data requests: both sides' members see them; buyers ask, suppliers answer.
     Action.VIEW_REQUESTS: Rule(MemberRole.VIEWER),
     Action.REQUEST_DATA: Rule(MemberRole.EDITOR, frozenset({OrgRole.BUYER})),

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from footprint_platform.battery import vehicle_categories
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import MemberRole, OrgRole, TokenScope
 from footprint_platform.reference import country_names, load_reference
@@ -146,6 +147,8 @@ class ProductSchema(Schema):
     chemistry = fields.String(allow_none=True)
     capacity_kwh = DecimalString(allow_none=True)
     mass_kg = DecimalString(allow_none=True)
+    vehicle_category = fields.String(allow_none=True)
+    service_life_years = fields.Integer(allow_none=True)
     version = fields.Integer()
 
 
@@ -200,6 +203,19 @@ class ProductInputSchema(FormSchema):
     )
     capacity_kwh = _positive_decimal(10_000)
     mass_kg = _positive_decimal(100_000)
+    vehicle_category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(vehicle_categories()),
+        metadata={"description": "batteries: the vehicle category it is made for (M1, N1 …)"},
+    )
+    # Traction-battery warranties run 8 years or so; 30 bounds typing errors, not products.
+    service_life_years = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=30),
+        metadata={"description": "batteries: service life = warranty, in years"},
+    )
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
@@ -357,3 +373,8 @@ class InboxQuerySchema(FormSchema):
     direction = fields.String(
         load_default="incoming", validate=validate.OneOf(["incoming", "outgoing"])
     )
+
+
+class ShareSchema(FormSchema):
+    product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -15,6 +15,7 @@ from footprint_platform.models.organization import (
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun
+from footprint_platform.models.sharing import FootprintShare
 from footprint_platform.models.submission import (
     Evidence,
     InputKind,
@@ -35,6 +36,7 @@ __all__ = [
     "EmissionFactor",
     "Evidence",
     "FactorRelease",
+    "FootprintShare",
     "InputKind",
     "Invitation",
     "MemberRole",

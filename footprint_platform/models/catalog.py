@@ -53,6 +53,11 @@ class Product(Base):
     chemistry: Mapped[str | None] = mapped_column(String(16))
     capacity_kwh: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     mass_kg: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    # What a traction battery is made for, for its lifetime energy (EU 2023/1542 Art. 7): the
+    # vehicle category (M1, N1, L, M2 …) sets full-equivalent cycles per year in the rule, and
+    # the warranty in years is the service life.
+    vehicle_category: Mapped[str | None] = mapped_column(String(4))
+    service_life_years: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

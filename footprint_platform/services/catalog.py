@@ -211,6 +211,8 @@ PRODUCT_FIELDS = (
     "chemistry",
     "capacity_kwh",
     "mass_kg",
+    "vehicle_category",
+    "service_life_years",
 )
 
 
@@ -260,7 +262,7 @@ def _check_product(session: Session, organization_id: int, data: dict[str, Any])
             if data.get(f) is None:
                 errors[f] = [str(_l("Required for batteries."))]
     else:
-        for f in ("chemistry", "capacity_kwh"):
+        for f in ("chemistry", "capacity_kwh", "vehicle_category", "service_life_years"):
             if data.get(f) is not None:
                 errors[f] = [str(_l("Only batteries carry this."))]
     if errors:

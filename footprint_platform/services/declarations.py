@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
-from footprint_platform.classes import classify
+from footprint_platform.classes import classify_product
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
@@ -29,7 +29,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit
+from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
@@ -205,7 +205,7 @@ def _store(
         change_reason=reason,
         created_by_id=actor.user_id,
     )
-    grade = classify(product.category, product.declared_unit, d.total)
+    grade = classify_product(product, d.total)
     if grade is not None:
         d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
     d.content_hash = declaration_hash(d)
@@ -266,10 +266,18 @@ def _check(session: Session, d: Declaration) -> str | None:
     return None
 
 
-def breakdown(session: Session, d: Declaration) -> supply_graph.Contributions:
+@dataclass(frozen=True)
+class Breakdown:
+    parts: supply_graph.Contributions  # grouped by tier, category and stage: names no one
+    named: list[sharing.NamedSupplier]  # upstream products the declaring organization may name
+
+
+def breakdown(session: Session, d: Declaration) -> Breakdown:
     """Where a declared footprint comes from, by tier (0: the product's own site), category and
-    stage, recomputed from its pins. Grouped so that no supplier's figure is named."""
+    stage, recomputed from its pins; by name only the upstream products shared with the
+    declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
     chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
     result = supply_graph.rollup(chain.graph)
-    return supply_graph.contributions(chain.graph, result, product_node(d.product_id))
+    parts = supply_graph.contributions(chain.graph, result, product_node(d.product_id))
+    return Breakdown(parts, sharing.named_upstream(session, d.organization_id, parts, result))

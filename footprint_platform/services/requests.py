@@ -20,7 +20,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit
+from footprint_platform.services import audit, sharing
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -123,7 +123,8 @@ def cancel(session: Session, actor: Actor, request_id: int) -> DataRequest:
 
 def answer(session: Session, actor: Actor, request_id: int, submission_id: int) -> DataRequest:
     """Answer with a submitted submission of the requested product. The buyer learns that it
-    was answered, and later sees the declared result, never the submission's inputs."""
+    was answered and may from then on see the product's footprint by name (a share), never
+    the submission's inputs."""
     request = get_request(session, actor, request_id)
     authorize(actor, Action.ANSWER_REQUESTS, request.supplier_id)
     _pending(request)
@@ -138,6 +139,7 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
         raise InvalidInput(msg, {"submission_id": [msg]})
     request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
     request.product_id = sub.product_id
+    sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
     return _close(session, actor, request, "request.answer", request.supplier_id)
 
 

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema
 
+from footprint_platform.battery import vehicle_categories
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db, login_manager
 from footprint_platform.models import User
@@ -78,6 +79,7 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
         "grid_options": [(code, names[lang]) for code, names in ref.grid_regions.items()],
         "category_options": [(c.code, c.label(locale)) for c in ref.categories.values()],
         "chemistry_options": [(code, names[lang]) for code, names in ref.chemistries.items()],
+        "vehicle_category_options": [(c, c) for c in vehicle_categories()],
         "unit_options": [
             (u, u) for u in sorted({u for c in ref.categories.values() for u in c.units})
         ],

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from footprint_platform.classes import classify
+from footprint_platform.battery import per_kwh
+from footprint_platform.classes import classify_product
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, OrgRole
@@ -75,18 +76,19 @@ def show(declaration_id: int) -> Any:
         raise NotFound(_("No such declaration."))
     authorize(actor(), Action.VIEW_PRODUCTS, d.organization_id)
     rule = load_rules()[d.rule_code]
-    grade = classify(d.product.category, d.declared_unit, d.total)
+    grade = classify_product(d.product, d.total)
     verifiers = db.session.scalars(catalog.organizations_query(role=OrgRole.VERIFIER)).all()
     return render_template(
         "declarations/show.html",
         d=d,
         rule=rule,
         grade=grade,
+        kwh=per_kwh(d.product, rule, d.total),
         verifiers=verifiers,
         org=catalog.get_organization(db.session, d.organization_id),
         verification=publication.latest_verification(db.session, d.id),
         can_edit=allowed(actor(), Action.EDIT_SUBMISSIONS, d.organization_id),
-        parts=declarations.breakdown(db.session, d),
+        breakdown=declarations.breakdown(db.session, d),
     )
 
 

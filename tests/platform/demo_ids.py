@@ -28,6 +28,7 @@ from footprint_platform.services import (
     declarations,
     evidence,
     publication,
+    sharing,
     submissions,
 )
 
@@ -54,6 +55,8 @@ class Ids:
     declaration: int
     verifier_org: int
     verification: int
+    share: int
+    buyer_org: int
     public_id: str
     read_secret: str
     write_secret: str
@@ -131,6 +134,12 @@ def prepare(app: Flask) -> Ids:
         suv = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
+        buyer_org = db.session.scalar(
+            select(Membership.organization_id)
+            .join(User)
+            .where(User.email == "analyst@jinghai-motors.example")
+        )
+        shared = sharing.share(db.session, admin, lfp_pack, buyer_org)
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -154,6 +163,8 @@ def prepare(app: Flask) -> Ids:
             declaration=declaration,
             verifier_org=verifier_org,
             verification=asked.id,
+            share=shared.id,
+            buyer_org=buyer_org,
             public_id=suv.public_id,
             read_secret=read_secret,
             write_secret=write_secret,

@@ -262,6 +262,14 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/verifications/{verification}",
         lambda ids: {"verdict": "verified"},
     ),
+    ("/orgs/<int:org_id>/shares", "GET"): (MEMBERS, "/orgs/{org}/shares", None),
+    ("/orgs/<int:org_id>/shares", "POST"): (
+        EDITORS,
+        "/orgs/{org}/shares",
+        lambda ids: {"product_id": ids.product, "buyer_id": ids.buyer_org},
+    ),
+    ("/shares/<int:share_id>/revoke", "POST"): (EDITORS, "/shares/{share}/revoke", None),
+    ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
     ("/d/<public_id>", "GET"): (EVERYONE, "/d/{public_id}", None),
     ("/d/<public_id>.csv", "GET"): (EVERYONE, "/d/{public_id}.csv", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
@@ -394,6 +402,7 @@ def _path(template: str, ids: Ids) -> str:
         declaration=ids.declaration,
         verifier_org=ids.verifier_org,
         verification=ids.verification,
+        share=ids.share,
         public_id=ids.public_id,
     )
 

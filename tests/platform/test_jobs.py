@@ -44,11 +44,14 @@ def test_a_small_chain_is_recomputed_in_the_request(demo_app: Flask) -> None:
 
 @pytest.fixture
 def redis_url(worker: str) -> str:
-    """A Redis database of this test process's own (xdist workers must not share a queue)."""
+    """A Redis database of this test process's own (xdist workers and checkouts must not
+    share a queue)."""
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisDown
 
-    number = 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
+    process, _, checkout = worker.partition("_")  # "gw1_3fa2c9": xdist worker, checkout
+    index = int(process[2:]) if process.startswith("gw") else 0
+    number = 1 + (int(checkout or "0", 16) * 4 + index) % 15  # Redis has databases 0-15
     url = os.environ.get("TANLIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379") + f"/{number}"
     try:
         Redis.from_url(url).flushdb()

@@ -1,0 +1,210 @@
+"""Which customer may see a supplier's product footprint by name, and what a buyer then sees.
+
+DESIGN.md ("Who may see what"): a buyer sees its direct suppliers' declared totals for the
+products it buys, and its own results with upstream contributions grouped by stage, tier and
+category; a named upstream supplier's figure only where that supplier shared it with the buyer.
+A share is made here explicitly, or by answering the buyer's data request for the product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+import supply_graph
+from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    FootprintShare,
+    Organization,
+    Product,
+    Submission,
+    SubmissionInput,
+    SubmissionStatus,
+    utcnow,
+)
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.services import audit
+from footprint_platform.services.rollup import product_node
+
+
+def share(session: Session, actor: Actor, product_id: int, buyer_id: int) -> FootprintShare:
+    """Let `buyer_id` see this product's footprint by name; sharing twice changes nothing."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(str(_l("No such product.")))
+    authorize(actor, Action.SHARE_FOOTPRINTS, product.organization_id)
+    if buyer_id == product.organization_id or session.get(Organization, buyer_id) is None:
+        msg = str(_l("Choose another organization."))
+        raise InvalidInput(msg, {"buyer_id": [msg]})
+    existing = _active(session, product_id, buyer_id)
+    if existing is not None:
+        return existing
+    made = _create(session, actor, product, buyer_id, "share.create")
+    session.commit()
+    return made
+
+
+def share_on_answer(session: Session, actor: Actor, product: Product, buyer_id: int) -> None:
+    """Answering a buyer's request for a product shares that product with it, in the answer's
+    transaction (the caller commits)."""
+    if _active(session, product.id, buyer_id) is None:
+        _create(session, actor, product, buyer_id, "share.create_by_answer")
+
+
+def _create(
+    session: Session, actor: Actor, product: Product, buyer_id: int, action: str
+) -> FootprintShare:
+    made = FootprintShare(
+        organization_id=product.organization_id,
+        product_id=product.id,
+        buyer_id=buyer_id,
+        created_by_id=actor.user_id,
+    )
+    session.add(made)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        action,
+        made,
+        organization_id=product.organization_id,
+        details={"product": product.part_number, "buyer_id": buyer_id},
+    )
+    return made
+
+
+def revoke(session: Session, actor: Actor, share_id: int) -> FootprintShare:
+    """Stop showing the footprint by name; the share stays in the record as revoked."""
+    found = session.get(FootprintShare, share_id)
+    if found is None:
+        raise NotFound(str(_l("No such share.")))
+    authorize(actor, Action.SHARE_FOOTPRINTS, found.organization_id)
+    if found.revoked_at is None:
+        found.revoked_at = utcnow()
+        audit.record(session, actor, "share.revoke", found, organization_id=found.organization_id)
+        session.commit()
+    return found
+
+
+def _active(session: Session, product_id: int, buyer_id: int) -> FootprintShare | None:
+    return session.scalars(
+        select(FootprintShare).where(
+            FootprintShare.product_id == product_id,
+            FootprintShare.buyer_id == buyer_id,
+            FootprintShare.revoked_at.is_(None),
+        )
+    ).first()
+
+
+def shares_query(organization_id: int) -> Any:
+    """The organization's shares, active first, newest first."""
+    return (
+        select(FootprintShare)
+        .where(FootprintShare.organization_id == organization_id)
+        .order_by(FootprintShare.revoked_at.is_not(None), FootprintShare.id.desc())
+    )
+
+
+def shared_with(session: Session, buyer_id: int) -> set[int]:
+    """Products whose footprint the buyer may see by name."""
+    return set(
+        session.scalars(
+            select(FootprintShare.product_id).where(
+                FootprintShare.buyer_id == buyer_id, FootprintShare.revoked_at.is_(None)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SupplierProduct:
+    """A product the buyer buys, with what the buyer may know of its footprint."""
+
+    product: Product
+    declaration: Declaration | None  # the supplier's newest published declaration
+    shared: bool
+
+
+def direct_supplier_products(
+    session: Session, actor: Actor, buyer_id: int
+) -> list[SupplierProduct]:
+    """Every supplier product linked in the buyer's current submissions, with its newest
+    published declaration (a declared total is public anyway) and whether it is shared."""
+    authorize(actor, Action.VIEW_PRODUCTS, buyer_id)
+    linked = (
+        select(SubmissionInput.linked_product_id)
+        .join(Submission)
+        .where(
+            Submission.organization_id == buyer_id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            SubmissionInput.linked_product_id.is_not(None),
+        )
+    )
+    products = session.scalars(
+        select(Product).where(Product.id.in_(linked)).order_by(Product.part_number)
+    ).all()
+    shared = shared_with(session, buyer_id)
+    return [SupplierProduct(p, _newest_published(session, p.id), p.id in shared) for p in products]
+
+
+def _newest_published(session: Session, product_id: int) -> Declaration | None:
+    return session.scalars(
+        select(Declaration)
+        .where(
+            Declaration.product_id == product_id,
+            Declaration.published_at.is_not(None),
+            Declaration.withdrawn_at.is_(None),
+            Declaration.status != DeclarationStatus.DRAFT,
+        )
+        .order_by(Declaration.period_end.desc(), Declaration.version.desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class NamedSupplier:
+    """A shared upstream product in a buyer's footprint: how much of it one declared unit
+    needs, its own footprint per unit, and what that amount carries."""
+
+    product: Product
+    amount: Decimal
+    footprint_per_unit: Decimal
+    embodied: Decimal
+
+
+def named_upstream(
+    session: Session,
+    buyer_id: int,
+    parts: supply_graph.Contributions,
+    result: supply_graph.RollupResult,
+) -> list[NamedSupplier]:
+    """The upstream products of a breakdown the buyer may name: shared with it, or its own."""
+    amounts = {
+        int(c.id.split(":", 1)[1]): c.amount
+        for c in parts.by_node
+        if c.id.startswith("product:") and c.id != parts.product
+    }
+    visible = shared_with(session, buyer_id) & set(amounts)
+    products = session.scalars(
+        select(Product).where(
+            Product.id.in_(amounts),
+            or_(Product.id.in_(visible), Product.organization_id == buyer_id),
+        )
+    ).all()
+    named = []
+    for p in products:
+        amount = amounts[p.id]
+        per_unit = result[product_node(p.id)].total
+        named.append(
+            NamedSupplier(
+                p, Decimal(repr(amount)), Decimal(repr(per_unit)), Decimal(repr(amount * per_unit))
+            )
+        )
+    return sorted(named, key=lambda n: -n.embodied)

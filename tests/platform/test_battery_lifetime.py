@@ -1,0 +1,104 @@
+"""A battery's footprint per kWh of capacity and per kWh of lifetime energy, each labelled."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.battery import per_kwh, per_unit_to_per_kwh
+from footprint_platform.classes import classify_product
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, Product
+from footprint_platform.rules import load_rules
+from tests.conftest import Session
+
+RULE = "power_battery"
+
+
+def _battery(unit: str, **extra: object) -> Product:
+    return Product(
+        category="battery_pack",
+        declared_unit=unit,
+        capacity_kwh=Decimal("78"),
+        mass_kg=Decimal("485"),
+        **extra,
+    )
+
+
+def test_per_kwh_of_capacity_from_each_declared_unit() -> None:
+    """78 kWh, 485 kg: 7 800 kg CO2e per pack = 100 per kWh = 7 800 / 485 per kg."""
+    assert per_unit_to_per_kwh(_battery("kWh"), Decimal("100")) == Decimal("100")
+    assert per_unit_to_per_kwh(_battery("piece"), Decimal("7800")) == Decimal("100")
+    per_kg = Decimal("7800") / Decimal("485")
+    assert per_unit_to_per_kwh(_battery("kg"), per_kg) == pytest.approx(Decimal("100"))
+    assert per_unit_to_per_kwh(Product(declared_unit="kg"), Decimal("5")) is None
+
+
+def test_lifetime_energy_follows_the_rule_cycles_and_the_warranty() -> None:
+    """An M1 pack: 60 cycles a year (the rule) × 8 years = 480 kWh per kWh of capacity, so
+    100 kg CO2e per kWh of capacity is 100 / 480 per kWh delivered; 78 × 480 = 37 440 kWh."""
+    rule = load_rules()[RULE]
+    k = per_kwh(_battery("kWh", vehicle_category="M1", service_life_years=8), rule, Decimal(100))
+    assert k is not None
+    assert (k.cycles_per_year, k.service_life_years) == (60, 8)
+    assert k.per_kwh_lifetime == Decimal(100) / Decimal(480)
+    assert k.lifetime_energy_kwh == Decimal(37440)
+    bus = per_kwh(_battery("kWh", vehicle_category="M3", service_life_years=8), rule, Decimal(100))
+    assert bus is not None and bus.per_kwh_lifetime == Decimal(100) / Decimal(2000)
+
+
+def test_without_a_vehicle_category_no_lifetime_figure_is_made_up() -> None:
+    k = per_kwh(_battery("kWh", service_life_years=8), load_rules()[RULE], Decimal(100))
+    assert k is not None and k.per_kwh_capacity == 100 and k.per_kwh_lifetime is None
+
+
+def test_a_pack_declared_per_piece_is_graded_per_kwh() -> None:
+    per_kwh_unit = classify_product(_battery("kWh"), Decimal("70"))
+    per_piece = classify_product(_battery("piece"), Decimal("70") * 78)
+    assert per_kwh_unit is not None and per_piece is not None
+    assert per_piece.grade == per_kwh_unit.grade
+
+
+def test_a_battery_product_refuses_a_vehicle_category_no_rule_knows(demo_app: Flask) -> None:
+    owner = Session(demo_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    with demo_app.app_context():
+        pack = db.session.scalar(select(Product).where(Product.part_number == "HD-PK-LFP-60"))
+        org, product_id, site = pack.organization_id, pack.id, pack.site_id
+    form = {
+        "part_number": "HD-PK-LFP-60",
+        "name_en": "LFP battery pack 60 kWh",
+        "category": "battery_pack",
+        "declared_unit": "kWh",
+        "site_id": site,
+        "chemistry": "LFP",
+        "capacity_kwh": "60",
+        "mass_kg": "410",
+        "vehicle_category": "Z9",
+        "service_life_years": "8",
+        "version": "1",
+    }
+    response = owner.post(f"/orgs/{org}/products/{product_id}/edit", data=form)
+    assert response.status_code == 422
+    with demo_app.app_context():
+        assert db.session.get(Product, product_id).vehicle_category == "M1"
+
+
+def test_the_pack_pages_show_both_figures_with_their_names(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        d = db.session.scalar(
+            select(Declaration).join(Product).where(Product.part_number == "HD-PK-811-78")
+        )
+        public_id, total = d.public_id, d.total
+    page = (
+        demo_app.test_client()
+        .get(f"/d/{public_id}", headers={"Accept-Language": "en"})
+        .get_data(as_text=True)
+    )
+    assert "Per kWh of rated capacity" in page
+    assert "Per kWh of lifetime energy (EU 2023/1542)" in page
+    assert "60 cycles a year × 8 years" in page
+    assert f"{total / 480:.3f} kg CO2e/kWh" in page  # the page shows three decimals
