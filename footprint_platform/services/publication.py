@@ -17,9 +17,11 @@ from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
+    Evidence,
     Organization,
     OrgRole,
     Submission,
+    SubmissionInput,
     Verification,
     VerificationStatus,
     utcnow,
@@ -120,6 +122,36 @@ def open_assignment(session: Session, actor: Actor, verification_id: int) -> Ass
     )
     session.commit()
     return Assignment(v, v.declaration, subs)
+
+
+def assignment_evidence(
+    session: Session, actor: Actor, verification_id: int, evidence_id: int
+) -> Evidence:
+    """An evidence file behind one of the pinned inputs of the declaration under review: the
+    verifier may read it (logged); any other file is not part of the assignment."""
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFound(str(_l("No such verification.")))
+    authorize(actor, Action.VIEW_VERIFICATIONS, v.verifier_id)
+    pinned = [pin[0] for pin in v.declaration.pinned.values()]
+    behind = session.scalar(
+        select(SubmissionInput.id).where(
+            SubmissionInput.submission_id.in_(pinned), SubmissionInput.evidence_id == evidence_id
+        )
+    )
+    item = session.get(Evidence, evidence_id) if behind is not None else None
+    if item is None:
+        raise NotFound(str(_l("No such evidence file.")))
+    audit.record(
+        session,
+        actor,
+        "evidence.read",
+        item,
+        organization_id=item.organization_id,
+        details={"verification_id": v.id, "declaration_id": v.declaration_id},
+    )
+    session.commit()
+    return item
 
 
 def decide(

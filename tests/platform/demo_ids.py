@@ -18,6 +18,7 @@ from footprint_platform.models import (
     RequestStatus,
     Site,
     Submission,
+    SubmissionInput,
     SubmissionStatus,
     TokenScope,
     User,
@@ -56,6 +57,7 @@ class Ids:
     verifier_org: int
     verification: int
     share: int
+    verification_evidence: int
     buyer_org: int
     public_id: str
     read_secret: str
@@ -134,6 +136,12 @@ def prepare(app: Flask) -> Ids:
         suv = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
+        behind = db.session.scalar(
+            select(SubmissionInput.evidence_id).where(
+                SubmissionInput.submission_id.in_([p[0] for p in redo.pinned.values()]),
+                SubmissionInput.evidence_id.is_not(None),
+            )
+        )
         buyer_org = db.session.scalar(
             select(Membership.organization_id)
             .join(User)
@@ -164,6 +172,7 @@ def prepare(app: Flask) -> Ids:
             verifier_org=verifier_org,
             verification=asked.id,
             share=shared.id,
+            verification_evidence=behind,
             buyer_org=buyer_org,
             public_id=suv.public_id,
             read_secret=read_secret,

@@ -270,6 +270,11 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ),
     ("/shares/<int:share_id>/revoke", "POST"): (EDITORS, "/shares/{share}/revoke", None),
     ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
+    ("/verifications/<int:verification_id>/evidence/<int:evidence_id>", "GET"): (
+        VERIFIER,
+        "/verifications/{verification}/evidence/{verification_evidence}",
+        None,
+    ),
     ("/d/<public_id>", "GET"): (EVERYONE, "/d/{public_id}", None),
     ("/d/<public_id>.csv", "GET"): (EVERYONE, "/d/{public_id}.csv", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
@@ -403,6 +408,8 @@ def _path(template: str, ids: Ids) -> str:
         verifier_org=ids.verifier_org,
         verification=ids.verification,
         share=ids.share,
+        verification_evidence=ids.verification_evidence,
+        evidence_not_pinned=ids.evidence,
         public_id=ids.public_id,
     )
 

@@ -275,3 +275,49 @@ def test_the_owner_publishes_a_self_declared_vehicle_from_its_page(demo_app: Fla
     assert owner.post(f"/declarations/{draft_id}/publish").status_code == 302
     public = demo_app.test_client().get(f"/d/{public_id}", headers={"Accept-Language": "en"})
     assert "Self-declared (not verified)" in public.get_data(as_text=True)
+
+
+def test_the_verifier_reads_the_evidence_behind_pinned_inputs_only(demo_app: Flask) -> None:
+    """The NMC pack's declaration pins the cathode's submission, whose green-electricity row
+    carries a certificate: the verifier asked to check the pack may download it (logged);
+    an evidence file outside the pins is not part of the assignment."""
+    from footprint_platform.models import (
+        AuditEvent,
+        Evidence,
+        Organization,
+        SubmissionInput,
+    )
+    from footprint_platform.services import evidence, publication
+    from tests.conftest import Session
+
+    with demo_app.app_context():
+        pack_admin = admin_actor("admin@huadong-pack.example")
+        pack = _product("HD-PK-811-78")
+        d = declarations.declare(db.session, pack_admin, pack.id, *PERIOD, "For verification")
+        verifier = db.session.scalar(
+            select(Organization.id).where(Organization.name_en.like("Qingyuan%"))
+        )
+        v = publication.request_verification(db.session, pack_admin, d.id, verifier)
+        pinned = [p[0] for p in d.pinned.values()]
+        behind = db.session.scalar(
+            select(SubmissionInput.evidence_id).where(
+                SubmissionInput.submission_id.in_(pinned), SubmissionInput.evidence_id.is_not(None)
+            )
+        )
+        outside = evidence.add_evidence(db.session, pack_admin, pack.organization_id, "x.txt", b"x")
+        blob = db.session.get(Evidence, behind).data
+        v_id, outside_id = v.id, outside.id
+    checker = Session(demo_app.test_client())
+    checker.login("verifier@qingyuan-verify.example")
+    page = checker.client.get(f"/verifications/{v_id}").get_data(as_text=True)
+    assert f"/verifications/{v_id}/evidence/{behind}" in page
+    got = checker.client.get(f"/verifications/{v_id}/evidence/{behind}")
+    assert got.status_code == 200 and got.data == blob
+    assert checker.client.get(f"/verifications/{v_id}/evidence/{outside_id}").status_code == 404
+    with demo_app.app_context():
+        read = db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "evidence.read", AuditEvent.object_id == str(behind)
+            )
+        )
+        assert read is not None and read.details["verification_id"] == v_id
