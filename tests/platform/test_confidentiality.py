@@ -21,8 +21,6 @@ from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 from tests.platform.test_authorization import API, PERSONAS, WEB, _path
 
-pytestmark = pytest.mark.postgres
-
 
 def _secrets_by_org() -> dict[int, set[str]]:
     """Input descriptions written by exactly one organization, of several words (a shared or
