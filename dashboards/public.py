@@ -1,19 +1,45 @@
-"""Public disclosure: a page per published declaration, readable by anyone, from stored
-results only (never by re-solving the graph)."""
+"""Public disclosure: a page per published declaration (with a QR code for the label), the
+searchable list of published declarations, the industry overview and the methodology behind
+them. Everything renders from stored declarations, never by re-solving the graph."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+import segno
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from footprint_platform.battery import per_kwh
 from footprint_platform.classes import classify_product
+from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
+from footprint_platform.models import FactorRelease
+from footprint_platform.public_queries import (
+    history,
+    industry_overview,
+    published_query,
+    valid_until,
+)
 from footprint_platform.rules import load_rules
-from footprint_platform.services import exports, publication
+from footprint_platform.schemas import PublicListQuerySchema, parse
+from footprint_platform.services import exports, factors, publication
 
 bp = Blueprint("public", __name__, template_folder="templates")
+
+PAGE_SIZE = 25
+
+
+@bp.route("/d/")
+def index() -> Any:
+    args = parse(PublicListQuerySchema(), request.args)
+    page = db.paginate(
+        published_query(args["q"], args["category"], args["chemistry"], args["include_past"]),
+        page=args["page"],
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("public/index.html", page=page, args=args)
 
 
 @bp.route("/d/<public_id>")
@@ -27,6 +53,10 @@ def declaration(public_id: str) -> Any:
         kwh=per_kwh(d.product, rule, d.total),
         grade=classify_product(d.product, d.total),
         verification=publication.latest_verification(db.session, d.id),
+        versions=history(db.session, d),
+        release=db.session.get(FactorRelease, d.fallback_release_id),
+        public_url=public_url(d.public_id),
+        valid_until=valid_until(d),
     )
 
 
@@ -38,4 +68,54 @@ def declaration_csv(public_id: str) -> Any:
         body,
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=declaration-{d.public_id}.csv"},
+    )
+
+
+@bp.route("/d/<public_id>/qr.svg")
+def qr_code(public_id: str) -> Any:
+    """The QR code for the product's label: it encodes the stable public URL."""
+    d = publication.public_declaration(db.session, public_id)
+    out = io.BytesIO()
+    segno.make(public_url(d.public_id), error="m").save(out, kind="svg", scale=4, border=2)
+    return Response(
+        out.getvalue(),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def public_url(public_id: str) -> str:
+    """The address printed on labels: PUBLIC_BASE_URL when set (it must outlive any host the
+    request came through), else this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    path = url_for("public.declaration", public_id=public_id)
+    return (
+        base.rstrip("/") + path
+        if base
+        else url_for("public.declaration", public_id=public_id, _external=True)
+    )
+
+
+@bp.route("/industry")
+def industry() -> Any:
+    minimum = int(current_app.config["PUBLIC_MIN_GROUP"])
+    return render_template("public/industry.html", o=industry_overview(db.session, minimum))
+
+
+@bp.route("/methodology/rules/<code>")
+def rule(code: str) -> Any:
+    found = load_rules().get(code)
+    if found is None:
+        raise NotFound("No such accounting rule.")
+    return render_template("public/rule.html", rule=found)
+
+
+@bp.route("/methodology/factors/<version>")
+def factor_release(version: str) -> Any:
+    """A release's sources and licences (the values are for signed-in users)."""
+    release = factors.release_by_version(db.session, version)
+    return render_template(
+        "public/factor_release.html",
+        release=release,
+        sources=factors.sources_of(db.session, release.id),
     )

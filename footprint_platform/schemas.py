@@ -378,3 +378,19 @@ class InboxQuerySchema(FormSchema):
 class ShareSchema(FormSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class PublicListQuerySchema(FormSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(sorted(load_reference().categories)),
+    )
+    chemistry = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(sorted(load_reference().chemistries)),
+    )
+    include_past = fields.Boolean(load_default=False)

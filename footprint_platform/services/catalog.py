@@ -262,9 +262,11 @@ def _check_product(session: Session, organization_id: int, data: dict[str, Any])
             if data.get(f) is None:
                 errors[f] = [str(_l("Required for batteries."))]
     else:
-        for f in ("chemistry", "capacity_kwh", "vehicle_category", "service_life_years"):
+        for f in ("chemistry", "capacity_kwh", "service_life_years"):
             if data.get(f) is not None:
                 errors[f] = [str(_l("Only batteries carry this."))]
+        if category.kind != "vehicle" and data.get("vehicle_category") is not None:
+            errors["vehicle_category"] = [str(_l("Only batteries and vehicles carry this."))]
     if errors:
         raise InvalidInput(str(_l("Some fields are invalid.")), errors)
 

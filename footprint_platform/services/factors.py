@@ -295,3 +295,15 @@ def search_query(release_id: int, category: str | None = None, q: str | None = N
             )
         )
     return stmt.order_by(EmissionFactor.category, EmissionFactor.code)
+
+
+def sources_of(session: Session, release_id: int) -> list[tuple[str, str, int]]:
+    """The publications a release's factors come from, with their licence and how many
+    factors each gives: what a reader of a declaration may know of its secondary data."""
+    rows = session.execute(
+        select(EmissionFactor.source, EmissionFactor.licence, func.count())
+        .where(EmissionFactor.release_id == release_id)
+        .group_by(EmissionFactor.source, EmissionFactor.licence)
+        .order_by(func.count().desc(), EmissionFactor.source)
+    )
+    return [(source, licence, int(n)) for source, licence, n in rows]

@@ -1,0 +1,175 @@
+"""Read-side queries of the public disclosure pages: the searchable list of published
+declarations and the industry overview. Only published declarations are read; an overview
+group is shown only when it holds at least `min_group` declarations (DESIGN.md: benchmarks and
+distributions only for groups of at least five), so no single company's figure can be told."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from footprint_platform.battery import per_unit_to_per_kwh
+from footprint_platform.models import Declaration, DeclarationStatus, Organization, Product, Site
+from footprint_platform.reference import load_reference
+
+
+def published_query(
+    q: str | None = None,
+    category: str | None = None,
+    chemistry: str | None = None,
+    include_past: bool = False,
+) -> Select[Any]:
+    """Published declarations, newest first; the current ones only unless `include_past`
+    (then superseded and withdrawn ones too, which stay public, marked)."""
+    stmt = (
+        select(Declaration)
+        .join(Product, Product.id == Declaration.product_id)
+        .join(Organization, Organization.id == Product.organization_id)
+        .where(Declaration.published_at.is_not(None))
+        .options(joinedload(Declaration.product).joinedload(Product.organization))
+        .order_by(Declaration.published_at.desc(), Declaration.id.desc())
+    )
+    if not include_past:
+        stmt = stmt.where(
+            Declaration.status == DeclarationStatus.PUBLISHED, Declaration.withdrawn_at.is_(None)
+        )
+    if category:
+        stmt = stmt.where(Product.category == category)
+    if chemistry:
+        stmt = stmt.where(Product.chemistry == chemistry)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Product.part_number).like(like),
+                func.lower(Product.name_en).like(like),
+                Product.name_zh.like(f"%{q}%"),
+                func.lower(Organization.name_en).like(like),
+                Organization.name_zh.like(f"%{q}%"),
+            )
+        )
+    return stmt
+
+
+def history(session: Session, d: Declaration) -> list[Declaration]:
+    """The published versions of the same product and period, newest first."""
+    return list(
+        session.scalars(
+            select(Declaration)
+            .where(
+                Declaration.product_id == d.product_id,
+                Declaration.period_start == d.period_start,
+                Declaration.period_end == d.period_end,
+                Declaration.published_at.is_not(None),
+            )
+            .order_by(Declaration.version.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of an overview: how many declarations and the spread of their figures."""
+
+    label: tuple[str, ...]
+    count: int
+    low: float | None = None  # None: too few to show anything but that they exist
+    q1: float | None = None
+    median: float | None = None
+    q3: float | None = None
+    high: float | None = None
+    values: tuple[float, ...] = ()  # for charts: only ever filled for shown groups
+
+    @property
+    def shown(self) -> bool:
+        """Big enough to show its figures (and, for class counts, its count)."""
+        return self.median is not None
+
+
+@dataclass(frozen=True)
+class Overview:
+    min_group: int
+    batteries_by_chemistry: list[Group]
+    batteries_by_region: list[Group]
+    vehicles_by_segment: list[Group]
+    classes: list[Group]  # (category, class): counts shown only from min_group on
+
+
+def _group(label: tuple[str, ...], values: list[float], min_group: int) -> Group:
+    if len(values) < min_group:
+        return Group(label, len(values))
+    if len(values) == 1:  # only with min_group 1 (tests, a private installation)
+        q1 = median = q3 = values[0]
+    else:
+        q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Group(label, len(values), min(values), q1, median, q3, max(values), tuple(values))
+
+
+def _groups(items: Iterable[tuple[tuple[str, ...], float]], min_group: int) -> list[Group]:
+    by: dict[tuple[str, ...], list[float]] = defaultdict(list)
+    for label, value in items:
+        by[label].append(value)
+    return [_group(label, sorted(v), min_group) for label, v in sorted(by.items())]
+
+
+def _region(site: Site) -> str:
+    return f"{site.country}-{site.province}" if site.province else site.country
+
+
+def industry_overview(session: Session, min_group: int) -> Overview:
+    """Battery footprints per kWh of rated capacity by chemistry and by production region,
+    vehicle footprints per vehicle by category and segment, and class counts: from the
+    current published declarations only."""
+    current = session.scalars(
+        published_query().options(joinedload(Declaration.product).joinedload(Product.site))
+    ).unique()
+    kinds = {c.code: c.kind for c in load_reference().categories.values()}
+    batteries: list[tuple[Declaration, float]] = []
+    vehicles: list[tuple[tuple[str, ...], float]] = []
+    classes: list[tuple[tuple[str, ...], float]] = []
+    for d in current:
+        kind = kinds.get(d.product.category)
+        if kind == "battery":
+            per_kwh = per_unit_to_per_kwh(d.product, Decimal(d.total))
+            if per_kwh is not None:
+                batteries.append((d, float(per_kwh)))
+        elif kind == "vehicle":
+            segment = d.product.vehicle_category or "—"
+            vehicles.append(((d.product.category, segment), float(d.total)))
+        if d.performance_class:
+            classes.append(((d.product.category, d.performance_class), 1.0))
+    by = _by(batteries)
+    return Overview(
+        min_group,
+        _groups(by(lambda p: (p.category, p.chemistry or "—")), min_group),
+        _groups(by(lambda p: (p.category, _region(p.site))), min_group),
+        _groups(vehicles, min_group),
+        _groups(classes, min_group),
+    )
+
+
+def _by(
+    batteries: list[tuple[Declaration, float]],
+) -> Callable[[Callable[[Product], tuple[str, ...]]], list[tuple[tuple[str, ...], float]]]:
+    return lambda key: [(key(d.product), v) for d, v in batteries]
+
+
+# PACT Technical Specifications v3 (shared/specs/pact.md §6): without a stated validity, a
+# footprint is valid for three years from the end of its reference period.
+VALIDITY_YEARS = 3
+
+
+def valid_until(d: Declaration) -> date:
+    end = d.period_end
+    try:
+        return end.replace(year=end.year + VALIDITY_YEARS)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year + VALIDITY_YEARS, day=28)

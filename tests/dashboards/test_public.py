@@ -1,0 +1,139 @@
+"""Public disclosure: the list, the industry overview (groups of five or more only), the QR
+code of the label, the methodology pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.public_queries import Group, _group, industry_overview, valid_until
+
+EN = {"Accept-Language": "en"}
+
+
+def _published() -> list[Declaration]:
+    return list(
+        db.session.scalars(select(Declaration).where(Declaration.published_at.is_not(None)))
+    )
+
+
+def test_the_list_finds_published_declarations_only(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        published = {d.product.part_number for d in _published()}
+        drafts = {
+            d.product.part_number
+            for d in db.session.scalars(
+                select(Declaration).where(Declaration.published_at.is_(None))
+            )
+        }
+    client = demo_app.test_client()
+    page = client.get("/d/", headers=EN).get_data(as_text=True)
+    assert published and all(part in page for part in published)
+    assert all(part not in page for part in drafts - published)
+    found = client.get("/d/?q=s7", headers=EN).get_data(as_text=True)
+    assert "JH-S7-LR" in found and "HD-PK-811-78" not in found
+    by_company = client.get("/d/?q=huadong", headers=EN).get_data(as_text=True)
+    assert "HD-PK-811-78" in by_company and "JH-S7-LR" not in by_company
+    assert client.get("/d/?category=nonsense").status_code == 422
+
+
+def test_a_withdrawn_declaration_leaves_the_current_list_but_not_the_record(
+    demo_app: Flask,
+) -> None:
+    with demo_app.app_context():
+        d = db.session.scalar(
+            select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
+        )
+        from footprint_platform.models import utcnow
+
+        d.withdrawn_at = utcnow()
+        db.session.commit()
+    client = demo_app.test_client()
+    assert "JH-S7-LR" not in client.get("/d/").get_data(as_text=True)
+    assert "JH-S7-LR" in client.get("/d/?include_past=true").get_data(as_text=True)
+
+
+def test_the_qr_code_encodes_the_public_address(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        public_id = _published()[0].public_id
+    demo_app.config["PUBLIC_BASE_URL"] = "https://tanlian.example.cn"
+    try:
+        client = demo_app.test_client()
+        svg = client.get(f"/d/{public_id}/qr.svg")
+        page = client.get(f"/d/{public_id}", headers=EN).get_data(as_text=True)
+    finally:
+        demo_app.config["PUBLIC_BASE_URL"] = ""
+    assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
+    assert f"https://tanlian.example.cn/d/{public_id}" in page
+    assert f"/d/{public_id}/qr.svg" in page
+    import io
+
+    import segno
+
+    expected = io.BytesIO()  # the same symbol, made from the address the label must carry
+    segno.make(f"https://tanlian.example.cn/d/{public_id}", error="m").save(
+        expected, kind="svg", scale=4, border=2
+    )
+    assert svg.data == expected.getvalue()
+
+
+def test_the_public_page_names_its_methodology_and_validity(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        d = next(x for x in _published() if x.product.part_number == "HD-PK-811-78")
+        public_id, until = d.public_id, valid_until(d)
+    client = demo_app.test_client()
+    page = client.get(f"/d/{public_id}", headers=EN).get_data(as_text=True)
+    assert "/methodology/rules/power_battery" in page
+    assert "/methodology/factors/2025.1" in page
+    assert str(until) in page and until == date(2028, 12, 31)
+    rule = client.get("/methodology/rules/power_battery", headers=EN).get_data(as_text=True)
+    assert "Regulation (EU) 2023/1542" in rule and "cathode" in rule
+    release = client.get("/methodology/factors/2025.1", headers=EN).get_data(as_text=True)
+    assert "MEE" in release or "生态环境部" in release
+    assert "0.6205" not in release  # sources, not values
+    assert client.get("/methodology/rules/nonsense").status_code == 404
+
+
+def test_groups_below_five_show_nothing_but_their_existence() -> None:
+    small = _group(("battery_pack", "LFP"), [80.0, 90.0, 100.0, 110.0], 5)
+    assert not small.shown and small.median is None and small.values == ()
+    big = _group(("battery_pack", "LFP"), [80.0, 90.0, 100.0, 110.0, 120.0], 5)
+    assert big.shown and (big.low, big.median, big.high) == (80.0, 100.0, 120.0)
+    assert (big.q1, big.q3) == (90.0, 110.0)
+
+
+def test_the_overview_hides_every_demo_group_of_fewer_than_five(demo_app: Flask) -> None:
+    """The demo publishes two packs and a vehicle: every group is too small to show."""
+    with demo_app.app_context():
+        o = industry_overview(db.session, 5)
+        groups: list[Group] = [
+            *o.batteries_by_chemistry,
+            *o.batteries_by_region,
+            *o.vehicles_by_segment,
+            *o.classes,
+        ]
+        assert groups and not any(g.shown for g in groups)
+        nmc = next(g for g in o.batteries_by_chemistry if g.label == ("battery_pack", "NMC811"))
+        assert nmc.count == 1
+        shown = industry_overview(db.session, 1)
+        nmc_one = next(
+            g for g in shown.batteries_by_chemistry if g.label == ("battery_pack", "NMC811")
+        )
+        pack = db.session.scalar(
+            select(Declaration)
+            .join(Product)
+            .where(
+                Product.part_number == "HD-PK-811-78",
+                Declaration.status == DeclarationStatus.PUBLISHED,
+            )
+        )
+        assert nmc_one.median == pytest.approx(float(Decimal(pack.total)))
+    page = demo_app.test_client().get("/industry", headers=EN).get_data(as_text=True)
+    assert "fewer than 5 declarations: not shown" in page
+    assert f"{float(pack.total):.1f}" not in page
