@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 
 from footprint_platform.classes import classify
 from footprint_platform.extensions import db
 from footprint_platform.rules import load_rules
-from footprint_platform.services import exports, publication
+from footprint_platform.services import batterypass, publication
+from footprint_platform.web import downloads
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -24,15 +25,23 @@ def declaration(public_id: str) -> Any:
         rule=load_rules()[d.rule_code],
         grade=classify(d.product.category, d.declared_unit, d.total),
         verification=publication.latest_verification(db.session, d.id),
+        battery=batterypass.is_battery(d),
+        battery_pass_ready=batterypass.lifetime_for(d) is not None,
     )
 
 
 @bp.route("/d/<public_id>.csv")
 def declaration_csv(public_id: str) -> Any:
-    d = publication.public_declaration(db.session, public_id)
-    body = exports.declaration_csv(d, publication.verification_status(db.session, d.id))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=declaration-{d.public_id}.csv"},
-    )
+    return downloads.download(publication.public_declaration(db.session, public_id), "csv")
+
+
+@bp.route("/d/<public_id>.pact.json")
+def declaration_pact(public_id: str) -> Any:
+    """The PACT v3 ProductFootprint of a published declaration."""
+    return downloads.download(publication.public_declaration(db.session, public_id), "pact")
+
+
+@bp.route("/d/<public_id>.batterypass.json")
+def declaration_batterypass(public_id: str) -> Any:
+    """The Battery Pass carbon-footprint aspect of a published battery declaration."""
+    return downloads.download(publication.public_declaration(db.session, public_id), "batterypass")
