@@ -70,11 +70,10 @@ STANDARDS = {"GB/T 24067": "ISO14067", "ISO 14067": "ISO14067"}
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    """What the caller knows about where it runs: our issuer domain for URNs, the public URL of
-    the declaration page and of the extension's schema."""
+    """What the caller knows about where it runs: our issuer domain for URNs and the public URL
+    of the extension's schema."""
 
     issuer_domain: str
-    public_url: str
     extension_schema_url: str
     gwp_when_unstated: str = "AR6"
 

@@ -20,7 +20,6 @@ FORMATS = ("csv", "pact", "batterypass")
 def pact_options(d: Declaration) -> pact.Options:
     return pact.Options(
         issuer_domain=current_app.config["PACT_ISSUER_DOMAIN"],
-        public_url=url_for("public.declaration", public_id=d.public_id, _external=True),
         extension_schema_url=url_for("static", filename=EXTENSION_SCHEMA_FILE, _external=True),
         gwp_when_unstated=current_app.config["PACT_GWP_WHEN_UNSTATED"],
     )

@@ -27,7 +27,7 @@ from tests.platform.demo_ids import admin_actor, org_id
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 VERIFIER = "Qingyuan Carbon Verification Co."
-OPTIONS = pact.Options("tanlian.example", "https://x.example/d/1", "https://x.example/s.json")
+OPTIONS = pact.Options("tanlian.example", "https://x.example/s.json")
 
 
 def _declaration(part: str) -> Declaration:
