@@ -23,7 +23,8 @@ from footprint_platform.public_queries import (
 )
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
-from footprint_platform.services import exports, factors, publication
+from footprint_platform.services import batterypass, factors, publication
+from footprint_platform.web import downloads
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -57,18 +58,26 @@ def declaration(public_id: str) -> Any:
         release=db.session.get(FactorRelease, d.fallback_release_id),
         public_url=public_url(d.public_id),
         valid_until=valid_until(d),
+        battery=batterypass.is_battery(d),
+        battery_pass_ready=batterypass.lifetime_for(d) is not None,
     )
 
 
 @bp.route("/d/<public_id>.csv")
 def declaration_csv(public_id: str) -> Any:
-    d = publication.public_declaration(db.session, public_id)
-    body = exports.declaration_csv(d, publication.verification_status(db.session, d.id))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=declaration-{d.public_id}.csv"},
-    )
+    return downloads.download(publication.public_declaration(db.session, public_id), "csv")
+
+
+@bp.route("/d/<public_id>.pact.json")
+def declaration_pact(public_id: str) -> Any:
+    """The PACT v3 ProductFootprint of a published declaration."""
+    return downloads.download(publication.public_declaration(db.session, public_id), "pact")
+
+
+@bp.route("/d/<public_id>.batterypass.json")
+def declaration_batterypass(public_id: str) -> Any:
+    """The Battery Pass carbon-footprint aspect of a published battery declaration."""
+    return downloads.download(publication.public_declaration(db.session, public_id), "batterypass")
 
 
 @bp.route("/d/<public_id>/qr.svg")

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from footprint_platform.errors import Conflict, InvalidInput, NotFound
+from footprint_platform.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
@@ -26,7 +26,7 @@ from footprint_platform.models import (
     VerificationStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.rules import load_rules
 from footprint_platform.services import audit
 
@@ -234,6 +234,30 @@ def public_declaration(session: Session, public_id: str) -> Declaration:
     d = session.scalar(select(Declaration).where(Declaration.public_id == public_id))
     if d is None or d.published_at is None:
         raise NotFound(str(_l("No such published declaration.")))
+    return d
+
+
+def readable_declaration(session: Session, actor: Actor | None, declaration_id: int) -> Declaration:
+    """A declaration, drafts included, for its owner's members or for a verifier asked to verify
+    it (exports for review). The verifier's read is logged, as every read of its assignment is."""
+    d = _declaration(session, declaration_id)
+    if allowed(actor, Action.VIEW_PRODUCTS, d.organization_id):
+        return d
+    asked = session.scalars(
+        select(Verification.verifier_id).where(Verification.declaration_id == d.id)
+    ).all()
+    verifier = next((o for o in asked if allowed(actor, Action.VIEW_VERIFICATIONS, o)), None)
+    if actor is None or verifier is None:
+        raise NotAllowed("not allowed: view_verifications")
+    audit.record(
+        session,
+        actor,
+        "declaration.export",
+        d,
+        organization_id=d.organization_id,
+        details={"verifier_id": verifier},
+    )
+    session.commit()
     return d
 
 

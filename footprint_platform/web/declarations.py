@@ -17,7 +17,8 @@ from footprint_platform.models import Declaration, OrgRole
 from footprint_platform.policy import Action, allowed, authorize
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import ProductPeriodSchema
-from footprint_platform.services import catalog, declarations, publication
+from footprint_platform.services import batterypass, catalog, declarations, publication
+from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("declarations", __name__)
@@ -89,7 +90,18 @@ def show(declaration_id: int) -> Any:
         verification=publication.latest_verification(db.session, d.id),
         can_edit=allowed(actor(), Action.EDIT_SUBMISSIONS, d.organization_id),
         breakdown=declarations.breakdown(db.session, d),
+        battery=batterypass.is_battery(d),
+        battery_pass_ready=batterypass.lifetime_for(d) is not None,
     )
+
+
+@bp.route("/declarations/<int:declaration_id>/export/<fmt>")
+def export(declaration_id: int, fmt: str) -> Any:
+    """A declaration's downloads for its owner and its verifier, drafts included."""
+    if fmt not in downloads.FORMATS:
+        raise NotFound(_("No such format."))
+    d = publication.readable_declaration(db.session, actor(), declaration_id)
+    return downloads.download(d, fmt)
 
 
 @bp.route("/declarations/<int:declaration_id>/verification", methods=["POST"])

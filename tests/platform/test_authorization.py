@@ -247,6 +247,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/declarations/{declaration}/withdraw",
         None,
     ),
+    # a draft under review: its owner's members and the verifier asked to verify it
+    ("/declarations/<int:declaration_id>/export/<fmt>", "GET"): (
+        _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK),
+        "/declarations/{declaration}/export/pact",
+        None,
+    ),
     ("/orgs/<int:org_id>/verifications", "GET"): (
         VERIFIER,
         "/orgs/{verifier_org}/verifications",
@@ -282,6 +288,9 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/industry", "GET"): (EVERYONE, "/industry", None),
     ("/methodology/rules/<code>", "GET"): (EVERYONE, "/methodology/rules/power_battery", None),
     ("/methodology/factors/<version>", "GET"): (EVERYONE, "/methodology/factors/2025.1", None),
+    ("/d/<public_id>.pact.json", "GET"): (EVERYONE, "/d/{public_id}.pact.json", None),
+    # the demo's public declaration is a vehicle: refused on content (422), for everyone alike
+    ("/d/<public_id>.batterypass.json", "GET"): (EVERYONE, "/d/{public_id}.batterypass.json", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),

@@ -1,0 +1,398 @@
+"""A declaration as a PACT v3 ProductFootprint (Tech Specs 3.0.3; shared/specs/pact.md).
+
+Built from the declaration's stored numbers and pins only: its own product and company, the
+verifier's name, the rule, and the names of the factor releases used. Nothing of the pinned
+submissions (inputs, quantities, suppliers) is written out. Choices where our data and PACT's
+model differ, each also stated in the footprint's `comment` where a reader needs it:
+
+- `status`: Deprecated once a newer version is published (our SUPERSEDED) or the declaration is
+  withdrawn; otherwise Active. A draft exported for review is Active and says so in `comment`.
+- `precedingPfIds`: the earlier versions that were published (ids a recipient can have seen),
+  newest first; drafts that never left Tanlian are not named.
+- Reference period: ours is whole days, end inclusive; PACT's end is exclusive, so the day after
+  our `period_end`, both at 00:00 UTC.
+- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil;
+  `fossilCarbonContent` is "0" because carbon content is not recorded (unknown, not measured 0).
+- `dqi` is left out: PACT wants three ratings (technological, geographical, temporal) and we
+  keep one contribution-weighted rating, carried in the Tanlian extension instead.
+- `ipccCharacterizationFactors`: the GWP sets the used factors state; when none states one, the
+  configured default (PACT_GWP_WHEN_UNSTATED), and `comment` says so.
+- `verification` only if decided before publication, since a published footprint never changes
+  except its status (PACT lifecycle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import urllib.parse
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from footprint_platform.classes import classify
+from footprint_platform.errors import InvalidInput
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    EmissionFactor,
+    FactorRelease,
+    Submission,
+    SubmissionInput,
+    VerificationStatus,
+)
+from footprint_platform.reference import load_reference
+from footprint_platform.rules import AccountingRule, load_rules
+from footprint_platform.services.publication import latest_verification
+
+SPEC_VERSION = "3.0.3"
+EXTENSION_SPEC_VERSION = "2.0.0"  # PACT Data Model Extensions specification
+VALIDITY_YEARS = 3  # PACT 3.0.3 "Validity Period": at most reference period end + 3 years
+
+# Our declared unit -> (PACT declaredUnitOfMeasurement, declaredUnitAmount). A tonne is declared
+# as 1000 kilogram (PACT's declared unit is amount x unit, ADR-36).
+UNITS: dict[str, tuple[str, str]] = {
+    "kg": ("kilogram", "1"),
+    "t": ("kilogram", "1000"),
+    "kWh": ("kilowatt hour", "1"),
+    "MJ": ("megajoule", "1"),
+    "L": ("liter", "1"),
+    "m^3": ("cubic meter", "1"),
+    "m^2": ("square meter", "1"),
+    "piece": ("piece", "1"),
+}
+# GB/T 24067-2024 is the national adoption of ISO 14067 (shared/specs/battery-pcf.md).
+STANDARDS = {"GB/T 24067": "ISO14067", "ISO 14067": "ISO14067"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """What the caller knows about where it runs: our issuer domain for URNs and the public URL
+    of the extension's schema."""
+
+    issuer_domain: str
+    extension_schema_url: str
+    gwp_when_unstated: str = "AR6"
+
+
+def decimal_string(value: Decimal | float | str | int) -> str:
+    """PACT's decimal: a JSON string `^[+-]?\\d+(\\.\\d+)?$`, never a float or exponent form."""
+    d = Decimal(str(value))
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def timestamp(value: datetime | date) -> str:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), tzinfo=UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def urn(domain: str, kind: str, *parts: object) -> str:
+    """`urn:pact:<issuer domain>:<kind>:<id>` with the id percent-encoded where a URN needs it."""
+    ident = ":".join(urllib.parse.quote(str(p), safe="-._~") for p in parts)
+    return f"urn:pact:{domain}:{kind}:{ident}"
+
+
+def declared_unit(unit: str) -> tuple[str, str]:
+    try:
+        return UNITS[unit]
+    except KeyError:
+        msg = str(
+            _l(
+                "The declared unit %(unit)s has no PACT equivalent (kg, t, kWh, MJ, L, m^3, m^2 "
+                "or piece).",
+                unit=unit,
+            )
+        )
+        raise InvalidInput(msg, {"declared_unit": [msg]}) from None
+
+
+def product_footprint(session: Session, d: Declaration, options: Options) -> dict[str, Any]:
+    """The ProductFootprint of a declaration, as plain JSON values (decimals as strings)."""
+    rule = load_rules()[d.rule_code]
+    product, org = d.product, d.product.organization
+    gwp, unstated = _gwp_sets(session, d, options.gwp_when_unstated)
+    pf: dict[str, Any] = {
+        "id": d.public_id,
+        "specVersion": SPEC_VERSION,
+        "created": timestamp(d.created_at),
+        "status": status(d),
+        "companyName": org.name_en,
+        "companyIds": [urn(options.issuer_domain, "company-id", org.id)],
+        "productDescription": product.description or product.name_en,
+        "productIds": [
+            urn(options.issuer_domain, "product-id", product.id),
+            urn(options.issuer_domain, "supplier-id", org.id, product.part_number),
+        ],
+        "productClassifications": [urn(options.issuer_domain, "category-id", product.category)],
+        "productNameCompany": product.name_en,
+        "comment": _comment(d, unstated, options.gwp_when_unstated if unstated == -1 else None),
+        "pcf": _pcf(session, d, rule, gwp),
+        "extensions": [_extension(d, rule, options.extension_schema_url)],
+    }
+    preceding = preceding_ids(session, d)
+    if preceding:
+        pf["precedingPfIds"] = preceding
+    end = reference_period_end(d)
+    pf["validityPeriodStart"] = timestamp(end)
+    pf["validityPeriodEnd"] = timestamp(_add_years(end, VALIDITY_YEARS))
+    return pf
+
+
+def status(d: Declaration) -> str:
+    if d.status is DeclarationStatus.SUPERSEDED or d.withdrawn_at is not None:
+        return "Deprecated"
+    return "Active"
+
+
+def preceding_ids(session: Session, d: Declaration) -> list[str]:
+    ids, seen = [], {d.id}
+    current = d
+    while current.preceding_id is not None and current.preceding_id not in seen:
+        seen.add(current.preceding_id)
+        previous = session.get(Declaration, current.preceding_id)
+        if previous is None:
+            break
+        if previous.published_at is not None:
+            ids.append(previous.public_id)
+        current = previous
+    return ids
+
+
+def reference_period_end(d: Declaration) -> date:
+    """PACT's end is exclusive: the day after our inclusive last day."""
+    return d.period_end + timedelta(days=1)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str]) -> dict[str, Any]:
+    unit, amount = declared_unit(d.declared_unit)
+    total = d.total  # per our unit, which is PACT's amount x unit (1 t = 1000 kilogram)
+    if total < 0:
+        msg = str(_l("A negative footprint cannot be written as PACT fossil emissions."))
+        raise InvalidInput(msg, {"total": [msg]})
+    pcf: dict[str, Any] = {
+        "declaredUnitOfMeasurement": unit,
+        "declaredUnitAmount": amount,
+        "productMassPerDeclaredUnit": decimal_string(_mass(d)),
+        "referencePeriodStart": timestamp(d.period_start),
+        "referencePeriodEnd": timestamp(reference_period_end(d)),
+        **_geography(d),
+        "pcfExcludingBiogenicUptake": decimal_string(total),
+        "pcfIncludingBiogenicUptake": decimal_string(total),
+        "fossilGhgEmissions": decimal_string(total),
+        "fossilCarbonContent": "0",
+        "ipccCharacterizationFactors": gwp,
+        "crossSectoralStandards": _standards(rule),
+        "productOrSectorSpecificRules": [
+            {
+                "operator": "Other",
+                "otherOperatorName": "Tanlian",
+                "ruleNames": [f"{rule.name_en} ({rule.code} {d.rule_version})"],
+            }
+        ],
+        "boundaryProcessesDescription": str(rule.raw.get("boundary", "")),
+        "allocationRulesDescription": _allocation(rule),
+        "exemptedEmissionsPercent": "0",
+        "exemptedEmissionsDescription": _exemptions(rule),
+        "primaryDataShare": decimal_string(d.primary_data_share * 100),
+    }
+    sources = _factor_sources(session, d)
+    if sources:
+        pcf["secondaryEmissionFactorSources"] = sources
+    verification = _verification(session, d)
+    if verification:
+        pcf["verification"] = verification
+    return pcf
+
+
+def _mass(d: Declaration) -> Decimal:
+    """kg of product per one of our declared units; 0 where the product's mass is not known."""
+    p = d.product
+    if d.declared_unit == "kg":
+        return Decimal(1)
+    if d.declared_unit == "t":
+        return Decimal(1000)
+    if d.declared_unit == "piece" and p.mass_kg:
+        return p.mass_kg
+    if d.declared_unit == "kWh" and p.mass_kg and p.capacity_kwh:
+        return p.mass_kg / p.capacity_kwh
+    return Decimal(0)
+
+
+def _geography(d: Declaration) -> dict[str, str]:
+    """The product's site: its Chinese province as an ISO 3166-2 subdivision when the province is
+    one of our reference codes (those are the ISO 3166-2:CN codes), else its country."""
+    site = d.product.site
+    country = (site.country or "").upper()
+    if country == "CN" and site.province in load_reference().provinces:
+        return {"geographyCountrySubdivision": f"CN-{site.province}"}
+    if len(country) == 2 and country.isalpha():
+        return {"geographyCountry": country}
+    return {}
+
+
+def _standards(rule: AccountingRule) -> list[str]:
+    found = [
+        code
+        for basis in rule.raw.get("basis", [])
+        for prefix, code in STANDARDS.items()
+        if str(basis).startswith(prefix)
+    ]
+    return list(dict.fromkeys(found)) or ["ISO14067"]
+
+
+def _allocation(rule: AccountingRule) -> str:
+    allocation = rule.raw.get("allocation", {})
+    return (
+        f"Default {rule.allocation_default}; allowed {', '.join(rule.allocation_allowed)} "
+        f"(stated in each submission). {allocation.get('source', '')}"
+    ).strip()
+
+
+def _exemptions(rule: AccountingRule) -> str:
+    cut = rule.raw.get("cut_off")
+    text = "Tanlian computes from every input reported; it leaves none out itself."
+    if cut:
+        text += (
+            f" The rule lets a supplier leave out inputs below {cut['per_input_share']:.0%} of "
+            f"mass and energy, {cut['total_share']:.0%} in total ({cut['source']}); "
+            "such exclusions are not quantified here."
+        )
+    return text
+
+
+def _used_factors(session: Session, d: Declaration) -> list[tuple[EmissionFactor, FactorRelease]]:
+    """The factors named by the pinned submissions' inputs, in each submission's release."""
+    ids = [pin[0] for pin in d.pinned.values()]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(EmissionFactor, FactorRelease)
+        .join(FactorRelease, FactorRelease.id == EmissionFactor.release_id)
+        .join(Submission, Submission.factor_release_id == EmissionFactor.release_id)
+        .join(
+            SubmissionInput,
+            (SubmissionInput.submission_id == Submission.id)
+            & (SubmissionInput.factor_code == EmissionFactor.code),
+        )
+        .where(Submission.id.in_(ids))
+        .distinct()
+    )
+    return [(f, r) for f, r in rows]
+
+
+def _gwp_sets(session: Session, d: Declaration, default: str) -> tuple[list[str], int]:
+    """The GWP sets the used factors state, and how many state none (-1: none states one)."""
+    used = _used_factors(session, d)
+    stated = sorted({f.gwp for f, _ in used if f.gwp}, key=lambda s: int(s[2:]))
+    unstated = sum(1 for f, _ in used if not f.gwp)
+    if not stated:
+        return [default], -1
+    return stated, unstated
+
+
+def _factor_sources(session: Session, d: Declaration) -> list[dict[str, str]]:
+    """The factor-database releases the calculation drew on: each pinned submission's and the
+    fallback release for products without data."""
+    ids = [pin[0] for pin in d.pinned.values()]
+    release_ids = set(
+        session.scalars(select(Submission.factor_release_id).where(Submission.id.in_(ids)))
+        if ids
+        else []
+    )
+    release_ids.add(d.fallback_release_id)
+    releases = session.scalars(
+        select(FactorRelease).where(FactorRelease.id.in_(release_ids)).order_by(FactorRelease.id)
+    )
+    return [{"name": r.title, "version": r.version} for r in releases]
+
+
+def _verification(session: Session, d: Declaration) -> dict[str, str] | None:
+    v = latest_verification(session, d.id)
+    if v is None or v.status is not VerificationStatus.VERIFIED or v.decided_at is None:
+        return None
+    if d.published_at is not None and v.decided_at > d.published_at:
+        return None  # a published footprint does not change after the fact
+    return {
+        "coverage": "product level",
+        "providerName": v.verifier.name_en,
+        "completedAt": timestamp(v.decided_at),
+    }
+
+
+def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
+    """What a recipient needs to read the numbers right. A change reason is quoted only when a
+    person wrote it: the platform's own reasons name an upstream product, and who supplies whom
+    is not for the public."""
+    parts = [f"Tanlian declaration version {d.version}."]
+    if d.published_at is None:
+        parts.append("Draft, not published: for review only.")
+    if d.withdrawn_at is not None:
+        parts.append(f"Withdrawn on {d.withdrawn_at.date().isoformat()}.")
+    if d.preceding_id is not None:
+        reason = d.change_reason if d.created_by_id is not None and d.change_reason else None
+        parts.append(
+            f"Replaces version {d.version - 1}: {reason}."
+            if reason
+            else f"Replaces version {d.version - 1}, recomputed after upstream data changed."
+        )
+    parts.append(
+        "Biogenic carbon is not tracked: both PCF values are the total, counted as fossil; "
+        "fossil carbon content is not recorded (0 means unknown)."
+    )
+    if assumed_gwp:
+        parts.append(
+            f"No factor used states its GWP set; {assumed_gwp} is assumed (PACT methodology "
+            "default)."
+        )
+    elif unstated:
+        parts.append(f"{unstated} of the factors used do not state their GWP set.")
+    parts.append(
+        "Data quality: one rating 1-5 in the Tanlian extension, not split into PACT's three."
+    )
+    return " ".join(parts)
+
+
+def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "declarationVersion": d.version,
+        "declaredUnit": d.declared_unit,
+        "stages": [
+            {
+                "code": s.code,
+                "name": s.en,
+                "kgCO2ePerDeclaredUnit": decimal_string(d.by_stage.get(s.code, "0")),
+            }
+            for s in rule.stages
+        ],
+        "rule": {"code": d.rule_code, "version": d.rule_version},
+        "engineVersion": d.engine_version,
+        "contentHash": d.content_hash,
+    }
+    if d.dqr is not None:
+        data["dataQualityRating"] = decimal_string(d.dqr)
+    grade = classify(d.product.category, d.declared_unit, d.total)
+    if d.performance_class and d.class_scale_version:
+        data["performanceClass"] = {
+            "class": d.performance_class,
+            "scaleVersion": d.class_scale_version,
+            "illustrative": bool(grade.illustrative) if grade else True,
+        }
+    return {"specVersion": EXTENSION_SPEC_VERSION, "dataSchema": schema_url, "data": data}
