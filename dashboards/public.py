@@ -19,11 +19,11 @@ from footprint_platform.public_queries import (
     history,
     industry_overview,
     published_query,
-    valid_until,
 )
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
 from footprint_platform.services import batterypass, factors, publication
+from footprint_platform.services.pact import valid_until
 from footprint_platform.web import downloads
 
 bp = Blueprint("public", __name__, template_folder="templates")

@@ -9,7 +9,6 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -160,16 +159,3 @@ def _by(
     batteries: list[tuple[Declaration, float]],
 ) -> Callable[[Callable[[Product], tuple[str, ...]]], list[tuple[tuple[str, ...], float]]]:
     return lambda key: [(key(d.product), v) for d, v in batteries]
-
-
-# PACT Technical Specifications v3 (shared/specs/pact.md §6): without a stated validity, a
-# footprint is valid for three years from the end of its reference period.
-VALIDITY_YEARS = 3
-
-
-def valid_until(d: Declaration) -> date:
-    end = d.period_end
-    try:
-        return end.replace(year=end.year + VALIDITY_YEARS)
-    except ValueError:  # 29 February
-        return end.replace(year=end.year + VALIDITY_YEARS, day=28)

@@ -174,6 +174,11 @@ def reference_period_end(d: Declaration) -> date:
     return d.period_end + timedelta(days=1)
 
 
+def valid_until(d: Declaration) -> date:
+    """The last day the footprint is valid (PACT's validityPeriodEnd is exclusive)."""
+    return _add_years(reference_period_end(d), VALIDITY_YEARS) - timedelta(days=1)
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
