@@ -11,6 +11,7 @@ from footprint_platform import cli
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from footprint_platform.http_errors import register_error_handlers
+from footprint_platform.http_headers import init_http_headers
 from footprint_platform.security import configure_hasher
 from footprint_platform.settings import configure
 from footprint_platform.web import (
@@ -39,6 +40,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     init_web_context(app)
+    init_http_headers(app)
     register_error_handlers(app)
     for bp in (
         home.bp,

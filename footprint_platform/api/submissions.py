@@ -21,9 +21,10 @@ from footprint_platform.api.schemas_submission import (
     SubmissionStartSchema,
     SubmitSchema,
 )
-from footprint_platform.extensions import db
+from footprint_platform.extensions import db, limiter
 from footprint_platform.models import FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
+from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.services import catalog, evidence, factors, history, submissions
 
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
@@ -140,6 +141,8 @@ class Versions(MethodView):
 
 @blp.route("/organizations/<int:org_id>/evidence")
 class EvidenceUpload(MethodView):
+    decorators = [limiter.limit(upload_limit, key_func=uploader_key)]
+
     @blp.doc(**DOC)
     @blp.arguments(EvidenceUploadSchema, location="files")
     @blp.response(201, EvidenceSchema)

@@ -21,9 +21,10 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from footprint_platform.errors import InvalidInput, UploadRejected
-from footprint_platform.extensions import db
+from footprint_platform.extensions import db, limiter
 from footprint_platform.models import Evidence, InputKind, Product, Submission
 from footprint_platform.policy import Action
+from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import ProductPeriodSchema
 from footprint_platform.sections import (
     BASIS_LABELS,
@@ -218,6 +219,7 @@ def template(submission_id: int) -> Any:
 
 
 @bp.route("/submissions/<int:submission_id>/upload", methods=["POST"])
+@limiter.limit(upload_limit, key_func=uploader_key)
 def upload(submission_id: int) -> Any:
     """An Excel upload replaces the draft's content, all or nothing."""
     sub = submissions.get_submission(db.session, actor(), submission_id)
@@ -263,6 +265,7 @@ def history(submission_id: int) -> Any:
 
 
 @bp.route("/orgs/<int:org_id>/evidence", methods=["POST"])
+@limiter.limit(upload_limit, key_func=uploader_key)
 def upload_evidence(org_id: int) -> Any:
     organization_for(org_id, Action.EDIT_SUBMISSIONS)
     upload = request.files.get("file")
