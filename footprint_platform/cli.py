@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from footprint_platform.demo import demo_logins, load_demo
@@ -74,3 +74,37 @@ def rollup_run(period: str) -> None:
     start, end = (date.fromisoformat(p) for p in period.split(":"))
     job = jobs.schedule_inline(db.session, start, end, "command line")
     click.echo(f"run {job.run_id}: {job.status}")
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_cmd(path: str) -> None:
+    """Write a complete, versioned dump of the database to PATH (a zip)."""
+    from pathlib import Path
+
+    from footprint_platform.backup import export_database
+
+    manifest = export_database(db.engine, Path(path))
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(
+        f"Exported {rows} rows from {len(manifest['tables'])} tables at schema revision "
+        f"{manifest['schema_revision']} to {path}."
+    )
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cmd(path: str) -> None:
+    """Restore a dump made by `flask export` into this empty database (same schema revision)."""
+    from pathlib import Path
+
+    from footprint_platform.backup import DumpRefused, import_database
+
+    try:
+        manifest = import_database(db.engine, Path(path))
+    except DumpRefused as exc:
+        raise click.ClickException(f"Not imported, nothing changed: {exc}") from None
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"Imported {rows} rows from {path}. Check them with `flask declarations verify`.")
