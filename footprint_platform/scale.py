@@ -329,8 +329,10 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
             made += count
     regions = {s["organization_id"]: s["grid_region"] for s in out.rows["site"]}
     out.rows["submission"], out.rows["submission_input"] = [], []
+    rank: dict[str, int] = {}
     for pid, org, tier in products:
-        if tier.unsubmitted and rng.random() < tier.unsubmitted:
+        k = rank[tier.category] = rank.get(tier.category, -1) + 1
+        if tier.unsubmitted and k % round(1 / tier.unsubmitted) == 7:  # every 20th, 8th first
             continue
         inputs = list(_inputs(rng, tier, pool, regions[org]))
         rule = rule_for_category(tier.category)
@@ -403,7 +405,9 @@ def _inputs(
         for k in range(picks):
             pid, unit = suppliers[int(rng.integers(len(suppliers)))]
             amount = total * float(weights[k])
-            if unit == "kg" and rng.random() < 0.1:  # some buyers write grams
+            # some buyers write grams (small amounts only: SQLite keeps NUMERIC as a double,
+            # and 10 decimals of a value above ~1e5 would not read back as written)
+            if unit == "kg" and amount < 50 and rng.random() < 0.1:
                 amount, unit = amount * 1000, "g"
             yield _row(
                 "material",
