@@ -14,7 +14,7 @@ from footprint_platform.models.organization import (
     OrgRole,
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
-from footprint_platform.models.results import ProductResult, RollupJob, RollupRun
+from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.submission import (
     Evidence,
     InputKind,
@@ -48,6 +48,7 @@ __all__ = [
     "RequestStatus",
     "RollupJob",
     "RollupRun",
+    "RollupSnapshot",
     "Site",
     "Submission",
     "SubmissionInput",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
 from footprint_platform.models import Product, ProductResult, RollupRun
+from footprint_platform.services import snapshots
 from footprint_platform.services.rollup import ChainGraph, chain_graph
 
 
@@ -34,8 +35,10 @@ class Timings:
 
     build: float
     solve: float
-    store: float
+    store: float  # result rows
+    snapshot_commit: float  # writing the snapshot (full runs) and the commit
     stored: int  # result rows written
+    patched: bool  # the graph came from the period's snapshot, patched
 
 
 def recompute(
@@ -60,7 +63,10 @@ def recompute_timed(
     changed_product_id: int | None = None,
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()
-    chain = chain_graph(session, start, end)
+    chain = None if changed_product_id is None else snapshots.patched_chain(session, start, end)
+    patched = chain is not None
+    if chain is None:
+        chain = chain_graph(session, start, end)
     t1 = time.perf_counter()
     result = supply_graph.rollup(chain.graph)
     t2 = time.perf_counter()
@@ -84,9 +90,12 @@ def recompute_timed(
     session.add(run)
     session.flush()
     stored = _store(session, run.id, chain, result, affected)
-    session.commit()
     t3 = time.perf_counter()
-    return run, chain, Timings(t1 - t0, t2 - t1, t3 - t2, stored)
+    if not patched:
+        snapshots.save(session, run.id, start, end, chain)
+    session.commit()
+    t4 = time.perf_counter()
+    return run, chain, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, stored, patched)
 
 
 def _affected(

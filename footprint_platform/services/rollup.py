@@ -164,14 +164,8 @@ _INPUT_COLUMNS = (
 )
 
 
-def _input_rows(
-    session: Session,
-    start: date,
-    end: date,
-    pinned: Mapping[int, int] | None,
-    wanted: set[int],
-) -> list[Sequence[Any]]:
-    stmt = (
+def _inputs_select() -> Any:
+    return (
         select(*_INPUT_COLUMNS)
         .join(Submission, Submission.id == SubmissionInput.submission_id)
         .outerjoin(
@@ -181,10 +175,26 @@ def _input_rows(
                 EmissionFactor.code == SubmissionInput.factor_code,
             ),
         )
-        .where(_period(start, end, pinned))
     )
-    rows = session.execute(stmt).all()
+
+
+def _input_rows(
+    session: Session,
+    start: date,
+    end: date,
+    pinned: Mapping[int, int] | None,
+    wanted: set[int],
+) -> list[Sequence[Any]]:
+    rows = session.execute(_inputs_select().where(_period(start, end, pinned))).all()
     return rows if pinned is None else [r for r in rows if r[0] in wanted]
+
+
+def _input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:
+    """The input rows of a few submissions (the ones a snapshot is patched with)."""
+    if not submission_ids:
+        return []
+    stmt = _inputs_select().where(SubmissionInput.submission_id.in_(submission_ids))
+    return list(session.execute(stmt).all())
 
 
 def _generic_factors(session: Session, release_id: int) -> list[tuple[str, str, float]]:
@@ -235,7 +245,7 @@ def _build(
             direct[i, stage_names.index("raw_material")] = value
             dqr[i] = GENERIC_DQR
     edges = _Edges(stage_names)
-    edges.add_inputs(rows, by_sub, product_ids, units, direct)
+    edges.add_inputs(rows, by_sub, position, direct)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
     graph = SupplyGraph.from_columns(
         ids=node_ids,
@@ -281,12 +291,14 @@ class _Edges:
     """Input rows turned into edges, generic-dataset leaves, direct emissions and allocations,
     in product order then input position (so sums and leaf numbering are stable)."""
 
-    def __init__(self, stage_names: tuple[str, ...]) -> None:
+    def __init__(self, stage_names: tuple[str, ...], known_leaves: Sequence[str] = ()) -> None:
+        """`known_leaves`: the leaves of a stored graph being patched (new ones follow them)."""
         self.stage_column = {s: c for c, s in enumerate(stage_names)}
-        self.leaf_ids: list[str] = []
+        self.known = len(known_leaves)
+        self.leaf_ids: list[str] = []  # new leaves only
         self.leaf_units: list[str] = []
         self.leaf_values: list[tuple[int, float]] = []  # (stage column, factor value)
-        self.leaf_index: dict[str, int] = {}
+        self.leaf_index: dict[str, int] = {leaf: k for k, leaf in enumerate(known_leaves)}
         self.provider: list[int] = []
         self.consumer: list[int] = []
         self.amount: list[float] = []
@@ -303,12 +315,12 @@ class _Edges:
         self,
         rows: Sequence[Sequence[Any]],
         by_sub: Mapping[int, int],
-        product_ids: Sequence[int],
-        units: Sequence[str],
+        position: Mapping[int, int],
         direct: np.ndarray,
     ) -> None:
-        n = len(product_ids)
-        position = {p: i for i, p in enumerate(product_ids)}
+        """Edges, leaves and allocations of the rows' products; their direct emissions are
+        added into `direct` (rows by product position)."""
+        n = len(position)
         ordered = sorted(rows, key=lambda r: (by_sub[r[0]], r[1]))
         coproduct: dict[int, tuple[Decimal, str]] = {}
         direct_rows, direct_cols, direct_vals = [], [], []
@@ -363,7 +375,7 @@ class _Edges:
         leaf = f"factor:{code}@{stage}"
         k = self.leaf_index.get(leaf)
         if k is None:
-            k = self.leaf_index[leaf] = len(self.leaf_ids)
+            k = self.leaf_index[leaf] = self.known + len(self.leaf_ids)
             self.leaf_ids.append(leaf)
             self.leaf_units.append(unit)
             self.leaf_values.append((self.stage_column[stage], value))

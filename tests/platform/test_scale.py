@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+import supply_graph
 from footprint_platform.extensions import db
 from footprint_platform.models import (
     MemberRole,
@@ -200,3 +201,34 @@ def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> Non
         made = declarations.declare(db.session, _owner(outside), outside.id, *PERIOD)
         assert made.run_id == full_run
         assert declarations.verify(db.session, [made]) == []
+
+
+def test_the_run_after_a_submission_patches_the_stored_graph_to_todays(app: Flask) -> None:
+    """The period's snapshot plus the submissions after it is the graph a full build gives;
+    an edited product (or a newer factor release) makes it unusable."""
+    from footprint_platform.services import snapshots
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        for category in ("lithium_carbonate", "cobalt_sulfate", "battery_cell"):
+            product = db.session.scalars(
+                select(Product).where(Product.category == category).order_by(Product.id)
+            ).first()
+            _resubmit(product, Decimal("0.8"))
+        patched = snapshots.patched_chain(db.session, *PERIOD)
+        fresh, full = rollup_period(db.session, *PERIOD)
+        assert patched is not None
+        assert patched.submissions == fresh.submissions
+        assert (patched.fallback, patched.missing) == (fresh.fallback, fresh.missing)
+        assert patched.categories == fresh.categories
+        again = supply_graph.rollup(patched.graph)
+        for p in fresh.product_ids:
+            a, b = again[product_node(p)], full[product_node(p)]
+            assert a.total == pytest.approx(b.total, rel=1e-12)
+            assert a.primary_data_share == pytest.approx(b.primary_data_share, rel=1e-12)
+        _, _, timings = results.recompute_timed(db.session, *PERIOD, "test", product.id)
+        assert timings.patched
+        product.name_en = "Renamed"
+        db.session.commit()
+        assert snapshots.patched_chain(db.session, *PERIOD) is None
