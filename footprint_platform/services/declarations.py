@@ -202,7 +202,8 @@ def _store(
         .limit(1)
     ).first()
     rule = rule_for_category(product.category)
-    pinned = {str(p): [s.id, s.content_hash] for p, s in chain.submissions.items() if p in upstream}
+    subs = chain.submissions
+    pinned = {str(p): [subs[p].id, subs[p].content_hash] for p in sorted(upstream) if p in subs}
     d = Declaration(
         organization_id=product.organization_id,
         product_id=product.id,

@@ -26,7 +26,7 @@ import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
 from footprint_platform.models import Product, ProductResult, RollupRun
 from footprint_platform.services import snapshots
-from footprint_platform.services.rollup import ChainGraph, chain_graph
+from footprint_platform.services.rollup import ChainGraph, SubmissionMap, chain_graph
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def recompute_timed(
         fallback_release_id=chain.fallback_release_id,
         build_ms=round((t1 - t0) * 1000),
         solve_ms=round((t2 - t1) * 1000),
-        submissions={str(p): s.id for p, s in chain.submissions.items()},
+        submissions=chain.submissions.id_map(),
     )
     session.add(run)
     session.flush()
@@ -117,13 +117,20 @@ def _affected(
         or previous.engine_version != supply_graph.__version__
     ):
         return None
-    before = {int(p): s for p, s in previous.submissions.items()}
-    now = {p: s.id for p, s in chain.submissions.items()}
-    changed = {p for p in before.keys() | now.keys() if before.get(p) != now.get(p)}
+    changed = _changed(previous.submissions, chain.submissions)
     newest = session.scalar(select(func.max(ProductResult.product_id))) or 0
     changed.update(p for p in chain.product_ids if p > newest)  # ids only grow
     changed.add(changed_product_id)
     return chain.reachable(changed, "down")
+
+
+def _changed(before: dict[str, int], now: SubmissionMap) -> set[int]:
+    """Products whose submission differs between a run's pins and a chain: the pairs
+    (product, submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
+    products = np.fromiter(map(int, before), dtype=np.int64, count=len(before))
+    ids = np.fromiter(before.values(), dtype=np.int64, count=len(before))
+    pairs = np.setxor1d((products << 32) | ids, (now.products << 32) | now.ids)
+    return set((pairs >> 32).tolist())
 
 
 def _store(
@@ -158,16 +165,18 @@ def result_rows(
     order), from the result's columns rather than a lookup per product."""
     missing = set(chain.missing)
     upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
-    n = len(chain.product_ids)
     stage_names = list(result.stages)
-    by_stage = result.by_stage[:n].tolist()
-    totals = result.total[:n].tolist()
-    shares = result.primary_data_share[:n].tolist()
-    dqrs = result.dqr[:n].tolist()
-    wanted = None if only is None else set(only)
-    for i, product_id in enumerate(chain.product_ids):
-        if wanted is not None and product_id not in wanted:
-            continue
+    rows = (
+        np.arange(len(chain.product_ids))
+        if only is None
+        else np.flatnonzero(np.isin(chain.product_ids, list(only)))
+    )
+    by_stage = result.by_stage[rows].tolist()
+    totals = result.total[rows].tolist()
+    shares = result.primary_data_share[rows].tolist()
+    dqrs = result.dqr[rows].tolist()
+    for k, i in enumerate(rows.tolist()):
+        product_id = chain.product_ids[i]
         basis = (
             "submitted"
             if product_id in chain.submissions
@@ -175,13 +184,13 @@ def result_rows(
             if product_id in missing
             else "generic"
         )
-        dqr = dqrs[i]
+        dqr = dqrs[k]
         yield {
             "run_id": run_id,
             "product_id": product_id,
-            "total": Decimal(repr(totals[i])),
-            "by_stage": dict(zip(stage_names, by_stage[i], strict=True)),
-            "primary_data_share": Decimal(f"{shares[i]:.6f}"),
+            "total": Decimal(repr(totals[k])),
+            "by_stage": dict(zip(stage_names, by_stage[k], strict=True)),
+            "primary_data_share": Decimal(f"{shares[k]:.6f}"),
             "dqr": None if np.isnan(dqr) else Decimal(f"{dqr:.2f}"),
             "basis": basis,
             "upstream_missing": product_id in upstream_missing,

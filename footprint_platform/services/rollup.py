@@ -14,7 +14,7 @@ arithmetic on them runs on numpy columns (bench/RESULTS.md, "Platform roll-up at
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -56,13 +56,58 @@ class SubmissionRef:
     content_hash: str | None
 
 
+class SubmissionMap(Mapping[int, SubmissionRef]):
+    """Product id -> the submission version used, over sorted arrays: a period of 100k
+    products would otherwise hold 100k objects that a run after one submission must rebuild."""
+
+    def __init__(self, products: Any, ids: Any, hashes: Any) -> None:
+        order = np.argsort(products, kind="stable")
+        self.products = np.asarray(products, dtype=np.int64)[order]
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.hashes = np.asarray(hashes, dtype="S64")[order]  # b"" where none
+
+    def _find(self, product_id: object) -> int:
+        if not isinstance(product_id, int | np.integer):
+            return -1
+        k = int(np.searchsorted(self.products, product_id))
+        return k if k < len(self.products) and self.products[k] == product_id else -1
+
+    def __getitem__(self, product_id: int) -> SubmissionRef:
+        k = self._find(product_id)
+        if k < 0:
+            raise KeyError(product_id)
+        return SubmissionRef(int(self.ids[k]), self.hashes[k].decode() or None)
+
+    def __contains__(self, product_id: object) -> bool:
+        return self._find(product_id) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.products.tolist())
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def id_map(self) -> dict[str, int]:
+        """{"product id": submission id}, what a run stores as its pins."""
+        return dict(zip(map(str, self.products.tolist()), self.ids.tolist(), strict=True))
+
+    def replaced(self, newer: Sequence[tuple[int, int, str | None]]) -> SubmissionMap:
+        """With (product id, submission id, hash) entries replacing or adding versions."""
+        keep = ~np.isin(self.products, [p for p, _, _ in newer])
+        return SubmissionMap(
+            np.concatenate([self.products[keep], [p for p, _, _ in newer]]),
+            np.concatenate([self.ids[keep], [i for _, i, _ in newer]]),
+            np.concatenate([self.hashes[keep], np.array([h or "" for _, _, h in newer], "S64")]),
+        )
+
+
 @dataclass
 class ChainGraph:
     """The period's graph; products are its first nodes, in product-id order (`product_ids`),
     then the generic datasets."""
 
     graph: SupplyGraph
-    submissions: dict[int, SubmissionRef]  # product id -> the version used
+    submissions: SubmissionMap  # product id -> the version used
     fallback_release_id: int
     fallback: list[int] = field(default_factory=list)  # products on a generic factor
     missing: list[int] = field(default_factory=list)  # products with no data at all
@@ -225,11 +270,10 @@ def _build(
     primary = np.zeros(n, dtype=bool)
     dqr = np.full(n, np.nan)
     by_sub: dict[int, int] = {}  # submission id -> product row
-    refs: dict[int, SubmissionRef] = {}
-    for sub_id, product_id, content_hash, sub_dqr in subs:
+    refs = SubmissionMap([s[1] for s in subs], [s[0] for s in subs], [s[2] or "" for s in subs])
+    for sub_id, product_id, _, sub_dqr in subs:
         i = position[product_id]
         by_sub[sub_id] = i
-        refs[product_id] = SubmissionRef(sub_id, content_hash)
         primary[i] = True
         dqr[i] = np.nan if sub_dqr is None else sub_dqr
     fallback, missing = [], []

@@ -31,7 +31,7 @@ from footprint_platform.services.factors import latest_release
 from footprint_platform.services.rollup import (
     GENERIC_DQR,
     ChainGraph,
-    SubmissionRef,
+    SubmissionMap,
     _converter,
     _Edges,
     _input_rows_for,
@@ -57,7 +57,7 @@ def save(session: Session, run_id: int, start: date, end: date, chain: ChainGrap
     g = chain.graph
     n = len(chain.product_ids)
     alloc = sorted(g.allocations)
-    subs = sorted(chain.submissions.items())
+    subs = chain.submissions
     arrays: dict[str, Any] = {
         "product_ids": np.array(chain.product_ids, dtype=np.int64),
         "leaf_ids": np.array(g.ids[n:].tolist(), dtype=str),
@@ -74,16 +74,16 @@ def save(session: Session, run_id: int, start: date, end: date, chain: ChainGrap
         "alloc_index": np.array(alloc, dtype=np.int64),
         "alloc_basis": np.array([g.allocations[i].basis for i in alloc], dtype=str),
         "alloc_share": np.array([g.allocations[i].share for i in alloc], dtype=np.float64),
-        "sub_product": np.array([p for p, _ in subs], dtype=np.int64),
-        "sub_id": np.array([s.id for _, s in subs], dtype=np.int64),
-        "sub_hash": np.array([s.content_hash or "" for _, s in subs], dtype="S64"),
+        "sub_product": subs.products,
+        "sub_id": subs.ids,
+        "sub_hash": subs.hashes,
         "fallback": np.array(chain.fallback, dtype=np.int64),
         "missing": np.array(chain.missing, dtype=np.int64),
         "meta": np.array(
             [
                 chain.fallback_release_id,
                 *_products(session),
-                max((s.id for _, s in subs), default=0),
+                int(subs.ids.max(initial=0)),
             ],
             dtype=np.int64,
         ),
@@ -142,18 +142,18 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
         .where(*period, Submission.id > max_sub)
         .order_by(Submission.id)
     ).all()
-    known = dict(zip(s["sub_product"].tolist(), s["sub_id"].tolist(), strict=True))
     changed = {int(r[1]) for r in newer}
+    known = len(s["sub_product"])
+    added = len(changed) - int(np.isin(sorted(changed), s["sub_product"]).sum())
     current = session.scalar(select(func.count()).select_from(Submission).where(*period))
-    limit = max(MAX_PATCHED, len(known) // 100)
-    if current != len(known) + len(changed - known.keys()) or len(changed) > limit:
+    limit = max(MAX_PATCHED, known // 100)
+    if current != known + added or len(changed) > limit:
         return None
-    return _patch(s, known, newer, _input_rows_for(session, [int(r[0]) for r in newer]))
+    return _patch(s, newer, _input_rows_for(session, [int(r[0]) for r in newer]))
 
 
 def _patch(
     s: dict[str, Any],
-    known: dict[int, int],
     newer: list[Any],
     rows: list[Any],
 ) -> ChainGraph:
@@ -161,13 +161,13 @@ def _patch(
     n = len(product_ids)
     position = {p: i for i, p in enumerate(product_ids)}
     direct, primary, dqr = s["direct"].copy(), s["primary"].copy(), s["dqr"].copy()
-    hashes = dict(zip(s["sub_product"].tolist(), s["sub_hash"].tolist(), strict=True))
-    refs = {p: SubmissionRef(i, hashes[p].decode() or None) for p, i in known.items()}
+    refs = SubmissionMap(s["sub_product"], s["sub_id"], s["sub_hash"]).replaced(
+        [(int(r[1]), int(r[0]), r[2]) for r in newer]
+    )
     by_sub: dict[int, int] = {}
-    for sub_id, product_id, content_hash, sub_dqr in newer:
+    for sub_id, product_id, _, sub_dqr in newer:
         i = position[product_id]
         by_sub[sub_id] = i
-        refs[product_id] = SubmissionRef(sub_id, content_hash)
         direct[i] = 0.0
         primary[i] = True
         dqr[i] = np.nan if sub_dqr is None else sub_dqr
