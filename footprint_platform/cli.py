@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import click
@@ -18,12 +19,36 @@ demo = AppGroup("demo", help="The demo supply chain.")
 
 
 @demo.command("load")
-def demo_load() -> None:
+@click.option(
+    "--scale",
+    type=int,
+    default=None,
+    help="Instead of the demo chain: a synthetic industry of N products with submitted data "
+    "for 2025 (an empty database only; no logins).",
+)
+@click.option("--seed", type=int, default=2024, show_default=True, help="With --scale.")
+def demo_load(scale: int | None, seed: int) -> None:
     """Load the demo chain into an empty database (does nothing if there is data)."""
+    if scale is not None:
+        _load_scale(scale, seed)
+        return
     if load_demo(db.session):
         click.echo("Demo supply chain loaded.")
     else:
         click.echo("Database already has organizations; demo not loaded (nothing changed).")
+
+
+def _load_scale(n: int, seed: int) -> None:
+    from footprint_platform.scale import load_scale
+
+    t0 = time.perf_counter()
+    try:
+        counts = load_scale(db.session, n, seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{v} {k}" for k, v in counts.items())
+    click.echo(f"Synthetic industry loaded in {time.perf_counter() - t0:.1f} s: {rows}.")
+    click.echo("Compute it with: flask rollup run --period 2025-01-01:2025-12-31")
 
 
 @demo.command("logins")

@@ -14,7 +14,7 @@ from footprint_platform.models.organization import (
     OrgRole,
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
-from footprint_platform.models.results import ProductResult, RollupJob, RollupRun
+from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.sharing import FootprintShare
 from footprint_platform.models.submission import (
     Evidence,
@@ -50,6 +50,7 @@ __all__ = [
     "RequestStatus",
     "RollupJob",
     "RollupRun",
+    "RollupSnapshot",
     "Site",
     "Submission",
     "SubmissionInput",

@@ -21,6 +21,7 @@ from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
+    Organization,
     Product,
     ProductResult,
     RollupRun,
@@ -34,6 +35,7 @@ from footprint_platform.services.fingerprint import content_hash as submission_h
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
+MAX_NAMED = 50  # a refusal names at most this many upstream products
 
 
 def _missing_primary(
@@ -41,19 +43,29 @@ def _missing_primary(
 ) -> list[str]:
     """Upstream products a declaration cannot rest on: any with no data at all (it would count
     as zero), and, under a rule that names components needing primary data (EU Annex II),
-    those categories and batteries (whose components are then unknown) without a submission."""
+    those categories and batteries (whose components are then unknown) without a submission.
+    Decided on the chain's categories; only the few products named are read."""
     rule = rule_for_category(product.category)
     categories = load_reference().categories
     no_data = set(chain.missing)
-    missing = []
-    for p in session.scalars(select(Product).where(Product.id.in_(upstream))):
-        category = categories[p.category]
+    missing_ids = []
+    for p in upstream:
+        category = categories[chain.categories[p]]
         needs = rule.required_components and (
             category.annex_ii in rule.required_components or category.is_battery
         )
-        if p.id in no_data or (needs and p.id not in chain.submissions):
-            missing.append(f"{p.part_number} ({p.organization.name_en})")
-    return sorted(missing)
+        if p in no_data or (needs and p not in chain.submissions):
+            missing_ids.append(p)
+    if not missing_ids:
+        return []
+    named = session.execute(
+        select(Product.part_number, Organization.name_en)
+        .join(Organization, Organization.id == Product.organization_id)
+        .where(Product.id.in_(missing_ids[:MAX_NAMED]))
+    ).all()
+    names = sorted(f"{part} ({org})" for part, org in named)
+    more = len(missing_ids) - len(names)
+    return names + ([f"+{more}"] if more > 0 else [])
 
 
 def canonical(d: Declaration) -> dict[str, Any]:
@@ -92,15 +104,23 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
-    run = _latest_run(session, start, end)
+    run = _latest_run(session, product.id, start, end)
     chain = chain_graph(session, start, end, _pins(run), run.fallback_release_id)
     return _declare(session, actor, product, run, chain, reason)
 
 
-def _latest_run(session: Session, start: date, end: date) -> RollupRun:
+def _latest_run(session: Session, product_id: int, start: date, end: date) -> RollupRun:
+    """The newest run of the period holding a result for the product. A run after a
+    submission stores only what it changed, so this is the run of the product's newest
+    result, whose pins equal today's for everything upstream of the product."""
     run = session.scalars(
         select(RollupRun)
-        .where(RollupRun.period_start == start, RollupRun.period_end == end)
+        .join(ProductResult, ProductResult.run_id == RollupRun.id)
+        .where(
+            ProductResult.product_id == product_id,
+            RollupRun.period_start == start,
+            RollupRun.period_end == end,
+        )
         .order_by(RollupRun.id.desc())
         .limit(1)
     ).first()
@@ -182,7 +202,8 @@ def _store(
         .limit(1)
     ).first()
     rule = rule_for_category(product.category)
-    pinned = {str(p): [s.id, s.content_hash] for p, s in chain.submissions.items() if p in upstream}
+    subs = chain.submissions
+    pinned = {str(p): [subs[p].id, subs[p].content_hash] for p in sorted(upstream) if p in subs}
     d = Declaration(
         organization_id=product.organization_id,
         product_id=product.id,

@@ -62,7 +62,9 @@ def run_job(session: Session, job_id: int) -> RollupJob:
     job.status = "running"
     session.commit()
     try:
-        run, chain = results.recompute(session, job.period_start, job.period_end, job.trigger)
+        run, chain = results.recompute(
+            session, job.period_start, job.period_end, job.trigger, job.changed_product_id
+        )
         if job.changed_product_id is not None:
             declarations.redeclare_downstream(
                 session,

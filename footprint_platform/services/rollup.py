@@ -6,32 +6,36 @@ bought as a generic dataset is a secondary leaf node `factor:<code>@<stage>`; a 
 to a supplier's product is an edge to that product's node, so the supplier's result replaces the
 generic factor. A product without a submission falls back to its category's generic factor and
 counts as secondary; with none, it stays at zero and is reported missing.
+
+The graph is built from a few column selects (products, submissions, their input rows joined to
+their factors), never from ORM objects: a period of 100k products has ~700k input rows, and the
+arithmetic on them runs on numpy columns (bench/RESULTS.md, "Platform roll-up at scale").
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-import scipy.sparse.csgraph as csgraph
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+import numpy as np
+from sqlalchemy import Float, String, and_, cast, select, type_coerce
+from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
     EmissionFactor,
-    InputKind,
     Product,
     Submission,
+    SubmissionInput,
     SubmissionStatus,
 )
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules
-from footprint_platform.services.activity import factor_amount
-from footprint_platform.services.factors import factor_by_code, latest_release
-from supply_graph import Allocation, Edge, Node, RollupResult, SupplyGraph, rollup
+from footprint_platform.services.factors import latest_release
+from supply_graph import Allocation, RollupResult, SupplyGraph, rollup
 from supply_graph.units import conversion_factor
 
 # Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
@@ -44,64 +48,101 @@ def product_node(product_id: int) -> str:
     return f"product:{product_id}"
 
 
+@dataclass(frozen=True)
+class SubmissionRef:
+    """What a roll-up keeps of a submission version: its id and content hash (the pins)."""
+
+    id: int
+    content_hash: str | None
+
+
+class SubmissionMap(Mapping[int, SubmissionRef]):
+    """Product id -> the submission version used, over sorted arrays: a period of 100k
+    products would otherwise hold 100k objects that a run after one submission must rebuild."""
+
+    def __init__(self, products: Any, ids: Any, hashes: Any) -> None:
+        order = np.argsort(products, kind="stable")
+        self.products = np.asarray(products, dtype=np.int64)[order]
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.hashes = np.asarray(hashes, dtype="S64")[order]  # b"" where none
+
+    def _find(self, product_id: object) -> int:
+        if not isinstance(product_id, int | np.integer):
+            return -1
+        k = int(np.searchsorted(self.products, product_id))
+        return k if k < len(self.products) and self.products[k] == product_id else -1
+
+    def __getitem__(self, product_id: int) -> SubmissionRef:
+        k = self._find(product_id)
+        if k < 0:
+            raise KeyError(product_id)
+        return SubmissionRef(int(self.ids[k]), self.hashes[k].decode() or None)
+
+    def __contains__(self, product_id: object) -> bool:
+        return self._find(product_id) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.products.tolist())
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def id_map(self) -> dict[str, int]:
+        """{"product id": submission id}, what a run stores as its pins."""
+        return dict(zip(map(str, self.products.tolist()), self.ids.tolist(), strict=True))
+
+    def replaced(self, newer: Sequence[tuple[int, int, str | None]]) -> SubmissionMap:
+        """With (product id, submission id, hash) entries replacing or adding versions."""
+        keep = ~np.isin(self.products, [p for p, _, _ in newer])
+        return SubmissionMap(
+            np.concatenate([self.products[keep], [p for p, _, _ in newer]]),
+            np.concatenate([self.ids[keep], [i for _, i, _ in newer]]),
+            np.concatenate([self.hashes[keep], np.array([h or "" for _, _, h in newer], "S64")]),
+        )
+
+
 @dataclass
 class ChainGraph:
+    """The period's graph; products are its first nodes, in product-id order (`product_ids`),
+    then the generic datasets."""
+
     graph: SupplyGraph
-    submissions: dict[int, Submission]  # product id -> the version used
+    submissions: SubmissionMap  # product id -> the version used
     fallback_release_id: int
     fallback: list[int] = field(default_factory=list)  # products on a generic factor
     missing: list[int] = field(default_factory=list)  # products with no data at all
+    product_ids: list[int] = field(default_factory=list)
+    categories: dict[int, str] = field(default_factory=dict)  # product id -> category
 
     def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
         """The given products and every product reachable from them: "up" their suppliers
-        (what they use), "down" their customers (what uses them). One breadth-first search per
-        start in scipy, on A (provider -> consumer) or its transpose."""
-        a = self.graph.technosphere  # A[i, j] > 0: product i goes into product j
-        graph = a if direction == "down" else a.T.tocsr()
-        ids = self.graph.ids
-        found: set[int] = set()
-        for p in product_ids:
-            start = self.graph.node_index(product_node(p))
-            found.update(
-                int(k)
-                for k in csgraph.breadth_first_order(
-                    graph, start, directed=True, return_predecessors=False
-                )
-            )
-        return {
-            int(str(ids[k]).split(":", 1)[1]) for k in found if str(ids[k]).startswith("product:")
-        }
+        (what they use), "down" their customers (what uses them). One frontier sweep over the
+        edge columns per tier, whatever the number of starts."""
+        g = self.graph
+        seen = np.zeros(g.n_nodes, dtype=bool)
+        starts = [g.node_index(product_node(p)) for p in product_ids]
+        seen[starts] = True
+        frontier = seen.copy()
+        source, target = (
+            (g.provider, g.consumer) if direction == "down" else (g.consumer, g.provider)
+        )
+        while frontier.any():
+            reached = target[frontier[source]]
+            new = reached[~seen[reached]]
+            frontier = np.zeros(g.n_nodes, dtype=bool)
+            frontier[new] = True
+            seen[new] = True
+        n = len(self.product_ids)
+        return {self.product_ids[i] for i in np.flatnonzero(seen[:n]).tolist()}
 
 
-def _stages() -> tuple[str, ...]:
+@cache
+def stages() -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for rule in load_rules().values():
         for code in rule.stage_codes:
             seen.setdefault(code, None)
     return tuple(seen)
-
-
-def current_submissions(session: Session, start: date, end: date) -> dict[int, Submission]:
-    """The submitted (not superseded) version of every product for exactly this period."""
-    rows = session.scalars(
-        select(Submission)
-        .where(
-            Submission.status == SubmissionStatus.SUBMITTED,
-            Submission.period_start == start,
-            Submission.period_end == end,
-        )
-        .options(selectinload(Submission.inputs))
-    )
-    return {s.product_id: s for s in rows}
-
-
-def pinned_submissions(session: Session, pinned: Mapping[int, int]) -> dict[int, Submission]:
-    rows = session.scalars(
-        select(Submission)
-        .where(Submission.id.in_(list(pinned.values())))
-        .options(selectinload(Submission.inputs))
-    )
-    return {s.product_id: s for s in rows}
 
 
 def chain_graph(
@@ -114,117 +155,291 @@ def chain_graph(
     """Every product of the catalogue as a node, built from the period's current submissions,
     or from exactly the `pinned` ones (product id -> submission id) with the pinned fallback
     release, to recompute a declaration as it was computed."""
-    subs = (
-        current_submissions(session, start, end)
-        if pinned is None
-        else pinned_submissions(session, pinned)
-    )
-    factors_by_release: dict[int, dict[str, EmissionFactor]] = {}
     fallback_release = fallback_release_id or latest_release(session).id
-    nodes: dict[str, Node] = {}
-    edges: list[Edge] = []
-    fallback: list[int] = []
-    missing: list[int] = []
-    for product in session.scalars(select(Product)):
-        sub = subs.get(product.id)
-        if sub is None:
-            generic = factor_by_code_cached(session, fallback_release, factors_by_release)
-            node = _fallback_node(product, generic)
-            (fallback if node.direct else missing).append(product.id)
-            nodes[node.id] = node
+    products = session.execute(
+        select(Product.id, Product.category, Product.declared_unit).order_by(Product.id)
+    ).all()
+    subs = _submissions(session, start, end, pinned)
+    rows = _input_rows(session, start, end, pinned, {s[0] for s in subs})
+    return _build(
+        products, subs, rows, _generic_factors(session, fallback_release), fallback_release
+    )
+
+
+def _period(start: date, end: date, pinned: Mapping[int, int] | None) -> Any:
+    """Current versions, or (pinned) any submitted version of the period, filtered by id after."""
+    status = (
+        Submission.status == SubmissionStatus.SUBMITTED
+        if pinned is None
+        else Submission.status.in_([SubmissionStatus.SUBMITTED, SubmissionStatus.SUPERSEDED])
+    )
+    return and_(Submission.period_start == start, Submission.period_end == end, status)
+
+
+def _submissions(
+    session: Session, start: date, end: date, pinned: Mapping[int, int] | None
+) -> list[tuple[int, int, str | None, float | None]]:
+    rows = session.execute(
+        select(
+            Submission.id,
+            Submission.product_id,
+            Submission.content_hash,
+            cast(Submission.dqr, Float),
+        ).where(_period(start, end, pinned))
+    ).all()
+    wanted = None if pinned is None else set(pinned.values())
+    return [tuple(r) for r in rows if wanted is None or r[0] in wanted]  # type: ignore[misc]
+
+
+# The columns of an input row the graph needs, with its factor's unit and value when it names one.
+_INPUT_COLUMNS = (
+    SubmissionInput.submission_id,
+    SubmissionInput.position,
+    type_coerce(SubmissionInput.kind, String),
+    SubmissionInput.stage,
+    cast(SubmissionInput.quantity, Float),
+    SubmissionInput.unit,
+    SubmissionInput.factor_code,
+    SubmissionInput.linked_product_id,
+    cast(SubmissionInput.distance_km, Float),
+    SubmissionInput.allocation_basis,
+    cast(SubmissionInput.allocation_share, String),
+    EmissionFactor.unit,
+    cast(EmissionFactor.value, Float),
+)
+
+
+def _inputs_select() -> Any:
+    return (
+        select(*_INPUT_COLUMNS)
+        .join(Submission, Submission.id == SubmissionInput.submission_id)
+        .outerjoin(
+            EmissionFactor,
+            and_(
+                EmissionFactor.release_id == Submission.factor_release_id,
+                EmissionFactor.code == SubmissionInput.factor_code,
+            ),
+        )
+    )
+
+
+def _input_rows(
+    session: Session,
+    start: date,
+    end: date,
+    pinned: Mapping[int, int] | None,
+    wanted: set[int],
+) -> list[Sequence[Any]]:
+    rows = session.execute(_inputs_select().where(_period(start, end, pinned))).all()
+    return rows if pinned is None else [r for r in rows if r[0] in wanted]
+
+
+def _input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:
+    """The input rows of a few submissions (the ones a snapshot is patched with)."""
+    if not submission_ids:
+        return []
+    stmt = _inputs_select().where(SubmissionInput.submission_id.in_(submission_ids))
+    return list(session.execute(stmt).all())
+
+
+def _generic_factors(session: Session, release_id: int) -> list[tuple[str, str, float]]:
+    """(code, unit, value) of the fallback release, sorted by code (a stable choice)."""
+    rows = session.execute(
+        select(EmissionFactor.code, EmissionFactor.unit, cast(EmissionFactor.value, Float)).where(
+            EmissionFactor.release_id == release_id
+        )
+    ).all()
+    return sorted(tuple(r) for r in rows)  # type: ignore[misc]  # code order, not collation
+
+
+def _build(
+    products: Sequence[Sequence[Any]],
+    subs: Sequence[tuple[int, int, str | None, float | None]],
+    rows: Sequence[Sequence[Any]],
+    generic: Sequence[tuple[str, str, float]],
+    fallback_release: int,
+) -> ChainGraph:
+    """Columns in, graph out: product nodes (in id order), then the generic datasets."""
+    stage_names = stages()
+    n = len(products)
+    product_ids = [int(p[0]) for p in products]
+    position = {p: i for i, p in enumerate(product_ids)}
+    units = [str(p[2]) for p in products]
+    categories = [str(p[1]) for p in products]
+    direct = np.zeros((n, len(stage_names)))
+    primary = np.zeros(n, dtype=bool)
+    dqr = np.full(n, np.nan)
+    by_sub: dict[int, int] = {}  # submission id -> product row
+    refs = SubmissionMap([s[1] for s in subs], [s[0] for s in subs], [s[2] or "" for s in subs])
+    for sub_id, product_id, _, sub_dqr in subs:
+        i = position[product_id]
+        by_sub[sub_id] = i
+        primary[i] = True
+        dqr[i] = np.nan if sub_dqr is None else sub_dqr
+    fallback, missing = [], []
+    for i, product_id in enumerate(product_ids):
+        if primary[i]:
             continue
-        factors = factor_by_code_cached(session, sub.factor_release_id, factors_by_release)
-        nodes[product_node(product.id)] = _submitted_node(product, sub, factors, nodes, edges)
-    graph = SupplyGraph.from_records(nodes.values(), edges, _stages())
-    return ChainGraph(graph, subs, fallback_release, fallback, missing)
-
-
-def factor_by_code_cached(
-    session: Session, release_id: int, cache: dict[int, dict[str, EmissionFactor]]
-) -> dict[str, EmissionFactor]:
-    if release_id not in cache:
-        cache[release_id] = factor_by_code(session, release_id)
-    return cache[release_id]
-
-
-def _submitted_node(
-    product: Product,
-    sub: Submission,
-    factors: dict[str, EmissionFactor],
-    nodes: dict[str, Node],
-    edges: list[Edge],
-) -> Node:
-    direct: dict[str, float] = defaultdict(float)
-    coproduct_share, basis = Decimal(0), "mass"
-    me = product_node(product.id)
-    for item in sub.inputs:
-        row = {
-            "kind": item.kind,
-            "quantity": item.quantity,
-            "unit": item.unit,
-            "distance_km": item.distance_km,
-        }
-        if item.kind is InputKind.COPRODUCT:
-            coproduct_share += item.allocation_share or 0
-            basis = item.allocation_basis or basis
-        elif item.linked_product_id is not None:
-            edges.append(
-                Edge(product_node(item.linked_product_id), me, float(item.quantity), item.unit)
-            )
-        elif item.kind is InputKind.MATERIAL:
-            factor = factors[item.factor_code or ""]
-            leaf = f"factor:{factor.code}@{item.stage}"
-            nodes.setdefault(
-                leaf,
-                Node(
-                    leaf,
-                    factor.unit,
-                    {item.stage: float(factor.value)},
-                    primary=False,
-                    dqr=GENERIC_DQR,
-                    category="dataset",
-                ),
-            )
-            edges.append(Edge(leaf, me, float(factor_amount(row, factor)), factor.unit))
+        value = _generic_value(categories[i], units[i], generic)
+        if value is None:
+            missing.append(product_id)
+            dqr[i] = MISSING_DQR
         else:
-            factor = factors[item.factor_code or ""]
-            direct[item.stage] += float(factor_amount(row, factor) * factor.value)
-    allocation = Allocation(basis, float(1 - coproduct_share)) if coproduct_share else None
-    return Node(
-        me,
-        product.declared_unit,
-        dict(direct),
-        primary=True,
-        dqr=float(sub.dqr) if sub.dqr is not None else None,
-        category=product.category,
-        allocation=allocation,
+            fallback.append(product_id)
+            direct[i, stage_names.index("raw_material")] = value
+            dqr[i] = GENERIC_DQR
+    edges = _Edges(stage_names)
+    edges.add_inputs(rows, by_sub, position, direct)
+    node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
+    graph = SupplyGraph.from_columns(
+        ids=node_ids,
+        units=units + edges.leaf_units,
+        direct=np.vstack([direct, edges.leaf_direct()]),
+        stages=stage_names,
+        primary=np.concatenate([primary, np.zeros(len(edges.leaf_ids), dtype=bool)]),
+        dqr=np.concatenate([dqr, np.full(len(edges.leaf_ids), GENERIC_DQR)]),
+        categories=categories + ["dataset"] * len(edges.leaf_ids),
+        edge_from=[node_ids[k] for k in edges.provider],
+        edge_to=[node_ids[k] for k in edges.consumer],
+        edge_amount=edges.amount,
+        edge_unit=edges.unit,
+        allocations=edges.allocations,
+    )
+    return ChainGraph(
+        graph,
+        refs,
+        fallback_release,
+        fallback,
+        missing,
+        product_ids,
+        dict(zip(product_ids, categories, strict=True)),
     )
 
 
-def _fallback_node(product: Product, factors: dict[str, EmissionFactor]) -> Node:
+def _generic_value(
+    category: str, unit: str, generic: Sequence[tuple[str, str, float]]
+) -> float | None:
     """No submission: the category's generic dataset (the first by code, so the choice is
-    stable from run to run), else an empty node for a missing product."""
-    prefix = load_reference().categories[product.category].generic_factor
-    for code in sorted(factors):
-        factor = factors[code]
-        k = conversion_factor(product.declared_unit, factor.unit)
-        if prefix and code.startswith(prefix + ".") and k is not None:
-            return Node(
-                product_node(product.id),
-                product.declared_unit,
-                {"raw_material": float(factor.value) * k},
-                primary=False,
-                dqr=GENERIC_DQR,
-                category=product.category,
-            )
-    return Node(
-        product_node(product.id),
-        product.declared_unit,
-        {},
-        primary=False,
-        dqr=MISSING_DQR,
-        category=product.category,
-    )
+    stable from run to run) per declared unit, else None for a missing product."""
+    prefix = load_reference().categories[category].generic_factor
+    if not prefix:
+        return None
+    for code, factor_unit, value in generic:
+        k = conversion_factor(unit, factor_unit)
+        if code.startswith(prefix + ".") and k is not None:
+            return value * k
+    return None
+
+
+class _Edges:
+    """Input rows turned into edges, generic-dataset leaves, direct emissions and allocations,
+    in product order then input position (so sums and leaf numbering are stable)."""
+
+    def __init__(self, stage_names: tuple[str, ...], known_leaves: Sequence[str] = ()) -> None:
+        """`known_leaves`: the leaves of a stored graph being patched (new ones follow them)."""
+        self.stage_column = {s: c for c, s in enumerate(stage_names)}
+        self.known = len(known_leaves)
+        self.leaf_ids: list[str] = []  # new leaves only
+        self.leaf_units: list[str] = []
+        self.leaf_values: list[tuple[int, float]] = []  # (stage column, factor value)
+        self.leaf_index: dict[str, int] = {leaf: k for k, leaf in enumerate(known_leaves)}
+        self.provider: list[int] = []
+        self.consumer: list[int] = []
+        self.amount: list[float] = []
+        self.unit: list[str | None] = []
+        self.allocations: dict[int, Allocation] = {}
+
+    def leaf_direct(self) -> np.ndarray:
+        out = np.zeros((len(self.leaf_ids), len(self.stage_column)))
+        for k, (column, value) in enumerate(self.leaf_values):
+            out[k, column] = value
+        return out
+
+    def add_inputs(
+        self,
+        rows: Sequence[Sequence[Any]],
+        by_sub: Mapping[int, int],
+        position: Mapping[int, int],
+        direct: np.ndarray,
+    ) -> None:
+        """Edges, leaves and allocations of the rows' products; their direct emissions are
+        added into `direct` (rows by product position)."""
+        n = len(position)
+        ordered = sorted(rows, key=lambda r: (by_sub[r[0]], r[1]))
+        coproduct: dict[int, tuple[Decimal, str]] = {}
+        direct_rows, direct_cols, direct_vals = [], [], []
+        convert = _converter()
+        for (
+            sub_id,
+            _,
+            kind,
+            stage,
+            qty,
+            unit,
+            code,
+            linked,
+            km,
+            basis,
+            share,
+            f_unit,
+            f_value,
+        ) in ordered:
+            me = by_sub[sub_id]
+            if kind == "coproduct":
+                total, old_basis = coproduct.get(me, (Decimal(0), "mass"))
+                coproduct[me] = (total + Decimal(share or 0), basis or old_basis)
+                continue
+            if linked is not None:
+                self._edge(position[linked], me, qty, unit)
+                continue
+            if f_unit is None:
+                raise ValueError(f"submission {sub_id}: factor {code!r} is not in its release")
+            if kind == "transport" and km is not None:
+                amount = qty * convert(unit, "t") * km
+            else:
+                amount = qty * convert(unit, f_unit)
+            if kind == "material":
+                self._edge(n + self._leaf(code, stage, f_unit, f_value), me, amount, f_unit)
+            else:
+                direct_rows.append(me)
+                direct_cols.append(self.stage_column[stage])
+                direct_vals.append(amount * f_value)
+        np.add.at(direct, (direct_rows, direct_cols), direct_vals)
+        for me, (total, basis) in coproduct.items():
+            if total:
+                self.allocations[me] = Allocation(basis, float(1 - total))
+
+    def _edge(self, provider: int, consumer: int, amount: float, unit: str | None) -> None:
+        self.provider.append(provider)
+        self.consumer.append(consumer)
+        self.amount.append(amount)
+        self.unit.append(unit)
+
+    def _leaf(self, code: str, stage: str, unit: str, value: float) -> int:
+        leaf = f"factor:{code}@{stage}"
+        k = self.leaf_index.get(leaf)
+        if k is None:
+            k = self.leaf_index[leaf] = self.known + len(self.leaf_ids)
+            self.leaf_ids.append(leaf)
+            self.leaf_units.append(unit)
+            self.leaf_values.append((self.stage_column[stage], value))
+        return k
+
+
+def _converter() -> Any:
+    """conversion_factor(unit, target) memoised per pair for one build (pint is slow per call)."""
+    memo: dict[tuple[str, str], float] = {}
+
+    def convert(unit: str, target: str) -> float:
+        k = memo.get((unit, target))
+        if k is None:
+            found = conversion_factor(unit, target)
+            if found is None:
+                raise ValueError(f"{unit} does not convert to {target}")
+            k = memo[(unit, target)] = float(found)
+        return k
+
+    return convert
 
 
 def rollup_period(session: Session, start: date, end: date) -> tuple[ChainGraph, RollupResult]:

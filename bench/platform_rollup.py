@@ -1,0 +1,259 @@
+"""Platform roll-up at industry scale: database -> graph -> solve -> stored results, on SQLite
+and PostgreSQL, for a full recompute and for the recompute after one upstream submission.
+
+    .venv/bin/python bench/platform_rollup.py [--sizes 10000 100000] [--db sqlite postgres]
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/] [--seed 2024]
+
+Per (database, N): a fresh database (SQLite file in bench/out/, or the PostgreSQL database
+`tanlian_bench`, dropped afterwards), migrated; `flask demo load --scale N` (timed); a full
+recompute (`results.recompute_timed`: build from the database, solve, store, snapshot); a few
+products declared downstream of one cathode maker's product; then that product, an ore and a
+pack are each resubmitted through the ordinary services (`submissions.submit`), which runs the
+job inline: the patched graph, the solve, the stored downstream results and the new draft
+declarations. "submit total" is the whole `submit` call, until the drafts exist. Each case runs
+in its own process; figures go to stdout as JSON lines and into bench/out/platform.jsonl.
+Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+PG_DB = "tanlian_bench"
+DECLARE = {"vehicle_bev": 8, "battery_pack": 4}  # declared downstream of the cathode
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(record: dict[str, float], name: str, fn: Any) -> Any:
+    """Wrap fn so that each call adds its duration to record[name]."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            record[name] = record.get(name, 0.0) + time.perf_counter() - t0
+
+    return wrapper
+
+
+def run_case(db: str, n: int, seed: int, pg: str) -> dict[str, Any]:
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from footprint_platform.extensions import db as fdb
+    from footprint_platform.scale import load_scale
+    from footprint_platform.services import declarations, jobs, results
+    from supply_graph.units import conversion_factor
+
+    if db == "postgres":
+        admin = sa.create_engine(pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
+        url = sa.engine.make_url(pg).set(database=PG_DB).render_as_string(False)
+    else:
+        path = OUT / f"platform-{n}.sqlite3"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    out: dict[str, Any] = {"db": db, "n": n}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    try:
+        with app.app_context():
+            upgrade()
+            conversion_factor("kg", "t")  # the unit registry, built once per worker process
+            s = fdb.session
+            t0 = time.perf_counter()
+            counts = load_scale(s, n, seed)
+            out["load_s"] = time.perf_counter() - t0
+            out["input_rows"] = counts["submission_input"]
+            run, chain, t = results.recompute_timed(s, *PERIOD, "bench: full")
+            out["full"] = _timings(t, chain)
+            picks = {
+                c: _most_used(s, chain, c) for c in ("cathode_ncm", "ore_nickel", "battery_pack")
+            }
+            declared = _declare(s, run, chain, picks["cathode_ncm"])
+            out["declared"] = len(declared)
+            for category, product in picks.items():
+                out[f"after_{category}"] = {
+                    "downstream": len(chain.reachable([product.id], "down")),
+                    **_after_submission(s, product, jobs),
+                }
+            out["verify_one_s"] = _verify_one(s, declarations)
+            out["peak_mib"] = _peak_mib()
+    finally:
+        with app.app_context():
+            fdb.session.remove()
+            fdb.engine.dispose()
+        if db == "postgres":
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+    return out
+
+
+def _timings(t: Any, chain: Any) -> dict[str, Any]:
+    return {
+        "build_s": t.build,
+        "solve_s": t.solve,
+        "store_s": t.store,
+        "snapshot_commit_s": t.snapshot_commit,
+        "total_s": t.build + t.solve + t.store + t.snapshot_commit,
+        "stored": t.stored,
+        "patched": t.patched,
+        "nodes": chain.graph.n_nodes,
+        "edges": chain.graph.n_edges,
+    }
+
+
+def _most_used(s: Any, chain: Any, category: str) -> Any:
+    """The product of the category with the most direct customers (a large downstream)."""
+    import numpy as np
+
+    from footprint_platform.models import Product
+
+    n = len(chain.product_ids)
+    customers = np.bincount(chain.graph.provider, minlength=chain.graph.n_nodes)[:n]
+    rows = [i for i, p in enumerate(chain.product_ids) if chain.categories[p] == category]
+    best = max(rows, key=lambda i: (int(customers[i]), -i))
+    return s.get(Product, chain.product_ids[best])
+
+
+def _owner(product: Any) -> Any:
+    from footprint_platform.models import MemberRole
+    from footprint_platform.policy import Actor
+
+    org = product.organization_id
+    return Actor(
+        user_id=None,
+        roles={org: MemberRole.ADMIN},
+        org_roles={org: frozenset(product.organization.roles)},
+        channel="cli",
+    )
+
+
+def _declare(s: Any, run: Any, chain: Any, upstream: Any) -> list[int]:
+    """Declare a few vehicles and packs downstream of `upstream`, from the full run's chain
+    (declare() itself would rebuild the pinned graph per product)."""
+    from footprint_platform.models import Product
+    from footprint_platform.services import declarations
+
+    down = chain.reachable([upstream.id], "down")
+    made = []
+    for category, count in DECLARE.items():
+        picked = [p for p in sorted(down) if chain.categories[p] == category][:count]
+        for pid in picked:
+            product = s.get(Product, pid)
+            made.append(declarations._declare(s, _owner(product), product, run, chain, "bench").id)
+    return made
+
+
+def _after_submission(s: Any, product: Any, jobs: Any) -> dict[str, Any]:
+    """Resubmit the product with 10 % more of everything; time the submit (which runs the
+    job: patched graph, solve, downstream results, new drafts) and its parts."""
+    from sqlalchemy import func, select
+
+    from footprint_platform.models import Declaration, ProductResult, RollupRun
+    from footprint_platform.services import declarations, results, submissions
+    from footprint_platform.services.activity import FIELDS
+
+    actor = _owner(product)
+    draft = submissions.start_draft(s, actor, product.id, *PERIOD)
+    rows = [
+        {**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value, "quantity": i.quantity}
+        for i in draft.inputs
+    ]
+    rows = [{**r, "quantity": r["quantity"] * Decimal("1.1")} for r in rows]
+    submissions.save_draft(s, actor, draft.id, {"dqr": Decimal("2.5")}, rows)
+    drafts_before = s.scalar(select(func.count()).select_from(Declaration))
+    parts: dict[str, float] = {}
+    captured: dict[str, Any] = {}
+    original_recompute = results.recompute_timed
+    original_redeclare = declarations.redeclare_downstream
+
+    def recompute(*args: Any, **kwargs: Any) -> Any:
+        got = original_recompute(*args, **kwargs)
+        captured["timings"], captured["chain"] = got[2], got[1]
+        return got
+
+    results.recompute_timed = _timed(parts, "recompute_s", recompute)
+    declarations.redeclare_downstream = _timed(parts, "redeclare_s", original_redeclare)
+    try:
+        t0 = time.perf_counter()
+        submissions.submit(s, actor, draft.id)
+        total = time.perf_counter() - t0
+    finally:
+        results.recompute_timed = original_recompute
+        declarations.redeclare_downstream = original_redeclare
+    run_id = s.scalar(select(func.max(RollupRun.id)))
+    stored = s.scalar(
+        select(func.count()).select_from(ProductResult).where(ProductResult.run_id == run_id)
+    )
+    return {
+        "submit_total_s": total,
+        **parts,
+        **{k: v for k, v in _timings(captured["timings"], captured["chain"]).items()},
+        "stored": stored,
+        "new_drafts": s.scalar(select(func.count()).select_from(Declaration)) - drafts_before,
+    }
+
+
+def _verify_one(s: Any, declarations: Any) -> float:
+    from sqlalchemy import select
+
+    from footprint_platform.models import Declaration
+
+    newest = s.scalars(select(Declaration).order_by(Declaration.id.desc()).limit(1)).first()
+    if newest is None:
+        return float("nan")
+    t0 = time.perf_counter()
+    problems = declarations.verify(s, [newest])
+    assert not problems, problems
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--case", nargs=2, metavar=("DB", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.case:
+        print(json.dumps(run_case(args.case[0], int(args.case[1]), args.seed, args.pg)))
+        return
+    for n in args.sizes:
+        for db in args.db:
+            cmd = [sys.executable, __file__, "--case", db, str(n), "--seed", str(args.seed)]
+            done = subprocess.run(
+                [*cmd, "--pg", args.pg], capture_output=True, text=True, check=False
+            )
+            line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+            if done.returncode or not line:
+                print(f"{db} {n}: failed\n{done.stderr[-3000:]}", file=sys.stderr)
+                continue
+            print(line, flush=True)
+            with (OUT / "platform.jsonl").open("a") as f:
+                f.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()

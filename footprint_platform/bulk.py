@@ -1,0 +1,60 @@
+"""Bulk writes for the large tables (synthetic industries, roll-up results): many rows in one
+go instead of ORM objects row by row. On PostgreSQL rows are streamed with COPY through the
+session's own psycopg connection (same transaction); elsewhere one executemany of a Core
+INSERT. Measured in bench/platform_rollup.py (figures in bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts keyed by column name, every row the same keys) into `table`."""
+    if not rows:
+        return
+    if is_postgres(session):
+        columns = list(rows[0])
+        copy_rows(session, table, columns, ([r[c] for c in columns] for r in rows))
+    else:
+        session.execute(insert(table), list(rows))
+
+
+def copy_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL COPY FROM STDIN of plain Python values (psycopg adapts them by type; a dict
+    or list for a JSON column must be passed already serialised as a string)."""
+    raw = session.connection().connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(row)
+
+
+def next_ids(session: Session, tables: Iterable[Table]) -> dict[str, int]:
+    """The first free id of each table with an integer `id` key (rows given explicit ids)."""
+    return {
+        t.name: (session.scalar(select(func.max(t.c.id))) or 0) + 1 for t in tables if "id" in t.c
+    }
+
+
+def sync_sequences(session: Session, tables: Iterable[Table]) -> None:
+    """After explicit ids, move PostgreSQL's id sequences past them (SQLite needs nothing)."""
+    if not is_postgres(session):
+        return
+    for t in tables:
+        if "id" in t.c:
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
+                    f'COALESCE(MAX(id), 0) + 1, false) FROM "{t.name}"'
+                )
+            )

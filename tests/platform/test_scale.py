@@ -1,0 +1,234 @@
+"""The synthetic industry (`flask demo load --scale N`) and recomputes after one submission:
+a run stores only what changed, and those numbers are what a full recompute gives."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+import supply_graph
+from footprint_platform.extensions import db
+from footprint_platform.models import (
+    MemberRole,
+    Product,
+    ProductResult,
+    RollupRun,
+    Submission,
+)
+from footprint_platform.policy import Actor
+from footprint_platform.scale import build_industry
+from footprint_platform.services import jobs, results, submissions
+from footprint_platform.services.activity import FIELDS
+from footprint_platform.services.fingerprint import content_hash
+from footprint_platform.services.rollup import product_node, rollup_period
+
+pytestmark = pytest.mark.postgres
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+N = 300
+
+
+def _ids() -> dict[str, int]:
+    return {t: 1 for t in ("organization", "site", "product", "submission", "submission_input")}
+
+
+def test_the_same_seed_gives_the_same_industry_and_another_seed_another() -> None:
+    first = build_industry(N, 7, _ids(), release_id=1)
+    again = build_industry(N, 7, _ids(), release_id=1)
+    other = build_industry(N, 8, _ids(), release_id=1)
+    assert first.hashes == again.hashes and len(first.rows["product"]) == N
+    assert first.hashes != other.hashes
+    assert {p["category"] for p in first.rows["product"]} >= {
+        "ore_lithium",
+        "cathode_ncm",
+        "battery_cell",
+        "battery_pack",
+        "vehicle_bev",
+    }
+
+
+def _load(app: Flask, n: int = N, seed: int = 7) -> Any:
+    return app.test_cli_runner().invoke(
+        args=["demo", "load", "--scale", str(n), "--seed", str(seed)]
+    )
+
+
+def test_scale_load_stores_the_generated_hashes_and_every_roll_up_is_finite(app: Flask) -> None:
+    out = _load(app)
+    assert out.exit_code == 0, out.output
+    assert f"{N} product" in out.output
+    with app.app_context():
+        stored = list(db.session.scalars(select(Submission).order_by(Submission.id)))
+        # what the database gives back hashes to what was generated (and is stored)
+        assert [content_hash(s) for s in stored] == [s.content_hash for s in stored]
+        release = stored[0].factor_release_id
+        assert [s.content_hash for s in stored] == build_industry(N, 7, _ids(), release).hashes
+        chain, result = rollup_period(db.session, *PERIOD)
+        totals = [result[product_node(p)].total for p in chain.product_ids]
+        assert len(totals) == N and all(math.isfinite(t) and t > 0 for t in totals)
+        assert chain.fallback and not chain.missing  # some refiners have no data: generic
+    again = _load(app)
+    assert again.exit_code != 0 and "already has organizations" in again.output
+
+
+def test_scale_load_refuses_a_database_with_the_demo(demo_app: Flask) -> None:
+    out = _load(demo_app)
+    assert out.exit_code != 0
+    with demo_app.app_context():
+        assert not db.session.scalar(
+            select(func.count()).select_from(Product).where(Product.part_number.like("SYN-%"))
+        )
+
+
+def _owner(product: Product) -> Actor:
+    """The synthetic organizations have no people: an admin actor of the product's maker."""
+    org = product.organization_id
+    return Actor(
+        user_id=None,
+        roles={org: MemberRole.ADMIN},
+        org_roles={org: frozenset(product.organization.roles)},
+        channel="cli",
+    )
+
+
+def _resubmit(product: Product, factor: Decimal) -> Submission:
+    """A new version of the product's data through the ordinary services (so the synthetic
+    rows also pass the one validation), with every quantity scaled."""
+    actor = _owner(product)
+    draft = submissions.start_draft(db.session, actor, product.id, *PERIOD)
+    rows = [
+        {
+            **{f: getattr(i, f) for f in FIELDS},
+            "kind": i.kind.value,
+            "quantity": i.quantity * factor,
+        }
+        for i in draft.inputs
+    ]
+    submissions.save_draft(db.session, actor, draft.id, {"dqr": Decimal("2.5")}, rows)
+    return submissions.submit(db.session, actor, draft.id)
+
+
+def _newest() -> dict[int, ProductResult]:
+    newest = select(func.max(ProductResult.id)).group_by(ProductResult.product_id)
+    rows = db.session.scalars(select(ProductResult).where(ProductResult.id.in_(newest)))
+    return {r.product_id: r for r in rows}
+
+
+@pytest.mark.parametrize("category", ["ore_nickel", "cathode_ncm", "battery_pack"])
+def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
+    app: Flask, category: str
+) -> None:
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        before = _newest()
+        product = db.session.scalars(
+            select(Product).where(Product.category == category).order_by(Product.id)
+        ).first()
+        sub = _resubmit(product, Decimal("1.5"))
+        run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
+        assert run.submissions[str(product.id)] == sub.id and run.trigger.endswith("v2")
+        chain, full = rollup_period(db.session, *PERIOD)
+        downstream = chain.reachable([product.id], "down")
+        stored = set(
+            db.session.scalars(
+                select(ProductResult.product_id).where(ProductResult.run_id == run.id)
+            )
+        )
+        assert stored == downstream and len(stored) < N
+        after = _newest()
+        for p in chain.product_ids:
+            fresh, r = full[product_node(p)], after[p]
+            assert float(r.total) == pytest.approx(
+                fresh.total, rel=1e-12, abs=1e-10
+            )  # Numeric(24, 10)
+            assert r.by_stage == pytest.approx(fresh.by_stage, rel=1e-12)
+            assert float(r.primary_data_share) == pytest.approx(
+                fresh.primary_data_share, abs=1.01e-6
+            )
+            if p not in downstream:
+                assert r.id == before[p].id  # untouched: still the full run's row
+            else:
+                assert r.run_id == run.id and r.total != before[p].total
+
+
+def test_a_new_factor_release_makes_the_next_run_store_everything(app: Flask) -> None:
+    """Fallback products follow the newest release, so the run after one stores every
+    product (here the release is empty: the refiners without data become missing)."""
+    from footprint_platform.models import FactorRelease
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        first = db.session.scalars(select(FactorRelease)).one()
+        release = FactorRelease(
+            version="2025.2", title="test", source_sha256="0" * 64, previous_id=first.id
+        )
+        db.session.add(release)
+        db.session.commit()
+        ore = db.session.scalars(select(Product).where(Product.category == "ore_lithium")).first()
+        run, _ = results.recompute(db.session, *PERIOD, "test", ore.id)
+        count = db.session.scalar(
+            select(func.count()).select_from(ProductResult).where(ProductResult.run_id == run.id)
+        )
+        assert count == N
+
+
+def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> None:
+    """After a run that stored only a cathode's chain, a product outside it is still
+    declared from its newest result (the earlier full run)."""
+    from footprint_platform.services import declarations
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        full_run = jobs.schedule_inline(db.session, *PERIOD, "full").run_id
+        cathode = db.session.scalars(
+            select(Product).where(Product.category == "cathode_lfp").order_by(Product.id)
+        ).first()
+        _resubmit(cathode, Decimal("1.1"))
+        chain, _ = rollup_period(db.session, *PERIOD)
+        down = chain.reachable([cathode.id], "down")
+        outside = db.session.scalars(
+            select(Product)
+            .where(Product.category == "other_component", Product.id.notin_(down))
+            .order_by(Product.id)
+        ).first()
+        made = declarations.declare(db.session, _owner(outside), outside.id, *PERIOD)
+        assert made.run_id == full_run
+        assert declarations.verify(db.session, [made]) == []
+
+
+def test_the_run_after_a_submission_patches_the_stored_graph_to_todays(app: Flask) -> None:
+    """The period's snapshot plus the submissions after it is the graph a full build gives;
+    an edited product (or a newer factor release) makes it unusable."""
+    from footprint_platform.services import snapshots
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        for category in ("lithium_carbonate", "cobalt_sulfate", "battery_cell"):
+            product = db.session.scalars(
+                select(Product).where(Product.category == category).order_by(Product.id)
+            ).first()
+            _resubmit(product, Decimal("0.8"))
+        patched = snapshots.patched_chain(db.session, *PERIOD)
+        fresh, full = rollup_period(db.session, *PERIOD)
+        assert patched is not None
+        assert patched.submissions == fresh.submissions
+        assert (patched.fallback, patched.missing) == (fresh.fallback, fresh.missing)
+        assert patched.categories == fresh.categories
+        again = supply_graph.rollup(patched.graph)
+        for p in fresh.product_ids:
+            a, b = again[product_node(p)], full[product_node(p)]
+            assert a.total == pytest.approx(b.total, rel=1e-12)
+            assert a.primary_data_share == pytest.approx(b.primary_data_share, rel=1e-12)
+        _, _, timings = results.recompute_timed(db.session, *PERIOD, "test", product.id)
+        assert timings.patched
+        product.name_en = "Renamed"
+        db.session.commit()
+        assert snapshots.patched_chain(db.session, *PERIOD) is None
