@@ -48,7 +48,8 @@ def redis_url(worker: str) -> str:
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisDown
 
-    number = 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
+    # `worker` is "gw<n>_<checkout>" under xdist, "main_<checkout>" otherwise
+    number = 1 + (int(worker[2:].split("_")[0]) if worker.startswith("gw") else 0)
     url = os.environ.get("TANLIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379") + f"/{number}"
     try:
         Redis.from_url(url).flushdb()
