@@ -26,6 +26,9 @@ from footprint_platform.services.rollup import chain_graph, product_node
 
 # The same tolerance declarations are verified to (services/declarations.py).
 RELATIVE_TOLERANCE = 1e-9
+# product_result.total is NUMERIC(24, 10): PostgreSQL keeps ten decimals, so tiny totals are
+# only that exact in absolute terms.
+STORED_SCALE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Ex
     result = supply_graph.rollup(chain.graph)
     parts = supply_graph.contributions(chain.graph, result, product_node(product_id))
     consistent = math.isclose(
-        parts.total, float(latest.result.total), rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12
+        parts.total, float(latest.result.total), rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE
     )
     return Explanation(product, latest, parts, quality_groups(chain.graph, parts), consistent)
 

@@ -116,3 +116,13 @@ def test_a_supplier_submits_and_the_dashboards_show_the_new_figure(
     page = oem.go(f"/dashboard/products/{vehicle}", "vehicle-after")
     _charts_drawn(page)
     assert _total(page) > before
+
+
+def test_the_guards_catch_errors(visit: Any, live_server: LiveServer) -> None:
+    """The checks every test relies on do fire: an HTTP error and a console error are caught."""
+    tab = visit()
+    tab.page.goto(live_server.url + "/no-such-page")
+    tab.page.evaluate("console.error('deliberate')")
+    assert any("HTTP 404" in p for p in tab.problems)
+    assert any("deliberate" in p for p in tab.problems)
+    tab.problems.clear()  # expected here; any other test would fail on them

@@ -22,6 +22,7 @@ from footprint_platform.services.breakdowns import Explanation
 from tests.platform.demo_ids import admin_actor
 from tests.supply_graph.conftest import make_graph
 
+pytestmark = pytest.mark.postgres
 REL = 1e-9
 # the vehicle (its pack, cells and loop upstream), the cell (inside the recycling loop), an ore
 PRODUCTS = {

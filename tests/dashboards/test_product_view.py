@@ -19,6 +19,7 @@ from footprint_platform.models import Organization, Product
 from footprint_platform.reference import load_reference
 from tests.conftest import Session
 
+pytestmark = pytest.mark.postgres
 OEM = "analyst@jinghai-motors.example"
 STATIC = Path(__file__).resolve().parents[2] / "dashboards" / "static"
 
