@@ -54,7 +54,7 @@ class Labels:
         return self.categories.get(code, code)
 
     def tier(self, tier: int) -> str:
-        return _("Own production") if tier == 0 else _("Tier %(n)d", n=tier)
+        return str(_("Own production") if tier == 0 else _("Tier %(n)d", n=tier))
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def stage_waterfall(
     shown = [*values, float(total)]
     fig = go.Figure(
         go.Waterfall(
-            x=[labels.stages.get(s, s) for s in codes] + [_("Total")],
+            x=[_wrap(labels.stages.get(s, s)) for s in codes] + [_("Total")],
             y=shown,
             measure=["relative"] * len(codes) + ["total"],
             text=[f"{v:,.2f}" for v in shown],
@@ -98,7 +98,7 @@ def stage_waterfall(
         _layout(
             _("By life-cycle stage (%(unit)s per %(declared)s)", unit=KG, declared=labels.unit),
             showlegend=False,
-            xaxis={"automargin": True},
+            xaxis={"automargin": True, "tickangle": 0},
             yaxis={
                 "title": {"text": KG},
                 "automargin": True,
@@ -109,6 +109,17 @@ def stage_waterfall(
         )
     )
     return fig
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    """Break a long axis label between words (plotly does not), so it needs no slant."""
+    lines: list[str] = []
+    for word in label.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 @dataclass(frozen=True)
@@ -129,30 +140,26 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
     links into the product add up to its footprint.
     """
     sankey = parts.sankey
-    category = {n.id: n.category for n in parts.by_node}
-    product_key = next(n.key for n in sankey.nodes if parts.product in n.members)
-    column = _columns(product_key, [(f.source, f.target) for f in sankey.flows])
-    groups: dict[str, _Group] = {}
-    for node in sankey.nodes:
-        groups[node.key] = _group(node.key, node.members, product_key, column, category, labels)
-    own = next(n.direct for n in sankey.nodes if n.key == product_key)
+    product = next(n for n in sankey.nodes if parts.product in n.members)
+    column = _columns(product.key, [(f.source, f.target) for f in sankey.flows])
     top = max(column.values(), default=0) + 1
-    loop = len(next(n.members for n in sankey.nodes if n.key == product_key)) > 1
-    own_label = _("Own production and the loop") if loop else _("Own production")
-    groups["own"] = _Group(("own",), own_label, 1)
+    groups = _groups(parts, product.key, column, labels)
+    own_label = _("Own production and the loop") if len(product.members) > 1 else None
+    groups["own"] = _Group(("own",), own_label or _("Own production"), 1)
     groups[OTHER] = _Group((OTHER,), _("Other inputs (smaller flows)"), top)
     links: dict[tuple[tuple[Any, ...], tuple[Any, ...]], float] = {}
-    for f in sankey.flows:
-        pair = (groups[f.source].key, groups[f.target].key)
-        links[pair] = links.get(pair, 0.0) + f.value
-    if own:
-        pair = (groups["own"].key, groups[product_key].key)
-        links[pair] = links.get(pair, 0.0) + own
-    used = {k for pair in links for k in pair} | {groups[product_key].key}
+    for source, target, value in [
+        *((f.source, f.target, f.value) for f in sankey.flows),
+        ("own", product.key, product.direct),
+    ]:
+        pair = (groups[source].key, groups[target].key)
+        links[pair] = links.get(pair, 0.0) + value
+    links = {pair: v for pair, v in links.items() if v}
+    used = {k for pair in links for k in pair} | {("product",)}
     nodes = {g.key: g for g in groups.values() if g.key in used}
     order = sorted(nodes.values(), key=lambda g: (-g.column, g.label))
     index = {g.key: i for i, g in enumerate(order)}
-    x, y = _positions(order, top)
+    x, y = _positions(order)
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -198,36 +205,38 @@ def _columns(product: str, flows: Sequence[tuple[str, str]]) -> dict[str, int]:
     return column
 
 
-def _group(
-    key: str,
-    members: Sequence[str],
-    product_key: str,
-    column: Mapping[str, int],
-    category: Mapping[str, str],
-    labels: Labels,
-) -> _Group:
-    tier = column.get(key, 0)
-    cats = sorted({category.get(m, "") for m in members})
-    loop = "、".join(labels.category(c) for c in cats)
-    if key == product_key:
-        if len(members) == 1:
-            return _Group(("product",), labels.product, 0)
-        return _Group(("product",), labels.product, 0, _("Closed loop: %(parts)s", parts=loop))
-    if len(members) > 1:
-        label = _("Closed loop") + " · " + labels.tier(tier)
-        return _Group((tier, "loop", *cats), label, tier, _("Closed loop: %(parts)s", parts=loop))
-    return _Group((tier, cats[0]), f"{labels.category(cats[0])} · {labels.tier(tier)}", tier)
+def _groups(
+    parts: Contributions, product_key: str, column: Mapping[str, int], labels: Labels
+) -> dict[str, _Group]:
+    """Each engine Sankey node's group: the product, a loop, or (column, category)."""
+    category = {n.id: n.category for n in parts.by_node}
+    groups = {}
+    for node in parts.sankey.nodes:
+        tier = column.get(node.key, 0)
+        cats = sorted({category.get(m, "") for m in node.members})
+        loop = "、".join(labels.category(c) for c in cats)
+        detail = _("Closed loop: %(parts)s", parts=loop) if len(node.members) > 1 else ""
+        if node.key == product_key:
+            groups[node.key] = _Group(("product",), labels.product, 0, detail)
+        elif detail:
+            label = _("Closed loop") + " · " + labels.tier(tier)
+            groups[node.key] = _Group((tier, "loop", *cats), label, tier, detail)
+        else:
+            label = labels.category(cats[0]) + " · " + labels.tier(tier)
+            groups[node.key] = _Group((tier, cats[0]), label, tier)
+    return groups
 
 
-def _positions(order: Sequence[_Group], top: int) -> tuple[list[float], list[float]]:
-    """x by column (upstream left), y spread evenly within each column."""
+def _positions(order: Sequence[_Group]) -> tuple[list[float], list[float]]:
+    """x by column over the columns in use (upstream left), y spread evenly within a column."""
     by_column: dict[int, list[_Group]] = {}
     for g in order:
         by_column.setdefault(g.column, []).append(g)
+    span = max(by_column)
     x, y = [], []
     for g in order:
         peers = by_column[g.column]
-        x.append(0.001 + 0.998 * (1 - g.column / top) if top else 0.5)
+        x.append(0.001 + 0.998 * (1 - g.column / span) if span else 0.5)
         y.append((peers.index(g) + 0.5) / len(peers))
     return x, y
 
