@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run install test lint typecheck translations translations-update clean
+.PHONY: run install test test-browser lint typecheck translations translations-update clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -42,13 +42,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-# The whole suite on SQLite, then the database lane on PostgreSQL when
-# TANLIAN_TEST_POSTGRES_URL is set (CI sets it; without it that lane is skipped with a reason).
+# The whole suite on SQLite (the browser tests included: they skip with a reason when Debian's
+# chromium is absent, unless TANLIAN_REQUIRE_BROWSER=1 as in CI), then the database lane on
+# PostgreSQL when TANLIAN_TEST_POSTGRES_URL is set (CI sets it; without it that lane is skipped).
 test: install lint typecheck
 	$(VENV)/bin/pytest -n 2 -q
 	@if [ -n "$$TANLIAN_TEST_POSTGRES_URL" ]; then \
 	  $(VENV)/bin/pytest -q -m postgres --db=postgres; \
 	else echo "PostgreSQL lane skipped: TANLIAN_TEST_POSTGRES_URL is not set (CI sets it)"; fi
 
+# Only the browser tests (Playwright + Debian's chromium); screenshots in test-artifacts/browser/.
+test-browser: install
+	$(VENV)/bin/pytest -q -m browser
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dashboards import overview, public
+from dashboards import overview, products, public
 
 
 def init_dashboards(app: Flask) -> None:
     app.register_blueprint(overview.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(products.bp)
+    # The platform's product list links here without importing the read side.
+    app.jinja_env.globals["product_dashboard"] = "product_view.show"

@@ -9,9 +9,18 @@ from flask_login import login_required
 
 from footprint_platform.extensions import db
 from footprint_platform.queries import organization_summaries
+from footprint_platform.services import catalog, results
 from footprint_platform.web.context import actor
 
-bp = Blueprint("dashboards", __name__, url_prefix="/dashboard", template_folder="templates")
+# The read side's own static files (vendored plotly.js, the chart loader) at /dashboard/static.
+bp = Blueprint(
+    "dashboards",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @bp.route("/")
@@ -19,6 +28,14 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboard", template_folder=
 def overview() -> Any:
     current = actor()
     roles = {org_id: role.value for org_id, role in current.roles.items()} if current else {}
-    return render_template(
-        "dashboards/overview.html", summaries=organization_summaries(db.session, roles)
-    )
+    summaries = organization_summaries(db.session, roles)
+    # Each organization's products with their latest footprint, linking to the product view.
+    footprints = {
+        s.organization.id: (
+            db.session.scalars(catalog.products_query(s.organization.id)).all(),
+            results.latest_results(db.session, s.organization.id),
+        )
+        for s in summaries
+        if s.products_by_category
+    }
+    return render_template("dashboards/overview.html", summaries=summaries, footprints=footprints)

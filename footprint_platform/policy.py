@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     EDIT_SITES = "edit_sites"
     VIEW_PRODUCTS = "view_products"
     EDIT_PRODUCTS = "edit_products"
+    VIEW_RESULTS = "view_results"
     VIEW_SUBMISSIONS = "view_submissions"
     EDIT_SUBMISSIONS = "edit_submissions"
     SHARE_FOOTPRINTS = "share_footprints"
@@ -63,6 +64,9 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_SITES: Rule(MemberRole.EDITOR, _MAKERS),
     Action.VIEW_PRODUCTS: Rule(MemberRole.VIEWER),
     Action.EDIT_PRODUCTS: Rule(MemberRole.EDITOR, _MAKERS),
+    # A product's result and where it comes from (grouped by stage, tier and category, never a
+    # named supplier's figure) are for the maker's members (DESIGN.md "Who may see what").
+    Action.VIEW_RESULTS: Rule(MemberRole.VIEWER),
     # A supplier's primary data is seen only inside the supplier (DESIGN.md "Who may see what").
     Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),

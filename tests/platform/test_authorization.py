@@ -84,6 +84,17 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/language/<code>", "POST"): (EVERYONE, "/language/en", None),
     ("/catalogue", "GET"): (SIGNED_IN, "/catalogue?q=pack", None),
     ("/dashboard/", "GET"): (SIGNED_IN, "/dashboard/", None),
+    # A product's dashboard is for its maker's members; its buyer sees it only as a total.
+    ("/dashboard/products/<int:product_id>", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}",
+        None,
+    ),
+    ("/dashboard/static/<path:filename>", "GET"): (
+        EVERYONE,
+        "/dashboard/static/js/charts.js",
+        None,
+    ),
     ("/operator/organizations", "GET"): (OPERATOR, "/operator/organizations", None),
     ("/operator/organizations", "POST"): (
         OPERATOR,

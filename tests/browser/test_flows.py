@@ -1,0 +1,128 @@
+"""End to end in a real browser (Debian's chromium): what people do, as they do it.
+
+(a) the OEM's analyst opens a vehicle's dashboard and the three charts draw;
+(b) a published declaration's public page reads in English and in Chinese;
+(c) a supplier submits new data through the seven-step form, and its own dashboard and the
+    OEM's vehicle dashboard show the new footprint.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from footprint_platform.models import Declaration, Organization, Product
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+OEM = "analyst@jinghai-motors.example"
+FOIL_MAKER = "data@jiangnan-foil.example"
+CHARTS = {
+    "chart-stages": ".waterfalllayer .point",
+    "chart-chain": ".sankey-link",
+    "chart-tiers": ".treemaplayer .slice",
+}
+
+
+def _product(server: LiveServer, part: str) -> int:
+    return int(server.query(select(Product.id).where(Product.part_number == part)))
+
+
+def _charts_drawn(page: Any) -> None:
+    """Each chart was drawn by plotly.js into an SVG with its marks (bars, links, tiles)."""
+    for chart, marks in CHARTS.items():
+        page.wait_for_selector(f"#{chart}[data-drawn='true']", timeout=10_000)
+        assert page.locator(f"#{chart} svg.main-svg").count() > 0
+        assert page.locator(f"#{chart} {marks}").count() > 0, f"{chart} has no {marks}"
+
+
+def _total(page: Any) -> Decimal:
+    return Decimal(page.get_attribute("#footprint [data-total]", "data-total"))
+
+
+def test_the_oem_sees_its_vehicle_charts(visit: Any, live_server: LiveServer) -> None:
+    vehicle = _product(live_server, "JH-S7-LR")
+    tab = visit("oem")
+    tab.login(OEM)
+    page = tab.go("/dashboard/", "overview")
+    with page.expect_navigation():
+        page.click(f"a[href='/dashboard/products/{vehicle}']")
+    _charts_drawn(page)
+    tab.shot("vehicle-dashboard")
+    assert page.locator("#quality tbody tr").count() > 0
+    tab.language("zh", "vehicle-dashboard-zh")
+    _charts_drawn(page)
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "数据质量" in page.inner_text("main")
+    tab.shot("vehicle-dashboard-zh-drawn")
+
+
+def test_a_published_declaration_reads_in_both_languages(
+    visit: Any, live_server: LiveServer
+) -> None:
+    public_id = live_server.query(
+        select(Declaration.public_id)
+        .where(Declaration.published_at.is_not(None))
+        .order_by(Declaration.id)
+        .limit(1)
+    )
+    tab = visit()
+    page = tab.go(f"/d/{public_id}", "declaration-en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "kg CO2e" in page.inner_text("p.headline")
+    tab.language("zh", "declaration-zh")
+    assert page.url.endswith(f"/d/{public_id}")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "生命周期阶段" in page.inner_text("main")
+
+
+def test_a_supplier_submits_and_the_dashboards_show_the_new_figure(
+    visit: Any, live_server: LiveServer
+) -> None:
+    foil = _product(live_server, "JN-AL-12")
+    vehicle = _product(live_server, "JH-S7-LR")
+    org = live_server.query(
+        select(Organization.id).where(Organization.name_en == "Jiangnan Foil Materials")
+    )
+    oem = visit("oem")
+    oem.login(OEM)
+    before = _total(oem.go(f"/dashboard/products/{vehicle}", "vehicle-before"))
+
+    supplier = visit("supplier")
+    supplier.login(FOIL_MAKER)
+    foil_before = _total(supplier.go(f"/dashboard/products/{foil}", "foil-before"))
+    page = supplier.go(f"/orgs/{org}/submissions", "submissions")
+    page.select_option("#product_id", str(foil))
+    page.fill("#period_start", "2025-01-01")
+    page.fill("#period_end", "2025-12-31")
+    supplier.submit("form.filters button[type=submit]", "step-general")
+    assert page.url.endswith("/general"), "a new draft opens at its first step"
+    # Every step in turn, as the form leads; energy: ten times the electricity per kg.
+    for step in ("energy", "process", "materials", "transport", "outputs", "review"):
+        supplier.submit("main form:not(.filters) button[type=submit]", f"step-{step}")
+        assert page.url.endswith(f"/{step}"), f"saving the step before {step} was refused"
+        if step == "energy":
+            assert Decimal(page.input_value("#electricity-0-quantity")) == Decimal("1.8")
+            page.fill("#electricity-0-quantity", "18")
+    supplier.submit("form[action$='/submit'] button", "submitted")
+    assert "Submitted" in page.inner_text(".flash")
+
+    page = supplier.go(f"/dashboard/products/{foil}", "foil-after")
+    _charts_drawn(page)
+    assert _total(page) > foil_before
+    page = oem.go(f"/dashboard/products/{vehicle}", "vehicle-after")
+    _charts_drawn(page)
+    assert _total(page) > before
+
+
+def test_the_guards_catch_errors(visit: Any, live_server: LiveServer) -> None:
+    """The checks every test relies on do fire: an HTTP error and a console error are caught."""
+    tab = visit()
+    tab.page.goto(live_server.url + "/no-such-page")
+    tab.page.evaluate("console.error('deliberate')")
+    assert any("HTTP 404" in p for p in tab.problems)
+    assert any("deliberate" in p for p in tab.problems)
+    tab.problems.clear()  # expected here; any other test would fail on them

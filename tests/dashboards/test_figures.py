@@ -1,0 +1,180 @@
+"""Every chart's numbers add up to the footprint it explains, on the demo chain and on small
+graphs built to exercise "other", loops and credits; labels follow the reader's language."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_babel import force_locale
+from plotly.graph_objects import Figure
+from sqlalchemy import select
+
+import supply_graph
+from dashboards import figures
+from footprint_platform.extensions import db
+from footprint_platform.models import Product
+from footprint_platform.services import breakdowns
+from footprint_platform.services.breakdowns import Explanation
+from tests.platform.demo_ids import admin_actor
+from tests.supply_graph.conftest import make_graph
+
+pytestmark = pytest.mark.postgres
+REL = 1e-9
+# the vehicle (its pack, cells and loop upstream), the cell (inside the recycling loop), an ore
+PRODUCTS = {
+    "JH-S7-LR": "analyst@jinghai-motors.example",
+    "DT-P811-150": "admin@dongtai-cells.example",
+    "MB-MHP-39": "data@mbnickel.example",
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=REL, abs_tol=1e-12)
+
+
+def labels(product: str = "Product") -> figures.Labels:
+    return figures.Labels(
+        product=product,
+        unit="kWh",
+        categories={"cell": "Cell", "dataset": "Generic datasets"},
+        stages={"raw_material": "Raw materials", "production": "Production"},
+    )
+
+
+@pytest.fixture
+def explained(demo_app: Flask) -> Iterator[dict[str, Explanation]]:
+    with demo_app.test_request_context(), force_locale("en"):
+        out = {}
+        for part, email in PRODUCTS.items():
+            product = db.session.scalar(select(Product).where(Product.part_number == part))
+            out[part] = breakdowns.explain_latest(db.session, admin_actor(email), product.id)
+        yield out
+
+
+def sankey_into(fig: Figure, label: str) -> float:
+    trace = fig.data[0]
+    target = list(trace.node.label).index(label)
+    return sum(v for t, v in zip(trace.link.target, trace.link.value, strict=True) if t == target)
+
+
+def treemap_parts(fig: Figure) -> tuple[float, float, float]:
+    """(root, Σ tiers, Σ leaves) of a tier → category treemap."""
+    t = fig.data[0]
+    root = t.values[0]
+    tiers = sum(v for v, p in zip(t.values, t.parents, strict=True) if p == "all")
+    leaves = sum(v for v, p in zip(t.values, t.parents, strict=True) if p.startswith("t"))
+    return root, tiers, leaves
+
+
+@pytest.mark.parametrize("part", list(PRODUCTS))
+def test_demo_charts_add_up_to_the_stored_footprint(
+    part: str, explained: dict[str, Explanation]
+) -> None:
+    e = explained[part]
+    assert e.latest is not None and e.parts is not None and e.consistent
+    stored = float(e.latest.result.total)
+    name = e.product.name_en
+    wf = figures.stage_waterfall(
+        e.latest.result.by_stage, ("raw_material", "production"), stored, labels(name)
+    )
+    bars = wf.data[0]
+    assert close(
+        sum(y for y, m in zip(bars.y, bars.measure, strict=True) if m == "relative"), stored
+    )
+    assert bars.measure[-1] == "total" and close(bars.y[-1], stored)
+    sankey = figures.chain_sankey(e.parts, labels(name))
+    assert close(sankey_into(sankey, name), stored)
+    root, tiers, leaves = treemap_parts(figures.contribution_treemap(e.parts, labels(name)))
+    assert close(root, stored) and close(tiers, stored) and close(leaves, stored)
+
+
+def test_the_sankey_runs_left_to_right_with_each_loop_once(
+    explained: dict[str, Explanation],
+) -> None:
+    e = explained["JH-S7-LR"]
+    assert e.parts is not None
+    trace = figures.chain_sankey(e.parts, labels("SUV")).data[0]
+    x = trace.node.x
+    pairs = list(zip(trace.link.source, trace.link.target, strict=True))
+    assert all(x[s] < x[t] for s, t in pairs), "every flow runs towards the product"
+    assert len(set(pairs)) == len(pairs)
+    loops = [label for label in trace.node.label if label.startswith("Closed loop")]
+    assert len(loops) == 1  # cell, cathode, precursor and recycled nickel sulfate: one node
+    other = list(trace.node.label).index("Other inputs (smaller flows)")
+    out_of_other = sum(
+        v for s, v in zip(trace.link.source, trace.link.value, strict=True) if s == other
+    )
+    assert out_of_other > 0 and close(out_of_other, e.parts.sankey.other)
+
+
+def test_other_gathers_what_is_not_shown() -> None:
+    """A fan of ten suppliers shown through three Sankey nodes: "other" carries the rest and
+    the product's inflows still add up to its footprint."""
+    n = 10
+    graph = make_graph(
+        [1.0] + [float(i + 1) for i in range(n)],
+        [(f"n{i + 1}", "n0", 1.0 + i / 10) for i in range(n)],
+        categories={f"n{i}": "cell" for i in range(n + 1)},
+    )
+    result = supply_graph.rollup(graph)
+    parts = supply_graph.contributions(graph, result, "n0", sankey_nodes=3)
+    fig = figures.chain_sankey(parts, labels("P"))
+    assert "Other inputs (smaller flows)" in fig.data[0].node.label
+    assert close(sankey_into(fig, "P"), result["n0"].total)
+    assert close(fig.layout.meta["other"], parts.sankey.other) and parts.sankey.other > 0
+
+
+def test_a_small_chain_has_no_other_node() -> None:
+    graph = make_graph([2.0, 3.0], [("n1", "n0", 2.0)], categories={"n0": "cell", "n1": "cell"})
+    parts = supply_graph.contributions(graph, supply_graph.rollup(graph), "n0")
+    trace = figures.chain_sankey(parts, labels("P")).data[0]
+    assert "Other inputs (smaller flows)" not in trace.node.label
+    assert close(sankey_into(figures.chain_sankey(parts, labels("P")), "P"), 8.0)
+
+
+def test_a_credit_is_reported_beside_the_treemap() -> None:
+    """A negative contribution cannot be a tile: tiles + credits = footprint."""
+    graph = make_graph(
+        [5.0, 4.0, -1.5], [("n1", "n0", 1.0), ("n2", "n0", 2.0)], categories={"n2": "cell"}
+    )
+    parts = supply_graph.contributions(graph, supply_graph.rollup(graph), "n0")
+    fig = figures.contribution_treemap(parts, labels())
+    root, _tiers, leaves = treemap_parts(fig)
+    assert close(fig.layout.meta["credits"], -3.0)
+    assert close(leaves + fig.layout.meta["credits"], parts.total) and close(root, leaves)
+    assert "credits" in fig.layout.title.text
+
+
+def test_quality_groups_add_up_to_the_stored_ratings(explained: dict[str, Explanation]) -> None:
+    for e in explained.values():
+        assert e.parts is not None and e.latest is not None
+        r = e.latest.result
+        primary = sum(g.contribution * g.primary_share for g in e.quality)
+        assert math.isclose(primary / e.parts.total, float(r.primary_data_share), abs_tol=1e-6)
+        rated = sum(g.contribution for g in e.quality if g.dqr is not None)
+        assert r.dqr is not None
+        assert math.isclose(sum(g.impact for g in e.quality) / rated, float(r.dqr), abs_tol=0.005)
+        assert [g.impact for g in e.quality] == sorted((g.impact for g in e.quality), reverse=True)
+
+
+def test_labels_follow_the_language(demo_app: Flask, explained: dict[str, Explanation]) -> None:
+    e = explained["JH-S7-LR"]
+    assert e.parts is not None and e.latest is not None
+    by_stage = e.latest.result.by_stage
+    for locale, expect_cjk in (("en", False), ("zh", True)):
+        with demo_app.test_request_context(), force_locale(locale):
+            made = [
+                figures.stage_waterfall(by_stage, (), float(e.latest.result.total), labels("SUV")),
+                figures.chain_sankey(e.parts, labels("SUV")),
+                figures.contribution_treemap(e.parts, labels("SUV")),
+            ]
+        for fig in made:
+            assert bool(CJK.search(fig.layout.title.text)) is expect_cjk
+        sankey, treemap = made[1].data[0], made[2].data[0]
+        assert bool(CJK.search(" ".join(sankey.node.label))) is expect_cjk  # tiers, other, loop
+        assert bool(CJK.search(" ".join(treemap.labels))) is expect_cjk
