@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_datetime, format_decimal
+from werkzeug.routing import IntegerConverter, Map
 
 from footprint_platform import cli
 from footprint_platform.api import TanlianApi, init_api
@@ -30,7 +32,29 @@ from footprint_platform.web.context import init_web_context, select_locale
 MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply for the parser is a 400 like any
+    other malformed JSON, not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids are 32-bit integers in both databases, so a larger
+    number cannot name anything: 404 before any query, never an overflow in the driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
     configure(app, overrides)
     configure_hasher(app)
     db.init_app(app)

@@ -40,7 +40,8 @@ class DecimalString(fields.Decimal):
     accepted on input. Documented in OpenAPI as a string with format decimal."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(as_string=True, allow_nan=False, **kwargs)
+        metadata = {"pattern": r"^[+-]?\d+(\.\d+)?$", **kwargs.pop("metadata", {})}
+        super().__init__(as_string=True, allow_nan=False, metadata=metadata, **kwargs)
 
 
 class FormSchema(Schema):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.api.schemas_submission import (
     EmissionFactorSchema,

@@ -76,14 +76,20 @@ class Checked:
     warnings: list[Problem]
 
 
+# Activity numbers are stored as NUMERIC(24, 10): 14 digits before the point. A larger figure
+# is a typing error (no product uses 10^14 kWh per unit) and could not be stored exactly.
+MAX_MAGNITUDE = Decimal(10) ** 14
+
+
 def parse_number(raw: Any) -> Decimal | None:
+    """A finite decimal within what the database stores, else None ("Enter a number.")."""
     if raw is None or raw == "":
         return None
     try:
         value = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    return value if value.is_finite() and abs(value) < MAX_MAGNITUDE else None
 
 
 class _Row:
@@ -124,7 +130,7 @@ class _Row:
         self.out["stage"] = stage
         quantity = parse_number(self.raw.get("quantity"))
         if quantity is None:
-            self.bad("quantity", _l("Enter a number."))
+            self.bad("quantity", _l("Enter a number (at most 14 digits before the decimal point)."))
         elif quantity < 0:
             self.bad("quantity", _l("Quantities cannot be negative."))
         self.out["quantity"] = quantity
