@@ -8,9 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from footprint_platform.errors import DomainError
+from footprint_platform.extensions import db
 
 API_PREFIX = "/api/"
 
@@ -88,6 +92,29 @@ def handle_http_exception(exc: HTTPException) -> Any:
     return page, status, headers
 
 
+# PostgreSQL SQLSTATEs of a transaction that lost a race: deadlock, serialization failure.
+_RACE_STATES = {"40P01", "40001"}
+
+
+def handle_concurrent_change(exc: Exception) -> Any:
+    """Two requests changed the same thing at once and this one lost: an optimistic version
+    check (StaleDataError), a unique key taken first (IntegrityError), a deadlock the database
+    broke. Nothing of this request was written; the person or client tries again."""
+    if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) not in (
+        _RACE_STATES
+    ):
+        raise exc
+    db.session.rollback()
+    message = str(
+        _l("Someone changed this at the same moment; nothing was saved. Reload and try again.")
+    )
+    if is_api_request():
+        return api_error(409, message, code="conflict")
+    return render_template("error.html", status=409, message=message), 409
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for race in (StaleDataError, IntegrityError, OperationalError):
+        app.register_error_handler(race, handle_concurrent_change)

@@ -9,12 +9,14 @@ from decimal import Decimal
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,7 +51,19 @@ class Submission(Base):
     """
 
     __tablename__ = "submission"
-    __table_args__ = (UniqueConstraint("product_id", "period_start", "period_end", "version"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "period_start", "period_end", "version"),
+        # One open draft per product and period, also when two requests start one at once.
+        Index(
+            "uq_submission_one_draft",
+            "product_id",
+            "period_start",
+            "period_end",
+            unique=True,
+            postgresql_where=text("status = 'draft'"),
+            sqlite_where=text("status = 'draft'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
@@ -129,7 +130,13 @@ def start_draft(
             for i in template.inputs
         ]
     session.add(sub)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request made this version in the same moment
+        session.rollback()
+        raise Conflict(
+            str(_l("A draft for this product and period exists; continue it."))
+        ) from None
     audit.record(
         session,
         actor,
