@@ -172,7 +172,7 @@ class Page:
     next_after: int | None  # the last declaration id served, when more footprints follow
 
 
-def _expressible(session: Session, rows: Iterable[Declaration]) -> Iterable[Declaration]:
+def _expressible(rows: Iterable[Declaration]) -> Iterable[Declaration]:
     """Skip what PACT cannot say (a unit without equivalent, a negative total), logged."""
     for d in rows:
         try:
@@ -206,7 +206,7 @@ def list_footprints(
     )
     chosen: list[Declaration] = []
     more = False
-    for d in _expressible(session, rows):
+    for d in _expressible(rows):
         if not matches(facets(d, options.issuer_domain), criteria):
             continue
         if len(chosen) == limit:
@@ -243,10 +243,10 @@ def get_footprint(
             Declaration.public_id == public_id.lower(), Declaration.published_at.is_not(None)
         )
     )
-    if d is None:
+    if d is None or not list(_expressible([d])):
         raise NotFound("No footprint with this id.")
     visible = session.scalar(_visible(grant, now).where(Declaration.id == d.id))
-    if visible is None or not list(_expressible(session, [d])):
+    if visible is None:
         audit.record(
             session,
             actor,
