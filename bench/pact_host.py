@@ -16,15 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import select
 
-from app import create_app  # noqa: E402
-from footprint_platform import json_schemas  # noqa: E402
-from footprint_platform.demo import load_demo  # noqa: E402
-from footprint_platform.extensions import db  # noqa: E402
-from footprint_platform.models import Declaration  # noqa: E402
-from footprint_platform.services import pact  # noqa: E402
+from app import create_app
+from footprint_platform import json_schemas
+from footprint_platform.demo import load_demo
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration
+from footprint_platform.services import pact
 
 
 def main() -> None:

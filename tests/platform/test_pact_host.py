@@ -655,3 +655,21 @@ def test_a_client_is_issued_only_to_a_buyer_organization(demo_app: Flask, auth: 
     for partner in (verifier, owner):
         response = auth.post(f"/orgs/{owner}/pact", {"partner_id": partner, "name": "x"})
         assert response.status_code == 422
+
+
+def test_a_footprint_failing_the_schema_is_an_internal_error_not_served(
+    pact: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_schemas, "problems", lambda name, pf: ["pcf: broken"])
+    response = pact("/3/footprints")
+    assert response.status_code == 500
+    assert response.get_json() == {"code": "InternalError", "message": "Internal error."}
+
+
+def test_page_links_may_not_be_configured_below_180_seconds() -> None:
+    from app import create_app
+    from footprint_platform.settings import ConfigurationError
+    from tests.conftest import TEST_SETTINGS
+
+    with pytest.raises(ConfigurationError, match="180"):
+        create_app({**TEST_SETTINGS, "PACT_PAGE_LINK_TTL_SECONDS": 120})
