@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, g
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_datetime, format_decimal
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from footprint_platform import cli
@@ -14,6 +15,7 @@ from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from footprint_platform.http_errors import register_error_handlers
 from footprint_platform.http_headers import init_http_headers
+from footprint_platform.pact import init_pact
 from footprint_platform.security import configure_hasher
 from footprint_platform.settings import configure
 from footprint_platform.web import (
@@ -23,6 +25,7 @@ from footprint_platform.web import (
     home,
     operator,
     organizations,
+    pact_clients,
     requests,
     sharing,
     submissions,
@@ -76,10 +79,17 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         requests.bp,
         declarations.bp,
         sharing.bp,
+        pact_clients.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()
     init_api(app, api, csrf)
+    init_pact(app, csrf)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:  # behind a TLS-terminating proxy: the client's address, scheme and host
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["decimal"] = lambda v: format_decimal(v) if v is not None else ""
     app.cli.add_command(cli.demo)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from footprint_platform.demo import demo_logins, load_demo
+from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
 from footprint_platform.services import declarations, jobs
@@ -57,6 +58,10 @@ def demo_logins_cmd() -> None:
     click.echo("\nTanlian demo is at http://127.0.0.1:5000  —  demo logins:")
     for org, role, email, password in demo_logins():
         click.echo(f"  {email:<38} {password}   {role:<7} {org}")
+    click.echo("\nPACT v3 partner credentials (demo only; see README, PACT):")
+    for owner, partner, client_id, secret in demo_pact_logins():
+        click.echo(f"  client id {client_id}  secret {secret}")
+        click.echo(f"    {partner} reads what {owner} shares with it")
     click.echo("")
 
 

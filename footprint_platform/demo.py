@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.demo_pact import load_demo_pact
 from footprint_platform.demo_submissions import load_demo_submissions
 from footprint_platform.models import (
     MemberRole,
@@ -54,6 +55,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
     )
     session.commit()
     load_demo_submissions(session)
+    load_demo_pact(session)
     return True
 
 

@@ -1,4 +1,5 @@
-"""One mapping from errors to HTTP answers: JSON under /api/, HTML pages elsewhere.
+"""One mapping from errors to HTTP answers: JSON under /api/, PACT's bodies on the PACT paths
+(footprint_platform.pact.errors), HTML pages elsewhere.
 
 API error body: {"code": "invalid_input", "message": "…", "errors": {"field": ["reason"]}}.
 """
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from footprint_platform.errors import DomainError
 from footprint_platform.extensions import db
+from footprint_platform.pact import errors as pact_errors
 
 API_PREFIX = "/api/"
 
@@ -71,12 +73,16 @@ def api_error(
 
 
 def handle_domain_error(exc: DomainError) -> Any:
+    if pact_errors.is_pact_request():
+        return pact_errors.handle(exc)
     if is_api_request():
         return api_error(exc.status, exc.message, exc.errors, exc.code)
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
 def handle_http_exception(exc: HTTPException) -> Any:
+    if pact_errors.is_pact_request():
+        return pact_errors.handle(exc)
     status = exc.code or 500
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     if is_api_request():

@@ -5,6 +5,10 @@ organization only through a membership, in the role it grants (viewer < editor <
 acts for its own organization as a viewer (read scope) or an editor (write scope); it can never
 manage people or tokens. Some actions also need the organization to hold a role in the chain.
 
+A PACT partner (a host system holding a data owner's PACT client credentials) is an actor with a
+`pact` grant and no membership: it may only read, over PACT, what that owner shared with the
+partner organization (the service checks the shares), and nothing else on Tanlian.
+
 The catalogue — organizations' names, roles and countries, and products' names, categories,
 declared units and part numbers — is visible to every signed-in actor: a buyer must find its
 supplier's product to link it (DESIGN.md "Input link"). Sites, members, tokens and audit records
@@ -36,6 +40,8 @@ class Action(enum.StrEnum):
     VIEW_SUBMISSIONS = "view_submissions"
     EDIT_SUBMISSIONS = "edit_submissions"
     SHARE_FOOTPRINTS = "share_footprints"
+    MANAGE_PACT_CLIENTS = "manage_pact_clients"
+    READ_PACT_FOOTPRINTS = "read_pact_footprints"
     VIEW_REQUESTS = "view_requests"
     REQUEST_DATA = "request_data"
     ANSWER_REQUESTS = "answer_requests"
@@ -72,6 +78,10 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),
     # Showing a product's footprint by name to a customer is a person's decision.
     Action.SHARE_FOOTPRINTS: Rule(MemberRole.EDITOR, _MAKERS, people_only=True),
+    # Credentials for a partner's PACT host system are secrets, like API tokens: admins only.
+    Action.MANAGE_PACT_CLIENTS: Rule(MemberRole.ADMIN, _MAKERS, people_only=True),
+    # Only PACT partners, for their data owner (see `allowed`); the service checks the shares.
+    Action.READ_PACT_FOOTPRINTS: Rule(MemberRole.VIEWER),
     # Data requests: both sides' members see them; buyers ask, suppliers answer.
     Action.VIEW_REQUESTS: Rule(MemberRole.VIEWER),
     Action.REQUEST_DATA: Rule(MemberRole.EDITOR, frozenset({OrgRole.BUYER})),
@@ -85,6 +95,15 @@ RULES: dict[Action, Rule] = {
 
 
 @dataclass(frozen=True)
+class PactGrant:
+    """What a PACT client stands for: the data owner that issued it and the partner it names."""
+
+    client_pk: int
+    owner_id: int
+    partner_id: int
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who is acting, for audit and authorization. `roles` maps organization id to the member
     role held there; `org_roles` maps the same ids to the organizations' chain roles."""
@@ -95,6 +114,7 @@ class Actor:
     channel: str = "web"
     ip: str | None = None
     token_id: int | None = None
+    pact: PactGrant | None = None
 
     @property
     def organization_ids(self) -> list[int]:
@@ -102,7 +122,10 @@ class Actor:
 
     @property
     def acting_organization_id(self) -> int | None:
-        """For a token: its organization; for a person: their only organization, if one."""
+        """For a token: its organization; for a PACT client: its partner; for a person: their
+        only organization, if one."""
+        if self.pact is not None:
+            return self.pact.partner_id
         return self.organization_ids[0] if len(self.roles) == 1 else None
 
 
@@ -112,6 +135,12 @@ SYSTEM = Actor(user_id=None, roles={}, channel="system")
 def allowed(actor: Actor | None, action: Action, organization_id: int | None = None) -> bool:
     if actor is None:
         return False
+    if actor.pact is not None or action is Action.READ_PACT_FOOTPRINTS:
+        return (
+            actor.pact is not None
+            and action is Action.READ_PACT_FOOTPRINTS
+            and organization_id == actor.pact.owner_id
+        )
     rule = RULES[action]
     if rule.people_only and actor.token_id is not None:
         return False

@@ -376,6 +376,11 @@ class InboxQuerySchema(FormSchema):
     )
 
 
+class PactClientInputSchema(FormSchema):
+    name = _name(100)
+    partner_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
 class ShareSchema(FormSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -13,6 +13,7 @@ from flask import Flask
 from footprint_platform.reference import CONFIG_DIR
 
 DEV_SECRET_KEY = "dev-not-secret-change-me"
+PACT_MIN_LINK_SECONDS = 180  # "A pagination link MUST be valid for at least 180 seconds"
 
 # Environment variable -> config key. Values are strings; types follow the defaults.
 ENVIRONMENT = {
@@ -70,4 +71,9 @@ def _check(app: Flask) -> None:
         raise ConfigurationError(
             "SECRET_KEY is the development default: set SECRET_KEY in the environment "
             "before running in production"
+        )
+    if int(app.config["PACT_PAGE_LINK_TTL_SECONDS"]) < PACT_MIN_LINK_SECONDS:
+        raise ConfigurationError(
+            f"PACT_PAGE_LINK_TTL_SECONDS must be at least {PACT_MIN_LINK_SECONDS} "
+            "(PACT Tech Specs 3.0.3, ListFootprints pagination)"
         )

@@ -13,6 +13,7 @@ from footprint_platform.models.organization import (
     OrganizationRole,
     OrgRole,
 )
+from footprint_platform.models.pact import PactAccessToken, PactClient
 from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.sharing import FootprintShare
@@ -44,6 +45,8 @@ __all__ = [
     "OrgRole",
     "Organization",
     "OrganizationRole",
+    "PactAccessToken",
+    "PactClient",
     "PasswordReset",
     "Product",
     "ProductResult",

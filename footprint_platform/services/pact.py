@@ -122,19 +122,17 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
     rule = load_rules()[d.rule_code]
     product, org = d.product, d.product.organization
     gwp, unstated = _gwp_sets(session, d, options.gwp_when_unstated)
+    ids = identifiers(d, options.issuer_domain)
     pf: dict[str, Any] = {
         "id": d.public_id,
         "specVersion": SPEC_VERSION,
         "created": timestamp(d.created_at),
         "status": status(d),
         "companyName": org.name_en,
-        "companyIds": [urn(options.issuer_domain, "company-id", org.id)],
+        "companyIds": ids.company_ids,
         "productDescription": product.description or product.name_en,
-        "productIds": [
-            urn(options.issuer_domain, "product-id", product.id),
-            urn(options.issuer_domain, "supplier-id", org.id, product.part_number),
-        ],
-        "productClassifications": [urn(options.issuer_domain, "category-id", product.category)],
+        "productIds": ids.product_ids,
+        "productClassifications": ids.classifications,
         "productNameCompany": product.name_en,
         "comment": _comment(d, unstated, options.gwp_when_unstated if unstated == -1 else None),
         "pcf": _pcf(session, d, rule, gwp),
@@ -143,10 +141,39 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
     preceding = preceding_ids(session, d)
     if preceding:
         pf["precedingPfIds"] = preceding
-    end = reference_period_end(d)
-    pf["validityPeriodStart"] = timestamp(end)
-    pf["validityPeriodEnd"] = timestamp(_add_years(end, VALIDITY_YEARS))
+    start, end = validity(d)
+    pf["validityPeriodStart"] = timestamp(start)
+    pf["validityPeriodEnd"] = timestamp(end)
     return pf
+
+
+@dataclasses.dataclass(frozen=True)
+class Identifiers:
+    company_ids: list[str]
+    product_ids: list[str]
+    classifications: list[str]
+
+
+def identifiers(d: Declaration, issuer_domain: str) -> Identifiers:
+    """The URNs a footprint names its company, product and category by; the PACT host's
+    filters match on exactly these."""
+    product = d.product
+    org_id = product.organization_id
+    return Identifiers(
+        company_ids=[urn(issuer_domain, "company-id", org_id)],
+        product_ids=[
+            urn(issuer_domain, "product-id", product.id),
+            urn(issuer_domain, "supplier-id", org_id, product.part_number),
+        ],
+        classifications=[urn(issuer_domain, "category-id", product.category)],
+    )
+
+
+def validity(d: Declaration) -> tuple[date, date]:
+    """PACT's validity period, start inclusive, end exclusive: the longest PACT allows, from
+    the reference period's end for three years."""
+    end = reference_period_end(d)
+    return end, _add_years(end, VALIDITY_YEARS)
 
 
 def status(d: Declaration) -> str:
@@ -198,7 +225,7 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         "productMassPerDeclaredUnit": decimal_string(_mass(d)),
         "referencePeriodStart": timestamp(d.period_start),
         "referencePeriodEnd": timestamp(reference_period_end(d)),
-        **_geography(d),
+        **geography(d),
         "pcfExcludingBiogenicUptake": decimal_string(total),
         "pcfIncludingBiogenicUptake": decimal_string(total),
         "fossilGhgEmissions": decimal_string(total),
@@ -241,7 +268,7 @@ def _mass(d: Declaration) -> Decimal:
     return Decimal(0)
 
 
-def _geography(d: Declaration) -> dict[str, str]:
+def geography(d: Declaration) -> dict[str, str]:
     """The product's site: its Chinese province as an ISO 3166-2 subdivision when the province is
     one of our reference codes (those are the ISO 3166-2:CN codes), else its country."""
     site = d.product.site

@@ -17,7 +17,7 @@ from footprint_platform.services import batterypass, exports, pact, publication
 FORMATS = ("csv", "pact", "batterypass")
 
 
-def pact_options(d: Declaration) -> pact.Options:
+def pact_options(d: Declaration | None = None) -> pact.Options:
     return pact.Options(
         issuer_domain=current_app.config["PACT_ISSUER_DOMAIN"],
         extension_schema_url=url_for("static", filename=EXTENSION_SCHEMA_FILE, _external=True),

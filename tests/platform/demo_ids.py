@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from footprint_platform.services import (
     accounts,
     declarations,
     evidence,
+    pact_clients,
     publication,
     sharing,
     submissions,
@@ -63,6 +65,12 @@ class Ids:
     read_secret: str
     write_secret: str
     other_write_secret: str
+    pact_client: int  # the pack maker's PACT client for the OEM (buyer_org)
+    pact_client_id: str
+    pact_secret: str
+    pact_token: str
+    pact_revoked_token: str  # a token of a client since revoked
+    pact_public_id: str  # a published footprint shared with that client's partner
 
 
 def org_id(name: str) -> int:
@@ -148,6 +156,7 @@ def prepare(app: Flask) -> Ids:
             .where(User.email == "analyst@jinghai-motors.example")
         )
         shared = sharing.share(db.session, admin, lfp_pack, buyer_org)
+        pact = _pact(admin, pack, buyer_org, nmc_pack)
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
@@ -178,4 +187,30 @@ def prepare(app: Flask) -> Ids:
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,
+            **pact,
         )
+
+
+def _pact(admin: Actor, pack: int, buyer: int, product: int) -> dict[str, Any]:
+    """A PACT client of the pack maker for the OEM, with a token, the NMC pack shared with the
+    OEM, and a token of a second client that was then revoked."""
+    ttl = timedelta(hours=2)
+    client, secret = pact_clients.create_client(db.session, admin, pack, buyer, "matrix")
+    token = pact_clients.issue_token(db.session, client, ttl, None).access_token
+    gone, _ = pact_clients.create_client(db.session, admin, pack, buyer, "revoked")
+    gone_token = pact_clients.issue_token(db.session, gone, ttl, None).access_token
+    pact_clients.revoke_client(db.session, admin, pack, gone.id)
+    sharing.share(db.session, admin, product, buyer)
+    published = db.session.scalar(
+        select(Declaration.public_id).where(
+            Declaration.product_id == product, Declaration.published_at.is_not(None)
+        )
+    )
+    return {
+        "pact_client": client.id,
+        "pact_client_id": client.client_id,
+        "pact_secret": secret,
+        "pact_token": token,
+        "pact_revoked_token": gone_token,
+        "pact_public_id": published,
+    }

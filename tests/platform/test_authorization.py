@@ -286,6 +286,22 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         lambda ids: {"product_id": ids.product, "buyer_id": ids.buyer_org},
     ),
     ("/shares/<int:share_id>/revoke", "POST"): (EDITORS, "/shares/{share}/revoke", None),
+    ("/orgs/<int:org_id>/pact", "GET"): (ADMINS, "/orgs/{org}/pact", None),
+    ("/orgs/<int:org_id>/pact", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact",
+        lambda ids: {"partner_id": ids.buyer_org, "name": "Matrix host"},
+    ),
+    ("/orgs/<int:org_id>/pact/<int:client_pk>/rotate", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/{pact_client}/rotate",
+        None,
+    ),
+    ("/orgs/<int:org_id>/pact/<int:client_pk>/revoke", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/{pact_client}/revoke",
+        None,
+    ),
     ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
     ("/verifications/<int:verification_id>/evidence/<int:evidence_id>", "GET"): (
         VERIFIER,
@@ -416,6 +432,22 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
 }
 
 
+# PACT (footprint_platform/pact): credentials are a client id and secret (HTTP Basic) at the
+# token endpoint and a bearer token under /3/; a signed-in person's cookie counts for nothing.
+# Expected statuses per kind of credential.
+PACT_CREDENTIALS = ("none", "garbage", "session", "partner", "revoked")
+PACT_READ = {"none": 401, "garbage": 401, "session": 401, "partner": 200, "revoked": 401}
+PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
+    ("/.well-known/openid-configuration", "GET"): (
+        dict.fromkeys(PACT_CREDENTIALS, 200),
+        "/.well-known/openid-configuration",
+    ),
+    ("/auth/token", "POST"): (PACT_READ, "/auth/token"),
+    ("/3/footprints", "GET"): (PACT_READ, "/3/footprints"),
+    ("/3/footprints/<path:pf_id>", "GET"): (PACT_READ, "/3/footprints/{pact_public_id}"),
+}
+
+
 def _path(template: str, ids: Ids) -> str:
     return template.format(
         org=ids.org,
@@ -436,6 +468,8 @@ def _path(template: str, ids: Ids) -> str:
         verification_evidence=ids.verification_evidence,
         evidence_not_pinned=ids.evidence,
         public_id=ids.public_id,
+        pact_client=ids.pact_client,
+        pact_public_id=ids.pact_public_id,
     )
 
 
@@ -456,7 +490,7 @@ def test_every_route_has_a_policy(demo_app: Flask) -> None:
     rules = {
         (r.rule, m) for r in demo_app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}
     }
-    covered = set(WEB) | set(API)
+    covered = set(WEB) | set(API) | set(PACT)
     assert rules - covered == set(), "routes without an authorization policy"
     assert covered - rules == set(), "policies for routes that no longer exist"
 
@@ -517,3 +551,47 @@ def test_api_route_answers_per_policy(
         assert response.status_code == expected, response.get_json()
         body = response.get_json()
         assert set(body) >= {"code", "message"}
+
+
+def _pact_headers(route: tuple[str, str], kind: str, ids: Ids) -> dict[str, str]:
+    import base64
+
+    if route[0] == "/auth/token":
+        pair = {
+            "garbage": "nobody:nothing",
+            "partner": f"{ids.pact_client_id}:{ids.pact_secret}",
+            "revoked": f"{ids.pact_client_id}:wrong-secret",
+        }.get(kind)
+        basic = base64.b64encode(pair.encode()).decode() if pair else None
+        return {"Authorization": f"Basic {basic}"} if basic else {}
+    token = {
+        "garbage": "very-invalid-access-token",
+        "partner": ids.pact_token,
+        "revoked": ids.pact_revoked_token,
+    }.get(kind)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", PACT_CREDENTIALS)
+@pytest.mark.parametrize("route", list(PACT), ids=lambda r: f"{r[1]} {r[0]}")
+def test_pact_route_answers_per_policy(
+    prepared_app: Flask, ids: Ids, route: tuple[str, str], kind: str
+) -> None:
+    policy, template = PACT[route]
+    session = Session(prepared_app.test_client())
+    if kind == "session":
+        assert session.login(PERSONAS["owner_admin"]).status_code == 302
+    response = session.client.open(
+        _path(template, ids),
+        method=route[1],
+        headers=_pact_headers(route, kind, ids),
+        data={"grant_type": "client_credentials"} if route[1] == "POST" else None,
+    )
+    assert response.status_code == policy[kind], response.get_data(as_text=True)
+    body = response.get_json()
+    if response.status_code == 401:
+        # PACT's error body under /3/, OAuth's at the token endpoint
+        assert set(body) == (
+            {"error", "error_description"} if "auth" in template else {"code", "message"}
+        )

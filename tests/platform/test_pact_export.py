@@ -65,7 +65,7 @@ def _numbers_anywhere(value: Any, path: str = "") -> list[str]:
 def test_every_published_demo_declaration_exports_a_valid_footprint(demo_app: Flask) -> None:
     client = demo_app.test_client()
     ids = _published_ids(demo_app)
-    assert len(ids) == 3
+    assert len(ids) == 5
     for public_id in ids:
         response = client.get(f"/d/{public_id}.pact.json")
         assert response.status_code == 200 and response.mimetype == "application/json"
@@ -233,7 +233,7 @@ def test_no_export_carries_confidential_input_data(demo_app: Flask) -> None:
                 select(Declaration).where(Declaration.published_at.isnot(None))
             )
         ]
-    assert len(published) == 3 and all(len(secrets) > 10 for _, secrets in published)
+    assert len(published) == 5 and all(len(secrets) > 10 for _, secrets in published)
     for public_id, secrets in published:
         for suffix in (".pact.json", ".csv"):
             body = client.get(f"/d/{public_id}{suffix}").get_data(as_text=True)
