@@ -90,7 +90,7 @@ class SubmissionResource(MethodView):
     @blp.response(200, SubmissionSchema)
     def get(self, submission_id: int) -> Any:
         """One submission with its inputs (members of its organization only)."""
-        return submissions.get_submission(db.session, api_actor(), submission_id)
+        return submissions.read_submission(db.session, api_actor(), submission_id)
 
     @blp.doc(**DOC)
     @blp.arguments(SubmissionContentSchema)
@@ -136,6 +136,7 @@ class Versions(MethodView):
     @blp.response(200, SubmissionSchema(many=True))
     def get(self, submission_id: int) -> Any:
         """Every version of the same product and period, oldest first."""
+        submissions.read_submission(db.session, api_actor(), submission_id)
         return history.versions(db.session, api_actor(), submission_id)
 
 

@@ -44,6 +44,22 @@ def get_submission(session: Session, actor: Actor, submission_id: int) -> Submis
     return sub
 
 
+def read_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """A submission shown or handed out (page, workbook, API): primary data, so every read is
+    written to the audit log, with who, when and from where."""
+    sub = get_submission(session, actor, submission_id)
+    audit.record(
+        session,
+        actor,
+        "submission.read",
+        sub,
+        organization_id=sub.organization_id,
+        details={"product_id": sub.product_id, "version": sub.version},
+    )
+    session.commit()
+    return sub
+
+
 def _editable(
     session: Session, actor: Actor, submission_id: int, lock_version: int | None
 ) -> Submission:

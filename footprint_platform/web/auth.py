@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from footprint_platform import mail
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db, limiter
 from footprint_platform.schemas import OrganizationCreateSchema, parse
@@ -111,13 +112,19 @@ def accept_invitation(token: str) -> Any:
 def forgot_password() -> Any:
     if request.method == "POST":
         ttl = timedelta(hours=current_app.config["PASSWORD_RESET_TTL_HOURS"])
-        token = accounts.request_password_reset(
-            db.session, request.form.get("email", "")[:254], ttl, client_ip()
-        )
-        if token is not None and current_app.config["ENV"] != "production":
-            # No mail server in development: the link goes to the server log, never the page.
+        email = request.form.get("email", "")[:254]
+        token = accounts.request_password_reset(db.session, email, ttl, client_ip())
+        if token is not None:  # the same answer either way: no telling who has an account
             link = url_for("auth.reset_password", token=token, _external=True)
-            current_app.logger.warning("Password reset link (development): %s", link)
+            mail.send(
+                email,
+                _("Reset your Tanlian password"),
+                _(
+                    "Open this link within %(hours)d hours to choose a new password: %(link)s",
+                    hours=current_app.config["PASSWORD_RESET_TTL_HOURS"],
+                    link=link,
+                ),
+            )
         flash(_("If an account exists for this address, a reset link has been sent."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html")

@@ -128,7 +128,8 @@ def _header_from_form(sub: Submission) -> dict[str, Any]:
 def edit(submission_id: int, step: str) -> Any:
     if step not in STEP_CODES:
         abort(404)
-    sub = submissions.get_submission(db.session, actor(), submission_id)
+    read = submissions.read_submission if request.method == "GET" else submissions.get_submission
+    sub = read(db.session, actor(), submission_id)
     kinds = dict((s[0], s[2]) for s in STEPS)[step]
     problems, warnings = [], []
     if request.method == "POST" and sub.editable:
@@ -210,7 +211,7 @@ def _render_step(
 
 @bp.route("/submissions/<int:submission_id>/template.xlsx")
 def template(submission_id: int) -> Any:
-    sub = submissions.get_submission(db.session, actor(), submission_id)
+    sub = submissions.read_submission(db.session, actor(), submission_id)
     data = workbook.build_template(db.session, sub)
     name = f"tanlian-{sub.product.part_number}-{sub.period_start:%Y}-v{sub.version}.xlsx"
     return Response(
@@ -255,7 +256,7 @@ def submit(submission_id: int) -> Any:
 
 @bp.route("/submissions/<int:submission_id>/history")
 def history(submission_id: int) -> Any:
-    sub = submissions.get_submission(db.session, actor(), submission_id)
+    sub = submissions.read_submission(db.session, actor(), submission_id)
     versions = versions_of.versions(db.session, actor(), sub.id)
     diffs = {
         v.id: versions_of.diff(db.session, actor(), prev.id, v.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -145,15 +146,31 @@ def test_existing_user_joins_a_second_organization_with_their_password(
         assert len(user.memberships) == 2
 
 
-def test_password_reset_by_token_from_the_log(
-    auth: Session, caplog: pytest.LogCaptureFixture
+def _outbox(app: Flask) -> list[str]:
+    """Each mailed message as its To line and decoded body."""
+    import email
+    from email import policy
+
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+    out = []
+    for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        out.append(f"To: {message['To']}\n{message.get_content()}")
+    return out
+
+
+def test_password_reset_by_the_mailed_link_never_logged(
+    auth: Session, demo_app: Flask, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    with caplog.at_level(logging.WARNING):
+    demo_app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
+    with caplog.at_level(logging.DEBUG):
         response = auth.post("/password/forgot", {"email": ADMIN})
     assert response.status_code == 302
-    match = re.search(r"(/password/reset/[\w-]+)", caplog.text)
-    assert match, "development shows the reset link in the server log"
+    (message,) = _outbox(demo_app)
+    match = re.search(r"(/password/reset/[\w-]+)", message)
+    assert match and f"To: {ADMIN}" in message
     path = match.group(1)
+    assert "/password/reset/" not in caplog.text  # the secret is mailed, never logged
     assert auth.post(path, {"password": "brand-new-password"}).status_code == 302
     assert auth.login(ADMIN, DEMO_PASSWORD).status_code == 401
     assert auth.login(ADMIN, "brand-new-password").status_code == 302
@@ -161,14 +178,14 @@ def test_password_reset_by_token_from_the_log(
 
 
 def test_password_reset_for_unknown_address_answers_the_same(
-    auth: Session, caplog: pytest.LogCaptureFixture
+    auth: Session, demo_app: Flask, tmp_path: Path
 ) -> None:
-    with caplog.at_level(logging.WARNING):
-        known = auth.post("/password/forgot", {"email": ADMIN})
-        unknown = auth.post("/password/forgot", {"email": "ghost@nowhere.example"})
+    demo_app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
+    known = auth.post("/password/forgot", {"email": ADMIN})
+    unknown = auth.post("/password/forgot", {"email": "ghost@nowhere.example"})
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
-    assert caplog.text.count("/password/reset/") == 1
+    assert len(_outbox(demo_app)) == 1
 
 
 def test_the_last_administrator_cannot_be_demoted(auth: Session, demo_app: Flask) -> None:
