@@ -164,16 +164,72 @@ def evaluate(
 ) -> Outcome:
     """The product's footprint under the changes, beside its current one, from one graph build
     and one solve with the base plan. Raises InvalidInput naming the field of a refused change."""
+    (outcome,) = evaluate_many(session, actor, product_id, [specs], period)
+    if isinstance(outcome, InvalidInput):
+        raise outcome
+    return outcome
+
+
+def evaluate_many(
+    session: Session,
+    actor: Actor | None,
+    product_id: int,
+    scenarios: Sequence[Sequence[Mapping[str, Any]]],
+    period: tuple[date, date] | None = None,
+) -> list[Outcome | InvalidInput]:
+    """Several scenarios against one graph build and one base plan (to compare them); a refused
+    scenario gives its refusal in its place."""
     product = _product(session, actor, product_id)
     own = _own(session, product, period)
     start, end = own.submission.period_start, own.submission.period_end
+    period = (start, end)
+    translated: list[tuple[_Own, _Plan, list[dict[str, Any]]] | InvalidInput] = []
+    for specs in scenarios:
+        try:
+            translated.append(_translate_all(session, product, period, specs))
+        except InvalidInput as refused:
+            translated.append(refused)
+    leaves = [leaf for t in translated if not isinstance(t, InvalidInput) for leaf in t[1].leaves]
+    chain = chain_graph(session, start, end, extra_leaves=list(dict.fromkeys(leaves)))
+    solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
+    base = supply_graph.rollup(chain.graph, solver)
+    options = _options(session, product, own, chain, base)
+    out: list[Outcome | InvalidInput] = []
+    for t in translated:
+        try:
+            if isinstance(t, InvalidInput):
+                raise t
+            out.append(_outcome(session, product, chain, solver, base, options, *t))
+        except InvalidInput as refused:
+            out.append(refused)
+    return out
+
+
+def _translate_all(
+    session: Session,
+    product: Product,
+    period: tuple[date, date],
+    specs: Sequence[Mapping[str, Any]],
+) -> tuple[_Own, _Plan, list[dict[str, Any]]]:
+    own = _own(session, product, period)
     parsed = [parse_spec(s) for s in specs]
     plan = _Plan()
     for spec in parsed:
         _translate(session, product, own, spec, plan)
-    chain = chain_graph(session, start, end, extra_leaves=plan.leaves)
-    solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
-    base = supply_graph.rollup(chain.graph, solver)
+    return own, plan, parsed
+
+
+def _outcome(
+    session: Session,
+    product: Product,
+    chain: ChainGraph,
+    solver: supply_graph.SolverPlan,
+    base: supply_graph.RollupResult,
+    options: Options,
+    own: _Own,
+    plan: _Plan,
+    parsed: list[dict[str, Any]],
+) -> Outcome:
     for supplier, competitor in plan.swaps:
         _check_known(session, product.organization_id, supplier, "supplier", base)
         _check_known(session, product.organization_id, competitor, "competitor", base)
@@ -186,13 +242,13 @@ def evaluate(
     result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver)
     return Outcome(
         product,
-        (start, end),
+        (own.submission.period_start, own.submission.period_end),
         tuple(parsed),
         tuple(plan.described),
         tuple(plan.notes),
         _figures(base, node, own.rule),
         _figures(result, node, own.rule),
-        _options(session, product, own, chain, base),
+        options,
     )
 
 
@@ -308,15 +364,15 @@ def _percent(raw: Mapping[str, Any], exclusive_zero: bool) -> str:
         value = Decimal(str(raw.get("share") or "").strip().replace(",", "."))
     except InvalidOperation:
         value = Decimal("NaN")
-    low_ok = value > 0 if exclusive_zero else value >= 0
-    if not value.is_finite() or not low_ok or value > 100:
+    in_range = value.is_finite() and (value > 0 if exclusive_zero else value >= 0) and value <= 100
+    if not in_range:
         reason = (
             _l("Enter a percentage above 0 and at most 100.")
             if exclusive_zero
             else _l("Enter a percentage from 0 to 100.")
         )
         raise refuse("share", reason)
-    return str(value.normalize()) if value == value.to_integral() else str(value)
+    return format(value.normalize(), "f")
 
 
 def _fraction(spec: Mapping[str, Any]) -> float:
