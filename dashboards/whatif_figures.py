@@ -55,6 +55,7 @@ def scenario_bars(
             name=_("Total"),
             text=[f"{t:,.2f}" for t in totals],
             textposition="top center",
+            cliponaxis=False,
             marker={"color": TOTAL, "symbol": "line-ew-open", "size": 28, "line": {"width": 3}},
             hovertemplate=_("Total") + ": %{y:,.3f} " + KG + "<extra></extra>",
         )
