@@ -406,7 +406,7 @@ def _swap(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
             "competitor",
             _l(
                 "Not the same kind of product as the one it replaces (%(category)s).",
-                category=supplier.category,
+                category=load_reference().categories[supplier.category].label(_locale()),
             ),
         )
     if conversion_factor(supplier.declared_unit, competitor.declared_unit) is None:

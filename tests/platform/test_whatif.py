@@ -39,7 +39,7 @@ RECYCLED_AL = "mat.aluminium.recycled.test"
 
 @pytest.fixture
 def ctx(demo_app: Flask) -> Iterator[None]:
-    with demo_app.test_request_context():
+    with demo_app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 
