@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dashboards import overview, products, public
+from dashboards import overview, products, public, whatif
 
 
 def init_dashboards(app: Flask) -> None:
     app.register_blueprint(overview.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(products.bp)
+    app.register_blueprint(whatif.bp)
     # The platform's product list links here without importing the read side.
     app.jinja_env.globals["product_dashboard"] = "product_view.show"

@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     VIEW_PRODUCTS = "view_products"
     EDIT_PRODUCTS = "edit_products"
     VIEW_RESULTS = "view_results"
+    SAVE_SCENARIOS = "save_scenarios"
     VIEW_SUBMISSIONS = "view_submissions"
     EDIT_SUBMISSIONS = "edit_submissions"
     SHARE_FOOTPRINTS = "share_footprints"
@@ -73,6 +74,9 @@ RULES: dict[Action, Rule] = {
     # A product's result and where it comes from (grouped by stage, tier and category, never a
     # named supplier's figure) are for the maker's members (DESIGN.md "Who may see what").
     Action.VIEW_RESULTS: Rule(MemberRole.VIEWER),
+    # What-if scenarios on the maker's own product (evaluated under VIEW_RESULTS) change no
+    # data: any member, analysts included, may save and delete them (audited).
+    Action.SAVE_SCENARIOS: Rule(MemberRole.VIEWER),
     # A supplier's primary data is seen only inside the supplier (DESIGN.md "Who may see what").
     Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),

@@ -25,6 +25,7 @@ from footprint_platform.models.submission import (
     SubmissionStatus,
 )
 from footprint_platform.models.verification import Verification, VerificationStatus
+from footprint_platform.models.whatif import WhatIfScenario
 
 __all__ = [
     "ApiToken",
@@ -62,5 +63,6 @@ __all__ = [
     "User",
     "Verification",
     "VerificationStatus",
+    "WhatIfScenario",
     "utcnow",
 ]

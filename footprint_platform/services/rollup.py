@@ -151,10 +151,13 @@ def chain_graph(
     end: date,
     pinned: Mapping[int, int] | None = None,
     fallback_release_id: int | None = None,
+    extra_leaves: Sequence[tuple[str, str, str, float]] = (),
 ) -> ChainGraph:
     """Every product of the catalogue as a node, built from the period's current submissions,
     or from exactly the `pinned` ones (product id -> submission id) with the pinned fallback
-    release, to recompute a declaration as it was computed."""
+    release, to recompute a declaration as it was computed. `extra_leaves` (code, stage, unit,
+    value) adds generic datasets nothing uses yet, after the others (so no result changes), for
+    a what-if scenario to link (services/whatif.py)."""
     fallback_release = fallback_release_id or latest_release(session).id
     products = session.execute(
         select(Product.id, Product.category, Product.declared_unit).order_by(Product.id)
@@ -162,7 +165,12 @@ def chain_graph(
     subs = _submissions(session, start, end, pinned)
     rows = _input_rows(session, start, end, pinned, {s[0] for s in subs})
     return _build(
-        products, subs, rows, _generic_factors(session, fallback_release), fallback_release
+        products,
+        subs,
+        rows,
+        _generic_factors(session, fallback_release),
+        fallback_release,
+        extra_leaves,
     )
 
 
@@ -258,6 +266,7 @@ def _build(
     rows: Sequence[Sequence[Any]],
     generic: Sequence[tuple[str, str, float]],
     fallback_release: int,
+    extra_leaves: Sequence[tuple[str, str, str, float]] = (),
 ) -> ChainGraph:
     """Columns in, graph out: product nodes (in id order), then the generic datasets."""
     stage_names = stages()
@@ -290,6 +299,8 @@ def _build(
             dqr[i] = GENERIC_DQR
     edges = _Edges(stage_names)
     edges.add_inputs(rows, by_sub, position, direct)
+    for code, stage, unit, value in extra_leaves:
+        edges.leaf(code, stage, unit, value)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
     graph = SupplyGraph.from_columns(
         ids=node_ids,
@@ -399,7 +410,7 @@ class _Edges:
             else:
                 amount = qty * convert(unit, f_unit)
             if kind == "material":
-                self._edge(n + self._leaf(code, stage, f_unit, f_value), me, amount, f_unit)
+                self._edge(n + self.leaf(code, stage, f_unit, f_value), me, amount, f_unit)
             else:
                 direct_rows.append(me)
                 direct_cols.append(self.stage_column[stage])
@@ -415,7 +426,7 @@ class _Edges:
         self.amount.append(amount)
         self.unit.append(unit)
 
-    def _leaf(self, code: str, stage: str, unit: str, value: float) -> int:
+    def leaf(self, code: str, stage: str, unit: str, value: float) -> int:
         leaf = f"factor:{code}@{stage}"
         k = self.leaf_index.get(leaf)
         if k is None:

@@ -151,10 +151,10 @@ def direct_supplier_products(
         select(Product).where(Product.id.in_(linked)).order_by(Product.part_number)
     ).all()
     shared = shared_with(session, buyer_id)
-    return [SupplierProduct(p, _newest_published(session, p.id), p.id in shared) for p in products]
+    return [SupplierProduct(p, newest_published(session, p.id), p.id in shared) for p in products]
 
 
-def _newest_published(session: Session, product_id: int) -> Declaration | None:
+def newest_published(session: Session, product_id: int) -> Declaration | None:
     return session.scalars(
         select(Declaration)
         .where(

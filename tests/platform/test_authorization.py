@@ -90,6 +90,29 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/products/{product}",
         None,
     ),
+    # What-if scenarios on a product: its maker's members (viewers too: nothing in the data
+    # changes); saving an empty scenario is refused as content (422), deleting a scenario that
+    # is gone is a no-op.
+    ("/dashboard/products/<int:product_id>/whatif", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif?add=green_share&source=wind&share=20",
+        None,
+    ),
+    ("/dashboard/products/<int:product_id>/whatif/save", "POST"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif/save",
+        lambda ids: {"name": "Matrix", "changes": "[]"},
+    ),
+    ("/dashboard/products/<int:product_id>/whatif/delete", "POST"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif/delete",
+        lambda ids: {"scenario_id": "0"},
+    ),
+    ("/dashboard/products/<int:product_id>/whatif/compare", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif/compare?scenario=1",
+        None,
+    ),
     ("/dashboard/static/<path:filename>", "GET"): (
         EVERYONE,
         "/dashboard/static/js/charts.js",

@@ -1,0 +1,267 @@
+"""What-if pages of a product, for its maker's members: add changes one form at a time (plain
+GET forms carrying the scenario so far as JSON, so the page works without JavaScript), see the
+engine's answer, save the scenario, and compare saved ones side by side.
+
+Thin: the numbers, the refusals and the authorization come from `services.whatif` and
+`services.whatif_saved`; this module parses the request and chooses labels.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from marshmallow import ValidationError, fields, validate
+
+from dashboards import charts
+from dashboards.whatif_figures import Column, scenario_bars
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Product
+from footprint_platform.reference import country_names
+from footprint_platform.rules import load_rules, rule_for_category
+from footprint_platform.schemas import FormSchema, parse
+from footprint_platform.services import whatif, whatif_saved
+from footprint_platform.web.context import actor
+
+bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")
+
+# The fields each kind of change reads from its form.
+FIELDS = {
+    whatif.SWAP: ("supplier", "competitor"),
+    whatif.GRID_REGION: ("region",),
+    whatif.GREEN_SHARE: ("source", "share"),
+    whatif.RECYCLED: ("material", "share"),
+}
+MAX_CHANGES = 20
+
+
+class SpecList(fields.String):
+    """The scenario so far: a JSON list of flat change specs (checked again by the service)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            specs = json.loads(text)
+        except ValueError:
+            specs = None
+        valid = isinstance(specs, list) and all(
+            isinstance(s, dict) and all(isinstance(v, str | int | float) for v in s.values())
+            for s in specs
+        )
+        if not valid or len(specs) > MAX_CHANGES:
+            raise ValidationError(str(_l("The scenario's changes could not be read.")))
+        return specs
+
+
+_period = fields.String(
+    load_default=None, validate=validate.Regexp(r"^\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d$")
+)
+
+
+class PageQuery(FormSchema):
+    period = _period
+    changes = SpecList(load_default=list)
+    add = fields.String(load_default=None, validate=validate.OneOf(whatif.KINDS))
+    remove = fields.Integer(load_default=None)
+
+
+class SaveForm(FormSchema):
+    period = _period
+    changes = SpecList(required=True)
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=whatif_saved.NAME_LENGTH)
+    )
+
+
+class DeleteForm(FormSchema):
+    period = _period
+    scenario_id = fields.Integer(required=True)
+
+
+def _dates(period: str | None) -> tuple[date, date] | None:
+    if not period:
+        return None
+    start, end = period.split("_")
+    return date.fromisoformat(start), date.fromisoformat(end)
+
+
+def period_key(period: tuple[date, date]) -> str:
+    return f"{period[0].isoformat()}_{period[1].isoformat()}"
+
+
+@bp.route("/<int:product_id>/whatif")
+@login_required
+def page(product_id: int) -> Any:
+    query = parse(PageQuery(), request.args)
+    specs = query["changes"]
+    if query["remove"] is not None and 0 <= query["remove"] < len(specs):
+        specs = specs[: query["remove"]] + specs[query["remove"] + 1 :]
+    added, errors = None, {}
+    if query["add"]:
+        added = {"kind": query["add"], **{f: request.args.get(f, "") for f in FIELDS[query["add"]]}}
+        try:
+            outcome = whatif.evaluate(
+                db.session, actor(), product_id, [*specs, added], _dates(query["period"])
+            )
+            return redirect(_page_url(product_id, outcome.period, list(outcome.specs)))
+        except InvalidInput as refused:
+            errors = refused.errors
+    return _render(product_id, query["period"], specs, errors, added)
+
+
+def _page_url(product_id: int, period: tuple[date, date], specs: list[dict[str, Any]]) -> str:
+    return url_for(
+        ".page", product_id=product_id, period=period_key(period), changes=json.dumps(specs)
+    )
+
+
+def _render(
+    product_id: int,
+    period: str | None,
+    specs: list[dict[str, Any]],
+    errors: dict[str, list[str]],
+    added: dict[str, Any] | None,
+    form: Any = None,
+) -> Any:
+    """The page: the scenario's outcome (or why there is none), the forms, the saved ones."""
+    try:
+        outcome = whatif.evaluate(db.session, actor(), product_id, specs, _dates(period))
+    except InvalidInput as refused:  # no data for the period, or a hand-edited scenario
+        if not specs:
+            return _unavailable(product_id, refused.message)
+        errors = {**errors, "changes": [refused.message]}
+        outcome = whatif.evaluate(db.session, actor(), product_id, [], _dates(period))
+    stages = _stage_labels()
+    chart = charts.render(
+        scenario_bars(
+            [
+                Column(_("Now"), outcome.base.by_stage, outcome.base.total),
+                Column(_("This scenario"), outcome.scenario.by_stage, outcome.scenario.total),
+            ],
+            rule_for_category(outcome.product.category).stage_codes,
+            stages,
+            outcome.product.declared_unit,
+        ),
+        "chart-whatif",
+        _("Footprint now and in this scenario"),
+    )
+    status = 422 if errors else 200
+    return render_template(
+        "dashboards/whatif.html",
+        o=outcome,
+        product=outcome.product,
+        stages=stages,
+        chart=chart,
+        errors=errors,
+        added=added or {},
+        form=form or {},
+        period=period_key(outcome.period),
+        periods=[
+            (period_key(p), f"{p[0]} – {p[1]}") for p in whatif.periods(db.session, product_id)
+        ],
+        changes_json=json.dumps(list(outcome.specs)),
+        remove_urls=[
+            _page_url(
+                product_id, outcome.period, [s for j, s in enumerate(outcome.specs) if j != i]
+            )
+            for i in range(len(outcome.specs))
+        ],
+        regions=whatif.regions(_locale()),
+        countries=[(c, n) for c, n in country_names(_locale()).items() if c != "CN"],
+        saved=whatif_saved.saved(db.session, actor(), product_id, outcome.period),
+        chart_scripts=charts.scripts(),
+        locale=_locale(),
+    ), status
+
+
+def _unavailable(product_id: int, reason: str) -> Any:
+    """No submitted data to change (the service has authorized the reader by now)."""
+    product = db.session.get(Product, product_id)
+    return render_template("dashboards/whatif.html", o=None, product=product, reason=reason)
+
+
+@bp.route("/<int:product_id>/whatif/save", methods=["POST"])
+@login_required
+def save(product_id: int) -> Any:
+    raw = request.form
+    try:
+        data = parse(SaveForm(), raw)
+        made = whatif_saved.save(
+            db.session, actor(), product_id, data["name"], data["changes"], _dates(data["period"])
+        )
+    except InvalidInput as refused:
+        specs = _lenient_specs(raw.get("changes"))
+        return _render(product_id, raw.get("period") or None, specs, refused.errors, None, raw)
+    flash(_("Scenario “%(name)s” saved.", name=made.name), "success")
+    return redirect(_page_url(product_id, (made.period_start, made.period_end), made.changes))
+
+
+def _lenient_specs(raw: str | None) -> list[dict[str, Any]]:
+    try:
+        return list(SpecList().deserialize(raw or "[]"))
+    except ValidationError:
+        return []
+
+
+@bp.route("/<int:product_id>/whatif/delete", methods=["POST"])
+@login_required
+def delete(product_id: int) -> Any:
+    data = parse(DeleteForm(), request.form)
+    gone = whatif_saved.delete(db.session, actor(), product_id, data["scenario_id"])
+    if gone is None:
+        flash(_("This scenario was already deleted."), "info")
+    else:
+        flash(_("Scenario “%(name)s” deleted.", name=gone.name), "success")
+    return redirect(url_for(".page", product_id=product_id, period=data["period"]))
+
+
+@bp.route("/<int:product_id>/whatif/compare")
+@login_required
+def compare(product_id: int) -> Any:
+    query = parse(PageQuery(), request.args)
+    chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
+    base_outcome = whatif.evaluate(db.session, actor(), product_id, [], _dates(query["period"]))
+    base, compared = whatif_saved.compare(
+        db.session, actor(), product_id, base_outcome.period, chosen
+    )
+    product = base_outcome.product
+    stages = _stage_labels()
+    columns = [Column(_("Now"), base.by_stage, base.total)] + [
+        Column(c.scenario.name, c.outcome.scenario.by_stage, c.outcome.scenario.total)
+        for c in compared
+        if c.outcome is not None
+    ]
+    chart = charts.render(
+        scenario_bars(
+            columns, rule_for_category(product.category).stage_codes, stages, product.declared_unit
+        ),
+        "chart-compare",
+        _("Saved scenarios compared"),
+    )
+    return render_template(
+        "dashboards/whatif_compare.html",
+        product=product,
+        base=base,
+        compared=compared,
+        stages=stages,
+        chart=chart,
+        period=period_key(base_outcome.period),
+        chart_scripts=charts.scripts(),
+        max_compared=whatif_saved.MAX_COMPARED,
+    )
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
+
+
+def _stage_labels() -> dict[str, str]:
+    locale = _locale()
+    return {s.code: s.label(locale) for rule in load_rules().values() for s in rule.stages}

@@ -1,0 +1,231 @@
+"""The what-if pages: forms that work without JavaScript and name the field at fault, saved
+scenarios (audited) compared in a figure whose bars add up to their totals, and nothing on the
+pages that the maker may not know about its suppliers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from dashboards.whatif_figures import Column, scenario_bars
+from footprint_platform.extensions import db
+from footprint_platform.models import (
+    AuditEvent,
+    EmissionFactor,
+    Organization,
+    Product,
+    Submission,
+    SubmissionInput,
+    WhatIfScenario,
+)
+from footprint_platform.services import sharing
+from tests.conftest import Session
+from tests.platform.demo_ids import admin_actor
+
+pytestmark = pytest.mark.postgres
+OEM = "analyst@jinghai-motors.example"
+PACK_VIEWER = "analyst@huadong-pack.example"
+PACK_ADMIN = "admin@huadong-pack.example"
+EN = {"Accept-Language": "en"}
+GREEN = [{"kind": "green_share", "source": "wind", "share": "30"}]
+
+
+def _id(app: Flask, part: str) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(Product.id).where(Product.part_number == part)))
+
+
+def _figure(html: str, chart: str) -> dict[str, Any]:
+    block = re.search(rf'<script type="application/json" id="{chart}-data">(.*?)</script>', html)
+    assert block, chart
+    return dict(json.loads(block.group(1)))
+
+
+def _bars_add_up(figure: dict[str, Any]) -> list[float]:
+    """Σ stage segments of each bar = the total the figure states for it (1e-9 relative)."""
+    bars = [t for t in figure["data"] if t["type"] == "bar"]
+    totals = figure["layout"]["meta"]["totals"]
+    for j, total in enumerate(totals):
+        assert math.isclose(sum(t["y"][j] for t in bars), total, rel_tol=1e-9, abs_tol=1e-9)
+    return [float(t) for t in totals]
+
+
+def _page(client: Any, product: int, query: str = "") -> Any:
+    return client.get(f"/dashboard/products/{product}/whatif{query}", headers=EN)
+
+
+def test_a_change_is_added_shown_and_drawn(demo_app: Flask, auth: Session) -> None:
+    suv = _id(demo_app, "JH-S7-LR")
+    auth.login(OEM)
+    added = _page(auth.client, suv, "?add=green_share&source=wind&share=30")
+    assert added.status_code == 302
+    html = auth.client.get(added.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "Buy 30 % of the grid electricity as wind power" in html
+    base, scenario = _bars_add_up(_figure(html, "chart-whatif"))
+    shown = re.search(r'data-base="([^"]+)" data-scenario="([^"]+)"', html)
+    assert shown and float(shown.group(1)) == base and float(shown.group(2)) == scenario
+    assert scenario < base
+    scripts = re.findall(r"<script\b([^>]*)>", html)
+    assert all('type="application/json"' in s or "src=" in s for s in scripts), "no inline JS"
+
+
+def test_a_refused_change_names_its_field_and_keeps_the_scenario(
+    demo_app: Flask, auth: Session
+) -> None:
+    suv = _id(demo_app, "JH-S7-LR")
+    auth.login(OEM)
+    changes = json.dumps(GREEN)
+    page = _page(auth.client, suv, f"?changes={changes}&add=grid_region&region=HU")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert 'aria-describedby="grid_region-region-error"' in html
+    error = re.search(r'<span class="error" id="grid_region-region-error">([^<]+)</span>', html)
+    assert error and "no grid factor for HU" in error.group(1)
+    assert "Buy 30 % of the grid electricity as wind power" in html  # the scenario so far
+
+
+def test_moving_within_china_says_why_nothing_changes(demo_app: Flask, auth: Session) -> None:
+    suv = _id(demo_app, "JH-S7-LR")
+    auth.login(OEM)
+    moved = _page(auth.client, suv, "?add=grid_region&region=CN-NW")
+    html = auth.client.get(moved.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "national carbon-footprint factor" in html
+    shown = re.search(r'data-base="([^"]+)" data-scenario="([^"]+)"', html)
+    assert shown and shown.group(1) == shown.group(2)
+
+
+def test_an_analyst_saves_compares_and_deletes_with_an_audit_record(
+    demo_app: Flask, auth: Session
+) -> None:
+    """The pack maker's viewer (an analyst) saves two scenarios and compares them."""
+    pack = _id(demo_app, "HD-PK-811-78")
+    auth.login(PACK_VIEWER)
+    for name, share in (("Wind 30", "30"), ("Solar 80", "80")):
+        changes = json.dumps([{"kind": "green_share", "source": "wind", "share": share}])
+        saved = auth.post(
+            f"/dashboard/products/{pack}/whatif/save", {"name": name, "changes": changes}
+        )
+        assert saved.status_code == 302
+    with demo_app.app_context():
+        ids = db.session.scalars(select(WhatIfScenario.id).order_by(WhatIfScenario.id)).all()
+        saves = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "whatif.save")
+        ).all()
+        assert [e.details["name"] for e in saves] == ["Wind 30", "Solar 80"]
+    query = "&".join(f"scenario={i}" for i in ids)
+    page = auth.client.get(f"/dashboard/products/{pack}/whatif/compare?{query}", headers=EN)
+    html = page.get_data(as_text=True)
+    base, wind30, wind80 = _bars_add_up(_figure(html, "chart-compare"))
+    assert wind80 < wind30 < base
+    shown = [float(t) for t in re.findall(r'data-total="([^"]+)"', html)]
+    assert shown == [wind30, wind80]
+    gone = auth.post(f"/dashboard/products/{pack}/whatif/delete", {"scenario_id": str(ids[0])})
+    assert gone.status_code == 302
+    with demo_app.app_context():
+        assert db.session.scalars(select(WhatIfScenario.id)).all() == [ids[1]]
+        (deleted,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "whatif.delete")
+        ).all()
+        assert deleted.details["name"] == "Wind 30" and deleted.object_id == str(ids[0])
+
+
+def test_saving_needs_a_name_and_a_change(demo_app: Flask, auth: Session) -> None:
+    pack = _id(demo_app, "HD-PK-811-78")
+    auth.login(PACK_VIEWER)
+    nameless = auth.post(
+        f"/dashboard/products/{pack}/whatif/save", {"name": "", "changes": json.dumps(GREEN)}
+    )
+    assert nameless.status_code == 422
+    assert 'id="name-error"' in nameless.get_data(as_text=True)
+    empty = auth.post(f"/dashboard/products/{pack}/whatif/save", {"name": "x", "changes": "[]"})
+    assert empty.status_code == 422
+    with demo_app.app_context():
+        assert db.session.scalars(select(WhatIfScenario)).all() == []
+
+
+def test_another_organization_cannot_see_or_delete_a_scenario(
+    demo_app: Flask, auth: Session
+) -> None:
+    pack = _id(demo_app, "HD-PK-811-78")
+    auth.login(PACK_VIEWER)
+    auth.post(
+        f"/dashboard/products/{pack}/whatif/save", {"name": "Ours", "changes": json.dumps(GREEN)}
+    )
+    auth.logout()
+    auth.login(OEM)
+    assert _page(auth.client, pack).status_code == 403
+    assert (
+        auth.client.get(f"/dashboard/products/{pack}/whatif/compare?scenario=1").status_code == 403
+    )
+    refused = auth.post(f"/dashboard/products/{pack}/whatif/delete", {"scenario_id": "1"})
+    assert refused.status_code == 403
+    with demo_app.app_context():
+        assert len(db.session.scalars(select(WhatIfScenario)).all()) == 1
+
+
+def _outsiders_inputs(app: Flask, org_name: str) -> list[str]:
+    """Descriptions of every other organization's input rows (their primary data)."""
+    with app.app_context():
+        org = db.session.scalar(select(Organization.id).where(Organization.name_en == org_name))
+        rows = db.session.scalars(
+            select(SubmissionInput.description)
+            .join(Submission)
+            .where(Submission.organization_id != org, SubmissionInput.description.is_not(None))
+        ).all()
+    return sorted(set(rows))
+
+
+def test_the_pages_show_no_supplier_inputs_and_no_unshared_figure(
+    demo_app: Flask, auth: Session
+) -> None:
+    suv, lfp, nmc = (_id(demo_app, p) for p in ("JH-S7-LR", "HD-PK-LFP-60", "HD-PK-811-78"))
+    auth.login(OEM)
+    swap = f"?add=swap&supplier={nmc}&competitor={lfp}"
+    refused = _page(auth.client, suv, swap)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "neither published nor shared" in html
+    assert f'<option value="{lfp}"' not in html  # not offered either
+    theirs = _outsiders_inputs(demo_app, "Jinghai Motors")
+    assert len(theirs) > 20
+    leaked = [d for d in theirs if d in html and d not in _public_words(demo_app)]
+    assert leaked == []
+    with demo_app.app_context():
+        sharing.share(db.session, admin_actor(PACK_ADMIN), lfp, _org(demo_app, "JH-S7-LR"))
+    allowed = _page(auth.client, suv, swap)
+    assert allowed.status_code == 302
+
+
+def _public_words(app: Flask) -> str:
+    """What the page may say anyway: the factor datasets' names (public, with sources) and the
+    maker's own rows."""
+    with app.app_context():
+        names = db.session.scalars(select(EmissionFactor.name_en)).all()
+    return " ".join([*names, "Plastics", "Aluminium parts", "Steel body and chassis"])
+
+
+def _org(app: Flask, part: str) -> int:
+    return int(
+        db.session.scalar(select(Product.organization_id).where(Product.part_number == part))
+    )
+
+
+def test_the_figure_adds_up_with_a_credit() -> None:
+    """A stage below zero (a recycling credit) stacks downwards; each bar sums to its total."""
+    columns = [
+        Column("Now", {"raw_material": 10.0, "production": 5.0, "end_of_life": -2.5}, 12.5),
+        Column("Greener", {"raw_material": 7.25, "production": 1.0, "end_of_life": -2.5}, 5.75),
+    ]
+    stages = ("raw_material", "production", "distribution", "end_of_life")
+    fig = scenario_bars(columns, stages, {"production": "Production"}, "kWh")
+    figure = json.loads(fig.to_json())
+    assert _bars_add_up(figure) == [12.5, 5.75]
+    assert figure["layout"]["barmode"] == "relative"
+    names = [t["name"] for t in figure["data"] if t["type"] == "bar"]
+    assert names == ["raw_material", "Production", "end_of_life"]  # empty stages left out
