@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dashboards import overview, products, public
+from dashboards import coverage, overview, portfolio, products, public, supplier
 
 
 def init_dashboards(app: Flask) -> None:
     app.register_blueprint(overview.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(products.bp)
+    for bp in (portfolio.bp, coverage.bp, supplier.bp):
+        app.register_blueprint(bp)
     # The platform's product list links here without importing the read side.
     app.jinja_env.globals["product_dashboard"] = "product_view.show"

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
@@ -204,12 +204,19 @@ class LatestResult:
 
 
 def latest_results(session: Session, organization_id: int) -> dict[int, LatestResult]:
-    """The newest result of each of the organization's products (result ids grow with runs)."""
+    """The newest result of each of the organization's products (result ids grow with runs).
+    The runs' pins (`submissions`, one entry per product of the period: megabytes at 100k
+    products) load only when read."""
     newest = (
         select(func.max(ProductResult.id))
         .join(Product, Product.id == ProductResult.product_id)
         .where(Product.organization_id == organization_id)
         .group_by(ProductResult.product_id)
     )
-    stmt = select(ProductResult, RollupRun).join(RollupRun).where(ProductResult.id.in_(newest))
+    stmt = (
+        select(ProductResult, RollupRun)
+        .join(RollupRun)
+        .where(ProductResult.id.in_(newest))
+        .options(defer(RollupRun.submissions))
+    )
     return {r.product_id: LatestResult(r, run) for r, run in session.execute(stmt)}
