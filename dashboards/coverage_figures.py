@@ -99,8 +99,8 @@ def composition(parts: Mapping[str, float], names: Mapping[str, str], unit: str)
             title,
             barmode="relative",
             height=220,
-            xaxis={"title": {"text": KG}, "gridcolor": "#e3e9ea"},
-            legend={"orientation": "h", "y": -0.4},
+            xaxis={"gridcolor": "#e3e9ea"},
+            legend={"orientation": "h", "y": -0.3},
             meta={"total": total},
         )
     )
