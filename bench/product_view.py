@@ -9,9 +9,10 @@ the PostgreSQL database `tanlian_bench_view`, dropped afterwards unless --keep; 
 SQLite file that is already loaded is reused), one full recompute, then the vehicle with the
 most upstream nodes gets a member who opens `/dashboard/products/<id>` (waterfall, Sankey,
 treemap, data quality) and its coverage page `/dashboard/products/<id>/coverage` through the
-test client, `--repeat` times each. "first" is the first view after the run (the explanation
-is computed: the run's graph rebuilt from its pins, solved, broken down), "again" the median
-of the views after it (the explanation comes from the per-run cache, services/explain_cache.py);
+test client, `--repeat` times each. "view_before" is the view as it was first built: the run's
+graph rebuilt from its pinned rows on every view. "first" is the first view after the run now
+(the graph from the period's snapshot, which is the run's, solved and broken down), "again"
+the median of the views after it (from the per-run cache, services/explain_cache.py);
 "explain" times the service alone with the cache cleared, split into graph build, solve and
 breakdown. The page weight is the HTML (figures' JSON included) without plotly.js, which the
 browser caches. Each database runs in its own process; JSON lines on stdout and in
@@ -148,7 +149,7 @@ def _explain_parts(s: Any, product_id: int, org_id: int) -> dict[str, Any]:
 
     latest = timed("latest_results_s", results.latest_results, s, org_id)[product_id]
     run = latest.run
-    snap = timed("snapshot_graph_s", breakdowns._snapshot_of, s, run)
+    snap = timed("snapshot_graph_s", breakdowns._snapshot_of, s, run, product_id)
     out["snapshot_is_the_runs"] = snap is not None
     pins = {int(p): v for p, v in run.submissions.items()}
     chain = timed(
@@ -193,6 +194,41 @@ def _views(client: Any, path: str, repeat: int) -> dict[str, Any]:
     }
 
 
+def _resubmit_near(s: Any, vehicle: int, pick: str) -> None:
+    """Resubmit (quantities +10 %, through `submissions.submit`, which recomputes) either
+    another vehicle ("other": nothing upstream of ours changes, so ours keeps its result from
+    the older run) or the lithium ore upstream of ours with the most customers ("ore")."""
+    from bench.platform_rollup import _after_submission
+    from footprint_platform.models import Product
+    from footprint_platform.scale import PERIOD
+    from footprint_platform.services import jobs
+    from footprint_platform.services.rollup import chain_graph
+
+    chain = chain_graph(s, *PERIOD)
+    up = chain.reachable([vehicle], "up")
+    if pick == "other":
+        target = next(
+            p for p in chain.product_ids if chain.categories[p] == "vehicle_bev" and p != vehicle
+        )
+    else:
+        target = min(p for p in up if chain.categories[p] == "ore_lithium")
+    _after_submission(s, s.get(Product, target), jobs)
+
+
+def _without_cache(client: Any, path: str) -> dict[str, Any]:
+    """The view as it was before this benchmark: the graph rebuilt from the pinned rows on
+    every view (no snapshot path, no cache); two views."""
+    from footprint_platform.services import breakdowns, explain_cache
+
+    snapshot_of, cached = breakdowns._snapshot_of, explain_cache.cached
+    breakdowns._snapshot_of = lambda *args: None  # type: ignore[assignment]
+    explain_cache.cached = lambda key, compute: compute()  # type: ignore[assignment]
+    try:
+        return _views(client, path, 2)
+    finally:
+        breakdowns._snapshot_of, explain_cache.cached = snapshot_of, cached  # type: ignore[assignment]
+
+
 def run_case(db: str, n: int, seed: int, pg: str, repeat: int, keep: bool) -> dict[str, Any]:
     import re
 
@@ -230,8 +266,18 @@ def run_case(db: str, n: int, seed: int, pg: str, repeat: int, keep: bool) -> di
         html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
         client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        out["view_before"] = _without_cache(client, f"/dashboard/products/{product}")
+        explain_cache.clear()
         out["view"] = _views(client, f"/dashboard/products/{product}", repeat)
         out["coverage"] = _views(client, f"/dashboard/products/{product}/coverage", repeat)
+        for case, pick in (("elsewhere", "other"), ("upstream", "ore")):
+            with app.app_context():
+                _resubmit_near(fdb.session, product, pick)
+                fdb.session.remove()
+            explain_cache.clear()
+            out[f"view_after_submission_{case}"] = _views(
+                client, f"/dashboard/products/{product}", 2
+            )
     finally:
         with app.app_context():
             fdb.session.remove()

@@ -6,11 +6,12 @@ The stored result holds only totals. The explanation rebuilds the graph of exact
 computed it (the run pins every submission version and the fallback factor release, as a
 declaration does) and asks `supply_graph.contributions` for the breakdown; it checks that the
 recomputed footprint is the stored one (to 1e-9 relative) before showing it. The graph comes
-from the period's snapshot when that is exactly the run's (same pins and fallback release; a
-fraction of a second at 100k products instead of seconds to read every input row), else from
-the pinned rows; each (run, product) is explained once per process (`explain_cache`). Upstream nodes
-are only ever grouped by tier and category here: another organization's inputs and named
-figures never leave this module (DESIGN.md "Who may see what").
+from the period's snapshot when the product's upstream in it is exactly the run's (same
+fallback release, no changed submission upstream; a fraction of a second at 100k products
+instead of seconds to read every input row), else from the pinned rows; each (run, product) is
+explained once per process (`explain_cache`). Upstream nodes are only ever grouped by tier and
+category here: another organization's inputs and named figures never leave this module
+(DESIGN.md "Who may see what").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services import explain_cache, snapshots
-from footprint_platform.services.results import LatestResult, latest_results
+from footprint_platform.services.results import LatestResult, changed_products, latest_results
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 # The same tolerance declarations are verified to (services/declarations.py).
@@ -95,7 +96,7 @@ def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Ex
 def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) -> Breakdown:
     """The product's breakdown in the run, from the snapshot's graph if it is the run's; if
     that does not reproduce the stored footprint, from the pinned rows after all."""
-    chain = _snapshot_of(session, run)
+    chain = _snapshot_of(session, run, product_id)
     if chain is not None:
         found = _breakdown(chain, product_id, stored)
         if found.consistent:
@@ -105,14 +106,19 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
     return _breakdown(chain, product_id, stored)
 
 
-def _snapshot_of(session: Session, run: RollupRun) -> ChainGraph | None:
-    """The period's snapshot graph, patched to today, when it uses exactly the run's pins."""
+def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGraph | None:
+    """The period's snapshot graph, patched to today, when the product's part of it is the
+    run's: same fallback release, and no product whose submission differs between the run's
+    pins and today is upstream of the product (or the product itself). A submission only sets
+    the edges into its own product, so a changed product upstream in the run's graph would
+    also be upstream (or leave a changed product upstream) today; with none, the product's
+    whole upstream, nodes and edges, is the run's. Typical: the product's newest result comes
+    from an older run exactly because nothing upstream of it changed since."""
     chain = snapshots.patched_chain(session, run.period_start, run.period_end)
-    if (
-        chain is None
-        or chain.fallback_release_id != run.fallback_release_id
-        or chain.submissions.id_map() != run.submissions
-    ):
+    if chain is None or chain.fallback_release_id != run.fallback_release_id:
+        return None
+    changed = changed_products(run.submissions, chain.submissions)
+    if changed and product_id in chain.reachable(changed, "down"):
         return None
     return chain
 

@@ -128,28 +128,20 @@ def composition(e: Explanation) -> dict[str, float]:
 
 def nameable(session: Session, organization_id: int, product_ids: set[int]) -> set[int]:
     """Of `product_ids`, those the organization already knows: its own, those linked in any of
-    its own submissions (its direct suppliers), and those shared with it."""
-    if not product_ids:
-        return set()
-    own = set(
-        session.scalars(
-            select(Product.id).where(
-                Product.id.in_(product_ids), Product.organization_id == organization_id
-            )
+    its own submissions (its direct suppliers), and those shared with it. (Each set is read
+    whole and intersected here: it is small, while a chain's upstream may hold thousands.)"""
+    own = session.scalars(select(Product.id).where(Product.organization_id == organization_id))
+    linked = session.scalars(
+        select(SubmissionInput.linked_product_id)
+        .join(Submission, Submission.id == SubmissionInput.submission_id)
+        .where(
+            Submission.organization_id == organization_id,
+            SubmissionInput.linked_product_id.is_not(None),
         )
+        .distinct()
     )
-    linked = set(
-        session.scalars(
-            select(SubmissionInput.linked_product_id)
-            .join(Submission, Submission.id == SubmissionInput.submission_id)
-            .where(
-                Submission.organization_id == organization_id,
-                SubmissionInput.linked_product_id.in_(product_ids),
-            )
-            .distinct()
-        )
-    )
-    return own | linked | (sharing.shared_with(session, organization_id) & product_ids)
+    known = set(own) | {int(p) for p in linked} | sharing.shared_with(session, organization_id)
+    return known & product_ids
 
 
 def _gaps(e: Explanation, products: Mapping[int, Product], status: Status) -> tuple[Gap, ...]:

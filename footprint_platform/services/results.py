@@ -117,14 +117,14 @@ def _affected(
         or previous.engine_version != supply_graph.__version__
     ):
         return None
-    changed = _changed(previous.submissions, chain.submissions)
+    changed = changed_products(previous.submissions, chain.submissions)
     newest = session.scalar(select(func.max(ProductResult.product_id))) or 0
     changed.update(p for p in chain.product_ids if p > newest)  # ids only grow
     changed.add(changed_product_id)
     return chain.reachable(changed, "down")
 
 
-def _changed(before: dict[str, int], now: SubmissionMap) -> set[int]:
+def changed_products(before: dict[str, int], now: SubmissionMap) -> set[int]:
     """Products whose submission differs between a run's pins and a chain: the pairs
     (product, submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
     products = np.fromiter(map(int, before), dtype=np.int64, count=len(before))

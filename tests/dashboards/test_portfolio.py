@@ -343,3 +343,36 @@ def test_the_category_position_on_the_page(demo_app: Flask, auth: Session) -> No
     finally:
         demo_app.config["PUBLIC_MIN_GROUP"] = 5
     assert 'data-percentile="50"' in html
+
+
+# ---- the explanation's graph and cache -------------------------------------------------------
+
+
+def test_the_snapshot_explains_a_run_only_where_nothing_upstream_changed(demo_app: Flask) -> None:
+    """After the foil maker resubmits, the vehicle (downstream) has a new result from the new
+    run and the sedan (not downstream) keeps its result from an older run: both explained
+    from the snapshot graph; the vehicle's older run has the foil upstream changed, so it is
+    explained from its pinned rows — and every breakdown matches its stored total."""
+    from footprint_platform.models import ProductResult
+    from footprint_platform.services import breakdowns, explain_cache, results
+
+    with demo_app.app_context():
+        car, sedan = _product("JH-S7-LR"), _product("LN-E3")
+        first = results.latest_results(db.session, car.organization_id)[car.id]
+        _resubmit("JN-AL-12", "data@jiangnan-foil.example", PERIOD)
+        newest = results.latest_results(db.session, car.organization_id)[car.id]
+        kept = results.latest_results(db.session, sedan.organization_id)[sedan.id]
+        assert newest.run.id > first.run.id and kept.run.id < newest.run.id
+        assert breakdowns._snapshot_of(db.session, newest.run, car.id) is not None
+        assert breakdowns._snapshot_of(db.session, kept.run, sedan.id) is not None
+        assert breakdowns._snapshot_of(db.session, first.run, car.id) is None
+        old = db.session.get(ProductResult, first.result.id)
+        again = breakdowns.breakdown(db.session, first.run, car.id, float(old.total))
+        assert again.consistent and math.isclose(again.parts.total, float(old.total))
+        explain_cache.clear()
+        for product, email in ((car, OEM), (sedan, "analyst@lingnan-auto.example")):
+            e = breakdowns.explain_latest(db.session, admin_actor(email), product.id)
+            assert e.consistent
+            assert breakdowns.explain_latest(db.session, admin_actor(email), product.id).parts is (
+                e.parts
+            ), "the second explanation comes from the cache"
