@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dashboards import overview, products, public, whatif
+from dashboards import coverage, overview, portfolio, products, public, supplier, whatif
 
 
 def init_dashboards(app: Flask) -> None:
@@ -12,5 +12,7 @@ def init_dashboards(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(products.bp)
     app.register_blueprint(whatif.bp)
+    for bp in (portfolio.bp, coverage.bp, supplier.bp):
+        app.register_blueprint(bp)
     # The platform's product list links here without importing the read side.
     app.jinja_env.globals["product_dashboard"] = "product_view.show"

@@ -5,24 +5,30 @@ quality down.
 The stored result holds only totals. The explanation rebuilds the graph of exactly the run that
 computed it (the run pins every submission version and the fallback factor release, as a
 declaration does) and asks `supply_graph.contributions` for the breakdown; it checks that the
-recomputed footprint is the stored one (to 1e-9 relative) before showing it. Upstream nodes
-are only ever grouped by tier and category here: another organization's inputs and named
-figures never leave this module (DESIGN.md "Who may see what").
+recomputed footprint is the stored one (to 1e-9 relative) before showing it. The graph comes
+from the period's snapshot when the product's upstream in it is exactly the run's (same
+fallback release, no changed submission upstream; a fraction of a second at 100k products
+instead of seconds to read every input row), else from the pinned rows; each (run, product) is
+explained once per process (`explain_cache`). Upstream nodes are only ever grouped by tier and
+category here: another organization's inputs and named figures never leave this module
+(DESIGN.md "Who may see what").
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 import supply_graph
 from footprint_platform.errors import NotFound
-from footprint_platform.models import Product
+from footprint_platform.models import Product, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.results import LatestResult, latest_results
-from footprint_platform.services.rollup import chain_graph, product_node
+from footprint_platform.services import explain_cache, snapshots
+from footprint_platform.services.results import LatestResult, changed_products, latest_results
+from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 # The same tolerance declarations are verified to (services/declarations.py).
 RELATIVE_TOLERANCE = 1e-9
@@ -53,6 +59,23 @@ class Explanation:
     parts: supply_graph.Contributions | None  # None without a result, or a missing product
     quality: tuple[QualityGroup, ...] = ()
     consistent: bool = True  # the recomputed footprint is the stored one
+    # each upstream node's data: primary | generic (a product on its category's dataset) |
+    # missing (no data, counts as zero) | dataset (an input entered as a generic dataset)
+    bases: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """What is cached per (run, product): everything of an Explanation the run determines."""
+
+    parts: supply_graph.Contributions
+    quality: tuple[QualityGroup, ...]
+    bases: Mapping[str, str]
+    consistent: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.parts.by_node)
 
 
 def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Explanation:
@@ -64,15 +87,62 @@ def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Ex
     latest = latest_results(session, product.organization_id).get(product_id)
     if latest is None or latest.result.basis == "missing":
         return Explanation(product, latest, None)
-    run = latest.run
+    run, stored = latest.run, float(latest.result.total)
+    key = (str(session.get_bind().url), run.id, run.started_at, product_id)
+    b = explain_cache.cached(key, lambda: breakdown(session, run, product_id, stored))
+    return Explanation(product, latest, b.parts, b.quality, b.consistent, b.bases)
+
+
+def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) -> Breakdown:
+    """The product's breakdown in the run, from the snapshot's graph if it is the run's; if
+    that does not reproduce the stored footprint, from the pinned rows after all."""
+    chain = _snapshot_of(session, run, product_id)
+    if chain is not None:
+        found = _breakdown(chain, product_id, stored)
+        if found.consistent:
+            return found
     pins = {int(p): s for p, s in run.submissions.items()}
     chain = chain_graph(session, run.period_start, run.period_end, pins, run.fallback_release_id)
+    return _breakdown(chain, product_id, stored)
+
+
+def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGraph | None:
+    """The period's snapshot graph, patched to today, when the product's part of it is the
+    run's: same fallback release, and no product whose submission differs between the run's
+    pins and today is upstream of the product (or the product itself). A submission only sets
+    the edges into its own product, so a changed product upstream in the run's graph would
+    also be upstream (or leave a changed product upstream) today; with none, the product's
+    whole upstream, nodes and edges, is the run's. Typical: the product's newest result comes
+    from an older run exactly because nothing upstream of it changed since."""
+    chain = snapshots.patched_chain(session, run.period_start, run.period_end)
+    if chain is None or chain.fallback_release_id != run.fallback_release_id:
+        return None
+    changed = changed_products(run.submissions, chain.submissions)
+    if changed and product_id in chain.reachable(changed, "down"):
+        return None
+    return chain
+
+
+def _breakdown(chain: ChainGraph, product_id: int, stored: float) -> Breakdown:
     result = supply_graph.rollup(chain.graph)
     parts = supply_graph.contributions(chain.graph, result, product_node(product_id))
-    consistent = math.isclose(
-        parts.total, float(latest.result.total), rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE
-    )
-    return Explanation(product, latest, parts, quality_groups(chain.graph, parts), consistent)
+    consistent = math.isclose(parts.total, stored, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE)
+    return Breakdown(parts, quality_groups(chain.graph, parts), bases(chain, parts), consistent)
+
+
+def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str]:
+    """Where each upstream node's numbers come from (see `Explanation.bases`)."""
+    g = chain.graph
+    missing = {product_node(p) for p in chain.missing}
+    out = {}
+    for node in parts.by_node:
+        if bool(g.primary[g.node_index(node.id)]):
+            out[node.id] = "primary"
+        elif not node.id.startswith("product:"):
+            out[node.id] = "dataset"
+        else:
+            out[node.id] = "missing" if node.id in missing else "generic"
+    return out
 
 
 def quality_groups(

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
@@ -117,14 +117,14 @@ def _affected(
         or previous.engine_version != supply_graph.__version__
     ):
         return None
-    changed = _changed(previous.submissions, chain.submissions)
+    changed = changed_products(previous.submissions, chain.submissions)
     newest = session.scalar(select(func.max(ProductResult.product_id))) or 0
     changed.update(p for p in chain.product_ids if p > newest)  # ids only grow
     changed.add(changed_product_id)
     return chain.reachable(changed, "down")
 
 
-def _changed(before: dict[str, int], now: SubmissionMap) -> set[int]:
+def changed_products(before: dict[str, int], now: SubmissionMap) -> set[int]:
     """Products whose submission differs between a run's pins and a chain: the pairs
     (product, submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
     products = np.fromiter(map(int, before), dtype=np.int64, count=len(before))
@@ -204,12 +204,19 @@ class LatestResult:
 
 
 def latest_results(session: Session, organization_id: int) -> dict[int, LatestResult]:
-    """The newest result of each of the organization's products (result ids grow with runs)."""
+    """The newest result of each of the organization's products (result ids grow with runs).
+    The runs' pins (`submissions`, one entry per product of the period: megabytes at 100k
+    products) load only when read."""
     newest = (
         select(func.max(ProductResult.id))
         .join(Product, Product.id == ProductResult.product_id)
         .where(Product.organization_id == organization_id)
         .group_by(ProductResult.product_id)
     )
-    stmt = select(ProductResult, RollupRun).join(RollupRun).where(ProductResult.id.in_(newest))
+    stmt = (
+        select(ProductResult, RollupRun)
+        .join(RollupRun)
+        .where(ProductResult.id.in_(newest))
+        .options(defer(RollupRun.submissions))
+    )
     return {r.product_id: LatestResult(r, run) for r, run in session.execute(stmt)}

@@ -3,7 +3,8 @@
 (a) the OEM's analyst opens a vehicle's dashboard and the three charts draw;
 (b) a published declaration's public page reads in English and in Chinese;
 (c) a supplier submits new data through the seven-step form, and its own dashboard and the
-    OEM's vehicle dashboard show the new footprint.
+    OEM's vehicle dashboard show the new footprint;
+(d) the OEM's analyst opens the portfolio, then the vehicle's coverage: every chart draws.
 """
 
 from __future__ import annotations
@@ -126,3 +127,26 @@ def test_the_guards_catch_errors(visit: Any, live_server: LiveServer) -> None:
     assert any("HTTP 404" in p for p in tab.problems)
     assert any("deliberate" in p for p in tab.problems)
     tab.problems.clear()  # expected here; any other test would fail on them
+
+
+def test_the_oem_opens_its_portfolio_then_coverage(visit: Any, live_server: LiveServer) -> None:
+    vehicle = _product(live_server, "JH-S7-LR")
+    org = live_server.query(select(Organization.id).where(Organization.name_en == "Jinghai Motors"))
+    tab = visit("oem")
+    tab.login(OEM)
+    page = tab.go("/dashboard/", "overview")
+    with page.expect_navigation():
+        page.click(f"a[href='/dashboard/orgs/{org}/portfolio']")
+    page.wait_for_selector("#chart-primary[data-drawn='true']", timeout=10_000)
+    assert page.locator("#chart-primary .barlayer .point").count() > 0
+    assert page.locator(f"#portfolio tr[data-product='{vehicle}']").count() == 1
+    tab.shot("portfolio")
+    with page.expect_navigation():
+        page.click(f"a[href='/dashboard/products/{vehicle}/coverage']")
+    page.wait_for_selector("#chart-coverage[data-drawn='true']", timeout=10_000)
+    assert page.locator("#chart-coverage .barlayer .point").count() > 0
+    assert "HD-PK-811-78" in page.inner_text("#suppliers")
+    tab.shot("coverage")
+    tab.language("zh", "coverage-zh")
+    page.wait_for_selector("#chart-coverage[data-drawn='true']", timeout=10_000)
+    assert "背后的供应商" in page.inner_text("main")

@@ -113,6 +113,22 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/products/{product}/whatif/compare?scenario=1",
         None,
     ),
+    # The portfolio, a product's coverage and the supplier dashboard: the maker's members only.
+    ("/dashboard/orgs/<int:org_id>/portfolio", "GET"): (
+        MEMBERS,
+        "/dashboard/orgs/{org}/portfolio?category=battery_pack",
+        None,
+    ),
+    ("/dashboard/products/<int:product_id>/coverage", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}/coverage",
+        None,
+    ),
+    ("/dashboard/orgs/<int:org_id>/supplier", "GET"): (
+        MEMBERS,
+        "/dashboard/orgs/{org}/supplier",
+        None,
+    ),
     ("/dashboard/static/<path:filename>", "GET"): (
         EVERYONE,
         "/dashboard/static/js/charts.js",
