@@ -21,7 +21,7 @@ import supply_graph
 from footprint_platform.errors import NotFound
 from footprint_platform.models import Product
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.results import LatestResult, latest_results
+from footprint_platform.services.results import LatestResult, latest_results, run_pins
 from footprint_platform.services.rollup import chain_graph, product_node
 
 # The same tolerance declarations are verified to (services/declarations.py).
@@ -65,7 +65,7 @@ def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Ex
     if latest is None or latest.result.basis == "missing":
         return Explanation(product, latest, None)
     run = latest.run
-    pins = {int(p): s for p, s in run.submissions.items()}
+    pins = run_pins(session, run)
     chain = chain_graph(session, run.period_start, run.period_end, pins, run.fallback_release_id)
     result = supply_graph.rollup(chain.graph)
     parts = supply_graph.contributions(chain.graph, result, product_node(product_id))
