@@ -48,8 +48,8 @@ class _Support:
     def __init__(self, chain: ChainGraph) -> None:
         self.chain = chain
         ids = chain.product_array
-        self.no_data = np.isin(ids, np.asarray(chain.missing, dtype=np.int64))
-        self.submitted = np.isin(ids, chain.submissions.products)
+        self.no_data = np.isin(ids, np.asarray(chain.missing, dtype=np.int64), assume_unique=True)
+        self.submitted = np.isin(ids, chain.submissions.products, assume_unique=True)
         g = chain.graph
         self.codes = g.category_code[: len(ids)]
         self.names = g.category_names

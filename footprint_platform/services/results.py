@@ -131,7 +131,7 @@ Pairs = tuple[np.ndarray, np.ndarray]  # (product ids, submission ids), int64
 def _changed(before: Pairs, now: Pairs) -> set[int]:
     """Products whose submission differs between two sets of pins: the pairs (product,
     submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
-    pairs = np.setxor1d((before[0] << 32) | before[1], (now[0] << 32) | now[1])
+    pairs = np.setxor1d((before[0] << 32) | before[1], (now[0] << 32) | now[1], assume_unique=True)
     return set((pairs >> 32).tolist())
 
 
@@ -143,8 +143,8 @@ def _pins_to_store(chain: ChainGraph) -> dict[str, Any]:
     base, now = chain.base_submissions, chain.submissions
     changes: dict[str, int | None] = {}
     base_keys = (base.products << 32) | base.ids
-    new = np.isin((now.products << 32) | now.ids, base_keys, invert=True)
-    for p in np.setdiff1d(base.products, now.products).tolist():
+    new = np.isin((now.products << 32) | now.ids, base_keys, invert=True, assume_unique=True)
+    for p in np.setdiff1d(base.products, now.products, assume_unique=True).tolist():
         changes[str(p)] = None
     for p, i in zip(now.products[new].tolist(), now.ids[new].tolist(), strict=True):
         changes[str(p)] = i
@@ -154,7 +154,7 @@ def _pins_to_store(chain: ChainGraph) -> dict[str, Any]:
 def _apply(base: Pairs, changes: dict[str, int | None]) -> Pairs:
     """Pins (sorted by product) with a change list applied (None: the product has none)."""
     touched = np.fromiter(map(int, changes), dtype=np.int64, count=len(changes))
-    keep = ~np.isin(base[0], touched)
+    keep = ~np.isin(base[0], touched, assume_unique=True)
     added = [(int(p), i) for p, i in changes.items() if i is not None]
     products = np.concatenate([base[0][keep], np.array([p for p, _ in added], dtype=np.int64)])
     ids = np.concatenate([base[1][keep], np.array([i for _, i in added], dtype=np.int64)])
@@ -227,7 +227,7 @@ def result_rows(
     rows = (
         np.arange(len(chain.product_ids))
         if only is None
-        else np.flatnonzero(np.isin(chain.product_ids, list(only)))
+        else np.flatnonzero(np.isin(chain.product_array, list(only), assume_unique=True))
     )
     by_stage = result.by_stage[rows].tolist()
     totals = result.total[rows].tolist()

@@ -110,7 +110,7 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
 
     def replaced(self, newer: Sequence[tuple[int, int, str | None]]) -> SubmissionMap:
         """With (product id, submission id, hash) entries replacing or adding versions."""
-        keep = ~np.isin(self.products, [p for p, _, _ in newer])
+        keep = ~np.isin(self.products, [p for p, _, _ in newer], assume_unique=True)
         return SubmissionMap(
             np.concatenate([self.products[keep], [p for p, _, _ in newer]]),
             np.concatenate([self.ids[keep], [i for _, i, _ in newer]]),
