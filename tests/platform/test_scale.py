@@ -132,7 +132,8 @@ def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
         ).first()
         sub = _resubmit(product, Decimal("1.5"))
         run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
-        assert run.submissions[str(product.id)] == sub.id and run.trigger.endswith("v2")
+        assert results.run_pins(db.session, run)[product.id] == sub.id
+        assert run.trigger.endswith("v2")
         chain, full = rollup_period(db.session, *PERIOD)
         downstream = chain.reachable([product.id], "down")
         stored = set(
@@ -384,3 +385,53 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
             d = newest[product_id]
             assert d.preceding_id in old and d.version == old[d.preceding_id].version + 1
         assert declarations.verify(db.session) == []
+
+
+def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app: Flask) -> None:
+    """A process keeps the last snapshot it read or wrote; when another process has since
+    stored a newer one (another full run), the stored one is read again, so the patched
+    graph is today's either way."""
+    import numpy as np
+
+    from footprint_platform.services import snapshots
+
+    def same(a: Any, b: Any) -> bool:
+        ga, gb = a.graph, b.graph
+        return (
+            (ga.ids == gb.ids).all()
+            and np.array_equal(ga.direct, gb.direct)
+            and np.array_equal(ga.amount, gb.amount)
+            and np.array_equal(ga.provider, gb.provider)
+            and a.submissions == b.submissions
+        )
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        seen_then = dict(snapshots._CACHE)
+        assert seen_then  # written by the full run
+        warm = snapshots.patched_chain(db.session, *PERIOD)
+        snapshots.forget()
+        cold = snapshots.patched_chain(db.session, *PERIOD)
+        assert warm is not None and cold is not None and same(warm, cold)
+        product = db.session.scalars(
+            select(Product).where(Product.category == "cathode_ncm").order_by(Product.id)
+        ).first()
+        _resubmit(product, Decimal("2"))
+        second = jobs.schedule_inline(db.session, *PERIOD, "full again").run_id  # a new snapshot
+        snapshots._CACHE.clear()
+        snapshots._CACHE.update(seen_then)  # as if this process had only seen the first one
+        patched = snapshots.patched_chain(db.session, *PERIOD)
+        fresh, _ = rollup_period(db.session, *PERIOD)
+        assert patched is not None and patched.submissions == fresh.submissions
+        assert patched.base_run_id == second  # the stored snapshot, read again
+        base = patched.base_submissions
+        assert base is not None
+        second_run = db.session.get(RollupRun, second)
+        assert dict(zip(base.products.tolist(), base.ids.tolist(), strict=True)) == (
+            results.run_pins(db.session, second_run)
+        )
+        again = supply_graph.rollup(patched.graph)
+        full = supply_graph.rollup(fresh.graph)
+        node = product_node(product.id)
+        assert again[node].total == pytest.approx(full[node].total, rel=1e-12)
