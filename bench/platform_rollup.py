@@ -2,23 +2,29 @@
 and PostgreSQL, for a full recompute and for the recompute after one upstream submission.
 
     .venv/bin/python bench/platform_rollup.py [--sizes 10000 100000] [--db sqlite postgres]
-        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/] [--seed 2024]
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/] [--seed 2024] [--profile]
 
 Per (database, N): a fresh database (SQLite file in bench/out/, or the PostgreSQL database
-`tanlian_bench`, dropped afterwards), migrated; `flask demo load --scale N` (timed); a full
-recompute (`results.recompute_timed`: build from the database, solve, store, snapshot); a few
-products declared downstream of one cathode maker's product; then that product, an ore and a
-pack are each resubmitted through the ordinary services (`submissions.submit`), which runs the
-job inline: the patched graph, the solve, the stored downstream results and the new draft
-declarations. "submit total" is the whole `submit` call, until the drafts exist. Each case runs
-in its own process; figures go to stdout as JSON lines and into bench/out/platform.jsonl.
+`tanlian_bench` — `$TANLIAN_BENCH_PGDB` if set — dropped afterwards), migrated;
+`flask demo load --scale N` (timed); a full recompute (`results.recompute_timed`: build from
+the database, solve, store, snapshot); a few products declared downstream of one cathode
+maker's product; then that product, an ore and a pack are each resubmitted through the
+ordinary services (`submissions.submit`), which runs the job inline: the patched graph, the
+solve, the stored downstream results and the new draft declarations. Those three start with
+the process's snapshot cache emptied (as in a process that has not read the period's snapshot
+yet); the cathode is then resubmitted once more with the cache warm ("cathode_ncm_warm").
+"submit total" is the whole `submit` call, until the drafts exist. Each case runs in its own
+process; figures go to stdout as JSON lines and into bench/out/platform.jsonl; `--profile`
+writes cProfile statistics of each submission to bench/out/profile-<db>-<N>-<case>.prof.
 Not part of `make test`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -32,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
-PG_DB = "tanlian_bench"
+PG_DB = os.environ.get("TANLIAN_BENCH_PGDB", "tanlian_bench")
 DECLARE = {"vehicle_bev": 8, "battery_pack": 4}  # declared downstream of the cathode
 
 
@@ -53,14 +59,14 @@ def _timed(record: dict[str, float], name: str, fn: Any) -> Any:
     return wrapper
 
 
-def run_case(db: str, n: int, seed: int, pg: str) -> dict[str, Any]:
+def run_case(db: str, n: int, seed: int, pg: str, profile: bool = False) -> dict[str, Any]:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from app import create_app
     from footprint_platform.extensions import db as fdb
     from footprint_platform.scale import load_scale
-    from footprint_platform.services import declarations, jobs, results
+    from footprint_platform.services import declarations, jobs, results, snapshots
     from supply_graph.units import conversion_factor
 
     if db == "postgres":
@@ -91,10 +97,16 @@ def run_case(db: str, n: int, seed: int, pg: str) -> dict[str, Any]:
             }
             declared = _declare(s, run, chain, picks["cathode_ncm"])
             out["declared"] = len(declared)
-            for category, product in picks.items():
-                out[f"after_{category}"] = {
+            cases = [(c, p, True) for c, p in picks.items()]
+            cases.append(("cathode_ncm", picks["cathode_ncm"], False))
+            for category, product, cold in cases:
+                name = category if cold else f"{category}_warm"
+                if cold:  # as in a process that has not read the period's snapshot yet
+                    snapshots.forget()
+                out[f"after_{name}"] = {
                     "downstream": len(chain.reachable([product.id], "down")),
-                    **_after_submission(s, product, jobs),
+                    "snapshot_cached": not cold,
+                    **_after_submission(s, product, jobs, f"{db}-{n}-{name}" if profile else None),
                 }
             out["verify_one_s"] = _verify_one(s, declarations)
             out["peak_mib"] = _peak_mib()
@@ -164,9 +176,10 @@ def _declare(s: Any, run: Any, chain: Any, upstream: Any) -> list[int]:
     return made
 
 
-def _after_submission(s: Any, product: Any, jobs: Any) -> dict[str, Any]:
+def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> dict[str, Any]:
     """Resubmit the product with 10 % more of everything; time the submit (which runs the
-    job: patched graph, solve, downstream results, new drafts) and its parts."""
+    job: patched graph, solve, downstream results, new drafts) and its parts. With `profile`,
+    cProfile's statistics of the submit go to bench/out/profile-<profile>.prof."""
     from sqlalchemy import func, select
 
     from footprint_platform.models import Declaration, ProductResult, RollupRun
@@ -195,9 +208,15 @@ def _after_submission(s: Any, product: Any, jobs: Any) -> dict[str, Any]:
     results.recompute_timed = _timed(parts, "recompute_s", recompute)
     declarations.redeclare_downstream = _timed(parts, "redeclare_s", original_redeclare)
     try:
+        profiler = cProfile.Profile() if profile else None
         t0 = time.perf_counter()
-        submissions.submit(s, actor, draft.id)
+        if profiler:
+            profiler.runcall(submissions.submit, s, actor, draft.id)
+        else:
+            submissions.submit(s, actor, draft.id)
         total = time.perf_counter() - t0
+        if profiler:
+            profiler.dump_stats(OUT / f"profile-{profile}.prof")
     finally:
         results.recompute_timed = original_recompute
         declarations.redeclare_downstream = original_redeclare
@@ -234,15 +253,19 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--profile", action="store_true", help="cProfile each submission")
     parser.add_argument("--case", nargs=2, metavar=("DB", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.case:
-        print(json.dumps(run_case(args.case[0], int(args.case[1]), args.seed, args.pg)))
+        print(
+            json.dumps(run_case(args.case[0], int(args.case[1]), args.seed, args.pg, args.profile))
+        )
         return
     for n in args.sizes:
         for db in args.db:
             cmd = [sys.executable, __file__, "--case", db, str(n), "--seed", str(args.seed)]
+            cmd += ["--profile"] if args.profile else []
             done = subprocess.run(
                 [*cmd, "--pg", args.pg], capture_output=True, text=True, check=False
             )

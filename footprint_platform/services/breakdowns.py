@@ -27,7 +27,12 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services import explain_cache, snapshots
-from footprint_platform.services.results import LatestResult, changed_products, latest_results
+from footprint_platform.services.results import (
+    LatestResult,
+    changed_products,
+    latest_results,
+    run_pins,
+)
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 # The same tolerance declarations are verified to (services/declarations.py).
@@ -101,7 +106,7 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
         found = _breakdown(chain, product_id, stored)
         if found.consistent:
             return found
-    pins = {int(p): s for p, s in run.submissions.items()}
+    pins = run_pins(session, run)
     chain = chain_graph(session, run.period_start, run.period_end, pins, run.fallback_release_id)
     return _breakdown(chain, product_id, stored)
 
@@ -117,7 +122,7 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
     chain = snapshots.patched_chain(session, run.period_start, run.period_end)
     if chain is None or chain.fallback_release_id != run.fallback_release_id:
         return None
-    changed = changed_products(run.submissions, chain.submissions)
+    changed = changed_products(run_pins(session, run), chain.submissions)
     if changed and product_id in chain.reachable(changed, "down"):
         return None
     return chain

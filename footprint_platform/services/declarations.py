@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import supply_graph
@@ -32,36 +32,63 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
+from footprint_platform.services.results import run_pins
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 MAX_NAMED = 50  # a refusal names at most this many upstream products
 
 
-def _missing_primary(
-    session: Session, product: Product, chain: ChainGraph, upstream: set[int]
-) -> list[str]:
-    """Upstream products a declaration cannot rest on: any with no data at all (it would count
-    as zero), and, under a rule that names components needing primary data (EU Annex II),
-    those categories and batteries (whose components are then unknown) without a submission.
-    Decided on the chain's categories; only the few products named are read."""
-    rule = rule_for_category(product.category)
-    categories = load_reference().categories
-    no_data = set(chain.missing)
-    missing_ids = []
-    for p in upstream:
-        category = categories[chain.categories[p]]
-        needs = rule.required_components and (
-            category.annex_ii in rule.required_components or category.is_battery
-        )
-        if p in no_data or (needs and p not in chain.submissions):
-            missing_ids.append(p)
-    if not missing_ids:
-        return []
+class _Support:
+    """What a declaration may rest on, decided once per chain for every declaration of a
+    batch: which products have no data at all (they would count as zero), which have a
+    submission, and, per rule naming components that need primary data (EU Annex II), the
+    products of those categories and batteries (whose components are then unknown)."""
+
+    def __init__(self, chain: ChainGraph) -> None:
+        self.chain = chain
+        ids = chain.product_array
+        self.no_data = np.isin(ids, np.asarray(chain.missing, dtype=np.int64), assume_unique=True)
+        self.submitted = np.isin(ids, chain.submissions.products, assume_unique=True)
+        g = chain.graph
+        self.codes = g.category_code[: len(ids)]
+        self.names = g.category_names
+        self._needs: dict[tuple[str, str], np.ndarray] = {}
+
+    def _needs_primary(self, category: str) -> np.ndarray:
+        rule = rule_for_category(category)
+        key = (rule.code, rule.version)
+        if key not in self._needs:
+            categories = load_reference().categories
+            by_code = np.array(
+                [
+                    bool(rule.required_components)
+                    and name in categories
+                    and (
+                        categories[name].annex_ii in rule.required_components
+                        or categories[name].is_battery
+                    )
+                    for name in self.names
+                ]
+                + [False],  # code -1: no category
+                dtype=bool,
+            )
+            self._needs[key] = by_code[self.codes]
+        return self._needs[key]
+
+    def missing(self, product: Product, upstream: np.ndarray) -> np.ndarray:
+        """Ids (ascending) of the upstream products the product's declaration cannot rest on."""
+        needs = self._needs_primary(product.category)
+        bad = upstream & (self.no_data | (needs & ~self.submitted))
+        return self.chain.product_array[bad]
+
+
+def _named(session: Session, missing_ids: np.ndarray) -> list[str]:
+    """The refusal's list: part (maker) of at most MAX_NAMED products, then "+n more"."""
     named = session.execute(
         select(Product.part_number, Organization.name_en)
         .join(Organization, Organization.id == Product.organization_id)
-        .where(Product.id.in_(missing_ids[:MAX_NAMED]))
+        .where(Product.id.in_(missing_ids[:MAX_NAMED].tolist()))
     ).all()
     names = sorted(f"{part} ({org})" for part, org in named)
     more = len(missing_ids) - len(names)
@@ -105,7 +132,7 @@ def declare(
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
     run = _latest_run(session, product.id, start, end)
-    chain = chain_graph(session, start, end, _pins(run), run.fallback_release_id)
+    chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
     return _declare(session, actor, product, run, chain, reason)
 
 
@@ -129,10 +156,6 @@ def _latest_run(session: Session, product_id: int, start: date, end: date) -> Ro
     return run
 
 
-def _pins(run: RollupRun) -> dict[int, int]:
-    return {int(p): s for p, s in run.submissions.items()}
-
-
 def _declare(
     session: Session,
     actor: Actor,
@@ -141,20 +164,9 @@ def _declare(
     chain: ChainGraph,
     reason: str | None,
 ) -> Declaration:
-    upstream = chain.reachable([product.id], "up")
-    missing = _missing_primary(session, product, chain, upstream)
-    if missing:
-        msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=", ".join(missing)))
-        raise InvalidInput(msg, {"product_id": [msg]})
-    result = session.scalar(
-        select(ProductResult).where(
-            ProductResult.run_id == run.id, ProductResult.product_id == product.id
-        )
-    )
-    if result is None or result.basis != "submitted":
-        msg = str(_l("Submit this product's own data first."))
-        raise InvalidInput(msg, {"product_id": [msg]})
-    return _store(session, actor, product, run, chain, upstream, result, reason)
+    """One declaration from a run and its chain; InvalidInput (nothing written) when the data
+    cannot support it."""
+    return _declare_all(session, actor, [product], run, chain, reason, strict=True)[0]
 
 
 def redeclare_downstream(
@@ -162,88 +174,150 @@ def redeclare_downstream(
 ) -> list[Declaration]:
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
-    publishes the new version. Declarations the new data cannot support are left alone."""
+    publishes the new version. Declarations the new data cannot support are left alone (the
+    others are still made). All in one transaction, with the reads shared."""
     current = session.scalars(
-        select(Declaration).where(
+        select(Declaration.product_id)
+        .where(
             Declaration.period_start == run.period_start,
             Declaration.period_end == run.period_end,
             Declaration.status != DeclarationStatus.SUPERSEDED,
         )
+        .order_by(Declaration.id)
     ).all()
     downstream = chain.reachable([changed_product_id], "down")
-    affected = {d.product_id: d.product for d in current if d.product_id in downstream}
-    made = []
-    for product in affected.values():
-        try:
-            made.append(_declare(session, SYSTEM, product, run, chain, reason))
-        except InvalidInput:
-            session.rollback()
+    wanted = list(dict.fromkeys(p for p in current if p in downstream))
+    if not wanted:
+        return []
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    return _declare_all(
+        session, SYSTEM, [products[p] for p in wanted], run, chain, reason, strict=False
+    )
+
+
+def _declare_all(
+    session: Session,
+    actor: Actor,
+    products: list[Product],
+    run: RollupRun,
+    chain: ChainGraph,
+    reason: str | None,
+    *,
+    strict: bool,
+) -> list[Declaration]:
+    """New declarations of the products from the run, in order, committed together. A product
+    whose upstream lacks the data its rule needs, or without a submitted result of its own,
+    raises InvalidInput before anything is written (`strict`) or is skipped."""
+    support = _Support(chain)
+    found = session.scalars(
+        select(ProductResult).where(
+            ProductResult.run_id == run.id,
+            ProductResult.product_id.in_([p.id for p in products]),
+        )
+    )
+    results = {r.product_id: r for r in found}
+    ready = []
+    for product in products:
+        upstream = chain.reachable_rows([product.id], "up")
+        missing = support.missing(product, upstream)
+        result = results.get(product.id)
+        if len(missing):
+            if not strict:
+                continue
+            names = ", ".join(_named(session, missing))
+            msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=names))
+            raise InvalidInput(msg, {"product_id": [msg]})
+        if result is None or result.basis != "submitted":
+            if not strict:
+                continue
+            msg = str(_l("Submit this product's own data first."))
+            raise InvalidInput(msg, {"product_id": [msg]})
+        ready.append((product, upstream, result))
+    made = _store(session, actor, ready, run, chain, reason)
+    session.commit()
     return made
+
+
+def _previous(
+    session: Session, product_ids: list[int], start: date, end: date
+) -> dict[int, tuple[int, int, DeclarationStatus]]:
+    """Each product's newest declaration of the period: (id, version, status), one query and
+    no pinned maps read."""
+    rows = session.execute(
+        select(Declaration.product_id, Declaration.id, Declaration.version, Declaration.status)
+        .where(
+            Declaration.product_id.in_(product_ids),
+            Declaration.period_start == start,
+            Declaration.period_end == end,
+        )
+        .order_by(Declaration.version)
+    ).all()
+    return {p: (i, v, status) for p, i, v, status in rows}  # the highest version wins
 
 
 def _store(
     session: Session,
     actor: Actor,
-    product: Product,
+    ready: list[tuple[Product, np.ndarray, ProductResult]],
     run: RollupRun,
     chain: ChainGraph,
-    upstream: set[int],
-    result: ProductResult,
     reason: str | None,
-) -> Declaration:
-    previous = session.scalars(
-        select(Declaration)
-        .where(
-            Declaration.product_id == product.id,
-            Declaration.period_start == run.period_start,
-            Declaration.period_end == run.period_end,
+) -> list[Declaration]:
+    """Add the declarations (and their audit records) and supersede the drafts they replace;
+    the caller commits."""
+    if not ready:
+        return []
+    previous = _previous(session, [p.id for p, _, _ in ready], run.period_start, run.period_end)
+    made = []
+    for product, upstream, result in ready:
+        before = previous.get(product.id)
+        rule = rule_for_category(product.category)
+        d = Declaration(
+            organization_id=product.organization_id,
+            product_id=product.id,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            version=before[1] + 1 if before else 1,
+            status=DeclarationStatus.DRAFT,
+            declared_unit=product.declared_unit,
+            total=result.total,
+            by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
+            primary_data_share=result.primary_data_share,
+            dqr=result.dqr,
+            rule_code=rule.code,
+            rule_version=rule.version,
+            engine_version=run.engine_version,
+            run_id=run.id,
+            fallback_release_id=run.fallback_release_id,
+            pinned=chain.submissions.pins_of(chain.product_array[upstream]),
+            preceding_id=before[0] if before else None,
+            change_reason=reason,
+            created_by_id=actor.user_id,
         )
-        .order_by(Declaration.version.desc())
-        .limit(1)
-    ).first()
-    rule = rule_for_category(product.category)
-    subs = chain.submissions
-    pinned = {str(p): [subs[p].id, subs[p].content_hash] for p in sorted(upstream) if p in subs}
-    d = Declaration(
-        organization_id=product.organization_id,
-        product_id=product.id,
-        period_start=run.period_start,
-        period_end=run.period_end,
-        version=(previous.version + 1) if previous else 1,
-        status=DeclarationStatus.DRAFT,
-        declared_unit=product.declared_unit,
-        total=result.total,
-        by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
-        primary_data_share=result.primary_data_share,
-        dqr=result.dqr,
-        rule_code=rule.code,
-        rule_version=rule.version,
-        engine_version=run.engine_version,
-        run_id=run.id,
-        fallback_release_id=run.fallback_release_id,
-        pinned=pinned,
-        preceding_id=previous.id if previous else None,
-        change_reason=reason,
-        created_by_id=actor.user_id,
-    )
-    grade = classify_product(product, d.total)
-    if grade is not None:
-        d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
-    d.content_hash = declaration_hash(d)
-    if previous is not None and previous.status is DeclarationStatus.DRAFT:
-        previous.status = DeclarationStatus.SUPERSEDED  # a published one stays until replaced
-    session.add(d)
+        grade = classify_product(product, d.total)
+        if grade is not None:
+            d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
+        d.content_hash = declaration_hash(d)
+        made.append(d)
+    drafts = [b[0] for b in previous.values() if b[2] is DeclarationStatus.DRAFT]
+    if drafts:  # a published one stays until replaced
+        session.execute(
+            update(Declaration)
+            .where(Declaration.id.in_(drafts))
+            .values(status=DeclarationStatus.SUPERSEDED)
+        )
+    session.add_all(made)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "declaration.create",
-        d,
-        organization_id=d.organization_id,
-        details={"version": d.version, "content_hash": d.content_hash, "total": str(d.total)},
-    )
-    session.commit()
-    return d
+    for d in made:
+        audit.record(
+            session,
+            actor,
+            "declaration.create",
+            d,
+            organization_id=d.organization_id,
+            details={"version": d.version, "content_hash": d.content_hash, "total": str(d.total)},
+        )
+    return made
 
 
 @dataclass(frozen=True)

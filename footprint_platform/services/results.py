@@ -85,7 +85,7 @@ def recompute_timed(
         fallback_release_id=chain.fallback_release_id,
         build_ms=round((t1 - t0) * 1000),
         solve_ms=round((t2 - t1) * 1000),
-        submissions=chain.submissions.id_map(),
+        **_pins_to_store(chain),
     )
     session.add(run)
     session.flush()
@@ -117,20 +117,86 @@ def _affected(
         or previous.engine_version != supply_graph.__version__
     ):
         return None
-    changed = changed_products(previous.submissions, chain.submissions)
+    before = _previous_pins(session, previous, chain)
+    changed = _changed(before, (chain.submissions.products, chain.submissions.ids))
     newest = session.scalar(select(func.max(ProductResult.product_id))) or 0
-    changed.update(p for p in chain.product_ids if p > newest)  # ids only grow
+    changed.update(chain.product_array[chain.product_array > newest].tolist())  # ids only grow
     changed.add(changed_product_id)
     return chain.reachable(changed, "down")
 
 
-def changed_products(before: dict[str, int], now: SubmissionMap) -> set[int]:
-    """Products whose submission differs between a run's pins and a chain: the pairs
-    (product, submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
-    products = np.fromiter(map(int, before), dtype=np.int64, count=len(before))
+Pairs = tuple[np.ndarray, np.ndarray]  # (product ids, submission ids), int64
+
+
+def changed_products(before: dict[int, int], now: SubmissionMap) -> set[int]:
+    """Products whose submission differs between a run's whole pins and a chain's."""
+    products = np.fromiter(before, dtype=np.int64, count=len(before))
     ids = np.fromiter(before.values(), dtype=np.int64, count=len(before))
-    pairs = np.setxor1d((products << 32) | ids, (now.products << 32) | now.ids)
+    order = np.argsort(products)
+    return _changed((products[order], ids[order]), (now.products, now.ids))
+
+
+def _changed(before: Pairs, now: Pairs) -> set[int]:
+    """Products whose submission differs between two sets of pins: the pairs (product,
+    submission) in one but not the other, as 64-bit keys (vectorised: 100k pins)."""
+    pairs = np.setxor1d((before[0] << 32) | before[1], (now[0] << 32) | now[1], assume_unique=True)
     return set((pairs >> 32).tolist())
+
+
+def _pins_to_store(chain: ChainGraph) -> dict[str, Any]:
+    """A run's pins: the changes against the snapshot's run when the chain was patched from
+    it (a few entries instead of the period's 100k), else the whole map."""
+    if chain.base_run_id is None or chain.base_submissions is None:
+        return {"submissions": chain.submissions.id_map(), "base_run_id": None}
+    base, now = chain.base_submissions, chain.submissions
+    changes: dict[str, int | None] = {}
+    base_keys = (base.products << 32) | base.ids
+    new = np.isin((now.products << 32) | now.ids, base_keys, invert=True, assume_unique=True)
+    for p in np.setdiff1d(base.products, now.products, assume_unique=True).tolist():
+        changes[str(p)] = None
+    for p, i in zip(now.products[new].tolist(), now.ids[new].tolist(), strict=True):
+        changes[str(p)] = i
+    return {"submissions": changes, "base_run_id": chain.base_run_id}
+
+
+def _apply(base: Pairs, changes: dict[str, int | None]) -> Pairs:
+    """Pins (sorted by product) with a change list applied (None: the product has none)."""
+    touched = np.fromiter(map(int, changes), dtype=np.int64, count=len(changes))
+    keep = ~np.isin(base[0], touched, assume_unique=True)
+    added = [(int(p), i) for p, i in changes.items() if i is not None]
+    products = np.concatenate([base[0][keep], np.array([p for p, _ in added], dtype=np.int64)])
+    ids = np.concatenate([base[1][keep], np.array([i for _, i in added], dtype=np.int64)])
+    order = np.argsort(products, kind="stable")
+    return products[order], ids[order]
+
+
+def _previous_pins(session: Session, previous: RollupRun, chain: ChainGraph) -> Pairs:
+    """The previous run's pins, from the snapshot the chain was patched from when the
+    previous run is that snapshot's run or a change list against it (no 100k-entry parse)."""
+    base = chain.base_submissions
+    if base is not None and chain.base_run_id in (previous.id, previous.base_run_id):
+        pairs = (base.products, base.ids)
+        return pairs if previous.id == chain.base_run_id else _apply(pairs, previous.submissions)
+    pins = run_pins(session, previous)
+    return (
+        np.fromiter(pins, dtype=np.int64, count=len(pins)),
+        np.fromiter(pins.values(), dtype=np.int64, count=len(pins)),
+    )
+
+
+def run_pins(session: Session, run: RollupRun) -> dict[int, int]:
+    """A run's whole pins, product id -> submission id: its map, or its base run's map with
+    its changes applied."""
+    pins: dict[int, int] = {}
+    if run.base_run_id is not None:
+        base = session.scalar(select(RollupRun.submissions).where(RollupRun.id == run.base_run_id))
+        pins = {int(p): s for p, s in (base or {}).items()}
+    for p, s in run.submissions.items():
+        if s is None:
+            pins.pop(int(p), None)
+        else:
+            pins[int(p)] = s
+    return pins
 
 
 def _store(
@@ -169,7 +235,7 @@ def result_rows(
     rows = (
         np.arange(len(chain.product_ids))
         if only is None
-        else np.flatnonzero(np.isin(chain.product_ids, list(only)))
+        else np.flatnonzero(np.isin(chain.product_array, list(only), assume_unique=True))
     )
     by_stage = result.by_stage[rows].tolist()
     totals = result.total[rows].tolist()

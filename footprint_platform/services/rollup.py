@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from footprint_platform.models import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules
 from footprint_platform.services.factors import latest_release
-from supply_graph import Allocation, RollupResult, SupplyGraph, rollup
+from supply_graph import Allocation, RollupResult, SupplyGraph, UnknownNode, rollup
 from supply_graph.units import conversion_factor
 
 # Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
@@ -87,13 +87,30 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
     def __len__(self) -> int:
         return len(self.products)
 
+    def pins_of(self, product_ids: np.ndarray) -> dict[str, list[Any]]:
+        """{"product id": [submission id, content hash]} of the given sorted products that
+        have a submission here: what a declaration pins (one vectorised lookup)."""
+        k = np.searchsorted(self.products, product_ids)
+        k = np.minimum(k, max(len(self.products) - 1, 0))
+        found = self.products[k] == product_ids if len(self.products) else k < 0
+        k = k[found]
+        return {
+            str(p): [i, h.decode() or None]
+            for p, i, h in zip(
+                self.products[k].tolist(),
+                self.ids[k].tolist(),
+                self.hashes[k].tolist(),
+                strict=True,
+            )
+        }
+
     def id_map(self) -> dict[str, int]:
         """{"product id": submission id}, what a run stores as its pins."""
         return dict(zip(map(str, self.products.tolist()), self.ids.tolist(), strict=True))
 
     def replaced(self, newer: Sequence[tuple[int, int, str | None]]) -> SubmissionMap:
         """With (product id, submission id, hash) entries replacing or adding versions."""
-        keep = ~np.isin(self.products, [p for p, _, _ in newer])
+        keep = ~np.isin(self.products, [p for p, _, _ in newer], assume_unique=True)
         return SubmissionMap(
             np.concatenate([self.products[keep], [p for p, _, _ in newer]]),
             np.concatenate([self.ids[keep], [i for _, i, _ in newer]]),
@@ -104,7 +121,9 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
 @dataclass
 class ChainGraph:
     """The period's graph; products are its first nodes, in product-id order (`product_ids`),
-    then the generic datasets."""
+    then the generic datasets. A chain patched from the period's snapshot also names the run
+    the snapshot was taken from and that run's pins (`base_run_id`, `base_submissions`), so
+    the run it feeds can store its pins as the few changes against that run."""
 
     graph: SupplyGraph
     submissions: SubmissionMap  # product id -> the version used
@@ -113,15 +132,29 @@ class ChainGraph:
     missing: list[int] = field(default_factory=list)  # products with no data at all
     product_ids: list[int] = field(default_factory=list)
     categories: dict[int, str] = field(default_factory=dict)  # product id -> category
+    base_run_id: int | None = None
+    base_submissions: SubmissionMap | None = None
 
-    def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
-        """The given products and every product reachable from them: "up" their suppliers
-        (what they use), "down" their customers (what uses them). One frontier sweep over the
-        edge columns per tier, whatever the number of starts."""
+    @cached_property
+    def product_array(self) -> np.ndarray:
+        """`product_ids` as a sorted int64 array (row i of the graph is product_array[i])."""
+        return np.asarray(self.product_ids, dtype=np.int64)
+
+    def product_rows(self, product_ids: Iterable[int]) -> np.ndarray:
+        """The graph rows of the given products (each must be in the chain)."""
+        wanted = np.fromiter(product_ids, dtype=np.int64)
+        rows = np.searchsorted(self.product_array, wanted)
+        rows = np.minimum(rows, max(len(self.product_ids) - 1, 0))
+        if len(wanted) and not (self.product_array[rows] == wanted).all():
+            bad = wanted[self.product_array[rows] != wanted]
+            raise UnknownNode(product_node(int(bad[0])))
+        return rows
+
+    def reachable_rows(self, product_ids: Iterable[int], direction: str) -> np.ndarray:
+        """As `reachable`, as a boolean mask over the product rows (no Python set of ids)."""
         g = self.graph
         seen = np.zeros(g.n_nodes, dtype=bool)
-        starts = [g.node_index(product_node(p)) for p in product_ids]
-        seen[starts] = True
+        seen[self.product_rows(product_ids)] = True
         frontier = seen.copy()
         source, target = (
             (g.provider, g.consumer) if direction == "down" else (g.consumer, g.provider)
@@ -132,8 +165,14 @@ class ChainGraph:
             frontier = np.zeros(g.n_nodes, dtype=bool)
             frontier[new] = True
             seen[new] = True
-        n = len(self.product_ids)
-        return {self.product_ids[i] for i in np.flatnonzero(seen[:n]).tolist()}
+        return seen[: len(self.product_ids)]
+
+    def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
+        """The given products and every product reachable from them: "up" their suppliers
+        (what they use), "down" their customers (what uses them). One frontier sweep over the
+        edge columns per tier, whatever the number of starts."""
+        rows = self.reachable_rows(product_ids, direction)
+        return set(self.product_array[rows].tolist())
 
 
 @cache

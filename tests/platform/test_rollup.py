@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product, ProductResult
+from footprint_platform.services.results import run_pins
 from footprint_platform.services.rollup import product_node, rollup_period
 
 pytestmark = pytest.mark.postgres
@@ -97,7 +98,7 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
             )
         )
         assert kept == old_total
-        assert after.run.submissions[str(foil.id)] == draft.id
+        assert run_pins(db.session, after.run)[foil.id] == draft.id
 
 
 def test_products_using_a_missing_product_are_flagged(demo_app: Flask) -> None:

@@ -132,7 +132,8 @@ def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
         ).first()
         sub = _resubmit(product, Decimal("1.5"))
         run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
-        assert run.submissions[str(product.id)] == sub.id and run.trigger.endswith("v2")
+        assert results.run_pins(db.session, run)[product.id] == sub.id
+        assert run.trigger.endswith("v2")
         chain, full = rollup_period(db.session, *PERIOD)
         downstream = chain.reachable([product.id], "down")
         stored = set(
@@ -232,3 +233,205 @@ def test_the_run_after_a_submission_patches_the_stored_graph_to_todays(app: Flas
         product.name_en = "Renamed"
         db.session.commit()
         assert snapshots.patched_chain(db.session, *PERIOD) is None
+
+
+def _declared_downstream(upstream: Product, categories: tuple[str, ...]) -> list[int]:
+    """Declare (one by one, from the newest run) up to three products of each category
+    downstream of `upstream` that the data supports; their declarations' ids."""
+    from footprint_platform.errors import InvalidInput
+    from footprint_platform.services import declarations
+
+    chain, _ = rollup_period(db.session, *PERIOD)
+    down = chain.reachable([upstream.id], "down")
+    made = []
+    for category in categories:
+        picked = [p for p in sorted(down) if chain.categories[p] == category]
+        count = 0
+        for pid in picked:
+            product = db.session.get(Product, pid)
+            try:
+                made.append(declarations.declare(db.session, _owner(product), pid, *PERIOD).id)
+            except InvalidInput:
+                continue
+            count += 1
+            if count == 3:
+                break
+    return made
+
+
+def _most_downstream(category: str) -> Product:
+    chain, _ = rollup_period(db.session, *PERIOD)
+    ids = [p for p in chain.product_ids if chain.categories[p] == category]
+    best = max(ids, key=lambda p: (len(chain.reachable([p], "down")), -p))
+    return db.session.get(Product, best)
+
+
+def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> None:
+    """After a cathode's new version, every declaration downstream gets its new draft in one
+    transaction; each equals what declaring that product alone from the same run gives (same
+    numbers and pins, its version after the batch's), the versions and preceding ids chain,
+    each has its audit record, and everything verifies, also from the run that stored its pins
+    as changes against the snapshot's run."""
+    from footprint_platform.models import AuditEvent, Declaration, DeclarationStatus, RollupRun
+    from footprint_platform.services import declarations
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        cathode = _most_downstream("cathode_ncm")
+        old_ids = _declared_downstream(cathode, ("battery_pack", "vehicle_bev"))
+        assert len(old_ids) >= 3
+        old = {
+            d.id: (d.product_id, d.version)
+            for d in map(db.session.get, [Declaration] * len(old_ids), old_ids)
+        }
+        _resubmit(cathode, Decimal("1.5"))
+        run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
+        assert run.base_run_id is not None and len(run.submissions) == 1  # a change list
+        fresh_chain, _ = rollup_period(db.session, *PERIOD)
+        assert results.run_pins(db.session, run) == {
+            int(p): s for p, s in fresh_chain.submissions.id_map().items()
+        }
+        batch = db.session.scalars(
+            select(Declaration)
+            .where(Declaration.preceding_id.in_(old_ids))
+            .order_by(Declaration.id)
+        ).all()
+        assert sorted(d.preceding_id for d in batch) == sorted(old_ids)
+        audits = {
+            int(a.object_id): a.details
+            for a in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "declaration.create")
+            )
+        }
+        for d in batch:
+            product_id, version = old[d.preceding_id]
+            assert (d.product_id, d.version, d.run_id) == (product_id, version + 1, run.id)
+            assert d.status is DeclarationStatus.DRAFT and "v2" in d.change_reason
+            assert (
+                db.session.get(Declaration, d.preceding_id).status is DeclarationStatus.SUPERSEDED
+            )
+            assert audits[d.id] == {
+                "version": d.version,
+                "content_hash": d.content_hash,
+                "total": str(d.total),
+            }
+        expected = {d.product_id: declarations.canonical(d) for d in batch}
+        batch_ids = {d.product_id: d.id for d in batch}
+        for product_id in expected:
+            product = db.session.get(Product, product_id)
+            alone = declarations.declare(db.session, _owner(product), product_id, *PERIOD)
+            assert alone.run_id == run.id and alone.preceding_id == batch_ids[product_id]
+            again = declarations.canonical(alone)
+            assert again["version"] == expected[product_id]["version"] + 1
+            assert {**again, "version": None} == {**expected[product_id], "version": None}
+        assert declarations.verify(db.session) == []
+
+
+def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_are_made(
+    app: Flask,
+) -> None:
+    """A pack's new version buys a graphite anode that has no submission: the pack's battery
+    rule needs primary data for anodes (EU Annex II), so its declaration stays as it was; the
+    vehicles built on the pack (their rule names no components) get their new drafts."""
+    from footprint_platform.models import Declaration, DeclarationStatus
+    from footprint_platform.services import catalog, declarations
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        pack = _most_downstream("battery_pack")
+        old_ids = _declared_downstream(pack, ("battery_pack", "vehicle_bev"))
+        old = {i: db.session.get(Declaration, i) for i in old_ids}
+        pack_declaration = next(d for d in old.values() if d.product_id == pack.id)
+        vehicles = {d.product_id for d in old.values() if d.product_id != pack.id}
+        assert vehicles
+        maker = db.session.scalars(
+            select(Product).where(Product.category == "anode_graphite").order_by(Product.id)
+        ).first()
+        anode = catalog.create_product(
+            db.session,
+            _owner(maker),
+            maker.organization_id,
+            {
+                "site_id": maker.site_id,
+                "name_en": "New anode",
+                "part_number": "NEW-ANODE-1",
+                "category": "anode_graphite",
+                "declared_unit": "kg",
+            },
+        )
+        actor = _owner(pack)
+        draft = submissions.start_draft(db.session, actor, pack.id, *PERIOD)
+        rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in draft.inputs]
+        rows.append(
+            {
+                "kind": "material",
+                "stage": "raw_material",
+                "quantity": Decimal("2"),
+                "unit": "kg",
+                "linked_product_id": anode.id,
+            }
+        )
+        submissions.save_draft(db.session, actor, draft.id, {"dqr": Decimal("2.5")}, rows)
+        submissions.submit(db.session, actor, draft.id)
+        newest = {
+            d.product_id: d
+            for d in db.session.scalars(select(Declaration).order_by(Declaration.version))
+        }
+        assert newest[pack.id].id == pack_declaration.id  # left alone
+        assert newest[pack.id].status is DeclarationStatus.DRAFT
+        for product_id in vehicles:
+            d = newest[product_id]
+            assert d.preceding_id in old and d.version == old[d.preceding_id].version + 1
+        assert declarations.verify(db.session) == []
+
+
+def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app: Flask) -> None:
+    """A process keeps the last snapshot it read or wrote; when another process has since
+    stored a newer one (another full run), the stored one is read again, so the patched
+    graph is today's either way."""
+    import numpy as np
+
+    from footprint_platform.services import snapshots
+
+    def same(a: Any, b: Any) -> bool:
+        ga, gb = a.graph, b.graph
+        return (
+            (ga.ids == gb.ids).all()
+            and np.array_equal(ga.direct, gb.direct)
+            and np.array_equal(ga.amount, gb.amount)
+            and np.array_equal(ga.provider, gb.provider)
+            and a.submissions == b.submissions
+        )
+
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        jobs.schedule_inline(db.session, *PERIOD, "full")
+        seen_then = dict(snapshots._CACHE)
+        assert seen_then  # written by the full run
+        warm = snapshots.patched_chain(db.session, *PERIOD)
+        snapshots.forget()
+        cold = snapshots.patched_chain(db.session, *PERIOD)
+        assert warm is not None and cold is not None and same(warm, cold)
+        product = db.session.scalars(
+            select(Product).where(Product.category == "cathode_ncm").order_by(Product.id)
+        ).first()
+        _resubmit(product, Decimal("2"))
+        second = jobs.schedule_inline(db.session, *PERIOD, "full again").run_id  # a new snapshot
+        snapshots._CACHE.clear()
+        snapshots._CACHE.update(seen_then)  # as if this process had only seen the first one
+        patched = snapshots.patched_chain(db.session, *PERIOD)
+        fresh, _ = rollup_period(db.session, *PERIOD)
+        assert patched is not None and patched.submissions == fresh.submissions
+        assert patched.base_run_id == second  # the stored snapshot, read again
+        base = patched.base_submissions
+        assert base is not None
+        second_run = db.session.get(RollupRun, second)
+        assert dict(zip(base.products.tolist(), base.ids.tolist(), strict=True)) == (
+            results.run_pins(db.session, second_run)
+        )
+        again = supply_graph.rollup(patched.graph)
+        full = supply_graph.rollup(fresh.graph)
+        node = product_node(product.id)
+        assert again[node].total == pytest.approx(full[node].total, rel=1e-12)
