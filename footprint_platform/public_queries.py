@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from footprint_platform.battery import per_unit_to_per_kwh
 from footprint_platform.models import Declaration, DeclarationStatus, Organization, Product, Site
 from footprint_platform.reference import load_reference
+from footprint_platform.services.catalog import product_text_matches
 
 
 def published_query(
@@ -45,13 +46,10 @@ def published_query(
     if chemistry:
         stmt = stmt.where(Product.chemistry == chemistry)
     if q:
-        like = f"%{q.lower()}%"
         stmt = stmt.where(
             or_(
-                func.lower(Product.part_number).like(like),
-                func.lower(Product.name_en).like(like),
-                Product.name_zh.like(f"%{q}%"),
-                func.lower(Organization.name_en).like(like),
+                *product_text_matches(q),
+                func.lower(Organization.name_en).like(f"%{q.lower()}%"),
                 Organization.name_zh.like(f"%{q}%"),
             )
         )

@@ -225,15 +225,18 @@ def products_query(
     if category:
         stmt = stmt.where(Product.category == category)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Product.part_number).like(like),
-                func.lower(Product.name_en).like(like),
-                Product.name_zh.like(f"%{q}%"),
-            )
-        )
+        stmt = stmt.where(or_(*product_text_matches(q)))
     return stmt
+
+
+def product_text_matches(q: str) -> list[Any]:
+    """A product whose part number or name holds `q` (case-insensitive; Chinese as typed)."""
+    like = f"%{q.lower()}%"
+    return [
+        func.lower(Product.part_number).like(like),
+        func.lower(Product.name_en).like(like),
+        Product.name_zh.like(f"%{q}%"),
+    ]
 
 
 def get_product(session: Session, actor: Actor, product_id: int) -> Product:
