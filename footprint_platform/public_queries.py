@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from footprint_platform.battery import per_unit_to_per_kwh
 from footprint_platform.models import Declaration, DeclarationStatus, Organization, Product, Site
+from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
-from footprint_platform.services.catalog import product_text_matches
 
 
 def published_query(

@@ -106,3 +106,13 @@ def api_tokens_query(organization_id: int) -> Select[Any]:
         .where(ApiToken.organization_id == organization_id)
         .order_by(ApiToken.created_at.desc())
     )
+
+
+def product_text_matches(q: str) -> list[Any]:
+    """A product whose part number or name holds `q` (case-insensitive; Chinese as typed)."""
+    like = f"%{q.lower()}%"
+    return [
+        func.lower(Product.part_number).like(like),
+        func.lower(Product.name_en).like(like),
+        Product.name_zh.like(f"%{q}%"),
+    ]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import Organization, OrganizationRole, OrgRole, Product, Site
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
 from footprint_platform.services import audit
 
@@ -227,16 +228,6 @@ def products_query(
     if q:
         stmt = stmt.where(or_(*product_text_matches(q)))
     return stmt
-
-
-def product_text_matches(q: str) -> list[Any]:
-    """A product whose part number or name holds `q` (case-insensitive; Chinese as typed)."""
-    like = f"%{q.lower()}%"
-    return [
-        func.lower(Product.part_number).like(like),
-        func.lower(Product.name_en).like(like),
-        Product.name_zh.like(f"%{q}%"),
-    ]
 
 
 def get_product(session: Session, actor: Actor, product_id: int) -> Product:
