@@ -17,7 +17,13 @@ from footprint_platform.models import Declaration, OrgRole
 from footprint_platform.policy import Action, allowed, authorize
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import ProductPeriodSchema
-from footprint_platform.services import batterypass, catalog, declarations, publication
+from footprint_platform.services import (
+    batterypass,
+    catalog,
+    declarations,
+    obligations,
+    publication,
+)
 from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, submit
 
@@ -67,6 +73,7 @@ def index(org_id: int) -> Any:
         errors=errors,
         form=request.form,
         can_declare=allowed(actor(), Action.EDIT_SUBMISSIONS, org_id),
+        obligations=obligations.declaration_obligations(db.session, actor(), org_id),
     ), (422 if errors else 200)
 
 

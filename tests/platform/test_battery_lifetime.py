@@ -102,3 +102,42 @@ def test_the_pack_pages_show_both_figures_with_their_names(demo_app: Flask) -> N
     assert "Per kWh of lifetime energy (EU 2023/1542)" in page
     assert "60 cycles a year × 8 years" in page
     assert f"{total / 480:.3f} kg CO2e/kWh" in page  # the page shows three decimals
+
+
+def test_the_pack_maker_sees_which_packs_over_2_kwh_it_must_declare(demo_app: Flask) -> None:
+    """Huadong makes two packs over 2 kWh: the NMC pack is declared and published, the LFP
+    pack is not (its cells' data are missing). A 1.5 kWh pack is outside the notice."""
+    from footprint_platform.models import Site
+    from footprint_platform.services import obligations
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        actor = admin_actor("admin@huadong-pack.example")
+        nmc = db.session.scalar(select(Product).where(Product.part_number == "HD-PK-811-78"))
+        org = nmc.organization_id
+        site = db.session.scalar(select(Site.id).where(Site.organization_id == org))
+        db.session.add(
+            Product(
+                organization_id=org,
+                site_id=site,
+                part_number="HD-SMALL-1",
+                name_en="Small pack",
+                category="battery_pack",
+                declared_unit="kWh",
+                chemistry="LFP",
+                capacity_kwh=Decimal("1.5"),
+                mass_kg=Decimal("12"),
+            )
+        )
+        db.session.commit()
+        states = {
+            o.product.part_number: o.state
+            for o in obligations.declaration_obligations(db.session, actor, org)
+        }
+    assert states == {"HD-PK-811-78": "published", "HD-PK-LFP-60": "missing"}
+    owner = Session(demo_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    page = owner.client.get(f"/orgs/{org}/declarations", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "Required declarations" in text and "MIIT notice 2025 No. 551" in text
+    assert "HD-SMALL-1" not in text.split("Required declarations")[1].split("</table>")[0]
