@@ -95,6 +95,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)
+    app.cli.add_command(cli.pact_cli)
     app.cli.add_command(cli.export_cmd)
     app.cli.add_command(cli.import_cmd)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))

@@ -445,6 +445,16 @@ PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("/auth/token", "POST"): (PACT_READ, "/auth/token"),
     ("/3/footprints", "GET"): (PACT_READ, "/3/footprints"),
     ("/3/footprints/<path:pf_id>", "GET"): (PACT_READ, "/3/footprints/{pact_public_id}"),
+    # a PublishedEvent (a notice: nothing is sent back); only the owner's partner may post
+    ("/3/events", "POST"): (PACT_READ, "/3/events"),
+}
+PUBLISHED_EVENT = {
+    "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+    "specversion": "1.0",
+    "id": "matrix-published-1",
+    "source": "https://partner.example/3/events",
+    "time": "2026-03-01T00:00:00Z",
+    "data": {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]},
 }
 
 
@@ -582,11 +592,13 @@ def test_pact_route_answers_per_policy(
     session = Session(prepared_app.test_client())
     if kind == "session":
         assert session.login(PERSONAS["owner_admin"]).status_code == 302
+    body: dict[str, Any] = {}
+    if route[0] == "/3/events":
+        body["json"] = PUBLISHED_EVENT
+    elif route[1] == "POST":
+        body["data"] = {"grant_type": "client_credentials"}
     response = session.client.open(
-        _path(template, ids),
-        method=route[1],
-        headers=_pact_headers(route, kind, ids),
-        data={"grant_type": "client_credentials"} if route[1] == "POST" else None,
+        _path(template, ids), method=route[1], headers=_pact_headers(route, kind, ids), **body
     )
     assert response.status_code == policy[kind], response.get_data(as_text=True)
     body = response.get_json()
