@@ -26,6 +26,7 @@ from footprint_platform.web import (
     operator,
     organizations,
     pact_clients,
+    partner_footprints,
     requests,
     sharing,
     submissions,
@@ -80,6 +81,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         declarations.bp,
         sharing.bp,
         pact_clients.bp,
+        partner_footprints.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()

@@ -302,6 +302,37 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/pact/{pact_client}/revoke",
         None,
     ),
+    ("/orgs/<int:org_id>/pact/credentials", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/credentials",
+        lambda ids: {
+            "cred_name": "Matrix partner host",
+            "base_url": "https://partner.example",
+            "client_id": "c",
+            "client_secret": "s",
+        },
+    ),
+    ("/orgs/<int:org_id>/pact/credentials/<int:credential_pk>/revoke", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/credentials/{pact_credential}/revoke",
+        None,
+    ),
+    ("/orgs/<int:org_id>/partner-footprints", "GET"): (
+        MEMBERS,
+        "/orgs/{org}/partner-footprints",
+        None,
+    ),
+    # no file: refused on content (422), after the actor is allowed
+    ("/orgs/<int:org_id>/partner-footprints", "POST"): (
+        EDITORS,
+        "/orgs/{org}/partner-footprints",
+        None,
+    ),
+    ("/orgs/<int:org_id>/partner-footprints/pull", "POST"): (
+        EDITORS,
+        "/orgs/{org}/partner-footprints/pull",
+        lambda ids: {"credential_id": ids.pact_credential, "pf_id": "not-a-uuid"},
+    ),
     ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
     ("/verifications/<int:verification_id>/evidence/<int:evidence_id>", "GET"): (
         VERIFIER,
@@ -479,6 +510,7 @@ def _path(template: str, ids: Ids) -> str:
         evidence_not_pinned=ids.evidence,
         public_id=ids.public_id,
         pact_client=ids.pact_client,
+        pact_credential=ids.pact_credential,
         pact_public_id=ids.pact_public_id,
     )
 

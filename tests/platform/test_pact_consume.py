@@ -6,13 +6,18 @@ field and store nothing, and the footprint shown as external in the breakdown.""
 from __future__ import annotations
 
 import copy
+import io
 import json
+import ssl
+import threading
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from footprint_platform.demo_submissions import _admin, _product
 from footprint_platform.errors import Conflict, InvalidInput
@@ -241,3 +246,100 @@ def test_a_footprint_s_primary_data_share_is_carried_into_the_result(demo_app: F
         assert float(after.primary_data_share) == pytest.approx(
             float(before.primary_data_share) - lost, abs=2e-6
         )
+
+
+# -- the page: upload and pull ------------------------------------------------------------------
+
+
+def _cell_maker_email() -> str:
+    from footprint_platform.models import User
+
+    admin = _admin(db.session, _product(db.session, CELL).organization_id)
+    return str(db.session.get(User, admin.user_id).email)
+
+
+def test_an_editor_uploads_a_file_and_sees_it_listed(demo_app: Flask, auth: Any) -> None:
+    with demo_app.test_request_context("/"):
+        pf = _exported(ELECTROLYTE)
+        email, org = _cell_maker_email(), _product(db.session, CELL).organization_id
+    auth.login(email)
+    page = f"/orgs/{org}/partner-footprints"
+    bad = copy.deepcopy(pf)
+    bad["pcf"]["declaredUnitAmount"] = "-1"
+    refused = auth.post(page, {"file": (io.BytesIO(json.dumps(bad).encode()), "pf.json")})
+    assert refused.status_code == 422
+    assert "declaredUnitAmount" in refused.get_data(as_text=True)
+    with demo_app.app_context():
+        assert _count() == 0
+    done = auth.post(page, {"file": (io.BytesIO(json.dumps(pf).encode()), "pf.json")})
+    assert done.status_code == 302
+    listed = auth.client.get(page).get_data(as_text=True)
+    assert pf["id"] in listed
+    form = auth.client.get(page).status_code
+    assert form == 200
+
+
+@pytest.fixture
+def partner_host(prepared_app: Flask, certificate: Any) -> Iterator[str]:
+    """A second instance over HTTPS, the partner's host system the footprint is pulled from."""
+    cert_file, key_file = certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = make_server("127.0.0.1", 0, prepared_app, threaded=True, ssl_context=context)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+def test_a_footprint_is_pulled_from_the_partner_s_host(
+    demo_app: Flask,
+    prepared_app: Flask,
+    partner_host: str,
+    certificate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from footprint_platform.demo_pact import demo_pact_logins
+    from footprint_platform.services import pact_outbound
+
+    _, _, client_id, secret = demo_pact_logins()[0]
+    with prepared_app.app_context():
+        shared = _product(db.session, ELECTROLYTE)
+        pf_id = db.session.scalar(
+            select(Declaration.public_id).where(
+                Declaration.product_id == shared.id,
+                Declaration.status == DeclarationStatus.PUBLISHED,
+            )
+        )
+        unshared = db.session.scalar(
+            select(Declaration.public_id).where(
+                Declaration.product_id == _product(db.session, CELL).id,
+                Declaration.published_at.is_not(None),
+            )
+        )
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    with demo_app.app_context():
+        buyer = _product(db.session, CELL).organization_id
+        admin = _admin(db.session, buyer)
+        credential = pact_outbound.create_credential(
+            db.session,
+            admin,
+            buyer,
+            {
+                "name": "Electrolyte supplier's host",
+                "base_url": partner_host,
+                "client_id": client_id,
+                "client_secret": secret,
+            },
+        )
+        row = pact_consume.pull_footprint(db.session, admin, buyer, credential.id, pf_id)
+        assert row.origin == "pull" and row.pf_id == pf_id
+        assert row.source_url == f"{partner_host}/3/footprints/{pf_id}"
+        # a footprint the partner does not share with us: its host says AccessDenied
+        with pytest.raises(InvalidInput) as caught:
+            pact_consume.pull_footprint(db.session, admin, buyer, credential.id, unshared)
+        assert "403" in caught.value.message and _count() == 1
