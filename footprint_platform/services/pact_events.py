@@ -21,7 +21,8 @@ active share of it and we hold credentials for its host) when a declaration is p
 a `PactDelivery` row whose body is fixed when decided. A background job posts it
 (services.jobs: RQ when REDIS_URL is set, else a thread after the response, or `flask pact
 deliver`), retrying with exponential back-off and giving up 72 hours after it was made.
-Only published declarations the owner shares with that partner ever go into a body.
+Only published declarations the owner shares with that partner ever go into a body, and an
+answer whose footprints are no longer shared when it is due is not sent (`cancelled`).
 """
 
 from __future__ import annotations
@@ -578,6 +579,18 @@ def attempt(
         return delivery
     if not _claim(session, delivery, now):
         return delivery
+    if not _still_shared(session, delivery, now):
+        delivery.status, delivery.last_error = "cancelled", "a footprint in it is no longer shared"
+        audit.record(
+            session,
+            SYSTEM,
+            "pact.event_cancelled",
+            delivery,
+            organization_id=delivery.organization_id,
+            details=details,
+        )
+        session.commit()
+        return delivery
     try:
         (sender or send)(session, delivery)
     except pact_outbound.PartnerUnreachable as exc:
@@ -606,6 +619,23 @@ def attempt(
         )
     session.commit()
     return delivery
+
+
+def _still_shared(session: Session, delivery: PactDelivery, now: datetime) -> bool:
+    """Every footprint in a RequestFulfilledEvent is still published and shared with the
+    partner when it leaves (a share revoked after the answer was decided stops it)."""
+    if delivery.type != REQUEST_FULFILLED or delivery.partner_id is None:
+        return True
+    grant = PactGrant(0, delivery.organization_id, delivery.partner_id)
+    ids = {pf["id"] for pf in delivery.body["data"]["pfs"]}
+    shown = set(
+        session.scalars(
+            pact_host.visible(grant, now)
+            .where(Declaration.public_id.in_(ids))
+            .with_only_columns(Declaration.public_id)
+        )
+    )
+    return ids <= shown
 
 
 def due(session: Session, now: datetime | None = None) -> list[int]:

@@ -3,7 +3,8 @@
 (a) the OEM's analyst opens a vehicle's dashboard and the three charts draw;
 (b) a published declaration's public page reads in English and in Chinese;
 (c) a supplier submits new data through the seven-step form, and its own dashboard and the
-    OEM's vehicle dashboard show the new footprint.
+    OEM's vehicle dashboard show the new footprint;
+(d) a cell maker imports a partner's PACT footprint file on its Partner footprints page.
 """
 
 from __future__ import annotations
@@ -126,3 +127,31 @@ def test_the_guards_catch_errors(visit: Any, live_server: LiveServer) -> None:
     assert any("HTTP 404" in p for p in tab.problems)
     assert any("deliberate" in p for p in tab.problems)
     tab.problems.clear()  # expected here; any other test would fail on them
+
+
+def test_a_cell_maker_imports_a_partner_s_pact_footprint(
+    visit: Any, live_server: LiveServer, tmp_path: Any
+) -> None:
+    """(d) the cell maker downloads a published footprint as PACT (as a partner would send it),
+    imports it under Partner footprints, and finds it among a material's choices."""
+    public_id = live_server.query(
+        select(Declaration.public_id)
+        .join(Product)
+        .where(Product.part_number == "ZJ-EL-LFP", Declaration.published_at.is_not(None))
+        .limit(1)
+    )
+    org = live_server.query(
+        select(Organization.id).where(Organization.name_en.like("Dongtai%")).limit(1)
+    )
+    tab = visit("cell-maker")
+    tab.login("admin@dongtai-cells.example")
+    answer = tab.page.request.get(f"{live_server.url}/d/{public_id}.pact.json")
+    assert answer.ok
+    file = tmp_path / "partner.pact.json"
+    file.write_bytes(answer.body())
+    page = tab.go(f"/orgs/{org}/partner-footprints", "partner-footprints")
+    page.set_input_files("#file", str(file))
+    page = tab.submit("main form[enctype] button[type=submit]", "partner-footprint-imported")
+    assert public_id in page.inner_text("main table")
+    page = tab.go(f"/orgs/{org}/pact", "pact-partners")
+    assert page.locator("#base_url").count() == 1  # where partners' credentials are entered

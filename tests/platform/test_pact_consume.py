@@ -34,6 +34,8 @@ from footprint_platform.services.activity import FIELDS
 from footprint_platform.web.downloads import pact_options
 from supply_graph import rollup as solve
 
+pytestmark = pytest.mark.postgres
+
 ELECTROLYTE, CELL = "ZJ-EL-NCM", "DT-P811-150"
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 

@@ -625,3 +625,22 @@ def test_a_credential_secret_is_sealed_and_never_in_the_audit_log(demo_app: Flas
 )
 def test_the_answer_goes_to_the_source_s_events_endpoint(source: str, url: str) -> None:
     assert pact_outbound.events_url(source) == url
+
+
+def test_an_answer_is_not_sent_once_its_footprint_is_no_longer_shared(
+    demo_app: Flask, partner: Any
+) -> None:
+    with demo_app.app_context():
+        wanted = [_urn("ZJ-EL-NCM")]
+    assert partner(_event(data={"productId": wanted}, id="q-revoked")).status_code == 200
+    sent: list[int] = []
+    with demo_app.app_context():
+        [delivery] = _deliveries()
+        assert delivery.type == pact_events.REQUEST_FULFILLED
+        _revoke_share("ZJ-EL-NCM")
+        pact_events.attempt(db.session, delivery.id, sender=lambda s, d: sent.append(d.id))
+        db.session.refresh(delivery)
+        assert sent == [] and delivery.status == "cancelled"
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "pact.event_cancelled")
+        )
