@@ -25,6 +25,7 @@ from supply_graph import Contributions
 from supply_graph.explain import OTHER
 
 KG = "kg CO2e"
+EXTERNAL = "external"  # the roll-up's category of partners' footprints imported over PACT
 FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 POSITIVE, NEGATIVE, TOTAL = "#2f7d6d", "#b5523b", "#33475b"
 PALETTE = (
@@ -51,6 +52,8 @@ class Labels:
     stages: Mapping[str, str]  # stage code -> label
 
     def category(self, code: str) -> str:
+        if code == EXTERNAL and code not in self.categories:
+            return str(_("External footprints (PACT)"))  # partners' footprints taken in
         return self.categories.get(code, code)
 
     def tier(self, tier: int) -> str:

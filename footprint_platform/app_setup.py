@@ -26,6 +26,7 @@ from footprint_platform.web import (
     operator,
     organizations,
     pact_clients,
+    partner_footprints,
     requests,
     sharing,
     submissions,
@@ -80,6 +81,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         declarations.bp,
         sharing.bp,
         pact_clients.bp,
+        partner_footprints.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()
@@ -95,6 +97,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)
+    app.cli.add_command(cli.pact_cli)
     app.cli.add_command(cli.export_cmd)
     app.cli.add_command(cli.import_cmd)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))

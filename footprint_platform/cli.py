@@ -94,7 +94,9 @@ def rollup_worker(burst: bool) -> None:
     if not url:
         raise click.UsageError("Set REDIS_URL to run the background worker.")
     connection = Redis.from_url(url)
-    Worker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(burst=burst)
+    queues = [Queue(name, connection=connection) for name in (jobs.QUEUE, jobs.PACT_QUEUE)]
+    # The scheduler runs the PACT deliveries' delayed retries (enqueue_in).
+    Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
 
 
 @rollup_cli.command("run")
@@ -138,3 +140,17 @@ def import_cmd(path: str) -> None:
         raise click.ClickException(f"Not imported, nothing changed: {exc}") from None
     rows = sum(t["rows"] for t in manifest["tables"].values())
     click.echo(f"Imported {rows} rows from {path}. Check them with `flask declarations verify`.")
+
+
+pact_cli = AppGroup("pact", help="PACT events to partners.")
+
+
+@pact_cli.command("deliver")
+def pact_deliver() -> None:
+    """Attempt every PACT event delivery that is due now (cron, without a Redis worker)."""
+    from footprint_platform.services import pact_events
+
+    ids = pact_events.due(db.session)
+    for delivery_id in ids:
+        pact_events.attempt(db.session, delivery_id)
+    click.echo(f"{len(ids)} due deliveries attempted.")

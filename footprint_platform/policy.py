@@ -7,7 +7,8 @@ manage people or tokens. Some actions also need the organization to hold a role 
 
 A PACT partner (a host system holding a data owner's PACT client credentials) is an actor with a
 `pact` grant and no membership: it may only read, over PACT, what that owner shared with the
-partner organization (the service checks the shares), and nothing else on Tanlian.
+partner organization (the service checks the shares), and post PACT events (requests, notices)
+to that owner, and nothing else on Tanlian.
 
 The catalogue — organizations' names, roles and countries, and products' names, categories,
 declared units and part numbers — is visible to every signed-in actor: a buyer must find its
@@ -43,6 +44,7 @@ class Action(enum.StrEnum):
     SHARE_FOOTPRINTS = "share_footprints"
     MANAGE_PACT_CLIENTS = "manage_pact_clients"
     READ_PACT_FOOTPRINTS = "read_pact_footprints"
+    SEND_PACT_EVENTS = "send_pact_events"
     VIEW_REQUESTS = "view_requests"
     REQUEST_DATA = "request_data"
     ANSWER_REQUESTS = "answer_requests"
@@ -86,6 +88,8 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_PACT_CLIENTS: Rule(MemberRole.ADMIN, _MAKERS, people_only=True),
     # Only PACT partners, for their data owner (see `allowed`); the service checks the shares.
     Action.READ_PACT_FOOTPRINTS: Rule(MemberRole.VIEWER),
+    # Only PACT partners, to their data owner's /3/events (requests, notices).
+    Action.SEND_PACT_EVENTS: Rule(MemberRole.VIEWER),
     # Data requests: both sides' members see them; buyers ask, suppliers answer.
     Action.VIEW_REQUESTS: Rule(MemberRole.VIEWER),
     Action.REQUEST_DATA: Rule(MemberRole.EDITOR, frozenset({OrgRole.BUYER})),
@@ -133,16 +137,17 @@ class Actor:
         return self.organization_ids[0] if len(self.roles) == 1 else None
 
 
+PACT_ACTIONS = frozenset({Action.READ_PACT_FOOTPRINTS, Action.SEND_PACT_EVENTS})
 SYSTEM = Actor(user_id=None, roles={}, channel="system")
 
 
 def allowed(actor: Actor | None, action: Action, organization_id: int | None = None) -> bool:
     if actor is None:
         return False
-    if actor.pact is not None or action is Action.READ_PACT_FOOTPRINTS:
+    if actor.pact is not None or action in PACT_ACTIONS:
         return (
             actor.pact is not None
-            and action is Action.READ_PACT_FOOTPRINTS
+            and action in PACT_ACTIONS
             and organization_id == actor.pact.owner_id
         )
     rule = RULES[action]

@@ -380,6 +380,7 @@ def _row(kind: str, stage: str, quantity: Decimal, unit: str, **extra: Any) -> d
         "unit": unit,
         "factor_code": None,
         "linked_product_id": None,
+        "external_footprint_id": None,
         "grid_region": None,
         "instrument": None,
         "distance_km": None,

@@ -381,6 +381,31 @@ class PactClientInputSchema(FormSchema):
     partner_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
+class PactCredentialInputSchema(FormSchema):
+    """Credentials a partner's host system issued to us (services.pact_outbound checks the
+    addresses); the secret is kept as typed, not stripped of inner characters."""
+
+    # named apart from the client form's fields on the same page
+    name = fields.String(
+        required=True, data_key="cred_name", validate=[validate.Length(min=1, max=100), _text]
+    )
+    partner_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        data_key="cred_partner_id",
+        validate=validate.Range(min=1, max=2**31 - 1),
+    )
+    base_url = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    token_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_secret = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PullFootprintSchema(FormSchema):
+    credential_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    pf_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class ShareSchema(FormSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))

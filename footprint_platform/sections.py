@@ -97,8 +97,8 @@ SECTIONS: tuple[Section, ...] = (
         _l("Materials"),
         _l(
             "Materials and parts per declared unit. Link your supplier's product when it is "
-            "on Tanlian (its own footprint then replaces the generic factor), or choose a "
-            "factor dataset."
+            "on Tanlian (its own footprint then replaces the generic factor), a partner's "
+            "footprint you imported over PACT, or choose a factor dataset."
         ),
         (
             DESCRIPTION,
@@ -108,6 +108,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("or factor dataset"), "factor"),
             STAGE,
             DQR,
+            # last, so workbooks made before it keep their columns where they were
+            Column("external_footprint_id", _l("or partner's footprint (PACT)"), "external"),
         ),
         ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
     ),

@@ -29,3 +29,11 @@ def recompute(job_id: int) -> None:
     with app.app_context():
         jobs.run_job(db.session, job_id)
         db.session.remove()
+
+
+def deliver_pact(delivery_id: int) -> None:
+    """RQ job: one attempt at a PACT event delivery; a retry is queued while it is pending."""
+    app = platform_app()
+    with app.app_context():
+        jobs.run_pact_delivery(db.session, delivery_id)
+        db.session.remove()

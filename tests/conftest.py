@@ -29,6 +29,8 @@ TEST_SETTINGS = {
     "RATELIMIT_ENABLED": True,
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST_KIB": 1024,
+    # PACT events to partners: only sent when a test asks (pact_events.attempt, or "thread").
+    "PACT_DELIVERY": "manual",
 }
 
 

@@ -75,6 +75,7 @@ class InputRowSchema(ma.Schema):
     unit = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
     factor_code = _opt_str(80)
     linked_product_id = _opt_id()
+    external_footprint_id = _opt_id()
     grid_region = _opt_str(16)
     instrument = ma.fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(INSTRUMENTS)

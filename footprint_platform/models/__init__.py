@@ -5,6 +5,7 @@ from footprint_platform.models.audit import AuditEvent, AuditLogImmutable
 from footprint_platform.models.base import Base, utcnow
 from footprint_platform.models.catalog import Product, Site
 from footprint_platform.models.declarations import Declaration, DeclarationStatus
+from footprint_platform.models.external import ExternalFootprint
 from footprint_platform.models.factors import EmissionFactor, FactorRelease
 from footprint_platform.models.organization import (
     MemberRole,
@@ -13,7 +14,13 @@ from footprint_platform.models.organization import (
     OrganizationRole,
     OrgRole,
 )
-from footprint_platform.models.pact import PactAccessToken, PactClient
+from footprint_platform.models.pact import (
+    PactAccessToken,
+    PactClient,
+    PactCredential,
+    PactDelivery,
+    PactEvent,
+)
 from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.sharing import FootprintShare
@@ -37,6 +44,7 @@ __all__ = [
     "DeclarationStatus",
     "EmissionFactor",
     "Evidence",
+    "ExternalFootprint",
     "FactorRelease",
     "FootprintShare",
     "InputKind",
@@ -48,6 +56,9 @@ __all__ = [
     "OrganizationRole",
     "PactAccessToken",
     "PactClient",
+    "PactCredential",
+    "PactDelivery",
+    "PactEvent",
     "PasswordReset",
     "Product",
     "ProductResult",

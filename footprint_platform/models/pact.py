@@ -4,8 +4,9 @@ and the access tokens they obtain (PACT Tech Specs v3, "Authentication Flow").""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, utcnow
@@ -50,3 +51,76 @@ class PactAccessToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[PactClient] = relationship()
+
+
+class PactCredential(Base):
+    """Client credentials that a partner's host system issued to us (`organization`), entered by
+    an administrator: what we authenticate with at that host to answer its requests, to tell
+    it about new footprints, and to pull its footprints. `partner_id` names the partner
+    organization when it is on Tanlian (needed for events: its PACT client's requests are
+    answered with these); a host not on Tanlian (pulls only) has none. The secret is encrypted
+    at rest (services.pact_outbound.seal) since we must present it, not only check it."""
+
+    __tablename__ = "pact_credential"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    base_url: Mapped[str] = mapped_column(String(300))
+    token_url: Mapped[str | None] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(200))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Organization | None] = relationship(foreign_keys=[partner_id])
+
+
+class PactEvent(Base):
+    """A CloudEvent a partner's client posted to our /3/events, kept as received (its `data`
+    only, bounded in size). A RequestCreatedEvent becomes a data request; a PublishedEvent is a
+    notice for the partner side to fetch. Unique per client and event id, so a partner that
+    sends the same event twice does not make two requests."""
+
+    __tablename__ = "pact_event"
+    __table_args__ = (UniqueConstraint("client_pk", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_pk: Mapped[int] = mapped_column(ForeignKey("pact_client.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(500))
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Our own address when it arrived: the URLs inside footprints we send back name it.
+    host_url: Mapped[str] = mapped_column(String(300))
+
+
+class PactDelivery(Base):
+    """One event we send to a partner's /3/events (an answer to its request, or a
+    PublishedEvent), with its body frozen when it was decided (so what leaves is what was
+    checked then) and where its delivery stands: `pending` until sent, retried with
+    exponential back-off, `abandoned` 72 hours after it was made. Every attempt is an audit
+    record (`pact.event_sent` / `pact.event_send_failed`)."""
+
+    __tablename__ = "pact_delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
+    type: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    target_url: Mapped[str] = mapped_column(String(500))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
 from footprint_platform.models.catalog import Product
 from footprint_platform.models.organization import Organization
+from footprint_platform.models.pact import PactEvent
 
 
 class RequestStatus(enum.StrEnum):
@@ -44,11 +45,15 @@ class DataRequest(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A request that came over PACT (a partner's RequestCreatedEvent): its event, which holds
+    # the criteria, the event id our answer names and the address it goes to.
+    pact_event_id: Mapped[int | None] = mapped_column(ForeignKey("pact_event.id"), unique=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     buyer: Mapped[Organization] = relationship(foreign_keys=[buyer_id])
     supplier: Mapped[Organization | None] = relationship(foreign_keys=[supplier_id])
     product: Mapped[Product | None] = relationship()
+    pact_event: Mapped[PactEvent | None] = relationship()
 
     __mapper_args__ = {"version_id_col": lock_version}
 

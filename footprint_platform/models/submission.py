@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
 from footprint_platform.models.catalog import Product
+from footprint_platform.models.external import ExternalFootprint
 from footprint_platform.models.factors import FactorRelease
 
 
@@ -106,8 +107,8 @@ class SubmissionInput(Base):
     """One row of activity data, per declared unit of the submission's product.
 
     Which columns apply depends on `kind`; the validation in services/activity.py says which.
-    A material links to a supplier's product (primary) or to a factor dataset (secondary),
-    never both.
+    A material links to a supplier's product (primary), to a partner's footprint imported over
+    PACT (external), or to a factor dataset (secondary): exactly one.
     """
 
     __tablename__ = "submission_input"
@@ -124,6 +125,10 @@ class SubmissionInput(Base):
     unit: Mapped[str] = mapped_column(String(16))
     factor_code: Mapped[str | None] = mapped_column(String(80))
     linked_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
+    # Or to a partner's footprint imported over PACT (external, a leaf of the graph).
+    external_footprint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("external_footprint.id"), index=True
+    )
     grid_region: Mapped[str | None] = mapped_column(String(16))
     instrument: Mapped[str | None] = mapped_column(String(24))
     gas: Mapped[str | None] = mapped_column(String(16))
@@ -135,6 +140,7 @@ class SubmissionInput(Base):
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()
+    external_footprint: Mapped[ExternalFootprint | None] = relationship()
     evidence: Mapped[Evidence | None] = relationship()
 
 

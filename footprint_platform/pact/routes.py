@@ -1,5 +1,6 @@
 """The PACT v3 endpoints (Tech Specs 3.0.3): discovery and token at the auth base, the
-footprints under /3/. Thin: parse, call services.pact_clients / services.pact_host, answer."""
+footprints and the events under /3/. Thin: parse, call services.pact_clients /
+services.pact_host / services.pact_events, answer."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db, limiter
 from footprint_platform.models import utcnow
 from footprint_platform.pact import auth, filters
 from footprint_platform.pact.errors import NO_STORE, OAuthError, PactError
-from footprint_platform.services import pact_clients, pact_host
+from footprint_platform.services import pact_clients, pact_events, pact_host
 from footprint_platform.web.downloads import pact_options
 
 auth_bp = Blueprint("pact_auth", __name__)
@@ -112,3 +114,25 @@ def get_footprint(pf_id: str) -> Any:
         raise PactError(400, "The footprint id must be a UUID.") from None
     pf = pact_host.get_footprint(db.session, auth.partner(), canonical, pact_options(), utcnow())
     return jsonify({"data": pf})
+
+
+EVENT_TYPES = ("application/cloudevents+json", "application/json")
+
+
+@bp.route("/events", methods=["POST"])
+def events() -> Any:
+    """Action Events: a CloudEvent in structured mode. Checked, kept, answered 200 with an empty
+    body at once; whatever it asks for is sent later from a background job."""
+    if request.mimetype not in EVENT_TYPES:
+        raise PactError(400, "Send the event as application/cloudevents+json.")
+    largest = int(current_app.config["PACT_EVENT_MAX_BYTES"])
+    if (request.content_length or 0) > largest:
+        raise PactError(400, f"The event is larger than {largest} bytes.")
+    body = request.get_json(silent=True, force=True)
+    try:
+        event = pact_events.parse_event(body)
+    except InvalidInput as exc:
+        raise PactError(400, f"Invalid event: {exc.message}") from None
+    queued = pact_events.receive(db.session, auth.partner(), event, pact_events.host_url())
+    pact_events.queue(queued)
+    return current_app.response_class(status=200)

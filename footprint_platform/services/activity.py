@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from footprint_platform.errors import Problem
-from footprint_platform.models import EmissionFactor, InputKind, Product
+from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
 from footprint_platform.rules import AccountingRule
 from supply_graph.units import conversion_factor, is_unit
 
@@ -44,6 +44,7 @@ FIELDS = (
     "unit",
     "factor_code",
     "linked_product_id",
+    "external_footprint_id",
     "grid_region",
     "instrument",
     "distance_km",
@@ -67,6 +68,7 @@ class Context:
     site_grid_region: str
     section_names: dict[str, str] = field(default_factory=dict)
     generic_factor_prefix: str | None = None
+    externals: dict[int, ExternalFootprint] = field(default_factory=dict)  # the org's imports
 
 
 @dataclass
@@ -213,12 +215,20 @@ class _Row:
     def _material(self) -> None:
         linked = self.raw.get("linked_product_id")
         has_link = linked not in (None, "")
+        external = self.raw.get("external_footprint_id")
+        has_external = external not in (None, "")
         has_factor = bool(self.text("factor_code", 80))
-        if has_link == has_factor:
+        if has_link + has_external + has_factor != 1:
             self.bad(
                 "linked_product_id",
-                _l("Link a supplier's product or choose a factor dataset (exactly one)."),
+                _l(
+                    "Link a supplier's product, a partner's footprint or a factor dataset "
+                    "(exactly one)."
+                ),
             )
+            return
+        if has_external:
+            self._external(external)
             return
         if has_factor:
             factor = self._factor()
@@ -235,6 +245,19 @@ class _Row:
         else:
             self.out["linked_product_id"] = product.id
             self._converts(product.declared_unit)
+
+    def _external(self, raw: Any) -> None:
+        """A partner's footprint imported over PACT by this organization (services.
+        pact_consume); its unit must convert, like a linked product's."""
+        found = self.ctx.externals.get(int(raw)) if str(raw).isdigit() else None
+        if found is None:
+            self.bad(
+                "external_footprint_id",
+                _l("Unknown partner footprint: import it first (Partner footprints)."),
+            )
+            return
+        self.out["external_footprint_id"] = found.id
+        self._converts(found.unit, "external_footprint_id")
 
     def _transport(self) -> None:
         factor = self._factor()

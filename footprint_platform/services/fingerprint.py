@@ -29,8 +29,19 @@ def canonical(sub: Submission) -> dict[str, Any]:
         "rule": [sub.rule_code, sub.rule_version],
         "factor_release_id": sub.factor_release_id,
         "header": {f: plain(getattr(sub, f)) for f in HEADER_FIELDS},
-        "inputs": [{f: plain(getattr(i, f)) for f in FIELDS} for i in sub.inputs],
+        "inputs": [_input(i, plain) for i in sub.inputs],
     }
+
+
+# Fields added after submissions were first hashed: in the canonical form only when set, so the
+# hashes of every version submitted before them stay what they were.
+LATER_FIELDS = ("external_footprint_id",)
+
+
+def _input(i: Any, plain: Any) -> dict[str, Any]:
+    out = {f: plain(getattr(i, f)) for f in FIELDS if f not in LATER_FIELDS}
+    out.update({f: getattr(i, f) for f in LATER_FIELDS if getattr(i, f, None) is not None})
+    return out
 
 
 def content_hash(sub: Submission) -> str:

@@ -52,11 +52,21 @@ def diff(session: Session, actor: Actor, old_id: int, new_id: int) -> VersionDif
         for f in HEADER_FIELDS
         if old["header"][f] != new["header"][f]
     }
-    key = lambda r: (r["kind"], r["description"], r["factor_code"], r["linked_product_id"])  # noqa: E731
+    key = lambda r: (  # noqa: E731
+        r["kind"],
+        r["description"],
+        r["factor_code"],
+        r["linked_product_id"],
+        r.get("external_footprint_id"),
+    )
     before, after = {key(r): r for r in old["inputs"]}, {key(r): r for r in new["inputs"]}
     changed = []
     for k in before.keys() & after.keys():
-        fields = {f: (before[k][f], after[k][f]) for f in FIELDS if before[k][f] != after[k][f]}
+        fields = {
+            f: (before[k].get(f), after[k].get(f))
+            for f in FIELDS
+            if before[k].get(f) != after[k].get(f)
+        }
         if fields:
             changed.append((after[k], fields))
     return VersionDiff(

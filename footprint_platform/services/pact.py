@@ -40,6 +40,7 @@ from footprint_platform.models import (
     DeclarationStatus,
     EmissionFactor,
     FactorRelease,
+    Product,
     Submission,
     SubmissionInput,
     VerificationStatus,
@@ -158,15 +159,19 @@ def identifiers(d: Declaration, issuer_domain: str) -> Identifiers:
     """The URNs a footprint names its company, product and category by; the PACT host's
     filters match on exactly these."""
     product = d.product
-    org_id = product.organization_id
     return Identifiers(
-        company_ids=[urn(issuer_domain, "company-id", org_id)],
-        product_ids=[
-            urn(issuer_domain, "product-id", product.id),
-            urn(issuer_domain, "supplier-id", org_id, product.part_number),
-        ],
+        company_ids=[urn(issuer_domain, "company-id", product.organization_id)],
+        product_ids=product_identifiers(product, issuer_domain),
         classifications=[urn(issuer_domain, "category-id", product.category)],
     )
+
+
+def product_identifiers(product: Product, issuer_domain: str) -> list[str]:
+    """A product's productIds (a partner's request names it by one of these)."""
+    return [
+        urn(issuer_domain, "product-id", product.id),
+        urn(issuer_domain, "supplier-id", product.organization_id, product.part_number),
+    ]
 
 
 def validity(d: Declaration) -> tuple[date, date]:

@@ -128,7 +128,7 @@ def _grant(actor: Actor) -> PactGrant:
     return actor.pact
 
 
-def _visible(grant: PactGrant, as_of: datetime) -> Select[tuple[Declaration]]:
+def visible(grant: PactGrant, as_of: datetime) -> Select[tuple[Declaration]]:
     """The owner's published declarations of products shared with the partner by `as_of`."""
     shared = (
         select(FootprintShare.id)
@@ -172,7 +172,7 @@ class Page:
     next_after: int | None  # the last declaration id served, when more footprints follow
 
 
-def _expressible(rows: Iterable[Declaration]) -> Iterable[Declaration]:
+def expressible(rows: Iterable[Declaration]) -> Iterable[Declaration]:
     """Skip what PACT cannot say (a unit without equivalent, a negative total), logged."""
     for d in rows:
         try:
@@ -199,14 +199,14 @@ def list_footprints(
     """Up to `limit` matching footprints with a declaration id above `after`, in id order."""
     grant = _grant(actor)
     rows = session.scalars(
-        _visible(grant, as_of)
+        visible(grant, as_of)
         .where(Declaration.id > after)
         .options(selectinload(Declaration.product).selectinload(Product.site))
         .order_by(Declaration.id)
     )
     chosen: list[Declaration] = []
     more = False
-    for d in _expressible(rows):
+    for d in expressible(rows):
         if not matches(facets(d, options.issuer_domain), criteria):
             continue
         if len(chosen) == limit:
@@ -243,10 +243,10 @@ def get_footprint(
             Declaration.public_id == public_id.lower(), Declaration.published_at.is_not(None)
         )
     )
-    if d is None or not list(_expressible([d])):
+    if d is None or not list(expressible([d])):
         raise NotFound("No footprint with this id.")
-    visible = session.scalar(_visible(grant, now).where(Declaration.id == d.id))
-    if visible is None:
+    shown = session.scalar(visible(grant, now).where(Declaration.id == d.id))
+    if shown is None:
         audit.record(
             session,
             actor,

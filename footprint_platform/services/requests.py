@@ -1,4 +1,6 @@
-"""Data requests between buyers and suppliers, and both sides' inboxes."""
+"""Data requests between buyers and suppliers, and both sides' inboxes. A request may also
+come from a partner's system over PACT (services.pact_events): answering or declining it then
+also sends the answer back to that system, from a background job."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit, sharing
+from footprint_platform.services import audit, pact_events, sharing
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -110,13 +112,18 @@ def decline(session: Session, actor: Actor, request_id: int, reason: str) -> Dat
         msg = str(_l("Say why you decline."))
         raise InvalidInput(msg, {"reason": [msg]})
     request.status, request.decline_reason = RequestStatus.DECLINED, reason.strip()[:2000]
-    return _close(session, actor, request, "request.decline", request.supplier_id)
+    pending = pact_events.decline_deliveries(session, request) if request.pact_event_id else []
+    done = _close(session, actor, request, "request.decline", request.supplier_id)
+    pact_events.queue([d.id for d in pending])
+    return done
 
 
 def cancel(session: Session, actor: Actor, request_id: int) -> DataRequest:
     request = get_request(session, actor, request_id)
     authorize(actor, Action.REQUEST_DATA, request.buyer_id)
     _pending(request)
+    if request.pact_event_id is not None:
+        raise Conflict(str(_l("This request came over PACT; its supplier answers or declines it.")))
     request.status = RequestStatus.CANCELLED
     return _close(session, actor, request, "request.cancel", request.buyer_id)
 
@@ -140,7 +147,10 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
     request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
     request.product_id = sub.product_id
     sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
-    return _close(session, actor, request, "request.answer", request.supplier_id)
+    pending = pact_events.answer_deliveries(session, request) if request.pact_event_id else []
+    done = _close(session, actor, request, "request.answer", request.supplier_id)
+    pact_events.queue([d.id for d in pending])
+    return done
 
 
 def _close(

@@ -4,8 +4,13 @@ Each product is a node. A submitted product's own activity (energy, process gase
 waste: the supplier's measured data times a factor) is its direct, primary part; a material
 bought as a generic dataset is a secondary leaf node `factor:<code>@<stage>`; a material linked
 to a supplier's product is an edge to that product's node, so the supplier's result replaces the
-generic factor. A product without a submission falls back to its category's generic factor and
-counts as secondary; with none, it stays at zero and is reported missing.
+generic factor. A material valued by a partner's footprint imported over PACT is an external leaf
+`external:<id>` (category "external"): its per-unit value, split by stage when the footprint
+carries our extension, its own data-quality rating, and its primary-data share as a second,
+primary leaf `external:<id>#primary` feeding it that share of the value (the engine's primary
+flag is per node, so the share is carried by a node of its own). A product without a submission
+falls back to its category's generic factor and counts as secondary; with none, it stays at zero
+and is reported missing.
 
 The graph is built from a few column selects (products, submissions, their input rows joined to
 their factors), never from ORM objects: a period of 100k products has ~700k input rows, and the
@@ -27,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
     EmissionFactor,
+    ExternalFootprint,
     Product,
     Submission,
     SubmissionInput,
@@ -210,7 +216,49 @@ def chain_graph(
         _generic_factors(session, fallback_release),
         fallback_release,
         extra_leaves,
+        external_leaves(session, rows),
     )
+
+
+@dataclass(frozen=True)
+class ExternalLeaf:
+    """What the graph needs of an imported partner footprint (models.ExternalFootprint)."""
+
+    unit: str
+    per_unit: float
+    by_stage: dict[str, float]
+    primary_share: float
+    dqr: float
+
+
+EXTERNAL_COLUMN = 8  # position of external_footprint_id in an input row
+
+
+def external_leaves(session: Session, rows: Sequence[Sequence[Any]]) -> dict[int, ExternalLeaf]:
+    """The imported footprints the rows name."""
+    wanted = {int(r[EXTERNAL_COLUMN]) for r in rows if r[EXTERNAL_COLUMN] is not None}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(
+            ExternalFootprint.id,
+            ExternalFootprint.unit,
+            ExternalFootprint.per_unit,
+            ExternalFootprint.by_stage,
+            ExternalFootprint.primary_data_share,
+            ExternalFootprint.dqr,
+        ).where(ExternalFootprint.id.in_(wanted))
+    ).all()
+    return {
+        int(pk): ExternalLeaf(
+            unit=str(unit),
+            per_unit=float(per_unit),
+            by_stage={k: float(v) for k, v in (by_stage or {}).items()},
+            primary_share=float(share or 0),
+            dqr=np.nan if dqr is None else float(dqr),
+        )
+        for pk, unit, per_unit, by_stage, share, dqr in found
+    }
 
 
 def _period(start: date, end: date, pinned: Mapping[int, int] | None) -> Any:
@@ -248,6 +296,7 @@ _INPUT_COLUMNS = (
     SubmissionInput.unit,
     SubmissionInput.factor_code,
     SubmissionInput.linked_product_id,
+    SubmissionInput.external_footprint_id,
     cast(SubmissionInput.distance_km, Float),
     SubmissionInput.allocation_basis,
     cast(SubmissionInput.allocation_share, String),
@@ -306,6 +355,7 @@ def _build(
     generic: Sequence[tuple[str, str, float]],
     fallback_release: int,
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
+    externals: Mapping[int, ExternalLeaf] | None = None,
 ) -> ChainGraph:
     """Columns in, graph out: product nodes (in id order), then the generic datasets."""
     stage_names = stages()
@@ -337,7 +387,7 @@ def _build(
             direct[i, stage_names.index("raw_material")] = value
             dqr[i] = GENERIC_DQR
     edges = _Edges(stage_names)
-    edges.add_inputs(rows, by_sub, position, direct)
+    edges.add_inputs(rows, by_sub, position, direct, externals or {})
     for code, stage, unit, value in extra_leaves:
         edges.leaf(code, stage, unit, value)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
@@ -346,9 +396,9 @@ def _build(
         units=units + edges.leaf_units,
         direct=np.vstack([direct, edges.leaf_direct()]),
         stages=stage_names,
-        primary=np.concatenate([primary, np.zeros(len(edges.leaf_ids), dtype=bool)]),
-        dqr=np.concatenate([dqr, np.full(len(edges.leaf_ids), GENERIC_DQR)]),
-        categories=categories + ["dataset"] * len(edges.leaf_ids),
+        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=bool)]),
+        dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
+        categories=categories + edges.leaf_category,
         edge_from=[node_ids[k] for k in edges.provider],
         edge_to=[node_ids[k] for k in edges.consumer],
         edge_amount=edges.amount,
@@ -391,7 +441,10 @@ class _Edges:
         self.known = len(known_leaves)
         self.leaf_ids: list[str] = []  # new leaves only
         self.leaf_units: list[str] = []
-        self.leaf_values: list[tuple[int, float]] = []  # (stage column, factor value)
+        self.leaf_values: list[list[tuple[int, float]]] = []  # (stage column, value) each
+        self.leaf_primary: list[bool] = []
+        self.leaf_dqr: list[float] = []
+        self.leaf_category: list[str] = []
         self.leaf_index: dict[str, int] = {leaf: k for k, leaf in enumerate(known_leaves)}
         self.provider: list[int] = []
         self.consumer: list[int] = []
@@ -401,8 +454,9 @@ class _Edges:
 
     def leaf_direct(self) -> np.ndarray:
         out = np.zeros((len(self.leaf_ids), len(self.stage_column)))
-        for k, (column, value) in enumerate(self.leaf_values):
-            out[k, column] = value
+        for k, values in enumerate(self.leaf_values):
+            for column, value in values:
+                out[k, column] += value
         return out
 
     def add_inputs(
@@ -411,9 +465,11 @@ class _Edges:
         by_sub: Mapping[int, int],
         position: Mapping[int, int],
         direct: np.ndarray,
+        externals: Mapping[int, ExternalLeaf] | None = None,
     ) -> None:
         """Edges, leaves and allocations of the rows' products; their direct emissions are
-        added into `direct` (rows by product position)."""
+        added into `direct` (rows by product position). `externals`: the imported footprints
+        the rows name (external_leaves)."""
         n = len(position)
         ordered = sorted(rows, key=lambda r: (by_sub[r[0]], r[1]))
         coproduct: dict[int, tuple[Decimal, str]] = {}
@@ -428,6 +484,7 @@ class _Edges:
             unit,
             code,
             linked,
+            external,
             km,
             basis,
             share,
@@ -441,6 +498,10 @@ class _Edges:
                 continue
             if linked is not None:
                 self._edge(position[linked], me, qty, unit)
+                continue
+            if external is not None:
+                leaf = self._external(int(external), stage, (externals or {})[int(external)], n)
+                self._edge(n + leaf, me, qty, unit)
                 continue
             if f_unit is None:
                 raise ValueError(f"submission {sub_id}: factor {code!r} is not in its release")
@@ -466,14 +527,57 @@ class _Edges:
         self.unit.append(unit)
 
     def leaf(self, code: str, stage: str, unit: str, value: float) -> int:
-        leaf = f"factor:{code}@{stage}"
+        return self._new_leaf(f"factor:{code}@{stage}", unit, [(self.stage_column[stage], value)])
+
+    def _new_leaf(
+        self,
+        leaf: str,
+        unit: str,
+        values: list[tuple[int, float]],
+        primary: bool = False,
+        dqr: float = GENERIC_DQR,
+        category: str = "dataset",
+    ) -> int:
+        """The leaf's index among the leaves, made on first use."""
         k = self.leaf_index.get(leaf)
         if k is None:
             k = self.leaf_index[leaf] = self.known + len(self.leaf_ids)
             self.leaf_ids.append(leaf)
             self.leaf_units.append(unit)
-            self.leaf_values.append((self.stage_column[stage], value))
+            self.leaf_values.append(values)
+            self.leaf_primary.append(primary)
+            self.leaf_dqr.append(dqr)
+            self.leaf_category.append(category)
         return k
+
+    def _external(self, pk: int, stage: str, ext: ExternalLeaf, n: int) -> int:
+        """An imported footprint's leaf (per stage of its own split, else all in the input's
+        stage), and the primary leaf that feeds it its primary-data share of the value."""
+        split = ext.by_stage or {stage: ext.per_unit}
+        key = f"external:{pk}" if ext.by_stage else f"external:{pk}@{stage}"
+        share = min(max(ext.primary_share, 0.0), 1.0)
+        cols = [(self.stage_column[s], v) for s, v in split.items() if s in self.stage_column]
+        known = key in self.leaf_index
+        split_off = 0.0 < share < 1.0
+        main = self._new_leaf(
+            key,
+            ext.unit,
+            [(c, v * (1 - share) if split_off else v) for c, v in cols],
+            primary=share >= 1.0,
+            dqr=ext.dqr,
+            category="external",
+        )
+        if split_off and not known:
+            part = self._new_leaf(
+                f"{key}#primary",
+                ext.unit,
+                [(c, v * share) for c, v in cols],
+                primary=True,
+                dqr=ext.dqr,
+                category="external",
+            )
+            self._edge(n + part, n + main, 1.0, ext.unit)
+        return main
 
 
 def _converter() -> Any:

@@ -31,12 +31,13 @@ from footprint_platform.models import (
 )
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.rollup import (
-    GENERIC_DQR,
     ChainGraph,
+    ExternalLeaf,
     SubmissionMap,
     _converter,
     _Edges,
     _input_rows_for,
+    external_leaves,
     product_node,
     stages,
 )
@@ -211,7 +212,8 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     limit = max(MAX_PATCHED, known // 100)
     if current != known + added or len(changed) > limit:
         return None
-    chain = _patch(s, newer, _input_rows_for(session, [int(r[0]) for r in newer]))
+    rows = _input_rows_for(session, [int(r[0]) for r in newer])
+    chain = _patch(s, newer, rows, external_leaves(session, rows))
     chain.base_run_id = base_run_id
     return chain
 
@@ -255,6 +257,7 @@ def _patch(
     s: dict[str, Any],
     newer: list[Any],
     rows: list[Any],
+    externals: dict[int, ExternalLeaf] | None = None,
 ) -> ChainGraph:
     d = _derived(s)
     product_ids, position, base = d.product_ids, d.position, d.base
@@ -270,7 +273,7 @@ def _patch(
     rows_changed = np.array(sorted(by_sub.values()), dtype=np.int64)
     leaf_ids: list[str] = s["leaf_ids"].tolist()
     edges = _Edges(stages(), leaf_ids)
-    edges.add_inputs(rows, by_sub, position, direct)
+    edges.add_inputs(rows, by_sub, position, direct, externals or {})
     unit_names = list(s["unit_names"].tolist())
     unit_code = s["unit_code"]
     new_leaf_units = np.array([_code(unit_names, u) for u in edges.leaf_units], dtype=np.int64)
@@ -289,8 +292,7 @@ def _patch(
     changed_row[rows_changed] = True
     keep = ~changed_row[s["consumer"]]
     category_names = list(s["category_names"].tolist())
-    dataset = _code(category_names, "dataset")
-    extra = len(edges.leaf_ids)
+    leaf_codes = np.array([_code(category_names, c) for c in edges.leaf_category], dtype=np.int64)
     allocations = {i: a for i, a in d.allocations.items() if not changed_row[i]}
     allocations.update(edges.allocations)
     graph = SupplyGraph(
@@ -299,10 +301,10 @@ def _patch(
         unit_names=tuple(unit_names),
         unit_code=unit_code,
         direct=np.vstack([direct, edges.leaf_direct()]),
-        primary=np.concatenate([primary, np.zeros(extra, dtype=bool)]),
-        dqr=np.concatenate([dqr, np.full(extra, GENERIC_DQR)]),
+        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=bool)]),
+        dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
         category_names=tuple(category_names),
-        category_code=np.concatenate([s["category_code"], np.full(extra, dataset)]),
+        category_code=np.concatenate([s["category_code"], leaf_codes]),
         provider=np.concatenate([s["provider"][keep], np.array(edges.provider, dtype=np.int64)]),
         consumer=np.concatenate([s["consumer"][keep], np.array(edges.consumer, dtype=np.int64)]),
         amount=np.concatenate([s["amount"][keep], amount]),

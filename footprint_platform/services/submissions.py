@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
     Evidence,
+    ExternalFootprint,
     Product,
     Site,
     Submission,
@@ -186,6 +187,20 @@ def context_for(
         int(r["linked_product_id"]) for r in rows if str(r.get("linked_product_id") or "").isdigit()
     }
     linkable = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    named = {
+        int(r["external_footprint_id"])
+        for r in rows
+        if str(r.get("external_footprint_id") or "").isdigit()
+    }
+    externals = {
+        e.id: e
+        for e in session.scalars(
+            select(ExternalFootprint).where(
+                ExternalFootprint.id.in_(named),
+                ExternalFootprint.organization_id == sub.organization_id,
+            )
+        )
+    }
     return Context(
         product=product,
         rule=rule_for_category(product.category),
@@ -195,6 +210,7 @@ def context_for(
         site_grid_region=site.grid_region if site else "",
         generic_factor_prefix=load_reference().categories[product.category].generic_factor,
         section_names=section_names or {},
+        externals=externals,
     )
 
 

@@ -18,7 +18,7 @@ from footprint_platform.schemas import (
     DataRequestInputSchema,
     DeclineSchema,
 )
-from footprint_platform.services import catalog, requests, submissions
+from footprint_platform.services import catalog, pact_events, requests, submissions
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
@@ -59,6 +59,9 @@ def inbox(org_id: int) -> Any:
         catalog.organizations_query(role=OrgRole.SUPPLIER).where(Organization.id != org_id)
     ).all()
     answerable = db.session.scalars(submissions.submitted_query(org_id)).all()
+    deliveries = pact_events.deliveries_for_requests(
+        db.session, [r.id for r in incoming if r.pact_event_id is not None]
+    )
     return render_template(
         "requests/inbox.html",
         org=org,
@@ -67,6 +70,7 @@ def inbox(org_id: int) -> Any:
         today=date.today(),
         supplier_options=[(s.id, s.display_name(str(get_locale()))) for s in suppliers],
         answerable=answerable,
+        deliveries=deliveries,
         errors=errors,
         form=request.form,
         can_ask=allowed(actor(), Action.REQUEST_DATA, org_id),

@@ -34,7 +34,7 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
-from footprint_platform.services import catalog, evidence, jobs, submissions, workbook
+from footprint_platform.services import catalog, evidence, jobs, pact_consume, submissions, workbook
 from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
@@ -99,7 +99,14 @@ def _rows_from_form(kinds: tuple[InputKind, ...]) -> list[dict[str, Any]]:
             }
             if any(
                 row.get(f)
-                for f in ("quantity", "unit", "factor_code", "linked_product_id", "description")
+                for f in (
+                    "quantity",
+                    "unit",
+                    "factor_code",
+                    "linked_product_id",
+                    "external_footprint_id",
+                    "description",
+                )
             ):
                 rows.append({"kind": kind.value, "_row": i + 1, **row})
     return rows
@@ -184,6 +191,7 @@ def _render_step(
         .where(Product.id != sub.product_id)
         .order_by(Product.organization_id, Product.part_number)
     ).all()
+    externals = db.session.scalars(pact_consume.imports_query(sub.organization_id)).all()
     review = versions_of.review(db.session, actor(), sub.id) if step == "review" else None
     job = jobs.latest_job(db.session, sub.period_start, sub.period_end)
     return render_template(
@@ -201,6 +209,7 @@ def _render_step(
         cell_errors=cell_errors,
         evidence_files=evidence_files,
         linkable=linkable,
+        externals=externals,
         instruments=INSTRUMENT_LABELS,
         bases=BASIS_LABELS,
         review=review,

@@ -5,6 +5,7 @@
 (c) a supplier submits new data through the seven-step form, and its own dashboard and the
     OEM's vehicle dashboard show the new footprint;
 (d) the OEM's analyst opens the portfolio, then the vehicle's coverage: every chart draws.
+(e) a cell maker imports a partner's PACT footprint file on its Partner footprints page.
 """
 
 from __future__ import annotations
@@ -150,3 +151,31 @@ def test_the_oem_opens_its_portfolio_then_coverage(visit: Any, live_server: Live
     tab.language("zh", "coverage-zh")
     page.wait_for_selector("#chart-coverage[data-drawn='true']", timeout=10_000)
     assert "背后的供应商" in page.inner_text("main")
+
+
+def test_a_cell_maker_imports_a_partner_s_pact_footprint(
+    visit: Any, live_server: LiveServer, tmp_path: Any
+) -> None:
+    """(e) the cell maker downloads a published footprint as PACT (as a partner would send it),
+    imports it under Partner footprints, and finds it among a material's choices."""
+    public_id = live_server.query(
+        select(Declaration.public_id)
+        .join(Product)
+        .where(Product.part_number == "ZJ-EL-LFP", Declaration.published_at.is_not(None))
+        .limit(1)
+    )
+    org = live_server.query(
+        select(Organization.id).where(Organization.name_en.like("Dongtai%")).limit(1)
+    )
+    tab = visit("cell-maker")
+    tab.login("admin@dongtai-cells.example")
+    answer = tab.page.request.get(f"{live_server.url}/d/{public_id}.pact.json")
+    assert answer.ok
+    file = tmp_path / "partner.pact.json"
+    file.write_bytes(answer.body())
+    page = tab.go(f"/orgs/{org}/partner-footprints", "partner-footprints")
+    page.set_input_files("#file", str(file))
+    page = tab.submit("main form[enctype] button[type=submit]", "partner-footprint-imported")
+    assert public_id in page.inner_text("main table")
+    page = tab.go(f"/orgs/{org}/pact", "pact-partners")
+    assert page.locator("#base_url").count() == 1  # where partners' credentials are entered

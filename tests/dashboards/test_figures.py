@@ -178,3 +178,12 @@ def test_labels_follow_the_language(demo_app: Flask, explained: dict[str, Explan
         sankey, treemap = made[1].data[0], made[2].data[0]
         assert bool(CJK.search(" ".join(sankey.node.label))) is expect_cjk  # tiers, other, loop
         assert bool(CJK.search(" ".join(treemap.labels))) is expect_cjk
+
+
+def test_partners_footprints_are_labelled_external() -> None:
+    """The roll-up's "external" category (footprints imported over PACT) has its own label in
+    every figure, unless the caller names it."""
+    labels = figures.Labels(product="P", unit="kWh", categories={}, stages={})
+    assert labels.category("external") != "external"
+    named = figures.Labels(product="P", unit="kWh", categories={"external": "X"}, stages={})
+    assert named.category("external") == "X"

@@ -30,6 +30,7 @@ from footprint_platform.services import (
     declarations,
     evidence,
     pact_clients,
+    pact_outbound,
     publication,
     sharing,
     submissions,
@@ -71,6 +72,7 @@ class Ids:
     pact_token: str
     pact_revoked_token: str  # a token of a client since revoked
     pact_public_id: str  # a published footprint shared with that client's partner
+    pact_credential: int  # credentials the OEM's host system issued to the pack maker
 
 
 def org_id(name: str) -> int:
@@ -206,7 +208,20 @@ def _pact(admin: Actor, pack: int, buyer: int, product: int) -> dict[str, Any]:
             Declaration.product_id == product, Declaration.published_at.is_not(None)
         )
     )
+    credential = pact_outbound.create_credential(
+        db.session,
+        admin,
+        pack,
+        {
+            "partner_id": buyer,
+            "name": "OEM host",
+            "base_url": "https://oem.example",
+            "client_id": "tanlian",
+            "client_secret": "matrix-secret",
+        },
+    )
     return {
+        "pact_credential": credential.id,
         "pact_client": client.id,
         "pact_client_id": client.client_id,
         "pact_secret": secret,

@@ -341,6 +341,37 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/pact/{pact_client}/revoke",
         None,
     ),
+    ("/orgs/<int:org_id>/pact/credentials", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/credentials",
+        lambda ids: {
+            "cred_name": "Matrix partner host",
+            "base_url": "https://partner.example",
+            "client_id": "c",
+            "client_secret": "s",
+        },
+    ),
+    ("/orgs/<int:org_id>/pact/credentials/<int:credential_pk>/revoke", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/credentials/{pact_credential}/revoke",
+        None,
+    ),
+    ("/orgs/<int:org_id>/partner-footprints", "GET"): (
+        MEMBERS,
+        "/orgs/{org}/partner-footprints",
+        None,
+    ),
+    # no file: refused on content (422), after the actor is allowed
+    ("/orgs/<int:org_id>/partner-footprints", "POST"): (
+        EDITORS,
+        "/orgs/{org}/partner-footprints",
+        None,
+    ),
+    ("/orgs/<int:org_id>/partner-footprints/pull", "POST"): (
+        EDITORS,
+        "/orgs/{org}/partner-footprints/pull",
+        lambda ids: {"credential_id": ids.pact_credential, "pf_id": "not-a-uuid"},
+    ),
     ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
     ("/verifications/<int:verification_id>/evidence/<int:evidence_id>", "GET"): (
         VERIFIER,
@@ -484,6 +515,16 @@ PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("/auth/token", "POST"): (PACT_READ, "/auth/token"),
     ("/3/footprints", "GET"): (PACT_READ, "/3/footprints"),
     ("/3/footprints/<path:pf_id>", "GET"): (PACT_READ, "/3/footprints/{pact_public_id}"),
+    # a PublishedEvent (a notice: nothing is sent back); only the owner's partner may post
+    ("/3/events", "POST"): (PACT_READ, "/3/events"),
+}
+PUBLISHED_EVENT = {
+    "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+    "specversion": "1.0",
+    "id": "matrix-published-1",
+    "source": "https://partner.example/3/events",
+    "time": "2026-03-01T00:00:00Z",
+    "data": {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]},
 }
 
 
@@ -508,6 +549,7 @@ def _path(template: str, ids: Ids) -> str:
         evidence_not_pinned=ids.evidence,
         public_id=ids.public_id,
         pact_client=ids.pact_client,
+        pact_credential=ids.pact_credential,
         pact_public_id=ids.pact_public_id,
     )
 
@@ -621,11 +663,13 @@ def test_pact_route_answers_per_policy(
     session = Session(prepared_app.test_client())
     if kind == "session":
         assert session.login(PERSONAS["owner_admin"]).status_code == 302
+    body: dict[str, Any] = {}
+    if route[0] == "/3/events":
+        body["json"] = PUBLISHED_EVENT
+    elif route[1] == "POST":
+        body["data"] = {"grant_type": "client_credentials"}
     response = session.client.open(
-        _path(template, ids),
-        method=route[1],
-        headers=_pact_headers(route, kind, ids),
-        data={"grant_type": "client_credentials"} if route[1] == "POST" else None,
+        _path(template, ids), method=route[1], headers=_pact_headers(route, kind, ids), **body
     )
     assert response.status_code == policy[kind], response.get_data(as_text=True)
     body = response.get_json()

@@ -6,25 +6,33 @@ that trusts it, the way the conformance tool calls a partner's host system.
 
 The set-up is the tool's: a token (from discovery, else {base}/auth/token), the full list, the
 first page of `limit=1` and its Link, and the filter values taken from the first footprint. The
-conditions are the tool's; where the tool only warns (TC6/7: code BadRequest) we require it.
-Events (TC12-TC17, TC40) belong to the /3/events endpoint and are not here.
+conditions are the tool's; where the tool only warns (TC6/7/16: code BadRequest) we require it.
+
+Events (TC12-TC17, TC40): the tool posts to our /3/events with the same token, and for TC13 and
+TC14.B waits for our answer at its own host (`source`): a token from its /auth/token (Basic
+test_client_id / test_client_secret, answered with `access_token` only), then the event at its
+/3/events. Here a small stdlib HTTPS server plays that host and records what arrives; the data
+owner holds its credentials (entered like on the PACT partners page), and our answers leave
+from a background thread (PACT_DELIVERY = "thread"), never from the request that asked.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 import secrets
 import ssl
 import string
 import threading
+import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -45,46 +53,6 @@ def random_string(length: int) -> str:
 
 
 # -- an HTTPS server with a certificate made now, and a client that trusts it --------------------
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tanlian PACT test host")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
 
 
 @dataclass
@@ -445,3 +413,255 @@ NEGATIVE: dict[str, Callable[[], str]] = {
 def test_tc30_to_tc39_unknown_values_give_an_empty_list(tool: Tool, case: str) -> None:
     reply = tool.get(NEGATIVE[case]())
     assert reply.status == 200 and reply.body == {"data": []}
+
+
+# -- TC12-TC17, TC40: events -------------------------------------------------------------------
+
+TOOL_CLIENT_ID, TOOL_CLIENT_SECRET = "test_client_id", "test_client_secret"
+CREATED = "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3"
+FULFILLED = "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3"
+REJECTED = "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
+PUBLISHED = "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
+EVENT_HEADERS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
+
+
+@dataclass
+class Requester:
+    """The tool's callback host: its /auth/token and /3/events, and what arrived there."""
+
+    base_url: str
+    tokens: set[str] = field(default_factory=set)
+    received: list[tuple[str, dict[str, str], Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for(self, request_event_id: str, timeout: float = 15) -> list[Any]:
+        """The events answering one request (the tool waits ~30 s for TC13)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                found = [
+                    (path, headers, body)
+                    for path, headers, body in self.received
+                    if isinstance(body, dict)
+                    and (body.get("data") or {}).get("requestEventId") == request_event_id
+                ]
+            if found:
+                time.sleep(0.3)  # a second answer would be a bug: give it a moment to show
+                with self.lock:
+                    return [
+                        r
+                        for r in self.received
+                        if (r[2].get("data") or {}).get("requestEventId") == request_event_id
+                    ]
+            time.sleep(0.05)
+        return []
+
+
+def _requester_handler(requester: Requester) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self, status: int, body: Any = None) -> None:
+            raw = json.dumps(body).encode() if body is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/auth/token":
+                expected = base64.b64encode(
+                    f"{TOOL_CLIENT_ID}:{TOOL_CLIENT_SECRET}".encode()
+                ).decode()
+                if self.headers.get("Authorization") != f"Basic {expected}":
+                    return self._answer(401, {"message": "Invalid client credentials"})
+                token = secrets.token_hex(16)
+                with requester.lock:
+                    requester.tokens.add(token)
+                return self._answer(200, {"access_token": token})
+            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+            if scheme != "Bearer" or token not in requester.tokens:
+                return self._answer(401, {"message": "Unauthorized"})
+            with requester.lock:
+                requester.received.append((self.path, dict(self.headers), json.loads(raw)))
+            return self._answer(200)
+
+    return Handler
+
+
+@pytest.fixture
+def requester(certificate: tuple[Path, Path]) -> Iterator[Requester]:
+    cert_file, key_file = certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    made = Requester(f"https://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _requester_handler(made)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield made
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def events_tool(
+    tool: Tool,
+    requester: Requester,
+    demo_app: Flask,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Tool:
+    """The tool's set-up, plus: the data owner holds the tool's callback credentials for the
+    partner, and answers leave from a thread after the response."""
+    from footprint_platform.demo_submissions import _admin
+    from footprint_platform.extensions import db
+    from footprint_platform.models import PactClient
+    from footprint_platform.services import pact_outbound
+
+    monkeypatch.setitem(demo_app.config, "PACT_DELIVERY", "thread")
+    monkeypatch.setitem(demo_app.config, "PACT_DELIVERY_DELAY_SECONDS", 0.05)
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    with demo_app.app_context():
+        client = db.session.scalars(
+            db.select(PactClient).where(PactClient.client_id == CLIENT_ID)
+        ).one()
+        pact_outbound.create_credential(
+            db.session,
+            _admin(db.session, client.owner_id),
+            client.owner_id,
+            {
+                "partner_id": client.partner_id,
+                "name": "PACT conformance tool",
+                "base_url": requester.base_url,
+                "client_id": TOOL_CLIENT_ID,
+                "client_secret": TOOL_CLIENT_SECRET,
+            },
+        )
+        db.session.remove()
+    return tool
+
+
+def _event(kind: str, event_id: str, source: str, data: dict[str, Any]) -> bytes:
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": source,
+            "time": _iso(datetime.now(UTC)),
+            "type": kind,
+            "data": data,
+        }
+    ).encode()
+
+
+def _post_event(tool: Tool, body: bytes, token: str | None = None) -> Reply:
+    headers = {**EVENT_HEADERS, "Authorization": f"Bearer {token or tool.token}"}
+    return tool.host.call("POST", f"{tool.base}/3/events", headers, body)
+
+
+def _fulfilled_event_is_valid(event: dict[str, Any], request_event_id: str) -> bool:
+    """The tool's schema check of a RequestFulfilledEvent (BaseEvent + its data)."""
+    base = all(isinstance(event.get(k), str) and event[k] for k in ("id", "source", "time"))
+    pfs = event["data"].get("pfs")
+    return (
+        base
+        and event["type"] == FULFILLED
+        and event["specversion"] == "1.0"
+        and event["data"]["requestEventId"] == request_event_id
+        and isinstance(pfs, list)
+        and len(pfs) >= 1
+        and _schema_valid(pfs)
+    )
+
+
+def test_tc12_tc13_request_is_answered_with_a_fulfilled_event(
+    events_tool: Tool, requester: Requester
+) -> None:
+    run = f"run-{random_string(8)}"
+    body = _event(
+        CREATED,
+        f"{run}/12",
+        requester.base_url,
+        {
+            "productId": events_tool.params["productIds"],
+            "comment": "Please send PCF data for this year.",
+        },
+    )
+    reply = _post_event(events_tool, body)
+    assert reply.status == 200 and reply.body is None  # TC12: 200, empty body
+
+    answers = requester.wait_for(f"{run}/12")
+    assert len(answers) == 1, answers  # exactly one answer per request
+    path, headers, event = answers[0]
+    assert path == "/3/events"  # the tool checks the path it was called on
+    assert headers["Content-Type"].startswith("application/cloudevents+json")
+    assert _fulfilled_event_is_valid(event, f"{run}/12")
+    sent_ids = {i for pf in event["data"]["pfs"] for i in pf["productIds"]}
+    assert sent_ids & set(events_tool.params["productIds"])  # TC13: a matching productId
+
+
+def test_tc14_request_that_cannot_be_served_is_rejected(
+    events_tool: Tool, requester: Requester
+) -> None:
+    run = f"run-{random_string(8)}"
+    body = _event(
+        CREATED,
+        f"{run}/14.A",
+        requester.base_url,
+        {"productId": ["urn:pact:null"], "comment": "Please send PCF data for this year."},
+    )
+    assert _post_event(events_tool, body).status == 200  # TC14.A
+    answers = requester.wait_for(f"{run}/14.A")
+    assert len(answers) == 1
+    path, _, event = answers[0]
+    assert path == "/3/events" and event["type"] == REJECTED  # TC14.B
+    assert event["data"]["error"]["code"] and event["data"]["error"]["message"]
+
+
+def test_tc15_published_event_with_an_unknown_id_is_accepted(
+    events_tool: Tool, requester: Requester
+) -> None:
+    body = _event(
+        PUBLISHED,
+        str(uuid.uuid4()),
+        requester.base_url,
+        {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]},
+    )
+    reply = _post_event(events_tool, body)
+    assert reply.status == 200 and reply.body is None
+
+
+def test_tc16_events_with_an_invalid_token(events_tool: Tool, requester: Requester) -> None:
+    body = _event(
+        PUBLISHED, "run/16", requester.base_url, {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]}
+    )
+    reply = _post_event(events_tool, body, token=f"very-invalid-access-token-{random_string(16)}")
+    assert reply.status in (400, 401)
+    assert reply.body["code"] == "BadRequest"  # the tool warns otherwise; we require it
+
+
+def test_tc17_events_over_plain_http_fail(events_tool: Tool, requester: Requester) -> None:
+    body = _event(
+        PUBLISHED, "run/17", requester.base_url, {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]}
+    )
+    plain = events_tool.base.replace("https", "http")
+    assert _fails(lambda: events_tool.host.call("POST", f"{plain}/3/events", EVENT_HEADERS, body))
+
+
+def test_tc40_published_event_with_a_malformed_id_is_a_bad_request(
+    events_tool: Tool, requester: Requester
+) -> None:
+    body = _event(
+        PUBLISHED, str(uuid.uuid4()), requester.base_url, {"pfIds": ["urn:gtin:4712345060507"]}
+    )
+    reply = _post_event(events_tool, body)
+    assert reply.status == 400 and reply.body["code"] == "BadRequest"
+    assert "pfIds" in reply.body["message"]

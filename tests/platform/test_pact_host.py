@@ -591,20 +591,19 @@ def test_behind_a_trusted_proxy_links_name_the_public_https_host(demo_app: Flask
 # -- policy and the owner's page ---------------------------------------------------------------
 
 
-def test_a_pact_client_may_read_its_owner_s_shares_and_nothing_else() -> None:
+def test_a_pact_client_may_read_and_post_events_to_its_owner_and_nothing_else() -> None:
     from footprint_platform.policy import Actor
 
     partner = Actor(user_id=None, roles={}, channel="pact", pact=PactGrant(1, 10, 20))
-    assert allowed(partner, Action.READ_PACT_FOOTPRINTS, 10)
-    assert not allowed(partner, Action.READ_PACT_FOOTPRINTS, 20)
+    pact_actions = (Action.READ_PACT_FOOTPRINTS, Action.SEND_PACT_EVENTS)
+    for action in pact_actions:
+        assert allowed(partner, action, 10)
+        assert not allowed(partner, action, 20)
     assert not any(
-        allowed(partner, a, o)
-        for a in Action
-        if a is not Action.READ_PACT_FOOTPRINTS
-        for o in (10, 20, None)
+        allowed(partner, a, o) for a in Action if a not in pact_actions for o in (10, 20, None)
     )
     person = Actor(user_id=1, roles={10: MemberRole.ADMIN})
-    assert not allowed(person, Action.READ_PACT_FOOTPRINTS, 10)
+    assert not any(allowed(person, a, 10) for a in pact_actions)
 
 
 def test_an_admin_issues_rotates_and_revokes_a_client_on_the_page(
