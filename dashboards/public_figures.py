@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
+from flask_babel import gettext as _
 
-from dashboards.figures import FONT, POSITIVE, TOTAL, Labels, _layout, stage_waterfall
+from dashboards.figures import FONT, KG, NEGATIVE, POSITIVE, TOTAL, _layout, _wrap
 from footprint_platform.public_queries import Group
 
-# Room per box and for the axis and title (px), so the chart grows with the groups it shows.
-BOX_HEIGHT, FRAME_HEIGHT = 56, 110
+# Room per box or bar and for the axis and title (px): a chart grows with what it shows.
+BOX_HEIGHT, BAR_HEIGHT, FRAME_HEIGHT = 56, 52, 130
 
 
 def declaration_stages(
@@ -28,11 +29,47 @@ def declaration_stages(
     stage_labels: Mapping[str, str],
     declared_unit: str,
 ) -> go.Figure:
-    """The declaration's stored stages as the product dashboard's waterfall: the stage bars add
-    up to the declared total (the declaration stores both; nothing is recomputed)."""
-    labels = Labels(product="", unit=declared_unit, categories={}, stages=stage_labels)
-    values = {code: float(v) for code, v in by_stage.items()}
-    return stage_waterfall(values, stage_order, float(total), labels)
+    """The declaration's stored stages as a waterfall lying on its side (stage names stay
+    readable on a phone), then the total bar: the stage bars add up to the declared total (the
+    declaration stores both; nothing is recomputed)."""
+    codes = [s for s in stage_order if s in by_stage]
+    codes += [s for s in by_stage if s not in stage_order and float(by_stage[s])]
+    values = [float(by_stage[s]) for s in codes]
+    shown = [*values, float(total)]
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            y=[_wrap(stage_labels.get(s, s), 18) for s in codes] + [_("Total")],
+            x=shown,
+            measure=["relative"] * len(codes) + ["total"],
+            text=[f"{v:,.2f}" for v in shown],
+            textposition="outside",
+            cliponaxis=False,
+            increasing={"marker": {"color": POSITIVE}},
+            decreasing={"marker": {"color": NEGATIVE}},
+            totals={"marker": {"color": TOTAL}},
+            connector={"line": {"color": "#9aa9ad"}},
+            hovertemplate="%{y}: %{x:,.3f} " + KG + "<extra></extra>",
+        )
+    )
+    unit = f"{KG} / {declared_unit}"
+    fig.update_layout(
+        _layout(
+            _("Footprint by life-cycle stage") + f"<br><sub>{unit}</sub>",
+            showlegend=False,
+            height=FRAME_HEIGHT + BAR_HEIGHT * len(shown),
+            xaxis={
+                "title": {"text": KG},
+                "automargin": True,
+                "gridcolor": "#e3e9ea",
+                "zerolinecolor": "#9aa9ad",
+            },
+            yaxis={"automargin": True, "autorange": "reversed"},
+            margin={"l": 10, "r": 40, "t": 60, "b": 10, "autoexpand": True},
+            meta={"total": float(total)},
+        )
+    )
+    return fig
 
 
 def group_boxes(groups: Sequence[Group], names: Sequence[str], unit: str) -> go.Figure | None:
@@ -63,7 +100,6 @@ def group_boxes(groups: Sequence[Group], names: Sequence[str], unit: str) -> go.
             showlegend=False,
             height=FRAME_HEIGHT + BOX_HEIGHT * len(shown),
             xaxis={
-                "title": {"text": unit},
                 "automargin": True,
                 "gridcolor": "#e3e9ea",
                 "zerolinecolor": "#9aa9ad",

@@ -156,6 +156,7 @@ class Visit:
         )
         self.shots += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        label = re.sub(r"[^\w.-]+", "_", label).strip("_")
         self.page.screenshot(
             path=ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png", full_page=True
         )

@@ -37,7 +37,7 @@ def _stage_total(page: Any) -> float:
     """The total bar of the drawn stage chart, read from plotly's own data in the page."""
     page.wait_for_selector("#chart-stages[data-drawn='true']", timeout=10_000)
     assert page.locator("#chart-stages .waterfalllayer .point").count() > 0
-    return float(page.evaluate("() => document.getElementById('chart-stages').data[0].y.at(-1)"))
+    return float(page.evaluate("() => document.getElementById('chart-stages').data[0].x.at(-1)"))
 
 
 def _declare_and_ask(owner: Any, org: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import event, select
 
 from dashboards import public_figures
@@ -62,7 +63,7 @@ def statements() -> Iterator[list[str]]:
 
 
 def test_each_declarations_stage_chart_adds_up_to_its_declared_total(demo_app: Flask) -> None:
-    with demo_app.app_context():
+    with demo_app.test_request_context(), force_locale("en"):
         published = _published()
         assert len(published) >= 3
         for d in published:
@@ -72,10 +73,14 @@ def test_each_declarations_stage_chart_adds_up_to_its_declared_total(demo_app: F
                 d.by_stage, rule.stage_codes, float(d.total), labels, d.declared_unit
             )
             bars = fig.data[0]
-            stages = [y for y, m in zip(bars.y, bars.measure, strict=True) if m == "relative"]
+            stages = [x for x, m in zip(bars.x, bars.measure, strict=True) if m == "relative"]
             assert close(sum(stages), float(d.total)), d.product.part_number
-            assert bars.measure[-1] == "total" and close(bars.y[-1], float(d.total))
-            assert any(label in str(x) for x in bars.x for label in labels.values())
+            assert bars.measure[-1] == "total" and close(bars.x[-1], float(d.total))
+            stored = [float(v) for v in d.by_stage.values()]
+            assert sorted(x for x in stages if x) == sorted(v for v in stored if v)
+            names = [str(y).replace("<br>", " ") for y in bars.y]
+            ruled = [labels[s] for s in rule.stage_codes if s in d.by_stage]
+            assert names[: len(ruled)] == ruled and names[-1] == "Total"
 
 
 def test_the_public_page_draws_the_stored_stages_without_touching_the_graph(
@@ -93,8 +98,8 @@ def test_the_public_page_draws_the_stored_stages_without_touching_the_graph(
     assert read == [], "a public page renders from the stored declaration only"
     fig = _figure(page, "chart-stages")
     trace = fig["data"][0]
-    relative = [y for y, m in zip(trace["y"], trace["measure"], strict=True) if m == "relative"]
-    assert close(sum(relative), total) and close(trace["y"][-1], total)
+    relative = [x for x, m in zip(trace["x"], trace["measure"], strict=True) if m == "relative"]
+    assert close(sum(relative), total) and close(trace["x"][-1], total)
     assert sorted(relative) == sorted(stored.values())  # the declaration's own numbers
     assert "plotly.min.js" in page and "js/charts.js" in page
     zh = client.get(f"/d/{public_id}", headers=ZH).get_data(as_text=True)
