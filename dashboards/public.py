@@ -141,7 +141,7 @@ def industry() -> Any:
 
 def _boxes(groups: list[Group], unit: str, element_id: str) -> Markup | None:
     """A box per shown group (None when every group is below the minimum)."""
-    fig = public_figures.group_boxes(groups, [group_name(g) for g in groups], unit)
+    fig = public_figures.group_boxes(groups, [_group_name(g) for g in groups], unit)
     if fig is None:
         return None
     return charts.render(
@@ -149,7 +149,7 @@ def _boxes(groups: list[Group], unit: str, element_id: str) -> Markup | None:
     )
 
 
-def group_name(g: Group) -> str:
+def _group_name(g: Group) -> str:
     """A group's label in the reader's language: category codes by their names."""
     locale = str(get_locale())
     categories = load_reference().categories
