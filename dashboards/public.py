@@ -9,18 +9,24 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
 
+from dashboards import charts, public_figures
 from footprint_platform.battery import per_kwh
 from footprint_platform.classes import classify_product
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
-from footprint_platform.models import FactorRelease
+from footprint_platform.models import Declaration, FactorRelease
 from footprint_platform.public_queries import (
+    Group,
     history,
     industry_overview,
     published_query,
 )
-from footprint_platform.rules import load_rules
+from footprint_platform.reference import load_reference
+from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
 from footprint_platform.services import batterypass, factors, publication
 from footprint_platform.services.pact import valid_until
@@ -60,7 +66,22 @@ def declaration(public_id: str) -> Any:
         valid_until=valid_until(d),
         battery=batterypass.is_battery(d),
         battery_pass_ready=batterypass.lifetime_for(d) is not None,
+        stage_chart=_stage_chart(d, rule),
+        chart_scripts=charts.scripts(),
     )
+
+
+def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
+    """The declaration's own stored stages as a waterfall (nothing is recomputed)."""
+    locale = str(get_locale())
+    fig = public_figures.declaration_stages(
+        d.by_stage,
+        rule.stage_codes,
+        float(d.total),
+        {s.code: s.label(locale) for s in rule.stages},
+        d.declared_unit,
+    )
+    return charts.render(fig, "chart-stages", _("Footprint by life-cycle stage"))
 
 
 @bp.route("/d/<public_id>.csv")
@@ -108,7 +129,33 @@ def public_url(public_id: str) -> str:
 @bp.route("/industry")
 def industry() -> Any:
     minimum = int(current_app.config["PUBLIC_MIN_GROUP"])
-    return render_template("public/industry.html", o=industry_overview(db.session, minimum))
+    o = industry_overview(db.session, minimum)
+    per_kwh_unit = _("kg CO2e per kWh of rated capacity")
+    boxes = {
+        "chemistry": _boxes(o.batteries_by_chemistry, per_kwh_unit, "chart-chemistry"),
+        "region": _boxes(o.batteries_by_region, per_kwh_unit, "chart-region"),
+        "segment": _boxes(o.vehicles_by_segment, _("kg CO2e per vehicle"), "chart-segment"),
+    }
+    return render_template("public/industry.html", o=o, boxes=boxes, chart_scripts=charts.scripts())
+
+
+def _boxes(groups: list[Group], unit: str, element_id: str) -> Markup | None:
+    """A box per shown group (None when every group is below the minimum)."""
+    fig = public_figures.group_boxes(groups, [_group_name(g) for g in groups], unit)
+    if fig is None:
+        return None
+    return charts.render(
+        fig, element_id, _("Spread of the footprints per group: %(unit)s", unit=unit)
+    )
+
+
+def _group_name(g: Group) -> str:
+    """A group's label in the reader's language: category codes by their names."""
+    locale = str(get_locale())
+    categories = load_reference().categories
+    return " · ".join(
+        categories[part].label(locale) if part in categories else part for part in g.label
+    )
 
 
 @bp.route("/methodology/rules/<code>")

@@ -99,10 +99,23 @@ class Visit:
         self.name = re.sub(r"[^\w.-]+", "_", name)
         self.problems: list[str] = []
         self.shots = 0
+        self._failed: list[tuple[str, str, str | None]] = []
+        self._downloads: set[str] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.method} {r.url}"))
+        page.on("requestfailed", lambda r: self._failed.append((r.method, r.url, r.failure)))
+        page.on("download", lambda d: self._downloads.add(d.url))
         page.on("response", self._response)
+
+    def errors(self) -> list[str]:
+        """Everything that went wrong. Chromium reports a link that turns into a download as
+        an aborted request; only that abort, for a URL that did download, is not an error."""
+        failed = [
+            f"failed: {method} {url} ({failure})"
+            for method, url, failure in self._failed
+            if not (url in self._downloads and failure == "net::ERR_ABORTED")
+        ]
+        return self.problems + failed
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
@@ -143,6 +156,7 @@ class Visit:
         )
         self.shots += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        label = re.sub(r"[^\w.-]+", "_", label).strip("_")
         self.page.screenshot(
             path=ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png", full_page=True
         )
@@ -160,7 +174,7 @@ def visit(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest)
         return tab
 
     yield open_tab
-    problems = [p for _c, tab in opened for p in tab.problems]
+    problems = [p for _c, tab in opened for p in tab.errors()]
     for context, _tab in opened:
         context.close()
     assert problems == [], "the browser saw errors"

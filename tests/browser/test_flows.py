@@ -121,13 +121,23 @@ def test_a_supplier_submits_and_the_dashboards_show_the_new_figure(
 
 
 def test_the_guards_catch_errors(visit: Any, live_server: LiveServer) -> None:
-    """The checks every test relies on do fire: an HTTP error and a console error are caught."""
+    """The checks every test relies on do fire: an HTTP error, a console error and an aborted
+    request that is no download are caught."""
     tab = visit()
     tab.page.goto(live_server.url + "/no-such-page")
     tab.page.evaluate("console.error('deliberate')")
-    assert any("HTTP 404" in p for p in tab.problems)
-    assert any("deliberate" in p for p in tab.problems)
+    tab.page.evaluate(
+        "() => { const c = new AbortController();"
+        " const f = fetch('/industry', {signal: c.signal}).catch(() => null);"
+        " c.abort(); return f; }"
+    )
+    tab.page.wait_for_timeout(200)
+    errors = tab.errors()
+    assert any("HTTP 404" in p for p in errors)
+    assert any("deliberate" in p for p in errors)
+    assert any(p.startswith("failed: GET") and "/industry" in p for p in errors)
     tab.problems.clear()  # expected here; any other test would fail on them
+    tab._failed.clear()
 
 
 def test_the_oem_opens_its_portfolio_then_coverage(visit: Any, live_server: LiveServer) -> None:
