@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supply_graph.model import BoolArray, FloatArray, SupplyGraph
+from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 
 N_QUALITY_COLUMNS = 3
 
@@ -54,33 +54,28 @@ class Quality:
     dqr: FloatArray
 
 
-def quality_from_solution(
-    total: FloatArray, solved: FloatArray, overwrite: bool = False
-) -> Quality:
+def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     """Shares from the solved quality columns; a node with zero footprint has share 0 (nothing
-    to attribute), and dqr is NaN where no contributing node carries a rating.
-
-    `overwrite=True` writes the two shares over `solved`'s first two columns and returns views
-    of them: no new arrays, for a caller whose `solved` block is its own (a roll-up's result)."""
-    part, weight = solved[:, 0], solved[:, 2]
-    if overwrite:
-        share, dqr = part, solved[:, 1]
-    else:
-        share, dqr = np.empty(total.shape[0]), np.empty(total.shape[0])
-    np.divide(part, total, out=share, where=total != 0)
-    share[total == 0] = 0.0
+    to attribute), and dqr is NaN where no contributing node carries a rating."""
+    share = np.zeros(total.shape[0])
+    np.divide(solved[:, 0], total, out=share, where=total != 0)
+    weight = solved[:, 2]
+    dqr = np.full(total.shape[0], np.nan)
     np.divide(solved[:, 1], weight, out=dqr, where=weight != 0)
-    dqr[weight == 0] = np.nan
     return Quality(primary_data_share=share, dqr=dqr)
 
 
-def right_hand_sides(graph: SupplyGraph) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs."""
-    direct = graph.effective_direct
+def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
+    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs;
+    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+    direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
     s = direct.shape[1]
     out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
     out[:, :s] = direct
-    _fill_quality(out[:, s:], graph.primary, graph.dqr, direct)
+    primary, dqr = (
+        (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
+    )
+    _fill_quality(out[:, s:], primary, dqr, direct)
     return out
 
 

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop, UnknownNode
-from supply_graph.model import FloatArray, SupplyGraph
+from supply_graph.model import FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import quality_from_solution, right_hand_sides, row_sums
 from supply_graph.solve import SolverPlan, plan_from_edges, substitute
 
@@ -73,15 +73,11 @@ def rollup(
     cross-check and benchmark reference.
     """
     plan = plan if plan is not None else graph_plan(graph)
-    rhs = right_hand_sides(graph)
     if method == "splu":
-        return result_from_solution(graph, solve_splu(plan, graph, rhs))
-    f = np.take(rhs, plan.order, axis=0)  # level order
+        return result_from_solution(graph, solve_splu(plan, graph, right_hand_sides(graph)))
+    f = right_hand_sides(graph, rows=plan.order)  # built in level order: no permuting copy
     substitute(plan, f)
-    # back to graph order, written over the right-hand sides (no longer needed): the result
-    # needs no block of its own (one 5.6 MB block fewer to fault in at 100k)
-    np.take(f, plan.position, axis=0, out=rhs, mode="clip")  # "clip": unbuffered; all in range
-    return result_from_solution(graph, rhs, overwrite=True)
+    return result_from_solution(graph, f, rows=plan.position)
 
 
 def graph_plan(graph: SupplyGraph) -> SolverPlan:
@@ -94,24 +90,22 @@ def graph_plan(graph: SupplyGraph) -> SolverPlan:
 
 
 def result_from_solution(
-    graph: SupplyGraph, solved: FloatArray, overwrite: bool = False
+    graph: SupplyGraph, solved: FloatArray, rows: IntArray | None = None
 ) -> RollupResult:
-    """Split a solution [F | quality] (graph order) into a result; a non-finite value means no
-    solution.
+    """Split a solution [F | quality] into a result; a non-finite value means no solution.
 
-    `overwrite=True` hands `solved` over to the result: by_stage, primary_data_share and dqr
-    are views of it (the shares written over the quality columns they come from), so a roll-up
-    allocates no result arrays of its own; otherwise by_stage is copied."""
+    `rows`: node j's row of `solved` is rows[j] (a solution left in level order)."""
     s = len(graph.stages)
-    by_stage, extra = solved[:, :s], solved[:, s:]
-    if not overwrite:
-        by_stage = np.ascontiguousarray(by_stage)
+    if rows is None:
+        by_stage, extra = np.ascontiguousarray(solved[:, :s]), solved[:, s:]
+    else:  # np.take: several times faster than solved[rows, :s] on a tall array
+        by_stage, extra = np.take(solved[:, :s], rows, axis=0), np.take(solved[:, s:], rows, axis=0)
     total = row_sums(by_stage)
     if not np.isfinite(total).all():  # a non-finite stage value makes its row sum non-finite
         bad = np.flatnonzero(~np.isfinite(by_stage).all(axis=1))
         if bad.size:
             raise SingularLoop([str(graph.ids[bad[0]])], "the footprint is not a finite number")
-    quality = quality_from_solution(total, extra, overwrite=overwrite)
+    quality = quality_from_solution(total, extra)
     return RollupResult(
         ids=graph.ids,
         stages=graph.stages,
