@@ -62,9 +62,17 @@ class SolverPlan:
     level_ptr: IntArray
     lower: list[sp.csr_matrix]
     loops: dict[int, LoopBlock]
-    comp: IntArray
+    components: IntArray | None  # None: a DAG, every node its own component
     lower_all: sp.csr_matrix = field(repr=False)
     _upper: list[sp.csr_matrix] | None = field(default=None, repr=False)
+
+    @property
+    def comp(self) -> IntArray:
+        """Strongly connected component of each original node (loops share one); for a DAG the
+        identity, made only when asked (explanations), not on every roll-up."""
+        if self.components is None:
+            self.components = np.arange(self.n, dtype=np.int64)
+        return self.components
 
     @property
     def n_levels(self) -> int:
@@ -117,23 +125,17 @@ def plan_from_edges(
         out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
     else:
         out_ptr, out_idx = out
-    comp = np.arange(n, dtype=np.int64)
-    levels = _condensation_levels(out_ptr, out_idx, comp, n, has_loops=False)
-    has_loops = sum(lv.size for lv in levels) < n  # Kahn covers every node iff it is a DAG
-    if has_loops:
-        structure = (np.ones(out_idx.shape[0]), out_idx.copy(), out_ptr.copy())
-        a = sp.csr_matrix(structure, shape=(n, n))
-        a.sum_duplicates()  # in place; scipy 1.17's strong connected_components hangs on dupes
-        n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
-        comp = labels.astype(np.int64)
-        levels = _condensation_levels(a.indptr, a.indices, comp, n_comp, has_loops=True)
+    levels = _dag_levels(out_ptr, out_idx, n, np.bincount(consumer, minlength=n))
+    comp: IntArray | None = None
+    if sum(lv.size for lv in levels) < n:  # Kahn covers every node iff it is a DAG
+        comp, levels = _loop_levels(n, out_ptr, out_idx)
     order = np.concatenate(levels).astype(np.int64) if levels else np.zeros(0, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n, dtype=np.int64)
     level_ptr = np.zeros(len(levels) + 1, dtype=np.int64)
     np.cumsum([lv.size for lv in levels], out=level_ptr[1:])
     loops: dict[int, LoopBlock] = {}
-    if has_loops:
+    if comp is not None:
         same = comp[provider] == comp[consumer]
         src, dst = np.asarray(provider[same], np.int64), np.asarray(consumer[same], np.int64)
         loops = _factorise_loops(amount[same], src, dst, (order, position, level_ptr), comp, ids)
@@ -248,40 +250,38 @@ def _row_block(m: sp.csr_matrix, r0: int, r1: int, c0: int = 0) -> sp.csr_matrix
     return sp.csr_matrix((m.data[lo:hi], indices, indptr), shape=(r1 - r0, width))
 
 
-def _condensation_levels(
-    ptr: Index,
-    idx: Index,
-    comp: IntArray,
-    n_comp: int,
-    has_loops: bool,
-) -> list[IntArray]:
+def _loop_levels(n: int, out_ptr: Index, out_idx: Index) -> tuple[IntArray, list[IntArray]]:
+    """Strongly connected components (loops) and the levels of their condensation."""
+    structure = (np.ones(out_idx.shape[0]), out_idx.copy(), out_ptr.copy())
+    a = sp.csr_matrix(structure, shape=(n, n))
+    a.sum_duplicates()  # in place; scipy 1.17's strong connected_components hangs on dupes
+    n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
+    comp = labels.astype(np.int64)
+    return comp, _condensation_levels(a.indptr, a.indices, comp, n_comp)
+
+
+def _condensation_levels(ptr: Index, idx: Index, comp: IntArray, n_comp: int) -> list[IntArray]:
     """Nodes of each topological level of the condensation DAG (Kahn, one level per step).
 
     A component enters the frontier once all edges into it from other components are consumed;
     its level is then the longest path from a node without providers.
     """
-    if not has_loops:
-        return _dag_levels(ptr, idx, n_comp)
     indptr, indices = ptr.astype(np.int64), idx
-    if has_loops:
-        src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
-        cross = comp[src] != comp[indices]
-        indegree = np.bincount(comp[indices[cross]], minlength=n_comp)
-        members = np.argsort(comp, kind="stable")
-        mem_ptr = np.zeros(n_comp + 1, dtype=np.int64)
-        np.cumsum(np.bincount(comp, minlength=n_comp), out=mem_ptr[1:])
-    else:
-        indegree = np.bincount(indices, minlength=n_comp)
+    src = np.repeat(np.arange(comp.shape[0]), np.diff(indptr))
+    cross = comp[src] != comp[indices]
+    indegree = np.bincount(comp[indices[cross]], minlength=n_comp)
+    members = np.argsort(comp, kind="stable")
+    mem_ptr = np.zeros(n_comp + 1, dtype=np.int64)
+    np.cumsum(np.bincount(comp, minlength=n_comp), out=mem_ptr[1:])
     frontier = np.flatnonzero(indegree == 0)
     levels: list[IntArray] = []
     while frontier.size:
-        nodes = members[gather_ranges(mem_ptr, frontier)] if has_loops else frontier
+        nodes = members[gather_ranges(mem_ptr, frontier)]
         levels.append(nodes)
         out = gather_ranges(indptr, nodes)
-        targets = comp[indices[out]] if has_loops else indices[out]
-        if has_loops:
-            counts = indptr[nodes + 1] - indptr[nodes]
-            targets = targets[targets != np.repeat(comp[nodes], counts)]
+        targets = comp[indices[out]]
+        counts = indptr[nodes + 1] - indptr[nodes]
+        targets = targets[targets != np.repeat(comp[nodes], counts)]
         if targets.size > n_comp // 16:
             times = np.bincount(targets, minlength=n_comp)
             hit = np.flatnonzero(times)
@@ -293,24 +293,24 @@ def _condensation_levels(
     return levels
 
 
-def _dag_levels(indptr: Index, indices: Index, n: int) -> list[IntArray]:
-    """Kahn's levels of a DAG given as out-CSR; stops early (covering fewer than n nodes) when
-    there is a cycle. Per level: the frontier's out-edges by one repeat + arange, in-degrees
-    decremented by one bincount (full length: cheaper than unique at these sizes)."""
-    indegree = np.bincount(indices, minlength=n)
+def _dag_levels(indptr: Index, indices: Index, n: int, indegree: IntArray) -> list[IntArray]:
+    """Kahn's levels of a DAG given as out-CSR and in-degrees (consumed); stops early (covering
+    fewer than n nodes) when there is a cycle. Per level: the frontier's out-edges by one repeat
+    + arange, in-degrees decremented by one full-length bincount (cheaper than unique at these
+    sizes). A node is marked -1 once levelled, so the next frontier is simply the zeros: one
+    comparison per level, no second mask (first call at 100k: 4.3 instead of 5.3 ms)."""
     frontier = np.flatnonzero(indegree == 0)
-    steps = np.arange(indices.shape[0], dtype=indptr.dtype)  # int32 when it fits: less memory
     levels: list[IntArray] = []
     while frontier.size:
         levels.append(frontier)
+        indegree[frontier] = -1
         starts = indptr[frontier]
         counts = indptr[frontier + 1] - starts
         ends = np.cumsum(counts)
         out = np.repeat(starts - ends + counts, counts)
-        out += steps[: out.shape[0]]
-        times = np.bincount(indices[out], minlength=n)
-        indegree -= times
-        frontier = np.flatnonzero((indegree == 0) & (times != 0))
+        out += np.arange(out.shape[0], dtype=out.dtype)  # per level: no nnz-long buffer to fault in
+        indegree -= np.bincount(indices[out], minlength=n)
+        frontier = np.flatnonzero(indegree == 0)
     return levels
 
 
