@@ -480,7 +480,7 @@ def _edit_workbook(data: bytes, marker: int, bad: bool) -> bytes:
 
 
 def prepare_drafts(app: Any, setup: Setup, port: int) -> tuple[list[Draft], dict[str, Client]]:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from footprint_platform.extensions import db
     from footprint_platform.models import Organization, Product, Submission, SubmissionStatus
@@ -496,7 +496,10 @@ def prepare_drafts(app: Any, setup: Setup, port: int) -> tuple[list[Draft], dict
     clients: dict[str, Client] = {}
     csrf: dict[str, str] = {}
     drafts: list[Draft] = []
-    year = 2026
+    with app.app_context():  # years no draft holds yet (a second server setup, same database)
+        latest = db.session.scalar(select(func.max(Submission.period_start)))
+        db.session.remove()
+    year = max(2026, latest.year + 1 if latest else 2026)
     while len(drafts) < UPLOADS:
         for pid, oid, email in products:
             if len(drafts) == UPLOADS:
@@ -703,6 +706,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         r.update(server=server_name, db=args.db, machine=info, at=time.strftime("%F %T"))
         results.append(r)
         _print(r)
+        OUT.mkdir(exist_ok=True)
+        with (OUT / "load.jsonl").open("a") as f:
+            f.write(json.dumps(r) + "\n")
 
     with database(args.db, args.pg_url) as setup:
         app = _app(setup)
@@ -711,6 +717,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         for spec in args.servers:
             workers, threads = (int(x) for x in spec.split("x"))
             with server(setup, workers, threads) as port:
+                # unmeasured: every worker renders and keeps each page once, opens its pool
+                closed_loop(port, paths, workers * threads, 2.0)
                 if "public" in args.only:
                     for rate in args.rates:
                         s = open_loop(port, paths, rate, args.seconds, args.senders)
@@ -722,12 +730,24 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     c.login(member)
                     s = closed_loop(port, dash, args.threads, args.seconds, c.cookies)
                     keep(s.summary("dashboards", mode="closed", threads=args.threads), spec)
+                if "mixed" in args.only:
+                    # public pages at a fixed rate while two members open dashboards non-stop:
+                    # does a slow dashboard hold up the pages behind it?
+                    c = Client(port)
+                    c.login(member)
+                    side: list[Sample] = []
+                    bg = threading.Thread(
+                        target=lambda out=side, jar=c.cookies: out.append(
+                            closed_loop(port, dash, 2, args.seconds + 0.4, jar)
+                        )
+                    )
+                    bg.start()
+                    s = open_loop(port, paths, args.rates[0], args.seconds, args.senders)
+                    bg.join()
+                    keep(s.summary("public+dashboards", mode="open", rate=args.rates[0]), spec)
+                    keep(side[0].summary("dashboards+public", mode="closed", threads=2), spec)
                 if "uploads" in args.only:
                     keep(upload_burst(app, setup, port), spec)
-    OUT.mkdir(exist_ok=True)
-    with (OUT / "load.jsonl").open("a") as f:
-        for r in results:
-            f.write(json.dumps(r) + "\n")
     return results
 
 
@@ -742,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"a PostgreSQL server on 127.0.0.1 where {PG_DB} may be created and dropped",
     )
     p.add_argument("--servers", nargs="+", default=["2x4"], help="gunicorn WORKERSxTHREADS")
-    p.add_argument("--only", nargs="+", default=["public", "dashboards", "uploads"])
+    p.add_argument("--only", nargs="+", default=["public", "dashboards", "mixed", "uploads"])
     p.add_argument("--rates", nargs="+", type=float, default=[200.0, 300.0])
     p.add_argument("--seconds", type=float, default=15.0, help="each loop's length")
     p.add_argument("--threads", type=int, default=8, help="closed-loop clients")
