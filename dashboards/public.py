@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from dashboards import charts, public_figures
+from dashboards import charts, public_cache, public_figures
 from footprint_platform.battery import per_kwh
 from footprint_platform.classes import classify_product
 from footprint_platform.errors import NotFound
@@ -51,24 +51,45 @@ def index() -> Any:
 
 @bp.route("/d/<public_id>")
 def declaration(public_id: str) -> Any:
-    d = publication.public_declaration(db.session, public_id)
-    rule = load_rules()[d.rule_code]
+    """The page a label's QR code opens: its content comes from public_cache while nothing it
+    shows has changed (rendered by `_declaration_content` otherwise)."""
+    stamp = public_cache.stamp(db.session, public_id)
+    if stamp is None:
+        publication.public_declaration(db.session, public_id)  # raises NotFound
+    key = (public_id, str(get_locale()), request.host_url, stamp)
+    title, content = public_cache.content(key, lambda: _declaration_content(public_id))
     return render_template(
-        "public/declaration.html",
-        d=d,
-        rule=rule,
-        kwh=per_kwh(d.product, rule, d.total),
-        grade=classify_product(d.product, d.total),
-        verification=publication.latest_verification(db.session, d.id),
-        versions=history(db.session, d),
-        release=db.session.get(FactorRelease, d.fallback_release_id),
-        public_url=public_url(d.public_id),
-        valid_until=valid_until(d),
-        battery=batterypass.is_battery(d),
-        battery_pass_ready=batterypass.lifetime_for(d) is not None,
-        stage_chart=_stage_chart(d, rule),
+        "public/declaration_cached.html",
+        title=title,
+        content=content,
         chart_scripts=charts.scripts(),
     )
+
+
+def _declaration_content(public_id: str) -> str:
+    """Title and content of the page (public/_bare.html), to be kept."""
+    d = publication.public_declaration(db.session, public_id)
+    return render_template(
+        "public/declaration.html", layout="public/_bare.html", **declaration_context(d)
+    )
+
+
+def declaration_context(d: Declaration) -> dict[str, Any]:
+    rule = load_rules()[d.rule_code]
+    return {
+        "d": d,
+        "rule": rule,
+        "kwh": per_kwh(d.product, rule, d.total),
+        "grade": classify_product(d.product, d.total),
+        "verification": publication.latest_verification(db.session, d.id),
+        "versions": history(db.session, d),
+        "release": db.session.get(FactorRelease, d.fallback_release_id),
+        "public_url": public_url(d.public_id),
+        "valid_until": valid_until(d),
+        "battery": batterypass.is_battery(d),
+        "battery_pass_ready": batterypass.lifetime_for(d) is not None,
+        "stage_chart": _stage_chart(d, rule),
+    }
 
 
 def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:

@@ -68,6 +68,9 @@ class RollupJob(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("rollup_run.id"))
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When it began running: a "running" job older than ROLLUP_JOB_STALE_SECONDS was left so by
+    # a killed process (its work rolled back with it) and is marked failed by the next job.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -10,7 +10,7 @@ import threading
 from datetime import date, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.extensions import db
@@ -20,6 +20,7 @@ from footprint_platform.services import declarations, results
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
 PACT_QUEUE = "pact"
+JOB_TIMEOUT_SECONDS = 3600  # RQ stops a job after this; ROLLUP_JOB_STALE_SECONDS is above it
 
 
 def schedule(
@@ -57,15 +58,16 @@ def _enqueue(redis_url: str, job_id: int) -> None:
     from rq import Queue
 
     Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-        "footprint_platform.worker.recompute", job_id, job_timeout=3600
+        "footprint_platform.worker.recompute", job_id, job_timeout=JOB_TIMEOUT_SECONDS
     )
 
 
 def run_job(session: Session, job_id: int) -> RollupJob:
     """Do a job: recompute, then give affected declarations their new draft versions."""
+    fail_stale_jobs(session)
     job = session.get(RollupJob, job_id)
     assert job is not None
-    job.status = "running"
+    job.status, job.started_at = "running", utcnow()
     session.commit()
     try:
         run, chain = results.recompute(
@@ -87,6 +89,27 @@ def run_job(session: Session, job_id: int) -> RollupJob:
     job.status, job.run_id, job.finished_at = "done", run.id, utcnow()
     session.commit()
     return job
+
+
+def fail_stale_jobs(session: Session) -> int:
+    """Mark failed the jobs still "running" long after they started: their process was killed
+    (a deploy, the out-of-memory killer, RQ's job timeout), its recompute rolled back with it,
+    and nobody else would ever finish the row. Returns how many."""
+    limit = int(current_app.config["ROLLUP_JOB_STALE_SECONDS"])
+    cutoff = utcnow() - timedelta(seconds=limit)
+    stale = session.scalars(
+        select(RollupJob).where(
+            RollupJob.status == "running",
+            or_(RollupJob.started_at < cutoff, RollupJob.started_at.is_(None)),
+            RollupJob.created_at < cutoff,
+        )
+    ).all()
+    for job in stale:
+        job.status, job.finished_at = "failed", utcnow()
+        job.error = f"Interrupted: its process ended; still running {limit} s after it started."
+    if stale:
+        session.commit()
+    return len(stale)
 
 
 def latest_job(session: Session, start: date, end: date) -> RollupJob | None:
