@@ -14,7 +14,7 @@ from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import declarations, jobs
+from footprint_platform.services import declarations, jobs, pact_delivery
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -94,7 +94,7 @@ def rollup_worker(burst: bool) -> None:
     if not url:
         raise click.UsageError("Set REDIS_URL to run the background worker.")
     connection = Redis.from_url(url)
-    queues = [Queue(name, connection=connection) for name in (jobs.QUEUE, jobs.PACT_QUEUE)]
+    queues = [Queue(name, connection=connection) for name in (jobs.QUEUE, pact_delivery.QUEUE)]
     # The scheduler runs the PACT deliveries' delayed retries (enqueue_in).
     Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
 

@@ -27,6 +27,7 @@ from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import (
     declarations,
     evidence,
+    pact_delivery,
     publication,
     requests,
     submissions,
@@ -147,4 +148,4 @@ def _declare_verify_publish(session: Session, product: Product, start: date, end
             "Demo verification: activity data checked against the plant's "
             "meter and purchase records.",
         )
-    publication.publish(session, owner, made.id)
+    pact_delivery.publish_and_announce(session, owner, made.id)

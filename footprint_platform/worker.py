@@ -9,7 +9,7 @@ from flask import Flask
 
 from footprint_platform.app_setup import init_platform
 from footprint_platform.extensions import db
-from footprint_platform.services import jobs
+from footprint_platform.services import jobs, pact_delivery
 
 
 def platform_app() -> Flask:
@@ -35,5 +35,5 @@ def deliver_pact(delivery_id: int) -> None:
     """RQ job: one attempt at a PACT event delivery; a retry is queued while it is pending."""
     app = platform_app()
     with app.app_context():
-        jobs.run_pact_delivery(db.session, delivery_id)
+        pact_delivery.run(db.session, delivery_id)
         db.session.remove()

@@ -14,7 +14,7 @@ from footprint_platform.extensions import db, limiter
 from footprint_platform.models import utcnow
 from footprint_platform.pact import auth, filters
 from footprint_platform.pact.errors import NO_STORE, OAuthError, PactError
-from footprint_platform.services import pact_clients, pact_events, pact_host
+from footprint_platform.services import pact_clients, pact_delivery, pact_events, pact_host
 from footprint_platform.web.downloads import pact_options
 
 auth_bp = Blueprint("pact_auth", __name__)
@@ -134,5 +134,5 @@ def events() -> Any:
     except InvalidInput as exc:
         raise PactError(400, f"Invalid event: {exc.message}") from None
     queued = pact_events.receive(db.session, auth.partner(), event, pact_events.host_url())
-    pact_events.queue(queued)
+    pact_delivery.queue(queued)
     return current_app.response_class(status=200)

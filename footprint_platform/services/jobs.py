@@ -6,20 +6,17 @@ partners are sent the same way (`queue_pact_delivery`), never from the web reque
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date, timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.extensions import db
 from footprint_platform.models import Product, RollupJob, utcnow
 from footprint_platform.services import declarations, results
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
-PACT_QUEUE = "pact"
 JOB_TIMEOUT_SECONDS = 3600  # RQ stops a job after this; ROLLUP_JOB_STALE_SECONDS is above it
 
 
@@ -119,50 +116,3 @@ def latest_job(session: Session, start: date, end: date) -> RollupJob | None:
         .order_by(RollupJob.id.desc())
         .limit(1)
     ).first()
-
-
-# -- PACT event deliveries (services.pact_events) ---------------------------------------------
-
-
-def queue_pact_delivery(delivery_id: int, delay: timedelta | None = None) -> None:
-    """Send a PACT event later, never in the web request: on the RQ worker when REDIS_URL is
-    set (its scheduler runs the delayed retries), else in a thread of this process after the
-    response (PACT_DELIVERY = "thread", the default for one machine), or not at all
-    ("manual": `flask pact deliver`, run by cron or by a test, sends what is due)."""
-    wait = max(delay or timedelta(0), timedelta(0))
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from redis import Redis
-        from rq import Queue
-
-        queue = Queue(PACT_QUEUE, connection=Redis.from_url(redis_url))
-        name = "footprint_platform.worker.deliver_pact"
-        if wait:
-            queue.enqueue_in(wait, name, delivery_id, job_timeout=300)
-        else:
-            queue.enqueue(name, delivery_id, job_timeout=300)
-    elif current_app.config["PACT_DELIVERY"] == "thread":
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        seconds = wait.total_seconds() or float(current_app.config["PACT_DELIVERY_DELAY_SECONDS"])
-        timer = threading.Timer(seconds, _deliver_in_thread, (app, delivery_id))
-        timer.daemon = True
-        timer.start()
-
-
-def _deliver_in_thread(app: Flask, delivery_id: int) -> None:
-    with app.app_context():
-        try:
-            run_pact_delivery(db.session, delivery_id)
-        except Exception:  # a thread has no one to tell: log it; the row says where it stands
-            log.exception("PACT delivery %s failed", delivery_id)
-        finally:
-            db.session.remove()
-
-
-def run_pact_delivery(session: Session, delivery_id: int) -> None:
-    """One attempt, and the next one queued after its back-off while it is still pending."""
-    from footprint_platform.services import pact_events
-
-    delivery = pact_events.attempt(session, delivery_id)
-    if delivery is not None and delivery.status == "pending":
-        queue_pact_delivery(delivery.id, delivery.next_attempt_at - utcnow())

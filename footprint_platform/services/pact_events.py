@@ -503,14 +503,6 @@ def announce(session: Session, d: Declaration) -> list[int]:
     return [m.id for m in made]
 
 
-def queue(delivery_ids: list[int]) -> None:
-    """Hand committed deliveries to the background (services.jobs)."""
-    from footprint_platform.services import jobs
-
-    for delivery_id in delivery_ids:
-        jobs.queue_pact_delivery(delivery_id)
-
-
 # -- delivering --------------------------------------------------------------------------------
 
 

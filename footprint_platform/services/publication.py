@@ -215,9 +215,6 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
         details={"replaces": d.preceding_id},
     )
     session.commit()
-    from footprint_platform.services import pact_events  # pact_events -> pact -> this module
-
-    pact_events.queue(pact_events.announce(session, d))  # to partners subscribed over PACT
     return d
 
 

@@ -22,7 +22,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit, pact_events, sharing
+from footprint_platform.services import audit, pact_delivery, pact_events, sharing
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -114,7 +114,7 @@ def decline(session: Session, actor: Actor, request_id: int, reason: str) -> Dat
     request.status, request.decline_reason = RequestStatus.DECLINED, reason.strip()[:2000]
     pending = pact_events.decline_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.decline", request.supplier_id)
-    pact_events.queue([d.id for d in pending])
+    pact_delivery.queue([d.id for d in pending])
     return done
 
 
@@ -149,7 +149,7 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
     sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
     pending = pact_events.answer_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.answer", request.supplier_id)
-    pact_events.queue([d.id for d in pending])
+    pact_delivery.queue([d.id for d in pending])
     return done
 
 

@@ -22,6 +22,7 @@ from footprint_platform.services import (
     catalog,
     declarations,
     obligations,
+    pact_delivery,
     publication,
 )
 from footprint_platform.web import downloads
@@ -125,7 +126,7 @@ def ask_verification(declaration_id: int) -> Any:
 
 @bp.route("/declarations/<int:declaration_id>/publish", methods=["POST"])
 def publish(declaration_id: int) -> Any:
-    publication.publish(db.session, actor(), declaration_id)
+    pact_delivery.publish_and_announce(db.session, actor(), declaration_id)
     flash(_("Published."), "success")
     return redirect(url_for(".show", declaration_id=declaration_id))
 

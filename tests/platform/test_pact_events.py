@@ -38,10 +38,9 @@ from footprint_platform.models import (
 from footprint_platform.policy import Actor
 from footprint_platform.services import (
     declarations,
-    jobs,
+    pact_delivery,
     pact_events,
     pact_outbound,
-    publication,
     sharing,
 )
 from footprint_platform.services.pact_outbound import PartnerUnreachable
@@ -388,7 +387,7 @@ def test_answering_in_the_inbox_posts_the_answer_to_the_requester(
 
     with demo_app.app_context():
         [delivery] = _deliveries(req.id)
-        jobs.run_pact_delivery(db.session, delivery.id)  # what the worker or thread does
+        pact_delivery.run(db.session, delivery.id)  # what the worker or thread does
         db.session.refresh(delivery)
         assert delivery.status == "sent" and delivery.attempts == 1, delivery.last_error
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pact.event_sent"))
@@ -576,7 +575,7 @@ def test_publishing_announces_to_partners_holding_a_share_and_credentials(
             ).first()
             d = declarations.declare(db.session, admin, product.id, *_period(), "Corrected data")
             before = len(_deliveries())
-            publication.publish(db.session, admin, d.id)
+            pact_delivery.publish_and_announce(db.session, admin, d.id)
             made = _deliveries()[before:]
             if not shared:
                 assert made == []
