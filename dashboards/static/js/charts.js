@@ -8,7 +8,11 @@
     Array.prototype.forEach.call(charts, function (div) {
       var block = document.getElementById(div.getAttribute("data-figure"));
       var figure = JSON.parse(block.textContent);
-      var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
+      // Nothing may leave for the network: no logo link, no "send to Chart Studio".
+      var config = Object.assign(
+        { responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false },
+        figure.config || {}
+      );
       window.Plotly.newPlot(div, figure.data, figure.layout, config).then(function () {
         div.setAttribute("data-drawn", "true");
       });

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Rebuilds ../plotly.min.js: plotly.js core plus bar, box, sankey, treemap and waterfall, the only
+# trace types dashboards/ draws (no map or geo traces, which fetch tiles, fonts and topojson from
+# the network). Two defaults that name remote services are pointed away so that even a config
+# the figures do not use cannot reach out: topojsonURL (geo traces) and plotlyServerURL (the
+# "send to Chart Studio" button). Run by a developer, never at run time; then update the
+# SHA-256 in ../VERSION (tests/dashboards/test_product_view.py checks it).
+set -euo pipefail
+cd "$(dirname "$0")"
+npm install --no-audit --no-fund --no-save --silent
+node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --target=es2018 \
+  --legal-comments=none --define:global=window --outfile=out/plotly.min.js
+sed -e 's#"https://cdn.plot.ly/un/"#"/dashboard/static/vendor/plotly/no-topojson/"#' \
+    -e 's#"https://cloud.plotly.com/newchart"#""#' out/plotly.min.js > ../plotly.min.js
+rm -rf out
+sha256sum ../plotly.min.js
