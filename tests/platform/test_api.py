@@ -172,3 +172,11 @@ def test_api_ignores_session_cookies(demo_app: Flask) -> None:
     session = Session(demo_app.test_client())
     session.login("admin@huadong-pack.example")
     assert session.client.get("/api/v1/products").status_code == 401
+
+
+def test_the_docs_page_never_sends_the_spec_to_an_outside_validator(client: FlaskClient) -> None:
+    """Swagger UI defaults to validator.swagger.io; our start-up script switches it off."""
+    html = client.get("/api/docs").get_data(as_text=True)
+    assert "/static/js/api-docs.js" in html
+    script = client.get("/static/js/api-docs.js").get_data(as_text=True)
+    assert "validatorUrl: null" in script
