@@ -1,17 +1,22 @@
 """Deterministic synthetic battery/vehicle supply chain of N nodes in the graph format.
 
-    python bench/generate.py N OUT.json [--loop] [--seed S]
+    python bench/generate.py N OUT.json [--loop] [--seed S] [--shuffle]
 
 Tiers run from mines to vehicles; each tier has many competing suppliers and every consumer
 picks 3–8 inputs among them (so upstream is shared), plus regional grid electricity (kWh, some
 edges in MJ) and transport (t*km, some edges in kg*km). `--loop` adds closed-loop recycling:
 recyclers take scrap cells and return material to a cathode maker of the same cell. Writes
 OUT.json and, next to it, its binary twin OUT.npz (same graph, see supply_graph.fileformat).
+
+Nodes come out tier by tier, upstream first, as a chain is usually listed; the engine notices
+that order and needs no plan. `--shuffle` lists the same graph's nodes and edges in a random
+order instead, which makes the engine compute the order itself (the general case).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -145,6 +150,28 @@ def _recycling(rng, span, s, d, a, u):
     )
 
 
+def shuffled(graph: SupplyGraph, seed: int) -> SupplyGraph:
+    """The same graph with its nodes and its edges each listed in a random order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(graph.n_nodes)  # new row i is old node order[i]
+    position = np.empty_like(order)
+    position[order] = np.arange(graph.n_nodes)
+    edges = rng.permutation(graph.n_edges)
+    return dataclasses.replace(
+        graph,
+        ids=graph.ids[order],
+        unit_code=graph.unit_code[order],
+        direct=np.ascontiguousarray(graph.direct[order]),
+        primary=graph.primary[order],
+        dqr=graph.dqr[order],
+        category_code=graph.category_code[order],
+        provider=position[graph.provider[edges]],
+        consumer=position[graph.consumer[edges]],
+        amount=graph.amount[edges],
+        allocations={int(position[i]): a for i, a in graph.allocations.items()},
+    )
+
+
 def write_json(graph: SupplyGraph, path: Path, edge_units: bool = True) -> None:
     """Stream the JSON in chunks so that a million-node file never sits in memory as dicts."""
     ids = graph.ids.tolist()
@@ -184,8 +211,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--loop", action="store_true", help="add closed-loop recycling")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--shuffle", action="store_true", help="nodes and edges in random order")
     args = parser.parse_args()
     graph = generate(args.n, args.seed, args.loop)
+    if args.shuffle:
+        graph = shuffled(graph, args.seed)
     # round-trip dqr to 2 decimals like the JSON, so .json and .npz hold the same graph
     graph.dqr[:] = np.round(graph.dqr, 2)
     args.out.parent.mkdir(parents=True, exist_ok=True)

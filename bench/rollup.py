@@ -2,7 +2,9 @@
 scipy splu reference, on the same synthetic graphs; load, solve and write timed separately, each
 engine in its own subprocess so that its peak memory (ru_maxrss) is its own.
 
-    python bench/rollup.py [--sizes 10000 100000 1000000] [--loop] [--skip-json-above N]
+    python bench/rollup.py [--sizes 10000 100000 1000000] [--loop] [--shuffle] [--skip-json-above N]
+
+`--shuffle`: the same graphs with nodes and edges listed in random order (see bench/generate.py).
 """
 
 from __future__ import annotations
@@ -274,13 +276,14 @@ def run_engine(name: str, graph: Path, timeout: float) -> dict[str, Any]:
 
 
 def bench_size(
-    n: int, loop: bool, skip_json_above: int, timeout: float, engines: list[str]
+    n: int, loop: bool, skip_json_above: int, timeout: float, engines: list[str], shuffle: bool
 ) -> list[dict[str, Any]]:
-    stem = f"g{n}{'-loop' if loop else ''}"
+    stem = f"g{n}{'-loop' if loop else ''}{'-shuffled' if shuffle else ''}"
     graph = OUT / f"{stem}.json"
     if not graph.exists():
         cmd = [sys.executable, str(ROOT / "bench" / "generate.py"), str(n), str(graph)]
-        subprocess.run([*cmd, *(["--loop"] if loop else [])], check=True)
+        flags = (["--loop"] if loop else []) + (["--shuffle"] if shuffle else [])
+        subprocess.run([*cmd, *flags], check=True)
     rows = []
     for name in engines:
         if name == "networkx" and n > NETWORKX_LIMIT:
@@ -322,6 +325,7 @@ def main() -> None:
     parser.add_argument("graph", nargs="?", type=Path)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--loop", action="store_true")
+    parser.add_argument("--shuffle", action="store_true", help="nodes and edges in random order")
     parser.add_argument("--skip-json-above", type=int, default=10**9)
     parser.add_argument("--timeout", type=float, default=900.0, help="per engine run, seconds")
     parser.add_argument("--engines", nargs="+", choices=sorted(ENGINES), default=list(ENGINES))
@@ -332,10 +336,11 @@ def main() -> None:
         return
     OUT.mkdir(parents=True, exist_ok=True)
     results = {
-        n: bench_size(n, args.loop, args.skip_json_above, args.timeout, args.engines)
+        n: bench_size(n, args.loop, args.skip_json_above, args.timeout, args.engines, args.shuffle)
         for n in args.sizes
     }
-    tag = ("-loop" if args.loop else "") + "-" + "-".join(str(n) for n in args.sizes)
+    tag = ("-loop" if args.loop else "") + ("-shuffled" if args.shuffle else "")
+    tag += "-" + "-".join(str(n) for n in args.sizes)
     (OUT / f"bench{tag}.json").write_text(json.dumps(results, indent=1))
 
 

@@ -27,11 +27,17 @@ def row_sums(values: FloatArray) -> FloatArray:
     return sums
 
 
-def quality_columns(graph: SupplyGraph, direct: FloatArray | None = None) -> FloatArray:
-    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]."""
-    out = np.empty((graph.n_nodes, N_QUALITY_COLUMNS))
+def quality_columns(
+    graph: SupplyGraph, direct: FloatArray | None = None, rows: IntArray | None = None
+) -> FloatArray:
+    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]; with `rows`,
+    those nodes in that order (`direct` then holds their effective direct emissions)."""
     direct = graph.effective_direct if direct is None else direct
-    _fill_quality(out, graph.primary, graph.dqr, direct)
+    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS))
+    if rows is None:
+        _fill_quality(out, graph.primary, graph.dqr, direct)
+    else:
+        _fill_quality(out, graph.primary[rows], graph.dqr[rows], direct)
     return out
 
 

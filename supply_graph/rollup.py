@@ -12,8 +12,23 @@ import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.model import FloatArray, IntArray, SupplyGraph
-from supply_graph.quality import quality_from_solution, right_hand_sides, row_sums
-from supply_graph.solve import SolverPlan, plan_from_edges, substitute
+from supply_graph.quality import (
+    quality_columns,
+    quality_from_solution,
+    right_hand_sides,
+    row_sums,
+)
+from supply_graph.solve import (
+    Index,
+    SolverPlan,
+    given_order_available,
+    in_given_order,
+    lower_triangle,
+    plan_from_edges,
+    substitute,
+    sweep,
+    topological_order,
+)
 
 Method = Literal["levels", "splu"]
 
@@ -72,6 +87,13 @@ def rollup(
     measured fastest); `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
     """
+    if plan is None and method == "levels" and given_order_available():
+        if in_given_order(graph.provider, graph.consumer):
+            return _rollup_dag(graph, None)
+        order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
+        if order is not None:
+            return _rollup_dag(graph, order)
+        plan = graph_plan(graph, structure)  # loops: Kahn's structure reused, not redone
     plan = plan if plan is not None else graph_plan(graph)
     if method == "splu":
         return result_from_solution(graph, solve_splu(plan, graph, right_hand_sides(graph)))
@@ -80,13 +102,51 @@ def rollup(
     return result_from_solution(graph, f, rows=plan.position)
 
 
-def graph_plan(graph: SupplyGraph) -> SolverPlan:
-    """`build_plan(graph.technosphere, graph.ids)` without building A: straight from the edge
-    columns (the amounts scaled by the consumer's allocation share, as in A)."""
-    amount = graph.amount
+def _rollup_dag(graph: SupplyGraph, order: IntArray | None) -> RollupResult:
+    """The roll-up of a graph without loops, with no plan kept: Aᵀ in a topological order (the
+    nodes as given when `order` is None, else renumbered by `order`), then the stage block and
+    the quality block each solved in place by one forward sweep. Nodes listed upstream first
+    need no renumbering at all, and their stage block is the result as it stands."""
+    n, amount = graph.n_nodes, _edge_amounts(graph)
+    if order is None:
+        position = None
+        by_stage = np.array(graph.effective_direct, dtype=np.float64, order="C")
+    else:
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n, dtype=np.int64)
+        by_stage = np.take(graph.effective_direct, order, axis=0)
+    extra = quality_columns(graph, by_stage, rows=order)
+    lower = lower_triangle(n, graph.provider, graph.consumer, amount, position)
+    sweep(lower, by_stage)
+    sweep(lower, extra)
+    del lower  # freed before the result's arrays are made, which then reuse its memory
+    if position is not None:
+        by_stage = np.take(by_stage, position, axis=0)
+        extra = np.take(extra, position, axis=0)
+    return _result(graph, by_stage, extra)
+
+
+def _edge_amounts(graph: SupplyGraph) -> FloatArray:
+    """Amount of each edge as it enters A: scaled by the consumer's allocation share."""
     if graph.allocations:
-        amount = amount * graph.allocation_share[graph.consumer]
-    return plan_from_edges(graph.n_nodes, graph.provider, graph.consumer, amount, graph.ids)
+        return graph.amount * graph.allocation_share[graph.consumer]
+    return graph.amount
+
+
+def graph_plan(graph: SupplyGraph, loop_structure: tuple[Index, Index] | None = None) -> SolverPlan:
+    """`build_plan(graph.technosphere, graph.ids)` without building A: straight from the edge
+    columns (the amounts scaled by the consumer's allocation share, as in A). `loop_structure`:
+    the provider-major structure of a graph `topological_order` found a loop in."""
+    amount = _edge_amounts(graph)
+    return plan_from_edges(
+        graph.n_nodes,
+        graph.provider,
+        graph.consumer,
+        amount,
+        graph.ids,
+        out=loop_structure,
+        has_loops=loop_structure is not None,
+    )
 
 
 def result_from_solution(
@@ -100,6 +160,11 @@ def result_from_solution(
         by_stage, extra = np.ascontiguousarray(solved[:, :s]), solved[:, s:]
     else:  # np.take: several times faster than solved[rows, :s] on a tall array
         by_stage, extra = np.take(solved[:, :s], rows, axis=0), np.take(solved[:, s:], rows, axis=0)
+    return _result(graph, by_stage, extra)
+
+
+def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> RollupResult:
+    """The result from solved stage columns and quality columns, rows in graph order."""
     total = row_sums(by_stage)
     if not np.isfinite(total).all():  # a non-finite stage value makes its row sum non-finite
         bad = np.flatnonzero(~np.isfinite(by_stage).all(axis=1))

@@ -112,20 +112,24 @@ def plan_from_edges(
     amount: FloatArray,
     ids: Names | None = None,
     out: tuple[Index, Index] | None = None,
+    has_loops: bool = False,
 ) -> SolverPlan:
     """`build_plan` straight from edge columns: A[provider[k], consumer[k]] += amount[k].
 
     No sparse matrix of A is built: Kahn's levels use the provider-major structure (`out`, the
     indptr/indices of A in CSR, when the caller has it) and Aᵀ is assembled once, already in level
     order (rows = consumers, columns = providers, both renumbered), by one counting sort.
-    Duplicate edges are not summed: they add up in the products anyway.
+    Duplicate edges are not summed: they add up in the products anyway. `has_loops`: Kahn has
+    already failed on this graph (`topological_order`), go straight to the loop levels.
     """
     amount = np.ascontiguousarray(amount, dtype=np.float64)
     if out is None:
         out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
     else:
         out_ptr, out_idx = out
-    levels = _dag_levels(out_ptr, out_idx, n, np.bincount(consumer, minlength=n))
+    levels = (
+        [] if has_loops else _dag_levels(out_ptr, out_idx, n, np.bincount(consumer, minlength=n))
+    )
     comp: IntArray | None = None
     if sum(lv.size for lv in levels) < n:  # Kahn covers every node iff it is a DAG
         comp, levels = _loop_levels(n, out_ptr, out_idx)
@@ -178,6 +182,101 @@ def csr_arrays(
     else:
         _coo_tocsr(n_rows, n_rows, nnz, rows_i, cols_i, values, indptr, indices, out)
     return indptr, indices, out
+
+
+# Edges compared per step when checking an order: big enough that the Python loop costs nothing,
+# small enough that the comparison buffer stays in cache and no edge-long temporary is made.
+_CHUNK = 1 << 16
+
+
+def in_given_order(provider: Index, consumer: Index) -> bool:
+    """Whether every edge runs from a lower to a higher node index.
+
+    The nodes as given are then a topological order of a graph without loops (upstream first, as
+    a chain is usually listed and as `bench/generate.py` writes it), so no order has to be
+    computed: Aᵀ is lower triangular as it stands. A self-edge or any edge pointing back fails.
+    """
+    buffer = np.empty(min(_CHUNK, provider.shape[0]), dtype=np.bool_)
+    for start in range(0, provider.shape[0], _CHUNK):
+        stop = min(start + _CHUNK, provider.shape[0])
+        less = buffer[: stop - start]
+        np.less(provider[start:stop], consumer[start:stop], out=less)
+        if not less.all():
+            return False
+    return True
+
+
+def topological_order(
+    n: int, provider: Index, consumer: Index
+) -> tuple[IntArray | None, tuple[Index, Index] | None]:
+    """(order, None): the nodes in an order where every edge runs forwards (Kahn, level by
+    level); the provider-major structure Kahn walked is freed. (None, structure) when the graph
+    has a loop: that structure, for `plan_from_edges(out=structure, has_loops=True)`."""
+    out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
+    levels = _dag_levels(out_ptr, out_idx, n, np.bincount(consumer, minlength=n))
+    if sum(level.size for level in levels) < n:
+        return None, (out_ptr, out_idx)
+    order = np.concatenate(levels).astype(np.int64) if levels else np.zeros(0, dtype=np.int64)
+    return order, None
+
+
+def lower_triangle(
+    n: int, provider: Index, consumer: Index, amount: FloatArray, position: IntArray | None = None
+) -> tuple[Index, Index, FloatArray]:
+    """(indptr, indices, data) of Aᵀ (rows = consumers) with node j renumbered position[j], a
+    topological order (None: the nodes as given are one, see `in_given_order`).
+
+    Renumbered, the edges go through one counting sort with int32 indices. In the given order,
+    edges grouped by consumer in increasing order are used as they stand (no copy), others are
+    sorted with the edge columns' own index type: casting would cost as much fresh memory as it
+    saves.
+    """
+    amount = np.ascontiguousarray(amount, dtype=np.float64)
+    if position is not None:
+        small = position.astype(np.int32) if n < 2**31 - 1 else position  # halves the gathers
+        return csr_arrays(n, small[consumer], small[provider], amount)
+    same = provider.dtype == consumer.dtype and provider.dtype in (np.int32, np.int64)
+    index = provider.dtype if same else np.dtype(np.int64)
+    indptr = np.zeros(n + 1, dtype=index)
+    if _non_decreasing(consumer):
+        np.cumsum(np.bincount(consumer, minlength=n), out=indptr[1:])
+        return indptr, np.ascontiguousarray(provider, dtype=index), amount
+    nnz = int(provider.shape[0])
+    indices, data = np.empty(nnz, dtype=index), np.empty(nnz)
+    rows = np.ascontiguousarray(consumer, dtype=index)
+    cols = np.ascontiguousarray(provider, dtype=index)
+    _coo_tocsr(n, n, nnz, rows, cols, amount, indptr, indices, data)
+    return indptr, indices, data
+
+
+def _non_decreasing(values: Index) -> bool:
+    """values[k] <= values[k + 1] throughout, compared in chunks (no edge-long temporary)."""
+    buffer = np.empty(min(_CHUNK, max(values.shape[0] - 1, 0)), dtype=np.bool_)
+    for start in range(0, values.shape[0] - 1, _CHUNK):
+        stop = min(start + _CHUNK, values.shape[0] - 1)
+        ok = buffer[: stop - start]
+        np.less_equal(values[start:stop], values[start + 1 : stop + 1], out=ok)
+        if not ok.all():
+            return False
+    return True
+
+
+def sweep(lower: tuple[Index, Index, FloatArray], f: FloatArray) -> None:
+    """f ← (I − Aᵀ)⁻¹ f in place, for Aᵀ strictly lower triangular (`lower_triangle`).
+
+    Row j adds Σ_i Aᵀ[j, i] f_i over its providers i < j, whose values are already final when
+    row j is reached, so one pass in row order is the whole forward substitution. scipy's C kernel
+    reads x and writes y; handing it the same array for both is what makes it a substitution.
+    Needs that kernel (`given_order_available`) and a C-contiguous float64 f.
+    """
+    indptr, indices, data = lower
+    n, k = f.shape[0], f.shape[1] if f.ndim == 2 else 1
+    _csr_matvecs(n, n, k, indptr, indices, data, f, f)
+
+
+def given_order_available() -> bool:
+    """Whether scipy's private kernels that `lower_triangle` and `sweep` call are importable."""
+    return _csr_matvecs is not None and _coo_tocsr is not None
 
 
 def solve(plan: SolverPlan, rhs: FloatArray) -> FloatArray:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
 from supply_graph import SingularLoop, SupplyGraph, build_plan, rollup, supply_vector
-from supply_graph.solve import solve
+from supply_graph.rollup import graph_plan
+from supply_graph.solve import in_given_order, lower_triangle, solve, topological_order
 
 from .conftest import STAGES, dense_solution, make_graph, random_graphs
 
@@ -154,3 +159,115 @@ def _graph_for(seed: int) -> SupplyGraph:
     edges += edges[:5]  # duplicates add
     direct = [dict(zip(STAGES, rng.uniform(0, 5, 3).tolist(), strict=True)) for _ in range(n)]
     return make_graph(direct, edges, stages=STAGES)
+
+
+def _relisted(graph: SupplyGraph, seed: int) -> SupplyGraph:
+    """The same graph with its nodes and its edges each listed in a random order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(graph.n_nodes)
+    position = np.empty_like(order)
+    position[order] = np.arange(graph.n_nodes)
+    edges = rng.permutation(graph.n_edges)
+    return dataclasses.replace(
+        graph,
+        ids=graph.ids[order],
+        unit_code=graph.unit_code[order],
+        direct=np.ascontiguousarray(graph.direct[order]),
+        primary=graph.primary[order],
+        dqr=graph.dqr[order],
+        category_code=graph.category_code[order],
+        provider=position[graph.provider[edges]],
+        consumer=position[graph.consumer[edges]],
+        amount=graph.amount[edges],
+        allocations={int(position[i]): a for i, a in graph.allocations.items()},
+    )
+
+
+@given(random_graphs(loops=False), st.integers(0, 2**32 - 1))
+def test_a_dag_in_any_order_gives_the_plans_numbers(graph: SupplyGraph, seed: int) -> None:
+    """Three ways to the same footprints: the DAG listed upstream first (no order computed),
+    the same DAG relisted at random (Kahn's order, renumbered) and the level-scheduled plan."""
+    relisted = _relisted(graph, seed)
+    listed_first = rollup(graph)
+    plan = rollup(graph, graph_plan(graph))  # the edges as listed, like the other two
+    any_order = rollup(relisted)
+    back = np.array([relisted.index[i] for i in graph.ids.tolist()], dtype=np.int64)
+    # same sums in the same order per row: bit for bit
+    assert np.array_equal(listed_first.by_stage, plan.by_stage)
+    assert np.array_equal(listed_first.dqr, plan.dqr, equal_nan=True)
+    # the relisted edges add up in another order: equal to rounding
+    np.testing.assert_allclose(any_order.by_stage[back], plan.by_stage, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        any_order.primary_data_share[back], plan.primary_data_share, rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(any_order.dqr[back], plan.dqr, rtol=1e-12, atol=1e-12)
+
+
+def test_a_dag_listed_upstream_first_needs_no_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edges that all run forwards are solved as listed: no order is computed, no plan made."""
+    rollup_module = importlib.import_module(
+        "supply_graph.rollup"
+    )  # the package's name is the function
+
+    graph = _graph_for(0)
+    expected = dense_solution(graph)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the given order should have been used")
+
+    monkeypatch.setattr(rollup_module, "topological_order", refuse)
+    monkeypatch.setattr(rollup_module, "plan_from_edges", refuse)
+    np.testing.assert_allclose(rollup(graph).by_stage, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_a_dag_in_random_order_is_renumbered_without_a_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rollup_module = importlib.import_module(
+        "supply_graph.rollup"
+    )  # the package's name is the function
+
+    graph = _relisted(_graph_for(2), 7)
+    assert not in_given_order(graph.provider, graph.consumer)
+    expected = dense_solution(graph)
+    monkeypatch.setattr(rollup_module, "plan_from_edges", None)  # calling it would fail
+    np.testing.assert_allclose(rollup(graph).by_stage, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_a_loop_in_random_order_still_goes_through_the_plan() -> None:
+    graph = _relisted(_graph_for(1), 3)
+    assert topological_order(graph.n_nodes, graph.provider, graph.consumer)[0] is None
+    np.testing.assert_allclose(rollup(graph).by_stage, dense_solution(graph), rtol=1e-9, atol=1e-9)
+
+
+def test_given_order_is_checked_edge_by_edge_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backward edge or a self-edge anywhere, also past the first chunk, means "not in order"."""
+    from supply_graph import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_CHUNK", 4)
+    provider = np.arange(10, dtype=np.int64)
+    consumer = provider + 1
+    assert in_given_order(provider, consumer)
+    assert in_given_order(provider[:0], consumer[:0])
+    for k, bad in ((9, 3), (9, 9), (0, 0)):
+        edited = consumer.copy()
+        edited[k] = bad
+        assert not in_given_order(provider, edited)
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_lower_triangle_is_the_transpose(grouped: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Aᵀ's rows as CSR, from edges grouped by consumer (used as they are) or in any order
+    (sorted), duplicates kept: the same matrix as the technosphere's transpose."""
+    from supply_graph import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_CHUNK", 8)
+    graph = _graph_for(4)
+    k = np.argsort(graph.consumer, kind="stable") if grouped else np.arange(graph.n_edges)
+    provider, consumer, amount = graph.provider[k], graph.consumer[k], graph.amount[k]
+    indptr, indices, data = lower_triangle(graph.n_nodes, provider, consumer, amount)
+    if grouped:
+        assert np.shares_memory(indices, provider) and np.shares_memory(data, amount)
+    n = graph.n_nodes
+    at = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    np.testing.assert_allclose(at.toarray(), graph.technosphere.T.toarray(), rtol=1e-15)
