@@ -16,7 +16,6 @@ order instead, which makes the engine compute the order itself (the general case
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -153,23 +152,7 @@ def _recycling(rng, span, s, d, a, u):
 def shuffled(graph: SupplyGraph, seed: int) -> SupplyGraph:
     """The same graph with its nodes and its edges each listed in a random order."""
     rng = np.random.default_rng(seed)
-    order = rng.permutation(graph.n_nodes)  # new row i is old node order[i]
-    position = np.empty_like(order)
-    position[order] = np.arange(graph.n_nodes)
-    edges = rng.permutation(graph.n_edges)
-    return dataclasses.replace(
-        graph,
-        ids=graph.ids[order],
-        unit_code=graph.unit_code[order],
-        direct=np.ascontiguousarray(graph.direct[order]),
-        primary=graph.primary[order],
-        dqr=graph.dqr[order],
-        category_code=graph.category_code[order],
-        provider=position[graph.provider[edges]],
-        consumer=position[graph.consumer[edges]],
-        amount=graph.amount[edges],
-        allocations={int(position[i]): a for i, a in graph.allocations.items()},
-    )
+    return graph.relisted(rng.permutation(graph.n_nodes), rng.permutation(graph.n_edges))
 
 
 def write_json(graph: SupplyGraph, path: Path, edge_units: bool = True) -> None:

@@ -8,7 +8,7 @@ are the friendly record form the platform and the tests use to build small graph
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -133,6 +133,33 @@ class SupplyGraph:
         data = self.amount * self.allocation_share[self.consumer]
         n = self.n_nodes
         return sp.csr_matrix((data, (self.provider, self.consumer)), shape=(n, n))
+
+    def relisted(self, node_order: IntArray, edge_order: IntArray | None = None) -> SupplyGraph:
+        """The same graph with its nodes listed in `node_order` (row i becomes node
+        node_order[i]) and its edges in `edge_order`: every footprint stays the same per id,
+        only the rows move (benchmarks and tests use it to list a chain in another order)."""
+        node_order = np.asarray(node_order, dtype=np.int64)
+        if (
+            node_order.shape != (self.n_nodes,)
+            or not (np.bincount(node_order, minlength=self.n_nodes) == 1).all()
+        ):
+            raise ValueError("node_order must list every node exactly once")
+        edges = np.arange(self.n_edges) if edge_order is None else np.asarray(edge_order)
+        position = np.empty(self.n_nodes, dtype=np.int64)
+        position[node_order] = np.arange(self.n_nodes, dtype=np.int64)
+        return replace(
+            self,
+            ids=self.ids[node_order],
+            unit_code=self.unit_code[node_order],
+            direct=np.ascontiguousarray(self.direct[node_order]),
+            primary=self.primary[node_order],
+            dqr=self.dqr[node_order],
+            category_code=self.category_code[node_order],
+            provider=position[self.provider[edges]],
+            consumer=position[self.consumer[edges]],
+            amount=self.amount[edges],
+            allocations={int(position[i]): a for i, a in self.allocations.items()},
+        )
 
     def edge_label(self, k: int) -> str:
         """An edge in domain words: '#3 li2co3@a -> cell@c (0.62 kg)'."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from supply_graph import (
@@ -77,3 +78,23 @@ def test_allocation_scales_burden_of_a_multi_output_process() -> None:
 def test_allocation_share_must_be_in_range() -> None:
     with pytest.raises(InvalidValue, match=r"'x'.*allocation"):
         SupplyGraph.from_records([Node("x", "kg", allocation=Allocation("mass", 1.5))], [])
+
+
+def test_relisting_moves_rows_not_footprints() -> None:
+    """The allocation example listed downstream first (consumer before provider): the same
+    3.5 for nickel sulphate, with its allocation carried to its new row."""
+    nodes = [
+        Node("ore", "kg", 3.0),
+        Node("niso4", "kg", 2.0, allocation=Allocation("mass", 0.7)),
+        Node("slag", "kg", 0.5),
+    ]
+    edges = [Edge("ore", "niso4", 1.0), Edge("ore", "slag", 2.0)]
+    graph = SupplyGraph.from_records(nodes, edges)
+    relisted = graph.relisted(np.array([2, 1, 0]), np.array([1, 0]))
+    assert relisted.ids.tolist() == ["slag", "niso4", "ore"]
+    assert relisted.allocations[1].share == 0.7
+    result = rollup(relisted)
+    assert result["niso4"].total == pytest.approx(3.5)
+    assert result["slag"].total == pytest.approx(0.5 + 2 * 3.0)
+    with pytest.raises(ValueError, match="every node exactly once"):
+        graph.relisted(np.array([0, 0, 1]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 
 import numpy as np
@@ -164,23 +163,7 @@ def _graph_for(seed: int) -> SupplyGraph:
 def _relisted(graph: SupplyGraph, seed: int) -> SupplyGraph:
     """The same graph with its nodes and its edges each listed in a random order."""
     rng = np.random.default_rng(seed)
-    order = rng.permutation(graph.n_nodes)
-    position = np.empty_like(order)
-    position[order] = np.arange(graph.n_nodes)
-    edges = rng.permutation(graph.n_edges)
-    return dataclasses.replace(
-        graph,
-        ids=graph.ids[order],
-        unit_code=graph.unit_code[order],
-        direct=np.ascontiguousarray(graph.direct[order]),
-        primary=graph.primary[order],
-        dqr=graph.dqr[order],
-        category_code=graph.category_code[order],
-        provider=position[graph.provider[edges]],
-        consumer=position[graph.consumer[edges]],
-        amount=graph.amount[edges],
-        allocations={int(position[i]): a for i, a in graph.allocations.items()},
-    )
+    return graph.relisted(rng.permutation(graph.n_nodes), rng.permutation(graph.n_edges))
 
 
 @given(random_graphs(loops=False), st.integers(0, 2**32 - 1))
