@@ -83,8 +83,11 @@ def rollup(
 ) -> RollupResult:
     """All footprints, stage columns and quality columns from one solve.
 
-    `method="levels"` is the level-scheduled substitution of `supply_graph.solve` (default,
-    measured fastest); `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
+    `method="levels"` (default, measured fastest) is forward substitution in a topological
+    order: without a `plan` given, a graph without loops is solved in the order its nodes are
+    listed when that order is topological, else in Kahn's, with no plan made; a graph with a
+    loop, or a `plan` given to reuse, goes through the level-scheduled plan of
+    `supply_graph.solve`. `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
     """
     if plan is None and method == "levels" and given_order_available():
