@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from werkzeug.serving import make_server
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +54,21 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         )
     )
     return cert_file, key_file
+
+
+@contextmanager
+def https_server(app: Flask, certificate: tuple[Path, Path]) -> Iterator[str]:
+    """`app` served over HTTPS on a free port of 127.0.0.1 with the test certificate, in a
+    thread, for as long as the block runs; yields its base URL."""
+    cert_file, key_file = certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()

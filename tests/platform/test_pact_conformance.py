@@ -38,10 +38,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from footprint_platform import json_schemas
 from footprint_platform.demo_pact import demo_pact_logins
+from tests.platform.conftest import https_server
 
 _, _, CLIENT_ID, CLIENT_SECRET = demo_pact_logins()[0]
 AUTH_REQUEST_DATA = b"grant_type=client_credentials"
@@ -90,19 +90,8 @@ def _body(headers: Any, raw: bytes) -> Any:
 
 @pytest.fixture
 def host(demo_app: Flask, certificate: tuple[Path, Path]) -> Iterator[Host]:
-    cert_file, key_file = certificate
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(cert_file, key_file)
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True, ssl_context=server_context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        port = server.server_address[1]
-        yield Host(f"https://127.0.0.1:{port}", ssl.create_default_context(cafile=cert_file))
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with https_server(demo_app, certificate) as url:
+        yield Host(url, ssl.create_default_context(cafile=certificate[0]))
 
 
 # -- the tool's set-up -------------------------------------------------------------------------

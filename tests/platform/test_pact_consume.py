@@ -8,8 +8,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import ssl
-import threading
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from footprint_platform.demo_submissions import _admin, _product
 from footprint_platform.errors import Conflict, InvalidInput
@@ -33,6 +30,7 @@ from footprint_platform.services import breakdowns, pact, pact_consume, results,
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.web.downloads import pact_options
 from supply_graph import rollup as solve
+from tests.platform.conftest import https_server
 
 pytestmark = pytest.mark.postgres
 
@@ -284,18 +282,8 @@ def test_an_editor_uploads_a_file_and_sees_it_listed(demo_app: Flask, auth: Any)
 @pytest.fixture
 def partner_host(prepared_app: Flask, certificate: Any) -> Iterator[str]:
     """A second instance over HTTPS, the partner's host system the footprint is pulled from."""
-    cert_file, key_file = certificate
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server = make_server("127.0.0.1", 0, prepared_app, threaded=True, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with https_server(prepared_app, certificate) as url:
+        yield url
 
 
 def test_a_footprint_is_pulled_from_the_partner_s_host(

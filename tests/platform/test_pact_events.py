@@ -5,8 +5,6 @@ fake clock, announcements on publication, confidentiality and the audit trail.""
 
 from __future__ import annotations
 
-import ssl
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
@@ -45,6 +42,7 @@ from footprint_platform.services import (
 )
 from footprint_platform.services.pact_outbound import PartnerUnreachable
 from tests.conftest import Session
+from tests.platform.conftest import https_server
 from tests.platform.demo_ids import admin_actor
 from tests.platform.test_pact_host import _bearer, _token
 
@@ -302,18 +300,8 @@ def requester_app(
 ) -> Iterator[str]:
     """A second Tanlian instance (another database) acting as the partner's host system, over
     HTTPS: its /auth/token knows the demo client, its /3/events keeps what arrives."""
-    cert_file, key_file = certificate
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server = make_server("127.0.0.1", 0, prepared_app, threaded=True, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with https_server(prepared_app, certificate) as url:
+        yield url
 
 
 def _hold_credentials(demo_app: Flask, base_url: str) -> None:
