@@ -147,23 +147,11 @@ def _most_used(s: Any, chain: Any, category: str) -> Any:
     return s.get(Product, chain.product_ids[best])
 
 
-def _owner(product: Any) -> Any:
-    from footprint_platform.models import MemberRole
-    from footprint_platform.policy import Actor
-
-    org = product.organization_id
-    return Actor(
-        user_id=None,
-        roles={org: MemberRole.ADMIN},
-        org_roles={org: frozenset(product.organization.roles)},
-        channel="cli",
-    )
-
-
 def _declare(s: Any, run: Any, chain: Any, upstream: Any) -> list[int]:
     """Declare a few vehicles and packs downstream of `upstream`, from the full run's chain
     (declare() itself would rebuild the pinned graph per product)."""
     from footprint_platform.models import Product
+    from footprint_platform.scale import maker_admin
     from footprint_platform.services import declarations
 
     down = chain.reachable([upstream.id], "down")
@@ -172,7 +160,9 @@ def _declare(s: Any, run: Any, chain: Any, upstream: Any) -> list[int]:
         picked = [p for p in sorted(down) if chain.categories[p] == category][:count]
         for pid in picked:
             product = s.get(Product, pid)
-            made.append(declarations._declare(s, _owner(product), product, run, chain, "bench").id)
+            made.append(
+                declarations._declare(s, maker_admin(product), product, run, chain, "bench").id
+            )
     return made
 
 
@@ -183,10 +173,11 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
     from sqlalchemy import func, select
 
     from footprint_platform.models import Declaration, ProductResult, RollupRun
+    from footprint_platform.scale import maker_admin
     from footprint_platform.services import declarations, results, submissions
     from footprint_platform.services.activity import FIELDS
 
-    actor = _owner(product)
+    actor = maker_admin(product)
     draft = submissions.start_draft(s, actor, product.id, *PERIOD)
     rows = [
         {**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value, "quantity": i.quantity}

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.bulk import bulk_insert, next_ids, sync_sequences
 from footprint_platform.models import (
+    MemberRole,
     Organization,
     OrganizationRole,
     Product,
@@ -39,7 +40,7 @@ from footprint_platform.models import (
     SubmissionInput,
     utcnow,
 )
-from footprint_platform.policy import SYSTEM
+from footprint_platform.policy import SYSTEM, Actor
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit
@@ -509,3 +510,15 @@ def _seed_release_id(session: Session) -> int:
     from footprint_platform.services.factors import latest_release
 
     return latest_release(session).id
+
+
+def maker_admin(product: Product) -> Actor:
+    """The synthetic organizations have no people: an admin actor of the product's maker, for
+    benchmarks and tests that act for it through the ordinary services."""
+    org = product.organization_id
+    return Actor(
+        user_id=None,
+        roles={org: MemberRole.ADMIN},
+        org_roles={org: frozenset(product.organization.roles)},
+        channel="cli",
+    )

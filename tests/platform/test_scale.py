@@ -15,14 +15,12 @@ from sqlalchemy import func, select
 import supply_graph
 from footprint_platform.extensions import db
 from footprint_platform.models import (
-    MemberRole,
     Product,
     ProductResult,
     RollupRun,
     Submission,
 )
-from footprint_platform.policy import Actor
-from footprint_platform.scale import build_industry
+from footprint_platform.scale import build_industry, maker_admin
 from footprint_platform.services import jobs, results, submissions
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.services.fingerprint import content_hash
@@ -85,21 +83,10 @@ def test_scale_load_refuses_a_database_with_the_demo(demo_app: Flask) -> None:
         )
 
 
-def _owner(product: Product) -> Actor:
-    """The synthetic organizations have no people: an admin actor of the product's maker."""
-    org = product.organization_id
-    return Actor(
-        user_id=None,
-        roles={org: MemberRole.ADMIN},
-        org_roles={org: frozenset(product.organization.roles)},
-        channel="cli",
-    )
-
-
 def _resubmit(product: Product, factor: Decimal) -> Submission:
     """A new version of the product's data through the ordinary services (so the synthetic
     rows also pass the one validation), with every quantity scaled."""
-    actor = _owner(product)
+    actor = maker_admin(product)
     draft = submissions.start_draft(db.session, actor, product.id, *PERIOD)
     rows = [
         {
@@ -199,7 +186,7 @@ def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> Non
             .where(Product.category == "other_component", Product.id.notin_(down))
             .order_by(Product.id)
         ).first()
-        made = declarations.declare(db.session, _owner(outside), outside.id, *PERIOD)
+        made = declarations.declare(db.session, maker_admin(outside), outside.id, *PERIOD)
         assert made.run_id == full_run
         assert declarations.verify(db.session, [made]) == []
 
@@ -250,7 +237,7 @@ def _declared_downstream(upstream: Product, categories: tuple[str, ...]) -> list
         for pid in picked:
             product = db.session.get(Product, pid)
             try:
-                made.append(declarations.declare(db.session, _owner(product), pid, *PERIOD).id)
+                made.append(declarations.declare(db.session, maker_admin(product), pid, *PERIOD).id)
             except InvalidInput:
                 continue
             count += 1
@@ -320,7 +307,7 @@ def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> Non
         batch_ids = {d.product_id: d.id for d in batch}
         for product_id in expected:
             product = db.session.get(Product, product_id)
-            alone = declarations.declare(db.session, _owner(product), product_id, *PERIOD)
+            alone = declarations.declare(db.session, maker_admin(product), product_id, *PERIOD)
             assert alone.run_id == run.id and alone.preceding_id == batch_ids[product_id]
             again = declarations.canonical(alone)
             assert again["version"] == expected[product_id]["version"] + 1
@@ -351,7 +338,7 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
         ).first()
         anode = catalog.create_product(
             db.session,
-            _owner(maker),
+            maker_admin(maker),
             maker.organization_id,
             {
                 "site_id": maker.site_id,
@@ -361,7 +348,7 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
                 "declared_unit": "kg",
             },
         )
-        actor = _owner(pack)
+        actor = maker_admin(pack)
         draft = submissions.start_draft(db.session, actor, pack.id, *PERIOD)
         rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in draft.inputs]
         rows.append(
