@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -171,11 +171,4 @@ def verification(verification_id: int) -> Any:
 @bp.route("/verifications/<int:verification_id>/evidence/<int:evidence_id>")
 def verification_evidence(verification_id: int, evidence_id: int) -> Any:
     item = publication.assignment_evidence(db.session, actor(), verification_id, evidence_id)
-    return Response(
-        item.data,
-        mimetype=item.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename=evidence-{item.id}-{item.sha256[:8]}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return downloads.evidence_file(item)

@@ -1,5 +1,6 @@
 """The downloads of one declaration (CSV, PACT, Battery Pass), shared by its public page and
-its owner's and verifier's pages: the URLs a footprint names, the file and its name."""
+its owner's and verifier's pages: the URLs a footprint names, the file and its name; and an
+evidence file as an attachment (its owner's and its verifier's pages)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Response, current_app, url_for
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
-from footprint_platform.models import Declaration
+from footprint_platform.models import Declaration, Evidence
 from footprint_platform.services import batterypass, exports, pact, publication
 
 FORMATS = ("csv", "pact", "batterypass")
@@ -50,3 +51,15 @@ def download(d: Declaration, fmt: str) -> Response:
         aspect = batterypass.battery_pass(d, study, batterypass.lifetime_for(d))
         return _json(aspect, f"declaration-{d.public_id}.batterypass.json")
     raise NotFound("no such format")
+
+
+def evidence_file(item: Evidence) -> Response:
+    """An evidence file as an attachment under a neutral name, never rendered by the browser."""
+    return Response(
+        item.data,
+        mimetype=item.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=evidence-{item.id}-{item.sha256[:8]}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

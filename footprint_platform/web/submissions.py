@@ -38,6 +38,7 @@ from footprint_platform.services import catalog, evidence, jobs, pact_consume, s
 from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
+from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for
 from footprint_platform.web.context import submit as submit_form
 
@@ -302,11 +303,4 @@ def upload_evidence(org_id: int) -> Any:
 @bp.route("/evidence/<int:evidence_id>")
 def download_evidence(evidence_id: int) -> Any:
     item = evidence.get_evidence(db.session, actor(), evidence_id)
-    return Response(
-        item.data,
-        mimetype=item.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename=evidence-{item.id}-{item.sha256[:8]}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return downloads.evidence_file(item)
