@@ -159,6 +159,17 @@ def credentials_query(organization_id: int) -> Any:
     )
 
 
+def active_credentials_query(organization_id: int) -> Any:
+    """The credentials an import can use (not revoked), by name."""
+    return (
+        select(PactCredential)
+        .where(
+            PactCredential.organization_id == organization_id, PactCredential.revoked_at.is_(None)
+        )
+        .order_by(PactCredential.name)
+    )
+
+
 def usable_credential(
     session: Session, organization_id: int, partner_id: int | None
 ) -> PactCredential | None:

@@ -11,13 +11,12 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization
 from footprint_platform.policy import Action
 from footprint_platform.schemas import PactClientInputSchema, PactCredentialInputSchema
-from footprint_platform.services import pact_clients, pact_outbound
+from footprint_platform.services import catalog, pact_clients, pact_outbound
 from footprint_platform.web.context import actor, organization_for, submit
 
 CREDENTIAL_FIELDS = {"name": "cred_name", "partner_id": "cred_partner_id"}  # the form's names
@@ -40,7 +39,7 @@ def _page(
     locale = str(get_locale() or "zh")
     partners = pact_clients.partner_choices(db.session, org_id)
     others = db.session.scalars(
-        select(Organization).where(Organization.id != org_id).order_by(Organization.name_en)
+        catalog.organizations_query().where(Organization.id != org_id)
     ).all()
     return render_template(
         "orgs/pact.html",

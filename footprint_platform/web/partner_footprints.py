@@ -9,15 +9,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db, limiter
-from footprint_platform.models import PactCredential
 from footprint_platform.policy import Action, allowed
 from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import PullFootprintSchema
-from footprint_platform.services import pact_consume
+from footprint_platform.services import pact_consume, pact_outbound
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("partner_footprints", __name__, url_prefix="/orgs/<int:org_id>/partner-footprints")
@@ -31,11 +29,7 @@ def _signed_in() -> None:
 
 def _page(org_id: int, errors: dict[str, list[str]] | None = None) -> Any:
     org = organization_for(org_id, Action.VIEW_SUBMISSIONS)
-    credentials = db.session.scalars(
-        select(PactCredential)
-        .where(PactCredential.organization_id == org_id, PactCredential.revoked_at.is_(None))
-        .order_by(PactCredential.name)
-    ).all()
+    credentials = db.session.scalars(pact_outbound.active_credentials_query(org_id)).all()
     return render_template(
         "orgs/partner_footprints.html",
         org=org,
