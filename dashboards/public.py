@@ -23,6 +23,7 @@ from footprint_platform.public_queries import (
     Group,
     history,
     industry_overview,
+    page_stamp,
     published_query,
 )
 from footprint_platform.reference import load_reference
@@ -53,7 +54,7 @@ def index() -> Any:
 def declaration(public_id: str) -> Any:
     """The page a label's QR code opens: its content comes from public_cache while nothing it
     shows has changed (rendered by `_declaration_content` otherwise)."""
-    stamp = public_cache.stamp(db.session, public_id)
+    stamp = page_stamp(db.session, public_id)
     if stamp is None:
         publication.public_declaration(db.session, public_id)  # raises NotFound
     key = (public_id, str(get_locale()), request.host_url, stamp)

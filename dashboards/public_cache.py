@@ -3,18 +3,18 @@ process memory while nothing it shows has changed: the page a QR code on a label
 stay fast under load (issue 10; bench/load.py, figures in bench/RESULTS.md).
 
 The key is the declaration, the language, the host (the label's address may name it) and a
-stamp of everything the content reads that can change after publishing, fetched in three
-small column queries: the declaration's status, withdrawal and publication; its product,
-organization and site rows; the published versions of the same product and period; its latest
-verification and the verifier's names. The declaration's figures themselves never change once
-published. The rule, classes and factor releases are files or immutable rows. So a hit shows
-exactly what a fresh render would. The layout around the content (language switch with its
-CSRF token, who is signed in, the nonce) is rendered per request as on every page.
+stamp of everything the content reads that can change after publishing
+(`public_queries.page_stamp`, three small column queries): the declaration's status,
+withdrawal and publication; its product, organization and site rows; the published versions of
+the same product and period; its latest verification and the verifier's names. The
+declaration's figures themselves never change once published. The rule, classes and factor
+releases are files or immutable rows. So a hit shows exactly what a fresh render would. The
+layout around the content (language switch with its CSRF token, who is signed in, the nonce)
+is rendered per request as on every page.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -22,10 +22,6 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from footprint_platform.models import Declaration, Organization, Product, Site, Verification
 
 MAX_ENTRIES = 2048  # ~10 KiB each: at most ~20 MiB per process
 SEPARATOR = "<!--tanlian:content-->"  # between title and content in public/_bare.html
@@ -46,55 +42,6 @@ def _kept() -> _Kept:
     if kept is None:
         kept = current_app.extensions.setdefault(EXTENSION, _Kept())
     return kept  # type: ignore[no-any-return]
-
-
-def stamp(session: Session, public_id: str) -> tuple[Any, ...] | None:
-    """What the content of a published declaration's page depends on that may change; None
-    when no published declaration has this public id."""
-    d = Declaration.__table__.c
-    row = session.execute(
-        select(
-            d.id,
-            d.status,
-            d.withdrawn_at,
-            d.published_at,
-            d.product_id,
-            d.period_start,
-            d.period_end,
-            *Product.__table__.c,
-            *Organization.__table__.c,
-            *Site.__table__.c,
-        )
-        .join(Product.__table__, Product.id == d.product_id)
-        .join(Organization.__table__, Organization.id == Product.organization_id)
-        .join(Site.__table__, Site.id == Product.site_id, isouter=True)
-        .where(d.public_id == public_id, d.published_at.is_not(None))
-    ).first()
-    if row is None:
-        return None
-    versions = session.execute(
-        select(d.id, d.status, d.withdrawn_at).where(
-            d.product_id == row.product_id,
-            d.period_start == row.period_start,
-            d.period_end == row.period_end,
-            d.published_at.is_not(None),
-        )
-    ).all()
-    verification = session.execute(
-        select(
-            Verification.id,
-            Verification.status,
-            Verification.decided_at,
-            Organization.name_zh,
-            Organization.name_en,
-        )
-        .join(Organization, Organization.id == Verification.verifier_id)
-        .where(Verification.declaration_id == row.id)
-        .order_by(Verification.id.desc())
-        .limit(1)
-    ).first()
-    digest = hashlib.sha256(repr((tuple(row), sorted(versions), verification)).encode())
-    return (row.id, digest.hexdigest())
 
 
 def content(key: tuple[Any, ...], render: Callable[[], str]) -> tuple[Markup, Markup]:

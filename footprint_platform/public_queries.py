@@ -5,6 +5,7 @@ distributions only for groups of at least five), so no single company's figure c
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -16,7 +17,14 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from footprint_platform.battery import per_unit_to_per_kwh
-from footprint_platform.models import Declaration, DeclarationStatus, Organization, Product, Site
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Organization,
+    Product,
+    Site,
+    Verification,
+)
 from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
 
@@ -157,3 +165,52 @@ def _by(
     batteries: list[tuple[Declaration, float]],
 ) -> Callable[[Callable[[Product], tuple[str, ...]]], list[tuple[tuple[str, ...], float]]]:
     return lambda key: [(key(d.product), v) for d, v in batteries]
+
+
+def page_stamp(session: Session, public_id: str) -> tuple[Any, ...] | None:
+    """What the content of a published declaration's page depends on that may change; None
+    when no published declaration has this public id."""
+    d = Declaration.__table__.c
+    row = session.execute(
+        select(
+            d.id,
+            d.status,
+            d.withdrawn_at,
+            d.published_at,
+            d.product_id,
+            d.period_start,
+            d.period_end,
+            *Product.__table__.c,
+            *Organization.__table__.c,
+            *Site.__table__.c,
+        )
+        .join(Product.__table__, Product.id == d.product_id)
+        .join(Organization.__table__, Organization.id == Product.organization_id)
+        .join(Site.__table__, Site.id == Product.site_id, isouter=True)
+        .where(d.public_id == public_id, d.published_at.is_not(None))
+    ).first()
+    if row is None:
+        return None
+    versions = session.execute(
+        select(d.id, d.status, d.withdrawn_at).where(
+            d.product_id == row.product_id,
+            d.period_start == row.period_start,
+            d.period_end == row.period_end,
+            d.published_at.is_not(None),
+        )
+    ).all()
+    verification = session.execute(
+        select(
+            Verification.id,
+            Verification.status,
+            Verification.decided_at,
+            Organization.name_zh,
+            Organization.name_en,
+        )
+        .join(Organization, Organization.id == Verification.verifier_id)
+        .where(Verification.declaration_id == row.id)
+        .order_by(Verification.id.desc())
+        .limit(1)
+    ).first()
+    digest = hashlib.sha256(repr((tuple(row), sorted(versions), verification)).encode())
+    return (row.id, digest.hexdigest())
