@@ -86,6 +86,16 @@ def _urn(part: str) -> str:
     return f"urn:pact:{DOMAIN}:supplier-id:{product.organization_id}:{part}"
 
 
+def _submitted(product_id: int) -> Submission:
+    """The product's submitted submission (within an app context)."""
+    return db.session.scalars(
+        select(Submission).where(
+            Submission.product_id == product_id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+    ).one()
+
+
 def _request(event_id: str) -> DataRequest:
     return db.session.scalars(
         select(DataRequest).join(PactEvent).where(PactEvent.event_id == event_id)
@@ -359,12 +369,7 @@ def test_answering_in_the_inbox_posts_the_answer_to_the_requester(
     assert partner(body).status_code == 200
     with demo_app.app_context():
         req = _request(event_id)
-        sub = db.session.scalars(
-            select(Submission).where(
-                Submission.product_id == req.product_id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-            )
-        ).one()
+        sub = _submitted(req.product_id)
     auth.login(OWNER_ADMIN)
     if answer == "answer":
         done = auth.post(f"/requests/{req.id}/answer", {"submission_id": sub.id})
@@ -402,12 +407,7 @@ def test_an_answer_without_a_published_footprint_is_refused_and_nothing_changes(
     with demo_app.app_context():
         req = _request("q-lpf6")
         assert req.status is RequestStatus.PENDING
-        sub = db.session.scalars(
-            select(Submission).where(
-                Submission.product_id == req.product_id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-            )
-        ).one()
+        sub = _submitted(req.product_id)
     auth.login(OWNER_ADMIN)
     auth.post(f"/requests/{req.id}/answer", {"submission_id": sub.id})
     with demo_app.app_context():
