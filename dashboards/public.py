@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from dashboards import charts, public_cache, public_figures
 from footprint_platform.battery import per_kwh
-from footprint_platform.classes import classify_product
+from footprint_platform.classes import pinned_class
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, FactorRelease
@@ -81,7 +81,7 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
         "d": d,
         "rule": rule,
         "kwh": per_kwh(d.product, rule, d.total),
-        "grade": classify_product(d.product, d.total),
+        "grade": pinned_class(d.product.category, d.performance_class, d.class_scale_version),
         "verification": publication.latest_verification(db.session, d.id),
         "versions": history(db.session, d),
         "release": db.session.get(FactorRelease, d.fallback_release_id),

@@ -58,3 +58,27 @@ def classify_product(product: Product, total: Decimal) -> PerformanceClass | Non
         if per_kwh is not None:
             grade = classify(product.category, "kWh", per_kwh)
     return grade
+
+
+def pinned_class(
+    category: str, grade: str | None, scale_version: str | None
+) -> PerformanceClass | None:
+    """The class a declaration was given, as it was given: pages show the stored grade, never a
+    live reclassification (a new scale must not change what a published declaration says).
+    Bound and source come from the scale when it is still the pinned version."""
+    if grade is None or scale_version is None:
+        return None
+    version, scales = _scales()
+    if version == scale_version:
+        for scale in scales:
+            if category not in scale["categories"]:  # type: ignore[operator]
+                continue
+            for c in scale["classes"]:  # type: ignore[attr-defined]
+                if c["class"] == grade:
+                    bound = Decimal(str(c["max"])) if "max" in c else None
+                    illustrative = bool(scale["illustrative"])
+                    return PerformanceClass(
+                        grade, bound, version, illustrative, str(scale["source"])
+                    )
+    # A scale replaced since: the grade and its version stand; scales so far were illustrative.
+    return PerformanceClass(grade, None, scale_version, "illustrative" in scale_version, "")

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from footprint_platform.classes import classify
+from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import Declaration
 from footprint_platform.reference import load_reference
@@ -133,7 +133,7 @@ def battery_pass(d: Declaration, study_url: str, life: Lifetime | None) -> dict[
 def _performance_class(d: Declaration) -> str:
     """The class only from an official scale: ours are illustrative and per kWh of capacity,
     not the Regulation's classes per kWh of lifetime energy."""
-    grade = classify(d.product.category, d.declared_unit, d.total)
+    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
     if grade is None or grade.illustrative:
         return NO_CLASS
     return grade.grade

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform.classes import classify
+from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import (
     Declaration,
@@ -425,11 +425,11 @@ def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[st
     }
     if d.dqr is not None:
         data["dataQualityRating"] = decimal_string(d.dqr)
-    grade = classify(d.product.category, d.declared_unit, d.total)
-    if d.performance_class and d.class_scale_version:
+    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
+    if grade is not None:
         data["performanceClass"] = {
-            "class": d.performance_class,
-            "scaleVersion": d.class_scale_version,
-            "illustrative": bool(grade.illustrative) if grade else True,
+            "class": grade.grade,
+            "scaleVersion": grade.scale_version,
+            "illustrative": grade.illustrative,
         }
     return {"specVersion": EXTENSION_SPEC_VERSION, "dataSchema": schema_url, "data": data}

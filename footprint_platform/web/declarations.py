@@ -10,7 +10,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from footprint_platform.battery import per_kwh
-from footprint_platform.classes import classify_product
+from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, OrgRole
@@ -85,7 +85,7 @@ def show(declaration_id: int) -> Any:
         raise NotFound(_("No such declaration."))
     authorize(actor(), Action.VIEW_PRODUCTS, d.organization_id)
     rule = load_rules()[d.rule_code]
-    grade = classify_product(d.product, d.total)
+    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
     verifiers = db.session.scalars(catalog.organizations_query(role=OrgRole.VERIFIER)).all()
     return render_template(
         "declarations/show.html",

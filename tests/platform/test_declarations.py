@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -322,3 +324,47 @@ def test_the_verifier_reads_the_evidence_behind_pinned_inputs_only(demo_app: Fla
             )
         )
         assert read is not None and read.details["verification_id"] == v_id
+
+
+def test_pages_and_exports_show_the_class_the_declaration_was_given(
+    demo_app: Flask, auth: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new scale grades the same total differently; the published declaration keeps its class
+    on its page, the public page and its PACT extension (never a live reclassification)."""
+    from footprint_platform import classes
+    from footprint_platform.services import pact
+
+    with demo_app.app_context():
+        pack = _product("HD-PK-811-78")
+        d = db.session.scalar(
+            select(Declaration).where(
+                Declaration.product_id == pack.id, Declaration.published_at.is_not(None)
+            )
+        )
+        stored, public_id, d_id = d.performance_class, d.public_id, d.id
+    assert stored is not None and stored != "Z"
+    newer = {
+        "categories": ["battery_cell", "battery_module", "battery_pack"],
+        "unit": "kWh",
+        "illustrative": True,
+        "source": "test scale",
+        "classes": [{"class": "Z"}],
+    }
+    monkeypatch.setattr(classes, "_scales", lambda: ("2099.1-test", [newer]))
+    assert classes.classify("battery_pack", "kWh", Decimal("1")).grade == "Z"
+
+    page = demo_app.test_client().get(f"/d/{public_id}", headers={"Accept-Language": "en"})
+    assert f"Class <strong>{stored}</strong>" in page.get_data(as_text=True)
+    auth.login("admin@huadong-pack.example")
+    own = auth.client.get(f"/declarations/{d_id}", headers={"Accept-Language": "en"})
+    assert f"Class <strong>{stored}</strong>" in own.get_data(as_text=True)
+    with demo_app.app_context():
+        d = db.session.get(Declaration, d_id)
+        options = pact.Options("tanlian.example", "https://x.example/s.json")
+        footprint = pact.product_footprint(db.session, d, options)
+        extension = footprint["extensions"][0]["data"]["performanceClass"]
+        assert extension == {
+            "class": stored,
+            "scaleVersion": "2025.1-illustrative",
+            "illustrative": True,
+        }
