@@ -38,10 +38,11 @@ from supply_graph.scenario import (
     SetDirect,
     evaluate_scenario,
 )
-from supply_graph.solve import SolverPlan, build_plan, supply_vector
+from supply_graph.solve import RELATIVE_TOLERANCE, SolverPlan, build_plan, supply_vector
 from supply_graph.update import Updater
 
 __all__ = [
+    "RELATIVE_TOLERANCE",
     "Allocation",
     "Contributions",
     "DuplicateNode",

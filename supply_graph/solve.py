@@ -30,6 +30,11 @@ except ImportError:  # pragma: no cover - a scipy that moved them: same result, 
 from supply_graph.errors import SingularLoop
 from supply_graph.model import FloatArray, IntArray
 
+# What the engine guarantees of every result, f = e + Aᵀ f, relative to f: the tolerance
+# anything recomputed is compared to (declarations verified from their pins, explanations
+# checked against stored results, what-if baselines).
+RELATIVE_TOLERANCE = 1e-9
+
 Names = Sequence[str] | npt.NDArray[np.str_]
 Index = npt.NDArray[np.integer[Any]]
 

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from footprint_platform.models.base import Base, UTCDateTime, utcnow
 
+# Stored figures keep ten decimals (NUMERIC(24, 10)): PostgreSQL rounds there, so a tiny total is
+# only that exact in absolute terms when compared with a recomputed one.
+STORED_SCALE = 1e-10
+
 
 class RollupRun(Base):
     __tablename__ = "rollup_run"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 import supply_graph
 from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
+from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services import explain_cache, snapshots
 from footprint_platform.services.results import (
@@ -34,12 +35,7 @@ from footprint_platform.services.results import (
     run_pins,
 )
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
-
-# The same tolerance declarations are verified to (services/declarations.py).
-RELATIVE_TOLERANCE = 1e-9
-# product_result.total is NUMERIC(24, 10): PostgreSQL keeps ten decimals, so tiny totals are
-# only that exact in absolute terms.
-STORED_SCALE = 1e-10
+from supply_graph import RELATIVE_TOLERANCE
 
 
 @dataclass(frozen=True)

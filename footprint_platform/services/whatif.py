@@ -47,12 +47,14 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
+from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, rule_for_category
 from footprint_platform.services import sharing
 from footprint_platform.services.activity import GRID
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from supply_graph import RELATIVE_TOLERANCE
 from supply_graph.scenario import Change, ReplaceProvider, Scenario, SetAmount, SetDirect
 from supply_graph.units import conversion_factor
 
@@ -66,10 +68,6 @@ GREEN_SOURCES = ("wind", "pv")
 GREEN_INSTRUMENT = "ppa"
 # A recycled material dataset carries one of these segments in its code (mat.<material>.…).
 RECYCLED_MARKS = frozenset({"recycled", "secondary"})
-# Figures agree to the tolerance declarations are verified to (services/declarations.py);
-# stored figures keep ten decimals (NUMERIC(24, 10)).
-RELATIVE_TOLERANCE = 1e-9
-STORED_SCALE = 1e-10
 
 
 @dataclass(frozen=True)
