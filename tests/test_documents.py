@@ -43,6 +43,8 @@ PATH_LIKE = re.compile(
     rf")"
 )
 MD_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+# Work-tracker words: the tracker is not in the repository, and done work is stated plainly.
+STALE = re.compile(r"\b(?:later|future|next) issues?\b|\bissues? #?\d+\b|\(issue\b", re.IGNORECASE)
 
 
 def _tracked() -> list[Path]:
@@ -74,6 +76,11 @@ def _python_prose(source: str) -> str:
     return "\n".join(parts)
 
 
+def _prose(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return _python_prose(text) if path.suffix == ".py" else text
+
+
 def _references(path: Path) -> set[str]:
     text = path.read_text(encoding="utf-8")
     refs: set[str] = set()
@@ -81,8 +88,7 @@ def _references(path: Path) -> set[str]:
         for target in MD_LINK.findall(text):
             if not re.match(r"[a-z]+:|#", target):
                 refs.add(target.split("#", 1)[0])
-    prose = _python_prose(text) if path.suffix == ".py" else text
-    for match in PATH_LIKE.findall(prose):
+    for match in PATH_LIKE.findall(_prose(path)):
         refs.add(match.rstrip(".,;:"))
     return {r for r in refs if r}
 
@@ -116,6 +122,16 @@ def test_every_document_reference_resolves_inside_the_repository() -> None:
     assert unresolved() == {}
 
 
+def test_no_document_points_at_the_work_tracker() -> None:
+    """ "Issue 7" or "later issues" means nothing to a reader of the repository."""
+    stale = {}
+    for path in _tracked():
+        found = sorted({m.group(0) for m in STALE.finditer(_prose(path))})
+        if found:
+            stale[str(path.relative_to(ROOT))] = found
+    assert stale == {}
+
+
 def test_the_scan_sees_the_kinds_of_reference_it_promises(tmp_path: Path) -> None:
     """Guards the scanner itself: each kind of reference is found, and only those."""
     doc = tmp_path / "x.md"
@@ -137,3 +153,5 @@ def test_the_scan_sees_the_kinds_of_reference_it_promises(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert _references(module) == {"DESIGN.md", "bench/RESULTS.md"}
+    assert STALE.search("public pages (in later issues)") and STALE.search("(issue 10; load)")
+    assert not STALE.search("the owner issues a client id; issued tokens")

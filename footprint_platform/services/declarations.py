@@ -35,7 +35,7 @@ from footprint_platform.services.fingerprint import content_hash as submission_h
 from footprint_platform.services.results import run_pins
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
-RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
+RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee: f = e + Aᵀ f to 1e-9
 MAX_NAMED = 50  # a refusal names at most this many upstream products
 
 
