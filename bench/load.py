@@ -1,6 +1,5 @@
 """Load benchmark: the application under gunicorn on 127.0.0.1, driven by Python threads over
-keep-alive `http.client` connections (issue 10, "Load"). Not a test; figures in
-bench/RESULTS.md.
+keep-alive `http.client` connections. Not a test; figures in bench/RESULTS.md.
 
     .venv/bin/python bench/load.py                       # SQLite, the chosen server setup
     .venv/bin/python bench/load.py --db postgres         # a throwaway database tanlian_bench_load

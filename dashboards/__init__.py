@@ -1,4 +1,4 @@
-"""The read side: dashboards and (in later issues) public disclosure pages."""
+"""The read side: dashboards, what-if pages and the public disclosure pages."""
 
 from __future__ import annotations
 

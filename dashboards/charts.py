@@ -4,7 +4,7 @@ A figure becomes an empty `<div data-figure=ID>` and its JSON in a `<script
 type="application/json" id=ID>` block, which browsers never execute; `static/js/charts.js` calls
 `Plotly.newPlot` on each. plotly.js itself is the vendored copy in `static/vendor/plotly/`
 (the pinned `plotly` package's own bundle). So a Content-Security-Policy of `script-src 'self'`
-holds, and nothing is fetched from another host at run time (DESIGN.md, invariants).
+holds, and nothing is fetched from another host at run time (docs/design.md, invariants).
 """
 
 from __future__ import annotations

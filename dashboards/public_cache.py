@@ -1,6 +1,6 @@
 """The public declaration page's content (title and main block), rendered once and kept in
 process memory while nothing it shows has changed: the page a QR code on a label opens must
-stay fast under load (issue 10; bench/load.py, figures in bench/RESULTS.md).
+stay fast under load (bench/load.py, figures in bench/RESULTS.md).
 
 The key is the declaration, the language, the host (the label's address may name it) and a
 stamp of everything the content reads that can change after publishing

@@ -1,7 +1,7 @@
 """A battery's footprint per kWh: of rated capacity, and of the energy it delivers over its life.
 
 EU 2023/1542 Art. 7 declares per kWh of total lifetime energy; the draft delegated act (April
-2024, as reported in shared/specs/battery-pcf.md) sets E_total = usable energy × full-equivalent
+2024, as reported in docs/specs/battery-pcf.md) sets E_total = usable energy × full-equivalent
 cycles per year × service life in years, cycles per year by vehicle category in the accounting
 rule, service life = the warranty in years. Rated capacity stands in for usable energy at the
 beginning of life (labelled as such wherever it is shown). The two figures differ by cycles ×

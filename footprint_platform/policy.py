@@ -12,9 +12,9 @@ to that owner, and nothing else on Tanlian.
 
 The catalogue — organizations' names, roles and countries, and products' names, categories,
 declared units and part numbers — is visible to every signed-in actor: a buyer must find its
-supplier's product to link it (DESIGN.md "Input link"). Sites, members, tokens and audit records
-are visible only inside the organization. Primary data (later issues) is governed by its own
-rules in DESIGN.md "Who may see what".
+supplier's product to link it (docs/design.md, glossary). Sites, members, tokens and audit records
+are visible only inside the organization. Primary data is governed by its own rules, there in
+"Who may see what".
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_PRODUCTS: Rule(MemberRole.VIEWER),
     Action.EDIT_PRODUCTS: Rule(MemberRole.EDITOR, _MAKERS),
     # A product's result and where it comes from (grouped by stage, tier and category, never a
-    # named supplier's figure) are for the maker's members (DESIGN.md "Who may see what").
+    # named supplier's figure) are for the maker's members (docs/design.md "Who may see what").
     Action.VIEW_RESULTS: Rule(MemberRole.VIEWER),
     # What-if scenarios on the maker's own product (evaluated under VIEW_RESULTS) change no
     # data: any member, analysts included, may save and delete them (audited).
     Action.SAVE_SCENARIOS: Rule(MemberRole.VIEWER),
-    # A supplier's primary data is seen only inside the supplier (DESIGN.md "Who may see what").
+    # A supplier's primary data is seen only inside the supplier (docs/design.md).
     Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),
     # Showing a product's footprint by name to a customer is a person's decision.

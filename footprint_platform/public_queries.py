@@ -1,6 +1,6 @@
 """Read-side queries of the public disclosure pages: the searchable list of published
 declarations and the industry overview. Only published declarations are read; an overview
-group is shown only when it holds at least `min_group` declarations (DESIGN.md: benchmarks and
+group is shown only when it holds at least `min_group` declarations (docs/design.md: benchmarks and
 distributions only for groups of at least five), so no single company's figure can be told."""
 
 from __future__ import annotations

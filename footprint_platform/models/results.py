@@ -1,5 +1,5 @@
 """Roll-up results: each run of the engine over a period, and every product's result in it.
-Results are drafts for declarations (issue 7); a declaration pins the run it came from."""
+Results are drafts for declarations; a declaration pins the run it came from."""
 
 from __future__ import annotations
 

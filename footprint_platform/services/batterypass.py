@@ -2,7 +2,7 @@
 `io.BatteryPass.CarbonFootprint` 1.2.0) for a declared battery.
 
 The Battery Regulation's functional unit is one kWh of the total energy the battery provides
-over its service life (shared/specs/battery-pcf.md): E_total = capacity (kWh) x full-equivalent
+over its service life (docs/specs/battery-pcf.md): E_total = capacity (kWh) x full-equivalent
 cycles per year x service years. Cycles per year depend on the vehicle category (the rule's
 `[lifetime]` table); the service life is the battery's warranty in years. Neither the vehicle
 category and the warranty are recorded on the battery product; without them the export is

@@ -11,7 +11,7 @@ fallback release, no changed submission upstream; a fraction of a second at 100k
 instead of seconds to read every input row), else from the pinned rows; each (run, product) is
 explained once per process (`explain_cache`). Upstream nodes are only ever grouped by tier and
 category here: another organization's inputs and named figures never leave this module
-(DESIGN.md "Who may see what").
+(docs/design.md "Who may see what").
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ counts as zero) or a dataset (an input entered as a generic dataset). A generic 
 supplier's product that submits data turns its part of the footprint into primary data, so the
 secondary nodes ranked by contribution are the submissions worth asking for.
 
-Confidentiality (DESIGN.md "Who may see what"): a product and its maker are named only when the
+Confidentiality (docs/design.md "Who may see what"): a product and its maker are named only when the
 organization already knows them — its own products, products linked in its own submissions
 (its direct suppliers) and products shared with it (`sharing.shared_with`). Deeper tiers are
 shown by tier and category only. A named supplier's part of the footprint is shown only where

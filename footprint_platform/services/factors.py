@@ -208,7 +208,7 @@ def load_seed(session: Session, path: Path = SEED_FILE) -> FactorRelease | None:
         session,
         SYSTEM,
         SEED_VERSION,
-        "Seed release (config/factors)",
+        "Tanlian seed release",
         path.read_bytes(),
         "Shipped with Tanlian; every factor cites its source.",
     )

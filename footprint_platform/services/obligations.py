@@ -1,5 +1,5 @@
 """Declarations a rule requires: under the power-battery rule (MIIT notice 工信厅通装函〔2025〕
-551号, as digested in shared/specs/battery-pcf.md) the pack maker declares every traction
+551号, as digested in docs/specs/battery-pcf.md) the pack maker declares every traction
 battery product it supplies above 2 kWh. The threshold and the categories are data of the rule
 (`declaration_threshold_kwh`, `declaring_categories`), never constants here."""
 

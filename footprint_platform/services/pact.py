@@ -1,4 +1,4 @@
-"""A declaration as a PACT v3 ProductFootprint (Tech Specs 3.0.3; shared/specs/pact.md).
+"""A declaration as a PACT v3 ProductFootprint (Tech Specs 3.0.3; docs/specs/pact.md).
 
 Built from the declaration's stored numbers and pins only: its own product and company, the
 verifier's name, the rule, and the names of the factor releases used. Nothing of the pinned
@@ -65,7 +65,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "m^2": ("square meter", "1"),
     "piece": ("piece", "1"),
 }
-# GB/T 24067-2024 is the national adoption of ISO 14067 (shared/specs/battery-pcf.md).
+# GB/T 24067-2024 is the national adoption of ISO 14067 (docs/specs/battery-pcf.md).
 STANDARDS = {"GB/T 24067": "ISO14067", "ISO 14067": "ISO14067"}
 
 

@@ -1,4 +1,4 @@
-"""PACT v3 events (Tech Specs 3.0.3, `POST /3/events`; shared/specs/pact.md §4): what a
+"""PACT v3 events (Tech Specs 3.0.3, `POST /3/events`; docs/specs/pact.md §4): what a
 partner's client posts to us, and what we post back to partners.
 
 Received (validated here, answered 200 by the route at once; nothing is sent from the request):

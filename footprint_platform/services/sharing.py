@@ -1,6 +1,6 @@
 """Which customer may see a supplier's product footprint by name, and what a buyer then sees.
 
-DESIGN.md ("Who may see what"): a buyer sees its direct suppliers' declared totals for the
+docs/design.md ("Who may see what"): a buyer sees its direct suppliers' declared totals for the
 products it buys, and its own results with upstream contributions grouped by stage, tier and
 category; a named upstream supplier's figure only where that supplier shared it with the buyer.
 A share is made here explicitly, or by answering the buyer's data request for the product.

@@ -2,7 +2,7 @@
 request inbox in numbers, how many customer products use each of its products, and where each
 sits in its category's distribution of published declarations.
 
-DESIGN.md "Who may see what": a supplier sees which of its customers' products use its
+docs/design.md "Who may see what": a supplier sees which of its customers' products use its
 products, not their footprints; here only how many (distinct products of other organizations
 whose current submission links the product directly). The distribution comes from current
 published declarations (public anyway) and is shown only for groups of at least `min_group`

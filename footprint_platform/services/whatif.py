@@ -14,7 +14,7 @@ A scenario is a list of plain change specs (dicts, as a form or saved JSON gives
 Each becomes `supply_graph` changes on the period's graph, evaluated against the base plan by
 `evaluate_scenario` (Woodbury; the graph is never copied). Every change touches only the
 product's own node and its own input edges, so no supplier's inputs are read or shown. A swap
-uses a figure only where the organization may know it (DESIGN.md "Who may see what"): its own
+uses a figure only where the organization may know it (docs/design.md "Who may see what"): its own
 products, products shared with it, and products whose newest published declaration is their
 current figure. That holds for the supplier swapped out as well: the effect of removing it
 would otherwise tell its current figure.

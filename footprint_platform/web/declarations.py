@@ -34,7 +34,7 @@ bp = Blueprint("declarations", __name__)
 @bp.before_request
 @login_required
 def _signed_in() -> None:
-    """Draft declarations are for the owner's members (publication comes with issue 7)."""
+    """These pages are for signed-in users; the public reads published declarations at /d/."""
 
 
 @bp.route("/orgs/<int:org_id>/declarations", methods=["GET", "POST"])

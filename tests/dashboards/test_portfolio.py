@@ -1,6 +1,6 @@
 """The portfolio, coverage and supplier dashboards: what they show, that their charts add up, that
 their filters filter, and that nothing on them names another organization beyond the direct
-suppliers and products shared with the reader (DESIGN.md "Who may see what")."""
+suppliers and products shared with the reader (docs/design.md "Who may see what")."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ def test_nothing_names_another_organization(
     demo_app: Flask, auth: Session, part: str, email: str
 ) -> None:
     """The vehicle's chain reaches twelve other organizations, the cell's loop three; the page
-    shows them only as tiers and categories (DESIGN.md "Who may see what"), in both languages."""
+    shows them only as tiers and categories (docs/design.md, "Who may see what"), in both
+    languages."""
     product, org = _ids(demo_app, part)
     auth.login(email)
     for lang in ("en", "zh"):

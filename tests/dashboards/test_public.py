@@ -101,6 +101,26 @@ def test_the_public_page_names_its_methodology_and_validity(demo_app: Flask) -> 
     assert client.get("/methodology/rules/nonsense").status_code == 404
 
 
+# What a working note looks like: a path in our files, a reminder to ourselves, a doubled word.
+WORKING_NOTES = ("shared/", ".csv", " - check", "grid grid", "config/")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_methodology_pages_show_the_public_only_reviewed_text(
+    demo_app: Flask, lang: str
+) -> None:
+    """The factor release's sources and the rules are cited as publications (publisher, title,
+    table, year), never as our files or notes to ourselves."""
+    client = demo_app.test_client()
+    pages = ["/methodology/factors/2025.1", "/methodology/factors/latest"]
+    pages += [f"/methodology/rules/{code}" for code in ("power_battery", "vehicle", "material")]
+    for url in pages:
+        response = client.get(url, headers={"Accept-Language": lang})
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        assert [n for n in WORKING_NOTES if n in page] == [], url
+
+
 def test_groups_below_five_show_nothing_but_their_existence() -> None:
     small = _group(("battery_pack", "LFP"), [80.0, 90.0, 100.0, 110.0], 5)
     assert not small.shown and small.median is None and small.values == ()

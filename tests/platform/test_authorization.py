@@ -1,6 +1,6 @@
 """The authorization matrix: every route of the application, called as every kind of actor.
 
-The table below is the policy of DESIGN.md ("Who may see what") written per route. A route that
+The table below is the policy of docs/design.md ("Who may see what") written per route. A route that
 is not in the table fails `test_every_route_has_a_policy`, so a new page or endpoint cannot
 ship without its authorization being decided and tested.
 """

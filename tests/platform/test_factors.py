@@ -39,6 +39,15 @@ def test_every_seed_factor_cites_a_source_and_licence() -> None:
         assert len(row["source"]) > 20 and row["licence"], row["code"]
 
 
+def test_the_seed_names_and_sources_read_as_reviewed_text() -> None:
+    """Names and sources reach every signed-in user and the public methodology page: a source is
+    a publication, not one of our files; an open question is stated, not left as a reminder."""
+    notes = ("shared/", ".csv", " - check", "grid grid", "config/", "TODO")
+    for row in _seed_rows():
+        text = " ".join((row["name_en"], row["name_zh"], row["source"], row["licence"]))
+        assert [n for n in notes if n in text] == [], row["code"]
+
+
 def test_the_seed_keeps_the_two_chinese_electricity_series_apart() -> None:
     """Carbon-footprint factors are CO2e (life cycle); emission factors CO2 only (scope 2)."""
     electricity = [r for r in _seed_rows() if r["category"] == "electricity"]

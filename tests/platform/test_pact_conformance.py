@@ -1,6 +1,6 @@
 """The PACT v3 conformance test cases that concern authentication, listing, getting, filtering
 and paging (TC1-TC11, TC18-TC39 of wbcsd/pact-conformance-service, src/test-cases/
-v3-test-cases.ts; shared/specs/pact.md §8), mirrored against the application running for real:
+v3-test-cases.ts; docs/specs/pact.md §8), mirrored against the application running for real:
 a server on 127.0.0.1 over HTTPS with a certificate made at test time, called by an HTTP client
 that trusts it, the way the conformance tool calls a partner's host system.
 

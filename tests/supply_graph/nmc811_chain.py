@@ -8,7 +8,7 @@ Every number is per one declared unit of the consuming node. Sources (rounded, c
   [STOICH] stoichiometry (molar masses): Ni0.8Co0.1Mn0.1(OH)2 92.35 g/mol, LiNi0.8Co0.1Mn0.1O2
            97.27 g/mol, NiSO4·6H2O 262.85, CoSO4·7H2O 281.10, MnSO4·H2O 169.02, LiOH·H2O 41.96.
   [CN23]   China 2023 electricity carbon-footprint factor 0.6205 kg CO2e/kWh (MEE/NBS/NEA,
-           announced 2025-01-17); /work/shared/data/cn_electricity_factors.csv.
+           announced 2025-01-17); config/factors/seed-2025.1.csv, elec.cn.cfp.2023.
   [CNGRID] 2023 regional grid CO2 emission factors (MEE/NBS): East China 0.5500, Central China
            0.5271 kg CO2/kWh; Inner Mongolia 0.6849 (2022). CO2-only scope-2 factors, used here
            for plant-specific regional electricity as the engine's input; same CSV.
