@@ -91,10 +91,11 @@ def load_reference(config_dir: Path = CONFIG_DIR) -> Reference:
 
 @functools.cache
 def country_names(locale: str) -> dict[str, str]:
-    """ISO 3166 alpha-2 codes and their names in the locale, from CLDR via Babel."""
-    territories = Locale.parse("zh_Hans" if locale.startswith("zh") else "en").territories
-    return {
-        code: name
-        for code, name in sorted(territories.items(), key=lambda kv: kv[1])
-        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
-    }
+    """The countries and regions of config/reference/countries.toml (the national standard's
+    list) and their names in the locale, from CLDR via Babel but where the standard writes them
+    otherwise; sorted by name."""
+    data = tomllib.loads((CONFIG_DIR / "reference" / "countries.toml").read_text("utf-8"))
+    lang = "zh" if locale.startswith("zh") else "en"
+    territories = Locale.parse("zh_Hans" if lang == "zh" else "en").territories
+    names = {code: data["names"][lang].get(code) or territories[code] for code in data["codes"]}
+    return dict(sorted(names.items(), key=lambda kv: kv[1]))

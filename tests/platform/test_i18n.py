@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -107,3 +108,34 @@ def test_page_titles_are_plain_text(prepared_app: Flask, ids: Ids) -> None:
         html = session.client.get(path).get_data(as_text=True)
         title = html.split("<title>", 1)[1].split("</title>", 1)[0]
         assert "<" not in title, path
+
+
+@pytest.mark.parametrize(
+    ("lang", "taiwan", "hong_kong"),
+    [("zh-CN", "中国台湾", "中国香港"), ("en", "Taiwan, Province of China", "Hong Kong, China")],
+)
+def test_the_country_list_is_the_national_standards_in_both_languages(
+    demo_app: Flask, auth: Session, lang: str, taiwan: str, hong_kong: str
+) -> None:
+    """Sites pick their country from GB/T 2659.1's list (ISO 3166-1 codes), never CLDR's test
+    locales or groupings, with the standard's names."""
+    from sqlalchemy import select
+
+    from footprint_platform.extensions import db
+    from footprint_platform.models import Organization
+
+    with demo_app.app_context():
+        org = db.session.scalar(
+            select(Organization.id).where(Organization.name_en.like("Huadong%"))
+        )
+    auth.login("admin@huadong-pack.example")
+    page = auth.client.get(f"/orgs/{org}/sites/new", headers={"Accept-Language": lang}).get_data(
+        as_text=True
+    )
+    select = re.search(r'<select[^>]*name="country".*?</select>', page, re.S)
+    assert select, "no country list"
+    options = dict(re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', select[0]))
+    assert len(options) == 249
+    assert not {"XA", "XB", "XK", "ZZ", "EU", "EZ", "UN", "QO", "AC", "IC"} & options.keys()
+    assert options["TW"] == taiwan and options["HK"] == hong_kong
+    assert "Pseudo" not in page and "伪" not in page
