@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -22,27 +21,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from footprint_platform import mail
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db, limiter
+from footprint_platform.links import public_url
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services import accounts, onboarding, requests
-from footprint_platform.web.context import client_ip
+from footprint_platform.web.context import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so ?next= cannot send people to another host."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("home.index")
 
 
 def _failed(response: Any) -> bool:
@@ -63,7 +51,7 @@ def login() -> Any:
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         error = _("E-mail or password is wrong.")
     return render_template("auth/login.html", error=error), 401 if error else 200
 
@@ -71,6 +59,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    accounts.sign_out(db.session, current_user, client_ip())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -115,7 +104,7 @@ def forgot_password() -> Any:
         email = request.form.get("email", "")[:254]
         token = accounts.request_password_reset(db.session, email, ttl, client_ip())
         if token is not None:  # the same answer either way: no telling who has an account
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = public_url("auth.reset_password", token=token)
             mail.send(
                 email,
                 _("Reset your Tanlian password"),
@@ -156,7 +145,7 @@ def set_language(code: str) -> Any:
         session["lang"] = code
         if current_user.is_authenticated:
             accounts.set_preferred_language(db.session, current_user, code)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
