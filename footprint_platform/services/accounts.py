@@ -220,6 +220,20 @@ def reset_password(session: Session, token: str, password: str, ip: str | None) 
     return reset.user
 
 
+def change_password(
+    session: Session, user: User, current: str, password: str, ip: str | None
+) -> None:
+    """A signed-in person's new password, proved by the current one. Every session of theirs
+    ends (the caller signs this browser in again) and every open reset link closes."""
+    if not verify_password(user.password_hash, current):
+        msg = str(_l("This is not your current password."))
+        raise InvalidInput(msg, {"current_password": [msg]})
+    check_password(password)
+    _set_password(session, user, password)
+    audit.record(session, Actor(user_id=user.id, roles={}, ip=ip), "auth.password_changed", user)
+    session.commit()
+
+
 def _set_password(session: Session, user: User, password: str) -> None:
     """A new password ends every session of the user and every reset link still open: whoever
     held the old password, a cookie or a mailed link is out."""

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, sign-up by invitation, password reset and the language switch."""
+"""Sign-in, sign-out, sign-up by invitation, password change and reset, the language switch."""
 
 from __future__ import annotations
 
@@ -137,6 +137,32 @@ def reset_password(token: str) -> Any:
             flash(_("Your password is changed. Sign in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password() -> Any:
+    """A new password ends every other session of the person; this browser stays signed in."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                db.session,
+                user,
+                request.form.get("current_password", "")[:1024],
+                request.form.get("password", "")[:1024],
+                client_ip(),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -269,14 +269,23 @@ def test_the_reset_link_names_the_public_base_url_whatever_host_the_request_name
 
 
 def test_the_invitation_link_names_the_public_base_url(demo_app: Flask) -> None:
+    forged = {"Host": "evil.example"}  # every request of this browser names this host
     browser = demo_app.test_client()
-    browser.environ_base["HTTP_HOST"] = "evil.example"  # every request names this host
-    forged = Session(browser)
-    forged.login(ADMIN)
+
+    def csrf(path: str) -> str:
+        page = browser.get(path, headers=forged).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    signed_in = browser.post(
+        "/login",
+        data={"email": ADMIN, "password": DEMO_PASSWORD, "csrf_token": csrf("/login")},
+        headers=forged,
+    )
+    assert signed_in.status_code == 302
     with demo_app.app_context():
         pack = org_id(PACK)
-    form = {"email": "guest@huadong-pack.example", "role": "viewer"}
-    page = forged.post(f"/orgs/{pack}/members", form)
+    form = {"email": "guest@huadong-pack.example", "role": "viewer", "csrf_token": csrf("/")}
+    page = browser.post(f"/orgs/{pack}/members", data=form, headers=forged)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "evil.example/invitations" not in text
@@ -341,3 +350,22 @@ def test_a_password_reset_ends_every_session_and_every_other_reset_link(
     assert auth.client.get(second).status_code == 404
     assert auth.post(second, {"password": "an-attackers-password"}).status_code == 404
     assert auth.login(ADMIN, "brand-new-password").status_code == 302
+
+
+def test_a_password_change_ends_every_other_session_and_keeps_this_one(
+    auth: Session, demo_app: Flask
+) -> None:
+    auth.login(ADMIN)
+    thief = _copy("session", auth.client, demo_app)
+    wrong = auth.post(
+        "/account/password", {"current_password": "not-it-at-all", "password": "another-pass-1"}
+    )
+    assert wrong.status_code == 422 and _signed_in(thief)  # refused: nothing changed
+    changed = auth.post(
+        "/account/password", {"current_password": DEMO_PASSWORD, "password": "another-pass-1"}
+    )
+    assert changed.status_code == 302
+    assert _signed_in(auth.client) and not _signed_in(thief)
+    auth.logout()
+    assert auth.login(ADMIN, DEMO_PASSWORD).status_code == 401
+    assert auth.login(ADMIN, "another-pass-1").status_code == 302

@@ -97,6 +97,13 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/password/reset/<token>", "GET"): (BAD_TOKEN, "/password/reset/nope", None),
     ("/password/reset/<token>", "POST"): (BAD_TOKEN, "/password/reset/nope", None),
     ("/language/<code>", "POST"): (EVERYONE, "/language/en", None),
+    ("/account/password", "GET"): (SIGNED_IN, "/account/password", None),
+    # a wrong current password: refused on content (422), after the person is signed in
+    ("/account/password", "POST"): (
+        SIGNED_IN,
+        "/account/password",
+        lambda ids: {"current_password": "not-the-password", "password": "matrix-pass-1"},
+    ),
     ("/catalogue", "GET"): (SIGNED_IN, "/catalogue?q=pack", None),
     ("/dashboard/", "GET"): (SIGNED_IN, "/dashboard/", None),
     # A product's dashboard is for its maker's members; its buyer sees it only as a total.
