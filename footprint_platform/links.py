@@ -21,3 +21,8 @@ def public_url(endpoint: str, **values: Any) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def base_url() -> str:
+    """PUBLIC_BASE_URL itself, without a trailing slash: the root partners are told to use."""
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
