@@ -59,7 +59,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    accounts.sign_out(db.session, current_user, client_ip())
+    accounts.sign_out(db.session, current_user._get_current_object(), client_ip())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
