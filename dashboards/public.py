@@ -8,16 +8,18 @@ import io
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from dashboards import charts, public_cache, public_figures
+from footprint_platform import links
 from footprint_platform.battery import per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
+from footprint_platform.http_headers import PUBLIC_CACHE
 from footprint_platform.models import Declaration, FactorRelease
 from footprint_platform.public_queries import (
     Group,
@@ -108,19 +110,23 @@ def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
 
 @bp.route("/d/<public_id>.csv")
 def declaration_csv(public_id: str) -> Any:
-    return downloads.download(publication.public_declaration(db.session, public_id), "csv")
+    return _public(downloads.download(publication.public_declaration(db.session, public_id), "csv"))
 
 
 @bp.route("/d/<public_id>.pact.json")
 def declaration_pact(public_id: str) -> Any:
     """The PACT v3 ProductFootprint of a published declaration."""
-    return downloads.download(publication.public_declaration(db.session, public_id), "pact")
+    return _public(
+        downloads.download(publication.public_declaration(db.session, public_id), "pact")
+    )
 
 
 @bp.route("/d/<public_id>.batterypass.json")
 def declaration_batterypass(public_id: str) -> Any:
     """The Battery Pass carbon-footprint aspect of a published battery declaration."""
-    return downloads.download(publication.public_declaration(db.session, public_id), "batterypass")
+    return _public(
+        downloads.download(publication.public_declaration(db.session, public_id), "batterypass")
+    )
 
 
 @bp.route("/d/<public_id>/qr.svg")
@@ -136,16 +142,17 @@ def qr_code(public_id: str) -> Any:
     )
 
 
+def _public(response: Response) -> Response:
+    """A published declaration's file is for anyone: caches may keep it (a page or file of a
+    draft is private, the default of every other answer)."""
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return response
+
+
 def public_url(public_id: str) -> str:
-    """The address printed on labels: PUBLIC_BASE_URL when set (it must outlive any host the
-    request came through), else this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or ""
-    path = url_for("public.declaration", public_id=public_id)
-    return (
-        base.rstrip("/") + path
-        if base
-        else url_for("public.declaration", public_id=public_id, _external=True)
-    )
+    """The address printed on labels: under PUBLIC_BASE_URL, which must outlive any host the
+    request came through (and is never taken from the request)."""
+    return links.public_url("public.declaration", public_id=public_id)
 
 
 @bp.route("/industry")

@@ -4,7 +4,8 @@ scripts run under the content security policy while an injected one cannot.
 The policy allows scripts only from our origin or carrying this request's nonce, no plugins,
 no framing, forms posting only to us. Styles allow 'unsafe-inline' because plotly.js sets
 element styles at run time; styles cannot run code. HSTS is sent on HTTPS only (a browser
-ignores it over HTTP, and local `make run` is HTTP).
+ignores it over HTTP, and local `make run` is HTTP). Every answer is `private, no-store` unless
+its route says it is public.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ FIXED = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+PRIVATE = "private, no-store"
+# What anyone may read (published declarations and their files): shared caches may keep it a
+# few minutes, so a withdrawal shows everywhere within that time.
+PUBLIC_CACHE = "public, max-age=300"
 
 
 def csp_nonce() -> str:
@@ -49,9 +54,10 @@ def _secure(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.path.startswith(("/api/", "/3/", "/auth/")) or response.mimetype == "text/html":
-        # pages and API answers may carry confidential data: no shared caches, no back-forward
-        response.headers.setdefault("Cache-Control", "no-store")
+    # Private unless the route says otherwise: a page, API answer, evidence file, workbook or
+    # export may carry confidential data, and a proxy or the browser's disk keeps none of it.
+    # Static assets (send_file sets their own) and published declarations (PUBLIC_CACHE) opt out.
+    response.headers.setdefault("Cache-Control", PRIVATE)
     return response
 
 

@@ -20,9 +20,11 @@ are visible only inside the organization. Primary data is governed by its own ru
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from footprint_platform.errors import NotAllowed
+from footprint_platform.errors import NotAllowed, NotFound
 from footprint_platform.models import MemberRole, OrgRole
 
 
@@ -171,3 +173,34 @@ def allowed(actor: Actor | None, action: Action, organization_id: int | None = N
 def authorize(actor: Actor | None, action: Action, organization_id: int | None = None) -> None:
     if not allowed(actor, action, organization_id):
         raise NotAllowed(f"not allowed: {action.value}")
+
+
+def knows_of(actor: Actor | None, organization_ids: Iterable[int | None]) -> bool:
+    """Whether the actor belongs to one of these organizations: the parties to a record (its
+    owner, the other side of a request or share, the verifier asked) know that it exists."""
+    return actor is not None and any(o in actor.roles for o in organization_ids if o)
+
+
+def authorize_record(
+    actor: Actor | None,
+    action: Action,
+    organization_id: int,
+    missing: NotFound,
+    parties: Iterable[int | None] = (),
+) -> None:
+    """`authorize` for a record looked up by its id. To an actor who is no party to the record
+    it does not exist: `missing` (the very error an unknown id raises), so ids cannot be probed
+    by telling 403 from 404. A party without the right (a viewer, the other side) gets 403."""
+    if allowed(actor, action, organization_id):
+        return
+    refuse(actor, action, missing, [organization_id, *parties])
+
+
+def refuse(
+    actor: Actor | None, action: Action, missing: NotFound, parties: Iterable[int | None]
+) -> NoReturn:
+    """The refusal of a record to an actor not allowed `action` on it: 403 to its parties,
+    `missing` (404) to everyone else."""
+    if knows_of(actor, list(parties)):
+        raise NotAllowed(f"not allowed: {action.value}")
+    raise missing

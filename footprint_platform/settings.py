@@ -1,5 +1,6 @@
 """Configuration: defaults from config/, then a settings file, then the environment, then the
-caller's overrides (tests). Production refuses to start with the development secret key."""
+caller's overrides (tests). Production refuses to start with the development secret key or
+without the public base URL that mailed and printed links are built from."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from footprint_platform.reference import CONFIG_DIR
 
 DEV_SECRET_KEY = "dev-not-secret-change-me"
+# Where `flask run` serves the demo: the public base URL in development when none is set.
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 PACT_MIN_LINK_SECONDS = 180  # "A pagination link MUST be valid for at least 180 seconds"
 
 # Environment variable -> config key. Values are strings; types follow the defaults.
@@ -23,6 +27,7 @@ ENVIRONMENT = {
     "REDIS_URL": "REDIS_URL",
     "BABEL_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "TANLIAN_PACT_CREDENTIAL_KEY": "PACT_CREDENTIAL_KEY",
+    "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
 }
 
 
@@ -63,6 +68,10 @@ def _derive(app: Flask) -> None:
         app.config.update(
             SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
         )
+    base = str(app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if not base and app.config["ENV"] != "production":
+        base = DEV_PUBLIC_BASE_URL
+    app.config["PUBLIC_BASE_URL"] = base
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
@@ -73,8 +82,26 @@ def _check(app: Flask) -> None:
             "SECRET_KEY is the development default: set SECRET_KEY in the environment "
             "before running in production"
         )
+    _check_public_base_url(app.config["PUBLIC_BASE_URL"], app.config["ENV"])
     if int(app.config["PACT_PAGE_LINK_TTL_SECONDS"]) < PACT_MIN_LINK_SECONDS:
         raise ConfigurationError(
             f"PACT_PAGE_LINK_TTL_SECONDS must be at least {PACT_MIN_LINK_SECONDS} "
             "(PACT Tech Specs 3.0.3, ListFootprints pagination)"
         )
+
+
+def _check_public_base_url(base: str, env: str) -> None:
+    """Links in mail and on labels name this address, never a request's Host header, which
+    whoever sends the request chooses."""
+    if not base:
+        raise ConfigurationError(
+            "PUBLIC_BASE_URL is not set: set it (e.g. https://tanlian.example.cn) in the "
+            "settings file or the environment before running in production"
+        )
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL {base!r} is not an http(s) address like https://tanlian.example.cn"
+        )
+    if env == "production" and parts.scheme != "https":
+        raise ConfigurationError("PUBLIC_BASE_URL must be an https:// address in production")

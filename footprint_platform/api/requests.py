@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from flask.views import MethodView
 
 from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.extensions import db
+from footprint_platform.links import public_url
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import (
     AnswerSchema,
@@ -47,9 +47,7 @@ class Inbox(MethodView):
         catalog.get_organization(db.session, org_id)
         created, token = requests.create_request(db.session, api_actor(), org_id, data)
         # Not stored: the link exists only in this answer (only its hash is in the database).
-        created.join_link = (
-            url_for("auth.join_supplier", token=token, _external=True) if token else None
-        )
+        created.join_link = public_url("auth.join_supplier", token=token) if token else None
         return created
 
 

@@ -23,6 +23,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Named in every sign-in and remember-me cookie (get_id); raised by signing out and by a
+    # password change or reset, which ends every session issued before (copies included).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
 
@@ -40,7 +43,12 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id cookies carry: the user and the session version they were issued under."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued so far stops working."""
+        self.session_version = (self.session_version or 0) + 1
 
     def membership_in(self, organization_id: int) -> Membership | None:
         return next((m for m in self.memberships if m.organization_id == organization_id), None)

@@ -74,6 +74,26 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
     return user if ok else None
 
 
+def session_user(session: Session, cookie_id: str) -> User | None:
+    """The user a sign-in or remember-me cookie names (User.get_id: "<id>:<version>"), or None
+    if the account is inactive or the cookie was issued under an earlier session version."""
+    user_id, _, version = cookie_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def sign_out(session: Session, user: User, ip: str | None) -> None:
+    """Signing out ends every session of the user, not only this browser's: a copied session
+    or remember-me cookie is worth nothing afterwards."""
+    user.end_sessions()
+    audit.record(session, Actor(user_id=user.id, roles={}, ip=ip), "auth.logout", user)
+    session.commit()
+
+
 def set_preferred_language(session: Session, user: User, code: str) -> None:
     """Remembered across sessions and devices, so a person need switch only once."""
     if user.locale != code:
@@ -192,12 +212,40 @@ def reset_password(session: Session, token: str, password: str, ip: str | None) 
     reset = open_password_reset(session, token)
     check_password(password)
     reset.used_at = utcnow()
-    reset.user.password_hash = hash_password(password)
+    _set_password(session, reset.user, password)
     audit.record(
         session, Actor(user_id=reset.user_id, roles={}, ip=ip), "auth.password_reset", reset.user
     )
     session.commit()
     return reset.user
+
+
+def change_password(
+    session: Session, user: User, current: str, password: str, ip: str | None
+) -> None:
+    """A signed-in person's new password, proved by the current one. Every session of theirs
+    ends (the caller signs this browser in again) and every open reset link closes."""
+    if not verify_password(user.password_hash, current):
+        msg = str(_l("This is not your current password."))
+        raise InvalidInput(msg, {"current_password": [msg]})
+    check_password(password)
+    _set_password(session, user, password)
+    audit.record(session, Actor(user_id=user.id, roles={}, ip=ip), "auth.password_changed", user)
+    session.commit()
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the user and every reset link still open: whoever
+    held the old password, a cookie or a mailed link is out."""
+    user.password_hash = hash_password(password)
+    user.end_sessions()
+    now = utcnow()
+    for open_reset in session.scalars(
+        select(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    ):
+        open_reset.used_at = now
 
 
 def change_member_role(

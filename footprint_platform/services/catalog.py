@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import Organization, OrganizationRole, OrgRole, Product, Site
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
 from footprint_platform.services import audit
@@ -118,10 +118,11 @@ def sites_query(organization_id: int) -> Select[Any]:
 
 
 def get_site(session: Session, actor: Actor, site_id: int) -> Site:
+    missing = NotFound(str(_l("No such site.")))
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound(str(_l("No such site.")))
-    authorize(actor, Action.VIEW_SITES, site.organization_id)
+        raise missing
+    authorize_record(actor, Action.VIEW_SITES, site.organization_id, missing)
     return site
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import Evidence
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.services import audit
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -90,10 +90,11 @@ def add_evidence(
 
 
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> Evidence:
+    missing = NotFound(str(_l("No such evidence file.")))
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
-        raise NotFound(str(_l("No such evidence file.")))
-    authorize(actor, Action.VIEW_SUBMISSIONS, evidence.organization_id)
+        raise missing
+    authorize_record(actor, Action.VIEW_SUBMISSIONS, evidence.organization_id, missing)
     audit.record(
         session, actor, "evidence.read", evidence, organization_id=evidence.organization_id
     )

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from footprint_platform.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
@@ -26,18 +26,56 @@ from footprint_platform.models import (
     VerificationStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, allowed, authorize
+from footprint_platform.policy import Action, Actor, allowed, authorize_record, refuse
 from footprint_platform.rules import load_rules
 from footprint_platform.services import audit
 
 UNVERIFIED = "unverified"
 
 
+def _missing_declaration() -> NotFound:
+    return NotFound(str(_l("No such declaration.")))
+
+
 def _declaration(session: Session, declaration_id: int) -> Declaration:
     d = session.get(Declaration, declaration_id)
     if d is None:
-        raise NotFound(str(_l("No such declaration.")))
+        raise _missing_declaration()
     return d
+
+
+def _asked(session: Session, declaration_id: int) -> list[int]:
+    """The verifiers asked to verify the declaration: parties to it, beside its owner."""
+    return list(
+        session.scalars(
+            select(Verification.verifier_id).where(Verification.declaration_id == declaration_id)
+        )
+    )
+
+
+def declaration_for(
+    session: Session, actor: Actor | None, declaration_id: int, action: Action
+) -> Declaration:
+    """A declaration whose owner lets the actor do `action`: 403 to its other parties, and to
+    anyone else the answer an unknown id gets."""
+    d = _declaration(session, declaration_id)
+    if not allowed(actor, action, d.organization_id):
+        parties = [d.organization_id, *_asked(session, d.id)]
+        refuse(actor, action, _missing_declaration(), parties)
+    return d
+
+
+def _verification(
+    session: Session, actor: Actor, verification_id: int, action: Action
+) -> Verification:
+    """A verification for the verifier asked (`action`): 403 to the declaration's owner, the
+    answer an unknown id gets to anyone else."""
+    missing = NotFound(str(_l("No such verification.")))
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise missing
+    authorize_record(actor, action, v.verifier_id, missing, [v.declaration.organization_id])
+    return v
 
 
 def latest_verification(session: Session, declaration_id: int) -> Verification | None:
@@ -57,8 +95,7 @@ def verification_status(session: Session, declaration_id: int) -> str:
 def request_verification(
     session: Session, actor: Actor, declaration_id: int, verifier_id: int
 ) -> Verification:
-    d = _declaration(session, declaration_id)
-    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    d = declaration_for(session, actor, declaration_id, Action.EDIT_SUBMISSIONS)
     verifier = session.get(Organization, verifier_id)
     if verifier is None or not verifier.has_role(OrgRole.VERIFIER):
         msg = str(_l("Choose a verification body."))
@@ -99,10 +136,7 @@ class Assignment:
 
 def open_assignment(session: Session, actor: Actor, verification_id: int) -> Assignment:
     """What the verifier may see: the declaration and its pinned inputs, nothing else."""
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFound(str(_l("No such verification.")))
-    authorize(actor, Action.VIEW_VERIFICATIONS, v.verifier_id)
+    v = _verification(session, actor, verification_id, Action.VIEW_VERIFICATIONS)
     ids = [pin[0] for pin in v.declaration.pinned.values()]
     subs = list(
         session.scalars(
@@ -129,10 +163,7 @@ def assignment_evidence(
 ) -> Evidence:
     """An evidence file behind one of the pinned inputs of the declaration under review: the
     verifier may read it (logged); any other file is not part of the assignment."""
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFound(str(_l("No such verification.")))
-    authorize(actor, Action.VIEW_VERIFICATIONS, v.verifier_id)
+    v = _verification(session, actor, verification_id, Action.VIEW_VERIFICATIONS)
     pinned = [pin[0] for pin in v.declaration.pinned.values()]
     behind = session.scalar(
         select(SubmissionInput.id).where(
@@ -157,10 +188,7 @@ def assignment_evidence(
 def decide(
     session: Session, actor: Actor, verification_id: int, verdict: str, findings: str
 ) -> Verification:
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFound(str(_l("No such verification.")))
-    authorize(actor, Action.VERIFY, v.verifier_id)
+    v = _verification(session, actor, verification_id, Action.VERIFY)
     if v.status is not VerificationStatus.UNDER_REVIEW:
         raise Conflict(str(_l("This verification is decided.")))
     if verdict not in (VerificationStatus.VERIFIED.value, VerificationStatus.REJECTED.value):
@@ -185,8 +213,7 @@ def decide(
 
 
 def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
-    d = _declaration(session, declaration_id)
-    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    d = declaration_for(session, actor, declaration_id, Action.EDIT_SUBMISSIONS)
     if d.status is not DeclarationStatus.DRAFT:
         raise Conflict(str(_l("Only a current draft declaration can be published.")))
     rule = load_rules()[d.rule_code]
@@ -219,8 +246,7 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
 
 
 def withdraw(session: Session, actor: Actor, declaration_id: int) -> Declaration:
-    d = _declaration(session, declaration_id)
-    authorize(actor, Action.EDIT_SUBMISSIONS, d.organization_id)
+    d = declaration_for(session, actor, declaration_id, Action.EDIT_SUBMISSIONS)
     if d.published_at is None or d.withdrawn_at is not None:
         raise Conflict(str(_l("Only a published declaration can be withdrawn.")))
     d.withdrawn_at = utcnow()
@@ -243,12 +269,11 @@ def readable_declaration(session: Session, actor: Actor | None, declaration_id: 
     d = _declaration(session, declaration_id)
     if allowed(actor, Action.VIEW_PRODUCTS, d.organization_id):
         return d
-    asked = session.scalars(
-        select(Verification.verifier_id).where(Verification.declaration_id == d.id)
-    ).all()
+    asked = _asked(session, d.id)
     verifier = next((o for o in asked if allowed(actor, Action.VIEW_VERIFICATIONS, o)), None)
     if actor is None or verifier is None:
-        raise NotAllowed("not allowed: view_verifications")
+        parties = [d.organization_id, *asked]
+        refuse(actor, Action.VIEW_VERIFICATIONS, _missing_declaration(), parties)
     audit.record(
         session,
         actor,

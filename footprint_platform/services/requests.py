@@ -20,7 +20,7 @@ from footprint_platform.models import (
     SubmissionStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, allowed, authorize
+from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
 from footprint_platform.services import audit, pact_delivery, pact_events, sharing
 from footprint_platform.services.accounts import normalize_email
@@ -87,15 +87,13 @@ def create_request(
 
 def get_request(session: Session, actor: Actor, request_id: int) -> DataRequest:
     """A request for members of either side."""
+    missing = NotFound(str(_l("No such request.")))
     request = session.get(DataRequest, request_id)
     if request is None:
-        raise NotFound(str(_l("No such request.")))
-    if not any(
-        allowed(actor, Action.VIEW_REQUESTS, org)
-        for org in (request.buyer_id, request.supplier_id)
-        if org
-    ):
-        authorize(actor, Action.VIEW_REQUESTS, request.buyer_id)
+        raise missing
+    sides = (request.buyer_id, request.supplier_id)
+    if not any(allowed(actor, Action.VIEW_REQUESTS, org) for org in sides if org):
+        refuse(actor, Action.VIEW_REQUESTS, missing, sides)
     return request
 
 

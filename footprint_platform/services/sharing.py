@@ -29,7 +29,7 @@ from footprint_platform.models import (
     SubmissionStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.services import audit
 from footprint_platform.services.rollup import product_node
 
@@ -82,10 +82,13 @@ def _create(
 
 def revoke(session: Session, actor: Actor, share_id: int) -> FootprintShare:
     """Stop showing the footprint by name; the share stays in the record as revoked."""
+    missing = NotFound(str(_l("No such share.")))
     found = session.get(FootprintShare, share_id)
     if found is None:
-        raise NotFound(str(_l("No such share.")))
-    authorize(actor, Action.SHARE_FOOTPRINTS, found.organization_id)
+        raise missing
+    authorize_record(
+        actor, Action.SHARE_FOOTPRINTS, found.organization_id, missing, [found.buyer_id]
+    )
     if found.revoked_at is None:
         found.revoked_at = utcnow()
         audit.record(session, actor, "share.revoke", found, organization_id=found.organization_id)

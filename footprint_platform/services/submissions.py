@@ -22,7 +22,7 @@ from footprint_platform.models import (
     SubmissionStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, jobs
@@ -38,10 +38,11 @@ from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
 
 def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
     """A submission for a member of its organization; nobody else reads primary data."""
+    missing = NotFound(str(_l("No such submission.")))
     sub = session.get(Submission, submission_id)
     if sub is None:
-        raise NotFound(str(_l("No such submission.")))
-    authorize(actor, Action.VIEW_SUBMISSIONS, sub.organization_id)
+        raise missing
+    authorize_record(actor, Action.VIEW_SUBMISSIONS, sub.organization_id, missing)
     return sub
 
 

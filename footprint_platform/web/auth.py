@@ -1,10 +1,9 @@
-"""Sign-in, sign-out, sign-up by invitation, password reset and the language switch."""
+"""Sign-in, sign-out, sign-up by invitation, password change and reset, the language switch."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -22,27 +21,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from footprint_platform import mail
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db, limiter
+from footprint_platform.links import public_url
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services import accounts, onboarding, requests
-from footprint_platform.web.context import client_ip
+from footprint_platform.web.context import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so ?next= cannot send people to another host."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("home.index")
 
 
 def _failed(response: Any) -> bool:
@@ -63,7 +51,7 @@ def login() -> Any:
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         error = _("E-mail or password is wrong.")
     return render_template("auth/login.html", error=error), 401 if error else 200
 
@@ -71,6 +59,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    accounts.sign_out(db.session, current_user._get_current_object(), client_ip())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -115,7 +104,7 @@ def forgot_password() -> Any:
         email = request.form.get("email", "")[:254]
         token = accounts.request_password_reset(db.session, email, ttl, client_ip())
         if token is not None:  # the same answer either way: no telling who has an account
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = public_url("auth.reset_password", token=token)
             mail.send(
                 email,
                 _("Reset your Tanlian password"),
@@ -150,13 +139,39 @@ def reset_password(token: str) -> Any:
     return render_template("auth/reset.html", errors=errors), 422 if errors else 200
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password() -> Any:
+    """A new password ends every other session of the person; this browser stays signed in."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                db.session,
+                user,
+                request.form.get("current_password", "")[:1024],
+                request.form.get("password", "")[:1024],
+                client_ip(),
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
+
+
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code: str) -> Any:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
         if current_user.is_authenticated:
             accounts.set_preferred_language(db.session, current_user, code)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])

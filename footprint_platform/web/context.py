@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
@@ -19,7 +20,7 @@ from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import parse
-from footprint_platform.services.accounts import user_actor
+from footprint_platform.services.accounts import session_user, user_actor
 from footprint_platform.services.catalog import get_organization
 
 
@@ -34,6 +35,25 @@ def actor() -> Actor | None:
             user_actor(current_user, "web", client_ip()) if current_user.is_authenticated else None
         )
     return g.actor  # type: ignore[no-any-return]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    r"""Where a `next` parameter may send the browser: a path on this site, else `default`.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/x" and
+    "/\x" open the host x as surely as "//x" does: any control character, backslash,
+    scheme or host refuses the target."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or not target.isprintable()
+        or urlsplit(target).scheme
+        or urlsplit(target).netloc
+    ):
+        return default
+    return target
 
 
 def organization_for(organization_id: int, action: Action) -> Any:
@@ -105,8 +125,7 @@ def init_web_context(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def _load_user(cookie_id: str) -> User | None:
+        return session_user(db.session, cookie_id)
 
     app.context_processor(_template_globals)

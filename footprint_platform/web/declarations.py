@@ -14,7 +14,7 @@ from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, OrgRole
-from footprint_platform.policy import Action, allowed, authorize
+from footprint_platform.policy import Action, allowed
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import ProductPeriodSchema
 from footprint_platform.services import (
@@ -80,10 +80,7 @@ def index(org_id: int) -> Any:
 
 @bp.route("/declarations/<int:declaration_id>")
 def show(declaration_id: int) -> Any:
-    d = db.session.get(Declaration, declaration_id)
-    if d is None:
-        raise NotFound(_("No such declaration."))
-    authorize(actor(), Action.VIEW_PRODUCTS, d.organization_id)
+    d = publication.declaration_for(db.session, actor(), declaration_id, Action.VIEW_PRODUCTS)
     rule = load_rules()[d.rule_code]
     grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
     verifiers = db.session.scalars(catalog.organizations_query(role=OrgRole.VERIFIER)).all()

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app
 
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
+from footprint_platform.links import public_url
 from footprint_platform.models import Declaration, Evidence
 from footprint_platform.services import batterypass, exports, pact, publication
 
@@ -21,7 +22,7 @@ FORMATS = ("csv", "pact", "batterypass")
 def pact_options(d: Declaration | None = None) -> pact.Options:
     return pact.Options(
         issuer_domain=current_app.config["PACT_ISSUER_DOMAIN"],
-        extension_schema_url=url_for("static", filename=EXTENSION_SCHEMA_FILE, _external=True),
+        extension_schema_url=public_url("static", filename=EXTENSION_SCHEMA_FILE),
         gwp_when_unstated=current_app.config["PACT_GWP_WHEN_UNSTATED"],
     )
 
@@ -47,7 +48,7 @@ def download(d: Declaration, fmt: str) -> Response:
         footprint = pact.product_footprint(db.session, d, pact_options(d))
         return _json(footprint, f"declaration-{d.public_id}.pact.json")
     if fmt == "batterypass":
-        study = url_for("public.declaration", public_id=d.public_id, _external=True)
+        study = public_url("public.declaration", public_id=d.public_id)
         aspect = batterypass.battery_pass(d, study, batterypass.lifetime_for(d))
         return _json(aspect, f"declaration-{d.public_id}.batterypass.json")
     raise NotFound("no such format")

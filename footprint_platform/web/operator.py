@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
+from footprint_platform.links import public_url
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services import catalog, onboarding
@@ -36,7 +37,7 @@ def organizations() -> Any:
             errors = exc.errors
         else:
             if token:
-                invite_link = url_for("auth.accept_invitation", token=token, _external=True)
+                invite_link = public_url("auth.accept_invitation", token=token)
             flash(_("Organization registered."), "success")
     orgs = db.session.scalars(catalog.organizations_query()).all()
     return render_template(

@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from footprint_platform import queries
 from footprint_platform.extensions import db
+from footprint_platform.links import public_url
 from footprint_platform.models import MemberRole, TokenScope
 from footprint_platform.policy import Action
 from footprint_platform.schemas import (
@@ -162,7 +163,7 @@ def members(org_id: int) -> Any:
             ),
         )
         if tokens:
-            invite_link = url_for("auth.accept_invitation", token=tokens[0], _external=True)
+            invite_link = public_url("auth.accept_invitation", token=tokens[0])
             flash(_("Invitation created. Send the link below; it is shown only once."), "success")
     rows = db.session.scalars(queries.members_query(org_id)).all()
     pending = db.session.scalars(queries.open_invitations_query(org_id)).all()

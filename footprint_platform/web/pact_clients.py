@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from footprint_platform import links
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization
 from footprint_platform.policy import Action
@@ -53,7 +54,7 @@ def _page(
         credential_errors=credential_errors or {},
         form=request.form if errors else {},
         credential_form=request.form if credential_errors else {},
-        base_url=request.root_url.rstrip("/"),
+        base_url=links.base_url(),
         shares_url=url_for("sharing.shares", org_id=org_id),
     ), (422 if errors or credential_errors else 200)
 

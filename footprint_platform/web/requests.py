@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from footprint_platform.extensions import db
+from footprint_platform.links import public_url
 from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import (
@@ -45,7 +46,7 @@ def inbox(org_id: int) -> Any:
             ),
         )
         if not errors and tokens[0]:
-            join_link = url_for("auth.join_supplier", token=tokens[0], _external=True)
+            join_link = public_url("auth.join_supplier", token=tokens[0])
             flash(
                 _("Request saved. Send the link below to the supplier; it is shown only once."),
                 "success",

@@ -39,7 +39,7 @@ from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.web import downloads
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web.context import actor, organization_for, safe_next
 from footprint_platform.web.context import submit as submit_form
 
 bp = Blueprint("submissions", __name__)
@@ -296,8 +296,7 @@ def upload_evidence(org_id: int) -> Any:
         flash(exc.errors.get("file", [exc.message])[0], "error")
     else:
         flash(_("Evidence stored."), "success")
-    target = request.form.get("next") or url_for(".index", org_id=org_id)
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.form.get("next"), url_for(".index", org_id=org_id)))
 
 
 @bp.route("/evidence/<int:evidence_id>")

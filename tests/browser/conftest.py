@@ -80,9 +80,11 @@ def live_server(database_templates: dict[str, Any], tmp_path: Path) -> Iterator[
     with app.app_context():
         limiter.reset()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # where people reach it: labels and links name it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    yield LiveServer(app, url)
     server.shutdown()
     thread.join(5)
     with app.app_context():

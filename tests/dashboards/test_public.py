@@ -63,13 +63,14 @@ def test_a_withdrawn_declaration_leaves_the_current_list_but_not_the_record(
 def test_the_qr_code_encodes_the_public_address(demo_app: Flask) -> None:
     with demo_app.app_context():
         public_id = _published()[0].public_id
+    before = demo_app.config["PUBLIC_BASE_URL"]
     demo_app.config["PUBLIC_BASE_URL"] = "https://tanlian.example.cn"
     try:
         client = demo_app.test_client()
         svg = client.get(f"/d/{public_id}/qr.svg")
         page = client.get(f"/d/{public_id}", headers=EN).get_data(as_text=True)
     finally:
-        demo_app.config["PUBLIC_BASE_URL"] = ""
+        demo_app.config["PUBLIC_BASE_URL"] = before
     assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
     assert f"https://tanlian.example.cn/d/{public_id}" in page
     assert f"/d/{public_id}/qr.svg" in page

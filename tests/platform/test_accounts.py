@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -73,6 +74,45 @@ def test_next_parameter_cannot_redirect_off_site(auth: Session) -> None:
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/ok\x00/x",
+        "evil.example",
+    ],
+)
+def test_no_next_parameter_leaves_the_site(auth: Session, target: str) -> None:
+    """Browsers drop tabs and newlines and read backslashes as slashes: none of these may
+    come back as a Location, on sign-in, the language switch or the evidence upload."""
+    token = auth.csrf()
+    signed_in = auth.client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": ADMIN, "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    assert signed_in.headers["Location"] == "/"
+    language = auth.post("/language/en", {"next": target})
+    assert language.headers["Location"] == "/"
+    with auth.client.application.app_context():
+        pack = org_id(PACK)
+    upload = auth.post(f"/orgs/{pack}/evidence", {"next": target})
+    assert upload.headers["Location"] == f"/orgs/{pack}/submissions"
+
+
+def test_a_next_path_on_the_site_is_kept(auth: Session) -> None:
+    assert auth.post("/language/en", {"next": "/catalogue?q=pack"}).headers["Location"] == (
+        "/catalogue?q=pack"
+    )
+
+
 def test_failed_logins_are_audited(auth: Session, demo_app: Flask) -> None:
     auth.login(ADMIN, "wrong-password")
     with demo_app.app_context():
@@ -89,7 +129,7 @@ def _invite(auth: Session, email: str, role: str = "editor") -> str:
     link = re.search(r"<code>(http[^<]+/invitations/[^<]+)</code>", response.get_data(as_text=True))
     assert link, "the invitation link is shown once"
     auth.logout()
-    return link.group(1).split("localhost", 1)[1]
+    return urlsplit(link.group(1)).path
 
 
 def test_sign_up_by_invitation(auth: Session, demo_app: Flask) -> None:
@@ -197,3 +237,135 @@ def test_the_last_administrator_cannot_be_demoted(auth: Session, demo_app: Flask
     assert response.status_code == 409
     with demo_app.app_context():
         assert db.session.get(Membership, mine).role.value == "admin"
+
+
+# -- links from the public base URL --------------------------------------------------------
+
+
+def test_the_reset_link_names_the_public_base_url_whatever_host_the_request_names(
+    demo_app: Flask, tmp_path: Path
+) -> None:
+    """Behind the production proxy setting, a forged Host and X-Forwarded-Host do not reach
+    the mailed link: it would hand the reset token to the forger's server."""
+    from app import create_app
+    from tests.conftest import TEST_SETTINGS
+
+    behind = create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": demo_app.config["SQLALCHEMY_DATABASE_URI"],
+            "PROXY_COUNT": 1,
+            "PUBLIC_BASE_URL": "https://tanlian.example.cn/",
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    response = behind.test_client().post("/password/forgot", data={"email": ADMIN}, headers=forged)
+    assert response.status_code == 302
+    (message,) = _outbox(behind)
+    assert "evil.example" not in message
+    assert re.search(r"https://tanlian\.example\.cn/password/reset/[\w-]{20,}", message)
+
+
+def test_the_invitation_link_names_the_public_base_url(demo_app: Flask) -> None:
+    forged = {"Host": "evil.example"}  # every request of this browser names this host
+    browser = demo_app.test_client()
+
+    def csrf(path: str) -> str:
+        page = browser.get(path, headers=forged).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    signed_in = browser.post(
+        "/login",
+        data={"email": ADMIN, "password": DEMO_PASSWORD, "csrf_token": csrf("/login")},
+        headers=forged,
+    )
+    assert signed_in.status_code == 302
+    with demo_app.app_context():
+        pack = org_id(PACK)
+    form = {"email": "guest@huadong-pack.example", "role": "viewer", "csrf_token": csrf("/")}
+    page = browser.post(f"/orgs/{pack}/members", data=form, headers=forged)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "evil.example/invitations" not in text
+    assert f"{demo_app.config['PUBLIC_BASE_URL']}/invitations/" in text
+
+
+# -- sessions end for good -------------------------------------------------------------------
+
+
+def _copy(cookie: str, source: FlaskClient, app: Flask) -> FlaskClient:
+    """A second browser holding only a copy of one cookie of `source`."""
+    found = source.get_cookie(cookie)
+    assert found is not None, f"no {cookie} cookie"
+    thief = app.test_client()
+    thief.set_cookie(cookie, found.value)
+    return thief
+
+
+def _signed_in(client: FlaskClient) -> bool:
+    return bool(client.get("/dashboard/").status_code == 200)
+
+
+def test_a_copied_session_cookie_is_worthless_after_logout(auth: Session, demo_app: Flask) -> None:
+    auth.login(ADMIN)
+    thief = _copy("session", auth.client, demo_app)
+    assert _signed_in(thief)
+    auth.logout()
+    assert not _signed_in(thief)
+    assert auth.login(ADMIN).status_code == 302 and _signed_in(auth.client)  # signs in again
+
+
+def test_a_remember_me_cookie_alone_is_worthless_after_logout(
+    auth: Session, demo_app: Flask
+) -> None:
+    token = auth.csrf()
+    auth.client.post(
+        "/login",
+        data={"email": ADMIN, "password": DEMO_PASSWORD, "remember": "1", "csrf_token": token},
+    )
+    assert _signed_in(_copy("remember_token", auth.client, demo_app))
+    thief = _copy("remember_token", auth.client, demo_app)
+    auth.logout()
+    assert not _signed_in(thief)
+
+
+def test_a_password_reset_ends_every_session_and_every_other_reset_link(
+    auth: Session, demo_app: Flask, tmp_path: Path
+) -> None:
+    demo_app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
+    other_browser = Session(demo_app.test_client())
+    other_browser.login(ADMIN)
+    assert _signed_in(other_browser.client)
+    auth.post("/password/forgot", {"email": ADMIN})
+    auth.post("/password/forgot", {"email": ADMIN})
+    first, second = (
+        re.search(r"(/password/reset/[\w-]+)", m).group(1)  # type: ignore[union-attr]
+        for m in _outbox(demo_app)
+    )
+    assert auth.client.get(second).status_code == 200
+    assert auth.post(first, {"password": "brand-new-password"}).status_code == 302
+    assert not _signed_in(other_browser.client)
+    assert auth.client.get(second).status_code == 404
+    assert auth.post(second, {"password": "an-attackers-password"}).status_code == 404
+    assert auth.login(ADMIN, "brand-new-password").status_code == 302
+
+
+def test_a_password_change_ends_every_other_session_and_keeps_this_one(
+    auth: Session, demo_app: Flask
+) -> None:
+    auth.login(ADMIN)
+    thief = _copy("session", auth.client, demo_app)
+    wrong = auth.post(
+        "/account/password", {"current_password": "not-it-at-all", "password": "another-pass-1"}
+    )
+    assert wrong.status_code == 422 and _signed_in(thief)  # refused: nothing changed
+    changed = auth.post(
+        "/account/password", {"current_password": DEMO_PASSWORD, "password": "another-pass-1"}
+    )
+    assert changed.status_code == 302
+    assert _signed_in(auth.client) and not _signed_in(thief)
+    auth.logout()
+    assert auth.login(ADMIN, DEMO_PASSWORD).status_code == 401
+    assert auth.login(ADMIN, "another-pass-1").status_code == 302

@@ -63,7 +63,7 @@ def test_an_api_read_is_logged_against_the_token(prepared_app: Flask, ids: Ids) 
 def test_a_refused_read_writes_no_read_record(prepared_app: Flask, ids: Ids) -> None:
     outsider = Session(prepared_app.test_client())
     outsider.login("data@lanhu-lithium.example")
-    assert outsider.client.get(f"/submissions/{ids.submitted}/general").status_code == 403
+    assert outsider.client.get(f"/submissions/{ids.submitted}/general").status_code == 404
     with prepared_app.app_context():
         assert _reads(ids.submitted) == []
 

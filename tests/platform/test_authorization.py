@@ -7,7 +7,9 @@ ship without its authorization being decided and tested.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 from typing import Any
 
 import pytest
@@ -42,6 +44,19 @@ EDITORS = ADMINS  # the demo pack maker has an admin and a viewer; editors are t
 OPERATOR = _policy(anonymous=LOGIN, operator=OK)
 VERIFIER = _policy(anonymous=LOGIN, verifier=OK)
 BAD_TOKEN = _policy(others=NOT_FOUND)
+OWNERS = ("owner_admin", "owner_viewer")
+
+
+def _record(policy: dict[str, str], *parties: str) -> dict[str, str]:
+    """A route to one record by its id: to whoever is no party to the record it does not exist
+    (404, as for an unknown id); its owner's members and its other `parties` may know it, so
+    those not allowed get 403."""
+    known = {*OWNERS, *parties}
+    return {p: NOT_FOUND if v == FORBIDDEN and p not in known else v for p, v in policy.items()}
+
+
+RECORD_MEMBERS = _record(MEMBERS)
+RECORD_EDITORS = _record(EDITORS)
 
 SITE = {"name": "Matrix site", "country": "CN", "province": "JS", "city": "Suzhou"}
 
@@ -82,6 +97,13 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/password/reset/<token>", "GET"): (BAD_TOKEN, "/password/reset/nope", None),
     ("/password/reset/<token>", "POST"): (BAD_TOKEN, "/password/reset/nope", None),
     ("/language/<code>", "POST"): (EVERYONE, "/language/en", None),
+    ("/account/password", "GET"): (SIGNED_IN, "/account/password", None),
+    # a wrong current password: refused on content (422), after the person is signed in
+    ("/account/password", "POST"): (
+        SIGNED_IN,
+        "/account/password",
+        lambda ids: {"current_password": "not-the-password", "password": "matrix-pass-1"},
+    ),
     ("/catalogue", "GET"): (SIGNED_IN, "/catalogue?q=pack", None),
     ("/dashboard/", "GET"): (SIGNED_IN, "/dashboard/", None),
     # A product's dashboard is for its maker's members; its buyer sees it only as a total.
@@ -217,37 +239,37 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         },
     ),
     ("/submissions/<int:submission_id>/<step>", "GET"): (
-        MEMBERS,
+        RECORD_MEMBERS,
         "/submissions/{draft}/materials",
         None,
     ),
     ("/submissions/<int:submission_id>/<step>", "POST"): (
-        EDITORS,
+        RECORD_EDITORS,
         "/submissions/{draft}/general",
         lambda ids: {"dqr": "2"},
     ),
     ("/submissions/<int:submission_id>/submit", "POST"): (
-        EDITORS,
+        RECORD_EDITORS,
         "/submissions/{draft}/submit",
         None,
     ),
     ("/submissions/<int:submission_id>/history", "GET"): (
-        MEMBERS,
+        RECORD_MEMBERS,
         "/submissions/{submitted}/history",
         None,
     ),
     ("/submissions/<int:submission_id>/template.xlsx", "GET"): (
-        MEMBERS,
+        RECORD_MEMBERS,
         "/submissions/{draft}/template.xlsx",
         None,
     ),
     ("/submissions/<int:submission_id>/upload", "POST"): (
-        EDITORS,
+        RECORD_EDITORS,
         "/submissions/{draft}/upload",
         None,
     ),
     ("/orgs/<int:org_id>/evidence", "POST"): (EDITORS, "/orgs/{org}/evidence", None),
-    ("/evidence/<int:evidence_id>", "GET"): (MEMBERS, "/evidence/{evidence}", None),
+    ("/evidence/<int:evidence_id>", "GET"): (RECORD_MEMBERS, "/evidence/{evidence}", None),
     ("/factors", "GET"): (SIGNED_IN, "/factors?category=electricity", None),
     ("/factors/<version>", "GET"): (SIGNED_IN, "/factors/2025.1", None),
     ("/operator/factors", "GET"): (OPERATOR, "/operator/factors", None),
@@ -259,13 +281,17 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         _data_request,
     ),
     ("/requests/<int:request_id>/decline", "POST"): (
-        EDITORS,
+        RECORD_EDITORS,
         "/requests/{incoming}/decline",
         lambda ids: {"reason": "No capacity"},
     ),
-    ("/requests/<int:request_id>/cancel", "POST"): (EDITORS, "/requests/{outgoing}/cancel", None),
+    ("/requests/<int:request_id>/cancel", "POST"): (
+        RECORD_EDITORS,
+        "/requests/{outgoing}/cancel",
+        None,
+    ),
     ("/requests/<int:request_id>/answer", "POST"): (
-        EDITORS,
+        RECORD_EDITORS,
         "/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
     ),
@@ -281,25 +307,29 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
             "period_end": "2025-12-31",
         },
     ),
-    ("/declarations/<int:declaration_id>", "GET"): (MEMBERS, "/declarations/{declaration}", None),
+    ("/declarations/<int:declaration_id>", "GET"): (
+        _record(MEMBERS, "verifier"),
+        "/declarations/{declaration}",
+        None,
+    ),
     ("/declarations/<int:declaration_id>/verification", "POST"): (
-        EDITORS,
+        _record(EDITORS, "verifier"),
         "/declarations/{declaration}/verification",
         lambda ids: {"verifier_id": ids.verifier_org},
     ),
     ("/declarations/<int:declaration_id>/publish", "POST"): (
-        EDITORS,
+        _record(EDITORS, "verifier"),
         "/declarations/{declaration}/publish",
         None,
     ),
     ("/declarations/<int:declaration_id>/withdraw", "POST"): (
-        EDITORS,
+        _record(EDITORS, "verifier"),
         "/declarations/{declaration}/withdraw",
         None,
     ),
     # a draft under review: its owner's members and the verifier asked to verify it
     ("/declarations/<int:declaration_id>/export/<fmt>", "GET"): (
-        _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK),
+        _record(_policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK)),
         "/declarations/{declaration}/export/pact",
         None,
     ),
@@ -309,12 +339,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         None,
     ),
     ("/verifications/<int:verification_id>", "GET"): (
-        VERIFIER,
+        _record(VERIFIER),
         "/verifications/{verification}",
         None,
     ),
     ("/verifications/<int:verification_id>", "POST"): (
-        VERIFIER,
+        _record(VERIFIER),
         "/verifications/{verification}",
         lambda ids: {"verdict": "verified"},
     ),
@@ -324,7 +354,11 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/shares",
         lambda ids: {"product_id": ids.product, "buyer_id": ids.buyer_org},
     ),
-    ("/shares/<int:share_id>/revoke", "POST"): (EDITORS, "/shares/{share}/revoke", None),
+    ("/shares/<int:share_id>/revoke", "POST"): (
+        _record(EDITORS, "buyer"),
+        "/shares/{share}/revoke",
+        None,
+    ),
     ("/orgs/<int:org_id>/pact", "GET"): (ADMINS, "/orgs/{org}/pact", None),
     ("/orgs/<int:org_id>/pact", "POST"): (
         ADMINS,
@@ -374,7 +408,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ),
     ("/orgs/<int:org_id>/suppliers", "GET"): (MEMBERS, "/orgs/{org}/suppliers", None),
     ("/verifications/<int:verification_id>/evidence/<int:evidence_id>", "GET"): (
-        VERIFIER,
+        _record(VERIFIER),
         "/verifications/{verification}/evidence/{verification_evidence}",
         None,
     ),
@@ -400,6 +434,10 @@ OWNER_READ = {"none": A_401, "owner_read": A_OK, "owner_write": A_OK, "other_wri
 OWNER_WRITE = {"none": A_401, "owner_read": A_403, "owner_write": A_OK, "other_write": A_403}
 # Authorized, then refused on content (an empty draft cannot be submitted): 422, not 403.
 OWNER_WRITE_VALIDATED = {**OWNER_WRITE, "owner_write": 422}
+# One record by its id: another organization's token learns nothing, not even that it exists.
+RECORD_READ = {**OWNER_READ, "other_write": 404}
+RECORD_WRITE = {**OWNER_WRITE, "other_write": 404}
+RECORD_WRITE_VALIDATED = {**OWNER_WRITE_VALIDATED, "other_write": 404}
 
 API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
     ("/api/v1/organizations", "GET"): (CATALOGUE, "/api/v1/organizations", None),
@@ -414,9 +452,9 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/organizations/{org}/sites",
         lambda ids: SITE,
     ),
-    ("/api/v1/sites/<int:site_id>", "GET"): (OWNER_READ, "/api/v1/sites/{site}", None),
+    ("/api/v1/sites/<int:site_id>", "GET"): (RECORD_READ, "/api/v1/sites/{site}", None),
     ("/api/v1/sites/<int:site_id>", "PATCH"): (
-        OWNER_WRITE,
+        RECORD_WRITE,
         "/api/v1/sites/{site}",
         lambda ids: {"city": "Wuxi"},
     ),
@@ -444,22 +482,22 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         lambda ids: {"period_start": "2027-01-01", "period_end": "2027-12-31"},
     ),
     ("/api/v1/submissions/<int:submission_id>", "GET"): (
-        OWNER_READ,
+        RECORD_READ,
         "/api/v1/submissions/{draft}",
         None,
     ),
     ("/api/v1/submissions/<int:submission_id>", "PUT"): (
-        OWNER_WRITE,
+        RECORD_WRITE,
         "/api/v1/submissions/{draft}",
         lambda ids: {"dqr": "2", "inputs": []},
     ),
     ("/api/v1/submissions/<int:submission_id>/submit", "POST"): (
-        OWNER_WRITE_VALIDATED,
+        RECORD_WRITE_VALIDATED,
         "/api/v1/submissions/{draft}/submit",
         lambda ids: {},
     ),
     ("/api/v1/submissions/<int:submission_id>/versions", "GET"): (
-        OWNER_READ,
+        RECORD_READ,
         "/api/v1/submissions/{submitted}/versions",
         None,
     ),
@@ -473,19 +511,23 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/organizations/{org}/requests",
         _data_request,
     ),
-    ("/api/v1/requests/<int:request_id>", "GET"): (OWNER_READ, "/api/v1/requests/{incoming}", None),
+    ("/api/v1/requests/<int:request_id>", "GET"): (
+        RECORD_READ,
+        "/api/v1/requests/{incoming}",
+        None,
+    ),
     ("/api/v1/requests/<int:request_id>/decline", "POST"): (
-        OWNER_WRITE,
+        RECORD_WRITE,
         "/api/v1/requests/{incoming}/decline",
         lambda ids: {"reason": "No"},
     ),
     ("/api/v1/requests/<int:request_id>/cancel", "POST"): (
-        OWNER_WRITE,
+        RECORD_WRITE,
         "/api/v1/requests/{outgoing}/cancel",
         None,
     ),
     ("/api/v1/requests/<int:request_id>/answer", "POST"): (
-        OWNER_WRITE,
+        RECORD_WRITE,
         "/api/v1/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
     ),
@@ -678,3 +720,74 @@ def test_pact_route_answers_per_policy(
         assert set(body) == (
             {"error", "error_description"} if "auth" in template else {"code", "message"}
         )
+
+
+# -- another organization's record looks exactly like no record --------------------------------
+
+UNKNOWN_ID = 2**31 - 2
+RECORD_WEB = [r for r, (policy, _t, _d) in WEB.items() if NOT_FOUND in policy.values()]
+RECORD_WEB = [r for r in RECORD_WEB if WEB[r][0] is not BAD_TOKEN]
+RECORD_API = [r for r, (policy, _t, _d) in API.items() if 404 in policy.values()]
+
+
+def _unknown(ids: Ids) -> Ids:
+    """The same ids with every number naming nothing."""
+    numbers = {f.name: UNKNOWN_ID for f in dataclasses.fields(ids) if f.type in (int, "int")}
+    return dataclasses.replace(ids, **numbers)
+
+
+def _page(response: Any, path: str) -> tuple[int, str]:
+    """Status and body, without what differs on every answer (nonces, CSRF tokens) or names
+    the address asked for."""
+    body = response.get_data(as_text=True).replace(path, "PATH")
+    body = re.sub(r"nonce(=\"|-)[^\"']+", "nonce", body)
+    return response.status_code, re.sub(r'name="csrf_token" value="[^"]+"', "csrf", body)
+
+
+def test_the_routes_to_one_record_cover_every_kind_of_record() -> None:
+    templates = " ".join(WEB[r][1] for r in RECORD_WEB) + " ".join(API[r][1] for r in RECORD_API)
+    for kind in ("submissions", "evidence", "requests", "declarations", "verifications", "shares"):
+        assert f"/{kind}/" in templates, kind
+    assert "/api/v1/sites/" in templates
+
+
+@pytest.mark.parametrize("persona", ["other_supplier", "operator"])
+def test_another_organizations_record_answers_as_an_unknown_id(
+    prepared_app: Flask, ids: Ids, persona: str
+) -> None:
+    """403 for a real id and 404 for an unknown one would tell an outsider which ids exist:
+    both answers are the same, status and body."""
+    session = Session(prepared_app.test_client())
+    assert session.login(PERSONAS[persona]).status_code == 302
+    for route in RECORD_WEB:
+        _pol, template, data = WEB[route]
+        answers = []
+        for some in (ids, _unknown(ids)):
+            path = _path(template, some)
+            if route[1] == "GET":
+                response = session.client.get(path)
+            else:
+                response = session.post(path, data(ids) if data else {})
+            answers.append(_page(response, path))
+        assert answers[0] == answers[1], route
+        assert answers[0][0] == 404, route
+
+
+def test_another_organizations_record_answers_as_an_unknown_id_over_the_api(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    client = prepared_app.test_client()
+    headers = {"Authorization": f"Bearer {ids.other_write_secret}"}
+    for route in RECORD_API:
+        _pol, template, data = API[route]
+        answers = []
+        for some in (ids, _unknown(ids)):
+            response = client.open(
+                _path(template, some),
+                method=route[1],
+                headers=headers,
+                json=data(ids) if data else None,
+            )
+            answers.append((response.status_code, response.get_json()))
+        assert answers[0] == answers[1], route
+        assert answers[0][0] == 404, route

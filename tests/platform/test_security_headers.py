@@ -39,7 +39,7 @@ def test_every_page_carries_the_policy_and_no_inline_script_runs_without_its_non
             assert f'nonce="{nonce}"' in attrs or 'type="application/json"' in attrs, template
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
-        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Cache-Control"] == "private, no-store"
         checked += 1
     assert checked > 30
 
@@ -58,6 +58,7 @@ def test_hsts_only_over_https(client) -> None:  # type: ignore[no-untyped-def]
 
 def test_production_cookies_are_secure_whatever_the_settings_say(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-only")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tanlian.example.cn")
     app = create_app(
         {
             "ENV": "production",
@@ -129,3 +130,58 @@ def test_uploads_are_rate_limited_per_uploader(demo_app: Flask) -> None:
         assert response.status_code != 429  # another uploader has its own budget
     finally:
         demo_app.config["UPLOAD_RATE_LIMIT"] = "30 per minute;300 per hour"
+
+
+PRIVATE_DOWNLOADS = {
+    "owner": (
+        "/evidence/{evidence}",
+        "/submissions/{draft}/template.xlsx",
+        "/declarations/{declaration}/export/csv",
+        "/declarations/{declaration}/export/pact",
+        "/declarations/{declaration}/export/batterypass",
+    ),
+    "verifier": (
+        "/verifications/{verification}/evidence/{verification_evidence}",
+        "/declarations/{declaration}/export/pact",
+    ),
+}
+
+
+def _no_store(response) -> bool:  # type: ignore[no-untyped-def]
+    directives = {d.strip() for d in response.headers.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+def test_private_downloads_are_never_stored_by_a_cache(prepared_app: Flask, ids: Ids) -> None:
+    """Evidence, workbooks with primary data and draft exports stay out of shared caches and
+    the browser's disk; so does every other non-page answer a signed-in person gets."""
+    people = {"owner": "admin@huadong-pack.example", "verifier": "verifier@qingyuan-verify.example"}
+    for who, paths in PRIVATE_DOWNLOADS.items():
+        person = Session(prepared_app.test_client())
+        person.login(people[who])
+        for template in paths:
+            response = person.client.get(_path(template, ids))
+            assert response.status_code in (200, 422), (who, template, response.status_code)
+            assert _no_store(response), (who, template, response.headers.get("Cache-Control"))
+    owner = Session(prepared_app.test_client())
+    owner.login(people["owner"])
+    for (_rule, method), (_policy, template, _data) in WEB.items():
+        if method != "GET" or template.startswith(("/static/", "/dashboard/static/", "/d/")):
+            continue
+        response = owner.client.get(_path(template, ids))
+        assert _no_store(response), (template, response.headers.get("Cache-Control"))
+
+
+def test_api_answers_with_private_data_are_not_stored(prepared_app: Flask, ids: Ids) -> None:
+    response = prepared_app.test_client().get(
+        f"/api/v1/submissions/{ids.draft}", headers={"Authorization": f"Bearer {ids.read_secret}"}
+    )
+    assert response.status_code == 200 and _no_store(response)
+
+
+def test_published_declaration_files_may_be_cached(prepared_app: Flask, ids: Ids) -> None:
+    client = prepared_app.test_client()
+    for suffix in (".csv", ".pact.json", "/qr.svg"):
+        response = client.get(f"/d/{ids.public_id}{suffix}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"].startswith("public, max-age="), suffix

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from footprint_platform.settings import DEV_SECRET_KEY, ConfigurationError
+from footprint_platform.settings import DEV_PUBLIC_BASE_URL, DEV_SECRET_KEY, ConfigurationError
 
 
 def test_production_refuses_the_development_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,8 +18,44 @@ def test_production_refuses_the_development_secret_key(monkeypatch: pytest.Monke
 def test_production_starts_with_a_real_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANLIAN_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tanlian.example.cn")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
+    assert app.config["PUBLIC_BASE_URL"] == "https://tanlian.example.cn"
+
+
+def test_production_refuses_to_start_without_a_public_base_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mailed links would otherwise name whatever host a request claims."""
+    monkeypatch.setenv("TANLIAN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://tanlian.example.cn")
+    with pytest.raises(ConfigurationError, match="https"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+@pytest.mark.parametrize(
+    "base", ["tanlian.example.cn", "ftp://x.example", "https://x.example/?a=1"]
+)
+def test_a_public_base_url_that_is_no_http_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_development_links_name_the_local_server_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["PUBLIC_BASE_URL"] == (
+        DEV_PUBLIC_BASE_URL
+    )
 
 
 def test_environment_overrides_defaults_and_postgres_urls_get_our_driver(
