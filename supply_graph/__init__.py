@@ -28,8 +28,9 @@ from supply_graph.explain import (
     contributions,
 )
 from supply_graph.fileformat import load_graph, write_graph, write_result
+from supply_graph.loops import BadLoop
 from supply_graph.model import Allocation, Edge, Node, SupplyGraph
-from supply_graph.rollup import NodeResult, RollupResult, rollup
+from supply_graph.rollup import NodeResult, RollupResult, nonphysical_loops, rollup
 from supply_graph.scenario import (
     ReplaceProvider,
     ScaleAmount,
@@ -43,6 +44,7 @@ from supply_graph.update import Updater
 
 __all__ = [
     "Allocation",
+    "BadLoop",
     "Contributions",
     "DuplicateNode",
     "Edge",
@@ -73,6 +75,7 @@ __all__ = [
     "contributions",
     "evaluate_scenario",
     "load_graph",
+    "nonphysical_loops",
     "rollup",
     "supply_vector",
     "write_graph",
