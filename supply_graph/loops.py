@@ -108,3 +108,29 @@ def detail(loops: Sequence[BadLoop]) -> str:
         "a product needs at least one unit of itself through the loop "
         f"(spectral radius of the loop block >= 1: {radii})"
     )
+
+
+def path_through(
+    ids: Names, provider: Index, consumer: Index, loop: BadLoop, start: str, ends: Sequence[str]
+) -> list[str]:
+    """The shortest walk inside `loop` from `start` to one of `ends` and back to `start` along
+    an edge end -> start, as node ids; the loop's own cycle when no end is in it. This names a
+    loop the way the one who closed it sees it: from its product to the product it linked."""
+    members = set(loop.members)
+    targets = [e for e in ends if e in members]
+    if start not in members or not targets:
+        return list(loop.cycle)
+    names = np.asarray(ids)
+    inside = np.isin(names[provider], list(members)) & np.isin(names[consumer], list(members))
+    graph = nx.DiGraph(
+        zip(names[provider[inside]].tolist(), names[consumer[inside]].tolist(), strict=True)
+    )
+    back = {str(p) for p in names[provider[inside]][names[consumer[inside]] == start].tolist()}
+    best: list[str] | None = None
+    for end in targets:
+        if end not in back or not nx.has_path(graph, start, end):
+            continue
+        path = [str(n) for n in nx.shortest_path(graph, start, end)]
+        if best is None or len(path) < len(best):
+            best = path
+    return [*best, start] if best else list(loop.cycle)

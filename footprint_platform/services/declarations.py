@@ -170,12 +170,18 @@ def _declare(
 
 
 def redeclare_downstream(
-    session: Session, run: RollupRun, chain: ChainGraph, changed_product_id: int, reason: str
+    session: Session,
+    run: RollupRun,
+    chain: ChainGraph,
+    changed_product_id: int,
+    reason: str,
+    commit: bool = True,
 ) -> list[Declaration]:
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
     publishes the new version. Declarations the new data cannot support are left alone (the
-    others are still made). All in one transaction, with the reads shared."""
+    others are still made). All in one transaction, with the reads shared (`commit=False`: the
+    caller's, committed with the submission and the run)."""
     current = session.scalars(
         select(Declaration.product_id)
         .where(
@@ -191,7 +197,14 @@ def redeclare_downstream(
         return []
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
     return _declare_all(
-        session, SYSTEM, [products[p] for p in wanted], run, chain, reason, strict=False
+        session,
+        SYSTEM,
+        [products[p] for p in wanted],
+        run,
+        chain,
+        reason,
+        strict=False,
+        commit=commit,
     )
 
 
@@ -204,6 +217,7 @@ def _declare_all(
     reason: str | None,
     *,
     strict: bool,
+    commit: bool = True,
 ) -> list[Declaration]:
     """New declarations of the products from the run, in order, committed together. A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
@@ -234,7 +248,8 @@ def _declare_all(
             raise InvalidInput(msg, {"product_id": [msg]})
         ready.append((product, upstream, result))
     made = _store(session, actor, ready, run, chain, reason)
-    session.commit()
+    if commit:
+        session.commit()
     return made
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 
 from supply_graph import SingularLoop, nonphysical_loops, rollup
+from supply_graph.loops import path_through
 from tests.supply_graph.conftest import make_graph, random_graphs
 
 UNITS = {"ore": "kg", "salt": "kg", "cathode": "kg", "cell": "kWh", "scrap": "kg", "x": "kg"}
@@ -78,3 +79,11 @@ def test_an_exactly_singular_loop_is_found_beside_a_good_one_in_the_same_level()
 @given(random_graphs(loops=True))
 def test_physical_random_loops_are_never_reported(graph: object) -> None:
     assert nonphysical_loops(graph) == []  # type: ignore[arg-type]
+
+
+def test_a_loop_is_walked_from_the_product_to_the_product_it_linked() -> None:
+    """The component also holds the recycling loop; the walk takes the link that closed it."""
+    graph = make_graph([1.0] * 6, _chain(("cell", "salt", 1000.0)), units=UNITS)
+    (loop,) = nonphysical_loops(graph)
+    path = path_through(graph.ids, graph.provider, graph.consumer, loop, "salt", ["cell"])
+    assert path == ["salt", "cathode", "cell", "salt"]
