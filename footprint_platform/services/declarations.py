@@ -33,7 +33,12 @@ from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import run_pins
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    chain_graph,
+    product_node,
+    rollup_isolating,
+)
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 MAX_NAMED = 50  # a refusal names at most this many upstream products
@@ -366,7 +371,7 @@ def _check(session: Session, d: Declaration) -> str | None:
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
     chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
-    again = supply_graph.rollup(chain.graph)[product_node(d.product_id)]
+    again = rollup_isolating(chain).result[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))
     if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
@@ -388,6 +393,7 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
     chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
-    result = supply_graph.rollup(chain.graph)
-    parts = supply_graph.contributions(chain.graph, result, product_node(d.product_id))
-    return Breakdown(parts, sharing.named_upstream(session, d.organization_id, parts, result))
+    solved = rollup_isolating(chain)
+    parts = supply_graph.contributions(solved.graph, solved.result, product_node(d.product_id))
+    named = sharing.named_upstream(session, d.organization_id, parts, solved.result)
+    return Breakdown(parts, named)

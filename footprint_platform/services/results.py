@@ -148,6 +148,18 @@ def _report_loops(
     )
 
 
+def loop_reports(session: Session, limit: int = 20) -> list[AuditEvent]:
+    """The newest loop errors runs met, for the operator's page (`_report_loops`)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == LOOP_ERROR)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def not_computed(session: Session, run_ids: Collection[int]) -> set[int]:
     """Products the given runs left uncomputed because of a loop error (`_report_loops`)."""
     if not run_ids:

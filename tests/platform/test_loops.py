@@ -22,6 +22,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
+from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 
 pytestmark = pytest.mark.postgres
@@ -175,6 +176,17 @@ def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app:
         assert {"LH-LHM-56.5", "MJ-NCM811-S"} <= set(report.details["loop_products"][0])
         assert {hydroxide, cathode, cell.id} <= set(report.details["not_computed"])
         assert foil.id not in report.details["not_computed"]
+        cell_id, cell_org = cell.id, cell.organization_id
+    maker = Session(demo_app.test_client())
+    maker.login("admin@dongtai-cells.example")
+    listed = maker.client.get(f"/orgs/{cell_org}/products").get_data(as_text=True)
+    assert "not computed: loop error" in listed
+    page = maker.client.get(f"/dashboard/products/{cell_id}")
+    assert page.status_code == 200 and 'id="loop-error"' in page.get_data(as_text=True)
+    operator = Session(demo_app.test_client())
+    operator.login("operator@tanlian.example")
+    shown = operator.client.get("/operator/organizations").get_data(as_text=True)
+    assert 'id="loop-errors"' in shown and "MJ-NCM811-S" in shown
 
 
 def test_an_unrelated_submission_still_lands_beside_a_bad_loop(demo_app: Flask) -> None:
