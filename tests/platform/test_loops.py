@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from footprint_platform.extensions import db
@@ -179,9 +180,10 @@ def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app:
         cell_id, cell_org = cell.id, cell.organization_id
     maker = Session(demo_app.test_client())
     maker.login("admin@dongtai-cells.example")
-    listed = maker.client.get(f"/orgs/{cell_org}/products").get_data(as_text=True)
+    en = {"Accept-Language": "en"}
+    listed = maker.client.get(f"/orgs/{cell_org}/products", headers=en).get_data(as_text=True)
     assert "not computed: loop error" in listed
-    page = maker.client.get(f"/dashboard/products/{cell_id}")
+    page = maker.client.get(f"/dashboard/products/{cell_id}", headers=en)
     assert page.status_code == 200 and 'id="loop-error"' in page.get_data(as_text=True)
     operator = Session(demo_app.test_client())
     operator.login("operator@tanlian.example")
@@ -227,7 +229,7 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
             )
         )
         db.session.commit()
-        with pytest.raises(UploadRejected) as err:
+        with pytest.raises(UploadRejected) as err, force_locale("en"):
             submissions.submit(db.session, actor, draft.id)
         (reason,) = err.value.errors["material.linked_product_id"]
         # the cathode between them belongs to another organization: counted, not named
