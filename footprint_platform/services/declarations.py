@@ -32,7 +32,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
-from footprint_platform.services.results import run_pins
+from footprint_platform.services.results import not_computed_now, run_pins
 from footprint_platform.services.rollup import (
     ChainGraph,
     chain_graph,
@@ -136,6 +136,15 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    if product.id in not_computed_now(session, start, end):
+        msg = str(
+            _l(
+                "Not computed: loop error. The newest recompute of this period met a loop "
+                "without a footprint that this product uses; it can be declared once the loop "
+                "is corrected."
+            )
+        )
+        raise InvalidInput(msg, {"product_id": [msg]})
     run = _latest_run(session, product.id, start, end)
     chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
     return _declare(session, actor, product, run, chain, reason)

@@ -160,6 +160,16 @@ def loop_reports(session: Session, limit: int = 20) -> list[AuditEvent]:
     )
 
 
+def not_computed_now(session: Session, start: date, end: date) -> set[int]:
+    """Products the period's newest run could not compute (a loop error)."""
+    newest = session.scalar(
+        select(func.max(RollupRun.id)).where(
+            RollupRun.period_start == start, RollupRun.period_end == end
+        )
+    )
+    return set() if newest is None else not_computed(session, [newest])
+
+
 def not_computed(session: Session, run_ids: Collection[int]) -> set[int]:
     """Products the given runs left uncomputed because of a loop error (`_report_loops`)."""
     if not run_ids:

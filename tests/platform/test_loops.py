@@ -152,7 +152,9 @@ def _resubmit(part: str, email: str) -> Submission:
 
 
 def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app: Flask) -> None:
-    from footprint_platform.services import jobs, results
+    from footprint_platform.errors import InvalidInput
+    from footprint_platform.services import declarations, jobs, results
+    from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
         hydroxide, cathode = _plant_loop()
@@ -177,6 +179,10 @@ def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app:
         assert {"LH-LHM-56.5", "MJ-NCM811-S"} <= set(report.details["loop_products"][0])
         assert {hydroxide, cathode, cell.id} <= set(report.details["not_computed"])
         assert foil.id not in report.details["not_computed"]
+        with pytest.raises(InvalidInput):  # a stale result is not declared as the period's
+            declarations.declare(
+                db.session, admin_actor("admin@dongtai-cells.example"), cell.id, *DATES
+            )
         cell_id, cell_org = cell.id, cell.organization_id
     maker = Session(demo_app.test_client())
     maker.login("admin@dongtai-cells.example")
