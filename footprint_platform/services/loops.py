@@ -7,9 +7,11 @@ The check runs on the period's graph as the roll-up would compute it with this v
 of the product's current one (the period's snapshot patched, else the graph built afresh; the
 rows become edges through the same code as in a roll-up), so it refuses exactly what would break
 the roll-up and nothing else. A draft without a link to a product cannot close a loop and costs
-nothing. A bad loop elsewhere in the period that does not pass through this product does not
-refuse it: that loop is isolated by the recompute (services/results.py) and reported to the
-operator.
+nothing. A bad loop this version does not create (elsewhere in the period, or one the product
+was already on with its current version, say a row written past the services) does not refuse
+it: the maker of a product on a loop cannot be held up by a link someone else made. Such a
+loop is isolated by every recompute (services/rollup.py, `rollup_isolating`) and reported to
+the operator.
 """
 
 from __future__ import annotations
@@ -73,8 +75,8 @@ def refuse_bad_loops(
     graph = graph_with_rows(chain, sub.product_id, sub.id, rows, external_leaves(session, rows))
     me = product_node(sub.product_id)
     loops = [loop for loop in nonphysical_loops(graph) if me in loop.members]
-    if not loops:
-        return
+    if not loops or any(me in loop.members for loop in nonphysical_loops(chain.graph)):
+        return  # no bad loop, or one this version does not create: the recompute isolates it
     ends = [product_node(p) for p in linked]
     path = path_through(graph.ids, graph.provider, graph.consumer, loops[0], me, ends)
     organization_id = sub.organization_id

@@ -200,6 +200,9 @@ def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app:
 def test_an_unrelated_submission_still_lands_beside_a_bad_loop(demo_app: Flask) -> None:
     with demo_app.app_context():
         _plant_loop()
+        # the cell maker is on the loop now, but did not close it: it may still submit
+        cell = _resubmit("DT-P811-150", "admin@dongtai-cells.example")
+        assert cell.status == SubmissionStatus.SUBMITTED
         separator = _resubmit("YL-W9-C", "data@yunling-film.example")
         assert separator.status == SubmissionStatus.SUBMITTED
         job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
