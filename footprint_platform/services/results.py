@@ -296,8 +296,10 @@ def _store(
     """Write the run's product results in bulk, none for the `skipped` products (their
     newest stored result stays theirs); returns how many."""
     rows = list(result_rows(run_id, chain, result, only, skipped))
+    if not rows:  # every affected product is on or below a bad loop
+        return 0
     if is_postgres(session):
-        columns = list(rows[0]) if rows else []
+        columns = list(rows[0])
         copy_rows(
             session,
             ProductResult.__table__,  # type: ignore[arg-type]
