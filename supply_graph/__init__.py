@@ -28,8 +28,9 @@ from supply_graph.explain import (
     contributions,
 )
 from supply_graph.fileformat import load_graph, write_graph, write_result
+from supply_graph.loops import BadLoop
 from supply_graph.model import Allocation, Edge, Node, SupplyGraph
-from supply_graph.rollup import NodeResult, RollupResult, rollup
+from supply_graph.rollup import NodeResult, RollupResult, nonphysical_loops, rollup
 from supply_graph.scenario import (
     ReplaceProvider,
     ScaleAmount,
@@ -44,6 +45,7 @@ from supply_graph.update import Updater
 __all__ = [
     "RELATIVE_TOLERANCE",
     "Allocation",
+    "BadLoop",
     "Contributions",
     "DuplicateNode",
     "Edge",
@@ -74,6 +76,7 @@ __all__ = [
     "contributions",
     "evaluate_scenario",
     "load_graph",
+    "nonphysical_loops",
     "rollup",
     "supply_vector",
     "write_graph",

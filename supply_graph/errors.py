@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supply_graph.loops import BadLoop
 
 
 class SupplyGraphError(Exception):
@@ -67,9 +71,15 @@ class SingularLoop(SupplyGraphError):
 
     For a strongly connected block with amounts A_cc >= 0, (I - A_cc)^-1 exists and is >= 0
     exactly when the spectral radius rho(A_cc) < 1; otherwise no physical footprint exists.
+
+    `loops` lists every bad component the solver found (`supply_graph.loops.BadLoop`: members,
+    one cycle, spectral radius), so a caller can isolate them and go on; `nodes` is the cycle
+    named in the message (the first loop's).
     """
 
-    def __init__(self, nodes: Sequence[str], detail: str) -> None:
+    def __init__(self, nodes: Sequence[str], detail: str, loops: Sequence[BadLoop] = ()) -> None:
         shown = " -> ".join(nodes[:12]) + (" -> …" if len(nodes) > 12 else "")
-        super().__init__(f"loop {shown} has no finite footprint: {detail}")
+        more = f" (and {len(loops) - 1} more loops)" if len(loops) > 1 else ""
+        super().__init__(f"loop {shown} has no finite footprint{more}: {detail}")
         self.nodes = list(nodes)
+        self.loops = list(loops)

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop, UnknownNode
+from supply_graph.loops import BadLoop
 from supply_graph.model import FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import (
     quality_columns,
@@ -150,6 +151,27 @@ def graph_plan(graph: SupplyGraph, loop_structure: tuple[Index, Index] | None = 
         out=loop_structure,
         has_loops=loop_structure is not None,
     )
+
+
+def nonphysical_loops(graph: SupplyGraph) -> list[BadLoop]:
+    """Every strongly connected component of the graph whose loop has no physical footprint
+    (rho(A_cc) >= 1 or I − A_cc singular), each with its members and one cycle; [] when all
+    loops are physical, such as closed-loop recycling with a gain below 1.
+
+    The same check `rollup` makes before it solves, without solving: a graph without loops is
+    recognised as `rollup` recognises it (one comparison per edge, else Kahn) and costs nothing
+    more; otherwise the plan's factorisation certifies only the components with a cycle.
+    """
+    if given_order_available() and in_given_order(graph.provider, graph.consumer):
+        return []
+    order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
+    if order is not None:
+        return []
+    try:
+        graph_plan(graph, structure)
+    except SingularLoop as exc:
+        return exc.loops
+    return []
 
 
 def result_from_solution(

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -28,6 +27,7 @@ except ImportError:  # pragma: no cover - a scipy that moved them: same result, 
     _coo_tocsr = _csr_matvecs = None
 
 from supply_graph.errors import SingularLoop
+from supply_graph.loops import BadLoop, certify, describe, detail
 from supply_graph.model import FloatArray, IntArray
 
 # What the engine guarantees of every result, f = e + Aᵀ f, relative to f: the tolerance
@@ -37,9 +37,6 @@ RELATIVE_TOLERANCE = 1e-9
 
 Names = Sequence[str] | npt.NDArray[np.str_]
 Index = npt.NDArray[np.integer[Any]]
-
-# Largest y in (I − A_ccᵀ) y = 1 that still counts as a finite loop multiplier.
-_MAX_LOOP_MULTIPLIER = 1e12
 
 
 @dataclass
@@ -434,7 +431,9 @@ def _factorise_loops(
     comp: IntArray,
     ids: Names | None,
 ) -> dict[int, LoopBlock]:
-    """LU of (I − A_cc)ᵀ per level over that level's loop nodes (blocks never couple)."""
+    """LU of (I − A_cc)ᵀ per level over that level's loop nodes (blocks never couple), each
+    certified (`loops.certify`); every failed component of every level is named in one
+    `SingularLoop`, so a caller can isolate them all at once."""
     if not data.size:
         return {}
     order, position, level_ptr = numbering
@@ -443,6 +442,7 @@ def _factorise_loops(
     row_level = np.searchsorted(level_ptr, rows, side="right") - 1
     edge_level = np.searchsorted(level_ptr, p_dst, side="right") - 1
     loops: dict[int, LoopBlock] = {}
+    failed: list[BadLoop] = []
     for level in np.unique(row_level).tolist():
         level_rows = rows[row_level == level]
         local = {int(r): k for k, r in enumerate(level_rows.tolist())}
@@ -454,58 +454,32 @@ def _factorise_loops(
             (data[mask], (rws, cols)), shape=(m, m)
         )
         members = order[level_rows]
-        lu = _checked_lu(sp.csc_matrix(block), comp[members], members, src, dst, ids)
-        loops[level] = LoopBlock(level_rows, lu)
+        lu, bad = certify(sp.csc_matrix(block))
+        if lu is not None and not bad.any():
+            loops[level] = LoopBlock(level_rows, lu)
+            continue
+        failed.extend(
+            _failed_components(sp.csc_matrix(block), members, comp, (src, dst, data), ids)
+        )
+    if failed:
+        raise SingularLoop(list(failed[0].cycle), detail(failed), failed)
     return loops
 
 
-def _checked_lu(
+def _failed_components(
     block: sp.csc_matrix,
-    block_comp: IntArray,
     members: IntArray,
-    src: IntArray,
-    dst: IntArray,
+    comp: IntArray,
+    edges: tuple[IntArray, IntArray, FloatArray],
     ids: Names | None,
-) -> spla.SuperLU:
-    """Factorise I − A_ccᵀ and certify it: y = (I − A_ccᵀ)⁻¹ 1 must be finite and > 0.
-
-    For an irreducible A_cc >= 0 that holds exactly when rho(A_cc) < 1 (M-matrix theory: if
-    rho > 1, the Perron vector u gives uᵀ y = uᵀ 1 / (1 − rho) < 0).
-    """
-    try:
-        lu = spla.splu(block, permc_spec="NATURAL", diag_pivot_thresh=0.0)
-        y = lu.solve(np.ones(block.shape[0]))
-    except RuntimeError:  # exactly singular
-        y = np.full(block.shape[0], -np.inf)
-        lu = None
-    bad = ~np.isfinite(y) | (y <= 0) | (y > _MAX_LOOP_MULTIPLIER)
-    if lu is None or bad.any():
-        culprit = int(block_comp[int(np.flatnonzero(bad)[0])])
-        in_comp = members[block_comp == culprit]
-        raise SingularLoop(
-            _loop_names(in_comp, src, dst, ids),
-            "a product needs at least one unit of itself through the loop "
-            f"(spectral radius of the loop block {_spectral_radius(block, block_comp, culprit)})",
-        )
-    return lu
-
-
-def _loop_names(members: IntArray, src: IntArray, dst: IntArray, ids: Names | None) -> list[str]:
-    """Node names along one cycle of the loop (networkx), falling back to the member list."""
-    inside = np.isin(src, members) & np.isin(dst, members)
-    graph = nx.DiGraph(zip(src[inside].tolist(), dst[inside].tolist(), strict=True))
-    try:
-        cycle = [int(u) for u, _ in nx.find_cycle(graph)]
-    except nx.NetworkXNoCycle:
-        cycle = members.tolist()
-    cycle.append(cycle[0])
-    return [str(ids[i]) if ids is not None else f"node #{i}" for i in cycle]
-
-
-def _spectral_radius(block: sp.csc_matrix, block_comp: IntArray, culprit: int) -> str:
-    """rho(A_cc) of one loop for the error message (dense eigenvalues; loops are small)."""
-    inside = np.flatnonzero(block_comp == culprit)
-    if inside.size > 2000:
-        return "not computed for loops of more than 2000 nodes"
-    a_cc = np.eye(inside.size) - block[inside][:, inside].toarray()
-    return f">= 1: {max(abs(np.linalg.eigvals(a_cc))):.6g}"
+) -> list[BadLoop]:
+    """The components of a level whose block failed, each certified on its own (an exactly
+    singular block says nothing about which of its components is at fault)."""
+    failed = []
+    labels = comp[members]
+    for culprit in np.unique(labels).tolist():
+        inside = np.flatnonzero(labels == culprit)
+        lu, bad = certify(sp.csc_matrix(block[inside][:, inside]))
+        if lu is None or bad.any():
+            failed.append(describe(members[inside], *edges, ids))
+    return failed

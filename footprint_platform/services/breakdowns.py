@@ -34,7 +34,12 @@ from footprint_platform.services.results import (
     latest_results,
     run_pins,
 )
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    chain_graph,
+    product_node,
+    rollup_isolating,
+)
 from supply_graph import RELATIVE_TOLERANCE
 
 
@@ -125,8 +130,8 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
 
 
 def _breakdown(chain: ChainGraph, product_id: int, stored: float) -> Breakdown:
-    result = supply_graph.rollup(chain.graph)
-    parts = supply_graph.contributions(chain.graph, result, product_node(product_id))
+    solved = rollup_isolating(chain)  # a bad loop elsewhere must not stop this product's page
+    parts = supply_graph.contributions(solved.graph, solved.result, product_node(product_id))
     consistent = math.isclose(parts.total, stored, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE)
     return Breakdown(parts, quality_groups(chain.graph, parts), bases(chain, parts), consistent)
 

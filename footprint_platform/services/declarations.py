@@ -32,8 +32,13 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
-from footprint_platform.services.results import run_pins
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.results import not_computed_now, run_pins
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    chain_graph,
+    product_node,
+    rollup_isolating,
+)
 from supply_graph import RELATIVE_TOLERANCE
 
 MAX_NAMED = 50  # a refusal names at most this many upstream products
@@ -131,6 +136,15 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    if product.id in not_computed_now(session, start, end):
+        msg = str(
+            _l(
+                "Not computed: loop error. The newest recompute of this period met a loop "
+                "without a footprint that this product uses; it can be declared once the loop "
+                "is corrected."
+            )
+        )
+        raise InvalidInput(msg, {"product_id": [msg]})
     run = _latest_run(session, product.id, start, end)
     chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
     return _declare(session, actor, product, run, chain, reason)
@@ -170,12 +184,18 @@ def _declare(
 
 
 def redeclare_downstream(
-    session: Session, run: RollupRun, chain: ChainGraph, changed_product_id: int, reason: str
+    session: Session,
+    run: RollupRun,
+    chain: ChainGraph,
+    changed_product_id: int,
+    reason: str,
+    commit: bool = True,
 ) -> list[Declaration]:
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
     publishes the new version. Declarations the new data cannot support are left alone (the
-    others are still made). All in one transaction, with the reads shared."""
+    others are still made). All in one transaction, with the reads shared (`commit=False`: the
+    caller's, committed with the submission and the run)."""
     current = session.scalars(
         select(Declaration.product_id)
         .where(
@@ -191,7 +211,14 @@ def redeclare_downstream(
         return []
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
     return _declare_all(
-        session, SYSTEM, [products[p] for p in wanted], run, chain, reason, strict=False
+        session,
+        SYSTEM,
+        [products[p] for p in wanted],
+        run,
+        chain,
+        reason,
+        strict=False,
+        commit=commit,
     )
 
 
@@ -204,6 +231,7 @@ def _declare_all(
     reason: str | None,
     *,
     strict: bool,
+    commit: bool = True,
 ) -> list[Declaration]:
     """New declarations of the products from the run, in order, committed together. A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
@@ -234,7 +262,8 @@ def _declare_all(
             raise InvalidInput(msg, {"product_id": [msg]})
         ready.append((product, upstream, result))
     made = _store(session, actor, ready, run, chain, reason)
-    session.commit()
+    if commit:
+        session.commit()
     return made
 
 
@@ -351,7 +380,7 @@ def _check(session: Session, d: Declaration) -> str | None:
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
     chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
-    again = supply_graph.rollup(chain.graph)[product_node(d.product_id)]
+    again = rollup_isolating(chain).result[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))
     if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
@@ -373,6 +402,7 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
     chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
-    result = supply_graph.rollup(chain.graph)
-    parts = supply_graph.contributions(chain.graph, result, product_node(d.product_id))
-    return Breakdown(parts, sharing.named_upstream(session, d.organization_id, parts, result))
+    solved = rollup_isolating(chain)
+    parts = supply_graph.contributions(solved.graph, solved.result, product_node(d.product_id))
+    named = sharing.named_upstream(session, d.organization_id, parts, solved.result)
+    return Breakdown(parts, named)

@@ -9,11 +9,14 @@ import logging
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.models import Product, RollupJob, utcnow
+from footprint_platform.errors import RecomputeFailed
+from footprint_platform.models import Product, RollupJob, RollupRun, utcnow
 from footprint_platform.services import declarations, results
+from footprint_platform.services.rollup import ChainGraph
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
@@ -23,7 +26,12 @@ JOB_TIMEOUT_SECONDS = 3600  # RQ stops a job after this; ROLLUP_JOB_STALE_SECOND
 def schedule(
     session: Session, start: date, end: date, trigger: str, changed_product_id: int | None
 ) -> RollupJob:
-    """Recompute the period now, or queue it when the chain is large and a queue exists."""
+    """Recompute the period now, or queue it when the chain is large and a queue exists.
+
+    The caller's pending changes (the submission that asks for the recompute) commit here, with
+    the job row. Recomputed now, they commit in one transaction with the run's results and the
+    declarations that follow: if any of it fails, none of it is kept, a failed job row of its
+    own records why, and `RecomputeFailed` says nothing was changed."""
     job = RollupJob(
         period_start=start,
         period_end=end,
@@ -32,13 +40,42 @@ def schedule(
         status="queued",
     )
     session.add(job)
-    session.commit()
     products = session.scalar(select(func.count()).select_from(Product)) or 0
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url and products > int(current_app.config["ROLLUP_INLINE_MAX_PRODUCTS"]):
+        session.commit()
         _enqueue(redis_url, job.id)
-    else:
-        run_job(session, job.id)
+        return job
+    return _run_now(session, job)
+
+
+def _run_now(session: Session, job: RollupJob) -> RollupJob:
+    """`run_job` inside the caller's transaction: nothing commits before the results do."""
+    fail_stale_jobs(session, commit=False)
+    job.status, job.started_at = "running", utcnow()
+    try:
+        run, chain = results.recompute(
+            session, job.period_start, job.period_end, job.trigger, job.changed_product_id, False
+        )
+        _follow_up(session, job, run, chain)
+    except Exception as exc:
+        session.rollback()
+        log.exception("recompute of %s–%s failed", job.period_start, job.period_end)
+        failed = RollupJob(
+            period_start=job.period_start,
+            period_end=job.period_end,
+            trigger=job.trigger,
+            status="failed",
+            error=str(exc)[:500],
+            started_at=utcnow(),
+            finished_at=utcnow(),
+        )
+        session.add(failed)
+        session.commit()
+        raise RecomputeFailed(
+            str(_l("Nothing was changed: the period's footprints could not be recomputed."))
+        ) from exc
+    session.commit()
     return job
 
 
@@ -60,7 +97,8 @@ def _enqueue(redis_url: str, job_id: int) -> None:
 
 
 def run_job(session: Session, job_id: int) -> RollupJob:
-    """Do a job: recompute, then give affected declarations their new draft versions."""
+    """Do a queued job (the worker, the command line): recompute, then give affected
+    declarations their new draft versions; the job row says how it went."""
     fail_stale_jobs(session)
     job = session.get(RollupJob, job_id)
     assert job is not None
@@ -70,28 +108,35 @@ def run_job(session: Session, job_id: int) -> RollupJob:
         run, chain = results.recompute(
             session, job.period_start, job.period_end, job.trigger, job.changed_product_id
         )
-        if job.changed_product_id is not None:
-            declarations.redeclare_downstream(
-                session,
-                run,
-                chain,
-                job.changed_product_id,
-                f"Upstream data changed: {job.trigger}",  # the trigger names part and version
-            )
+        _follow_up(session, job, run, chain)
     except Exception as exc:  # the job row must say it failed; the worker logs the traceback
         session.rollback()
         job.status, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
         session.commit()
         raise
-    job.status, job.run_id, job.finished_at = "done", run.id, utcnow()
     session.commit()
     return job
 
 
-def fail_stale_jobs(session: Session) -> int:
+def _follow_up(session: Session, job: RollupJob, run: RollupRun, chain: ChainGraph) -> None:
+    """After a run: new draft declarations downstream of the changed product, the job done."""
+    if job.changed_product_id is not None:
+        declarations.redeclare_downstream(
+            session,
+            run,
+            chain,
+            job.changed_product_id,
+            f"Upstream data changed: {job.trigger}",  # the trigger names part and version
+            commit=False,
+        )
+    job.status, job.run_id, job.finished_at = "done", run.id, utcnow()
+
+
+def fail_stale_jobs(session: Session, commit: bool = True) -> int:
     """Mark failed the jobs still "running" long after they started: their process was killed
     (a deploy, the out-of-memory killer, RQ's job timeout), its recompute rolled back with it,
-    and nobody else would ever finish the row. Returns how many."""
+    and nobody else would ever finish the row. Returns how many. `commit=False`: they land
+    with the caller's transaction."""
     limit = int(current_app.config["ROLLUP_JOB_STALE_SECONDS"])
     cutoff = utcnow() - timedelta(seconds=limit)
     stale = session.scalars(
@@ -104,7 +149,7 @@ def fail_stale_jobs(session: Session) -> int:
     for job in stale:
         job.status, job.finished_at = "failed", utcnow()
         job.error = f"Interrupted: its process ended; still running {limit} s after it started."
-    if stale:
+    if stale and commit:
         session.commit()
     return len(stale)
 

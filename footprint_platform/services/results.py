@@ -24,9 +24,15 @@ from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
-from footprint_platform.models import Product, ProductResult, RollupRun
-from footprint_platform.services import snapshots
-from footprint_platform.services.rollup import ChainGraph, SubmissionMap, chain_graph
+from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun
+from footprint_platform.policy import SYSTEM
+from footprint_platform.services import audit, snapshots
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    SubmissionMap,
+    chain_graph,
+    rollup_isolating,
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,13 @@ def recompute(
     end: date,
     trigger: str,
     changed_product_id: int | None = None,
+    commit: bool = True,
 ) -> tuple[RollupRun, ChainGraph]:
     """Roll up the whole period and store a run; the chain it was built from comes back too,
     for the declarations that follow the run. With `changed_product_id` (a submission landed)
-    only the results that can differ from the previous run's are stored."""
-    run, chain, _ = recompute_timed(session, start, end, trigger, changed_product_id)
+    only the results that can differ from the previous run's are stored. `commit=False`: the
+    run is flushed into the caller's transaction, which commits it with the change."""
+    run, chain, _ = recompute_timed(session, start, end, trigger, changed_product_id, commit)
     return run, chain
 
 
@@ -61,6 +69,7 @@ def recompute_timed(
     end: date,
     trigger: str,
     changed_product_id: int | None = None,
+    commit: bool = True,
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()
     chain = None if changed_product_id is None else snapshots.patched_chain(session, start, end)
@@ -68,7 +77,8 @@ def recompute_timed(
     if chain is None:
         chain = chain_graph(session, start, end)
     t1 = time.perf_counter()
-    result = supply_graph.rollup(chain.graph)
+    isolated = rollup_isolating(chain)
+    result, bad_loops, skipped = isolated.result, isolated.loops, isolated.not_computed
     t2 = time.perf_counter()
     affected = (
         None
@@ -89,13 +99,89 @@ def recompute_timed(
     )
     session.add(run)
     session.flush()
-    stored = _store(session, run.id, chain, result, affected)
+    stored = _store(session, run.id, chain, result, affected, skipped)
+    if bad_loops:
+        _report_loops(session, run, chain, bad_loops, skipped)
     t3 = time.perf_counter()
     if not patched:
         snapshots.save(session, run.id, start, end, chain)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     t4 = time.perf_counter()
     return run, chain, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, stored, patched)
+
+
+LOOP_ERROR = "rollup.loop_error"
+
+
+def _report_loops(
+    session: Session,
+    run: RollupRun,
+    chain: ChainGraph,
+    loops: list[supply_graph.BadLoop],
+    skipped: set[int],
+) -> None:
+    """Tell the operator (its audit page lists these) which loops a run met and what it left
+    uncomputed, by product ids and part numbers: the operator may see product names, and the
+    makers of the products see "not computed: loop error" on their own products only."""
+    ids = sorted(skipped)
+    parts = dict(
+        session.execute(select(Product.id, Product.part_number).where(Product.id.in_(ids))).all()
+    )
+
+    def part(node: str) -> str:
+        return str(parts.get(int(node.split(":", 1)[1]), node))
+
+    audit.record(
+        session,
+        SYSTEM,
+        LOOP_ERROR,
+        run,
+        details={
+            "period": f"{run.period_start}/{run.period_end}",
+            "loops": [[part(node) for node in loop.cycle] for loop in loops],
+            "loop_products": [sorted(part(node) for node in loop.members) for loop in loops],
+            "not_computed": ids,
+        },
+    )
+
+
+def loop_reports(session: Session, limit: int = 20) -> list[AuditEvent]:
+    """The newest loop errors runs met, for the operator's page (`_report_loops`)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == LOOP_ERROR)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def not_computed_now(session: Session, start: date, end: date) -> set[int]:
+    """Products the period's newest run could not compute (a loop error)."""
+    newest = session.scalar(
+        select(func.max(RollupRun.id)).where(
+            RollupRun.period_start == start, RollupRun.period_end == end
+        )
+    )
+    return set() if newest is None else not_computed(session, [newest])
+
+
+def not_computed(session: Session, run_ids: Collection[int]) -> set[int]:
+    """Products the given runs left uncomputed because of a loop error (`_report_loops`)."""
+    if not run_ids:
+        return set()
+    found = session.scalars(
+        select(AuditEvent.details).where(
+            AuditEvent.action == LOOP_ERROR,
+            AuditEvent.object_type == "RollupRun",
+            AuditEvent.object_id.in_([str(r) for r in run_ids]),
+        )
+    )
+    return {int(p) for details in found for p in (details or {}).get("not_computed", [])}
 
 
 def _affected(
@@ -205,11 +291,15 @@ def _store(
     chain: ChainGraph,
     result: supply_graph.RollupResult,
     only: Collection[int] | None,
+    skipped: Collection[int] = (),
 ) -> int:
-    """Write the run's product results in bulk; returns how many."""
-    rows = list(result_rows(run_id, chain, result, only))
+    """Write the run's product results in bulk, none for the `skipped` products (their
+    newest stored result stays theirs); returns how many."""
+    rows = list(result_rows(run_id, chain, result, only, skipped))
+    if not rows:  # every affected product is on or below a bad loop
+        return 0
     if is_postgres(session):
-        columns = list(rows[0]) if rows else []
+        columns = list(rows[0])
         copy_rows(
             session,
             ProductResult.__table__,  # type: ignore[arg-type]
@@ -226,9 +316,10 @@ def result_rows(
     chain: ChainGraph,
     result: supply_graph.RollupResult,
     only: Collection[int] | None = None,
+    skipped: Collection[int] = (),
 ) -> Iterator[dict[str, Any]]:
     """One product_result row per product (the chain's first nodes are its products, in
-    order), from the result's columns rather than a lookup per product."""
+    order), from the result's columns rather than a lookup per product; none for `skipped`."""
     missing = set(chain.missing)
     upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
     stage_names = list(result.stages)
@@ -237,6 +328,8 @@ def result_rows(
         if only is None
         else np.flatnonzero(np.isin(chain.product_array, list(only), assume_unique=True))
     )
+    if skipped:
+        rows = rows[~np.isin(chain.product_array[rows], list(skipped))]
     by_stage = result.by_stage[rows].tolist()
     totals = result.total[rows].tolist()
     shares = result.primary_data_share[rows].tolist()
@@ -265,8 +358,12 @@ def result_rows(
 
 @dataclass(frozen=True)
 class LatestResult:
+    """A product's newest stored result; `not_computed`: the newest run of its period could
+    not compute it (a loop error), so this result is older than the period's data."""
+
     result: ProductResult
     run: RollupRun
+    not_computed: bool = False
 
 
 def latest_results(session: Session, organization_id: int) -> dict[int, LatestResult]:
@@ -285,4 +382,18 @@ def latest_results(session: Session, organization_id: int) -> dict[int, LatestRe
         .where(ProductResult.id.in_(newest))
         .options(defer(RollupRun.submissions))
     )
-    return {r.product_id: LatestResult(r, run) for r, run in session.execute(stmt)}
+    found = session.execute(stmt).all()
+    failed = not_computed(session, _newest_runs(session, {run.period_start for _, run in found}))
+    return {r.product_id: LatestResult(r, run, r.product_id in failed) for r, run in found}
+
+
+def _newest_runs(session: Session, starts: Collection[date]) -> list[int]:
+    """The newest run of each period starting on one of the given days."""
+    if not starts:
+        return []
+    stmt = (
+        select(func.max(RollupRun.id))
+        .where(RollupRun.period_start.in_(list(starts)))
+        .group_by(RollupRun.period_start, RollupRun.period_end)
+    )
+    return [int(i) for i in session.scalars(stmt)]

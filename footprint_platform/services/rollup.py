@@ -20,7 +20,7 @@ arithmetic on them runs on numpy columns (bench/RESULTS.md, "Platform roll-up at
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
@@ -41,7 +41,15 @@ from footprint_platform.models import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules
 from footprint_platform.services.factors import latest_release
-from supply_graph import Allocation, RollupResult, SupplyGraph, UnknownNode, rollup
+from supply_graph import (
+    Allocation,
+    BadLoop,
+    RollupResult,
+    SingularLoop,
+    SupplyGraph,
+    UnknownNode,
+    rollup,
+)
 from supply_graph.units import conversion_factor
 
 # Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
@@ -594,6 +602,89 @@ def _converter() -> Any:
         return k
 
     return convert
+
+
+def graph_with_rows(
+    chain: ChainGraph,
+    product_id: int,
+    submission_id: int,
+    rows: Sequence[Sequence[Any]],
+    externals: Mapping[int, ExternalLeaf] | None = None,
+) -> SupplyGraph:
+    """The chain's graph with the product's inputs replaced by one submission's input rows
+    (`_input_rows_for`), turned into edges exactly as a roll-up would: what the period's
+    graph becomes if that submission is the product's current version. For loop checks only:
+    edges from datasets the chain has no leaf for yet are left out (a leaf never closes a loop)
+    and direct emissions are not computed."""
+    g = chain.graph
+    n = len(chain.product_ids)
+    me = int(chain.product_rows([product_id])[0])
+    edges = _Edges(stages(), g.ids[n:].tolist())
+    position = {p: i for i, p in enumerate(chain.product_ids)}
+    edges.add_inputs(rows, {submission_id: me}, position, np.zeros((n, len(stages()))), externals)
+    provider = np.array(edges.provider, dtype=np.int64)
+    known = provider < g.n_nodes
+    convert = _converter()
+    amount = np.array(
+        [
+            a * (1.0 if u is None else convert(u, g.unit_names[int(g.unit_code[p])]))
+            for p, a, u, ok in zip(provider, edges.amount, edges.unit, known, strict=True)
+            if ok
+        ],
+        dtype=np.float64,
+    )
+    keep = g.consumer != me
+    allocations = {i: a for i, a in g.allocations.items() if i != me}
+    allocations.update(edges.allocations)
+    return replace(
+        g,
+        provider=np.concatenate([g.provider[keep], provider[known]]),
+        consumer=np.concatenate(
+            [g.consumer[keep], np.array(edges.consumer, dtype=np.int64)[known]]
+        ),
+        amount=np.concatenate([g.amount[keep], amount]),
+        allocations=allocations,
+    )
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """A roll-up that went through whatever the loops: `graph` is the chain's graph with the
+    amounts inside each bad loop set to zero (use it, not the chain's, for contributions of the
+    same result), `loops` the loops without a physical footprint, `not_computed` the products
+    on them and downstream of them, whose numbers in `result` mean nothing."""
+
+    graph: SupplyGraph
+    result: RollupResult
+    loops: list[BadLoop]
+    not_computed: set[int]
+
+
+def rollup_isolating(chain: ChainGraph) -> Isolated:
+    """The chain's roll-up, whatever its loops.
+
+    A loop without a physical footprint (a product needing one unit or more of itself) is
+    refused when it is submitted (services/loops.py), but one can still reach a period: a row
+    written past the services, or a later change that raises a loop's gain. Such a loop must
+    not stop the period for every organization. Its internal amounts are set to zero, so the
+    solve goes through and every product outside it and not downstream of it gets its exact
+    footprint (it never depends on the loop); the loop's products and everything downstream of
+    them are returned as not computed. Without a bad loop this is one `rollup` call."""
+    try:
+        return Isolated(chain.graph, rollup(chain.graph), [], set())
+    except SingularLoop as exc:
+        if not exc.loops:
+            raise  # not a loop: a non-finite value, which no isolation can fix
+        loops = exc.loops
+    g = chain.graph
+    inside = np.zeros(g.n_edges, dtype=bool)
+    members: list[int] = []
+    for loop in loops:
+        rows = np.array([g.index[node] for node in loop.members], dtype=np.int64)
+        inside |= np.isin(g.provider, rows) & np.isin(g.consumer, rows)
+        members.extend(int(n.split(":", 1)[1]) for n in loop.members if n.startswith("product:"))
+    cut = replace(g, amount=np.where(inside, 0.0, g.amount))
+    return Isolated(cut, rollup(cut), loops, chain.reachable(members, "down"))
 
 
 def rollup_period(session: Session, start: date, end: date) -> tuple[ChainGraph, RollupResult]:

@@ -25,7 +25,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, jobs
+from footprint_platform.services import audit, jobs, loops
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -237,6 +237,8 @@ def save_draft(
     sub.inputs = [SubmissionInput(position=k, **row) for k, row in enumerate(checked.rows)]
     for f in HEADER_FIELDS:
         setattr(sub, f, header.get(f))
+    session.flush()
+    loops.refuse_bad_loops(session, sub, section_names)  # rolls back and raises
     if channel:
         sub.channel = channel
     audit.record(
@@ -310,6 +312,12 @@ def submit(
         problems.append(Problem("—", None, None, None, str(_l("Enter at least one input."))))
     if problems:
         raise UploadRejected(str(_l("Not submitted; correct these rows.")), problems)
+    loops.refuse_bad_loops(
+        session,
+        sub,
+        section_names,
+        str(_l("Not submitted; this link would make the footprint impossible to compute.")),
+    )
     previous = session.scalars(
         select(Submission).where(
             Submission.product_id == sub.product_id,
@@ -336,8 +344,9 @@ def submit(
             "supersedes": [o.id for o in previous],
         },
     )
-    session.commit()
     # The period's footprints follow: now for a small chain, from the worker for a large one.
+    # Nothing is committed before: the version, its audit record and (now) the run commit
+    # together, or none of them does (jobs.schedule, RecomputeFailed).
     jobs.schedule(
         session,
         sub.period_start,

@@ -53,7 +53,12 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, rule_for_category
 from footprint_platform.services import sharing
 from footprint_platform.services.activity import GRID
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    chain_graph,
+    product_node,
+    rollup_isolating,
+)
 from supply_graph import RELATIVE_TOLERANCE
 from supply_graph.scenario import Change, ReplaceProvider, Scenario, SetAmount, SetDirect
 from supply_graph.units import conversion_factor
@@ -189,7 +194,11 @@ def evaluate_many(
             translated.append(refused)
     leaves = [leaf for t in translated if not isinstance(t, InvalidInput) for leaf in t[1].leaves]
     chain = chain_graph(session, start, end, extra_leaves=list(dict.fromkeys(leaves)))
-    solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
+    try:
+        solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
+    except supply_graph.SingularLoop:  # a bad loop in the period: isolated, as in a recompute
+        chain.graph = rollup_isolating(chain).graph
+        solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
     base = supply_graph.rollup(chain.graph, solver)
     options = _options(session, product, own, chain, base)
     out: list[Outcome | InvalidInput] = []

@@ -1,4 +1,5 @@
-"""The program operator's pages: registering organizations and inviting their first admin."""
+"""The program operator's pages: registering organizations and inviting their first admin,
+and the roll-up problems the operator must follow up (loops no footprint can be computed for)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from footprint_platform.extensions import db
 from footprint_platform.links import public_url
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
-from footprint_platform.services import catalog, onboarding
+from footprint_platform.services import catalog, onboarding, results
 from footprint_platform.web.context import actor
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -46,4 +47,5 @@ def organizations() -> Any:
         errors=errors,
         form=request.form,
         invite_link=invite_link,
+        loop_reports=results.loop_reports(db.session),
     ), 422 if errors else 200
