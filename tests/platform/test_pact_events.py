@@ -360,6 +360,7 @@ def test_answering_in_the_inbox_posts_the_answer_to_the_requester(
     answer: str,
 ) -> None:
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)  # 127.0.0.1
     _hold_credentials(demo_app, requester_app)
     with demo_app.app_context():
         _revoke_share("ZJ-EL-NCM")
