@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from footprint_platform import outbound
@@ -75,7 +76,7 @@ def _resolving(answers: dict[str, list[str]]) -> Callable[..., Any]:
 def test_an_internal_address_is_refused_when_saved(
     demo_app: Flask, base_url: str, kind: str
 ) -> None:
-    with demo_app.app_context():
+    with demo_app.test_request_context("/"), force_locale("en"):
         admin = admin_actor(OWNER_ADMIN)
         with pytest.raises(InvalidInput) as caught:
             pact_outbound.create_credential(
@@ -108,7 +109,7 @@ def test_a_name_resolving_to_one_internal_address_among_public_ones_is_refused(
         ]
 
     monkeypatch.setattr(socket, "getaddrinfo", both)
-    with demo_app.app_context():
+    with demo_app.test_request_context("/"), force_locale("en"):
         admin = admin_actor(OWNER_ADMIN)
         with pytest.raises(InvalidInput, match="private network"):
             pact_outbound.create_credential(
@@ -120,7 +121,7 @@ def test_plain_http_is_refused_even_for_the_local_demo(demo_app: Flask) -> None:
     assert demo_app.config["PACT_REQUIRE_HTTPS"] is False
     with demo_app.app_context():
         admin = admin_actor(OWNER_ADMIN)
-        with pytest.raises(InvalidInput, match="https://"):
+        with pytest.raises(InvalidInput, match="https://"):  # in either language
             pact_outbound.create_credential(
                 db.session, admin, admin.organization_ids[0], _data("http://93.184.216.34")
             )
