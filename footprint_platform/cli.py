@@ -110,33 +110,62 @@ def rollup_run(period: str) -> None:
 
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help="Encrypt the dump (AES-256-GCM, key from a passphrase by scrypt). The passphrase comes "
+    "from TANLIAN_BACKUP_PASSPHRASE, else it is asked for.",
+)
 @with_appcontext
-def export_cmd(path: str) -> None:
-    """Write a complete, versioned dump of the database to PATH (a zip)."""
+def export_cmd(path: str, encrypt: bool) -> None:
+    """Write a complete, versioned dump of the database to PATH (a zip only its owner may
+    read)."""
     from pathlib import Path
 
     from footprint_platform.backup import export_database
+    from footprint_platform.backup_files import SealError, write_dump
 
-    manifest = export_database(db.engine, Path(path))
+    passphrase = _passphrase(confirm=True) if encrypt else None
+    try:
+        manifest = write_dump(Path(path), lambda out: export_database(db.engine, out), passphrase)
+    except SealError as exc:
+        raise click.ClickException(f"Not exported: {exc}") from None
     rows = sum(t["rows"] for t in manifest["tables"].values())
     click.echo(
         f"Exported {rows} rows from {len(manifest['tables'])} tables at schema revision "
-        f"{manifest['schema_revision']} to {path}."
+        f"{manifest['schema_revision']} to {path}"
+        + (" (encrypted)." if encrypt else " (not encrypted; readable by its owner only).")
     )
+
+
+def _passphrase(confirm: bool = False) -> str:
+    """The backup passphrase: from the environment (never an argument: others could read it in
+    the process list), else typed without echo."""
+    import os
+
+    from footprint_platform.backup_files import PASSPHRASE_VARIABLE
+
+    given = os.environ.get(PASSPHRASE_VARIABLE)
+    if given:
+        return given
+    return str(click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm))
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_cmd(path: str) -> None:
-    """Restore a dump made by `flask export` into this empty database (same schema revision)."""
+    """Restore a dump made by `flask export` into this empty database (same schema revision);
+    an encrypted dump asks for its passphrase (or takes TANLIAN_BACKUP_PASSPHRASE)."""
     from pathlib import Path
 
     from footprint_platform.backup import DumpRefused, import_database
+    from footprint_platform.backup_files import SealError, readable_dump
 
     try:
-        manifest = import_database(db.engine, Path(path))
-    except DumpRefused as exc:
+        with readable_dump(Path(path), _passphrase) as source:
+            manifest = import_database(db.engine, source)
+    except (DumpRefused, SealError) as exc:
         raise click.ClickException(f"Not imported, nothing changed: {exc}") from None
     rows = sum(t["rows"] for t in manifest["tables"].values())
     click.echo(f"Imported {rows} rows from {path}. Check them with `flask declarations verify`.")

@@ -83,6 +83,11 @@ def _check(app: Flask) -> None:
             "before running in production"
         )
     _check_public_base_url(app.config["PUBLIC_BASE_URL"], app.config["ENV"])
+    if app.config["ENV"] == "production" and app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE"):
+        raise ConfigurationError(
+            "PACT_OUTBOUND_ALLOW_PRIVATE lets partner addresses reach the server's own network: "
+            "it is for tests only, never in production"
+        )
     if int(app.config["PACT_PAGE_LINK_TTL_SECONDS"]) < PACT_MIN_LINK_SECONDS:
         raise ConfigurationError(
             f"PACT_PAGE_LINK_TTL_SECONDS must be at least {PACT_MIN_LINK_SECONDS} "

@@ -14,6 +14,7 @@ from footprint_platform.extensions import db, limiter
 from footprint_platform.models import utcnow
 from footprint_platform.pact import auth, filters
 from footprint_platform.pact.errors import NO_STORE, OAuthError, PactError
+from footprint_platform.rate_limits import pact_client_key, pact_event_limit
 from footprint_platform.services import pact_clients, pact_delivery, pact_events, pact_host
 from footprint_platform.web.downloads import pact_options
 
@@ -120,9 +121,15 @@ EVENT_TYPES = ("application/cloudevents+json", "application/json")
 
 
 @bp.route("/events", methods=["POST"])
+@limiter.limit(
+    pact_event_limit,
+    key_func=pact_client_key,
+    error_message="Too many events from this client; send again after Retry-After seconds.",
+)
 def events() -> Any:
     """Action Events: a CloudEvent in structured mode. Checked, kept, answered 200 with an empty
-    body at once; whatever it asks for is sent later from a background job."""
+    body at once; whatever it asks for is sent later from a background job. Over the client's
+    limit: 429, nothing kept."""
     if request.mimetype not in EVENT_TYPES:
         raise PactError(400, "Send the event as application/cloudevents+json.")
     largest = int(current_app.config["PACT_EVENT_MAX_BYTES"])

@@ -8,8 +8,9 @@ application's SECRET_KEY; it is never logged, never shown again, never written t
 
 A token and an event go only to the host the credential names: an event's target (the
 requester's `source`) must have the same scheme, host and port as the credential's base URL,
-so a partner cannot make Tanlian present its credentials, or call, anywhere else. HTTPS only,
-unless PACT_REQUIRE_HTTPS is off (the local demo). Only the standard library makes the calls.
+so a partner cannot make Tanlian present its credentials, or call, anywhere else. The calls go
+through footprint_platform.outbound: HTTPS only, public addresses only (checked when the
+credential is saved and again at every connection), a failure told in a few words.
 """
 
 from __future__ import annotations
@@ -18,10 +19,7 @@ import base64
 import hashlib
 import json
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -30,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform import outbound
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import Organization, PactCredential, utcnow
 from footprint_platform.policy import Action, Actor, authorize
@@ -74,13 +73,24 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
+def _allow_private() -> bool:
+    return bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE"))
+
+
 def _check_url(url: str, field: str) -> str:
     url = url.strip().rstrip("/")
-    scheme, host, _ = _origin(url)
-    allowed = ("https",) if current_app.config["PACT_REQUIRE_HTTPS"] else ("https", "http")
-    if scheme not in allowed or not host or len(url) > 300:
+    try:
+        scheme, host, _ = _origin(url)
+    except ValueError:  # a port that is not a number
+        scheme, host = "", ""
+    if scheme != "https" or not host or len(url) > 300:
         msg = str(_l("Give the partner's address starting with https:// (at most 300 characters)."))
         raise InvalidInput(msg, {field: [msg]})
+    try:
+        outbound.check_url(url, _allow_private())
+    except outbound.AddressRefused as refused:
+        msg = refused.label()
+        raise InvalidInput(msg, {field: [msg]}) from None
     return url
 
 
@@ -200,17 +210,13 @@ def events_url(source: str) -> str:
 
 
 def same_host(url: str, credential: PactCredential) -> bool:
-    return _origin(url) == _origin(credential.base_url)
+    try:
+        return _origin(url) == _origin(credential.base_url)
+    except ValueError:  # a port that is not a number
+        return False
 
 
 # -- calls -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-    content_type: str
 
 
 def _context() -> ssl.SSLContext:
@@ -219,28 +225,22 @@ def _context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
-def _call(method: str, url: str, headers: dict[str, str], data: bytes | None = None) -> Answer:
-    scheme, _, _ = _origin(url)
-    if scheme != "https" and current_app.config["PACT_REQUIRE_HTTPS"]:
-        raise PartnerUnreachable(f"not an https address: {url[:200]}")
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=_context()), _NoRedirect()
-    )
+def _call(
+    method: str, url: str, headers: dict[str, str], data: bytes | None = None
+) -> outbound.Answer:
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as r:
-            return Answer(r.status, r.read(MAX_ANSWER_BYTES), r.headers.get("Content-Type") or "")
-    except urllib.error.HTTPError as e:
-        return Answer(e.code, e.read(2000), e.headers.get("Content-Type") or "")
-    except (OSError, ValueError) as e:  # URLError, timeouts, TLS failures, bad URLs
-        raise PartnerUnreachable(f"{url[:200]}: {e}") from None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not an instruction: credentials never follow it elsewhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+        return outbound.request(
+            method,
+            url,
+            headers,
+            data,
+            context=_context(),
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_ANSWER_BYTES,
+            allow_private=_allow_private(),
+        )
+    except outbound.OutboundError as exc:
+        raise PartnerUnreachable(str(exc)) from None
 
 
 def _token_url(credential: PactCredential) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -27,11 +29,10 @@ from footprint_platform.models import Evidence, Organization, Product, Submissio
 from footprint_platform.rules import load_rules
 from footprint_platform.sections import BASIS_LABELS, INSTRUMENT_LABELS, SECTIONS, Section
 from footprint_platform.services.factors import factor_by_code
+from footprint_platform.services.xlsx_package import check_package
 
 GUIDE = "Guide 说明"
 LISTS = "Lists 代码"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_UNPACKED_BYTES = 30 * 1024 * 1024  # guards against zip bombs dressed as .xlsx
 MAX_ROWS = 500
 PRODUCT_SEPARATOR = " | "
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBE7")
@@ -189,39 +190,27 @@ def read_upload(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, rows) from an uploaded workbook for this submission, or UploadRejected naming
     every problem of the file's shape. The rows still go through the one validation."""
-    _check_container(data)
+    check_package(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise UploadRejected(
-            str(_l("This is not an Excel workbook (.xlsx).")),
-            [Problem("—", None, None, None, str(exc)[:200])],
-        ) from exc
+        raise _not_a_workbook(exc) from exc
     problems: list[Problem] = []
-    header = _read_guide(wb, sub, problems)
-    rows: list[dict[str, Any]] = []
-    for section in SECTIONS:
-        rows += _read_section(session, wb, section, problems)
+    try:  # read-only sheets are parsed while they are read
+        header = _read_guide(wb, sub, problems)
+        rows: list[dict[str, Any]] = []
+        for section in SECTIONS:
+            rows += _read_section(session, wb, section, problems)
+    except (ParseError, zipfile.BadZipFile, zlib.error) as exc:
+        raise _not_a_workbook(exc) from exc
     if problems:
         raise UploadRejected(str(_l("Nothing was saved; correct the file.")), problems)
     return header, rows
 
 
-def _check_container(data: bytes) -> None:
-    problem = None
-    if len(data) > MAX_UPLOAD_BYTES:
-        problem = str(_l("The file is larger than 2 MB."))
-    elif not data.startswith(b"PK\x03\x04"):
-        problem = str(_l("This is not an Excel workbook (.xlsx)."))
-    else:
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
-                    problem = str(_l("The workbook unpacks to more than 30 MB."))
-        except zipfile.BadZipFile:
-            problem = str(_l("This is not an Excel workbook (.xlsx)."))
-    if problem:
-        raise UploadRejected(problem, [Problem("—", None, None, None, problem)])
+def _not_a_workbook(exc: Exception) -> UploadRejected:
+    message = str(_l("This is not an Excel workbook (.xlsx)."))
+    return UploadRejected(message, [Problem("—", None, None, None, f"{message} {str(exc)[:200]}")])
 
 
 def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, Any]:

@@ -34,7 +34,15 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
-from footprint_platform.services import catalog, evidence, jobs, pact_consume, submissions, workbook
+from footprint_platform.services import (
+    catalog,
+    evidence,
+    jobs,
+    pact_consume,
+    submissions,
+    workbook,
+    xlsx_package,
+)
 from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
@@ -236,7 +244,7 @@ def upload(submission_id: int) -> Any:
     sub = submissions.get_submission(db.session, actor(), submission_id)
     organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
     upload = request.files.get("file")
-    data = upload.stream.read(workbook.MAX_UPLOAD_BYTES + 1) if upload else b""
+    data = upload.stream.read(xlsx_package.MAX_UPLOAD_BYTES + 1) if upload else b""
     try:
         header, rows = workbook.read_upload(db.session, sub, data)
         names = {s.code: workbook.sheet_title(s) for s in SECTIONS}

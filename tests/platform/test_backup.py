@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -113,3 +116,92 @@ def test_a_damaged_or_foreign_dump_changes_nothing(demo_app: Flask, app: Flask) 
             assert set(_counts().values()) == {0}
     bad = app.test_cli_runner().invoke(args=["import", "/dev/null"])
     assert bad.exit_code != 0
+
+
+# -- the file at rest ----------------------------------------------------------------------------
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def open_umask() -> Any:
+    """A umask that lets every file be read by everyone: the dump's mode must not depend on it."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.parametrize("encrypt", [False, True])
+def test_a_dump_is_readable_by_its_owner_only(
+    demo_app: Flask,
+    tmp_path: Path,
+    open_umask: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    encrypt: bool,
+) -> None:
+    monkeypatch.setenv("TANLIAN_BACKUP_PASSPHRASE", PASSPHRASE)
+    dump = tmp_path / "tanlian.zip"
+    dump.write_bytes(b"an older file, readable by all")
+    dump.chmod(0o644)
+    args = ["export", str(dump)] + (["--encrypt"] if encrypt else [])
+    result = demo_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["tanlian.zip"]  # no temporary file left
+
+
+def _export_encrypted(app: Flask, dump: Path) -> None:
+    """`flask export --encrypt`, the passphrase typed twice at the prompt."""
+    typed = f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    result = app.test_cli_runner().invoke(args=["export", str(dump), "--encrypt"], input=typed)
+    assert result.exit_code == 0, result.output
+
+
+def test_an_encrypted_dump_round_trips_and_shows_nothing_in_clear(
+    prepared_app: Flask, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TANLIAN_BACKUP_PASSPHRASE", raising=False)
+    dump = tmp_path / "tanlian.zip.enc"
+    _export_encrypted(prepared_app, dump)
+    sealed = dump.read_bytes()
+    assert not zipfile.is_zipfile(dump)
+    assert b"manifest" not in sealed and b"huadong" not in sealed.lower()
+    with prepared_app.app_context():
+        before = _counts()
+    monkeypatch.setenv("TANLIAN_BACKUP_PASSPHRASE", PASSPHRASE)
+    result = app.test_cli_runner().invoke(args=["import", str(dump)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _counts() == before
+        assert declarations.verify(db.session) == []
+
+
+def _flipped(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def test_a_wrong_passphrase_or_a_changed_byte_imports_nothing(
+    demo_app: Flask, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = tmp_path / "tanlian.zip.enc"
+    _export_encrypted(demo_app, dump)
+    sealed = dump.read_bytes()
+    header = len(b"TANLIAN-DUMP AES-256-GCM scrypt 1\n")
+    cases = {
+        "wrong passphrase": (sealed, "Correct horse battery staple"),
+        "changed content": (_flipped(sealed, len(sealed) // 2), PASSPHRASE),
+        "changed salt": (_flipped(sealed, header + 3), PASSPHRASE),
+        "changed tag": (_flipped(sealed, len(sealed) - 1), PASSPHRASE),
+        "cut short": (sealed[: header + 20], PASSPHRASE),
+    }
+    for case, (content, passphrase) in cases.items():
+        target = tmp_path / f"{case}.enc"
+        target.write_bytes(content)
+        monkeypatch.setenv("TANLIAN_BACKUP_PASSPHRASE", passphrase)
+        result = app.test_cli_runner().invoke(args=["import", str(target)])
+        assert result.exit_code != 0, case
+        assert "Not imported, nothing changed" in result.output, case
+        with app.app_context():
+            assert set(_counts().values()) == {0}, case
+        if case != "cut short":
+            assert "the passphrase is wrong, or the file was changed" in result.output, case

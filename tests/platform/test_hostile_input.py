@@ -1,9 +1,13 @@
 """Hostile input gets a clear 4xx and writes nothing: NaN and infinity, numbers too large for
 any column, strings far beyond their limits, bytes that are not UTF-8, bodies of the wrong
-shape or content type, ids beyond 32 bits, SQL and template injection."""
+shape or content type, ids beyond 32 bits, SQL and template injection, workbooks carrying
+document type declarations (external entities, billion laughs) or thousands of parts."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, Product, SubmissionInput
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
+from tests.platform.test_workbook import _download, _inputs, _save, _upload
 
 BAD_NUMBERS = ["NaN", "nan", "Infinity", "-Infinity", "1e999", "1" * 400, "0x10", "1,5", ""]
 
@@ -172,3 +177,93 @@ def test_ids_beyond_32_bits_name_nothing(prepared_app: Flask, ids: Ids) -> None:
         f"/api/v1/organizations/{huge}/sites", headers=_bearer(ids.read_secret)
     )
     assert api.status_code == 404 and api.is_json
+
+
+# -- workbooks -----------------------------------------------------------------------------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+XXE = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+LAUGHS = (
+    b"<!DOCTYPE worksheet [<!ENTITY lol0 'lol'>"
+    + b"".join(b"<!ENTITY lol%d '%s'>" % (n, b"&lol%d;" % (n - 1) * 10) for n in range(1, 10))
+    + b"]>"
+)
+
+
+def _with_doctype(doctype: bytes, entity: bytes | None = None) -> Callable[[bytes], bytes]:
+    """The sheet's XML with a document type after its declaration, the entity in a cell."""
+
+    def change(xml: bytes) -> bytes:
+        head, rest = b"", xml
+        if xml.startswith(b"<?xml"):
+            head, _, rest = xml.partition(b"?>")
+            head += b"?>"
+        if entity is not None:
+            cell = b'<row r="900"><c r="A900" t="inlineStr"><is><t>%s</t></is></c></row>' % entity
+            rest = rest.replace(b"</sheetData>", cell + b"</sheetData>", 1)
+            assert cell in rest
+        return head + doctype + rest
+
+    return change
+
+
+def _utf16(xml: bytes) -> bytes:
+    text = xml.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    text = text.replace("utf-8", "UTF-16")
+    return _with_doctype(XXE, b"&xxe;")(text.encode("utf-8")).decode().encode("utf-16")
+
+
+def _repacked(template: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as src, zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, change(data) if info.filename == part else data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _with_doctype(XXE, b"&xxe;"),
+        _with_doctype(LAUGHS, b"&lol9;"),
+        _with_doctype(b"<!DOCTYPE worksheet>"),
+        _utf16,
+    ],
+    ids=["external-entity", "billion-laughs", "plain-dtd", "utf16-external-entity"],
+)
+def test_a_workbook_declaring_a_document_type_is_refused_and_saves_nothing(
+    prepared_app: Flask, ids: Ids, change: Callable[[bytes], bytes]
+) -> None:
+    owner = Session(prepared_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    template = _save(_download(owner, ids.draft))
+    before = _inputs(prepared_app, ids.draft)
+    response = _upload(owner, ids.draft, _repacked(template, SHEET, change))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"part {SHEET} declares a document type (DTD)" in page
+    assert "root:" not in page and _inputs(prepared_app, ids.draft) == before
+
+
+def test_a_workbook_of_thousands_of_parts_is_refused(prepared_app: Flask, ids: Ids) -> None:
+    owner = Session(prepared_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    template = _save(_download(owner, ids.draft))
+    buffer = io.BytesIO(template)
+    with zipfile.ZipFile(buffer, "a") as z:
+        for n in range(1500):
+            z.writestr(f"customXml/item{n}.xml", b"<a/>")
+    response = _upload(owner, ids.draft, buffer.getvalue())
+    assert response.status_code == 422
+    assert "more than 1000 parts" in response.get_data(as_text=True)
+
+
+def test_a_sheet_that_is_not_xml_is_refused(prepared_app: Flask, ids: Ids) -> None:
+    owner = Session(prepared_app.test_client())
+    owner.login("admin@huadong-pack.example")
+    template = _save(_download(owner, ids.draft))
+    broken = _repacked(template, SHEET, lambda xml: xml.replace(b"</sheetData>", b"<row", 1))
+    response = _upload(owner, ids.draft, broken)
+    assert response.status_code == 422
+    assert "not an Excel workbook" in response.get_data(as_text=True)

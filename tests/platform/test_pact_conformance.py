@@ -518,6 +518,7 @@ def events_tool(
     monkeypatch.setitem(demo_app.config, "PACT_DELIVERY", "thread")
     monkeypatch.setitem(demo_app.config, "PACT_DELIVERY_DELAY_SECONDS", 0.05)
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)  # 127.0.0.1
     with demo_app.app_context():
         client = db.session.scalars(
             db.select(PactClient).where(PactClient.client_id == CLIENT_ID)

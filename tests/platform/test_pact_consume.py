@@ -312,6 +312,7 @@ def test_a_footprint_is_pulled_from_the_partner_s_host(
             )
         )
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)  # 127.0.0.1
     with demo_app.app_context():
         buyer = _product(db.session, CELL).organization_id
         admin = _admin(db.session, buyer)

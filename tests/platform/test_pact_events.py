@@ -24,6 +24,7 @@ from footprint_platform.models import (
     FootprintShare,
     MemberRole,
     OrgRole,
+    PactClient,
     PactCredential,
     PactDelivery,
     PactEvent,
@@ -35,6 +36,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Actor
 from footprint_platform.services import (
     declarations,
+    pact_clients,
     pact_delivery,
     pact_events,
     pact_outbound,
@@ -360,6 +362,7 @@ def test_answering_in_the_inbox_posts_the_answer_to_the_requester(
     answer: str,
 ) -> None:
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)  # 127.0.0.1
     _hold_credentials(demo_app, requester_app)
     with demo_app.app_context():
         _revoke_share("ZJ-EL-NCM")
@@ -631,3 +634,53 @@ def test_an_answer_is_not_sent_once_its_footprint_is_no_longer_shared(
         assert db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "pact.event_cancelled")
         )
+
+
+# -- a limit per client ------------------------------------------------------------------------
+
+
+def _stored_events() -> tuple[int, int]:
+    """(events kept, requests in the inbox)."""
+    return (
+        db.session.scalar(select(func.count()).select_from(PactEvent)) or 0,
+        db.session.scalar(select(func.count()).select_from(DataRequest)) or 0,
+    )
+
+
+def test_events_over_the_client_s_limit_are_refused_and_not_kept(demo_app: Flask) -> None:
+    """Counted per PACT client: a new token does not start a new count, another client of the
+    same address has its own."""
+    from limits import parse_many
+
+    allowed = min(item.amount for item in parse_many(demo_app.config["PACT_EVENT_RATE_LIMIT"]))
+    assert allowed < 40
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        _revoke_share("ZJ-EL-NCM")
+        wanted = [_urn("ZJ-EL-NCM")]
+        admin = admin_actor(OWNER_ADMIN)
+        _, other_secret = pact_clients.create_client(
+            db.session, admin, admin.organization_ids[0], _request_partner_id(), "Second system"
+        )
+        other_id = db.session.scalar(select(PactClient.client_id).order_by(PactClient.id.desc()))
+        before = _stored_events()
+
+    def post(token: str, n: int) -> Any:
+        body = _event(data={"productId": wanted}, id=f"burst-{token[-6:]}-{n}")
+        headers = {**_bearer(token), "Content-Type": "application/cloudevents+json"}
+        return client.post("/3/events", json=body, headers=headers)
+
+    token = _token(client)
+    answers = [post(token, n) for n in range(40)]
+    statuses = [a.status_code for a in answers]
+    assert statuses == [200] * allowed + [429] * (40 - allowed)
+    refused = answers[-1]
+    assert set(refused.get_json()) == {"code", "message"}  # PACT's error body
+    assert "Too many events" in refused.get_json()["message"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert post(_token(client), 99).status_code == 429  # a new token of the same client
+    other = _token(client, client_id=other_id, secret=other_secret)
+    assert post(other, 0).status_code == 200  # another client from the same address
+    with demo_app.app_context():
+        kept, inbox = _stored_events()
+        assert (kept, inbox) == (before[0] + allowed + 1, before[1] + allowed + 1)

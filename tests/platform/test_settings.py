@@ -58,6 +58,15 @@ def test_development_links_name_the_local_server_by_default(
     )
 
 
+def test_production_refuses_outbound_calls_into_private_networks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANLIAN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    with pytest.raises(ConfigurationError, match="PACT_OUTBOUND_ALLOW_PRIVATE"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PACT_OUTBOUND_ALLOW_PRIVATE": True})
+
+
 def test_environment_overrides_defaults_and_postgres_urls_get_our_driver(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
