@@ -63,6 +63,7 @@ def test_production_refuses_outbound_calls_into_private_networks(
 ) -> None:
     monkeypatch.setenv("TANLIAN_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tanlian.example.cn")
     with pytest.raises(ConfigurationError, match="PACT_OUTBOUND_ALLOW_PRIVATE"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PACT_OUTBOUND_ALLOW_PRIVATE": True})
 
