@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import supply_graph
+from footprint_platform import visibility
 from footprint_platform.classes import classify_product
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
@@ -36,6 +37,9 @@ from footprint_platform.services.results import run_pins
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
+# The stored reason of an automatic version: it names no product, for any reader; the changed
+# products are kept as ids and named per reader (`change_reason_for`).
+UPSTREAM_CHANGED = "Upstream data changed"
 MAX_NAMED = 50  # a refusal names at most this many upstream products
 
 
@@ -132,7 +136,9 @@ def declare(
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
     run = _latest_run(session, product.id, start, end)
-    chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
+    chain = chain_graph(
+        session, start, end, run_pins(session, run), run.fallback_release_id, as_of=run.started_at
+    )
     return _declare(session, actor, product, run, chain, reason)
 
 
@@ -191,7 +197,14 @@ def redeclare_downstream(
         return []
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
     return _declare_all(
-        session, SYSTEM, [products[p] for p in wanted], run, chain, reason, strict=False
+        session,
+        SYSTEM,
+        [products[p] for p in wanted],
+        run,
+        chain,
+        reason,
+        strict=False,
+        changed=[changed_product_id],
     )
 
 
@@ -204,6 +217,7 @@ def _declare_all(
     reason: str | None,
     *,
     strict: bool,
+    changed: list[int] | None = None,
 ) -> list[Declaration]:
     """New declarations of the products from the run, in order, committed together. A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
@@ -233,7 +247,7 @@ def _declare_all(
             msg = str(_l("Submit this product's own data first."))
             raise InvalidInput(msg, {"product_id": [msg]})
         ready.append((product, upstream, result))
-    made = _store(session, actor, ready, run, chain, reason)
+    made = _store(session, actor, ready, run, chain, reason, changed)
     session.commit()
     return made
 
@@ -262,6 +276,7 @@ def _store(
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
+    changed: list[int] | None = None,
 ) -> list[Declaration]:
     """Add the declarations (and their audit records) and supersede the drafts they replace;
     the caller commits."""
@@ -292,6 +307,7 @@ def _store(
             pinned=chain.submissions.pins_of(chain.product_array[upstream]),
             preceding_id=before[0] if before else None,
             change_reason=reason,
+            changed_product_ids=changed,
             created_by_id=actor.user_id,
         )
         grade = classify_product(product, d.total)
@@ -350,7 +366,7 @@ def _check(session: Session, d: Declaration) -> str | None:
     for sub in session.scalars(select(Submission).where(Submission.id.in_(pins.values()))):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    chain = _pinned_chain(session, d, pins)
     again = supply_graph.rollup(chain.graph)[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))
@@ -359,6 +375,33 @@ def _check(session: Session, d: Declaration) -> str | None:
     ):
         return f"recomputed {again.total!r} differs from declared {d.total}"
     return None
+
+
+def change_reason_for(session: Session, d: Declaration, reader_id: int | None) -> str | None:
+    """The declaration's change reason as `reader_id`'s members may read it (None: the
+    public): a person's reason as written; an automatic one in the reader's language, naming
+    only the changed upstream products the reader may name (footprint_platform/visibility.py)."""
+    if d.created_by_id is not None or not d.change_reason:
+        return d.change_reason
+    text = str(_l("Upstream data changed"))
+    if reader_id is None or not d.changed_product_ids:
+        return text
+    rule = visibility.for_organization(session, reader_id)
+    named = sorted(
+        p.part_number
+        for p in session.scalars(
+            select(Product).where(Product.id.in_(rule.nameable(d.changed_product_ids)))
+        )
+    )
+    return f"{text}: {', '.join(named)}" if named else text
+
+
+def _pinned_chain(session: Session, d: Declaration, pins: dict[int, int]) -> ChainGraph:
+    """The declaration's graph from its pins, with the links' consents as its run saw them."""
+    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
+    return chain_graph(
+        session, d.period_start, d.period_end, pins, d.fallback_release_id, as_of=as_of
+    )
 
 
 @dataclass(frozen=True)
@@ -372,7 +415,7 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     stage, recomputed from its pins; by name only the upstream products shared with the
     declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    chain = _pinned_chain(session, d, pins)
     result = supply_graph.rollup(chain.graph)
     parts = supply_graph.contributions(chain.graph, result, product_node(d.product_id))
     return Breakdown(parts, sharing.named_upstream(session, d.organization_id, parts, result))

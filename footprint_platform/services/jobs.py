@@ -76,7 +76,7 @@ def run_job(session: Session, job_id: int) -> RollupJob:
                 run,
                 chain,
                 job.changed_product_id,
-                f"Upstream data changed: {job.trigger}",  # the trigger names part and version
+                declarations.UPSTREAM_CHANGED,  # names no product: read per reader
             )
     except Exception as exc:  # the job row must say it failed; the worker logs the traceback
         session.rollback()

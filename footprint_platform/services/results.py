@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
-from footprint_platform.models import Product, ProductResult, RollupRun
+from footprint_platform.models import Product, ProductResult, RollupRun, utcnow
 from footprint_platform.services import snapshots
 from footprint_platform.services.rollup import ChainGraph, SubmissionMap, chain_graph
 
@@ -63,6 +63,7 @@ def recompute_timed(
     changed_product_id: int | None = None,
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()
+    started = utcnow()  # before the build reads the consents (chain_graph's `as_of`)
     chain = None if changed_product_id is None else snapshots.patched_chain(session, start, end)
     patched = chain is not None
     if chain is None:
@@ -83,6 +84,7 @@ def recompute_timed(
         nodes=chain.graph.n_nodes,
         edges=chain.graph.n_edges,
         fallback_release_id=chain.fallback_release_id,
+        started_at=started,
         build_ms=round((t1 - t0) * 1000),
         solve_ms=round((t2 - t1) * 1000),
         **_pins_to_store(chain),

@@ -34,7 +34,15 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
-from footprint_platform.services import catalog, evidence, jobs, pact_consume, submissions, workbook
+from footprint_platform.services import (
+    catalog,
+    evidence,
+    jobs,
+    links,
+    pact_consume,
+    submissions,
+    workbook,
+)
 from footprint_platform.services import history as versions_of
 from footprint_platform.services.activity import FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
@@ -216,6 +224,7 @@ def _render_step(
         review=review,
         job=job,
         versions=versions_of.versions(db.session, actor(), sub.id),
+        links=links.states_for(db.session, sub),
     ), 422 if problems else 200
 
 
