@@ -127,9 +127,9 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
 def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGraph | None:
     """The period's snapshot graph, patched to today, when the product's part of it is the
     run's: same fallback release, and no product whose submission (or links' consent) differs
-    between the run and today is upstream of the product (or the product itself). A submission only sets
-    the edges into its own product, so a changed product upstream in the run's graph would
-    also be upstream (or leave a changed product upstream) today; with none, the product's
+    between the run and today is upstream of the product (or the product itself). A submission
+    only sets the edges into its own product, so a changed product upstream in the run's graph
+    would also be upstream (or leave a changed product upstream) today; with none, the product's
     whole upstream, nodes and edges, is the run's. Typical: the product's newest result comes
     from an older run exactly because nothing upstream of it changed since."""
     chain = snapshots.patched_chain(session, run.period_start, run.period_end)

@@ -34,7 +34,13 @@ from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import run_pins
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.rollup import (
+    MISSING_DQR,
+    ChainGraph,
+    chain_graph,
+    pending_product,
+    product_node,
+)
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 # The stored reason of an automatic version: it names no product, for any reader; the changed
@@ -47,7 +53,8 @@ class _Support:
     """What a declaration may rest on, decided once per chain for every declaration of a
     batch: which products have no data at all (they would count as zero), which have a
     submission, and, per rule naming components that need primary data (EU Annex II), the
-    products of those categories and batteries (whose components are then unknown)."""
+    products of those categories and batteries (whose components are then unknown). A link
+    awaiting its maker's consent counts as that product without data."""
 
     def __init__(self, chain: ChainGraph) -> None:
         self.chain = chain
@@ -58,6 +65,17 @@ class _Support:
         self.codes = g.category_code[: len(ids)]
         self.names = g.category_names
         self._needs: dict[tuple[str, str], np.ndarray] = {}
+        # links awaiting their maker's consent: (the linked product's row, whether its
+        # category has no dataset, the rows of the products using the link)
+        self.pending = [
+            (
+                int(chain.product_rows([pid])[0]),
+                bool(g.dqr[i] == MISSING_DQR),
+                g.consumer[g.provider == i],
+            )
+            for i in range(len(ids), g.n_nodes)
+            if (pid := pending_product(str(g.ids[i]))) is not None
+        ]
 
     def _needs_primary(self, category: str) -> np.ndarray:
         rule = rule_for_category(category)
@@ -84,6 +102,9 @@ class _Support:
         """Ids (ascending) of the upstream products the product's declaration cannot rest on."""
         needs = self._needs_primary(product.category)
         bad = upstream & (self.no_data | (needs & ~self.submitted))
+        for row, zero, users in self.pending:  # valued secondary whatever the maker submitted
+            if (zero or needs[row]) and upstream[users].any():
+                bad[row] = True
         return self.chain.product_array[bad]
 
 
