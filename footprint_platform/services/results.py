@@ -233,6 +233,8 @@ def result_rows(
     order), from the result's columns rather than a lookup per product."""
     missing = set(chain.missing)
     upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
+    zero = chain.awaiting_without_data()  # links valued as a missing product would be
+    upstream_missing |= chain.reachable(zero, "down") if zero else set()
     stage_names = list(result.stages)
     rows = (
         np.arange(len(chain.product_ids))

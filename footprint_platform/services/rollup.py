@@ -224,6 +224,19 @@ class ChainGraph:
             seen[new] = True
         return seen[: len(self.product_ids)]
 
+    def awaiting_without_data(self) -> set[int]:
+        """Products using a link that awaits its maker's consent where the linked product's
+        category has no dataset: that input counts as zero, as a missing product does."""
+        g = self.graph
+        n = len(self.product_ids)
+        leaves = [
+            i
+            for i in range(n, g.n_nodes)
+            if str(g.ids[i]).startswith(PENDING) and g.dqr[i] == MISSING_DQR
+        ]
+        users = g.consumer[np.isin(g.provider, leaves)]
+        return set(self.product_array[users[users < n]].tolist())
+
     def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
         """The given products and every product reachable from them: "up" their suppliers
         (what they use), "down" their customers (what uses them). One frontier sweep over the

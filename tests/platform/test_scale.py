@@ -32,7 +32,14 @@ N = 300
 
 
 def _ids() -> dict[str, int]:
-    tables = ("organization", "site", "product", "submission", "submission_input", "footprint_share")
+    tables = (
+        "organization",
+        "site",
+        "product",
+        "submission",
+        "submission_input",
+        "footprint_share",
+    )
     return dict.fromkeys(tables, 1)
 
 
