@@ -178,8 +178,9 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
     demo_app: Flask,
 ) -> None:
     """The foil maker submits a new version: the cell, the NMC pack and the SUV rest on it and
-    each gets a new draft declaration with a neutral reason (the foil kept by id); the published ones keep their numbers and
-    hashes; the LFP chain, which does not use this foil, gets nothing."""
+    each gets a new draft declaration with a neutral reason (the foil kept by id); the
+    published ones keep their numbers and hashes; the LFP chain, which does not use this foil,
+    gets nothing."""
     with demo_app.app_context():
         published = {
             d.product.part_number: (d.id, d.total, d.content_hash)
