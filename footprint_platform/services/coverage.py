@@ -190,8 +190,10 @@ def _gaps(e: Explanation, products: Mapping[str, Product], status: Status) -> tu
                 )
             )
         else:
-            c, n = grouped.get((node.tier, node.category, basis), (0.0, 0))
-            grouped[(node.tier, node.category, basis)] = (c + node.contribution, n + 1)
+            # a deeper supplier's link awaiting consent is its own business: a generic part
+            key = (node.tier, node.category, "generic" if basis == "pending" else basis)
+            c, n = grouped.get(key, (0.0, 0))
+            grouped[key] = (c + node.contribution, n + 1)
     groups = [
         Gap(tier, cat, basis, c, c / total if total else 0.0, n)
         for (tier, cat, basis), (c, n) in grouped.items()
