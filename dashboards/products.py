@@ -17,7 +17,7 @@ from dashboards import charts, figures
 from footprint_platform.extensions import db
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules, rule_for_category
-from footprint_platform.services import breakdowns
+from footprint_platform.services import breakdowns, coverage
 from footprint_platform.services.breakdowns import Explanation
 from footprint_platform.web.context import actor
 
@@ -41,6 +41,7 @@ def show(product_id: int) -> Any:
         charts=_charts(e, labels) if e.parts is not None and e.latest is not None else None,
         quality=e.quality[:QUALITY_ROWS],
         quality_weight=sum(g.impact for g in e.quality),
+        awaiting=coverage.awaiting_consent(db.session, e),
         chart_scripts=charts.scripts(),
     )
 

@@ -31,7 +31,7 @@ from footprint_platform.public_queries import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
-from footprint_platform.services import batterypass, factors, publication
+from footprint_platform.services import batterypass, declarations, factors, publication
 from footprint_platform.services.pact import valid_until
 from footprint_platform.web import downloads
 
@@ -85,7 +85,9 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
         "kwh": per_kwh(d.product, rule, d.total),
         "grade": pinned_class(d.product.category, d.performance_class, d.class_scale_version),
         "verification": publication.latest_verification(db.session, d.id),
-        "versions": history(db.session, d),
+        "versions": (versions := history(db.session, d)),
+        # the public reads automatic change reasons without the products they name
+        "reasons": {v.id: declarations.change_reason_for(db.session, v, None) for v in versions},
         "release": db.session.get(FactorRelease, d.fallback_release_id),
         "public_url": public_url(d.public_id),
         "valid_until": valid_until(d),

@@ -30,6 +30,7 @@ from footprint_platform.services import (
     pact_delivery,
     publication,
     requests,
+    sharing,
     submissions,
 )
 from footprint_platform.services.accounts import user_actor
@@ -60,6 +61,7 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
     """Enter and submit every demo submission; open the demo requests. Returns how many."""
     demo = tomllib.loads(path.read_text("utf-8"))
     start, end = (date.fromisoformat(d) for d in demo["period"])
+    _agree_links(session, demo["submission"])
     done = {}
     for spec in demo["submission"]:
         product = _product(session, spec["product"])
@@ -83,6 +85,21 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
     return len(done)
+
+
+def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
+    """The demo's suppliers have agreed to be linked by their customers (a supply link is a
+    relationship both sides agree to): each shares the linked product with the customer
+    before any data is entered, so every run counts the links."""
+    for spec in specs:
+        buyer = _product(session, spec["product"]).organization_id
+        for row in spec["inputs"]:
+            if "link" not in row:
+                continue
+            supplier = _product(session, row["link"])
+            if supplier.organization_id != buyer:
+                admin = _admin(session, supplier.organization_id)
+                sharing.share(session, admin, supplier.id, buyer)
 
 
 def _row(session: Session, spec: dict[str, Any], certificate: int | None) -> dict[str, Any]:

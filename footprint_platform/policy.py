@@ -83,8 +83,10 @@ RULES: dict[Action, Rule] = {
     Action.SAVE_SCENARIOS: Rule(MemberRole.VIEWER),
     # A supplier's primary data is seen only inside the supplier (docs/design.md).
     Action.VIEW_SUBMISSIONS: Rule(MemberRole.VIEWER),
+    # Whoever links products in the data asks their makers for consent (link requests).
     Action.EDIT_SUBMISSIONS: Rule(MemberRole.EDITOR, _MAKERS),
-    # Showing a product's footprint by name to a customer is a person's decision.
+    # Showing a product's footprint by name to a customer is a person's decision; so is
+    # accepting or declining a customer's link request (accepting is a share).
     Action.SHARE_FOOTPRINTS: Rule(MemberRole.EDITOR, _MAKERS, people_only=True),
     # Credentials for a partner's PACT host system are secrets, like API tokens: admins only.
     Action.MANAGE_PACT_CLIENTS: Rule(MemberRole.ADMIN, _MAKERS, people_only=True),

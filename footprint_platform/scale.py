@@ -5,7 +5,9 @@ Tiers follow bench/generate.py (mines -> refineries -> precursors -> cathodes ->
 modules -> packs -> vehicles), over the categories of config/reference/product_categories.toml.
 Every consumer buys each linked material from 1-3 competing suppliers of the tier below, so
 upstream is shared (realistic fan-in); the rest of its data is electricity, fuels, generic
-materials and transport on codes of the seed factor release. Quantities are plausible per
+materials and transport on codes of the seed factor release. Every supplier has agreed to its
+customers' links (a share per linked product and customer), so every link counts in the
+roll-up. Quantities are plausible per
 declared unit but illustrative: this is not any company's data, and every name says "Synthetic".
 
 Everything is drawn from one seeded generator, so a seed gives the same rows and the same
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.bulk import bulk_insert, next_ids, sync_sequences
 from footprint_platform.models import (
+    FootprintShare,
     MemberRole,
     Organization,
     OrganizationRole,
@@ -364,6 +367,45 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
         out.hashes.append(sub["content_hash"])
         out.rows["submission"].append(sub)
         out.rows["submission_input"] += inputs
+    out.rows["footprint_share"] = _consents(
+        products, out.rows["submission"], out.rows["submission_input"], ids, now
+    )
+    return out
+
+
+def _consents(
+    products: list[tuple[int, int, Tier]],
+    submissions: list[dict[str, Any]],
+    inputs: list[dict[str, Any]],
+    ids: dict[str, int],
+    now: Any,
+) -> list[dict[str, Any]]:
+    """A share of each linked product with each customer organization linking it: the
+    suppliers' consent, without which a link is valued with a secondary dataset."""
+    maker = {pid: org for pid, org, _t in products}
+    submission_org = {sub["id"]: sub["organization_id"] for sub in submissions}
+    pairs: dict[tuple[int, int], None] = {}
+    for row in inputs:
+        linked = row["linked_product_id"]
+        if linked is None:
+            continue
+        org = submission_org[row["submission_id"]]
+        if maker[linked] != org:
+            pairs.setdefault((linked, org), None)
+    out = []
+    for linked, org in pairs:
+        out.append(
+            {
+                "id": ids["footprint_share"],
+                "organization_id": maker[linked],
+                "product_id": linked,
+                "buyer_id": org,
+                "created_by_id": None,
+                "created_at": now,
+                "revoked_at": None,
+            }
+        )
+        ids["footprint_share"] += 1
     return out
 
 
@@ -478,6 +520,7 @@ TABLES: tuple[Table, ...] = (
     Product.__table__,  # type: ignore[assignment]
     Submission.__table__,  # type: ignore[assignment]
     SubmissionInput.__table__,  # type: ignore[assignment]
+    FootprintShare.__table__,  # type: ignore[assignment]
 )
 
 

@@ -366,6 +366,14 @@ class DeclineSchema(FormSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _text])
 
 
+class LinkRequestSchema(FormSchema):
+    product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class LinkDeclineSchema(FormSchema):
+    reason = fields.String(load_default="", validate=[validate.Length(max=2000), _text])
+
+
 class AnswerSchema(FormSchema):
     submission_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 

@@ -23,7 +23,7 @@ from footprint_platform.models.pact import (
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
-from footprint_platform.models.sharing import FootprintShare
+from footprint_platform.models.sharing import FootprintShare, LinkRequest, LinkStatus
 from footprint_platform.models.submission import (
     Evidence,
     InputKind,
@@ -49,6 +49,8 @@ __all__ = [
     "FootprintShare",
     "InputKind",
     "Invitation",
+    "LinkRequest",
+    "LinkStatus",
     "MemberRole",
     "Membership",
     "OrgRole",

@@ -55,6 +55,9 @@ class Declaration(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     preceding_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)
+    # An automatic version's upstream products whose data changed: named per reader, only
+    # where the reader may name them (footprint_platform/visibility.py), never in the text.
+    changed_product_ids: Mapped[list[int] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -27,7 +27,7 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services import explain_cache, snapshots
+from footprint_platform.services import consent, explain_cache, snapshots
 from footprint_platform.services.results import (
     LatestResult,
     changed_products,
@@ -37,6 +37,7 @@ from footprint_platform.services.results import (
 from footprint_platform.services.rollup import (
     ChainGraph,
     chain_graph,
+    pending_product,
     product_node,
     rollup_isolating,
 )
@@ -66,7 +67,8 @@ class Explanation:
     quality: tuple[QualityGroup, ...] = ()
     consistent: bool = True  # the recomputed footprint is the stored one
     # each upstream node's data: primary | generic (a product on its category's dataset) |
-    # missing (no data, counts as zero) | dataset (an input entered as a generic dataset)
+    # missing (no data, counts as zero) | dataset (an input entered as a generic dataset) |
+    # pending (a linked product valued with its category's dataset until its maker consents)
     bases: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -108,22 +110,32 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
         if found.consistent:
             return found
     pins = run_pins(session, run)
-    chain = chain_graph(session, run.period_start, run.period_end, pins, run.fallback_release_id)
+    chain = chain_graph(
+        session,
+        run.period_start,
+        run.period_end,
+        pins,
+        run.fallback_release_id,
+        as_of=run.started_at,
+    )
     return _breakdown(chain, product_id, stored)
 
 
 def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGraph | None:
     """The period's snapshot graph, patched to today, when the product's part of it is the
-    run's: same fallback release, and no product whose submission differs between the run's
-    pins and today is upstream of the product (or the product itself). A submission only sets
-    the edges into its own product, so a changed product upstream in the run's graph would
-    also be upstream (or leave a changed product upstream) today; with none, the product's
+    run's: same fallback release, and no product whose submission (or links' consent) differs
+    between the run and today is upstream of the product (or the product itself). A submission
+    only sets the edges into its own product, so a changed product upstream in the run's graph
+    would also be upstream (or leave a changed product upstream) today; with none, the product's
     whole upstream, nodes and edges, is the run's. Typical: the product's newest result comes
     from an older run exactly because nothing upstream of it changed since."""
     chain = snapshots.patched_chain(session, run.period_start, run.period_end)
     if chain is None or chain.fallback_release_id != run.fallback_release_id:
         return None
     changed = changed_products(run_pins(session, run), chain.submissions)
+    # a product whose links' consent changed since the run has other edges today, like one
+    # with a new submission
+    changed |= consent.changed_since(session, run.started_at)
     if changed and product_id in chain.reachable(changed, "down"):
         return None
     return chain
@@ -144,6 +156,8 @@ def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str
     for node in parts.by_node:
         if bool(g.primary[g.node_index(node.id)]):
             out[node.id] = "primary"
+        elif pending_product(node.id) is not None:
+            out[node.id] = "pending"
         elif not node.id.startswith("product:"):
             out[node.id] = "dataset"
         else:

@@ -7,13 +7,12 @@ counts as zero) or a dataset (an input entered as a generic dataset). A generic 
 supplier's product that submits data turns its part of the footprint into primary data, so the
 secondary nodes ranked by contribution are the submissions worth asking for.
 
-Confidentiality (docs/design.md "Who may see what"): a product and its maker are named only when the
-organization already knows them — its own products, products linked in its own submissions
-(its direct suppliers) and products shared with it (`sharing.shared_with`). Deeper tiers are
-shown by tier and category only. A named supplier's part of the footprint is shown only where
-that part is no supplier's data: the supplier is on a generic dataset, shared it, or is the
-organization itself; for a direct supplier's primary data it would reveal its footprint per
-unit, which the buyer sees only as a published declaration.
+Confidentiality (footprint_platform/visibility.py): a product and its maker are named only
+where the organization may name them — its own products, products linked in its own
+submissions, products shared with it, products with a published declaration. Every other
+upstream product is shown by tier and category only. A named supplier's part of the footprint
+is shown only where that part is no supplier's data (a generic dataset, or a link awaiting the
+supplier's consent, valued with one) or where the organization may see the figure.
 """
 
 from __future__ import annotations
@@ -25,14 +24,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from footprint_platform.models import DataRequest, Product, Submission, SubmissionInput
+from footprint_platform import visibility
+from footprint_platform.models import DataRequest, Product
 from footprint_platform.policy import Actor
-from footprint_platform.services import breakdowns, sharing
+from footprint_platform.services import breakdowns
 from footprint_platform.services.breakdowns import Explanation
+from footprint_platform.services.rollup import pending_product
 
 # The parts of a footprint by where their numbers come from, in the order they are drawn.
 PARTS = ("own_primary", "suppliers_primary", "own_generic", "suppliers_generic", "datasets")
-SECONDARY = ("generic", "missing")
+SECONDARY = ("generic", "missing", "pending")
 Status = Callable[[int], tuple[DataRequest | None, str | None]]
 
 
@@ -43,7 +44,7 @@ class Gap:
 
     tier: int
     category: str
-    basis: str  # generic | missing
+    basis: str  # generic | missing | pending (a link awaiting its supplier's consent)
     contribution: float  # kg CO2e per declared unit
     share: float  # of the footprint
     count: int  # products in the group (1 when named)
@@ -58,7 +59,7 @@ class Supplier:
 
     product: Product
     tier: int
-    basis: str  # primary | generic | missing
+    basis: str  # primary | generic | missing | pending
     share: float | None  # of the footprint; None where it would reveal the supplier's data
     request: DataRequest | None
     state: str | None
@@ -72,6 +73,7 @@ class Coverage:
     gaps: tuple[Gap, ...]  # largest contribution first; missing products (zero) last
     suppliers: tuple[Supplier, ...]  # by tier, then part number
     datasets: tuple[tuple[int, float], ...] = ()  # (tier, share) of inputs entered as datasets
+    awaiting: tuple[Product, ...] = ()  # own links valued secondary until their maker consents
 
 
 def coverage(
@@ -85,8 +87,13 @@ def coverage(
     amounts = composition(e)
     total = e.parts.total
     primary = (amounts["own_primary"] + amounts["suppliers_primary"]) / total if total else 0.0
-    upstream = {_product_id(n.id): n for n in e.parts.by_node if n.tier > 0 and _product_id(n.id)}
-    named = nameable(session, org, set(upstream))
+    rule = visibility.for_organization(session, org)
+    upstream = {
+        _product_id(n.id): n
+        for n in e.parts.by_node
+        if n.tier > 0 and _product_id(n.id) and _may_show(rule, n.id)
+    }
+    named = rule.nameable(set(upstream))
     products = _products(session, named)
     requests = _newest_requests(session, org, set(named) - _own(products, org))
     day = today or date.today()
@@ -95,20 +102,36 @@ def coverage(
         r = requests.get(pid)
         return r, (r.state(day) if r else None)
 
-    gaps = _gaps(e, products, status)
-    shared = sharing.shared_with(session, org)
+    gaps = _gaps(e, {upstream[p].id: products[p] for p in products}, status)
     suppliers = []
     for pid, product in products.items():
         if product.organization_id == org:
             continue
         node = upstream[pid]
         basis = e.bases[node.id]
-        visible = basis != "primary" or pid in shared
+        visible = basis != "primary" or rule.may_see_figure(pid)
         suppliers.append(
             Supplier(product, node.tier, basis, node.share if visible else None, *status(pid))
         )
     suppliers.sort(key=lambda s: (s.tier, s.product.part_number))
-    return Coverage(e, amounts, primary, gaps, tuple(suppliers), _datasets(e))
+    return Coverage(
+        e, amounts, primary, gaps, tuple(suppliers), _datasets(e), awaiting_consent(session, e)
+    )
+
+
+def awaiting_consent(session: Session, e: Explanation) -> tuple[Product, ...]:
+    """The products the maker links whose makers have not consented yet: the pages say these
+    inputs are valued with a secondary dataset, awaiting that consent (a deeper supplier's
+    own links are no business of the reader's: grouped like any other node)."""
+    if e.parts is None:
+        return ()
+    rule = visibility.for_organization(session, e.product.organization_id)
+    ids = {
+        pid
+        for n in e.parts.by_node
+        if (pid := pending_product(n.id)) is not None and _may_show(rule, n.id)
+    }
+    return tuple(sorted(_products(session, ids).values(), key=lambda p: p.part_number))
 
 
 def composition(e: Explanation) -> dict[str, float]:
@@ -126,27 +149,17 @@ def composition(e: Explanation) -> dict[str, float]:
     return out
 
 
-def nameable(session: Session, organization_id: int, product_ids: set[int]) -> set[int]:
-    """Of `product_ids`, those the organization already knows: its own, those linked in any of
-    its own submissions (its direct suppliers), and those shared with it. (Each set is read
-    whole and intersected here: it is small, while a chain's upstream may hold thousands.)"""
-    own = session.scalars(select(Product.id).where(Product.organization_id == organization_id))
-    linked = session.scalars(
-        select(SubmissionInput.linked_product_id)
-        .join(Submission, Submission.id == SubmissionInput.submission_id)
-        .where(
-            Submission.organization_id == organization_id,
-            SubmissionInput.linked_product_id.is_not(None),
-        )
-        .distinct()
-    )
-    known = set(own) | {int(p) for p in linked} | sharing.shared_with(session, organization_id)
-    return known & product_ids
+def _may_show(rule: visibility.Visibility, node_id: str) -> bool:
+    """A link awaiting consent is shown as such only where it is the organization's own (it
+    links the product and its maker has not shared it with it); another's is grouped."""
+    pid = pending_product(node_id)
+    return pid is None or (pid in rule.linked and pid not in rule.shared)
 
 
-def _gaps(e: Explanation, products: Mapping[int, Product], status: Status) -> tuple[Gap, ...]:
-    """Secondary upstream products: named where they may be, else grouped by tier, category
-    and basis; largest contribution first, missing products (they count as zero) last."""
+def _gaps(e: Explanation, products: Mapping[str, Product], status: Status) -> tuple[Gap, ...]:
+    """Secondary upstream products (`products`: node id -> product, for those that may be
+    named): named where they may be, else grouped by tier, category and basis; largest
+    contribution first, missing products (they count as zero) last."""
     assert e.parts is not None
     total = e.parts.total
     named: list[Gap] = []
@@ -155,14 +168,13 @@ def _gaps(e: Explanation, products: Mapping[int, Product], status: Status) -> tu
         basis = e.bases[node.id]
         if node.tier == 0 or basis not in SECONDARY:
             continue
-        pid = _product_id(node.id)
-        if pid in products:
+        if node.id in products:
             share = node.contribution / total if total else 0.0
-            product = products[pid]
+            product = products[node.id]
             request, state = (
                 (None, None)
                 if product.organization_id == e.product.organization_id
-                else status(pid)
+                else status(product.id)
             )
             named.append(
                 Gap(
@@ -178,8 +190,10 @@ def _gaps(e: Explanation, products: Mapping[int, Product], status: Status) -> tu
                 )
             )
         else:
-            c, n = grouped.get((node.tier, node.category, basis), (0.0, 0))
-            grouped[(node.tier, node.category, basis)] = (c + node.contribution, n + 1)
+            # a deeper supplier's link awaiting consent is its own business: a generic part
+            key = (node.tier, node.category, "generic" if basis == "pending" else basis)
+            c, n = grouped.get(key, (0.0, 0))
+            grouped[key] = (c + node.contribution, n + 1)
     groups = [
         Gap(tier, cat, basis, c, c / total if total else 0.0, n)
         for (tier, cat, basis), (c, n) in grouped.items()
@@ -205,8 +219,11 @@ def _datasets(e: Explanation) -> tuple[tuple[int, float], ...]:
 
 
 def _product_id(node_id: str) -> int:
-    """The product id of a `product:<id>` node, 0 for a dataset."""
-    return int(node_id.split(":", 1)[1]) if node_id.startswith("product:") else 0
+    """The product id of a `product:<id>` node or of a link awaiting its maker's consent
+    (`pending:<id>`), 0 for a dataset."""
+    if node_id.startswith("product:"):
+        return int(node_id.split(":", 1)[1])
+    return pending_product(node_id) or 0
 
 
 def _products(session: Session, ids: set[int]) -> dict[int, Product]:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import supply_graph
+from footprint_platform import visibility
 from footprint_platform.classes import classify_product
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
@@ -34,13 +35,18 @@ from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import not_computed_now, run_pins
 from footprint_platform.services.rollup import (
+    MISSING_DQR,
     ChainGraph,
     chain_graph,
+    pending_product,
     product_node,
     rollup_isolating,
 )
 from supply_graph import RELATIVE_TOLERANCE
 
+# The stored reason of an automatic version: it names no product, for any reader; the changed
+# products are kept as ids and named per reader (`change_reason_for`).
+UPSTREAM_CHANGED = "Upstream data changed"
 MAX_NAMED = 50  # a refusal names at most this many upstream products
 
 
@@ -48,7 +54,8 @@ class _Support:
     """What a declaration may rest on, decided once per chain for every declaration of a
     batch: which products have no data at all (they would count as zero), which have a
     submission, and, per rule naming components that need primary data (EU Annex II), the
-    products of those categories and batteries (whose components are then unknown)."""
+    products of those categories and batteries (whose components are then unknown). A link
+    awaiting its maker's consent counts as that product without data."""
 
     def __init__(self, chain: ChainGraph) -> None:
         self.chain = chain
@@ -59,6 +66,17 @@ class _Support:
         self.codes = g.category_code[: len(ids)]
         self.names = g.category_names
         self._needs: dict[tuple[str, str], np.ndarray] = {}
+        # links awaiting their maker's consent: (the linked product's row, whether its
+        # category has no dataset, the rows of the products using the link)
+        self.pending = [
+            (
+                int(chain.product_rows([pid])[0]),
+                bool(g.dqr[i] == MISSING_DQR),
+                g.consumer[g.provider == i],
+            )
+            for i in range(len(ids), g.n_nodes)
+            if (pid := pending_product(str(g.ids[i]))) is not None
+        ]
 
     def _needs_primary(self, category: str) -> np.ndarray:
         rule = rule_for_category(category)
@@ -85,6 +103,9 @@ class _Support:
         """Ids (ascending) of the upstream products the product's declaration cannot rest on."""
         needs = self._needs_primary(product.category)
         bad = upstream & (self.no_data | (needs & ~self.submitted))
+        for row, zero, users in self.pending:  # valued secondary whatever the maker submitted
+            if (zero or needs[row]) and upstream[users].any():
+                bad[row] = True
         return self.chain.product_array[bad]
 
 
@@ -146,7 +167,9 @@ def declare(
         )
         raise InvalidInput(msg, {"product_id": [msg]})
     run = _latest_run(session, product.id, start, end)
-    chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
+    chain = chain_graph(
+        session, start, end, run_pins(session, run), run.fallback_release_id, as_of=run.started_at
+    )
     return _declare(session, actor, product, run, chain, reason)
 
 
@@ -219,6 +242,7 @@ def redeclare_downstream(
         reason,
         strict=False,
         commit=commit,
+        changed=[changed_product_id],
     )
 
 
@@ -232,6 +256,7 @@ def _declare_all(
     *,
     strict: bool,
     commit: bool = True,
+    changed: list[int] | None = None,
 ) -> list[Declaration]:
     """New declarations of the products from the run, in order, committed together. A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
@@ -261,7 +286,7 @@ def _declare_all(
             msg = str(_l("Submit this product's own data first."))
             raise InvalidInput(msg, {"product_id": [msg]})
         ready.append((product, upstream, result))
-    made = _store(session, actor, ready, run, chain, reason)
+    made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:
         session.commit()
     return made
@@ -291,6 +316,7 @@ def _store(
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
+    changed: list[int] | None = None,
 ) -> list[Declaration]:
     """Add the declarations (and their audit records) and supersede the drafts they replace;
     the caller commits."""
@@ -321,6 +347,7 @@ def _store(
             pinned=chain.submissions.pins_of(chain.product_array[upstream]),
             preceding_id=before[0] if before else None,
             change_reason=reason,
+            changed_product_ids=changed,
             created_by_id=actor.user_id,
         )
         grade = classify_product(product, d.total)
@@ -379,7 +406,7 @@ def _check(session: Session, d: Declaration) -> str | None:
     for sub in session.scalars(select(Submission).where(Submission.id.in_(pins.values()))):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    chain = _pinned_chain(session, d, pins)
     again = rollup_isolating(chain).result[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))
@@ -388,6 +415,33 @@ def _check(session: Session, d: Declaration) -> str | None:
     ):
         return f"recomputed {again.total!r} differs from declared {d.total}"
     return None
+
+
+def change_reason_for(session: Session, d: Declaration, reader_id: int | None) -> str | None:
+    """The declaration's change reason as `reader_id`'s members may read it (None: the
+    public): a person's reason as written; an automatic one in the reader's language, naming
+    only the changed upstream products the reader may name (footprint_platform/visibility.py)."""
+    if d.created_by_id is not None or not d.change_reason:
+        return d.change_reason
+    text = str(_l("Upstream data changed"))
+    if reader_id is None or not d.changed_product_ids:
+        return text
+    rule = visibility.for_organization(session, reader_id)
+    named = sorted(
+        p.part_number
+        for p in session.scalars(
+            select(Product).where(Product.id.in_(rule.nameable(d.changed_product_ids)))
+        )
+    )
+    return f"{text}: {', '.join(named)}" if named else text
+
+
+def _pinned_chain(session: Session, d: Declaration, pins: dict[int, int]) -> ChainGraph:
+    """The declaration's graph from its pins, with the links' consents as its run saw them."""
+    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
+    return chain_graph(
+        session, d.period_start, d.period_end, pins, d.fallback_release_id, as_of=as_of
+    )
 
 
 @dataclass(frozen=True)
@@ -401,7 +455,7 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     stage, recomputed from its pins; by name only the upstream products shared with the
     declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    chain = _pinned_chain(session, d, pins)
     solved = rollup_isolating(chain)
     parts = supply_graph.contributions(solved.graph, solved.result, product_node(d.product_id))
     named = sharing.named_upstream(session, d.organization_id, parts, solved.result)

@@ -126,7 +126,7 @@ def _follow_up(session: Session, job: RollupJob, run: RollupRun, chain: ChainGra
             run,
             chain,
             job.changed_product_id,
-            f"Upstream data changed: {job.trigger}",  # the trigger names part and version
+            declarations.UPSTREAM_CHANGED,  # names no product: read per reader
             commit=False,
         )
     job.status, job.run_id, job.finished_at = "done", run.id, utcnow()

@@ -22,7 +22,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit, pact_delivery, pact_events, sharing
+from footprint_platform.services import audit, consent, pact_delivery, pact_events, sharing
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -144,10 +144,12 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
         raise InvalidInput(msg, {"submission_id": [msg]})
     request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
     request.product_id = sub.product_id
-    sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
+    shared = sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
     pending = pact_events.answer_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.answer", request.supplier_id)
     pact_delivery.queue([d.id for d in pending])
+    if shared:  # the buyer's links to the product count from now on
+        consent.recompute_for(session, sub.product_id, request.buyer_id)
     return done
 
 

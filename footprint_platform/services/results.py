@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
-from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun
+from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
 from footprint_platform.services import audit, snapshots
 from footprint_platform.services.rollup import (
@@ -72,6 +72,7 @@ def recompute_timed(
     commit: bool = True,
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()
+    started = utcnow()  # before the build reads the consents (chain_graph's `as_of`)
     chain = None if changed_product_id is None else snapshots.patched_chain(session, start, end)
     patched = chain is not None
     if chain is None:
@@ -93,6 +94,7 @@ def recompute_timed(
         nodes=chain.graph.n_nodes,
         edges=chain.graph.n_edges,
         fallback_release_id=chain.fallback_release_id,
+        started_at=started,
         build_ms=round((t1 - t0) * 1000),
         solve_ms=round((t2 - t1) * 1000),
         **_pins_to_store(chain),
@@ -322,6 +324,8 @@ def result_rows(
     order), from the result's columns rather than a lookup per product; none for `skipped`."""
     missing = set(chain.missing)
     upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
+    zero = chain.awaiting_without_data()  # links valued as a missing product would be
+    upstream_missing |= chain.reachable(zero, "down") if zero else set()
     stage_names = list(result.stages)
     rows = (
         np.arange(len(chain.product_ids))

@@ -12,6 +12,12 @@ flag is per node, so the share is carried by a node of its own). A product witho
 falls back to its category's generic factor and counts as secondary; with none, it stays at zero
 and is reported missing.
 
+A link to another organization's product counts only with that organization's consent (an
+active share of the product with the buyer: `Consent`); until then the input is an edge from a
+secondary leaf `pending:<product id>` valued exactly as that product would be without a
+submission (its category's generic dataset), so the supplier's own figure never reaches the
+buyer's result. Links between one organization's own products always count.
+
 The graph is built from a few column selects (products, submissions, their input rows joined to
 their factors), never from ORM objects: a period of 100k products has ~700k input rows, and the
 arithmetic on them runs on numpy columns (bench/RESULTS.md, "Platform roll-up at scale").
@@ -19,9 +25,9 @@ arithmetic on them runs on numpy columns (bench/RESULTS.md, "Platform roll-up at
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any
@@ -33,6 +39,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.models import (
     EmissionFactor,
     ExternalFootprint,
+    FootprintShare,
     Product,
     Submission,
     SubmissionInput,
@@ -58,8 +65,52 @@ GENERIC_DQR = 3.0
 MISSING_DQR = 5.0
 
 
+PENDING = "pending:"  # the leaf of a linked product whose maker has not consented yet
+
+
 def product_node(product_id: int) -> str:
     return f"product:{product_id}"
+
+
+def pending_product(node_id: str) -> int | None:
+    """The product of a `pending:<id>` leaf (a link awaiting its maker's consent), else None."""
+    return int(node_id[len(PENDING) :]) if node_id.startswith(PENDING) else None
+
+
+@dataclass
+class Consent:
+    """Which links count: a link from a product of organization B to a product of
+    organization A counts when A = B or A shares that product with B. `described` gives each
+    linked product's (category, declared unit) and `generic` the fallback release's datasets,
+    read only when a link does not count."""
+
+    owners: Mapping[int, int]  # product id -> organization id (consumers and linked products)
+    shares: set[tuple[int, int]]  # (product id, buyer organization id), active
+    described: Mapping[int, tuple[str, str]]
+    generic: Callable[[], Sequence[tuple[str, str, float]]]
+
+    def allows(self, consumer: int, linked: int) -> bool:
+        buyer = self.owners[consumer]
+        return self.owners[linked] == buyer or (linked, buyer) in self.shares
+
+
+def active_shares(
+    session: Session, as_of: datetime | None = None, products: Iterable[int] | None = None
+) -> set[tuple[int, int]]:
+    """(product id, buyer id) of the shares active now, or at `as_of` (a run's start: what a
+    recompute from a run's pins must see again; a revoked share keeps its row); of the given
+    `products` only, if given."""
+    stmt = select(FootprintShare.product_id, FootprintShare.buyer_id)
+    if products is not None:
+        stmt = stmt.where(FootprintShare.product_id.in_(list(products)))
+    if as_of is None:
+        stmt = stmt.where(FootprintShare.revoked_at.is_(None))
+    else:
+        stmt = stmt.where(
+            FootprintShare.created_at <= as_of,
+            (FootprintShare.revoked_at.is_(None)) | (FootprintShare.revoked_at > as_of),
+        )
+    return {(int(p), int(b)) for p, b in session.execute(stmt)}
 
 
 @dataclass(frozen=True)
@@ -181,6 +232,19 @@ class ChainGraph:
             seen[new] = True
         return seen[: len(self.product_ids)]
 
+    def awaiting_without_data(self) -> set[int]:
+        """Products using a link that awaits its maker's consent where the linked product's
+        category has no dataset: that input counts as zero, as a missing product does."""
+        g = self.graph
+        n = len(self.product_ids)
+        leaves = [
+            i
+            for i in range(n, g.n_nodes)
+            if str(g.ids[i]).startswith(PENDING) and g.dqr[i] == MISSING_DQR
+        ]
+        users = g.consumer[np.isin(g.provider, leaves)]
+        return set(self.product_array[users[users < n]].tolist())
+
     def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
         """The given products and every product reachable from them: "up" their suppliers
         (what they use), "down" their customers (what uses them). One frontier sweep over the
@@ -205,15 +269,19 @@ def chain_graph(
     pinned: Mapping[int, int] | None = None,
     fallback_release_id: int | None = None,
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
+    as_of: datetime | None = None,
 ) -> ChainGraph:
     """Every product of the catalogue as a node, built from the period's current submissions,
     or from exactly the `pinned` ones (product id -> submission id) with the pinned fallback
-    release, to recompute a declaration as it was computed. `extra_leaves` (code, stage, unit,
-    value) adds generic datasets nothing uses yet, after the others (so no result changes), for
-    a what-if scenario to link (services/whatif.py)."""
+    release and the consents of `as_of` (the run's start), to recompute a declaration as it
+    was computed. `extra_leaves` (code, stage, unit, value) adds generic datasets nothing uses
+    yet, after the others (so no result changes), for a what-if scenario to link
+    (services/whatif.py)."""
     fallback_release = fallback_release_id or latest_release(session).id
     products = session.execute(
-        select(Product.id, Product.category, Product.declared_unit).order_by(Product.id)
+        select(
+            Product.id, Product.category, Product.declared_unit, Product.organization_id
+        ).order_by(Product.id)
     ).all()
     subs = _submissions(session, start, end, pinned)
     rows = _input_rows(session, start, end, pinned, {s[0] for s in subs})
@@ -225,6 +293,7 @@ def chain_graph(
         fallback_release,
         extra_leaves,
         external_leaves(session, rows),
+        active_shares(session, as_of),
     )
 
 
@@ -364,8 +433,11 @@ def _build(
     fallback_release: int,
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
     externals: Mapping[int, ExternalLeaf] | None = None,
+    shares: set[tuple[int, int]] | None = None,
 ) -> ChainGraph:
-    """Columns in, graph out: product nodes (in id order), then the generic datasets."""
+    """Columns in, graph out: product nodes (in id order), then the generic datasets.
+    `products` rows are (id, category, declared unit, organization id); `shares` the active
+    (product, buyer) pairs that make a link to another organization's product count."""
     stage_names = stages()
     n = len(products)
     product_ids = [int(p[0]) for p in products]
@@ -394,8 +466,14 @@ def _build(
             fallback.append(product_id)
             direct[i, stage_names.index("raw_material")] = value
             dqr[i] = GENERIC_DQR
+    consent = Consent(
+        {int(p[0]): int(p[3]) for p in products},
+        shares or set(),
+        dict(zip(product_ids, zip(categories, units, strict=True), strict=True)),
+        lambda: generic,
+    )
     edges = _Edges(stage_names)
-    edges.add_inputs(rows, by_sub, position, direct, externals or {})
+    edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
     for code, stage, unit, value in extra_leaves:
         edges.leaf(code, stage, unit, value)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
@@ -473,11 +551,14 @@ class _Edges:
         by_sub: Mapping[int, int],
         position: Mapping[int, int],
         direct: np.ndarray,
-        externals: Mapping[int, ExternalLeaf] | None = None,
+        externals: Mapping[int, ExternalLeaf] | None,
+        consent: Consent,
+        product_ids: Sequence[int],
     ) -> None:
         """Edges, leaves and allocations of the rows' products; their direct emissions are
         added into `direct` (rows by product position). `externals`: the imported footprints
-        the rows name (external_leaves)."""
+        the rows name (external_leaves); a link without `consent` is an edge from the linked
+        product's pending leaf (`product_ids[row]` is the product of a row)."""
         n = len(position)
         ordered = sorted(rows, key=lambda r: (by_sub[r[0]], r[1]))
         coproduct: dict[int, tuple[Decimal, str]] = {}
@@ -505,7 +586,10 @@ class _Edges:
                 coproduct[me] = (total + Decimal(share or 0), basis or old_basis)
                 continue
             if linked is not None:
-                self._edge(position[linked], me, qty, unit)
+                if consent.allows(product_ids[me], int(linked)):
+                    self._edge(position[linked], me, qty, unit)
+                else:
+                    self._edge(n + self._pending(int(linked), consent), me, qty, unit)
                 continue
             if external is not None:
                 leaf = self._external(int(external), stage, (externals or {})[int(external)], n)
@@ -557,6 +641,24 @@ class _Edges:
             self.leaf_dqr.append(dqr)
             self.leaf_category.append(category)
         return k
+
+    def _pending(self, product_id: int, consent: Consent) -> int:
+        """The secondary leaf standing for a linked product without its maker's consent:
+        per declared unit, what the product is worth without a submission (`_generic_value`,
+        in the raw-material stage), rated as a generic dataset; zero and rated as missing
+        where its category has no dataset. Its category is the product's."""
+        key = f"{PENDING}{product_id}"
+        if key in self.leaf_index:
+            return self.leaf_index[key]
+        category, unit = consent.described[product_id]
+        value = _generic_value(category, unit, consent.generic())
+        return self._new_leaf(
+            key,
+            unit,
+            [(self.stage_column["raw_material"], value or 0.0)],
+            dqr=GENERIC_DQR if value is not None else MISSING_DQR,
+            category=category,
+        )
 
     def _external(self, pk: int, stage: str, ext: ExternalLeaf, n: int) -> int:
         """An imported footprint's leaf (per stage of its own split, else all in the input's

@@ -1,9 +1,10 @@
 """Which customer may see a supplier's product footprint by name, and what a buyer then sees.
 
-docs/design.md ("Who may see what"): a buyer sees its direct suppliers' declared totals for the
-products it buys, and its own results with upstream contributions grouped by stage, tier and
-category; a named upstream supplier's figure only where that supplier shared it with the buyer.
-A share is made here explicitly, or by answering the buyer's data request for the product.
+A buyer sees its own results with upstream contributions grouped by stage, tier and category,
+and a named upstream supplier's figure only where footprint_platform/visibility.py allows it.
+A share is made here explicitly, by answering the buyer's data request for the product, or by
+accepting its link request (services/links.py); it is also the supplier's consent to be linked
+(services/consent.py), so making or revoking one recomputes the buyer's affected results.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
+from footprint_platform import visibility
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
-    DeclarationStatus,
     FootprintShare,
     Organization,
     Product,
@@ -30,7 +31,7 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services import audit
+from footprint_platform.services import audit, consent
 from footprint_platform.services.rollup import product_node
 
 
@@ -48,14 +49,32 @@ def share(session: Session, actor: Actor, product_id: int, buyer_id: int) -> Foo
         return existing
     made = _create(session, actor, product, buyer_id, "share.create")
     session.commit()
+    consent.recompute_for(session, product_id, buyer_id)
     return made
 
 
-def share_on_answer(session: Session, actor: Actor, product: Product, buyer_id: int) -> None:
+def share_on_answer(session: Session, actor: Actor, product: Product, buyer_id: int) -> bool:
     """Answering a buyer's request for a product shares that product with it, in the answer's
-    transaction (the caller commits)."""
+    transaction (the caller commits, then recomputes with `consent.recompute_for` when this
+    made a share: True)."""
     if _active(session, product.id, buyer_id) is None:
         _create(session, actor, product, buyer_id, "share.create_by_answer")
+        return True
+    return False
+
+
+def share_in_transaction(
+    session: Session, actor: Actor, product: Product, buyer_id: int
+) -> FootprintShare:
+    """The active share of the product with the buyer, made if missing, in the caller's
+    transaction (accepting a link request)."""
+    return _active(session, product.id, buyer_id) or _create(
+        session, actor, product, buyer_id, "share.create_by_link_request"
+    )
+
+
+def is_shared(session: Session, product_id: int, buyer_id: int) -> bool:
+    return _active(session, product_id, buyer_id) is not None
 
 
 def _create(
@@ -93,6 +112,8 @@ def revoke(session: Session, actor: Actor, share_id: int) -> FootprintShare:
         found.revoked_at = utcnow()
         audit.record(session, actor, "share.revoke", found, organization_id=found.organization_id)
         session.commit()
+        # the buyer's links to the product count no more: its results follow
+        consent.recompute_for(session, found.product_id, found.buyer_id)
     return found
 
 
@@ -158,17 +179,7 @@ def direct_supplier_products(
 
 
 def newest_published(session: Session, product_id: int) -> Declaration | None:
-    return session.scalars(
-        select(Declaration)
-        .where(
-            Declaration.product_id == product_id,
-            Declaration.published_at.is_not(None),
-            Declaration.withdrawn_at.is_(None),
-            Declaration.status != DeclarationStatus.DRAFT,
-        )
-        .order_by(Declaration.period_end.desc(), Declaration.version.desc())
-        .limit(1)
-    ).first()
+    return visibility.newest_published(session, product_id)
 
 
 @dataclass(frozen=True)
@@ -188,19 +199,18 @@ def named_upstream(
     parts: supply_graph.Contributions,
     result: supply_graph.RollupResult,
 ) -> list[NamedSupplier]:
-    """The upstream products of a breakdown the buyer may name: shared with it, or its own."""
+    """The upstream products of a breakdown whose figure the buyer may see (its own, shared
+    with it, or the current published figure: footprint_platform/visibility.py)."""
     amounts = {
         int(c.id.split(":", 1)[1]): c.amount
         for c in parts.by_node
         if c.id.startswith("product:") and c.id != parts.product
     }
-    visible = shared_with(session, buyer_id) & set(amounts)
-    products = session.scalars(
-        select(Product).where(
-            Product.id.in_(amounts),
-            or_(Product.id.in_(visible), Product.organization_id == buyer_id),
-        )
-    ).all()
+    rule = visibility.for_organization(session, buyer_id)
+    visible = [
+        pid for pid in amounts if rule.may_see_figure(pid, _figure(result[product_node(pid)]))
+    ]
+    products = session.scalars(select(Product).where(Product.id.in_(visible))).all()
     named = []
     for p in products:
         amount = amounts[p.id]
@@ -211,3 +221,7 @@ def named_upstream(
             )
         )
     return sorted(named, key=lambda n: -n.embodied)
+
+
+def _figure(node: Any) -> tuple[float, dict[str, float]]:
+    return float(node.total), {k: float(v) for k, v in node.by_stage.items()}

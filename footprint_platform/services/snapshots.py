@@ -5,9 +5,11 @@ Building the graph of 100k products reads ~540k input rows (seconds); the stored
 in a fraction of that, and a submission changes one product's row of them. The snapshot is a
 cache and is only used when it provably describes today's data apart from the submissions that
 came after it: same fallback factor release and engine, the same products (count, largest id,
-sum of row versions: an edit bumps a version), and every submission current now is either in
-it or newer than all of it. Otherwise the graph is built from the database and the snapshot
-replaced. Declarations never depend on it: `verify` recomputes from the pinned rows.
+sum of row versions: an edit bumps a version), the same shares (count, largest id, how many
+revoked: a link's consent is part of the graph, so a share made or revoked since means a
+fresh build), and every submission current now is either in it or newer than all of it.
+Otherwise the graph is built from the database and the snapshot replaced. Declarations never
+depend on it: `verify` recomputes from the pinned rows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 import supply_graph
 from footprint_platform.bulk import is_postgres
 from footprint_platform.models import (
+    FootprintShare,
     Product,
     RollupSnapshot,
     Submission,
@@ -32,11 +35,14 @@ from footprint_platform.models import (
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.rollup import (
     ChainGraph,
+    Consent,
     ExternalLeaf,
     SubmissionMap,
     _converter,
     _Edges,
+    _generic_factors,
     _input_rows_for,
+    active_shares,
     external_leaves,
     product_node,
     stages,
@@ -51,6 +57,18 @@ def _products(session: Session) -> list[int]:
     """Count, largest id and sum of versions of the catalogue: any edit or addition shows."""
     row = session.execute(
         select(func.count(Product.id), func.max(Product.id), func.sum(Product.version))
+    ).one()
+    return [int(v or 0) for v in row]
+
+
+def consent_stamp(session: Session) -> list[int]:
+    """Count, largest id and number revoked of the shares: any share made or revoked shows."""
+    row = session.execute(
+        select(
+            func.count(FootprintShare.id),
+            func.max(FootprintShare.id),
+            func.count(FootprintShare.revoked_at),
+        )
     ).one()
     return [int(v or 0) for v in row]
 
@@ -87,6 +105,7 @@ def save(session: Session, run_id: int, start: date, end: date, chain: ChainGrap
                 chain.fallback_release_id,
                 *_products(session),
                 int(subs.ids.max(initial=0)),
+                *consent_stamp(session),
             ],
             dtype=np.int64,
         ),
@@ -183,11 +202,15 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     if loaded is None:
         return None
     base_run_id, s = loaded
-    release, *products, max_sub = s["meta"].tolist()
+    meta = s["meta"].tolist()
+    if len(meta) != 8:  # a snapshot from before consents were part of it
+        return None
+    release, products, max_sub, consents = meta[0], meta[1:4], meta[4], meta[5:]
     if (
         str(s["engine"]) != supply_graph.__version__
         or release != latest_release(session).id
         or products != _products(session)
+        or consents != consent_stamp(session)
     ):
         return None
     period = (
@@ -213,9 +236,34 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     if current != known + added or len(changed) > limit:
         return None
     rows = _input_rows_for(session, [int(r[0]) for r in newer])
-    chain = _patch(s, newer, rows, external_leaves(session, rows))
+    consent = _consent(session, release, [int(r[1]) for r in newer], rows)
+    chain = _patch(s, newer, rows, consent, external_leaves(session, rows))
     chain.base_run_id = base_run_id
     return chain
+
+
+def _consent(session: Session, release: int, changed: list[int], rows: list[Any]) -> Consent:
+    """The consent of the changed products' links: their makers, the linked products' makers,
+    categories and units, and the active shares."""
+    linked = {int(r[7]) for r in rows if r[7] is not None}
+    found = session.execute(
+        select(Product.id, Product.organization_id, Product.category, Product.declared_unit).where(
+            Product.id.in_(linked | set(changed))
+        )
+    ).all()
+    generic: list[Any] = []
+
+    def factors() -> list[Any]:
+        if not generic:
+            generic.extend(_generic_factors(session, release))
+        return generic
+
+    return Consent(
+        {int(p): int(o) for p, o, _, _ in found},
+        active_shares(session, products=linked),
+        {int(p): (str(c), str(u)) for p, _, c, u in found},
+        factors,
+    )
 
 
 @dataclass(frozen=True)
@@ -257,6 +305,7 @@ def _patch(
     s: dict[str, Any],
     newer: list[Any],
     rows: list[Any],
+    consent: Consent,
     externals: dict[int, ExternalLeaf] | None = None,
 ) -> ChainGraph:
     d = _derived(s)
@@ -273,7 +322,7 @@ def _patch(
     rows_changed = np.array(sorted(by_sub.values()), dtype=np.int64)
     leaf_ids: list[str] = s["leaf_ids"].tolist()
     edges = _Edges(stages(), leaf_ids)
-    edges.add_inputs(rows, by_sub, position, direct, externals or {})
+    edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
     unit_names = list(s["unit_names"].tolist())
     unit_code = s["unit_code"]
     new_leaf_units = np.array([_code(unit_names, u) for u in edges.leaf_units], dtype=np.int64)

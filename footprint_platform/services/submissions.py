@@ -25,7 +25,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, jobs, loops
+from footprint_platform.services import audit, jobs, links, loops
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -249,6 +249,7 @@ def save_draft(
         organization_id=sub.organization_id,
         details={"rows": len(checked.rows), "channel": channel or sub.channel},
     )
+    links.ask_for_submission(session, actor, sub)  # consent for other makers' products
     session.commit()
     return checked
 
@@ -344,6 +345,7 @@ def submit(
             "supersedes": [o.id for o in previous],
         },
     )
+    links.ask_for_submission(session, actor, sub)  # consent for other makers' products
     # The period's footprints follow: now for a small chain, from the worker for a large one.
     # Nothing is committed before: the version, its audit record and (now) the run commit
     # together, or none of them does (jobs.schedule, RecomputeFailed).

@@ -22,7 +22,6 @@ would otherwise tell its current figure.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
+from footprint_platform import visibility
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
@@ -47,19 +47,17 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
-from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, rule_for_category
-from footprint_platform.services import sharing
 from footprint_platform.services.activity import GRID
 from footprint_platform.services.rollup import (
+    PENDING,
     ChainGraph,
     chain_graph,
     product_node,
     rollup_isolating,
 )
-from supply_graph import RELATIVE_TOLERANCE
 from supply_graph.scenario import Change, ReplaceProvider, Scenario, SetAmount, SetDirect
 from supply_graph.units import conversion_factor
 
@@ -428,7 +426,12 @@ def _swap(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
         )
     plan.swaps.append((supplier, competitor))
     node = product_node(product.id)
-    plan.edges.append(ReplaceProvider(node, product_node(supplier.id), product_node(competitor.id)))
+    consented = supplier.organization_id == product.organization_id or (
+        supplier.id in visibility.for_organization(session, product.organization_id).shared
+    )
+    # a link awaiting its maker's consent is valued by its pending leaf (services/consent.py)
+    old = product_node(supplier.id) if consented else f"{PENDING}{supplier.id}"
+    plan.edges.append(ReplaceProvider(node, old, product_node(competitor.id)))
     plan.described.append(
         str(
             _l(
@@ -622,24 +625,13 @@ def _add(own: _Own, stage: str, value: float) -> None:
 def known_figure(
     session: Session, organization_id: int, product: Product, base: supply_graph.RollupResult
 ) -> bool:
-    """May the organization know this product's current footprint? Its own, shared with it, or
-    published in a declaration that is still the current figure. The same answer whatever else
-    is true of the product, so a refusal says no more than that."""
-    if product.organization_id == organization_id:
-        return True
-    if product.id in sharing.shared_with(session, organization_id):
-        return True
-    declaration = sharing.newest_published(session, product.id)
-    if declaration is None or declaration.declared_unit != product.declared_unit:
-        return False
+    """May the organization know this product's current footprint (footprint_platform/
+    visibility.py: its own, shared with it, or a published declaration that is still the
+    current figure)? The same answer whatever else is true of the product, so a refusal says
+    no more than that."""
     current = base[product_node(product.id)]
-    stored = {s: float(v) for s, v in declaration.by_stage.items()}
-    pairs = [(float(declaration.total), current.total)] + [
-        (stored.get(s, 0.0), v) for s, v in current.by_stage.items()
-    ]
-    return all(
-        math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE) for a, b in pairs
-    )
+    figure = (float(current.total), {k: float(v) for k, v in current.by_stage.items()})
+    return visibility.for_organization(session, organization_id).may_see_figure(product.id, figure)
 
 
 def _check_known(
@@ -726,7 +718,7 @@ def _candidate_pool(session: Session, organization_id: int, categories: set[str]
     published declaration, in the categories of its suppliers (the rest is filtered after)."""
     if not categories:
         return []
-    shared = sharing.shared_with(session, organization_id)
+    shared = visibility.for_organization(session, organization_id).shared
     published = select(Declaration.product_id).where(
         Declaration.published_at.is_not(None), Declaration.withdrawn_at.is_(None)
     )

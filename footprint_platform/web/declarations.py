@@ -95,6 +95,7 @@ def show(declaration_id: int) -> Any:
         verification=publication.latest_verification(db.session, d.id),
         can_edit=allowed(actor(), Action.EDIT_SUBMISSIONS, d.organization_id),
         breakdown=declarations.breakdown(db.session, d),
+        change_reason=declarations.change_reason_for(db.session, d, d.organization_id),
         battery=batterypass.is_battery(d),
         battery_pass_ready=batterypass.lifetime_for(d) is not None,
     )

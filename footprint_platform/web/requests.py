@@ -1,4 +1,6 @@
-"""The request inbox: buyers ask suppliers for data; suppliers answer or decline."""
+"""The request inbox: buyers ask suppliers for data; suppliers answer or decline. Link requests
+(a buyer asks to link a supplier's product: services/links.py) sit beside them: the supplier
+accepts or declines, the buyer may cancel or ask explicitly."""
 
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ from footprint_platform.schemas import (
     AnswerSchema,
     DataRequestInputSchema,
     DeclineSchema,
+    LinkDeclineSchema,
+    LinkRequestSchema,
+    parse,
 )
-from footprint_platform.services import catalog, pact_events, requests, submissions
+from footprint_platform.services import catalog, links, pact_events, requests, submissions
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
@@ -78,6 +83,10 @@ def inbox(org_id: int) -> Any:
         can_answer=allowed(actor(), Action.ANSWER_REQUESTS, org_id),
         default_due=date.today() + timedelta(days=30),
         join_link=join_link,
+        links_in=db.session.scalars(links.inbox_query(org_id, "incoming")).all(),
+        links_out=db.session.scalars(links.inbox_query(org_id, "outgoing")).all(),
+        can_consent=allowed(actor(), Action.SHARE_FOOTPRINTS, org_id),
+        can_link=allowed(actor(), Action.EDIT_SUBMISSIONS, org_id),
     ), 422 if errors else 200
 
 
@@ -117,3 +126,44 @@ def cancel(request_id: int) -> Any:
     done = requests.cancel(db.session, actor(), request_id)
     flash(_("Request cancelled."), "success")
     return redirect(url_for(".inbox", org_id=done.buyer_id))
+
+
+@bp.route("/orgs/<int:org_id>/link-requests", methods=["POST"])
+def ask_link(org_id: int) -> Any:
+    """Ask a supplier again (or first) for consent to link its product; back to the inbox."""
+    errors = submit(
+        LinkRequestSchema(), lambda data: links.ask(db.session, actor(), org_id, data["product_id"])
+    )
+    if errors:
+        flash(" ".join(m for msgs in errors.values() for m in msgs), "error")
+    else:
+        flash(_("Consent requested from the supplier."), "success")
+    return redirect(url_for(".inbox", org_id=org_id))
+
+
+def _link_acts(request_id: int, act: Any, done_message: str, side: str) -> Any:
+    """Act on a link request, say so, back to the acting side's inbox."""
+    done = act(db.session, actor(), request_id)
+    flash(done_message, "success")
+    return redirect(url_for(".inbox", org_id=getattr(done, side)))
+
+
+@bp.route("/link-requests/<int:request_id>/accept", methods=["POST"])
+def accept_link(request_id: int) -> Any:
+    return _link_acts(request_id, links.accept, _("Link accepted."), "supplier_id")
+
+
+@bp.route("/link-requests/<int:request_id>/decline", methods=["POST"])
+def decline_link(request_id: int) -> Any:
+    data = parse(LinkDeclineSchema(), request.form)
+    return _link_acts(
+        request_id,
+        lambda s, a, r: links.decline(s, a, r, data["reason"]),
+        _("Link declined."),
+        "supplier_id",
+    )
+
+
+@bp.route("/link-requests/<int:request_id>/cancel", methods=["POST"])
+def cancel_link(request_id: int) -> Any:
+    return _link_acts(request_id, links.cancel, _("Link request cancelled."), "buyer_id")

@@ -38,6 +38,7 @@ from footprint_platform.services import (
     catalog,
     evidence,
     jobs,
+    links,
     pact_consume,
     submissions,
     workbook,
@@ -224,6 +225,7 @@ def _render_step(
         review=review,
         job=job,
         versions=versions_of.versions(db.session, actor(), sub.id),
+        links=links.states_for(db.session, sub),
     ), 422 if problems else 200
 
 

@@ -67,7 +67,8 @@ def _resubmit(
 
 def _generic_lithium(app: Flask) -> int:
     """A lithium carbonate of Lanhu's without data (on its category's generic dataset), which
-    Dongtai's cell now uses: tier 1 for the cell maker, tier 3 for the OEM's vehicle."""
+    Dongtai's cell now uses, with Lanhu's consent: tier 1 for the cell maker, tier 3 for the
+    OEM's vehicle."""
     with app.app_context():
         lithium = admin_actor("data@lanhu-lithium.example")
         org = _product("LH-LC-99.5").organization_id
@@ -91,6 +92,8 @@ def _generic_lithium(app: Flask) -> int:
             "unit": "kg",
             "linked_product_id": made.id,
         }
+        cells = _product("DT-P811-150").organization_id
+        sharing.share(db.session, lithium, made.id, cells)  # Lanhu agrees to the link
         _resubmit("DT-P811-150", CELLS, PERIOD, [link])
         return made.id
 
@@ -210,7 +213,7 @@ def test_deeper_tiers_are_grouped_and_direct_suppliers_named(demo_app: Flask) ->
         deep = [g for g in car.gaps if g.category == "lithium_carbonate" and g.basis == "generic"]
         assert deep and all(g.product is None and g.tier == 3 for g in deep)
         assert {s.product.part_number for s in car.suppliers} == {"HD-PK-811-78"}
-        assert car.suppliers[0].share is None  # the pack's own data: not shared with the OEM
+        assert car.suppliers[0].share is not None  # the pack maker agreed to the link
         cell = coverage.coverage(db.session, admin_actor(CELLS), _product("DT-P811-150").id)
         named = [g for g in cell.gaps if g.product is not None]
         assert [g.product.id for g in named] == [hidden] and named[0].tier == 1

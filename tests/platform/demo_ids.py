@@ -29,6 +29,7 @@ from footprint_platform.services import (
     accounts,
     declarations,
     evidence,
+    links,
     pact_clients,
     pact_outbound,
     publication,
@@ -73,6 +74,8 @@ class Ids:
     pact_revoked_token: str  # a token of a client since revoked
     pact_public_id: str  # a published footprint shared with that client's partner
     pact_credential: int  # credentials the OEM's host system issued to the pack maker
+    incoming_link: int  # Lanhu asks the pack maker to agree to a link of its product
+    outgoing_link: int  # the pack maker asks Lanhu to agree to a link of Lanhu's product
 
 
 def org_id(name: str) -> int:
@@ -162,14 +165,17 @@ def prepare(app: Flask) -> Ids:
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
         )
+        other_product = db.session.scalar(
+            select(Product.id).where(Product.organization_id == lithium)
+        )
+        incoming_link = links.ask(db.session, other_admin, lithium, lfp_pack)
+        outgoing_link = links.ask(db.session, admin, pack, other_product)
         return Ids(
             org=pack,
             other_org=lithium,
             site=db.session.scalar(select(Site.id).where(Site.organization_id == pack)),
             product=db.session.scalar(select(Product.id).where(Product.organization_id == pack)),
-            other_product=db.session.scalar(
-                select(Product.id).where(Product.organization_id == lithium)
-            ),
+            other_product=other_product,
             viewer_membership=viewer,
             invitation=inv.id,
             token=read.id,
@@ -189,6 +195,8 @@ def prepare(app: Flask) -> Ids:
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,
+            incoming_link=incoming_link.id,
+            outgoing_link=outgoing_link.id,
             **pact,
         )
 

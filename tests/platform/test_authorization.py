@@ -295,6 +295,28 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
     ),
+    # Link requests: the buyer's editors ask and cancel; the supplier's editors accept (a share,
+    # a person's decision) or decline; nobody else may touch them.
+    ("/orgs/<int:org_id>/link-requests", "POST"): (
+        EDITORS,
+        "/orgs/{org}/link-requests",
+        lambda ids: {"product_id": ids.other_product},
+    ),
+    ("/link-requests/<int:request_id>/accept", "POST"): (
+        EDITORS,
+        "/link-requests/{incoming_link}/accept",
+        None,
+    ),
+    ("/link-requests/<int:request_id>/decline", "POST"): (
+        EDITORS,
+        "/link-requests/{incoming_link}/decline",
+        lambda ids: {"reason": "Not our customer"},
+    ),
+    ("/link-requests/<int:request_id>/cancel", "POST"): (
+        EDITORS,
+        "/link-requests/{outgoing_link}/cancel",
+        None,
+    ),
     ("/join/<token>", "GET"): (BAD_TOKEN, "/join/not-a-token", None),
     ("/join/<token>", "POST"): (BAD_TOKEN, "/join/not-a-token", None),
     ("/orgs/<int:org_id>/declarations", "GET"): (MEMBERS, "/orgs/{org}/declarations", None),
@@ -593,6 +615,8 @@ def _path(template: str, ids: Ids) -> str:
         pact_client=ids.pact_client,
         pact_credential=ids.pact_credential,
         pact_public_id=ids.pact_public_id,
+        incoming_link=ids.incoming_link,
+        outgoing_link=ids.outgoing_link,
     )
 
 

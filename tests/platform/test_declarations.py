@@ -182,8 +182,9 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
     demo_app: Flask,
 ) -> None:
     """The foil maker submits a new version: the cell, the NMC pack and the SUV rest on it and
-    each gets a new draft declaration with the reason; the published ones keep their numbers and
-    hashes; the LFP chain, which does not use this foil, gets nothing."""
+    each gets a new draft declaration with a neutral reason (the foil kept by id); the
+    published ones keep their numbers and hashes; the LFP chain, which does not use this foil,
+    gets nothing."""
     with demo_app.app_context():
         published = {
             d.product.part_number: (d.id, d.total, d.content_hash)
@@ -211,7 +212,8 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
         for d in fresh:
             old_id, old_total, old_hash = published[d.product.part_number]
             assert d.preceding_id == old_id and d.total > old_total
-            assert "JN-AL-12 v2" in d.change_reason
+            assert d.change_reason == declarations.UPSTREAM_CHANGED  # names no product
+            assert d.changed_product_ids == [foil.id]
             old = db.session.get(Declaration, old_id)
             assert old.status is DeclarationStatus.PUBLISHED
             assert (old.total, old.content_hash) == (old_total, old_hash)

@@ -23,6 +23,7 @@ from footprint_platform.models import (
     Declaration,
     FootprintShare,
     MemberRole,
+    Organization,
     OrgRole,
     PactClient,
     PactCredential,
@@ -112,11 +113,17 @@ def _deliveries(request_id: int | None = None) -> list[PactDelivery]:
 
 
 def _revoke_share(part: str) -> None:
+    """Stop sharing the product with the PACT partner (its demo customers keep theirs)."""
     admin = admin_actor(OWNER_ADMIN)
+    partner_id = select(Organization.id).where(Organization.name_en == PARTNER)
     share = db.session.scalars(
         select(FootprintShare)
         .join(Product)
-        .where(Product.part_number == part, FootprintShare.revoked_at.is_(None))
+        .where(
+            Product.part_number == part,
+            FootprintShare.buyer_id == partner_id.scalar_subquery(),
+            FootprintShare.revoked_at.is_(None),
+        )
     ).one()
     sharing.revoke(db.session, admin, share.id)
 
@@ -336,8 +343,6 @@ def _hold_credentials(demo_app: Flask, base_url: str) -> None:
 
 
 def _request_partner_id() -> int:
-    from footprint_platform.models import Organization
-
     return int(db.session.scalar(select(Organization.id).where(Organization.name_en == PARTNER)))
 
 

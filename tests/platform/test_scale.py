@@ -32,7 +32,15 @@ N = 300
 
 
 def _ids() -> dict[str, int]:
-    return {t: 1 for t in ("organization", "site", "product", "submission", "submission_input")}
+    tables = (
+        "organization",
+        "site",
+        "product",
+        "submission",
+        "submission_input",
+        "footprint_share",
+    )
+    return dict.fromkeys(tables, 1)
 
 
 def test_the_same_seed_gives_the_same_industry_and_another_seed_another() -> None:
@@ -294,7 +302,10 @@ def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> Non
         for d in batch:
             product_id, version = old[d.preceding_id]
             assert (d.product_id, d.version, d.run_id) == (product_id, version + 1, run.id)
-            assert d.status is DeclarationStatus.DRAFT and "v2" in d.change_reason
+            assert d.status is DeclarationStatus.DRAFT
+            # the stored reason names no product; the changed one is kept by id
+            assert d.change_reason == declarations.UPSTREAM_CHANGED
+            assert d.changed_product_ids == [cathode.id]
             assert (
                 db.session.get(Declaration, d.preceding_id).status is DeclarationStatus.SUPERSEDED
             )

@@ -24,10 +24,23 @@ from tests.platform.demo_ids import admin_actor
 
 PACK_ADMIN = "admin@huadong-pack.example"
 OEM_ANALYST = "analyst@jinghai-motors.example"
+CATHODE_ADMIN = "data@minjiang-cathode.example"
 
 
 def _product(part: str) -> Product:
     return db.session.scalar(select(Product).where(Product.part_number == part))
+
+
+def _withdraw_demo_consent(product: Product, buyer_id: int) -> None:
+    """The demo's suppliers agreed to every link; take one such agreement back."""
+    found = db.session.scalar(
+        select(FootprintShare).where(
+            FootprintShare.product_id == product.id,
+            FootprintShare.buyer_id == buyer_id,
+            FootprintShare.revoked_at.is_(None),
+        )
+    )
+    sharing.revoke(db.session, admin_actor(PACK_ADMIN), found.id)
 
 
 def _suv_declaration() -> Declaration:
@@ -36,32 +49,38 @@ def _suv_declaration() -> Declaration:
     )
 
 
-def test_a_shared_pack_is_named_in_the_vehicle_breakdown_until_revoked(demo_app: Flask) -> None:
-    """The pack maker shares its NMC pack with the OEM: the SUV's breakdown names it, with
-    the amount per vehicle, its footprint per kWh and their product; revoking hides it."""
+def test_a_shared_cathode_is_named_in_the_vehicle_breakdown_until_revoked(
+    demo_app: Flask,
+) -> None:
+    """The SUV's breakdown names the pack (its published declaration is the current figure)
+    but not the cathode two tiers down; once Minjiang shares the cathode with the OEM it is
+    named, with the amount per vehicle, its footprint per kg and their product; revoking hides
+    it again."""
     with demo_app.app_context():
         suv, pack = _suv_declaration(), _product("HD-PK-811-78")
-        before = declarations.breakdown(db.session, suv)
-        assert pack.id not in {n.product.id for n in before.named}
-        made = sharing.share(db.session, admin_actor(PACK_ADMIN), pack.id, suv.organization_id)
+        cathode = _product("MJ-NCM811-S")
+        before = {n.product.id for n in declarations.breakdown(db.session, suv).named}
+        assert pack.id in before and cathode.id not in before
+        made = sharing.share(
+            db.session, admin_actor(CATHODE_ADMIN), cathode.id, suv.organization_id
+        )
         after = declarations.breakdown(db.session, suv)
         named = {n.product.id: n for n in after.named}
-        assert pack.id in named
-        n = named[pack.id]
-        assert float(n.amount) == pytest.approx(float(pack.capacity_kwh))  # one pack per SUV
+        assert cathode.id in named
+        n = named[cathode.id]
         assert float(n.embodied) == pytest.approx(float(n.amount * n.footprint_per_unit))
-        assert float(n.embodied) < float(suv.total)
+        assert 0 < float(n.embodied) < float(suv.total)
         share_id, suv_id = made.id, suv.id
     oem = Session(demo_app.test_client())
     oem.login(OEM_ANALYST)
     page = oem.client.get(f"/declarations/{suv_id}", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
-    assert "HD-PK-811-78" in text and "Huadong" in text
+    assert "MJ-NCM811-S" in text and "Minjiang Cathode" in text
     with demo_app.app_context():
-        sharing.revoke(db.session, admin_actor(PACK_ADMIN), share_id)
+        sharing.revoke(db.session, admin_actor(CATHODE_ADMIN), share_id)
         assert db.session.get(FootprintShare, share_id).revoked_at is not None
     text = oem.client.get(f"/declarations/{suv_id}").get_data(as_text=True)
-    assert "HD-PK-811-78" not in text
+    assert "MJ-NCM811-S" not in text
 
 
 def test_a_shared_footprint_never_shows_the_supplier_inputs(demo_app: Flask) -> None:
@@ -104,6 +123,7 @@ def test_answering_a_request_shares_the_product_with_the_buyer(demo_app: Flask) 
             )
         )
         product_id, buyer_id = request.product_id, request.buyer_id
+        _withdraw_demo_consent(request.product, buyer_id)
         assert product_id not in sharing.shared_with(db.session, buyer_id)
         requests.answer(db.session, admin_actor(PACK_ADMIN), request.id, answer)
         assert product_id in sharing.shared_with(db.session, buyer_id)
@@ -138,7 +158,7 @@ def test_the_buyer_lists_what_it_buys_with_published_totals(demo_app: Flask) -> 
         assert "HD-PK-811-78" in by_part
         pack_row = by_part["HD-PK-811-78"]
         assert pack_row.declaration is not None and pack_row.declaration.published_at
-        assert not pack_row.shared
+        assert pack_row.shared  # the demo's pack maker agreed to the link
         assert all(r.product.organization_id != oem_org for r in rows)
         total = pack_row.declaration.total
     oem = Session(demo_app.test_client())

@@ -17,11 +17,14 @@ import supply_graph
 from footprint_platform.errors import InvalidInput, NotAllowed
 from footprint_platform.extensions import db
 from footprint_platform.models import (
+    FootprintShare,
     InputKind,
+    Membership,
     Product,
     Submission,
     SubmissionInput,
     SubmissionStatus,
+    User,
 )
 from footprint_platform.policy import SYSTEM
 from footprint_platform.rules import rule_for_category
@@ -203,6 +206,7 @@ def test_all_four_kinds_together_equal_the_changed_data(ctx: None) -> None:
 
 def test_a_swap_for_a_shared_competitor_equals_the_changed_data(ctx: None) -> None:
     suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
+    _withdraw_demo_consent(nmc, suv.organization_id)
     sharing.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
     outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [spec])
@@ -229,9 +233,28 @@ def test_an_unshared_unpublished_competitor_is_refused_and_not_offered(ctx: None
     assert lfp not in outcome.options.competitors[nmc.id]
 
 
+def _withdraw_demo_consent(product: Product, buyer_id: int) -> None:
+    """The demo's suppliers agreed to every link (a share each); take one back."""
+    found = db.session.scalar(
+        select(FootprintShare).where(
+            FootprintShare.product_id == product.id,
+            FootprintShare.buyer_id == buyer_id,
+            FootprintShare.revoked_at.is_(None),
+        )
+    )
+    maker = db.session.scalar(
+        select(User.email)
+        .join(Membership)
+        .where(Membership.organization_id == product.organization_id)
+        .limit(1)
+    )
+    sharing.revoke(db.session, admin_actor(maker), found.id)
+
+
 def test_a_supplier_whose_figure_is_not_known_cannot_be_swapped_out(ctx: None) -> None:
     """The LFP pack's cells (no share, no declaration): replacing them would tell their figure."""
     cells, nmc_cells = _product("BS-LFP-280"), _product("DT-P811-150")
+    _withdraw_demo_consent(cells, _product("HD-PK-LFP-60").organization_id)
     spec = {"kind": "swap", "supplier": str(cells.id), "competitor": str(nmc_cells.id)}
     assert list(_refused("HD-PK-LFP-60", PACK_ADMIN, spec)) == ["supplier"]
 
@@ -244,6 +267,7 @@ def test_a_stale_published_figure_is_not_known(ctx: None) -> None:
     power.quantity += 5
     db.session.commit()
     suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
+    _withdraw_demo_consent(nmc, suv.organization_id)
     sharing.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
     assert list(_refused("JH-S7-LR", OEM, spec)) == ["supplier"]
