@@ -29,6 +29,7 @@ from footprint_platform.services.rollup import (
     EXTERNAL_COLUMN,
     _input_rows_for,
     chain_graph,
+    consent_of,
     external_leaves,
     graph_with_rows,
     product_node,
@@ -72,7 +73,9 @@ def refuse_bad_loops(
         return
     start, end = sub.period_start, sub.period_end
     chain = snapshots.patched_chain(session, start, end) or chain_graph(session, start, end)
-    graph = graph_with_rows(chain, sub.product_id, sub.id, rows, external_leaves(session, rows))
+    consent = consent_of(session, [sub.product_id, *linked])
+    externals = external_leaves(session, rows)
+    graph = graph_with_rows(chain, sub.product_id, sub.id, rows, consent, externals)
     me = product_node(sub.product_id)
     loops = [loop for loop in nonphysical_loops(graph) if me in loop.members]
     if not loops or any(me in loop.members for loop in nonphysical_loops(chain.graph)):

@@ -94,6 +94,24 @@ class Consent:
         return self.owners[linked] == buyer or (linked, buyer) in self.shares
 
 
+def consent_of(session: Session, product_ids: Iterable[int]) -> Consent:
+    """The consents now between the given products (consumers and the products they link):
+    their makers, the active shares among them and their descriptions, for building a graph
+    outside a full roll-up (the loop check)."""
+    wanted = sorted(set(product_ids))
+    rows = session.execute(
+        select(Product.id, Product.organization_id, Product.category, Product.declared_unit).where(
+            Product.id.in_(wanted)
+        )
+    ).all()
+    return Consent(
+        {int(r[0]): int(r[1]) for r in rows},
+        active_shares(session, products=wanted),
+        {int(r[0]): (str(r[2]), str(r[3])) for r in rows},
+        lambda: (),
+    )
+
+
 def active_shares(
     session: Session, as_of: datetime | None = None, products: Iterable[int] | None = None
 ) -> set[tuple[int, int]]:
@@ -711,19 +729,24 @@ def graph_with_rows(
     product_id: int,
     submission_id: int,
     rows: Sequence[Sequence[Any]],
+    consent: Consent,
     externals: Mapping[int, ExternalLeaf] | None = None,
 ) -> SupplyGraph:
     """The chain's graph with the product's inputs replaced by one submission's input rows
-    (`_input_rows_for`), turned into edges exactly as a roll-up would: what the period's
-    graph becomes if that submission is the product's current version. For loop checks only:
-    edges from datasets the chain has no leaf for yet are left out (a leaf never closes a loop)
-    and direct emissions are not computed."""
+    (`_input_rows_for`), turned into edges exactly as a roll-up would (a link without
+    `consent` from its pending leaf): what the period's graph becomes if that submission is
+    the product's current version. For loop checks only: edges from leaves the chain has no
+    node for yet are left out (a leaf never closes a loop) and direct emissions are not
+    computed."""
     g = chain.graph
     n = len(chain.product_ids)
     me = int(chain.product_rows([product_id])[0])
     edges = _Edges(stages(), g.ids[n:].tolist())
     position = {p: i for i, p in enumerate(chain.product_ids)}
-    edges.add_inputs(rows, {submission_id: me}, position, np.zeros((n, len(stages()))), externals)
+    direct = np.zeros((n, len(stages())))
+    edges.add_inputs(
+        rows, {submission_id: me}, position, direct, externals, consent, chain.product_ids
+    )
     provider = np.array(edges.provider, dtype=np.int64)
     known = provider < g.n_nodes
     convert = _converter()

@@ -65,6 +65,18 @@ def _with_cathode(draft: dict[str, Any], cathode: int, kg: str) -> dict[str, Any
     return {"dqr": "2", "inputs": rows, "lock_version": draft["lock_version"]}
 
 
+def _consent_to_lanhu(product: int, maker: str = "data@minjiang-cathode.example") -> None:
+    """The maker lets Lanhu link its product: without consent the link is valued as a product
+    without data and closes no loop (services/consent.py)."""
+    from footprint_platform.services import sharing
+    from tests.platform.demo_ids import admin_actor
+
+    lanhu = db.session.scalar(
+        select(Product.organization_id).where(Product.part_number == "LH-LHM-56.5")
+    )
+    sharing.share(db.session, admin_actor(maker), product, lanhu)
+
+
 def _counts(app: Flask) -> tuple[int, int]:
     with app.app_context():
         submitted = db.session.scalar(
@@ -90,6 +102,8 @@ def test_a_link_closing_a_loop_with_gain_above_one_is_refused_naming_it(
     draft = client.post(f"/api/v1/products/{hydroxide}/submissions", json=PERIOD, headers=auth)
     assert draft.status_code == 201, draft.get_json()
     draft_id = draft.get_json()["id"]
+    with prepared_app.app_context():
+        _consent_to_lanhu(cathode)
     before = _counts(prepared_app)
     saved = client.put(
         f"/api/v1/submissions/{draft_id}",
@@ -118,8 +132,9 @@ def _current(part: str) -> Submission:
 def _plant_loop() -> tuple[int, int]:
     """1000 kg of the cathode into the submitted lithium hydroxide, written past the services
     (as a row restored from elsewhere would be): (hydroxide id, cathode id)."""
-    hydroxide = _current("LH-LHM-56.5")
     cathode = db.session.scalar(select(Product.id).where(Product.part_number == "MJ-NCM811-S"))
+    _consent_to_lanhu(cathode)  # before the row: the consent's own recompute meets no loop
+    hydroxide = _current("LH-LHM-56.5")
     db.session.add(
         SubmissionInput(
             submission_id=hydroxide.id,
@@ -226,6 +241,7 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
         actor = admin_actor("data@lanhu-lithium.example")
         hydroxide = _current("LH-LHM-56.5").product_id
         cell = db.session.scalar(select(Product.id).where(Product.part_number == "DT-P811-150"))
+        _consent_to_lanhu(cell, "admin@dongtai-cells.example")
         draft = submissions.start_draft(db.session, actor, hydroxide, *DATES)
         draft.inputs.append(
             SubmissionInput(
