@@ -32,7 +32,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
-from footprint_platform.services.results import run_pins
+from footprint_platform.services.results import lock_period, run_pins
 from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
@@ -131,6 +131,7 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    lock_period(session, start, end)  # a version number is never taken twice
     run = _latest_run(session, product.id, start, end)
     chain = chain_graph(session, start, end, run_pins(session, run), run.fallback_release_id)
     return _declare(session, actor, product, run, chain, reason)
@@ -175,7 +176,8 @@ def redeclare_downstream(
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
     publishes the new version. Declarations the new data cannot support are left alone (the
-    others are still made). All in one transaction, with the reads shared."""
+    others are still made). All in the caller's transaction (a job commits them with its run),
+    with the reads shared."""
     current = session.scalars(
         select(Declaration.product_id)
         .where(
@@ -191,7 +193,14 @@ def redeclare_downstream(
         return []
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
     return _declare_all(
-        session, SYSTEM, [products[p] for p in wanted], run, chain, reason, strict=False
+        session,
+        SYSTEM,
+        [products[p] for p in wanted],
+        run,
+        chain,
+        reason,
+        strict=False,
+        commit=False,
     )
 
 
@@ -204,8 +213,10 @@ def _declare_all(
     reason: str | None,
     *,
     strict: bool,
+    commit: bool = True,
 ) -> list[Declaration]:
-    """New declarations of the products from the run, in order, committed together. A product
+    """New declarations of the products from the run, in order, committed together (unless
+    the caller commits). A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
     support = _Support(chain)
@@ -234,7 +245,8 @@ def _declare_all(
             raise InvalidInput(msg, {"product_id": [msg]})
         ready.append((product, upstream, result))
     made = _store(session, actor, ready, run, chain, reason)
-    session.commit()
+    if commit:
+        session.commit()
     return made
 
 

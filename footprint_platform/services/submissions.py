@@ -409,15 +409,17 @@ def submit(
             "supersedes": [o.id for o in previous],
         },
     )
-    session.commit()
-    # The period's footprints follow: now for a small chain, from the worker for a large one.
-    jobs.schedule(
+    # The period's footprints follow. The request commits with the submission (an outbox):
+    # whatever dies after this commit, the job row is there for the next dispatcher.
+    job = jobs.request(
         session,
         sub.period_start,
         sub.period_end,
         f"{sub.product.part_number} v{sub.version}",
         sub.product_id,
     )
+    session.commit()
+    jobs.dispatch(session, job.id)  # now for a small chain, from the worker for a large one
     return sub
 
 
