@@ -74,8 +74,10 @@ class PlatformWorker(SimpleWorker):
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        self.swept_at: float | None = None
 
     def sweep(self) -> None:
+        self.swept_at = time.monotonic()
         with self.app.app_context():
             try:
                 ran = jobs.run_due(db.session)
@@ -99,7 +101,8 @@ class PlatformWorker(SimpleWorker):
     ) -> Any:
         tick = max(1, int(float(self.app.config["ROLLUP_WORKER_SWEEP_SECONDS"])))
         while True:
-            self.sweep()
+            if self.swept_at is None or time.monotonic() - self.swept_at >= tick:
+                self.sweep()
             if timeout is None:  # burst: what is there now, then stop
                 return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
             started = time.monotonic()
