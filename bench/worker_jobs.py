@@ -49,10 +49,9 @@ def _queue_resubmissions(app: Any, n: int, function: str) -> None:
     from sqlalchemy import select
 
     from footprint_platform.extensions import db
-    from footprint_platform.models import Product
+    from footprint_platform.models import Product, User
     from footprint_platform.services import jobs, submissions
     from footprint_platform.services.accounts import user_actor
-    from footprint_platform.models import User
 
     queue = Queue(jobs.QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
     original = jobs._enqueue
@@ -80,8 +79,10 @@ def _work(app: Any, kind: str, n: int) -> dict[str, Any]:
 
     connection = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(jobs.QUEUE, connection=connection)
-    function = "bench.worker_jobs.cold_recompute" if kind == "forking" else (
-        "footprint_platform.worker.recompute"
+    function = (
+        "bench.worker_jobs.cold_recompute"
+        if kind == "forking"
+        else ("footprint_platform.worker.recompute")
     )
     _queue_resubmissions(app, n, function)
     ids = list(queue.job_ids)

@@ -15,7 +15,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
+from rq.worker.base import WorkerStatus
 
 from footprint_platform.app_setup import init_platform
 from footprint_platform.extensions import db
@@ -77,7 +79,10 @@ class PlatformWorker(SimpleWorker):
         self.swept_at: float | None = None
 
     def sweep(self) -> None:
+        """Busy meanwhile, like a job: a SIGTERM then stops the worker after the sweep
+        instead of breaking into a recompute."""
         self.swept_at = time.monotonic()
+        self.set_state(WorkerStatus.BUSY)
         with self.app.app_context():
             try:
                 ran = jobs.run_due(db.session)
@@ -95,6 +100,9 @@ class PlatformWorker(SimpleWorker):
                 scheduler.enqueue_scheduled_jobs()
             finally:
                 scheduler.release_locks()
+        self.set_state(WorkerStatus.IDLE)
+        if self._stop_requested:
+            raise StopRequested()
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
