@@ -14,7 +14,7 @@ from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import declarations, jobs, pact_delivery
+from footprint_platform.services import declarations, jobs
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -86,17 +86,22 @@ rollup_cli = AppGroup("rollup", help="Footprint recomputes.")
 @rollup_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def rollup_worker(burst: bool) -> None:
-    """Work the background queue (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, Worker
+    """Work the background queues in this process (needs REDIS_URL); SIGTERM stops it after
+    the job at hand."""
+    from footprint_platform.worker import work
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.UsageError("Set REDIS_URL to run the background worker.")
-    connection = Redis.from_url(url)
-    queues = [Queue(name, connection=connection) for name in (jobs.QUEUE, pact_delivery.QUEUE)]
-    # The scheduler runs the PACT deliveries' delayed retries (enqueue_in).
-    Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+    work(current_app._get_current_object(), url, burst=burst)  # type: ignore[attr-defined]
+
+
+@rollup_cli.command("dispatch")
+def rollup_dispatch() -> None:
+    """Run the recompute jobs nobody is running (their process died, or they never reached the
+    queue); cron it where there is no background worker."""
+    ran = jobs.run_due(db.session)
+    click.echo(f"{ran} recompute jobs run.")
 
 
 @rollup_cli.command("run")

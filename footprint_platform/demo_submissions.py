@@ -27,6 +27,7 @@ from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import (
     declarations,
     evidence,
+    jobs,
     pact_delivery,
     publication,
     requests,
@@ -82,6 +83,8 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
+    # the declarations below need the recomputes done, also when they went to the queue
+    jobs.run_pending(session, start, end)
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
     return len(done)

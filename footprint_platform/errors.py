@@ -39,13 +39,6 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-class RecomputeFailed(DomainError):
-    """The footprints a change asks for could not be recomputed, so the change was not kept."""
-
-    status = 503
-    code = "recompute_failed"
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong (or doubtful) in an uploaded file: where it is, what it says, why."""

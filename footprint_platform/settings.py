@@ -1,6 +1,11 @@
 """Configuration: defaults from config/, then a settings file, then the environment, then the
 caller's overrides (tests). Production refuses to start with the development secret key or
-without the public base URL that mailed and printed links are built from."""
+without the public base URL that mailed and printed links are built from.
+
+From the environment: the variables of `ENVIRONMENT`, and every setting of
+config/defaults.toml as `TANLIAN_<NAME>` (e.g. `TANLIAN_ROLLUP_INLINE_MAX_PRODUCTS=0`), read as
+the default's type: integers, numbers, booleans (true/false, 1/0, yes/no, on/off), and lists or
+tables written as TOML values. A value that is not of that type stops the start, naming it."""
 
 from __future__ import annotations
 
@@ -19,7 +24,10 @@ DEV_SECRET_KEY = "dev-not-secret-change-me"
 DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 PACT_MIN_LINK_SECONDS = 180  # "A pagination link MUST be valid for at least 180 seconds"
 
-# Environment variable -> config key. Values are strings; types follow the defaults.
+PREFIX = "TANLIAN_"  # TANLIAN_<NAME> sets any setting of config/defaults.toml
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+BOOLEANS |= {"false": False, "0": False, "no": False, "off": False}
+# Environment variable -> config key, beside TANLIAN_<NAME>: the usual names of a deployment.
 ENVIRONMENT = {
     "TANLIAN_ENV": "ENV",
     "SECRET_KEY": "SECRET_KEY",
@@ -36,16 +44,41 @@ class ConfigurationError(RuntimeError):
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None = None) -> None:
-    app.config.from_file(str(CONFIG_DIR / "defaults.toml"), load=tomllib.load, text=False)
+    defaults = tomllib.loads((CONFIG_DIR / "defaults.toml").read_text("utf-8"))
+    app.config.from_mapping(defaults)
     settings_file = os.environ.get("TANLIAN_SETTINGS")
     if settings_file:
         app.config.from_file(str(Path(settings_file).resolve()), load=tomllib.load, text=False)
+    for key, default in defaults.items():
+        raw = os.environ.get(PREFIX + key)
+        if raw is not None:
+            app.config[key] = typed(PREFIX + key, raw, default)
     for var, key in ENVIRONMENT.items():
         if os.environ.get(var):
             app.config[key] = os.environ[var]
     app.config.update(overrides or {})
     _derive(app)
     _check(app)
+
+
+def typed(var: str, raw: str, default: Any) -> Any:
+    """An environment variable's text as the type of the setting's default."""
+    try:
+        if isinstance(default, bool):
+            return BOOLEANS[raw.strip().lower()]
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, list | dict):
+            value = tomllib.loads(f"value = {raw}")["value"]
+            if not isinstance(value, type(default)):
+                raise ValueError(raw)
+            return value
+    except (KeyError, ValueError, tomllib.TOMLDecodeError):
+        kind = type(default).__name__
+        raise ConfigurationError(f"{var}={raw!r} is not a {kind} like its default") from None
+    return raw
 
 
 def _derive(app: Flask) -> None:

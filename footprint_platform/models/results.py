@@ -58,8 +58,12 @@ class ProductResult(Base):
 
 
 class RollupJob(Base):
-    """A requested recompute of a period: done in the request for small chains, queued to a
-    background worker (RQ on Redis) for large ones. Its status is what people see meanwhile."""
+    """A requested recompute of a period, and the outbox that makes it durable: the row is
+    written in the same transaction as the change that asks for it (a submission), so a
+    process that dies after that commit leaves a "queued" row that any dispatcher (the worker's
+    sweep, `flask rollup dispatch`, the next request without a queue) runs. Done in the request
+    for small chains, on the background worker (RQ on Redis) for large ones; its status is
+    what people see meanwhile."""
 
     __tablename__ = "rollup_job"
 
@@ -68,14 +72,17 @@ class RollupJob(Base):
     period_end: Mapped[date] = mapped_column(Date)
     trigger: Mapped[str] = mapped_column(String(64))
     changed_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
-    status: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(12), index=True)  # queued|running|done|failed
     run_id: Mapped[int | None] = mapped_column(ForeignKey("rollup_run.id"))
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When it began running: a "running" job older than ROLLUP_JOB_STALE_SECONDS was left so by
-    # a killed process (its work rolled back with it) and is marked failed by the next job.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lease of the process running it, renewed by its heartbeat: a "running" job whose
+    # lease has passed lost its process (killed, out of memory, a deploy) and is run again.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the claim's token
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RollupSnapshot(Base):

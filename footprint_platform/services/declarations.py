@@ -33,7 +33,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
-from footprint_platform.services.results import not_computed_now, run_pins
+from footprint_platform.services.results import lock_period, not_computed_now, run_pins
 from footprint_platform.services.rollup import (
     MISSING_DQR,
     ChainGraph,
@@ -157,6 +157,7 @@ def declare(
     if product is None:
         raise NotFound(str(_l("No such product.")))
     authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    lock_period(session, start, end)  # a version number is never taken twice
     if product.id in not_computed_now(session, start, end):
         msg = str(
             _l(
@@ -212,13 +213,12 @@ def redeclare_downstream(
     chain: ChainGraph,
     changed_product_id: int,
     reason: str,
-    commit: bool = True,
 ) -> list[Declaration]:
     """After new data for a product, every current declaration of the period that rests on it
     gets a new draft version from this run; published ones stay as they are until their owner
     publishes the new version. Declarations the new data cannot support are left alone (the
-    others are still made). All in one transaction, with the reads shared (`commit=False`: the
-    caller's, committed with the submission and the run)."""
+    others are still made). All in the caller's transaction (a job commits them with its run),
+    with the reads shared."""
     current = session.scalars(
         select(Declaration.product_id)
         .where(
@@ -241,7 +241,7 @@ def redeclare_downstream(
         chain,
         reason,
         strict=False,
-        commit=commit,
+        commit=False,
         changed=[changed_product_id],
     )
 
@@ -258,7 +258,8 @@ def _declare_all(
     commit: bool = True,
     changed: list[int] | None = None,
 ) -> list[Declaration]:
-    """New declarations of the products from the run, in order, committed together. A product
+    """New declarations of the products from the run, in order, committed together (unless
+    the caller commits). A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
     support = _Support(chain)

@@ -10,6 +10,7 @@ its result, and readers take the newest result per product (`latest_results`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Collection, Iterator
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, defer
 
 import supply_graph
@@ -53,14 +54,29 @@ def recompute(
     end: date,
     trigger: str,
     changed_product_id: int | None = None,
+    *,
     commit: bool = True,
 ) -> tuple[RollupRun, ChainGraph]:
     """Roll up the whole period and store a run; the chain it was built from comes back too,
     for the declarations that follow the run. With `changed_product_id` (a submission landed)
-    only the results that can differ from the previous run's are stored. `commit=False`: the
-    run is flushed into the caller's transaction, which commits it with the change."""
-    run, chain, _ = recompute_timed(session, start, end, trigger, changed_product_id, commit)
+    only the results that can differ from the previous run's are stored. Without `commit`
+    the caller commits (a job: the run, its redeclarations and its status together)."""
+    run, chain, _ = recompute_timed(session, start, end, trigger, changed_product_id, commit=commit)
     return run, chain
+
+
+def lock_period(session: Session, start: date, end: date) -> None:
+    """Serialise the writers of a period's runs and declarations until the transaction ends,
+    so two recomputes never read the same "previous" run or declaration version: on
+    PostgreSQL an advisory lock per period; SQLite has one writer at a time, taken here at
+    once (a write) rather than at the first insert, after reads another writer could change."""
+    if is_postgres(session):
+        key = int.from_bytes(
+            hashlib.sha256(f"rollup:{start}:{end}".encode()).digest()[:8], "big", signed=True
+        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        session.execute(text("UPDATE rollup_job SET id = id WHERE id = -1"))
 
 
 def recompute_timed(
@@ -69,6 +85,7 @@ def recompute_timed(
     end: date,
     trigger: str,
     changed_product_id: int | None = None,
+    *,
     commit: bool = True,
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()

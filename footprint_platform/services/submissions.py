@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
@@ -22,9 +24,11 @@ from footprint_platform.models import (
     SubmissionStatus,
     utcnow,
 )
+from footprint_platform.models.audit import AuditEvent
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
+from footprint_platform.sections import SECTIONS
 from footprint_platform.services import audit, jobs, links, loops
 from footprint_platform.services.activity import (
     FIELDS,
@@ -34,6 +38,13 @@ from footprint_platform.services.activity import (
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
 from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
+
+# How a stale save's 409 names the header fields changed since (the form's labels).
+HEADER_LABELS = {
+    "production_volume": _l("Production in the period (declared units)"),
+    "dqr": _l("Overall data quality"),
+    "notes": _l("Notes for your verifier"),
+}
 
 
 def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
@@ -70,15 +81,70 @@ def _editable(
     if not sub.editable:
         raise Conflict(str(_l("A submitted version never changes; start a new version.")))
     if lock_version is not None and lock_version != sub.lock_version:
-        raise Conflict(
-            str(
-                _l(
-                    "Someone changed this record after you opened it; reload and "
-                    "apply your change again."
-                )
-            )
-        )
+        raise stale_draft(session, sub.id, lock_version)
     return sub
+
+
+def stale_draft(session: Session, submission_id: int, seen: int | None) -> Conflict:
+    """The 409 of a save based on an older version: it names the versions saved since and
+    what each changed (header fields, sections), from the audit log of the saves."""
+    saves = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "submission.save",
+            AuditEvent.object_type == "Submission",
+            AuditEvent.object_id == str(submission_id),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    titles = {s.kind.value: str(s.title) for s in SECTIONS}
+    changed: dict[str, None] = {}
+    for event in saves:
+        details = event.details or {}
+        if seen is None or int(details.get("lock_version") or 0) > seen:
+            for part in details.get("changed") or []:
+                changed[titles.get(part) or str(HEADER_LABELS.get(part, part))] = None
+    what = ", ".join(changed) or str(_l("its content"))
+    msg = str(
+        _l(
+            "Someone saved this draft after you opened it (changed: %(what)s). Nothing of "
+            "yours was saved; check the current version and apply your change again.",
+            what=what,
+        )
+    )
+    return Conflict(msg, {"lock_version": [msg]})
+
+
+def _changed_parts(
+    sub: Submission, header: dict[str, Any], rows: list[dict[str, Any]]
+) -> list[str]:
+    """What a save changes: header fields and sections (by kind) whose rows differ."""
+    parts = [f for f in HEADER_FIELDS if header.get(f) != getattr(sub, f)]
+
+    def by_kind(items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for r in items:
+            kind = getattr(r["kind"], "value", r["kind"])
+            out.setdefault(kind, []).append(tuple(r.get(f) for f in FIELDS if f != "kind"))
+        return out
+
+    before = by_kind([{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind} for i in sub.inputs])
+    after = by_kind(rows)
+    return parts + sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+
+def _take_version(session: Session, sub: Submission, seen: int | None) -> None:
+    """Move the draft's version now, before its rows change: the UPDATE ... WHERE
+    lock_version = <as read> locks the submission row, so a concurrent save of the same
+    version waits, then finds the version moved and is refused (a 409) instead of replacing
+    rows under it. Rows live in their own table, so without this a save that changes only rows
+    would never move the version."""
+    flag_modified(sub, "channel")
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise stale_draft(session, sub.id, seen) from None
 
 
 def start_draft(
@@ -234,20 +300,28 @@ def save_draft(
         raise UploadRejected(
             str(_l("Nothing was saved; correct these rows.")), header_problems + checked.problems
         )
-    sub.inputs = [SubmissionInput(position=k, **row) for k, row in enumerate(checked.rows)]
+    changed = _changed_parts(sub, header, checked.rows)
+    seen = sub.lock_version if lock_version is None else lock_version
     for f in HEADER_FIELDS:
         setattr(sub, f, header.get(f))
     session.flush()
     loops.refuse_bad_loops(session, sub, section_names)  # rolls back and raises
     if channel:
         sub.channel = channel
+    _take_version(session, sub, seen)
+    sub.inputs = [SubmissionInput(position=k, **row) for k, row in enumerate(checked.rows)]
     audit.record(
         session,
         actor,
         "submission.save",
         sub,
         organization_id=sub.organization_id,
-        details={"rows": len(checked.rows), "channel": channel or sub.channel},
+        details={
+            "rows": len(checked.rows),
+            "channel": channel or sub.channel,
+            "lock_version": sub.lock_version,
+            "changed": changed,
+        },
     )
     links.ask_for_submission(session, actor, sub)  # consent for other makers' products
     session.commit()
@@ -346,16 +420,17 @@ def submit(
         },
     )
     links.ask_for_submission(session, actor, sub)  # consent for other makers' products
-    # The period's footprints follow: now for a small chain, from the worker for a large one.
-    # Nothing is committed before: the version, its audit record and (now) the run commit
-    # together, or none of them does (jobs.schedule, RecomputeFailed).
-    jobs.schedule(
+    # The period's footprints follow. The request commits with the submission (an outbox):
+    # whatever dies after this commit, the job row is there for the next dispatcher.
+    job = jobs.request(
         session,
         sub.period_start,
         sub.period_end,
         f"{sub.product.part_number} v{sub.version}",
         sub.product_id,
     )
+    session.commit()
+    jobs.dispatch(session, job.id)  # now for a small chain, from the worker for a large one
     return sub
 
 

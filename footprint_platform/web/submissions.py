@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from footprint_platform.errors import InvalidInput, UploadRejected
+from footprint_platform.errors import Conflict, InvalidInput, UploadRejected
 from footprint_platform.extensions import db, limiter
 from footprint_platform.models import Evidence, InputKind, Product, Submission
 from footprint_platform.policy import Action
@@ -149,6 +149,7 @@ def edit(submission_id: int, step: str) -> Any:
     sub = read(db.session, actor(), submission_id)
     kinds = dict((s[0], s[2]) for s in STEPS)[step]
     problems, warnings = [], []
+    conflict = None
     if request.method == "POST" and sub.editable:
         organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
         rows = _stored_rows(sub, kinds) + _rows_from_form(kinds)
@@ -164,13 +165,15 @@ def edit(submission_id: int, step: str) -> Any:
             )
         except UploadRejected as exc:
             problems = exc.problems
+        except Conflict as exc:  # someone saved first: show theirs, keep what this one typed
+            conflict = exc.message
         else:
             warnings = checked.warnings
             flash(_("Saved."), "success")
             if not warnings:
                 following = STEP_CODES[min(STEP_CODES.index(step) + 1, len(STEP_CODES) - 1)]
                 return redirect(url_for(".edit", submission_id=sub.id, step=following))
-    return _render_step(sub, step, kinds, problems, warnings)
+    return _render_step(sub, step, kinds, problems, warnings, conflict)
 
 
 def _render_step(
@@ -179,9 +182,12 @@ def _render_step(
     kinds: tuple[InputKind, ...],
     problems: list[Any],
     warnings: list[Any],
+    conflict: str | None = None,
 ) -> Any:
+    """A step of the form; after refused input (problems, or a conflict with a save made in
+    the meantime) it shows what the person typed, not what is stored."""
     factors = factor_by_code(db.session, sub.factor_release_id)
-    posted = request.method == "POST" and bool(problems)
+    posted = request.method == "POST" and (bool(problems) or conflict is not None)
     shown = {
         k: (
             _rows_from_form((k,))
@@ -226,7 +232,18 @@ def _render_step(
         job=job,
         versions=versions_of.versions(db.session, actor(), sub.id),
         links=links.states_for(db.session, sub),
-    ), 422 if problems else 200
+        conflict=conflict,
+        header=_header_shown(sub, posted and "dqr" in request.form),
+    ), 409 if conflict else 422 if problems else 200
+
+
+def _header_shown(sub: Submission, typed: bool) -> dict[str, Any]:
+    """The general step's fields: as typed after a refused save, else as stored."""
+    if typed:
+        return {f: request.form.get(f, "") for f in submissions.HEADER_FIELDS}
+    return {
+        f: "" if getattr(sub, f) is None else getattr(sub, f) for f in submissions.HEADER_FIELDS
+    }
 
 
 @bp.route("/submissions/<int:submission_id>/template.xlsx")
@@ -255,6 +272,8 @@ def upload(submission_id: int) -> Any:
         )
     except UploadRejected as exc:
         return _render_step(sub, "general", (), exc.problems, [])
+    except Conflict as exc:
+        return _render_step(sub, "general", (), [], [], exc.message)
     flash(_("Workbook imported: %(n)d rows.", n=len(rows)), "success")
     if checked.warnings:
         return _render_step(sub, "review", (), [], checked.warnings)

@@ -1,9 +1,11 @@
 """Fixtures of the platform tests that talk HTTPS: a certificate made at test time for
-127.0.0.1 (PACT partners' systems require HTTPS; tests/platform/test_pact_conformance.py)."""
+127.0.0.1 (PACT partners' systems require HTTPS; tests/platform/test_pact_conformance.py); and a
+Redis database of the test process's own for the background worker's tests."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import ssl
 import threading
 from collections.abc import Iterator
@@ -72,3 +74,21 @@ def https_server(app: Flask, certificate: tuple[Path, Path]) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+@pytest.fixture
+def redis_url(worker: str) -> str:
+    """A Redis database of this test process's own (xdist workers and checkouts must not
+    share a queue)."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    process, _, checkout = worker.partition("_")  # "gw1_3fa2c9": xdist worker, checkout
+    index = int(process[2:]) if process.startswith("gw") else 0
+    number = 1 + (int(checkout or "0", 16) * 4 + index) % 15  # Redis has databases 0-15
+    url = os.environ.get("TANLIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379") + f"/{number}"
+    try:
+        Redis.from_url(url).flushdb()
+    except RedisDown:
+        pytest.skip(f"Redis not reachable at {url}: background-queue test skipped")
+    return url

@@ -167,3 +167,71 @@ def test_many_suppliers_submit_at_once_and_everything_still_verifies(demo_app: F
         ).all()
         assert all(n == 1 for _, n in current)
         assert declarations.verify(db.session) == []
+
+
+SUBMITTERS = 20
+
+
+def _submitted_products(app: Flask) -> list[tuple[int, str]]:
+    """(product id, an API token of its maker) for up to SUBMITTERS products with data."""
+    from footprint_platform.demo_submissions import _admin
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(Product.id, Product.organization_id)
+            .join(Submission, Submission.product_id == Product.id)
+            .where(Submission.status == SubmissionStatus.SUBMITTED)
+            .order_by(Product.id)
+            .limit(SUBMITTERS)
+        ).all()
+        tokens: dict[int, str] = {}
+        for _, org in rows:
+            if org not in tokens:
+                admin = _admin(db.session, org)
+                tokens[org] = accounts.create_api_token(
+                    db.session, admin, org, "c", accounts.TokenScope.WRITE
+                )[1]
+        db.session.remove()
+    return [(product, tokens[org]) for product, org in rows]
+
+
+def test_twenty_submissions_at_once_leave_every_declaration_current(
+    demo_app: Flask, db_lane: str
+) -> None:
+    """Each submission recomputes the period and redeclares what rests on it, in the request:
+    the recomputes of one period take turns, so no declaration version is taken twice, nobody
+    is told "nothing was saved" about data that was, and every declaration ends current."""
+    if db_lane == "sqlite":  # one writer at a time: 20 at once outwait its lock timeout
+        pytest.skip("twenty concurrent writers are a PostgreSQL case (production)")
+    from footprint_platform.models import RollupJob
+    from tests.platform.test_durability import stale_declarations
+
+    plans = _submitted_products(demo_app)
+    assert len(plans) == SUBMITTERS
+
+    def resubmit(product: int, secret: str) -> Any:
+        def call() -> list[int]:
+            client = demo_app.test_client()
+            headers = {"Authorization": f"Bearer {secret}"}
+            started = client.post(
+                f"/api/v1/products/{product}/submissions", json=PERIOD, headers=headers
+            )
+            if started.status_code != 201:
+                return [started.status_code]
+            draft = started.get_json()
+            done = client.post(
+                f"/api/v1/submissions/{draft['id']}/submit",
+                json={"lock_version": draft["lock_version"]},
+                headers=headers,
+            )
+            return [started.status_code, done.status_code]
+
+        return call
+
+    outcomes = _at_once([resubmit(p, s) for p, s in plans])
+    assert all(codes == [201, 200] for codes in outcomes), outcomes
+    with demo_app.app_context():
+        statuses = Counter(db.session.scalars(select(RollupJob.status)))
+        assert set(statuses) == {"done"}, statuses
+        assert stale_declarations(db.session) == []
+        assert declarations.verify(db.session) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -83,3 +84,22 @@ def test_logins_command_prints_every_account(app: Flask) -> None:
     output = app.test_cli_runner().invoke(args=["demo", "logins"]).output
     assert all(email in output for _o, _r, email, _p in demo_logins())
     assert "127.0.0.1:5000" in output
+
+
+@pytest.mark.postgres
+def test_demo_load_works_when_every_recompute_goes_to_the_queue(app: Flask, redis_url: str) -> None:
+    """With ROLLUP_INLINE_MAX_PRODUCTS = 0 and Redis, every submission's recompute is queued;
+    the demo's declarations need them, so the loader runs them itself, and loads whole."""
+    from footprint_platform.models import Declaration, RollupJob
+    from tests.platform.test_durability import stale_declarations
+
+    app.config.update(REDIS_URL=redis_url, ROLLUP_INLINE_MAX_PRODUCTS=0)
+    try:
+        out = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert out.exit_code == 0 and "loaded" in out.output, out.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Declaration)) >= 5
+            assert set(db.session.scalars(select(RollupJob.status))) == {"done"}
+            assert stale_declarations(db.session) == []
+    finally:
+        app.config.update(REDIS_URL=None, ROLLUP_INLINE_MAX_PRODUCTS=2000)

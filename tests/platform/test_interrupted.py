@@ -2,8 +2,8 @@
 `flask rollup run` run in a child process and are killed with SIGKILL while their transaction
 is writing (seen from outside: SQLite's rollback journal exists, or PostgreSQL shows the
 backend with a transaction id), and at later moments. Afterwards every table is either exactly
-as before or completely done — never partial. A roll-up job left "running" by a kill is marked
-failed by the next job once it is older than ROLLUP_JOB_STALE_SECONDS."""
+as before or completely done — never partial. A roll-up job left "running" by a kill is run
+again by the next dispatcher once its lease has passed, or failed after its last attempt."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ PERIOD = "2025-01-01:2025-12-31"
 SCALE = 2000  # products: a roll-up that writes for a moment (kills land at its start)
 DELAYS = (0.0, 0.05)  # seconds after the write began: at its start, and further in
 RUN_TABLES = {"rollup_job", "rollup_run", "product_result", "rollup_snapshot"}
+LEASE = 1  # seconds: the children's job leases, so a killed one's passes within the test
 
 
 def _state(app: Flask) -> dict[str, tuple[int, str]]:
@@ -94,7 +95,11 @@ def _running_jobs(app: Flask) -> int:
 
 def _start(app: Flask, *args: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("TANLIAN_SETTINGS", "DATABASE_URL")}
-    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test-secret")
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="test-secret",
+        TANLIAN_ROLLUP_JOB_LEASE_SECONDS=str(LEASE),
+    )
     flask = [sys.executable, "-m", "flask", "--app", "app", *args]
     return subprocess.Popen(
         flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -200,7 +205,7 @@ def _runs_are_whole(app: Flask) -> int:
     return len(runs)
 
 
-def test_a_killed_rollup_stores_nothing_and_its_job_is_failed_by_the_next(app: Flask) -> None:
+def test_a_killed_rollup_stores_nothing_and_its_job_is_run_again_by_the_next(app: Flask) -> None:
     _load_industry(app)
     before = _state(app)
     caught = 0
@@ -224,48 +229,46 @@ def test_a_killed_rollup_stores_nothing_and_its_job_is_failed_by_the_next(app: F
     with app.app_context():
         statuses = db.session.scalars(sa.select(RollupJob.status)).all()
         db.session.remove()
-    left_running = statuses.count("running")  # the rows nobody will ever finish
+    left_running = statuses.count("running")  # the rows their processes left
     assert left_running >= caught and set(statuses) <= {"running", "done"}
-    # the next job, once the killed ones count as stale, marks them failed and runs whole
-    app.config["ROLLUP_JOB_STALE_SECONDS"] = 0
-    try:
-        with app.app_context():
-            job = jobs.schedule_inline(db.session, date(2025, 1, 1), date(2025, 12, 31), "next")
-            assert job.status == "done"
-            statuses = db.session.scalars(sa.select(RollupJob.status)).all()
-            db.session.remove()
-    finally:
-        app.config["ROLLUP_JOB_STALE_SECONDS"] = 7200
-    assert statuses.count("failed") == left_running and "running" not in statuses
+    # once their leases pass, the next dispatcher runs each again, whole
+    time.sleep(LEASE + 0.1)
+    with app.app_context():
+        assert jobs.run_due(db.session) == left_running
+        statuses = db.session.scalars(sa.select(RollupJob.status)).all()
+        db.session.remove()
+    assert set(statuses) == {"done"}
     assert _runs_are_whole(app) >= 1
 
 
-def test_stale_running_jobs_are_marked_failed_and_live_ones_kept(demo_app: Flask) -> None:
+def test_jobs_past_their_lease_are_run_again_live_ones_kept_exhausted_ones_failed(
+    demo_app: Flask,
+) -> None:
     start, end = date(2025, 1, 1), date(2025, 12, 31)
+    now = utcnow()
     with demo_app.app_context():
-        long_ago = utcnow() - timedelta(seconds=7200 + 60)
-        stale = RollupJob(
-            period_start=start,
-            period_end=end,
-            trigger="killed",
-            status="running",
-            created_at=long_ago,
-            started_at=long_ago,
-        )
-        live = RollupJob(
-            period_start=start,
-            period_end=end,
-            trigger="live",
-            status="running",
-            created_at=long_ago,  # queued long ago, started a minute ago: still live
-            started_at=utcnow() - timedelta(seconds=60),
-        )
-        db.session.add_all([stale, live])
+        attempts = demo_app.config["ROLLUP_JOB_MAX_ATTEMPTS"]
+
+        def running(trigger: str, lease: timedelta, tried: int = 1) -> RollupJob:
+            return RollupJob(
+                period_start=start,
+                period_end=end,
+                trigger=trigger,
+                status="running",
+                created_at=now - timedelta(seconds=600),
+                started_at=now - timedelta(seconds=300),
+                lease_until=now + lease,
+                attempts=tried,
+            )
+
+        dead = running("killed", timedelta(seconds=-1))
+        live = running("live", timedelta(seconds=60))  # its heartbeat renews it
+        exhausted = running("killed every time", timedelta(seconds=-1), attempts)
+        db.session.add_all([dead, live, exhausted])
         db.session.commit()
-        job = jobs.schedule_inline(db.session, start, end, "next")
-        assert job.status == "done"
-        db.session.refresh(stale)
-        db.session.refresh(live)
-        assert stale.status == "failed" and stale.finished_at is not None
-        assert "Interrupted" in (stale.error or "")
+        assert jobs.run_due(db.session) == 1
+        for job in (dead, live, exhausted):
+            db.session.refresh(job)
+        assert dead.status == "done" and dead.run_id is not None and dead.attempts == 2
         assert live.status == "running" and live.error is None
+        assert exhausted.status == "failed" and "Interrupted" in (exhausted.error or "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -42,31 +41,10 @@ def test_a_small_chain_is_recomputed_in_the_request(demo_app: Flask) -> None:
         assert job.status == "done" and job.run_id is not None and _runs() == before + 1
 
 
-@pytest.fixture
-def redis_url(worker: str) -> str:
-    """A Redis database of this test process's own (xdist workers and checkouts must not
-    share a queue)."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisDown
-
-    process, _, checkout = worker.partition("_")  # "gw1_3fa2c9": xdist worker, checkout
-    index = int(process[2:]) if process.startswith("gw") else 0
-    number = 1 + (int(checkout or "0", 16) * 4 + index) % 15  # Redis has databases 0-15
-    url = os.environ.get("TANLIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379") + f"/{number}"
-    try:
-        Redis.from_url(url).flushdb()
-    except RedisDown:
-        pytest.skip(f"Redis not reachable at {url}: background-queue test skipped")
-    return url
-
-
 def test_a_large_chain_goes_to_the_worker_and_its_status_shows(
     demo_app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
-    from footprint_platform.services import jobs
+    from footprint_platform import worker
 
     demo_app.config.update(REDIS_URL=redis_url, ROLLUP_INLINE_MAX_PRODUCTS=0)
     try:
@@ -76,12 +54,7 @@ def test_a_large_chain_goes_to_the_worker_and_its_status_shows(
             job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
             assert job.status == "queued" and _runs() == before
             job_id = job.id
-        # The worker process is configured from the environment, like the web application.
-        monkeypatch.setenv("DATABASE_URL", demo_app.config["SQLALCHEMY_DATABASE_URI"])
-        connection = Redis.from_url(redis_url)
-        SimpleWorker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(
-            burst=True
-        )
+        worker.work(demo_app, redis_url, burst=True)
         with demo_app.app_context():
             db.session.expire_all()
             done = db.session.get(RollupJob, job_id)

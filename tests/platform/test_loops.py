@@ -264,12 +264,14 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
         assert db.session.get(Submission, draft.id).status == SubmissionStatus.DRAFT
 
 
-def test_a_submit_whose_recompute_fails_leaves_the_draft_a_draft(
+def test_a_submit_whose_recompute_fails_is_saved_and_recomputed_later(
     demo_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The version and its recompute request commit together (an outbox): a recompute that
+    fails afterwards loses nothing and tells no one "nothing was saved" — the request stays
+    for the next dispatcher, which recomputes once the fault is gone."""
     import supply_graph
-    from footprint_platform.errors import DomainError
-    from footprint_platform.services import rollup, submissions
+    from footprint_platform.services import jobs, rollup, submissions
     from tests.platform.demo_ids import admin_actor
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -280,18 +282,20 @@ def test_a_submit_whose_recompute_fails_leaves_the_draft_a_draft(
         previous = _current("YL-W9-C")
         draft = submissions.start_draft(db.session, actor, previous.product_id, *DATES)
         draft_id, audits = draft.id, _audit_count()
-        monkeypatch.setattr(rollup, "rollup", broken)
-        monkeypatch.setattr(supply_graph, "rollup", broken)
-        with pytest.raises((DomainError, RuntimeError)) as err:
+        with monkeypatch.context() as patched:
+            patched.setattr(rollup, "rollup", broken)
+            patched.setattr(supply_graph, "rollup", broken)
             submissions.submit(db.session, actor, draft_id)
         db.session.expire_all()
-        kept = db.session.get(Submission, draft_id)
-        assert kept.status == SubmissionStatus.DRAFT and kept.content_hash is None
-        assert err.value.status == 503  # type: ignore[union-attr]  # RecomputeFailed
-        assert _current("YL-W9-C").id == previous.id  # not superseded
-        assert _audit_count() == audits  # no "submission.submit" record
+        assert db.session.get(Submission, draft_id).status == SubmissionStatus.SUBMITTED
+        assert _current("YL-W9-C").id == draft_id
+        assert _audit_count() == audits + 1
         job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
-        assert job.status == "failed"
+        assert job.status != "done" and job.changed_product_id == previous.product_id
+        job_id = job.id
+        jobs.run_job(db.session, job_id)  # the next dispatcher, the fault gone
+        db.session.expire_all()
+        assert db.session.get(RollupJob, job_id).status == "done"
 
 
 def _audit_count() -> int:

@@ -104,3 +104,37 @@ def test_redis_url_becomes_the_rate_limit_store(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_every_default_setting_comes_from_the_environment_with_its_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANLIAN_ROLLUP_INLINE_MAX_PRODUCTS", "0")
+    monkeypatch.setenv("TANLIAN_ROLLUP_JOB_LEASE_SECONDS", "5")
+    monkeypatch.setenv("TANLIAN_RATELIMIT_HEADERS_ENABLED", "off")
+    monkeypatch.setenv("TANLIAN_PACT_REQUIRE_HTTPS", "true")
+    monkeypatch.setenv("TANLIAN_LANGUAGES", '["en"]')
+    monkeypatch.setenv("TANLIAN_PUBLIC_BASE_URL", "https://tanlian.example.cn")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["ROLLUP_INLINE_MAX_PRODUCTS"] == 0
+    assert app.config["ROLLUP_JOB_LEASE_SECONDS"] == 5
+    assert app.config["RATELIMIT_HEADERS_ENABLED"] is False
+    assert app.config["PACT_REQUIRE_HTTPS"] is True
+    assert app.config["LANGUAGES"] == ["en"]
+    assert app.config["PUBLIC_BASE_URL"] == "https://tanlian.example.cn"
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("TANLIAN_ROLLUP_INLINE_MAX_PRODUCTS", "many"),
+        ("TANLIAN_PACT_REQUIRE_HTTPS", "maybe"),
+        ("TANLIAN_LANGUAGES", '"en"'),
+    ],
+)
+def test_a_setting_of_the_wrong_type_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str
+) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigurationError, match=var):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
