@@ -304,12 +304,12 @@ def save_draft(
     seen = sub.lock_version if lock_version is None else lock_version
     for f in HEADER_FIELDS:
         setattr(sub, f, header.get(f))
-    session.flush()
-    loops.refuse_bad_loops(session, sub, section_names)  # rolls back and raises
     if channel:
         sub.channel = channel
     _take_version(session, sub, seen)
     sub.inputs = [SubmissionInput(position=k, **row) for k, row in enumerate(checked.rows)]
+    session.flush()
+    loops.refuse_bad_loops(session, sub, section_names)  # rolls back and raises
     audit.record(
         session,
         actor,

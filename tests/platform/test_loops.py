@@ -264,14 +264,14 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
         assert db.session.get(Submission, draft.id).status == SubmissionStatus.DRAFT
 
 
-def test_a_submit_whose_recompute_fails_is_saved_and_recomputed_later(
+def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
     demo_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The version and its recompute request commit together (an outbox): a recompute that
-    fails afterwards loses nothing and tells no one "nothing was saved" — the request stays
-    for the next dispatcher, which recomputes once the fault is gone."""
+    fails afterwards loses nothing and tells no one "nothing was saved" — the version stands,
+    its job says it failed and why, and the period's next recompute takes the version in."""
     import supply_graph
-    from footprint_platform.services import jobs, rollup, submissions
+    from footprint_platform.services import jobs, results, rollup, submissions
     from tests.platform.demo_ids import admin_actor
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -291,11 +291,12 @@ def test_a_submit_whose_recompute_fails_is_saved_and_recomputed_later(
         assert _current("YL-W9-C").id == draft_id
         assert _audit_count() == audits + 1
         job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
-        assert job.status != "done" and job.changed_product_id == previous.product_id
-        job_id = job.id
-        jobs.run_job(db.session, job_id)  # the next dispatcher, the fault gone
-        db.session.expire_all()
-        assert db.session.get(RollupJob, job_id).status == "done"
+        assert job.status == "failed" and "the solver fell over" in job.error
+        jobs.schedule_inline(db.session, *DATES, "operator: rerun")  # `flask rollup run`
+        run = results.latest_results(db.session, actor.organization_ids[0])[
+            previous.product_id
+        ].run
+        assert results.run_pins(db.session, run)[previous.product_id] == draft_id
 
 
 def _audit_count() -> int:
