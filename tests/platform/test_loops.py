@@ -293,9 +293,7 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
         job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
         assert job.status == "failed" and "the solver fell over" in job.error
         jobs.schedule_inline(db.session, *DATES, "operator: rerun")  # `flask rollup run`
-        run = results.latest_results(db.session, actor.organization_ids[0])[
-            previous.product_id
-        ].run
+        run = results.latest_results(db.session, actor.organization_ids[0])[previous.product_id].run
         assert results.run_pins(db.session, run)[previous.product_id] == draft_id
 
 
