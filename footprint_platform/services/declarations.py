@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import supply_graph
 from footprint_platform.classes import classify_product
@@ -33,7 +33,12 @@ from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import run_pins
-from footprint_platform.services.rollup import ChainGraph, chain_graph, product_node
+from footprint_platform.services.rollup import (
+    ChainGraph,
+    chain_graph,
+    pinned_upstream_graph,
+    product_node,
+)
 
 RELATIVE_TOLERANCE = 1e-9  # the engine's own guarantee (issue 5): f = e + Aᵀ f to 1e-9
 MAX_NAMED = 50  # a refusal names at most this many upstream products
@@ -347,10 +352,17 @@ def _check(session: Session, d: Declaration) -> str | None:
     if declaration_hash(d) != d.content_hash:
         return "stored content does not match its content hash"
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    for sub in session.scalars(select(Submission).where(Submission.id.in_(pins.values()))):
+    pinned = (
+        select(Submission)
+        .where(Submission.id.in_(pins.values()))
+        .options(selectinload(Submission.inputs))  # one query for all, not one per hash
+    )
+    for sub in session.scalars(pinned):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    chain = chain_graph(session, d.period_start, d.period_end, pins, d.fallback_release_id)
+    chain = pinned_upstream_graph(
+        session, d.product_id, d.period_start, d.period_end, pins, d.fallback_release_id
+    )
     again = supply_graph.rollup(chain.graph)[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))
