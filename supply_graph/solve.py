@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -486,7 +485,12 @@ def _checked_lu(
 
 
 def _loop_names(members: IntArray, src: IntArray, dst: IntArray, ids: Names | None) -> list[str]:
-    """Node names along one cycle of the loop (networkx), falling back to the member list."""
+    """Node names along one cycle of the loop (networkx), falling back to the member list.
+
+    networkx is imported here, for the error message only: importing it costs ~0.25 s, a
+    quarter of `python -m supply_graph`'s start-up, on every run that has no bad loop."""
+    import networkx as nx
+
     inside = np.isin(src, members) & np.isin(dst, members)
     graph = nx.DiGraph(zip(src[inside].tolist(), dst[inside].tolist(), strict=True))
     try:
