@@ -6,7 +6,7 @@ Per pair, in fresh processes one after the other: `python -m supply_graph rollup
 …` (ours: interpreter start, imports, read, solve, write) and `bench/rollup.py --engine
 splu-json G` (the reference: the standard library's json, Python loops, SuperLU, json.dump;
 see `engine_splu_json`). Wall clock and peak RSS (ru_maxrss) of each process from os.wait4,
-the 1-minute load average before each run, and the largest relative difference between the
+CPU time (user + system), the 1-minute load average before each run, and the largest relative difference between the
 two result files' totals. One JSON line per run. Not part of `make test`.
 """
 
@@ -35,7 +35,13 @@ def timed(cmd: list[str]) -> dict[str, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if status:
         raise SystemExit(f"{cmd} failed: {err}")
-    return {"wall_s": round(wall, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1), "load": load}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_mib": round(usage.ru_maxrss / 1024, 1),
+        "load": load,
+    }
 
 
 def totals(path: Path) -> np.ndarray:
@@ -61,6 +67,7 @@ def main() -> None:
         )
         row = {"graph": graph.name, "pair": pair + 1, "ours": ours, "reference": ref,
                "ratio_wall": round(ref["wall_s"] / ours["wall_s"], 2),
+               "ratio_cpu": round(ref["cpu_s"] / ours["cpu_s"], 2),
                "ratio_peak": round(ref["peak_mib"] / ours["peak_mib"], 2)}  # fmt: skip
         if pair == 0:
             a, b = totals(ours_out), totals(ref_out)
