@@ -5,9 +5,10 @@
 Per pair, in fresh processes one after the other: `python -m supply_graph rollup G.json --out
 …` (ours: interpreter start, imports, read, solve, write) and `bench/rollup.py --engine
 splu-json G` (the reference: the standard library's json, Python loops, SuperLU, json.dump;
-see `engine_splu_json`). Wall clock and peak RSS (ru_maxrss) of each process from os.wait4,
-CPU time (user + system), the 1-minute load average before each run, and the largest relative difference between the
-two result files' totals. One JSON line per run. Not part of `make test`.
+see `engine_splu_json`). Wall clock, CPU time (user + system) and peak RSS (ru_maxrss) of
+each process from os.wait4, the 1-minute load average before each run, and the largest
+relative difference between the two result files' totals. One JSON line per run. Not part
+of `make test`.
 """
 
 from __future__ import annotations
