@@ -357,14 +357,16 @@ class _EdgeColumns:
 
     def add(self, edges: list[_Edge]) -> None:
         n = len(edges)
-        self.provider.append(self._rows(list(map(_FROM, edges)), "edge provider"))
-        self.consumer.append(self._rows(list(map(_TO, edges)), "edge consumer"))
+        self.provider.append(self._rows(list(map(_FROM, edges)), "edge provider", False))
+        self.consumer.append(self._rows(list(map(_TO, edges)), "edge consumer", True))
         self.count += n
         self.amount.append(np.fromiter(map(_AMOUNT, edges), np.float64, n))
         self.units.add(list(map(_EDGE_UNIT, edges)))
 
-    def _rows(self, names: list[str], role: str) -> np.ndarray[Any, Any]:
-        rows = _runs(self.table, names)
+    def _rows(self, names: list[str], role: str, grouped: bool) -> np.ndarray[Any, Any]:
+        """`grouped`: names usually come in runs (consumers: a chain's edges are usually
+        listed by consumer), so each run is looked up once."""
+        rows = _runs(self.table, names) if grouped else self.table.find(names)
         unknown = np.flatnonzero(rows < 0)
         if unknown.size and role not in self.missing:
             k = int(unknown[0])

@@ -22,9 +22,11 @@ IntArray = npt.NDArray[np.int64]
 class IdTable:
     """Rows of `ids` by name; `None` from `build` when two ids share a hash (duplicates)."""
 
-    def __init__(self, ids: npt.NDArray[np.str_], keys: IntArray, rows: IntArray) -> None:
-        self.ids, self.keys, self.rows = ids, keys, rows
-        self.mask = np.int64(keys.shape[0] - ids.shape[0] - 1)
+    def __init__(self, ids: npt.NDArray[np.str_], slots: IntArray) -> None:
+        """`slots`: (size + n, 2), a hash and its row side by side (one cache line per probe),
+        row -1 where free."""
+        self.ids, self.slots = ids, slots
+        self.mask = np.int64(slots.shape[0] - ids.shape[0] - 1)
 
     @classmethod
     def build(cls, ids: npt.NDArray[np.str_], hashes: IntArray) -> IdTable | None:
@@ -40,10 +42,10 @@ class IdTable:
         start = home[order]
         step = np.arange(n, dtype=np.int64)
         slot = np.maximum.accumulate(start - step) + step if n else step
-        keys = np.zeros(size + n, dtype=np.int64)
-        rows = np.full(size + n, -1, dtype=np.int64)
-        keys[slot], rows[slot] = hashes[order], order
-        return cls(ids, keys, rows)
+        slots = np.zeros((size + n, 2), dtype=np.int64)
+        slots[:, 1] = -1
+        slots[slot, 0], slots[slot, 1] = hashes[order], order
+        return cls(ids, slots)
 
     def find(self, names: Sequence[str]) -> IntArray:
         """Row of each name, -1 where the name is not an id."""
@@ -52,8 +54,9 @@ class IdTable:
         todo = np.arange(len(names))
         slot = wanted & self.mask
         while todo.size:
-            row = self.rows[slot]
-            hit = self.keys[slot] == wanted[todo]
+            probe = np.take(self.slots, slot, axis=0)
+            row = probe[:, 1]
+            hit = probe[:, 0] == wanted[todo]
             found = hit & (row >= 0)
             out[todo[found]] = row[found]
             going = ~hit & (row >= 0)
