@@ -1,9 +1,12 @@
 """The `tanlian.supply-graph/1` file (JSON, and a binary .npz twin for large graphs) and the
 `tanlian.rollup/1` result file. The only module of the engine that touches files.
 
-JSON is parsed with orjson and turned into columns with list comprehensions (no per-node objects);
-a graph of a million nodes parses into several GiB of Python dicts, so `write_graph(g, "x.npz")`
-stores the same validated columns in numpy's uncompressed .npz, which loads in well under a second.
+JSON is read by msgspec into typed structs a slice of the mapped file at a time, and each slice's
+columns are taken into numpy before the next is decoded (`_read_typed`), so a million-node graph
+never exists as Python records all at once. Whatever that reader would question goes to the
+reference reader (orjson documents, `graph_from_document`), which gives the exact error.
+`write_graph(g, "x.npz")` stores the same validated columns in numpy's uncompressed .npz, which
+loads in well under a second.
 """
 
 from __future__ import annotations
