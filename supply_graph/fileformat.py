@@ -1,22 +1,30 @@
 """The `tanlian.supply-graph/1` file (JSON, and a binary .npz twin for large graphs) and the
 `tanlian.rollup/1` result file. The only module of the engine that touches files.
 
-JSON is parsed with orjson and turned into columns with list comprehensions (no per-node objects);
-a graph of a million nodes parses into several GiB of Python dicts, so `write_graph(g, "x.npz")`
-stores the same validated columns in numpy's uncompressed .npz, which loads in well under a second.
+JSON is read by msgspec into typed structs a slice of the mapped file at a time, and each slice's
+columns are taken into numpy before the next is decoded (`_read_typed`), so a million-node graph
+never exists as Python records all at once. Whatever that reader would question goes to the
+reference reader (orjson documents, `graph_from_document`), which gives the exact error.
+`write_graph(g, "x.npz")` stores the same validated columns in numpy's uncompressed .npz, which
+loads in well under a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from operator import methodcaller
+import contextlib
+import mmap
+import re
+from collections.abc import Iterator, Mapping
+from operator import attrgetter, eq, methodcaller
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import orjson
 
-from supply_graph.errors import GraphFormatError
+from supply_graph.errors import GraphFormatError, UnknownNode
+from supply_graph.idtable import IdTable
 from supply_graph.model import DEFAULT_STAGE, Allocation, SupplyGraph, direct_matrix
 from supply_graph.quality import row_sums
 from supply_graph.rollup import RollupResult
@@ -24,6 +32,9 @@ from supply_graph.rollup import RollupResult
 GRAPH_FORMAT = "tanlian.supply-graph/1"
 RESULT_FORMAT = "tanlian.rollup/1"
 _CHUNK = 65536
+_SLICE = 1 << 22  # bytes of JSON text decoded at a time
+_WIDENINGS = 4  # a slice cut inside a string or nested value is widened this often at most
+_BETWEEN = re.compile(rb"\}\s*,\s*\{")
 
 
 def load_graph(path: str | Path) -> SupplyGraph:
@@ -31,6 +42,10 @@ def load_graph(path: str | Path) -> SupplyGraph:
     path = Path(path)
     if path.suffix == ".npz":
         return _load_npz(path)
+    try:
+        return _read_mapped(path)
+    except _Fallback:
+        pass
     try:
         document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
@@ -118,6 +133,276 @@ def _first_bad_record(nodes: list[Any], edges: list[Any]) -> str:
         except (TypeError, ValueError):
             return f"edge #{k} {edge['from']} -> {edge['to']}: amount is not a number"
     return "malformed nodes or edges"
+
+
+class _Fallback(Exception):
+    """The fast reader met something it does not take; the reference reader gives the error."""
+
+
+_NO_EDGES = msgspec.Raw(b"[]")
+
+
+class _Header(msgspec.Struct, gc=False):
+    format: str
+    nodes: msgspec.Raw
+    stages: list[str] | None = None
+    edges: msgspec.Raw = _NO_EDGES
+
+
+class _Allocation(msgspec.Struct, gc=False, forbid_unknown_fields=False):
+    basis: str
+    share: float
+
+
+class _Edge(msgspec.Struct, gc=False):
+    provider: str = msgspec.field(name="from")
+    consumer: str = msgspec.field(name="to")
+    amount: float
+    unit: str | None = None
+
+
+_EDGES = msgspec.json.Decoder(list[_Edge])
+
+
+def _read_mapped(path: Path) -> SupplyGraph:
+    """The typed reader on the file mapped into memory: pages already decoded are handed back
+    to the kernel as the reader goes, so the text does not add its size to the peak."""
+    with path.open("rb") as file:
+        try:
+            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, or not a regular file
+            raise _Fallback from None
+    try:
+        return _read_typed(data)
+    finally:
+        with contextlib.suppress(BufferError):  # a view still held: the collector unmaps it
+            data.close()
+
+
+def _read_typed(data: Any) -> SupplyGraph:
+    """Decode into typed structs a slice of nodes or edges at a time and build the columns
+    slice by slice, so no more than one slice's records exist at once; anything the
+    reference reader would question raises `_Fallback`, so that reader gives the exact error."""
+    try:
+        header = msgspec.json.decode(data, type=_Header)
+    except msgspec.MsgspecError:
+        raise _Fallback from None
+    if header.format != GRAPH_FORMAT:
+        raise _Fallback
+    _decoded(data, 0, len(data))
+    stages = tuple(header.stages or (DEFAULT_STAGE,))
+    if len(set(stages)) != len(stages):
+        raise _Fallback
+    nodes = _NodeColumns(stages)
+    for records in _slices(data, header.nodes, nodes.decoder):
+        nodes.add(records)
+    ids = np.array(nodes.ids, dtype=np.str_)
+    table = IdTable.build(ids, _joined(nodes.hashes, np.int64))
+    if table is None:  # duplicate ids (or two sharing a hash): the reference reader decides
+        raise _Fallback
+    edges = _EdgeColumns(table)
+    for records in _slices(data, header.edges, _EDGES):
+        edges.add(records)
+    del header
+    return SupplyGraph.from_encoded(
+        ids=nodes.ids,
+        ids_array=ids,
+        units=nodes.units.encoded(),
+        direct=np.concatenate(nodes.direct) if nodes.direct else np.empty((0, len(stages))),
+        stages=stages,
+        primary=_joined(nodes.primary, np.bool_),
+        dqr=_joined(nodes.dqr, np.float64),
+        categories=nodes.categories.encoded(),
+        endpoints=edges.endpoints,
+        edge_amount=_joined(edges.amount, np.float64),
+        edge_units=edges.units.encoded(),
+        allocations=nodes.allocations,
+    )
+
+
+def _decoded(data: Any, start: int, stop: int) -> None:
+    """Let the kernel drop the mapped pages of data[start:stop] (they are read again if needed)."""
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        lo, hi = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE, stop // mmap.PAGESIZE * mmap.PAGESIZE
+        if hi > lo:
+            data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
+def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
+    """The elements of a JSON array held in `data` as `raw`, decoded ~_SLICE bytes at a time.
+
+    A slice ends at a `},{` (whitespace allowed). Such a cut inside a string or a nested value
+    leaves the slice inside that string or unbalanced, so it cannot decode: the slice is then
+    widened to the next `},{` (a few times, then the reference reader takes the file). A slice
+    that decodes therefore ends between two elements."""
+    if raw is _NO_EDGES:
+        return
+    view = np.frombuffer(raw, dtype=np.uint8)
+    start = view.ctypes.data - np.frombuffer(data, dtype=np.uint8).ctypes.data
+    stop = start + view.shape[0]
+    if start < 0 or stop > len(data) or data[start] != ord("[") or data[stop - 1] != ord("]"):
+        raise _Fallback
+    pos, stop = start + 1, stop - 1
+    while pos < stop:
+        cut, after = None, pos + _SLICE
+        for _ in range(_WIDENINGS):
+            cut = _BETWEEN.search(data, after, stop) if after < stop else None
+            end = stop if cut is None else cut.start() + 1
+            try:
+                records = decoder.decode(b"[" + data[pos:end] + b"]")
+            except msgspec.ValidationError:
+                raise _Fallback from None
+            except msgspec.DecodeError:
+                if cut is None:
+                    raise _Fallback from None
+                after = cut.end()
+                continue
+            _decoded(data, pos, end)
+            yield records
+            break
+        else:
+            raise _Fallback
+        pos = stop if cut is None else cut.end() - 1
+
+
+def _joined(parts: list[np.ndarray[Any, Any]], dtype: Any) -> np.ndarray[Any, Any]:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
+class _Codes:
+    """Dictionary-encoding of a string column built slice by slice (codes as `_encode`'s)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str | None, int] = {None: -1}
+        self.parts: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+
+    def add(self, values: list[str | None]) -> None:
+        for name in dict.fromkeys(values):
+            self.code.setdefault(name, len(self.code) - 1)
+        self.parts.append(np.fromiter(map(self.code.__getitem__, values), np.int64, len(values)))
+
+    def encoded(self) -> tuple[tuple[str, ...], np.ndarray[Any, np.dtype[np.int64]]]:
+        names = tuple(name for name in self.code if name is not None)
+        return names, _joined(self.parts, np.int64)
+
+
+class _NodeColumns:
+    def __init__(self, stages: tuple[str, ...]) -> None:
+        fields = [f"s{k}" for k in range(len(stages))]
+        direct = msgspec.defstruct(
+            "Direct",
+            [(f, float, 0.0) for f in fields],
+            rename=dict(zip(fields, stages, strict=True)),
+            forbid_unknown_fields=True,
+            gc=False,
+        )
+        node = msgspec.defstruct(
+            "Node",
+            [
+                ("id", str),
+                ("unit", str),
+                ("direct", direct | float, 0.0),
+                ("primary", bool, False),
+                ("dqr", float | None, None),
+                ("category", str | None, None),
+                ("allocation", _Allocation | None, None),
+            ],
+            gc=False,
+        )
+        self.decoder = msgspec.json.Decoder(list[node])  # type: ignore[valid-type]
+        self.getters = [attrgetter(f) for f in fields]
+        self.ids: list[str] = []
+        self.hashes: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+        self.units, self.categories = _Codes(), _Codes()
+        self.direct: list[np.ndarray[Any, Any]] = []
+        self.primary: list[np.ndarray[Any, Any]] = []
+        self.dqr: list[np.ndarray[Any, Any]] = []
+        self.allocations: dict[int, Allocation] = {}
+
+    def add(self, nodes: list[Any]) -> None:
+        offset, n = len(self.ids), len(nodes)
+        ids = list(map(_ID, nodes))
+        self.ids += ids
+        self.hashes.append(np.fromiter(map(hash, ids), np.int64, n))
+        self.units.add(list(map(_UNIT, nodes)))
+        self.categories.add(list(map(_CATEGORY, nodes)))
+        self.direct.append(self._direct(list(map(_DIRECT, nodes))))
+        self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.bool_, n))
+        dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
+        self.dqr.append(np.fromiter(dqr, np.float64, n))
+        for k, alloc in enumerate(map(_ALLOCATION, nodes), start=offset):
+            if alloc is not None:
+                self.allocations[k] = Allocation(alloc.basis, alloc.share)
+
+    def _direct(self, directs: list[Any]) -> np.ndarray[Any, Any]:
+        out = np.empty((len(directs), len(self.getters)))
+        if len(self.getters) == 1:
+            values = [d if d.__class__ is float else d.s0 for d in directs]
+            out[:, 0] = np.fromiter(values, np.float64, len(directs))
+            return out
+        try:
+            for column, getter in enumerate(self.getters):
+                out[:, column] = np.fromiter(map(getter, directs), np.float64, len(directs))
+        except AttributeError:  # a plain number where stages need a mapping
+            raise _Fallback from None
+        return out
+
+
+class _EdgeColumns:
+    def __init__(self, table: IdTable) -> None:
+        self.table = table
+        self.provider: list[np.ndarray[Any, Any]] = []
+        self.consumer: list[np.ndarray[Any, Any]] = []
+        self.amount: list[np.ndarray[Any, Any]] = []
+        self.units = _Codes()
+        self.count = 0
+        self.missing: dict[str, tuple[str, int]] = {}  # role -> first unknown id, edge number
+
+    def add(self, edges: list[_Edge]) -> None:
+        n = len(edges)
+        self.provider.append(self._rows(list(map(_FROM, edges)), "edge provider", False))
+        self.consumer.append(self._rows(list(map(_TO, edges)), "edge consumer", True))
+        self.count += n
+        self.amount.append(np.fromiter(map(_AMOUNT, edges), np.float64, n))
+        self.units.add(list(map(_EDGE_UNIT, edges)))
+
+    def _rows(self, names: list[str], role: str, grouped: bool) -> np.ndarray[Any, Any]:
+        """`grouped`: names usually come in runs (consumers: a chain's edges are usually
+        listed by consumer), so each run is looked up once."""
+        rows = _runs(self.table, names) if grouped else self.table.find(names)
+        unknown = np.flatnonzero(rows < 0)
+        if unknown.size and role not in self.missing:
+            k = int(unknown[0])
+            self.missing[role] = (names[k], self.count + k)
+        return rows
+
+    def endpoints(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Provider and consumer rows, or the first unknown id as `from_columns` names it."""
+        for role in ("edge provider", "edge consumer"):
+            if role in self.missing:
+                name, k = self.missing[role]
+                raise UnknownNode(name, f"{role} of edge #{k}")
+        return _joined(self.provider, np.int64), _joined(self.consumer, np.int64)
+
+
+def _runs(table: IdTable, names: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Rows of names, each run of one name looked up once (a chain's edges usually come
+    grouped by consumer)."""
+    if len(names) < 2:
+        return table.find(names)
+    same = np.fromiter(map(eq, names[1:], names[:-1]), np.bool_, len(names) - 1)
+    heads = np.flatnonzero(np.concatenate(([True], ~same)))
+    if heads.shape[0] > len(names) // 2:
+        return table.find(names)
+    found = table.find(list(map(names.__getitem__, heads.tolist())))
+    return np.repeat(found, np.diff(np.append(heads, len(names))))
+
+
+_NAN = float("nan")
+_ID, _UNIT, _DIRECT, _PRIMARY, _DQR, _CATEGORY, _ALLOCATION = map(
+    attrgetter, ("id", "unit", "direct", "primary", "dqr", "category", "allocation")
+)
+_FROM, _TO, _AMOUNT, _EDGE_UNIT = map(attrgetter, ("provider", "consumer", "amount", "unit"))
 
 
 def write_graph(graph: SupplyGraph, path: str | Path) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
+
+if TYPE_CHECKING:
+    import scipy.sparse.linalg as spla
 
 # Largest y in (I − A_ccᵀ) y = 1 that still counts as a finite loop multiplier.
 MAX_LOOP_MULTIPLIER = 1e12
@@ -48,6 +49,8 @@ class BadLoop:
 def certify(block: sp.csc_matrix) -> tuple[spla.SuperLU | None, npt.NDArray[np.bool_]]:
     """The LU of `block` = (I − A_cc)ᵀ over one or more components, and a mask of the rows
     whose certificate fails (all rows when the block is exactly singular, lu None)."""
+    import scipy.sparse.linalg as spla  # only graphs with loops need it (slow to import)
+
     try:
         lu = spla.splu(block, permc_spec="NATURAL", diag_pivot_thresh=0.0)
         y = lu.solve(np.ones(block.shape[0]))
@@ -63,6 +66,8 @@ def describe(
 ) -> BadLoop:
     """A failed component as a `BadLoop`: its members (node indices, sorted), one cycle through
     them (networkx, on the component's own edges only) and its spectral radius."""
+    import networkx as nx  # for bad loops only: ~0.25 s of start-up otherwise
+
     members = np.sort(np.asarray(members, dtype=np.int64))
     inside = np.isin(src, members) & np.isin(dst, members)
     s, d, a = np.asarray(src)[inside], np.asarray(dst)[inside], np.asarray(amount)[inside]
@@ -116,6 +121,8 @@ def path_through(
     """The shortest walk inside `loop` from `start` to one of `ends` and back to `start` along
     an edge end -> start, as node ids; the loop's own cycle when no end is in it. This names a
     loop the way the one who closed it sees it: from its product to the product it linked."""
+    import networkx as nx  # for bad loops only
+
     members = set(loop.members)
     targets = [e for e in ends if e in members]
     if start not in members or not targets:

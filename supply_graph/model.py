@@ -7,9 +7,10 @@ are the friendly record form the platform and the tests use to build small graph
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -213,26 +214,68 @@ class SupplyGraph:
     ) -> SupplyGraph:
         """Validate columns (ids, units, values) and convert every edge amount to its provider's
         declared unit; errors name the node or edge at fault."""
-        ids_arr = np.asarray(ids, dtype=np.str_)
-        index = _unique_index(ids)
-        unit_names, unit_code = _encode(units)
+        index = dict(zip(ids, range(len(ids)), strict=True))
+
+        def endpoints() -> tuple[IntArray, IntArray]:
+            return (
+                _lookup(index, edge_from, "edge provider"),
+                _lookup(index, edge_to, "edge consumer"),
+            )
+
+        if len(index) != len(ids):
+            _unique_index(ids)
+        return cls.from_encoded(
+            ids=ids,
+            units=_encode(units),
+            direct=direct,
+            stages=stages,
+            primary=primary,
+            dqr=np.array([np.nan if d is None else d for d in dqr], dtype=np.float64),
+            categories=_encode(categories),
+            endpoints=endpoints,
+            edge_amount=edge_amount,
+            edge_units=_encode(edge_unit),
+            allocations=allocations,
+        )
+
+    @classmethod
+    def from_encoded(
+        cls,
+        *,
+        ids: Sequence[str],
+        units: tuple[tuple[str, ...], IntArray],
+        direct: FloatArray,
+        stages: Sequence[str],
+        primary: Sequence[bool] | BoolArray,
+        dqr: FloatArray,
+        categories: tuple[tuple[str | None, ...], IntArray],
+        endpoints: Callable[[], tuple[IntArray, IntArray]],
+        edge_amount: Sequence[float] | FloatArray,
+        edge_units: tuple[tuple[str | None, ...], IntArray],
+        allocations: Mapping[int, Allocation] | None = None,
+        ids_array: npt.NDArray[np.str_] | None = None,
+    ) -> SupplyGraph:
+        """`from_columns` for a loader that has checked its ids are distinct, dictionary-encoded
+        its strings and looks up its edges itself (`endpoints()` gives provider and consumer
+        rows or raises `UnknownNode`): the same checks after that, in the same order, so the
+        same first error."""
+        unit_names, unit_code = units
         for name in unit_names:
             if not is_unit(name):
                 node = ids[int(np.flatnonzero(unit_code == unit_names.index(name))[0])]
                 raise InvalidValue(f"node {node!r}: declared unit {name!r} is not a unit")
+        ids_arr = np.asarray(ids, dtype=np.str_) if ids_array is None else ids_array
         direct_arr = np.ascontiguousarray(direct, dtype=np.float64).reshape(len(ids), len(stages))
-        dqr_arr = np.array([np.nan if d is None else d for d in dqr], dtype=np.float64)
-        _check_node_values(ids_arr, direct_arr, dqr_arr)
-        cat_names, cat_code = _encode(categories)
-        provider = _lookup(index, edge_from, "edge provider")
-        consumer = _lookup(index, edge_to, "edge consumer")
+        _check_node_values(ids_arr, direct_arr, dqr)
+        provider, consumer = endpoints()
         amount = np.asarray(edge_amount, dtype=np.float64)
         bad = np.flatnonzero(~(amount >= 0) | ~np.isfinite(amount))
         if bad.size:
             k = int(bad[0])
-            raise NegativeAmount(f"#{k} {edge_from[k]} -> {edge_to[k]}", float(amount[k]))
+            label = f"#{k} {ids[provider[k]]} -> {ids[consumer[k]]}"
+            raise NegativeAmount(label, float(amount[k]))
         factor = _edge_factors(
-            edge_unit, unit_names, unit_code[provider], edge_from, edge_to, amount
+            edge_units, unit_names, unit_code[provider], ids, provider, consumer, amount
         )
         allocs = dict(allocations or {})
         _check_allocations(allocs, ids)
@@ -243,9 +286,9 @@ class SupplyGraph:
             unit_code=unit_code,
             direct=direct_arr,
             primary=np.asarray(primary, dtype=np.bool_),
-            dqr=dqr_arr,
-            category_names=cat_names,
-            category_code=cat_code,
+            dqr=dqr,
+            category_names=cast(tuple[str, ...], categories[0]),
+            category_code=categories[1],
             provider=provider,
             consumer=consumer,
             amount=amount * factor,
@@ -320,27 +363,27 @@ def _check_allocations(allocations: Mapping[int, Allocation], ids: Sequence[str]
 
 
 def _edge_factors(
-    edge_unit: Sequence[str | None],
+    edge_units: tuple[tuple[str | None, ...], IntArray],
     unit_names: tuple[str, ...],
     provider_unit: IntArray,
-    edge_from: Sequence[str],
-    edge_to: Sequence[str],
+    ids: Sequence[str],
+    provider: IntArray,
+    consumer: IntArray,
     amount: FloatArray,
 ) -> FloatArray:
     """Per-edge factor into the provider's unit, pint called once per distinct (unit, unit)."""
-    names, code = _encode(edge_unit)
+    names, code = edge_units
     if not names:
-        return np.ones(len(edge_unit))
-    pair = code * len(unit_names) + provider_unit
-    pairs, inverse = np.unique(pair, return_inverse=True)
-    factors = np.empty(pairs.shape[0])
-    for p, value in enumerate(pairs.tolist()):
-        src, dst = divmod(value, len(unit_names))
-        f = 1.0 if src < 0 else conversion_factor(names[src], unit_names[dst])
+        return np.ones(code.shape[0])
+    used = np.zeros((len(names) + 1, len(unit_names)), dtype=np.bool_)
+    used[code + 1, provider_unit] = True
+    table = np.ones(used.shape)
+    for src, dst in np.argwhere(used[1:]).tolist():  # in (edge unit, provider unit) order
+        f = conversion_factor(str(names[src]), unit_names[dst])
         if f is None:
-            k = int(np.flatnonzero(pair == value)[0])
-            edge = f"#{k} {edge_from[k]} -> {edge_to[k]} ({amount[k]:g} {names[src]})"
-            raise UnitMismatch(edge, names[src], unit_names[dst])
-        factors[p] = f
-    per_edge: FloatArray = factors[inverse.reshape(-1)]
+            k = int(np.flatnonzero((code == src) & (provider_unit == dst))[0])
+            edge = f"#{k} {ids[provider[k]]} -> {ids[consumer[k]]} ({amount[k]:g} {names[src]})"
+            raise UnitMismatch(edge, str(names[src]), unit_names[dst])
+        table[src + 1, dst] = f
+    per_edge: FloatArray = table[code + 1, provider_unit]
     return per_edge

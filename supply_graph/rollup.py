@@ -8,7 +8,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.loops import BadLoop
@@ -212,6 +211,8 @@ def solve_splu(plan: SolverPlan, graph: SupplyGraph, rhs: FloatArray) -> FloatAr
     order, position = plan.order, plan.position
     m = sp.identity(graph.n_nodes, format="csr") - sp.csr_matrix(a.T.tocsr())
     permuted = sp.csc_matrix(m[order][:, order])
+    import scipy.sparse.linalg as spla  # here: a third of the engine's import time
+
     lu = spla.splu(permuted, permc_spec="NATURAL", diag_pivot_thresh=0.0)
     solved: FloatArray = lu.solve(np.ascontiguousarray(rhs[order]))[position]
     return solved

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-import scipy.sparse.csgraph as csgraph
-import scipy.sparse.linalg as spla
+
+if TYPE_CHECKING:
+    import scipy.sparse.linalg as spla
 
 try:  # scipy's C kernels behind coo.tocsr() and csr @ dense, called without the wrappers'
     # extra passes (duplicate summing; copying row slices, a temporary product)
@@ -356,6 +357,8 @@ def _loop_levels(n: int, out_ptr: Index, out_idx: Index) -> tuple[IntArray, list
     structure = (np.ones(out_idx.shape[0]), out_idx.copy(), out_ptr.copy())
     a = sp.csr_matrix(structure, shape=(n, n))
     a.sum_duplicates()  # in place; scipy 1.17's strong connected_components hangs on dupes
+    from scipy.sparse import csgraph  # with scipy.sparse.linalg: slow to import, loops only
+
     n_comp, labels = csgraph.connected_components(a, directed=True, connection="strong")
     comp = labels.astype(np.int64)
     return comp, _condensation_levels(a.indptr, a.indices, comp, n_comp)

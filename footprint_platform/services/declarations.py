@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import supply_graph
 from footprint_platform import visibility
@@ -39,6 +39,7 @@ from footprint_platform.services.rollup import (
     ChainGraph,
     chain_graph,
     pending_product,
+    pinned_upstream_graph,
     product_node,
     rollup_isolating,
 )
@@ -404,10 +405,18 @@ def _check(session: Session, d: Declaration) -> str | None:
     if declaration_hash(d) != d.content_hash:
         return "stored content does not match its content hash"
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    for sub in session.scalars(select(Submission).where(Submission.id.in_(pins.values()))):
+    pinned = (
+        select(Submission)
+        .where(Submission.id.in_(pins.values()))
+        .options(selectinload(Submission.inputs))  # one query for all, not one per hash
+    )
+    for sub in session.scalars(pinned):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    chain = _pinned_chain(session, d, pins)
+    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
+    chain = pinned_upstream_graph(
+        session, d.product_id, d.period_start, d.period_end, pins, d.fallback_release_id, as_of
+    )
     again = rollup_isolating(chain).result[product_node(d.product_id)]
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
     fresh = np.array(list(again.by_stage.values()))

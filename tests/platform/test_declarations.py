@@ -372,3 +372,55 @@ def test_pages_and_exports_show_the_class_the_declaration_was_given(
             "scaleVersion": "2025.1-illustrative",
             "illustrative": True,
         }
+
+
+def test_verification_recomputes_the_upstream_part_of_the_pinned_graph(demo_app: Flask) -> None:
+    """Verifying reads only the declared product's upstream (by the pins), and gets the number
+    the whole pinned graph gives, bit for bit, also after a factor value is changed behind the
+    application's back (so it still recomputes from the database, caching nothing)."""
+    import numpy as np
+
+    from footprint_platform.services.rollup import (
+        chain_graph,
+        pinned_upstream_graph,
+        product_node,
+    )
+    from supply_graph import rollup
+
+    def both(d: Declaration) -> tuple[object, object, int, int]:
+        pins = {int(p): v[0] for p, v in d.pinned.items()}
+        args = (d.period_start, d.period_end, pins, d.fallback_release_id)
+        whole = chain_graph(db.session, *args)
+        part = pinned_upstream_graph(db.session, d.product_id, *args)
+        node = product_node(d.product_id)
+        up = whole.reachable([d.product_id], "up")
+        assert set(part.product_ids) == up | {int(p) for p in d.pinned}
+        return rollup(whole.graph)[node], rollup(part.graph)[node], len(up), whole.graph.n_nodes
+
+    with demo_app.app_context():
+        made = db.session.scalars(select(Declaration).order_by(Declaration.id)).all()
+        for d in made:
+            whole, part, upstream, nodes = both(d)
+            assert upstream < nodes
+            assert whole.by_stage == part.by_stage and whole.total == part.total  # type: ignore[attr-defined]
+        d = made[-1]
+        pinned = [v[0] for v in d.pinned.values()]
+        factor = db.session.execute(
+            sa.text(
+                "SELECT f.id FROM emission_factor f JOIN submission s "
+                "ON f.release_id = s.factor_release_id JOIN submission_input i "
+                "ON i.submission_id = s.id AND i.factor_code = f.code "
+                f"WHERE s.id IN ({','.join(map(str, pinned))}) ORDER BY f.id LIMIT 1"
+            )
+        ).scalar_one()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE emission_factor SET value = value * 2 WHERE id = :i"),
+                {"i": factor},
+            )
+        d = db.session.get(Declaration, d.id)
+        whole, part, _, _ = both(d)
+        assert whole.total == part.total  # type: ignore[attr-defined]
+        assert not np.isclose(part.total, float(d.total), rtol=1e-9)  # type: ignore[attr-defined]
+        assert [m.declaration_id for m in declarations.verify(db.session, [d])] == [d.id]
