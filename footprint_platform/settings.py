@@ -1,5 +1,6 @@
 """Configuration: defaults from config/, then a settings file, then the environment, then the
-caller's overrides (tests). Production refuses to start with the development secret key."""
+caller's overrides (tests). Production refuses to start with the development secret key (and,
+in footprint_platform/signing.py, without a signing key file)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ ENVIRONMENT = {
     "REDIS_URL": "REDIS_URL",
     "BABEL_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "TANLIAN_PACT_CREDENTIAL_KEY": "PACT_CREDENTIAL_KEY",
+    "SIGNING_KEY_FILE": "SIGNING_KEY_FILE",
+    "SIGNING_RETIRED_KEY_FILES": "SIGNING_RETIRED_KEY_FILES",
 }
 
 
