@@ -129,6 +129,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/orgs/{org}/supplier",
         None,
     ),
+    # the results of a period as a file for analysis tools: the maker's members only
+    ("/dashboard/orgs/<int:org_id>/results.<any(csv, parquet):fmt>", "GET"): (
+        MEMBERS,
+        "/dashboard/orgs/{org}/results.parquet?period=2025-01-01/2025-12-31",
+        None,
+    ),
     ("/dashboard/static/<path:filename>", "GET"): (
         EVERYONE,
         "/dashboard/static/js/charts.js",
