@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app import create_app
 from footprint_platform import signing
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration, Product
+from footprint_platform.models import Declaration, DeclarationStatus, Product
 from footprint_platform.services import publication
 from footprint_platform.settings import ConfigurationError
 from tests.conftest import Session
@@ -219,6 +219,11 @@ def test_verify_file_names_the_declaration_and_where_it_stands(
     assert result.exit_code == 0, result.output
     assert f"declaration {d.public_id} version {d.version} format batterypass" in result.output
     assert "now: current" in result.output
+    with demo_app.app_context():  # as when a newer version is published
+        db.session.get(Declaration, d.id).status = DeclarationStatus.SUPERSEDED
+        db.session.commit()
+    result = _cli(demo_app, tmp_path, body, jws)
+    assert result.exit_code == 0 and "now: superseded" in result.output
     with demo_app.app_context():
         publication.withdraw(db.session, admin_actor(OWNER), d.id)
     result = _cli(demo_app, tmp_path, body, jws)
