@@ -1,6 +1,8 @@
 """An organization's portfolio (`/dashboard/orgs/<id>/portfolio`): every product with its
 footprint per declared unit, class, primary-data share, rating, the verification of its newest
-declaration and its trend across periods; filtered by category, chemistry and period.
+declaration and its trend across periods; filtered by category, chemistry and period. And the
+results of one period as a file for analysis tools (`…/results.csv` or `…/results.parquet`
+`?period=2025-01-01/2025-12-31`, `services.results_export`).
 
 Thin: `services.portfolio` reads (and authorizes), `coverage_figures` draws.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -22,6 +24,7 @@ from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
 from footprint_platform.schemas import FormSchema, parse
 from footprint_platform.services import portfolio as service
+from footprint_platform.services import results_export as results_export_service
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("portfolio", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -47,6 +50,29 @@ class PortfolioQuery(FormSchema):
                 raise ValidationError("Not a valid period.", "period") from exc
             data["period"] = (start, end)
         return data
+
+
+class ResultsExportQuery(PortfolioQuery):
+    """The period to export, required."""
+
+    period = fields.String(required=True, validate=validate.Length(max=21))
+
+
+@bp.route("/orgs/<int:org_id>/results.<any(csv, parquet):fmt>")
+@login_required
+def results_export(org_id: int, fmt: str) -> Any:
+    """The organization's results of one period as a file for analysis tools."""
+    organization_for(org_id, Action.EXPORT_RESULTS)
+    start, end = parse(ResultsExportQuery(only=("period",)), request.args)["period"]
+    table = results_export_service.period_results(db.session, actor(), org_id, start, end)
+    if fmt == "csv":
+        body, mimetype = results_export_service.as_csv(table), "text/csv"
+    else:
+        body, mimetype = results_export_service.as_parquet(table), "application/vnd.apache.parquet"
+    name = results_export_service.filename(table, fmt)
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
 
 
 @bp.route("/orgs/<int:org_id>/portfolio")

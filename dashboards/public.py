@@ -131,6 +131,14 @@ def declaration_batterypass(public_id: str) -> Any:
     )
 
 
+@bp.route("/d/<public_id>.csv.jws", defaults={"fmt": "csv"})
+@bp.route("/d/<public_id>.pact.json.jws", defaults={"fmt": "pact"})
+@bp.route("/d/<public_id>.batterypass.json.jws", defaults={"fmt": "batterypass"})
+def declaration_signature(public_id: str, fmt: str) -> Any:
+    """The detached signature (JWS) of the file beside it, over the bytes that file serves."""
+    return downloads.signature(publication.public_declaration(db.session, public_id), fmt)
+
+
 @bp.route("/d/<public_id>/qr.svg")
 def qr_code(public_id: str) -> Any:
     """The QR code for the product's label: it encodes the stable public URL."""

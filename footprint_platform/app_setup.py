@@ -18,6 +18,7 @@ from footprint_platform.http_headers import init_http_headers
 from footprint_platform.pact import init_pact
 from footprint_platform.security import configure_hasher
 from footprint_platform.settings import configure
+from footprint_platform.signing import init_signing
 from footprint_platform.web import (
     auth,
     declarations,
@@ -29,6 +30,7 @@ from footprint_platform.web import (
     partner_footprints,
     requests,
     sharing,
+    signatures,
     submissions,
 )
 from footprint_platform.web.context import init_web_context, select_locale
@@ -61,6 +63,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.json = JSONProvider(app)
     configure(app, overrides)
     configure_hasher(app)
+    init_signing(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
@@ -82,6 +85,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         sharing.bp,
         pact_clients.bp,
         partner_footprints.bp,
+        signatures.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()
@@ -98,6 +102,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)
     app.cli.add_command(cli.pact_cli)
+    app.cli.add_command(cli.signing_cli)
     app.cli.add_command(cli.export_cmd)
     app.cli.add_command(cli.import_cmd)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))

@@ -1,20 +1,23 @@
-"""Command-line tasks: `flask demo load`, `flask demo logins`, `flask declarations verify`."""
+"""Command-line tasks: `flask demo load`, `flask demo logins`, `flask declarations verify`,
+`flask declarations verify-file`, `flask signing new-key`."""
 
 from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from footprint_platform import signing
 from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import declarations, jobs
+from footprint_platform.services import declarations, jobs, signatures
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -78,6 +81,54 @@ def declarations_verify() -> None:
     click.echo(f"{total} declarations checked, {len(problems)} differ.")
     if problems:
         raise SystemExit(1)
+
+
+STANDING = {
+    "current": "current (the latest published version)",
+    "superseded": "superseded (a newer version replaces it)",
+    "withdrawn": "withdrawn by its publisher",
+    "unpublished": "not published (a draft's file)",
+    "unknown": "unknown here (no declaration with this id and content hash)",
+}
+
+
+@declarations_cli.command("verify-file")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("signature", type=click.Path(exists=True, dir_okay=False))
+def declarations_verify_file(file: str, signature: str) -> None:
+    """Check a downloaded FILE against its SIGNATURE (.jws); exit 1 if it does not verify."""
+    jws = Path(signature).read_bytes()[: signing.MAX_SIGNATURE_CHARS + 1]
+    check = signatures.check_file(
+        db.session,
+        signing.keyring(),
+        Path(file).read_bytes(),
+        jws.decode("utf-8", errors="replace"),
+    )
+    if not check.valid:
+        click.echo(f"INVALID: {signing.REASONS[check.reason or 'malformed']}")
+        raise SystemExit(1)
+    key = "current key" if check.current_key else "retired key"
+    click.echo(f"VALID: signed by Tanlian ({key} {check.kid})")
+    click.echo(f"declaration {check.public_id} version {check.version} format {check.format}")
+    click.echo(f"content hash {check.content_hash}, signed as {check.signed_status}")
+    click.echo(f"now: {STANDING[check.standing or 'unknown']}")
+
+
+signing_cli = AppGroup("signing", help="The keys Tanlian signs its files with.")
+
+
+@signing_cli.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False))
+def signing_new_key(path: str) -> None:
+    """Write a new Ed25519 private key to PATH (never over a file) and its public key beside."""
+    try:
+        key = signing.write_new_key(Path(path))
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; nothing written") from None
+    public = Path(path + ".pub")
+    public.write_bytes(key.as_pem(private=False))
+    click.echo(f"key id {signing.kid_of(key)}: private key {path}, public key {public}")
+    click.echo("Set SIGNING_KEY_FILE to it; list the previous key in SIGNING_RETIRED_KEY_FILES.")
 
 
 rollup_cli = AppGroup("rollup", help="Footprint recomputes.")

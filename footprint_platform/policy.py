@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     VIEW_PRODUCTS = "view_products"
     EDIT_PRODUCTS = "edit_products"
     VIEW_RESULTS = "view_results"
+    EXPORT_RESULTS = "export_results"
     SAVE_SCENARIOS = "save_scenarios"
     VIEW_SUBMISSIONS = "view_submissions"
     EDIT_SUBMISSIONS = "edit_submissions"
@@ -78,6 +79,9 @@ RULES: dict[Action, Rule] = {
     # A product's result and where it comes from (grouped by stage, tier and category, never a
     # named supplier's figure) are for the maker's members (docs/design.md "Who may see what").
     Action.VIEW_RESULTS: Rule(MemberRole.VIEWER),
+    # The same results of a period as one file for analysis tools (CSV, Parquet): the maker's
+    # own members, nothing they could not read on its pages.
+    Action.EXPORT_RESULTS: Rule(MemberRole.VIEWER),
     # What-if scenarios on the maker's own product (evaluated under VIEW_RESULTS) change no
     # data: any member, analysts included, may save and delete them (audited).
     Action.SAVE_SCENARIOS: Rule(MemberRole.VIEWER),

@@ -1,6 +1,7 @@
 """Configuration: defaults from config/, then a settings file, then the environment, then the
 caller's overrides (tests). Production refuses to start with the development secret key or
-without the public base URL that mailed and printed links are built from.
+without the public base URL that mailed and printed links are built from (and, in
+footprint_platform/signing.py, without a signing key file).
 
 From the environment: the variables of `ENVIRONMENT`, and every setting of
 config/defaults.toml as `TANLIAN_<NAME>` (e.g. `TANLIAN_ROLLUP_INLINE_MAX_PRODUCTS=0`), read as
@@ -36,6 +37,8 @@ ENVIRONMENT = {
     "BABEL_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "TANLIAN_PACT_CREDENTIAL_KEY": "PACT_CREDENTIAL_KEY",
     "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
+    "SIGNING_KEY_FILE": "SIGNING_KEY_FILE",
+    "SIGNING_RETIRED_KEY_FILES": "SIGNING_RETIRED_KEY_FILES",
 }
 
 

@@ -210,6 +210,17 @@ def client(demo_app: Flask) -> FlaskClient:
     return demo_app.test_client()
 
 
+@pytest.fixture
+def signing_key_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A signing key file named by SIGNING_KEY_FILE, as production requires."""
+    from footprint_platform.signing import write_new_key
+
+    path = tmp_path / "signing-key.pem"
+    write_new_key(path)
+    monkeypatch.setenv("SIGNING_KEY_FILE", str(path))
+    return path
+
+
 class Session:
     """Sign a test client in and out, and read the CSRF token like a browser would."""
 

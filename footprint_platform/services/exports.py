@@ -13,7 +13,7 @@ from footprint_platform.rules import load_rules
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) and not _is_number(text) else text
 
@@ -73,7 +73,7 @@ def declaration_csv(d: Declaration, verification: str) -> str:
     ]
     for stage in rule.stages:
         writer.writerow(
-            [_cell(v) for v in [*common, stage.code, d.by_stage.get(stage.code, "0"), *tail]]
+            [safe_cell(v) for v in [*common, stage.code, d.by_stage.get(stage.code, "0"), *tail]]
         )
-    writer.writerow([_cell(v) for v in [*common, "total", d.total, *tail]])
+    writer.writerow([safe_cell(v) for v in [*common, "total", d.total, *tail]])
     return out.getvalue()

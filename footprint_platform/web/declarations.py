@@ -110,6 +110,15 @@ def export(declaration_id: int, fmt: str) -> Any:
     return downloads.download(d, fmt)
 
 
+@bp.route("/declarations/<int:declaration_id>/export/<fmt>.jws")
+def export_signature(declaration_id: int, fmt: str) -> Any:
+    """The detached signature of an export, drafts included: its header says the status."""
+    if fmt not in downloads.FORMATS:
+        raise NotFound(_("No such format."))
+    d = publication.readable_declaration(db.session, actor(), declaration_id)
+    return downloads.signature(d, fmt)
+
+
 @bp.route("/declarations/<int:declaration_id>/verification", methods=["POST"])
 def ask_verification(declaration_id: int) -> Any:
     try:

@@ -1,10 +1,12 @@
 """The downloads of one declaration (CSV, PACT, Battery Pass), shared by its public page and
-its owner's and verifier's pages: the URLs a footprint names, the file and its name; and an
-evidence file as an attachment (its owner's and its verifier's pages)."""
+its owner's and verifier's pages: the URLs a footprint names, the file and its name, and the
+file's detached signature (`.jws`), made from the same bytes; and an evidence file as an
+attachment (its owner's and its verifier's pages)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app
@@ -14,7 +16,7 @@ from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
 from footprint_platform.links import public_url
 from footprint_platform.models import Declaration, Evidence
-from footprint_platform.services import batterypass, exports, pact, publication
+from footprint_platform.services import batterypass, exports, pact, publication, signatures
 
 FORMATS = ("csv", "pact", "batterypass")
 
@@ -27,23 +29,24 @@ def pact_options(d: Declaration | None = None) -> pact.Options:
     )
 
 
-def _json(body: dict[str, Any], filename: str) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+@dataclass(frozen=True)
+class File:
+    body: bytes
+    mimetype: str
+    filename: str
 
 
-def download(d: Declaration, fmt: str) -> Response:
-    """The declaration in one of FORMATS; a refusal (unit, not a battery) is the service's."""
+def _json(body: dict[str, Any], filename: str) -> File:
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    return File(text.encode("utf-8"), "application/json", filename)
+
+
+def render(d: Declaration, fmt: str) -> File:
+    """The declaration in one of FORMATS, as the bytes served; a refusal (unit, not a battery)
+    is the service's."""
     if fmt == "csv":
         body = exports.declaration_csv(d, publication.verification_status(db.session, d.id))
-        return Response(
-            body,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=declaration-{d.public_id}.csv"},
-        )
+        return File(body.encode("utf-8"), "text/csv", f"declaration-{d.public_id}.csv")
     if fmt == "pact":
         footprint = pact.product_footprint(db.session, d, pact_options(d))
         return _json(footprint, f"declaration-{d.public_id}.pact.json")
@@ -52,6 +55,26 @@ def download(d: Declaration, fmt: str) -> Response:
         aspect = batterypass.battery_pass(d, study, batterypass.lifetime_for(d))
         return _json(aspect, f"declaration-{d.public_id}.batterypass.json")
     raise NotFound("no such format")
+
+
+def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
+
+
+def download(d: Declaration, fmt: str) -> Response:
+    file = render(d, fmt)
+    return _attachment(file.body, file.mimetype, file.filename)
+
+
+def signature(d: Declaration, fmt: str) -> Response:
+    """The detached JWS of the file `download` serves for the same request (docs/signatures.md),
+    as `application/jose` (RFC 7515, the compact serialization)."""
+    file = render(d, fmt)
+    return _attachment(
+        signatures.sign_file(d, fmt, file.body), "application/jose", file.filename + ".jws"
+    )
 
 
 def evidence_file(item: Evidence) -> Response:

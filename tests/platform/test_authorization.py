@@ -151,6 +151,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/orgs/{org}/supplier",
         None,
     ),
+    # the results of a period as a file for analysis tools: the maker's members only
+    ("/dashboard/orgs/<int:org_id>/results.<any(csv, parquet):fmt>", "GET"): (
+        MEMBERS,
+        "/dashboard/orgs/{org}/results.parquet?period=2025-01-01/2025-12-31",
+        None,
+    ),
     ("/dashboard/static/<path:filename>", "GET"): (
         EVERYONE,
         "/dashboard/static/js/charts.js",
@@ -355,6 +361,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/declarations/{declaration}/export/pact",
         None,
     ),
+    # its signature: the same readers, drafts included (the header says "draft")
+    ("/declarations/<int:declaration_id>/export/<fmt>.jws", "GET"): (
+        _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK),
+        "/declarations/{declaration}/export/csv.jws",
+        None,
+    ),
     ("/orgs/<int:org_id>/verifications", "GET"): (
         VERIFIER,
         "/orgs/{verifier_org}/verifications",
@@ -444,6 +456,18 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/d/<public_id>.pact.json", "GET"): (EVERYONE, "/d/{public_id}.pact.json", None),
     # the demo's public declaration is a vehicle: refused on content (422), for everyone alike
     ("/d/<public_id>.batterypass.json", "GET"): (EVERYONE, "/d/{public_id}.batterypass.json", None),
+    # every public file's signature, the keys that verify them and the verification page
+    ("/d/<public_id>.csv.jws", "GET"): (EVERYONE, "/d/{public_id}.csv.jws", None),
+    ("/d/<public_id>.pact.json.jws", "GET"): (EVERYONE, "/d/{public_id}.pact.json.jws", None),
+    ("/d/<public_id>.batterypass.json.jws", "GET"): (
+        EVERYONE,
+        "/d/{public_id}.batterypass.json.jws",
+        None,
+    ),
+    ("/.well-known/jwks.json", "GET"): (EVERYONE, "/.well-known/jwks.json", None),
+    ("/verify", "GET"): (EVERYONE, "/verify", None),
+    # no files: refused on content (422), for everyone alike
+    ("/verify", "POST"): (EVERYONE, "/verify", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),

@@ -224,7 +224,7 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     import csv
     import io
 
-    from footprint_platform.services.exports import _cell
+    from footprint_platform.services.exports import safe_cell
 
     with demo_app.app_context():
         d = db.session.scalar(
@@ -237,7 +237,7 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     assert rows[-1]["stage"] == "total" and rows[-1]["kg_co2e_per_unit"] == str(total)
     stages = sum(float(r["kg_co2e_per_unit"]) for r in rows[:-1])
     assert stages == pytest.approx(float(total), rel=1e-9)
-    assert _cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and _cell("-1.5") == "-1.5"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("-1.5") == "-1.5"
 
 
 def test_the_breakdown_adds_up_and_names_only_shared_suppliers(demo_app: Flask) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from flask import Flask
 
 from app import create_app
@@ -56,6 +57,7 @@ def test_hsts_only_over_https(client) -> None:  # type: ignore[no-untyped-def]
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+@pytest.mark.usefixtures("signing_key_env")
 def test_production_cookies_are_secure_whatever_the_settings_say(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-only")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://tanlian.example.cn")

@@ -15,6 +15,7 @@ def test_production_refuses_the_development_secret_key(monkeypatch: pytest.Monke
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.usefixtures("signing_key_env")
 def test_production_starts_with_a_real_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANLIAN_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
