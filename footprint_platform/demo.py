@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import battery_code
 from footprint_platform.demo_pact import load_demo_pact
 from footprint_platform.demo_submissions import load_demo_submissions
 from footprint_platform.models import (
@@ -89,6 +90,7 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
         session.add(site)
         sites.append(site)
     for p in spec.get("products", []):
+        code = battery_code.parse(p["battery_code"]) if "battery_code" in p else None
         session.add(
             Product(
                 organization=org,
@@ -103,6 +105,8 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
                 mass_kg=Decimal(p["mass_kg"]) if "mass_kg" in p else None,
                 vehicle_category=p.get("vehicle_category"),
                 service_life_years=p.get("service_life_years"),
+                battery_code=code.code if code else None,
+                battery_design_code=code.design_part if code else None,
             )
         )
 

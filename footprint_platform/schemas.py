@@ -150,6 +150,7 @@ class ProductSchema(Schema):
     mass_kg = DecimalString(allow_none=True)
     vehicle_category = fields.String(allow_none=True)
     service_life_years = fields.Integer(allow_none=True)
+    battery_code = fields.String(allow_none=True)
     version = fields.Integer()
 
 
@@ -216,6 +217,17 @@ class ProductInputSchema(FormSchema):
         allow_none=True,
         validate=validate.Range(min=1, max=30),
         metadata={"description": "batteries: service life = warranty, in years"},
+    )
+    # Checked segment by segment in services.catalog (it must also fit category and chemistry).
+    battery_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "batteries: China's GB/T 34014 traction-battery code of one unit "
+            "(24 characters; spaces and hyphens are dropped)",
+            "example": "03HPB0A1A2B3C4R8F0000125",
+        },
     )
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 

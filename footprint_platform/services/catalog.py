@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import battery_code
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import Organization, OrganizationRole, OrgRole, Product, Site
 from footprint_platform.policy import Action, Actor, authorize
@@ -214,6 +215,7 @@ PRODUCT_FIELDS = (
     "mass_kg",
     "vehicle_category",
     "service_life_years",
+    "battery_code",
 )
 
 
@@ -255,14 +257,38 @@ def _check_product(session: Session, organization_id: int, data: dict[str, Any])
         for f in ("chemistry", "capacity_kwh", "mass_kg"):
             if data.get(f) is None:
                 errors[f] = [str(_l("Required for batteries."))]
+        code_errors = _battery_code_errors(data)
+        if code_errors:
+            errors["battery_code"] = code_errors
     else:
-        for f in ("chemistry", "capacity_kwh", "service_life_years"):
+        for f in ("chemistry", "capacity_kwh", "service_life_years", "battery_code"):
             if data.get(f) is not None:
                 errors[f] = [str(_l("Only batteries carry this."))]
         if category.kind != "vehicle" and data.get("vehicle_category") is not None:
             errors["vehicle_category"] = [str(_l("Only batteries and vehicles carry this."))]
     if errors:
         raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+
+
+def _battery_code_errors(data: dict[str, Any]) -> list[str]:
+    """A battery's GB/T 34014 code: well formed segment by segment, and saying the same
+    product type and battery type as the product; normalized in `data` when right."""
+    text = data.get("battery_code")
+    if not text:
+        data["battery_code"] = None
+        return []
+    found = battery_code.problems(text)
+    if found:
+        return found
+    code = battery_code.BatteryCode(battery_code.normalize(text))
+    data["battery_code"] = code.code
+    return battery_code.mismatches(code, data["category"], data.get("chemistry"))
+
+
+def _with_design_code(product: Product) -> None:
+    product.battery_design_code = (
+        battery_code.BatteryCode(product.battery_code).design_part if product.battery_code else None
+    )
 
 
 def _unique_part_number(session: Session, org_id: int, part: str, own_id: int | None) -> None:
@@ -281,6 +307,7 @@ def create_product(
     _check_product(session, organization_id, data)
     _unique_part_number(session, organization_id, data["part_number"], None)
     product = Product(organization_id=organization_id, **{f: data.get(f) for f in PRODUCT_FIELDS})
+    _with_design_code(product)
     session.add(product)
     session.flush()
     audit.record(
@@ -305,6 +332,7 @@ def update_product(
     _check_product(session, product.organization_id, data)
     _unique_part_number(session, product.organization_id, data["part_number"], product.id)
     changes = _apply(product, data, PRODUCT_FIELDS)
+    _with_design_code(product)
     if changes:
         audit.record(
             session,
