@@ -123,6 +123,12 @@ def declaration_batterypass(public_id: str) -> Any:
     return downloads.download(publication.public_declaration(db.session, public_id), "batterypass")
 
 
+@bp.route("/d/<public_id>.aas.json")
+def declaration_aas(public_id: str) -> Any:
+    """The battery passport's carbon-footprint submodel (IDTA 02035-3) as AAS JSON."""
+    return downloads.download(publication.public_declaration(db.session, public_id), "aas")
+
+
 @bp.route("/d/<public_id>/qr.svg")
 def qr_code(public_id: str) -> Any:
     """The QR code for the product's label: it encodes the stable public URL."""

@@ -23,6 +23,7 @@ SCHEMAS = {
     / "batterypass-cf-1.2.0"
     / "CarbonFootprintForBatteries-schema.json",
     "tanlian-declaration": STATIC_SCHEMAS / "tanlian-declaration-1.0.0.json",
+    "aas": CONFIG_DIR / "schemas" / "aas-3.0" / "aas.json",
 }
 EXTENSION_SCHEMA_FILE = "schemas/tanlian-declaration-1.0.0.json"  # under the static folder
 

@@ -1,4 +1,5 @@
-"""The downloads of one declaration (CSV, PACT, Battery Pass), shared by its public page and
+"""The downloads of one declaration (CSV, PACT, Battery Pass, the battery passport's AAS
+carbon-footprint submodel), shared by its public page and
 its owner's and verifier's pages: the URLs a footprint names, the file and its name; and an
 evidence file as an attachment (its owner's and its verifier's pages)."""
 
@@ -13,9 +14,9 @@ from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
 from footprint_platform.models import Declaration, Evidence
-from footprint_platform.services import batterypass, exports, pact, publication
+from footprint_platform.services import battery_aas, batterypass, exports, pact, publication
 
-FORMATS = ("csv", "pact", "batterypass")
+FORMATS = ("csv", "pact", "batterypass", "aas")
 
 
 def pact_options(d: Declaration | None = None) -> pact.Options:
@@ -50,6 +51,12 @@ def download(d: Declaration, fmt: str) -> Response:
         study = url_for("public.declaration", public_id=d.public_id, _external=True)
         aspect = batterypass.battery_pass(d, study, batterypass.lifetime_for(d))
         return _json(aspect, f"declaration-{d.public_id}.batterypass.json")
+    if fmt == "aas":
+        study = url_for("public.declaration", public_id=d.public_id, _external=True)
+        env = battery_aas.environment(
+            d, study, batterypass.lifetime_for(d), current_app.config["PACT_ISSUER_DOMAIN"]
+        )
+        return _json(env, f"declaration-{d.public_id}.aas.json")
     raise NotFound("no such format")
 
 

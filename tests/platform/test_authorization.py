@@ -388,6 +388,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/d/<public_id>.pact.json", "GET"): (EVERYONE, "/d/{public_id}.pact.json", None),
     # the demo's public declaration is a vehicle: refused on content (422), for everyone alike
     ("/d/<public_id>.batterypass.json", "GET"): (EVERYONE, "/d/{public_id}.batterypass.json", None),
+    ("/d/<public_id>.aas.json", "GET"): (EVERYONE, "/d/{public_id}.aas.json", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
