@@ -62,7 +62,10 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
 
 def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> None:
     org = Organization(
-        name_en=spec["name_en"], name_zh=spec.get("name_zh"), country=spec["country"]
+        name_en=spec["name_en"],
+        name_zh=spec.get("name_zh"),
+        country=spec["country"],
+        bpnl=spec.get("bpnl"),
     )
     org.role_rows = [OrganizationRole(role=OrgRole(r)) for r in spec["roles"]]
     session.add(org)

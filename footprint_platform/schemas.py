@@ -67,6 +67,7 @@ class OrganizationSchema(Schema):
     country = fields.String()
     roles = fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
     website = fields.String(allow_none=True)
+    bpnl = fields.String(allow_none=True)
     version = fields.Integer()
 
     def _roles(self, org: Any) -> list[str]:
@@ -88,6 +89,17 @@ class OrganizationUpdateSchema(FormSchema):
         validate=validate.Regexp(
             r"^[0-9A-HJ-NPQRTUWXY]{18}$", error="A unified social credit code has 18 characters."
         ),
+    )
+    bpnl = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(
+            r"^BPNL[A-Z0-9]{12}$", error="A BPNL is BPNL followed by 12 capital letters or digits."
+        ),
+        metadata={
+            "description": "Catena-X business partner number of the legal entity",
+            "example": "BPNL000000000DWF",
+        },
     )
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
@@ -299,6 +311,10 @@ _MESSAGES = (
     (
         "A unified social credit code has 18 characters.",
         _l("A unified social credit code has 18 characters (digits and capital letters)."),
+    ),
+    (
+        "A BPNL is BPNL followed by",
+        _l("A BPNL is BPNL followed by 12 capital letters or digits (16 characters)."),
     ),
     (
         "Letters, digits and",

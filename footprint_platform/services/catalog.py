@@ -39,7 +39,7 @@ def _apply(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
 
 # -- organizations ---------------------------------------------------------------------------
 
-ORG_FIELDS = ("name_en", "name_zh", "website", "credit_code")
+ORG_FIELDS = ("name_en", "name_zh", "website", "credit_code", "bpnl")
 
 
 def get_organization(session: Session, organization_id: int) -> Organization:
@@ -64,6 +64,7 @@ def organizations_query(q: str | None = None, role: OrgRole | None = None) -> Se
 def create_organization(session: Session, actor: Actor, data: dict[str, Any]) -> Organization:
     authorize(actor, Action.ADMINISTER_PLATFORM)
     _unique_org_name(session, data["name_en"], None)
+    _unique_bpnl(session, data.get("bpnl"), None)
     org = Organization(country=data["country"], **{f: data.get(f) for f in ORG_FIELDS})
     org.role_rows = [OrganizationRole(role=OrgRole(r)) for r in sorted(set(data["roles"]))]
     session.add(org)
@@ -88,6 +89,7 @@ def update_organization(
     _check_version(org, data.get("version"))
     data = {**{f: getattr(org, f) for f in ORG_FIELDS}, **data}
     _unique_org_name(session, data.get("name_en", org.name_en), org.id)
+    _unique_bpnl(session, data.get("bpnl"), org.id)
     changes = _apply(org, data, ORG_FIELDS)
     if changes:
         audit.record(
@@ -100,6 +102,16 @@ def update_organization(
 def check_new_organization(session: Session, name_en: str) -> None:
     """A new organization's English name must be free."""
     _unique_org_name(session, name_en, None)
+
+
+def _unique_bpnl(session: Session, bpnl: str | None, own_id: int | None) -> None:
+    """A BPNL names one legal entity: two organizations cannot share it."""
+    if not bpnl:
+        return
+    other = session.scalar(select(Organization.id).where(Organization.bpnl == bpnl))
+    if other is not None and other != own_id:
+        msg = str(_l("Another organization has this BPNL."))
+        raise InvalidInput(msg, {"bpnl": [msg]})
 
 
 def _unique_org_name(session: Session, name: str, own_id: int | None) -> None:

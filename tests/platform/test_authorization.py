@@ -518,6 +518,8 @@ PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("/3/footprints/<path:pf_id>", "GET"): (PACT_READ, "/3/footprints/{pact_public_id}"),
     # a PublishedEvent (a notice: nothing is sent back); only the owner's partner may post
     ("/3/events", "POST"): (PACT_READ, "/3/events"),
+    # the Catena-X PCF exchange reads with the same credentials and the same shares
+    ("/catenax/pcf/<path:pf_id>", "GET"): (PACT_READ, "/catenax/pcf/{pact_public_id}"),
 }
 PUBLISHED_EVENT = {
     "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
