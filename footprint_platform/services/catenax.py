@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import tomllib
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -126,7 +127,7 @@ def _stages(pf: dict[str, Any]) -> dict[str, Decimal]:
 
 
 def to_catenax(
-    pf: dict[str, Any], version: str, bpnl: str | None, stage_codes: list[str]
+    pf: dict[str, Any], version: str, bpnl: str | None, stage_codes: Sequence[str]
 ) -> dict[str, Any]:
     """The Catena-X PCF (value-only JSON) of a PACT ProductFootprint we made."""
     p = pf["pcf"]
