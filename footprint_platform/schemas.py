@@ -434,6 +434,16 @@ class PullFootprintSchema(FormSchema):
     pf_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class PactRequestSchema(FormSchema):
+    """A buyer's PACT request to a partner's host system (product ids checked by the service)."""
+
+    credential_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    product_ids = fields.String(required=True, validate=validate.Length(min=1, max=12000))
+    comment = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=2000), _text]
+    )
+
+
 class ShareSchema(FormSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))

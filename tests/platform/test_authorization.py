@@ -258,6 +258,14 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/requests",
         _data_request,
     ),
+    ("/orgs/<int:org_id>/requests/pact", "POST"): (
+        EDITORS,
+        "/orgs/{org}/requests/pact",
+        lambda ids: {
+            "credential_id": ids.pact_credential,
+            "product_ids": "urn:pact:partner.example:product-id:1",
+        },
+    ),
     ("/requests/<int:request_id>/decline", "POST"): (
         EDITORS,
         "/requests/{incoming}/decline",
