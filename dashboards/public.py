@@ -134,9 +134,16 @@ def declaration_batterypass(public_id: str) -> Any:
 @bp.route("/d/<public_id>.csv.jws", defaults={"fmt": "csv"})
 @bp.route("/d/<public_id>.pact.json.jws", defaults={"fmt": "pact"})
 @bp.route("/d/<public_id>.batterypass.json.jws", defaults={"fmt": "batterypass"})
+@bp.route("/d/<public_id>.aas.json.jws", defaults={"fmt": "aas"})
 def declaration_signature(public_id: str, fmt: str) -> Any:
     """The detached signature (JWS) of the file beside it, over the bytes that file serves."""
     return downloads.signature(publication.public_declaration(db.session, public_id), fmt)
+
+
+@bp.route("/d/<public_id>.aas.json")
+def declaration_aas(public_id: str) -> Any:
+    """The battery passport's carbon-footprint submodel (IDTA 02035-3) as AAS JSON."""
+    return _public(downloads.download(publication.public_declaration(db.session, public_id), "aas"))
 
 
 @bp.route("/d/<public_id>/qr.svg")

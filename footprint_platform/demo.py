@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import battery_code
 from footprint_platform.demo_pact import load_demo_pact
 from footprint_platform.demo_submissions import load_demo_submissions
 from footprint_platform.models import (
@@ -61,7 +62,10 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
 
 def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> None:
     org = Organization(
-        name_en=spec["name_en"], name_zh=spec.get("name_zh"), country=spec["country"]
+        name_en=spec["name_en"],
+        name_zh=spec.get("name_zh"),
+        country=spec["country"],
+        bpnl=spec.get("bpnl"),
     )
     org.role_rows = [OrganizationRole(role=OrgRole(r)) for r in spec["roles"]]
     session.add(org)
@@ -89,6 +93,7 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
         session.add(site)
         sites.append(site)
     for p in spec.get("products", []):
+        code = battery_code.parse(p["battery_code"]) if "battery_code" in p else None
         session.add(
             Product(
                 organization=org,
@@ -103,6 +108,8 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
                 mass_kg=Decimal(p["mass_kg"]) if "mass_kg" in p else None,
                 vehicle_category=p.get("vehicle_category"),
                 service_life_years=p.get("service_life_years"),
+                battery_code=code.code if code else None,
+                battery_design_code=code.design_part if code else None,
             )
         )
 

@@ -23,6 +23,9 @@ SCHEMAS = {
     / "batterypass-cf-1.2.0"
     / "CarbonFootprintForBatteries-schema.json",
     "tanlian-declaration": STATIC_SCHEMAS / "tanlian-declaration-1.0.0.json",
+    "aas": CONFIG_DIR / "schemas" / "aas-3.0" / "aas.json",
+    "catenax-pcf-9.0.0": CONFIG_DIR / "schemas" / "catenax-pcf-9.0.0" / "Pcf-schema.json",
+    "catenax-pcf-10.0.0": CONFIG_DIR / "schemas" / "catenax-pcf-10.0.0" / "Pcf-schema.json",
 }
 EXTENSION_SCHEMA_FILE = "schemas/tanlian-declaration-1.0.0.json"  # under the static folder
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import battery_code
 from footprint_platform.models import (
     ApiToken,
     AuditEvent,
@@ -109,10 +110,18 @@ def api_tokens_query(organization_id: int) -> Select[Any]:
 
 
 def product_text_matches(q: str) -> list[Any]:
-    """A product whose part number or name holds `q` (case-insensitive; Chinese as typed)."""
+    """A product whose part number, name or battery code holds `q` (case-insensitive; Chinese
+    as typed); a whole GB/T 34014 code also finds its battery type by the design part, since
+    the product records another unit's code."""
     like = f"%{q.lower()}%"
-    return [
+    matches = [
         func.lower(Product.part_number).like(like),
         func.lower(Product.name_en).like(like),
         Product.name_zh.like(f"%{q}%"),
+        Product.battery_code.like(f"%{q.upper()}%"),
     ]
+    if battery_code.looks_like_code(q):
+        matches.append(
+            Product.battery_design_code == battery_code.normalize(q)[: battery_code.DESIGN_LENGTH]
+        )
+    return matches

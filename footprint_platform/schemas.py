@@ -67,6 +67,7 @@ class OrganizationSchema(Schema):
     country = fields.String()
     roles = fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
     website = fields.String(allow_none=True)
+    bpnl = fields.String(allow_none=True)
     version = fields.Integer()
 
     def _roles(self, org: Any) -> list[str]:
@@ -88,6 +89,17 @@ class OrganizationUpdateSchema(FormSchema):
         validate=validate.Regexp(
             r"^[0-9A-HJ-NPQRTUWXY]{18}$", error="A unified social credit code has 18 characters."
         ),
+    )
+    bpnl = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(
+            r"^BPNL[A-Z0-9]{12}$", error="A BPNL is BPNL followed by 12 capital letters or digits."
+        ),
+        metadata={
+            "description": "Catena-X business partner number of the legal entity",
+            "example": "BPNL000000000DWF",
+        },
     )
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
@@ -150,6 +162,7 @@ class ProductSchema(Schema):
     mass_kg = DecimalString(allow_none=True)
     vehicle_category = fields.String(allow_none=True)
     service_life_years = fields.Integer(allow_none=True)
+    battery_code = fields.String(allow_none=True)
     version = fields.Integer()
 
 
@@ -216,6 +229,17 @@ class ProductInputSchema(FormSchema):
         allow_none=True,
         validate=validate.Range(min=1, max=30),
         metadata={"description": "batteries: service life = warranty, in years"},
+    )
+    # Checked segment by segment in services.catalog (it must also fit category and chemistry).
+    battery_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "batteries: China's GB/T 34014 traction-battery code of one unit "
+            "(24 characters; spaces and hyphens are dropped)",
+            "example": "03HPB0A1A2B3C4R8F0000125",
+        },
     )
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
@@ -287,6 +311,10 @@ _MESSAGES = (
     (
         "A unified social credit code has 18 characters.",
         _l("A unified social credit code has 18 characters (digits and capital letters)."),
+    ),
+    (
+        "A BPNL is BPNL followed by",
+        _l("A BPNL is BPNL followed by 12 capital letters or digits (16 characters)."),
     ),
     (
         "Letters, digits and",
@@ -412,6 +440,16 @@ class PactCredentialInputSchema(FormSchema):
 class PullFootprintSchema(FormSchema):
     credential_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     pf_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PactRequestSchema(FormSchema):
+    """A buyer's PACT request to a partner's host system (product ids checked by the service)."""
+
+    credential_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    product_ids = fields.String(required=True, validate=validate.Length(min=1, max=12000))
+    comment = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=2000), _text]
+    )
 
 
 class ShareSchema(FormSchema):

@@ -20,6 +20,7 @@ from footprint_platform.models.pact import (
     PactCredential,
     PactDelivery,
     PactEvent,
+    PactRequestSent,
 )
 from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
@@ -61,6 +62,7 @@ __all__ = [
     "PactCredential",
     "PactDelivery",
     "PactEvent",
+    "PactRequestSent",
     "PasswordReset",
     "Product",
     "ProductResult",

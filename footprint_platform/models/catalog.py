@@ -58,6 +58,10 @@ class Product(Base):
     # the warranty in years is the service life.
     vehicle_category: Mapped[str | None] = mapped_column(String(4))
     service_life_years: Mapped[int | None] = mapped_column(Integer)
+    # China's traction-battery code (GB/T 34014) of one unit of this battery type; its first
+    # 14 characters (the design information) are shared by every unit and indexed for search.
+    battery_code: Mapped[str | None] = mapped_column(String(24))
+    battery_design_code: Mapped[str | None] = mapped_column(String(14), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -41,7 +41,7 @@ class ExternalFootprint(Base):
     reference_start: Mapped[datetime] = mapped_column(UTCDateTime)
     reference_end: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    origin: Mapped[str] = mapped_column(String(8))  # "file" or "pull"
+    origin: Mapped[str] = mapped_column(String(8))  # "file", "pull" or "request"
     source_url: Mapped[str | None] = mapped_column(String(500))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the footprint as received
     sha256: Mapped[str] = mapped_column(String(64))

@@ -45,6 +45,8 @@ class Organization(Base):
     country: Mapped[str] = mapped_column(String(2))
     # 统一社会信用代码 (18 characters) for Chinese companies; optional for others.
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Catena-X business partner number of the legal entity (BPNL + 12 letters or digits).
+    bpnl: Mapped[str | None] = mapped_column(String(16), unique=True)
     website: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

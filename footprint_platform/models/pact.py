@@ -124,3 +124,31 @@ class PactDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PactRequestSent(Base):
+    """A footprint request of ours: a buyer asked a partner's host system, with a v3
+    RequestCreatedEvent sent as `delivery`, for the footprints of the products `product_ids`
+    name. `waiting` until the partner's RequestFulfilledEvent (its footprints imported as
+    external footprints, `imported` their ids) or RequestRejectedEvent (`error`) arrives on our
+    /3/events from that partner."""
+
+    __tablename__ = "pact_request_sent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("pact_credential.id"))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("pact_delivery.id"))
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    product_ids: Mapped[list[str]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    error: Mapped[str | None] = mapped_column(Text)
+    imported: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Organization] = relationship(foreign_keys=[partner_id])
+    delivery: Mapped[PactDelivery] = relationship()

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from footprint_platform.errors import DomainError
 
 API_PREFIX = "/3/"
+CATENAX_PREFIX = "/catenax/"  # the Catena-X PCF exchange answers errors in the same format
 AUTH_PATHS = ("/auth/token", "/.well-known/openid-configuration")
 
 # HTTP status -> PACT error code; statuses PACT has no code for borrow BadRequest's.
@@ -59,7 +60,7 @@ class OAuthError(Exception):
 
 
 def is_pact_request() -> bool:
-    return request.path.startswith(API_PREFIX) or request.path in AUTH_PATHS
+    return request.path.startswith((API_PREFIX, CATENAX_PREFIX)) or request.path in AUTH_PATHS
 
 
 def pact_response(status: int, message: str, code: str | None = None, headers: Any = None) -> Any:
@@ -98,7 +99,7 @@ def handle(exc: Exception) -> Any:
         status, message, headers = 500, "Internal error.", {}
     if status == 500:
         message = "Internal error."  # nothing of the cause leaves the host
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith((API_PREFIX, CATENAX_PREFIX)):
         return pact_response(status, message, headers=headers)
     error = {429: "temporarily_unavailable", 500: "server_error"}.get(status, "invalid_request")
     return oauth_response(status, error, message, headers)

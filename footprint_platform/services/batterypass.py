@@ -121,16 +121,16 @@ def battery_pass(d: Declaration, study_url: str, life: Lifetime | None) -> dict[
     body: dict[str, Any] = {
         "batteryCarbonFootprint": _number(d.total / energy),
         "carbonFootprintPerLifecycleStage": stages,
-        "carbonFootprintPerformanceClass": _performance_class(d),
+        "carbonFootprintPerformanceClass": performance_class(d),
         "carbonFootprintStudy": study_url,
     }
-    absolute = _absolute(d)
+    absolute = absolute_footprint(d)
     if absolute is not None:
         body["absoluteCarbonFootprint"] = _number(absolute)
     return body
 
 
-def _performance_class(d: Declaration) -> str:
+def performance_class(d: Declaration) -> str:
     """The class only from an official scale: ours are illustrative and per kWh of capacity,
     not the Regulation's classes per kWh of lifetime energy."""
     grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
@@ -139,7 +139,7 @@ def _performance_class(d: Declaration) -> str:
     return grade.grade
 
 
-def _absolute(d: Declaration) -> Decimal | None:
+def absolute_footprint(d: Declaration) -> Decimal | None:
     """kg CO2e for one whole battery, where its capacity is known (per-kWh declarations)."""
     if d.declared_unit == "piece":
         return d.total

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import battery_code
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import Organization, OrganizationRole, OrgRole, Product, Site
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
@@ -38,7 +39,7 @@ def _apply(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
 
 # -- organizations ---------------------------------------------------------------------------
 
-ORG_FIELDS = ("name_en", "name_zh", "website", "credit_code")
+ORG_FIELDS = ("name_en", "name_zh", "website", "credit_code", "bpnl")
 
 
 def get_organization(session: Session, organization_id: int) -> Organization:
@@ -63,6 +64,7 @@ def organizations_query(q: str | None = None, role: OrgRole | None = None) -> Se
 def create_organization(session: Session, actor: Actor, data: dict[str, Any]) -> Organization:
     authorize(actor, Action.ADMINISTER_PLATFORM)
     _unique_org_name(session, data["name_en"], None)
+    _unique_bpnl(session, data.get("bpnl"), None)
     org = Organization(country=data["country"], **{f: data.get(f) for f in ORG_FIELDS})
     org.role_rows = [OrganizationRole(role=OrgRole(r)) for r in sorted(set(data["roles"]))]
     session.add(org)
@@ -87,6 +89,7 @@ def update_organization(
     _check_version(org, data.get("version"))
     data = {**{f: getattr(org, f) for f in ORG_FIELDS}, **data}
     _unique_org_name(session, data.get("name_en", org.name_en), org.id)
+    _unique_bpnl(session, data.get("bpnl"), org.id)
     changes = _apply(org, data, ORG_FIELDS)
     if changes:
         audit.record(
@@ -99,6 +102,16 @@ def update_organization(
 def check_new_organization(session: Session, name_en: str) -> None:
     """A new organization's English name must be free."""
     _unique_org_name(session, name_en, None)
+
+
+def _unique_bpnl(session: Session, bpnl: str | None, own_id: int | None) -> None:
+    """A BPNL names one legal entity: two organizations cannot share it."""
+    if not bpnl:
+        return
+    other = session.scalar(select(Organization.id).where(Organization.bpnl == bpnl))
+    if other is not None and other != own_id:
+        msg = str(_l("Another organization has this BPNL."))
+        raise InvalidInput(msg, {"bpnl": [msg]})
 
 
 def _unique_org_name(session: Session, name: str, own_id: int | None) -> None:
@@ -215,6 +228,7 @@ PRODUCT_FIELDS = (
     "mass_kg",
     "vehicle_category",
     "service_life_years",
+    "battery_code",
 )
 
 
@@ -256,14 +270,38 @@ def _check_product(session: Session, organization_id: int, data: dict[str, Any])
         for f in ("chemistry", "capacity_kwh", "mass_kg"):
             if data.get(f) is None:
                 errors[f] = [str(_l("Required for batteries."))]
+        code_errors = _battery_code_errors(data)
+        if code_errors:
+            errors["battery_code"] = code_errors
     else:
-        for f in ("chemistry", "capacity_kwh", "service_life_years"):
+        for f in ("chemistry", "capacity_kwh", "service_life_years", "battery_code"):
             if data.get(f) is not None:
                 errors[f] = [str(_l("Only batteries carry this."))]
         if category.kind != "vehicle" and data.get("vehicle_category") is not None:
             errors["vehicle_category"] = [str(_l("Only batteries and vehicles carry this."))]
     if errors:
         raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+
+
+def _battery_code_errors(data: dict[str, Any]) -> list[str]:
+    """A battery's GB/T 34014 code: well formed segment by segment, and saying the same
+    product type and battery type as the product; normalized in `data` when right."""
+    text = data.get("battery_code")
+    if not text:
+        data["battery_code"] = None
+        return []
+    found = battery_code.problems(text)
+    if found:
+        return found
+    code = battery_code.BatteryCode(battery_code.normalize(text))
+    data["battery_code"] = code.code
+    return battery_code.mismatches(code, data["category"], data.get("chemistry"))
+
+
+def _with_design_code(product: Product) -> None:
+    product.battery_design_code = (
+        battery_code.BatteryCode(product.battery_code).design_part if product.battery_code else None
+    )
 
 
 def _unique_part_number(session: Session, org_id: int, part: str, own_id: int | None) -> None:
@@ -282,6 +320,7 @@ def create_product(
     _check_product(session, organization_id, data)
     _unique_part_number(session, organization_id, data["part_number"], None)
     product = Product(organization_id=organization_id, **{f: data.get(f) for f in PRODUCT_FIELDS})
+    _with_design_code(product)
     session.add(product)
     session.flush()
     audit.record(
@@ -306,6 +345,7 @@ def update_product(
     _check_product(session, product.organization_id, data)
     _unique_part_number(session, product.organization_id, data["part_number"], product.id)
     changes = _apply(product, data, PRODUCT_FIELDS)
+    _with_design_code(product)
     if changes:
         audit.record(
             session,

@@ -98,6 +98,10 @@ def timestamp(value: datetime | date) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The id kind of a GB/T 34014 battery code among our URNs.
+BATTERY_CODE_KIND = "gbt34014-battery-code"
+
+
 def urn(domain: str, kind: str, *parts: object) -> str:
     """`urn:pact:<issuer domain>:<kind>:<id>` with the id percent-encoded where a URN needs it."""
     ident = ":".join(urllib.parse.quote(str(p), safe="-._~") for p in parts)
@@ -167,11 +171,15 @@ def identifiers(d: Declaration, issuer_domain: str) -> Identifiers:
 
 
 def product_identifiers(product: Product, issuer_domain: str) -> list[str]:
-    """A product's productIds (a partner's request names it by one of these)."""
-    return [
+    """A product's productIds (a partner's request names it by one of these); a battery that
+    records a GB/T 34014 code is also named by that code."""
+    ids = [
         urn(issuer_domain, "product-id", product.id),
         urn(issuer_domain, "supplier-id", product.organization_id, product.part_number),
     ]
+    if product.battery_code:
+        ids.append(urn(issuer_domain, BATTERY_CODE_KIND, product.battery_code))
+    return ids
 
 
 def validity(d: Declaration) -> tuple[date, date]:

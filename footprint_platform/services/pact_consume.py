@@ -115,6 +115,21 @@ def import_footprint(
 ) -> ExternalFootprint:
     """Check and keep one partner footprint for `organization_id`; all or nothing."""
     authorize(actor, Action.EDIT_SUBMISSIONS, organization_id)
+    row = keep_footprint(session, actor, organization_id, pf, origin, source_url)
+    session.commit()
+    return row
+
+
+def keep_footprint(
+    session: Session,
+    actor: Actor,
+    organization_id: int,
+    pf: Any,
+    origin: str,
+    source_url: str | None,
+) -> ExternalFootprint:
+    """The check and the new row with its audit record, in the caller's transaction (an upload,
+    a pull, or a partner's answer to our request, which no person makes)."""
     got = pact_import.parse_product_footprint(pf)
     if got.status != "Active":
         raise _refuse(
@@ -169,7 +184,6 @@ def import_footprint(
         organization_id=organization_id,
         details={"pf_id": got.id, "origin": origin, "company": got.company_name[:100]},
     )
-    session.commit()
     return row
 
 

@@ -13,8 +13,8 @@ Received (validated here, answered 200 by the route at once; nothing is sent fro
     published footprints go) or declines (a rejection with the supplier's reason).
 - PublishedEvent: kept as a notice (unknown ids are fine, TC15); a pfId that is not a UUID is
   a BadRequest (TC40).
-- RequestFulfilledEvent / RequestRejectedEvent: checked and kept (Tanlian sends no requests
-  of its own yet, so nothing waits for them).
+- RequestFulfilledEvent / RequestRejectedEvent: checked and kept; one answering a request we
+  sent to that partner closes it (services.pact_requests: fulfilled footprints are imported).
 
 Sent: each answer, and a PublishedEvent to every partner subscribed to a product (it holds an
 active share of it and we hold credentials for its host) when a declaration is published, as
@@ -52,7 +52,7 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
-from footprint_platform.services import audit, pact, pact_host, pact_outbound
+from footprint_platform.services import audit, pact, pact_host, pact_outbound, pact_requests
 from footprint_platform.services.pact_host import Criteria
 
 PREFIX = "org.wbcsd.pact.ProductFootprint."
@@ -260,6 +260,8 @@ def receive(session: Session, actor: Actor, event: Event, host: str) -> list[int
     made: list[PactDelivery] = []
     if event.type == REQUEST_CREATED:
         made = _take_request(session, actor, grant, row)
+    elif event.type in (REQUEST_FULFILLED, REQUEST_REJECTED):
+        pact_requests.take_answer(session, grant, row)
     session.commit()
     return [d.id for d in made]
 
@@ -416,6 +418,11 @@ def decline_deliveries(session: Session, req: DataRequest) -> list[PactDelivery]
     return [_rejected(session, req.pact_event, req, "AccessDenied", reason)]
 
 
+def request_event(host: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A RequestCreatedEvent of ours, its answer to come to `host`'s /3/events."""
+    return _event(REQUEST_CREATED, host, data)
+
+
 def _event(kind: str, host: str, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": kind,
@@ -427,7 +434,7 @@ def _event(kind: str, host: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _deliver(
+def deliver(
     session: Session,
     organization_id: int,
     partner_id: int | None,
@@ -467,7 +474,7 @@ def _fulfilled(
     pfs = [pact_host.footprint(session, d, options) for d in found]
     body = _event(REQUEST_FULFILLED, event.host_url, {"requestEventId": event.event_id, "pfs": pfs})
     target = pact_outbound.events_url(event.source)
-    return _deliver(session, event.owner_id, event.partner_id, req, target, body)
+    return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
 
 def _rejected(
@@ -476,7 +483,7 @@ def _rejected(
     data = {"requestEventId": event.event_id, "error": {"code": code, "message": message}}
     body = _event(REQUEST_REJECTED, event.host_url, data)
     target = pact_outbound.events_url(event.source)
-    return _deliver(session, event.owner_id, event.partner_id, req, target, body)
+    return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
 
 def announce(session: Session, d: Declaration) -> list[int]:
@@ -498,7 +505,7 @@ def announce(session: Session, d: Declaration) -> list[int]:
             continue
         body = _event(PUBLISHED, host, {"pfIds": ids})
         target = credential.base_url + pact_outbound.EVENTS_PATH
-        made.append(_deliver(session, d.organization_id, share.buyer_id, None, target, body))
+        made.append(deliver(session, d.organization_id, share.buyer_id, None, target, body))
     session.commit()
     return [m.id for m in made]
 

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from footprint_platform import signing
 from footprint_platform.models import Declaration, DeclarationStatus
 
-MEDIA_TYPES = {"csv": "text/csv", "pact": "application/json", "batterypass": "application/json"}
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "pact": "application/json",
+    "batterypass": "application/json",
+    "aas": "application/json",
+}
 CLAIM = "tanlian"
 
 

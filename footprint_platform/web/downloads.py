@@ -1,4 +1,5 @@
-"""The downloads of one declaration (CSV, PACT, Battery Pass), shared by its public page and
+"""The downloads of one declaration (CSV, PACT, Battery Pass, the battery passport's AAS
+carbon-footprint submodel), shared by its public page and
 its owner's and verifier's pages: the URLs a footprint names, the file and its name, and the
 file's detached signature (`.jws`), made from the same bytes; and an evidence file as an
 attachment (its owner's and its verifier's pages)."""
@@ -16,9 +17,16 @@ from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
 from footprint_platform.links import public_url
 from footprint_platform.models import Declaration, Evidence
-from footprint_platform.services import batterypass, exports, pact, publication, signatures
+from footprint_platform.services import (
+    battery_aas,
+    batterypass,
+    exports,
+    pact,
+    publication,
+    signatures,
+)
 
-FORMATS = ("csv", "pact", "batterypass")
+FORMATS = ("csv", "pact", "batterypass", "aas")
 
 
 def pact_options(d: Declaration | None = None) -> pact.Options:
@@ -54,6 +62,12 @@ def render(d: Declaration, fmt: str) -> File:
         study = public_url("public.declaration", public_id=d.public_id)
         aspect = batterypass.battery_pass(d, study, batterypass.lifetime_for(d))
         return _json(aspect, f"declaration-{d.public_id}.batterypass.json")
+    if fmt == "aas":
+        study = public_url("public.declaration", public_id=d.public_id)
+        env = battery_aas.environment(
+            d, study, batterypass.lifetime_for(d), current_app.config["PACT_ISSUER_DOMAIN"]
+        )
+        return _json(env, f"declaration-{d.public_id}.aas.json")
     raise NotFound("no such format")
 
 

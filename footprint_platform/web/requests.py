@@ -22,9 +22,19 @@ from footprint_platform.schemas import (
     DeclineSchema,
     LinkDeclineSchema,
     LinkRequestSchema,
+    PactRequestSchema,
     parse,
 )
-from footprint_platform.services import catalog, links, pact_events, requests, submissions
+from footprint_platform.services import (
+    catalog,
+    links,
+    pact_delivery,
+    pact_events,
+    pact_outbound,
+    pact_requests,
+    requests,
+    submissions,
+)
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
@@ -38,10 +48,40 @@ def _signed_in() -> None:
 
 @bp.route("/orgs/<int:org_id>/requests", methods=["GET", "POST"])
 def inbox(org_id: int) -> Any:
+    return _inbox(org_id)
+
+
+@bp.route("/orgs/<int:org_id>/requests/pact", methods=["POST"])
+def ask_partner_system(org_id: int) -> Any:
+    """A PACT request to a partner's host system; its event leaves from the background."""
+    organization_for(org_id, Action.REQUEST_DATA)
+    queued: list[int] = []
+    errors = submit(
+        PactRequestSchema(),
+        lambda data: queued.append(
+            pact_requests.ask(
+                db.session,
+                actor(),
+                org_id,
+                data["credential_id"],
+                data["product_ids"],
+                data["comment"],
+                pact_events.host_url(),
+            )[1]
+        ),
+    )
+    if errors:
+        return _inbox(org_id, pact_errors=errors)
+    pact_delivery.queue(queued)
+    flash(_("Request queued for the partner's system; its answer will show here."), "success")
+    return redirect(url_for(".inbox", org_id=org_id, _anchor="pact-requests"))
+
+
+def _inbox(org_id: int, pact_errors: dict[str, list[str]] | None = None) -> Any:
     org = organization_for(org_id, Action.VIEW_REQUESTS)
     errors: dict[str, list[str]] = {}
     join_link = None
-    if request.method == "POST":
+    if request.method == "POST" and pact_errors is None:
         organization_for(org_id, Action.REQUEST_DATA)
         tokens: list[str | None] = []
         errors = submit(
@@ -68,6 +108,7 @@ def inbox(org_id: int) -> Any:
     deliveries = pact_events.deliveries_for_requests(
         db.session, [r.id for r in incoming if r.pact_event_id is not None]
     )
+    credentials = db.session.scalars(pact_outbound.active_credentials_query(org_id)).all()
     return render_template(
         "requests/inbox.html",
         org=org,
@@ -87,7 +128,12 @@ def inbox(org_id: int) -> Any:
         links_out=db.session.scalars(links.inbox_query(org_id, "outgoing")).all(),
         can_consent=allowed(actor(), Action.SHARE_FOOTPRINTS, org_id),
         can_link=allowed(actor(), Action.EDIT_SUBMISSIONS, org_id),
-    ), 422 if errors else 200
+        pact_sent=db.session.scalars(pact_requests.sent_query(org_id)).all(),
+        pact_partner_options=[
+            (c.id, f"{c.name} · {c.base_url}") for c in credentials if c.partner_id is not None
+        ],
+        pact_errors=pact_errors or {},
+    ), 422 if errors or pact_errors else 200
 
 
 def _supplier_acts(request_id: int, schema: Any, act: Any, done_message: str) -> Any:

@@ -286,6 +286,14 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/orgs/{org}/requests",
         _data_request,
     ),
+    ("/orgs/<int:org_id>/requests/pact", "POST"): (
+        EDITORS,
+        "/orgs/{org}/requests/pact",
+        lambda ids: {
+            "credential_id": ids.pact_credential,
+            "product_ids": "urn:pact:partner.example:product-id:1",
+        },
+    ),
     ("/requests/<int:request_id>/decline", "POST"): (
         RECORD_EDITORS,
         "/requests/{incoming}/decline",
@@ -468,6 +476,8 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/verify", "GET"): (EVERYONE, "/verify", None),
     # no files: refused on content (422), for everyone alike
     ("/verify", "POST"): (EVERYONE, "/verify", None),
+    ("/d/<public_id>.aas.json", "GET"): (EVERYONE, "/d/{public_id}.aas.json", None),
+    ("/d/<public_id>.aas.json.jws", "GET"): (EVERYONE, "/d/{public_id}.aas.json.jws", None),
     ("/static/<path:filename>", "GET"): (EVERYONE, "/static/css/tanlian.css", None),
     ("/api/docs", "GET"): (EVERYONE, "/api/docs", None),
     ("/api/openapi.json", "GET"): (EVERYONE, "/api/openapi.json", None),
@@ -605,6 +615,8 @@ PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("/3/footprints/<path:pf_id>", "GET"): (PACT_READ, "/3/footprints/{pact_public_id}"),
     # a PublishedEvent (a notice: nothing is sent back); only the owner's partner may post
     ("/3/events", "POST"): (PACT_READ, "/3/events"),
+    # the Catena-X PCF exchange reads with the same credentials and the same shares
+    ("/catenax/pcf/<path:pf_id>", "GET"): (PACT_READ, "/catenax/pcf/{pact_public_id}"),
 }
 PUBLISHED_EVENT = {
     "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
