@@ -371,7 +371,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ),
     # its signature: the same readers, drafts included (the header says "draft")
     ("/declarations/<int:declaration_id>/export/<fmt>.jws", "GET"): (
-        _policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK),
+        _record(_policy(anonymous=LOGIN, owner_admin=OK, owner_viewer=OK, verifier=OK)),
         "/declarations/{declaration}/export/csv.jws",
         None,
     ),

@@ -56,6 +56,7 @@ WANTED = "urn:pact:elbtal.example:product-id:cell-42"
 def setup(demo_app: Flask, requester: Requester, certificate: tuple[Path, Path]) -> Any:  # noqa: F811
     """The buyer holds the partner host's credentials and issued the partner a PACT client."""
     demo_app.config["PACT_OUTBOUND_CA_FILE"] = str(certificate[0])
+    demo_app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = True  # the partner's host is on 127.0.0.1
     with demo_app.app_context():
         admin = admin_actor(BUYER_ADMIN)
         buyer, partner = org_id(BUYER), org_id(PARTNER)

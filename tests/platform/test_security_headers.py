@@ -168,7 +168,8 @@ def test_private_downloads_are_never_stored_by_a_cache(prepared_app: Flask, ids:
     owner = Session(prepared_app.test_client())
     owner.login(people["owner"])
     for (_rule, method), (_policy, template, _data) in WEB.items():
-        if method != "GET" or template.startswith(("/static/", "/dashboard/static/", "/d/")):
+        public = ("/static/", "/dashboard/static/", "/d/", "/.well-known/jwks.json")
+        if method != "GET" or template.startswith(public):
             continue
         response = owner.client.get(_path(template, ids))
         assert _no_store(response), (template, response.headers.get("Cache-Control"))
@@ -187,3 +188,5 @@ def test_published_declaration_files_may_be_cached(prepared_app: Flask, ids: Ids
         response = client.get(f"/d/{ids.public_id}{suffix}")
         assert response.status_code == 200
         assert response.headers["Cache-Control"].startswith("public, max-age="), suffix
+    keys = client.get("/.well-known/jwks.json")  # the keys that verify them: public too
+    assert keys.headers["Cache-Control"].startswith("public, max-age=")

@@ -167,6 +167,7 @@ def test_production_refuses_to_start_without_a_signing_key(
 ) -> None:
     monkeypatch.setenv("TANLIAN_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tanlian.example.cn")
     monkeypatch.delenv("SIGNING_KEY_FILE", raising=False)
     with pytest.raises(ConfigurationError, match="SIGNING_KEY_FILE"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
