@@ -209,4 +209,5 @@ def test_the_public_page_offers_it_beside_the_battery_pass(demo_app: Flask) -> N
     assert response.headers["Content-Disposition"].endswith(".aas.json")
     env = response.get_json()
     assert json_schemas.problems("aas", env) == [] and template_problems(env) == []
-    assert env["submodels"][0]["id"].startswith(f"http://localhost/d/{public_id}")
+    base = demo_app.config["PUBLIC_BASE_URL"].rstrip("/")  # never the request's host
+    assert env["submodels"][0]["id"].startswith(f"{base}/d/{public_id}")
