@@ -483,8 +483,14 @@ def _input_rows(
     pinned: Mapping[int, int] | None,
     wanted: set[int],
 ) -> list[Sequence[Any]]:
+    """The input rows of exactly the `wanted` submissions (those `_submissions` read). The two
+    reads are separate statements: a submission committed between them would bring rows of a
+    version not read, or take away those of one read, so rows are kept by submission id and the
+    few missing are read by id."""
     rows = session.execute(_inputs_select().where(_period(start, end, pinned))).all()
-    return rows if pinned is None else [r for r in rows if r[0] in wanted]
+    kept = [r for r in rows if r[0] in wanted]
+    gone = wanted - {int(r[0]) for r in kept}
+    return kept + _input_rows_for(session, sorted(gone)) if gone else kept
 
 
 def _input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:

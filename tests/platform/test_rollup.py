@@ -150,3 +150,30 @@ def test_the_demo_recycling_loop_is_solved_exactly(demo_app: Flask) -> None:
         assert result[product_node(salt)].total == pytest.approx(
             own + 0.05 * result[product_node(cell)].total, rel=1e-9
         )
+
+
+@pytest.mark.postgres
+def test_a_draft_opened_before_a_full_run_and_submitted_after_it_is_patched_in(
+    demo_app: Flask,
+) -> None:
+    """A draft's id is taken when it is opened: one opened before the period's last full run
+    and submitted after it has a smaller id than versions that run holds, and the next
+    recompute (patched from that run's snapshot) must still take it in."""
+    from footprint_platform.services import jobs, snapshots, submissions
+    from footprint_platform.services.results import latest_results
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        foil_maker = admin_actor("data@jiangnan-foil.example")
+        foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
+        early = submissions.start_draft(db.session, foil_maker, foil.id, *PERIOD)
+        film_maker = admin_actor("data@yunling-film.example")
+        film = db.session.scalar(select(Product).where(Product.part_number == "YL-W9-C"))
+        later = submissions.start_draft(db.session, film_maker, film.id, *PERIOD)
+        submissions.submit(db.session, film_maker, later.id)
+        jobs.schedule_inline(db.session, *PERIOD, "test: a full run")  # the snapshot
+        assert early.id < later.id
+        submissions.submit(db.session, foil_maker, early.id)
+        assert snapshots.patched_chain(db.session, *PERIOD) is not None  # patched, not rebuilt
+        run = latest_results(db.session, foil.organization_id)[foil.id].run
+        assert run_pins(db.session, run)[foil.id] == early.id
