@@ -13,6 +13,7 @@ from footprint_platform.battery import vehicle_categories
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import MemberRole, OrgRole, TokenScope
 from footprint_platform.reference import country_names, load_reference
+from footprint_platform.services import periods
 
 _text = validate.Regexp(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Control characters are not allowed."
@@ -433,3 +434,25 @@ class PublicListQuerySchema(FormSchema):
         validate=validate.OneOf(sorted(load_reference().chemistries)),
     )
     include_past = fields.Boolean(load_default=False)
+
+
+class PeriodField(fields.String):
+    """A reporting period in a query string or form (`key`), loaded as (start, end)."""
+
+    def _deserialize(
+        self, value: object, attr: str | None, data: object, **kw: object
+    ) -> periods.Period:
+        text = super()._deserialize(value, attr, data, **kw)
+        try:
+            return periods.parse_key(text)
+        except ValueError as exc:
+            raise ValidationError(str(_l("Not a valid period (YYYY-MM-DD:YYYY-MM-DD)."))) from exc
+
+    def _serialize(self, value: object, attr: str | None, obj: object, **kw: object) -> str | None:
+        return None if value is None else periods.key(value)  # type: ignore[arg-type]
+
+
+class PeriodQuery(FormSchema):
+    """A dashboard's query string: the reporting period it shows (none: the default)."""
+
+    period = PeriodField(load_default=None, allow_none=True)

@@ -77,10 +77,15 @@ class Coverage:
 
 
 def coverage(
-    session: Session, actor: Actor | None, product_id: int, today: date | None = None
+    session: Session,
+    actor: Actor | None,
+    product_id: int,
+    today: date | None = None,
+    period: tuple[date, date] | None = None,
 ) -> Coverage:
-    """The product's coverage, for members of its maker (the breakdown authorizes)."""
-    e = breakdowns.explain_latest(session, actor, product_id)
+    """The product's coverage in the period (else its default one), for members of its maker
+    (the breakdown authorizes)."""
+    e = breakdowns.explain_latest(session, actor, product_id, period)
     if e.parts is None:
         return Coverage(e, dict.fromkeys(PARTS, 0.0), 0.0, (), ())
     org = e.product.organization_id
