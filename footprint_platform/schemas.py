@@ -377,6 +377,11 @@ class LinkDeclineSchema(FormSchema):
 
 class AnswerSchema(FormSchema):
     submission_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    # only for a version of another period than the one requested (a substitute)
+    substitute_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    confirm_substitute = fields.Boolean(load_default=False)
 
 
 class InboxQuerySchema(FormSchema):
