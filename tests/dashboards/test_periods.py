@@ -150,3 +150,39 @@ def test_a_bad_period_is_refused_with_422(demo_app: Flask, auth: Session, path: 
     auth.login(OEM)
     response = auth.client.get(path.format(suv=suv, org=org or supplier))
     assert response.status_code == 422
+
+
+def test_the_product_list_keeps_the_complete_2025(demo_app: Flask, after_2026: Session) -> None:
+    suv, org = _product(demo_app, SUV)
+    total = _total_2025(demo_app, suv)
+    html = _get(after_2026, f"/orgs/{org}/products")
+    cell = html.split(f'href="/dashboard/products/{suv}?period={Y2025}">', 1)[1]
+    assert cell.startswith(f"{total:,.3f}") or cell.startswith(f"{total:.3f}")
+
+
+def test_coverage_shows_the_requests_of_its_period(demo_app: Flask) -> None:
+    """A pending request for 2026 is no request for 2025: the 2025 coverage still offers to
+    ask, and shows the 2026 request only in 2026."""
+    from datetime import timedelta
+
+    from footprint_platform.services import coverage, requests
+
+    suv, oem_org = _product(demo_app, SUV)
+    pack, pack_org = _product(demo_app, "HD-PK-811-78")
+    with demo_app.app_context():
+        oem = admin_actor(OEM)
+        asked = {
+            "supplier_id": pack_org,
+            "supplier_email": None,
+            "part_number": "HD-PK-811-78",
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 12, 31),
+            "due_date": date.today() + timedelta(days=20),
+            "message": None,
+        }
+        requests.create_request(db.session, oem, oem_org, asked)
+        shown = coverage.coverage(
+            db.session, oem, suv, period=(date(2025, 1, 1), date(2025, 12, 31))
+        )
+        supplier = next(s for s in shown.suppliers if s.product.id == pack)
+        assert supplier.request is None and supplier.state is None
