@@ -353,6 +353,7 @@ class DataRequestSchema(Schema):
     )
     decline_reason = fields.String(allow_none=True)
     submission_id = fields.Integer(allow_none=True)
+    substitute_reason = fields.String(allow_none=True)  # answered with another period's version
     created_at = fields.DateTime()
 
 

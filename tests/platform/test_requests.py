@@ -314,3 +314,33 @@ def test_an_answer_of_the_requested_period_is_no_substitute(demo_app: Flask) -> 
         shown = requests.provided(db.session, admin_actor(OEM), request_id)
         assert shown is not None and not shown.substitute
         assert shown.result is not None and shown.submission.period_start == date(2026, 1, 1)
+
+
+def test_the_api_answers_with_a_substitute_only_with_its_reason(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    with prepared_app.app_context():
+        data = {
+            "supplier_id": ids.org,
+            "supplier_email": None,
+            "part_number": "HD-PK-LFP-60",
+            "period_start": date(2027, 1, 1),
+            "period_end": date(2027, 12, 31),
+            "due_date": date.today() + timedelta(days=20),
+            "message": None,
+        }
+        buyer = org_id("Jinghai Motors")
+        asked = requests.create_request(db.session, admin_actor(OEM), buyer, data)[0].id
+    client = prepared_app.test_client()
+    headers = {"Authorization": f"Bearer {ids.write_secret}"}
+    path = f"/api/v1/requests/{asked}/answer"
+    refused = client.post(path, json={"submission_id": ids.answer_with}, headers=headers)
+    assert refused.status_code == 422
+    assert "substitute_reason" in refused.get_data(as_text=True)
+    body = {
+        "submission_id": ids.answer_with,
+        "substitute_reason": "2027 has not begun",
+        "confirm_substitute": True,
+    }
+    done = client.post(path, json=body, headers=headers)
+    assert done.status_code == 200 and done.json["substitute_reason"] == "2027 has not begun"
