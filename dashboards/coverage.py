@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -20,6 +20,7 @@ from dashboards import charts, coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
 from footprint_platform.reference import load_reference
+from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services import coverage as service
 from footprint_platform.services.coverage import Coverage, Gap
 from footprint_platform.web.context import actor
@@ -30,7 +31,8 @@ bp = Blueprint("coverage", __name__, url_prefix="/dashboard", template_folder="t
 @bp.route("/products/<int:product_id>/coverage")
 @login_required
 def show(product_id: int) -> Any:
-    c = service.coverage(db.session, actor(), product_id)
+    query = parse(PeriodQuery(), request.args)
+    c = service.coverage(db.session, actor(), product_id, period=query["period"])
     locale = str(get_locale())
     categories = {code: cat.label(locale) for code, cat in load_reference().categories.items()}
     categories["dataset"] = _("Generic datasets")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from footprint_platform.extensions import db
 from footprint_platform.queries import organization_summaries
-from footprint_platform.services import catalog, results
+from footprint_platform.schemas import PeriodQuery, parse
+from footprint_platform.services import catalog, periods, results
 from footprint_platform.web.context import actor
 
 # The read side's own static files (vendored plotly.js, the chart loader) at /dashboard/static.
@@ -28,14 +29,24 @@ bp = Blueprint(
 def overview() -> Any:
     current = actor()
     roles = {org_id: role.value for org_id, role in current.roles.items()} if current else {}
+    query = parse(PeriodQuery(), request.args)
     summaries = organization_summaries(db.session, roles)
-    # Each organization's products with their latest footprint, linking to the product view.
+    makers = [s.organization.id for s in summaries if s.products_by_category]
+    choices = periods.organizations_choices(db.session, makers)
+    period = periods.chosen(query["period"], choices)
+    # Each organization's products with their footprint in the period, linking to the product
+    # view of that period.
     footprints = {
-        s.organization.id: (
-            db.session.scalars(catalog.products_query(s.organization.id)).all(),
-            results.latest_results(db.session, s.organization.id),
+        org_id: (
+            db.session.scalars(catalog.products_query(org_id)).all(),
+            results.latest_results(db.session, org_id, period) if period else {},
         )
-        for s in summaries
-        if s.products_by_category
+        for org_id in makers
     }
-    return render_template("dashboards/overview.html", summaries=summaries, footprints=footprints)
+    return render_template(
+        "dashboards/overview.html",
+        summaries=summaries,
+        footprints=footprints,
+        period=period,
+        choices=choices,
+    )

@@ -9,20 +9,19 @@ Thin: `services.portfolio` reads (and authorizes), `coverage_figures` draws.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import fields, validate
 
 from dashboards import charts, coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
-from footprint_platform.schemas import FormSchema, parse
+from footprint_platform.schemas import FormSchema, PeriodField, parse
 from footprint_platform.services import portfolio as service
 from footprint_platform.services import results_export as results_export_service
 from footprint_platform.web.context import actor, organization_for
@@ -31,7 +30,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/dashboard", template_folder="
 
 
 class PortfolioQuery(FormSchema):
-    """The filters, from the query string; a period travels as 2025-01-01/2025-12-31."""
+    """The filters, from the query string; a period travels as 2025-01-01:2025-12-31."""
 
     category = fields.String(
         load_default=None,
@@ -39,17 +38,7 @@ class PortfolioQuery(FormSchema):
         validate=validate.OneOf(sorted(load_reference().categories)),
     )
     chemistry = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
-    period = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=21))
-
-    @post_load
-    def _period(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        if data["period"]:
-            try:
-                start, end = (date.fromisoformat(d) for d in data["period"].split("/"))
-            except ValueError as exc:
-                raise ValidationError("Not a valid period.", "period") from exc
-            data["period"] = (start, end)
-        return data
+    period = PeriodField(load_default=None, allow_none=True)
 
 
 class ResultsExportQuery(PortfolioQuery):
@@ -98,7 +87,6 @@ def show(org_id: int) -> Any:
         query=query,
         chart=chart,
         chart_scripts=charts.scripts(),
-        period_key=service.period_key,
         sparkline=coverage_figures.sparkline,
         categories={c: v.label(locale) for c, v in load_reference().categories.items()},
     )

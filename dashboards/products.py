@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -17,6 +17,7 @@ from dashboards import charts, figures
 from footprint_platform.extensions import db
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules, rule_for_category
+from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services import breakdowns, coverage
 from footprint_platform.services.breakdowns import Explanation
 from footprint_platform.web.context import actor
@@ -32,7 +33,8 @@ QUALITY_ROWS = 8
 @bp.route("/<int:product_id>")
 @login_required
 def show(product_id: int) -> Any:
-    e = breakdowns.explain_latest(db.session, actor(), product_id)
+    query = parse(PeriodQuery(), request.args)
+    e = breakdowns.explain_latest(db.session, actor(), product_id, query["period"])
     labels = _labels(e, str(get_locale()))
     return render_template(
         "dashboards/product.html",

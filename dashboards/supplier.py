@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import login_required
 
@@ -18,6 +18,7 @@ from dashboards import coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
+from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services import supplier_view
 from footprint_platform.web.context import actor, organization_for
 
@@ -29,7 +30,8 @@ bp = Blueprint("supplier_view", __name__, url_prefix="/dashboard", template_fold
 def show(org_id: int) -> Any:
     org = organization_for(org_id, Action.VIEW_RESULTS)
     minimum = int(current_app.config["PUBLIC_MIN_GROUP"])
-    d = supplier_view.dashboard(db.session, actor(), org_id, minimum)
+    query = parse(PeriodQuery(), request.args)
+    d = supplier_view.dashboard(db.session, actor(), org_id, minimum, period=query["period"])
     locale = str(get_locale())
     return render_template(
         "dashboards/supplier.html",

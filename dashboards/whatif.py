@@ -26,8 +26,9 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Product
 from footprint_platform.reference import country_names
 from footprint_platform.rules import load_rules, rule_for_category
-from footprint_platform.schemas import FormSchema, parse
-from footprint_platform.services import whatif, whatif_saved
+from footprint_platform.schemas import FormSchema, PeriodField, parse
+from footprint_platform.services import periods, whatif, whatif_saved
+from footprint_platform.services.periods import Period
 from footprint_platform.web.context import actor
 
 bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")
@@ -60,9 +61,7 @@ class SpecList(fields.String):
         return specs
 
 
-_period = fields.String(
-    load_default=None, validate=validate.Regexp(r"^\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d$")
-)
+_period = PeriodField(load_default=None, allow_none=True)
 
 
 class PageQuery(FormSchema):
@@ -85,15 +84,23 @@ class DeleteForm(FormSchema):
     scenario_id = fields.Integer(required=True)
 
 
-def _dates(period: str | None) -> tuple[date, date] | None:
-    if not period:
-        return None
-    start, end = period.split("_")
-    return date.fromisoformat(start), date.fromisoformat(end)
+def _dates(period: Period | None, product_id: int) -> Period | None:
+    """The reader's period, else the product's default (`periods.default`) among those with
+    its own submitted data (else the service takes its newest)."""
+    if period is not None:
+        return period
+    return periods.default(_choices(product_id))
 
 
-def period_key(period: tuple[date, date]) -> str:
-    return f"{period[0].isoformat()}_{period[1].isoformat()}"
+def _choices(product_id: int) -> list[periods.PeriodChoice]:
+    """The periods with the product's own submitted data (what a scenario changes), complete
+    where its result there may be declared."""
+    results = {c.period: c for c in periods.product_choices(db.session, product_id)}
+    own = whatif.periods(db.session, product_id)
+    return [results.get(p, periods.PeriodChoice(p, False)) for p in own]
+
+
+period_key = periods.key
 
 
 @bp.route("/<int:product_id>/whatif")
@@ -108,7 +115,11 @@ def page(product_id: int) -> Any:
         added = {"kind": query["add"], **{f: request.args.get(f, "") for f in FIELDS[query["add"]]}}
         try:
             outcome = whatif.evaluate(
-                db.session, actor(), product_id, [*specs, added], _dates(query["period"])
+                db.session,
+                actor(),
+                product_id,
+                [*specs, added],
+                _dates(query["period"], product_id),
             )
             return redirect(_page_url(product_id, outcome.period, list(outcome.specs)))
         except InvalidInput as refused:
@@ -124,7 +135,7 @@ def _page_url(product_id: int, period: tuple[date, date], specs: list[dict[str, 
 
 def _render(
     product_id: int,
-    period: str | None,
+    period: Period | None,
     specs: list[dict[str, Any]],
     errors: dict[str, list[str]],
     added: dict[str, Any] | None,
@@ -132,12 +143,14 @@ def _render(
 ) -> Any:
     """The page: the scenario's outcome (or why there is none), the forms, the saved ones."""
     try:
-        outcome = whatif.evaluate(db.session, actor(), product_id, specs, _dates(period))
+        outcome = whatif.evaluate(
+            db.session, actor(), product_id, specs, _dates(period, product_id)
+        )
     except InvalidInput as refused:  # no data for the period, or a hand-edited scenario
         if not specs:
             return _unavailable(product_id, refused.message)
         errors = {**errors, "changes": [refused.message]}
-        outcome = whatif.evaluate(db.session, actor(), product_id, [], _dates(period))
+        outcome = whatif.evaluate(db.session, actor(), product_id, [], _dates(period, product_id))
     stages = _stage_labels()
     chart = charts.render(
         scenario_bars(
@@ -163,9 +176,7 @@ def _render(
         added=added or {},
         form=form or {},
         period=period_key(outcome.period),
-        periods=[
-            (period_key(p), f"{p[0]} – {p[1]}") for p in whatif.periods(db.session, product_id)
-        ],
+        periods=_choices(product_id),
         changes_json=json.dumps(list(outcome.specs)),
         remove_urls=[
             _page_url(
@@ -184,7 +195,9 @@ def _render(
 def _unavailable(product_id: int, reason: str) -> Any:
     """No submitted data to change (the service has authorized the reader by now)."""
     product = db.session.get(Product, product_id)
-    return render_template("dashboards/whatif.html", o=None, product=product, reason=reason)
+    return render_template(
+        "dashboards/whatif.html", o=None, product=product, reason=reason, period=None
+    )
 
 
 @bp.route("/<int:product_id>/whatif/save", methods=["POST"])
@@ -194,13 +207,27 @@ def save(product_id: int) -> Any:
     try:
         data = parse(SaveForm(), raw)
         made = whatif_saved.save(
-            db.session, actor(), product_id, data["name"], data["changes"], _dates(data["period"])
+            db.session,
+            actor(),
+            product_id,
+            data["name"],
+            data["changes"],
+            _dates(data["period"], product_id),
         )
     except InvalidInput as refused:
         specs = _lenient_specs(raw.get("changes"))
-        return _render(product_id, raw.get("period") or None, specs, refused.errors, None, raw)
+        return _render(
+            product_id, _lenient_period(raw.get("period")), specs, refused.errors, None, raw
+        )
     flash(_("Scenario “%(name)s” saved.", name=made.name), "success")
     return redirect(_page_url(product_id, (made.period_start, made.period_end), made.changes))
+
+
+def _lenient_period(raw: str | None) -> Period | None:
+    try:
+        return periods.parse_key(raw or "")
+    except ValueError:
+        return None
 
 
 def _lenient_specs(raw: str | None) -> list[dict[str, Any]]:
@@ -219,7 +246,8 @@ def delete(product_id: int) -> Any:
         flash(_("This scenario was already deleted."), "info")
     else:
         flash(_("Scenario “%(name)s” deleted.", name=gone.name), "success")
-    return redirect(url_for(".page", product_id=product_id, period=data["period"]))
+    period = data["period"] and period_key(data["period"])
+    return redirect(url_for(".page", product_id=product_id, period=period))
 
 
 @bp.route("/<int:product_id>/whatif/compare")
@@ -227,7 +255,9 @@ def delete(product_id: int) -> Any:
 def compare(product_id: int) -> Any:
     query = parse(PageQuery(), request.args)
     chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
-    base_outcome = whatif.evaluate(db.session, actor(), product_id, [], _dates(query["period"]))
+    base_outcome = whatif.evaluate(
+        db.session, actor(), product_id, [], _dates(query["period"], product_id)
+    )
     base, compared = whatif_saved.compare(
         db.session, actor(), product_id, base_outcome.period, chosen
     )

@@ -13,6 +13,7 @@ from footprint_platform.battery import vehicle_categories
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import MemberRole, OrgRole, TokenScope
 from footprint_platform.reference import country_names, load_reference
+from footprint_platform.services import periods
 
 _text = validate.Regexp(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Control characters are not allowed."
@@ -380,6 +381,7 @@ class DataRequestSchema(Schema):
     )
     decline_reason = fields.String(allow_none=True)
     submission_id = fields.Integer(allow_none=True)
+    substitute_reason = fields.String(allow_none=True)  # answered with another period's version
     created_at = fields.DateTime()
 
 
@@ -404,6 +406,11 @@ class LinkDeclineSchema(FormSchema):
 
 class AnswerSchema(FormSchema):
     submission_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    # only for a version of another period than the one requested (a substitute)
+    substitute_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    confirm_substitute = fields.Boolean(load_default=False)
 
 
 class InboxQuerySchema(FormSchema):
@@ -471,3 +478,25 @@ class PublicListQuerySchema(FormSchema):
         validate=validate.OneOf(sorted(load_reference().chemistries)),
     )
     include_past = fields.Boolean(load_default=False)
+
+
+class PeriodField(fields.String):
+    """A reporting period in a query string or form (`key`), loaded as (start, end)."""
+
+    def _deserialize(
+        self, value: object, attr: str | None, data: object, **kw: object
+    ) -> periods.Period:
+        text = super()._deserialize(value, attr, data, **kw)
+        try:
+            return periods.parse_key(text)
+        except ValueError as exc:
+            raise ValidationError(str(_l("Not a valid period (YYYY-MM-DD:YYYY-MM-DD)."))) from exc
+
+    def _serialize(self, value: object, attr: str | None, obj: object, **kw: object) -> str | None:
+        return None if value is None else periods.key(value)  # type: ignore[arg-type]
+
+
+class PeriodQuery(FormSchema):
+    """A dashboard's query string: the reporting period it shows (none: the default)."""
+
+    period = PeriodField(load_default=None, allow_none=True)

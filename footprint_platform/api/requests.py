@@ -85,5 +85,14 @@ class Answer(MethodView):
     @blp.arguments(AnswerSchema)
     @blp.response(200, DataRequestSchema)
     def post(self, data: dict[str, Any], request_id: int) -> Any:
-        """The supplier answers with a submitted version of the requested product."""
-        return requests.answer(db.session, api_actor(), request_id, data["submission_id"])
+        """The supplier answers with a submitted version of the requested product for the
+        requested period; another period's version only with `substitute_reason` and
+        `confirm_substitute: true` (the reason is shown to the buyer)."""
+        return requests.answer(
+            db.session,
+            api_actor(),
+            request_id,
+            data["submission_id"],
+            data["substitute_reason"],
+            data["confirm_substitute"],
+        )

@@ -12,6 +12,7 @@ from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
 from footprint_platform.models.catalog import Product
 from footprint_platform.models.organization import Organization
 from footprint_platform.models.pact import PactEvent
+from footprint_platform.models.submission import Submission
 
 
 class RequestStatus(enum.StrEnum):
@@ -42,6 +43,9 @@ class DataRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus, "request_status"))
     decline_reason: Mapped[str | None] = mapped_column(Text)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    # Set when the answer is a version of another period than the one asked for: the
+    # supplier's confirmed reason, shown to the buyer.
+    substitute_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -54,6 +58,7 @@ class DataRequest(Base):
     supplier: Mapped[Organization | None] = relationship(foreign_keys=[supplier_id])
     product: Mapped[Product | None] = relationship()
     pact_event: Mapped[PactEvent | None] = relationship()
+    submission: Mapped[Submission | None] = relationship()
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -62,3 +67,7 @@ class DataRequest(Base):
         if self.status is RequestStatus.PENDING and today > self.due_date:
             return "overdue"
         return self.status.value
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.period_start, self.period_end

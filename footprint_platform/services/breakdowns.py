@@ -27,7 +27,8 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services import consent, explain_cache, snapshots
+from footprint_platform.services import consent, explain_cache, periods, snapshots
+from footprint_platform.services.periods import Period, PeriodChoice
 from footprint_platform.services.results import (
     LatestResult,
     changed_products,
@@ -70,6 +71,8 @@ class Explanation:
     # missing (no data, counts as zero) | dataset (an input entered as a generic dataset) |
     # pending (a linked product valued with its category's dataset until its maker consents)
     bases: Mapping[str, str] = field(default_factory=dict)
+    period: Period | None = None  # the period shown (None: the product has no result at all)
+    periods: tuple[PeriodChoice, ...] = ()  # every period with a result, newest first
 
 
 @dataclass(frozen=True)
@@ -86,19 +89,28 @@ class Breakdown:
         return len(self.parts.by_node)
 
 
-def explain_latest(session: Session, actor: Actor | None, product_id: int) -> Explanation:
-    """The product's newest result and its breakdown, for members of the maker."""
+def explain_latest(
+    session: Session, actor: Actor | None, product_id: int, period: Period | None = None
+) -> Explanation:
+    """The product's newest result in the period and its breakdown, for members of the maker;
+    without a period, in the product's default one (`periods.default`)."""
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound("no such product")
     authorize(actor, Action.VIEW_RESULTS, product.organization_id)
-    latest = latest_results(session, product.organization_id).get(product_id)
+    found = periods.product_choices(session, product_id)
+    period = periods.chosen(period, found)
+    if period is None:
+        return Explanation(product, None, None, periods=tuple(found))
+    latest = latest_results(session, product.organization_id, period).get(product_id)
     if latest is None or latest.result.basis == "missing":
-        return Explanation(product, latest, None)
+        return Explanation(product, latest, None, period=period, periods=tuple(found))
     run, stored = latest.run, float(latest.result.total)
     key = (str(session.get_bind().url), run.id, run.started_at, product_id)
     b = explain_cache.cached(key, lambda: breakdown(session, run, product_id, stored))
-    return Explanation(product, latest, b.parts, b.quality, b.consistent, b.bases)
+    return Explanation(
+        product, latest, b.parts, b.quality, b.consistent, b.bases, period, tuple(found)
+    )
 
 
 def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) -> Breakdown:

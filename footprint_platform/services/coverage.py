@@ -77,10 +77,15 @@ class Coverage:
 
 
 def coverage(
-    session: Session, actor: Actor | None, product_id: int, today: date | None = None
+    session: Session,
+    actor: Actor | None,
+    product_id: int,
+    today: date | None = None,
+    period: tuple[date, date] | None = None,
 ) -> Coverage:
-    """The product's coverage, for members of its maker (the breakdown authorizes)."""
-    e = breakdowns.explain_latest(session, actor, product_id)
+    """The product's coverage in the period (else its default one), for members of its maker
+    (the breakdown authorizes)."""
+    e = breakdowns.explain_latest(session, actor, product_id, period)
     if e.parts is None:
         return Coverage(e, dict.fromkeys(PARTS, 0.0), 0.0, (), ())
     org = e.product.organization_id
@@ -95,7 +100,8 @@ def coverage(
     }
     named = rule.nameable(set(upstream))
     products = _products(session, named)
-    requests = _newest_requests(session, org, set(named) - _own(products, org))
+    assert e.period is not None  # a breakdown has its period
+    requests = _newest_requests(session, org, set(named) - _own(products, org), e.period)
     day = today or date.today()
 
     def status(pid: int) -> tuple[DataRequest | None, str | None]:
@@ -240,14 +246,20 @@ def _own(products: Mapping[int, Product], organization_id: int) -> set[int]:
 
 
 def _newest_requests(
-    session: Session, organization_id: int, product_ids: set[int]
+    session: Session, organization_id: int, product_ids: set[int], period: tuple[date, date]
 ) -> dict[int, DataRequest]:
-    """The organization's newest request per product (as buyer)."""
+    """The organization's newest request per product (as buyer) for the period shown: a
+    request for another year neither answers nor blocks asking for this one."""
     if not product_ids:
         return {}
     found = session.scalars(
         select(DataRequest)
-        .where(DataRequest.buyer_id == organization_id, DataRequest.product_id.in_(product_ids))
+        .where(
+            DataRequest.buyer_id == organization_id,
+            DataRequest.product_id.in_(product_ids),
+            DataRequest.period_start == period[0],
+            DataRequest.period_end == period[1],
+        )
         .order_by(DataRequest.id)
     )
     return {r.product_id: r for r in found if r.product_id is not None}

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from footprint_platform.classes import classify_product
 from footprint_platform.models import Declaration, Product, ProductResult, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services import catalog
+from footprint_platform.services import catalog, periods
+from footprint_platform.services.periods import PeriodChoice
 from footprint_platform.services.publication import verification_status
 
 Period = tuple[date, date]
@@ -55,11 +56,8 @@ class Portfolio:
     categories: list[str]  # of all the organization's products, for the filters
     chemistries: list[str]
     periods: list[Period]  # newest first
-
-
-def period_key(period: Period) -> str:
-    """A period as it travels in a query string: 2025-01-01/2025-12-31."""
-    return f"{period[0].isoformat()}/{period[1].isoformat()}"
+    period: Period | None = None  # the period shown: the reader's, else the default
+    choices: tuple[PeriodChoice, ...] = ()  # `periods`, each marked complete or not
 
 
 def portfolio(
@@ -69,12 +67,15 @@ def portfolio(
     category: str | None = None,
     chemistry: str | None = None,
     period: Period | None = None,
+    every_product: bool = False,
 ) -> Portfolio:
-    """The organization's products, filtered; with `period` only those with a result in it."""
+    """The organization's products, filtered, in `period` (else the organization's default,
+    `periods.default`): only those with a result in it, unless `every_product`."""
     authorize(actor, Action.VIEW_RESULTS, organization_id)
     products = session.scalars(catalog.products_query(organization_id)).all()
     points = _points(session, organization_id)
-    periods = sorted({p.period for ps in points.values() for p in ps}, reverse=True)
+    found = periods.organization_choices(session, organization_id)
+    period = periods.chosen(period, found)
     declarations = _declarations(session, organization_id)
     rows = []
     for product in products:
@@ -84,7 +85,7 @@ def portfolio(
             continue
         trend = tuple(points.get(product.id, ()))
         current = _current(trend, period)
-        if period is not None and current is None:
+        if period is not None and current is None and not every_product:
             continue
         rows.append(
             _row(session, product, trend, current, declarations.get(product.id, []), period)
@@ -93,7 +94,9 @@ def portfolio(
         rows,
         sorted({p.category for p in products}),
         sorted({p.chemistry for p in products if p.chemistry}),
-        periods,
+        [c.period for c in found],
+        period,
+        tuple(found),
     )
 
 

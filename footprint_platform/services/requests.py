@@ -4,6 +4,7 @@ also sends the answer back to that system, from a background job."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform import visibility
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import (
     DataRequest,
     Product,
+    ProductResult,
     RequestStatus,
     Submission,
     SubmissionStatus,
@@ -22,7 +25,15 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit, consent, pact_delivery, pact_events, sharing
+from footprint_platform.services import (
+    audit,
+    consent,
+    pact_delivery,
+    pact_events,
+    periods,
+    results,
+    sharing,
+)
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -126,10 +137,18 @@ def cancel(session: Session, actor: Actor, request_id: int) -> DataRequest:
     return _close(session, actor, request, "request.cancel", request.buyer_id)
 
 
-def answer(session: Session, actor: Actor, request_id: int, submission_id: int) -> DataRequest:
-    """Answer with a submitted submission of the requested product. The buyer learns that it
-    was answered and may from then on see the product's footprint by name (a share), never
-    the submission's inputs."""
+def answer(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    submission_id: int,
+    substitute_reason: str | None = None,
+    confirmed: bool = False,
+) -> DataRequest:
+    """Answer with a submitted version of the requested product for the requested period; a
+    version of another period only as an explicit substitute, confirmed with a reason that is
+    stored and shown to the buyer. The buyer learns that it was answered and may from then on
+    see the product's footprint by name (a share), never the submission's inputs."""
     request = get_request(session, actor, request_id)
     authorize(actor, Action.ANSWER_REQUESTS, request.supplier_id)
     _pending(request)
@@ -142,8 +161,9 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
     ):
         msg = str(_l("Choose a submitted version of the requested product."))
         raise InvalidInput(msg, {"submission_id": [msg]})
+    reason = _substitute_reason(request, sub, substitute_reason, confirmed)
     request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
-    request.product_id = sub.product_id
+    request.product_id, request.substitute_reason = sub.product_id, reason
     shared = sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
     pending = pact_events.answer_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.answer", request.supplier_id)
@@ -151,6 +171,74 @@ def answer(session: Session, actor: Actor, request_id: int, submission_id: int) 
     if shared:  # the buyer's links to the product count from now on
         consent.recompute_for(session, sub.product_id, request.buyer_id)
     return done
+
+
+def _substitute_reason(
+    request: DataRequest, sub: Submission, reason: str | None, confirmed: bool
+) -> str | None:
+    """None for a version of the requested period; for another period's version the reason,
+    which must be given and confirmed (a substitute is never the default answer)."""
+    if (sub.period_start, sub.period_end) == request.period:
+        return None
+    errors: dict[str, list[str]] = {}
+    text = (reason or "").strip()
+    if not text:
+        errors["substitute_reason"] = [
+            str(
+                _l(
+                    "This version is for %(start)s – %(end)s, not the requested period: "
+                    "say why it stands in for it.",
+                    start=sub.period_start,
+                    end=sub.period_end,
+                )
+            )
+        ]
+    if not confirmed:
+        errors["confirm_substitute"] = [
+            str(_l("Confirm that you answer with another period's data."))
+        ]
+    if errors:
+        raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+    return text[:2000]
+
+
+@dataclass(frozen=True)
+class Provided:
+    """What an answered request provided, as the buyer may see it: the answered version's
+    period and the product's figure in that period with its basis."""
+
+    request: DataRequest
+    submission: Submission
+    substitute: bool  # another period than the one asked for (`request.substitute_reason`)
+    result: ProductResult | None  # None: not computed, or no longer shared with the buyer
+    shared: bool  # the reader may see the figure (the supplier's side always may)
+
+    @property
+    def primary(self) -> bool:
+        """The figure rests on the supplier's own submitted data (else a fallback dataset)."""
+        return self.result is not None and self.result.basis == "submitted"
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None and periods.declarable(
+            self.result.basis, self.result.upstream_missing
+        )
+
+
+def provided(session: Session, actor: Actor, request_id: int) -> Provided | None:
+    """The answer of a request, for members of either side; None while it is unanswered."""
+    request = get_request(session, actor, request_id)
+    sub = request.submission
+    if sub is None:
+        return None
+    period = (sub.period_start, sub.period_end)
+    supplier_side = allowed(actor, Action.VIEW_REQUESTS, request.supplier_id)
+    shared = supplier_side or visibility.for_organization(session, request.buyer_id).may_see_figure(
+        sub.product_id
+    )
+    latest = results.latest_results(session, sub.organization_id, period).get(sub.product_id)
+    result = latest.result if latest is not None and shared else None
+    return Provided(request, sub, period != request.period, result, shared)
 
 
 def _close(

@@ -387,16 +387,23 @@ class LatestResult:
     not_computed: bool = False
 
 
-def latest_results(session: Session, organization_id: int) -> dict[int, LatestResult]:
-    """The newest result of each of the organization's products (result ids grow with runs).
-    The runs' pins (`submissions`, one entry per product of the period: megabytes at 100k
-    products) load only when read."""
+def latest_results(
+    session: Session, organization_id: int, period: tuple[date, date] | None = None
+) -> dict[int, LatestResult]:
+    """The newest result of each of the organization's products (result ids grow with runs),
+    in `period` when given (the pages always give one: a newer period must not hide an older
+    one). The runs' pins (`submissions`, one entry per product of the period: megabytes at
+    100k products) load only when read."""
     newest = (
         select(func.max(ProductResult.id))
         .join(Product, Product.id == ProductResult.product_id)
         .where(Product.organization_id == organization_id)
         .group_by(ProductResult.product_id)
     )
+    if period is not None:
+        newest = newest.join(RollupRun, RollupRun.id == ProductResult.run_id).where(
+            RollupRun.period_start == period[0], RollupRun.period_end == period[1]
+        )
     stmt = (
         select(ProductResult, RollupRun)
         .join(RollupRun)

@@ -29,6 +29,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.public_queries import published_query
+from footprint_platform.services.periods import Period, PeriodChoice
 from footprint_platform.services.portfolio import Row, portfolio
 
 
@@ -72,6 +73,8 @@ class SupplierDashboard:
     products: list[MyProduct]
     inbox: Inbox
     min_group: int
+    period: Period | None = None  # the reporting period of the products' figures
+    choices: tuple[PeriodChoice, ...] = ()  # the periods with results, newest first
 
 
 def dashboard(
@@ -80,9 +83,12 @@ def dashboard(
     organization_id: int,
     min_group: int,
     today: date | None = None,
+    period: Period | None = None,
 ) -> SupplierDashboard:
+    """Every product of the supplier, its figures in `period` (else the default period)."""
     authorize(actor, Action.VIEW_RESULTS, organization_id)
-    rows = portfolio(session, actor, organization_id).rows
+    found = portfolio(session, actor, organization_id, period=period, every_product=True)
+    rows = found.rows
     ids = [r.product.id for r in rows]
     customers = customer_counts(session, organization_id, ids)
     subs = _newest_submissions(session, organization_id)
@@ -100,7 +106,9 @@ def dashboard(
                 position(r, distributions[key], min_group),
             )
         )
-    return SupplierDashboard(products, inbox(session, organization_id, today), min_group)
+    return SupplierDashboard(
+        products, inbox(session, organization_id, today), min_group, found.period, found.choices
+    )
 
 
 def customer_counts(

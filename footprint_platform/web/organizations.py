@@ -23,7 +23,7 @@ from footprint_platform.schemas import (
     SiteInputSchema,
     parse,
 )
-from footprint_platform.services import accounts, catalog, results
+from footprint_platform.services import accounts, catalog, periods, results
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
@@ -106,7 +106,10 @@ def products(org_id: int) -> Any:
         "products/list.html",
         org=org,
         products=rows,
-        results=results.latest_results(db.session, org_id),
+        # in the organization's default period: a product's next period, begun, hides nothing
+        results=results.latest_results(
+            db.session, org_id, periods.default(periods.organization_choices(db.session, org_id))
+        ),
     )
 
 

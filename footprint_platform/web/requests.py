@@ -162,8 +162,22 @@ def answer(request_id: int) -> Any:
     return _supplier_acts(
         request_id,
         AnswerSchema(),
-        lambda s, a, r, data: requests.answer(s, a, r, data["submission_id"]),
+        lambda s, a, r, data: requests.answer(
+            s, a, r, data["submission_id"], data["substitute_reason"], data["confirm_substitute"]
+        ),
         _("Request answered."),
+    )
+
+
+@bp.route("/requests/<int:request_id>")
+def show(request_id: int) -> Any:
+    """One request for either side: what was asked, and what the answer provided."""
+    data_request = requests.get_request(db.session, actor(), request_id)
+    return render_template(
+        "requests/show.html",
+        r=data_request,
+        provided=requests.provided(db.session, actor(), request_id),
+        today=date.today(),
     )
 
 

@@ -51,7 +51,7 @@ def test_the_oem_sees_its_vehicle_charts(visit: Any, live_server: LiveServer) ->
     tab.login(OEM)
     page = tab.go("/dashboard/", "overview")
     with page.expect_navigation():
-        page.click(f"a[href='/dashboard/products/{vehicle}']")
+        page.click(f"a[href^='/dashboard/products/{vehicle}?period=']")
     _charts_drawn(page)
     tab.shot("vehicle-dashboard")
     assert page.locator("#quality tbody tr").count() > 0
@@ -147,13 +147,13 @@ def test_the_oem_opens_its_portfolio_then_coverage(visit: Any, live_server: Live
     tab.login(OEM)
     page = tab.go("/dashboard/", "overview")
     with page.expect_navigation():
-        page.click(f"a[href='/dashboard/orgs/{org}/portfolio']")
+        page.click(f"a[href^='/dashboard/orgs/{org}/portfolio']")
     page.wait_for_selector("#chart-primary[data-drawn='true']", timeout=10_000)
     assert page.locator("#chart-primary .barlayer .point").count() > 0
     assert page.locator(f"#portfolio tr[data-product='{vehicle}']").count() == 1
     tab.shot("portfolio")
     with page.expect_navigation():
-        page.click(f"a[href='/dashboard/products/{vehicle}/coverage']")
+        page.click(f"a[href^='/dashboard/products/{vehicle}/coverage']")
     page.wait_for_selector("#chart-coverage[data-drawn='true']", timeout=10_000)
     assert page.locator("#chart-coverage .barlayer .point").count() > 0
     assert "HD-PK-811-78" in page.inner_text("#suppliers")

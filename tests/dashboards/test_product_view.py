@@ -92,7 +92,7 @@ def test_the_overview_and_the_product_list_link_to_the_dashboard(
 ) -> None:
     vehicle, org = _ids(demo_app, "JH-S7-LR")
     auth.login(OEM)
-    link = f'href="/dashboard/products/{vehicle}"'
+    link = f'href="/dashboard/products/{vehicle}?period=2025-01-01:2025-12-31"'
     assert link in auth.client.get("/dashboard/").get_data(as_text=True)
     assert link in auth.client.get(f"/orgs/{org}/products").get_data(as_text=True)
 

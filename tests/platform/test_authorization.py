@@ -299,6 +299,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/requests/{incoming}/decline",
         lambda ids: {"reason": "No capacity"},
     ),
+    ("/requests/<int:request_id>", "GET"): (RECORD_MEMBERS, "/requests/{outgoing}", None),
     ("/requests/<int:request_id>/cancel", "POST"): (
         RECORD_EDITORS,
         "/requests/{outgoing}/cancel",

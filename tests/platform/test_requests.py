@@ -175,3 +175,172 @@ def test_a_supplier_not_on_tanlian_registers_through_the_link(prepared_app: Flas
     with prepared_app.app_context():
         fresh = db.session.scalar(select(Organization).where(Organization.name_en == "Fresh Foil"))
         assert fresh.roles == {OrgRole.SUPPLIER}
+
+
+# ---- requests answer the period they ask for -----------------------------------------------
+
+CATHODE = "data@minjiang-cathode.example"
+OEM = "analyst@jinghai-motors.example"
+
+
+def _ask_cathode_2026(app: Flask) -> int:
+    """The vehicle maker asks the cathode maker for 2026 data, which it has only for 2025."""
+    with app.app_context():
+        data = {
+            "supplier_id": org_id("Minjiang Cathode Materials"),
+            "supplier_email": None,
+            "part_number": "MJ-NCM811-S",
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 12, 31),
+            "due_date": date.today() + timedelta(days=20),
+            "message": None,
+        }
+        buyer = org_id("Jinghai Motors")
+        return requests.create_request(db.session, admin_actor(OEM), buyer, data)[0].id
+
+
+def _version(app: Flask, year: int) -> int:
+    from footprint_platform.models import Product, Submission, SubmissionStatus
+
+    with app.app_context():
+        return db.session.scalar(
+            select(Submission.id)
+            .join(Product)
+            .where(
+                Product.part_number == "MJ-NCM811-S",
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.period_start == date(year, 1, 1),
+            )
+        )
+
+
+def test_the_inbox_offers_only_the_requested_periods_versions(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    request_id = _ask_cathode_2026(demo_app)
+    supplier = Session(demo_app.test_client())
+    supplier.login(CATHODE)
+    with demo_app.app_context():
+        org = org_id("Minjiang Cathode Materials")
+    html = supplier.client.get(f"/orgs/{org}/requests").get_data(as_text=True)
+    row = html.split(f'action="/requests/{request_id}/answer"', 1)
+    assert f'id="answer-{request_id}"' not in html  # no 2025 version as the default answer
+    assert f'id="substitute-{request_id}"' in html and 'name="confirm_substitute"' in row[1]
+    assert "2025-01-01 – 2025-12-31" in row[1].split("</details>")[0]
+
+
+def test_another_periods_version_needs_a_confirmed_reason(demo_app: Flask) -> None:
+    request_id = _ask_cathode_2026(demo_app)
+    old = _version(demo_app, 2025)
+    with demo_app.app_context():
+        actor = admin_actor(CATHODE)
+        with pytest.raises(InvalidInput) as refused:
+            requests.answer(db.session, actor, request_id, old)
+        assert set(refused.value.errors) == {"substitute_reason", "confirm_substitute"}
+        with pytest.raises(InvalidInput) as refused:
+            requests.answer(db.session, actor, request_id, old, "2026 not closed yet")
+        assert set(refused.value.errors) == {"confirm_substitute"}
+        db.session.rollback()
+        assert db.session.get(DataRequest, request_id).status.value == "pending"
+        done = requests.answer(db.session, actor, request_id, old, "2026 not closed yet", True)
+        assert done.substitute_reason == "2026 not closed yet"
+
+
+def test_the_web_answer_refuses_a_substitute_without_confirmation(demo_app: Flask) -> None:
+    from tests.conftest import Session
+
+    request_id = _ask_cathode_2026(demo_app)
+    supplier = Session(demo_app.test_client())
+    supplier.login(CATHODE)
+    supplier.post(
+        f"/requests/{request_id}/answer",
+        {"submission_id": _version(demo_app, 2025), "substitute_reason": "later"},
+    )
+    with demo_app.app_context():
+        assert db.session.get(DataRequest, request_id).status.value == "pending"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_buyer_opens_the_substitute_with_its_reason_and_basis(
+    demo_app: Flask, lang: str
+) -> None:
+    from tests.conftest import Session
+
+    request_id = _ask_cathode_2026(demo_app)
+    with demo_app.app_context():
+        requests.answer(
+            db.session,
+            admin_actor(CATHODE),
+            request_id,
+            _version(demo_app, 2025),
+            "2026 is not closed yet",
+            True,
+        )
+    buyer = Session(demo_app.test_client())
+    buyer.login(OEM)
+    with demo_app.app_context():
+        inbox = buyer.client.get(f"/orgs/{org_id('Jinghai Motors')}/requests").get_data(
+            as_text=True
+        )
+    assert f'href="/requests/{request_id}"' in inbox
+    response = buyer.client.get(f"/requests/{request_id}", headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="substitute"' in html and "2026 is not closed yet" in html
+    assert "2025-01-01 – 2025-12-31 v" in html.split('id="provided-period"', 1)[1]
+    assert 'data-basis="submitted"' in html and 'id="provided-total"' in html
+    words = (
+        ("Not the period asked for", "primary data")
+        if lang == "en"
+        else ("并非所请求的期间", "供应商的初级数据")
+    )
+    assert all(w in html for w in words)
+
+
+def test_an_answer_of_the_requested_period_is_no_substitute(demo_app: Flask) -> None:
+    from footprint_platform.models import Product
+    from footprint_platform.services import submissions
+
+    request_id = _ask_cathode_2026(demo_app)
+    with demo_app.app_context():
+        actor = admin_actor(CATHODE)
+        product = db.session.scalar(select(Product.id).where(Product.part_number == "MJ-NCM811-S"))
+        draft = submissions.start_draft(
+            db.session, actor, product, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        new = submissions.submit(db.session, actor, draft.id).id
+        done = requests.answer(db.session, actor, request_id, new)
+        assert done.substitute_reason is None
+        shown = requests.provided(db.session, admin_actor(OEM), request_id)
+        assert shown is not None and not shown.substitute
+        assert shown.result is not None and shown.submission.period_start == date(2026, 1, 1)
+
+
+def test_the_api_answers_with_a_substitute_only_with_its_reason(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    with prepared_app.app_context():
+        data = {
+            "supplier_id": ids.org,
+            "supplier_email": None,
+            "part_number": "HD-PK-LFP-60",
+            "period_start": date(2027, 1, 1),
+            "period_end": date(2027, 12, 31),
+            "due_date": date.today() + timedelta(days=20),
+            "message": None,
+        }
+        buyer = org_id("Jinghai Motors")
+        asked = requests.create_request(db.session, admin_actor(OEM), buyer, data)[0].id
+    client = prepared_app.test_client()
+    headers = {"Authorization": f"Bearer {ids.write_secret}"}
+    path = f"/api/v1/requests/{asked}/answer"
+    refused = client.post(path, json={"submission_id": ids.answer_with}, headers=headers)
+    assert refused.status_code == 422
+    assert "substitute_reason" in refused.get_data(as_text=True)
+    body = {
+        "submission_id": ids.answer_with,
+        "substitute_reason": "2027 has not begun",
+        "confirm_substitute": True,
+    }
+    done = client.post(path, json=body, headers=headers)
+    assert done.status_code == 200 and done.json["substitute_reason"] == "2027 has not begun"
