@@ -1,0 +1,160 @@
+"""Missing upstream data is never zero: carried forward, the rule's conservative fallback, else
+an incomplete result that cannot be declared; every result says what it is made of; gaps never
+improve a rating."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, Product, ProductResult, Submission
+from footprint_platform.rules import rule_for_category
+from footprint_platform.services import declarations, rollup, submissions
+from footprint_platform.services.factors import latest_release
+from footprint_platform.services.results import recompute
+from footprint_platform.services.results import latest_results
+from tests.platform.demo_ids import admin_actor
+
+pytestmark = pytest.mark.postgres
+
+CATHODE, PRECURSOR, LFP_PACK = "MJ-NCM811-S", "XJ-P811", "HD-PK-LFP-60"
+CATHODE_MAKER = "data@minjiang-cathode.example"
+Y2025 = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def _product(part: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.part_number == part))
+
+
+def _result(product: Product, start: date) -> ProductResult:
+    """The product's newest stored result of the period starting on `start`."""
+    from footprint_platform.models import RollupRun
+
+    return db.session.scalars(
+        select(ProductResult)
+        .join(RollupRun, RollupRun.id == ProductResult.run_id)
+        .where(ProductResult.product_id == product.id, RollupRun.period_start == start)
+        .order_by(ProductResult.id.desc())
+        .limit(1)
+    ).one()
+
+
+def _submit_cathode(year: int) -> Submission:
+    """The cathode maker's routine step: next year's version, started from its last figures."""
+    actor = admin_actor(CATHODE_MAKER)
+    draft = submissions.start_draft(
+        db.session, actor, _product(CATHODE).id, date(year, 1, 1), date(year, 12, 31)
+    )
+    db.session.commit()
+    return submissions.submit(db.session, actor, draft.id)
+
+
+def test_the_fallback_is_the_rules_choice_never_the_first_code(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        generic = rollup._generic_factors(db.session, latest_release(db.session).id)
+        chosen = {
+            category: rollup.fallback_dataset(category, "kg", generic)
+            for category in ("lithium_carbonate", "lithium_hydroxide", "anode_graphite")
+        }
+        assert {c: code for c, (code, _) in chosen.items()} == {
+            "lithium_carbonate": "mat.lithium_carbonate.spodumene.cn",
+            "lithium_hydroxide": "mat.lithium_hydroxide.spodumene.cn",
+            "anode_graphite": "mat.graphite.synthetic.cn",
+        }
+        # each is the highest of its category's datasets: a gap never lowers a footprint
+        for category, (_, value) in chosen.items():
+            prefix = f"mat.{category.removeprefix('anode_')}."
+            assert value == max(v for code, _, v in generic if code.startswith(prefix))
+        # a battery has no secondary fallback under its rule: without data it is a gap
+        assert rollup.fallback_dataset("battery_cell", "kWh", generic) is None
+
+
+def test_the_cathodes_next_year_carries_its_precursors_data_forward(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        cathode, precursor = _product(CATHODE), _product(PRECURSOR)
+        before = float(_result(cathode, date(2025, 1, 1)).total)
+        _submit_cathode(2026)
+        recompute(db.session, date(2026, 1, 1), date(2026, 12, 31), "test")
+        chain = rollup.chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
+        assert precursor.id in chain.carried and precursor.id not in chain.missing
+        carried_from = db.session.get(Submission, chain.submissions[precursor.id].id)
+        assert carried_from.period_start == date(2025, 1, 1)
+        # the precursor's rating is lowered by the rule's step for one year of age
+        step = rule_for_category(precursor.category).missing_data.temporal_dqr_step
+        row = chain.product_rows([precursor.id])[0]
+        assert chain.graph.dqr[row] == pytest.approx(float(carried_from.dqr) + step)
+        result = _result(cathode, date(2026, 1, 1))
+        # the same inputs as 2025: nearly the same footprint, not the precursor as zero
+        assert float(result.total) == pytest.approx(before, rel=1e-9)
+        assert result.basis == "submitted" and not result.upstream_missing
+        assert 0 < float(result.carried_share) < 1
+        assert float(_result(precursor, date(2026, 1, 1)).carried_share) > 0.5
+        assert _result(precursor, date(2026, 1, 1)).basis == "carried"
+        made = declarations.declare(
+            db.session, admin_actor(CATHODE_MAKER), cathode.id, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        assert made.composition == {
+            "carried_forward": str(result.carried_share),
+            "fallback": str(result.fallback_share),
+        }
+        assert declarations.verify(db.session, [made]) == []
+
+
+def test_a_new_period_leaves_the_earlier_periods_results_and_declarations(
+    demo_app: Flask,
+) -> None:
+    with demo_app.app_context():
+        results_2025 = {
+            r.product_id: (r.total, r.dqr, r.primary_data_share)
+            for r in db.session.scalars(select(ProductResult))
+        }
+        declared = {d.id: d.content_hash for d in db.session.scalars(select(Declaration))}
+        _submit_cathode(2026)
+        recompute(db.session, date(2026, 1, 1), date(2026, 12, 31), "test")
+        for product_id, (total, dqr, share) in results_2025.items():
+            product = db.session.get(Product, product_id)
+            now = _result(product, date(2025, 1, 1))
+            assert (now.total, now.dqr, now.primary_data_share) == (total, dqr, share)
+        again = {d.id: d.content_hash for d in db.session.scalars(select(Declaration))}
+        assert {i: again[i] for i in declared} == declared
+        assert declarations.verify(db.session) == []
+
+
+def test_data_too_old_is_not_carried_and_the_result_is_incomplete(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        cathode = _product(CATHODE)
+        max_age = rule_for_category(_product(PRECURSOR).category).missing_data.max_age_years
+        year = 2025 + max_age + 1
+        _submit_cathode(year)
+        recompute(db.session, date(year, 1, 1), date(year, 12, 31), "test")
+        result = _result(cathode, date(year, 1, 1))
+        assert result.upstream_missing  # the precursor's 2025 data is too old to stand in
+        assert float(result.dqr) == rule_for_category(cathode.category).missing_data.worst_dqr
+        with pytest.raises(InvalidInput) as refused:
+            declarations.declare(
+                db.session,
+                admin_actor(CATHODE_MAKER),
+                cathode.id,
+                date(year, 1, 1),
+                date(year, 12, 31),
+            )
+        assert PRECURSOR in str(refused.value)  # the maker links it in its own data
+
+
+def test_a_gap_never_improves_the_rating(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        pack = _product(LFP_PACK)  # its cells have no data: a gap
+        latest = latest_results(db.session, pack.organization_id)[pack.id].result
+        worst = rule_for_category(pack.category).missing_data.worst_dqr
+        assert latest.upstream_missing and float(latest.dqr) == worst
+        # a product on a fallback dataset carries the worst rating with its value as weight
+        chain = rollup.chain_graph(db.session, *Y2025)
+        for product_id in chain.fallback:
+            row = chain.product_rows([product_id])[0]
+            assert chain.graph.dqr[row] == worst
+            assert chain.graph.direct[row].sum() > 0
