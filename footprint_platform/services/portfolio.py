@@ -123,7 +123,9 @@ def _row(
 
 def _points(session: Session, organization_id: int) -> dict[int, list[Point]]:
     """Each product's newest result per period, oldest period first (column selects only). A
-    result of basis "missing" (no data, no dataset: zero) is no footprint and is left out."""
+    result of basis "missing" (no data, no dataset: zero) is no footprint and is left out, and
+    so is one of basis "carried" (the product's own earlier period standing in for a period it
+    has no data for: that earlier period's point, not a new one)."""
     own = select(Product.id).where(Product.organization_id == organization_id)
     newest = (
         select(func.max(ProductResult.id))
@@ -148,7 +150,7 @@ def _points(session: Session, organization_id: int) -> dict[int, list[Point]]:
     ).all()
     out: dict[int, list[Point]] = {}
     for pid, start, end, total, share, dqr, basis, gap in rows:
-        if basis == "missing":
+        if basis in ("missing", "carried"):
             continue
         out.setdefault(pid, []).append(Point((start, end), total, share, dqr, basis, bool(gap)))
     return out

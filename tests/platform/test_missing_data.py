@@ -16,13 +16,12 @@ from footprint_platform.models import Declaration, Product, ProductResult, Submi
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import declarations, rollup, submissions
 from footprint_platform.services.factors import latest_release
-from footprint_platform.services.results import recompute
-from footprint_platform.services.results import latest_results
+from footprint_platform.services.results import latest_results, recompute
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres
 
-CATHODE, PRECURSOR, LFP_PACK = "MJ-NCM811-S", "XJ-P811", "HD-PK-LFP-60"
+CATHODE, PRECURSOR, LFP_PACK, SUV = "MJ-NCM811-S", "XJ-P811", "HD-PK-LFP-60", "JH-S7-LR"
 CATHODE_MAKER = "data@minjiang-cathode.example"
 Y2025 = (date(2025, 1, 1), date(2025, 12, 31))
 
@@ -123,6 +122,12 @@ def test_a_new_period_leaves_the_earlier_periods_results_and_declarations(
         again = {d.id: d.content_hash for d in db.session.scalars(select(Declaration))}
         assert {i: again[i] for i in declared} == declared
         assert declarations.verify(db.session) == []
+        # downstream, the SUV keeps a footprint for 2026: its maker's 2025 data carried
+        # forward over the new cathode, never "no footprint" or its precursor as zero
+        suv = _product(SUV)
+        later = _result(suv, date(2026, 1, 1))
+        assert later.basis == "carried" and not later.upstream_missing
+        assert float(later.total) == pytest.approx(float(results_2025[suv.id][0]), rel=1e-6)
 
 
 def test_data_too_old_is_not_carried_and_the_result_is_incomplete(demo_app: Flask) -> None:
