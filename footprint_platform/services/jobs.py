@@ -14,9 +14,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import RecomputeFailed
-from footprint_platform.models import Product, RollupJob, RollupRun, utcnow
+from footprint_platform.models import (
+    Product,
+    RollupJob,
+    RollupRun,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
+from footprint_platform.rules import rule_for_category
 from footprint_platform.services import declarations, results
-from footprint_platform.services.rollup import ChainGraph
+from footprint_platform.services.rollup import ChainGraph, age_in_years
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
@@ -119,7 +127,8 @@ def run_job(session: Session, job_id: int) -> RollupJob:
 
 
 def _follow_up(session: Session, job: RollupJob, run: RollupRun, chain: ChainGraph) -> None:
-    """After a run: new draft declarations downstream of the changed product, the job done."""
+    """After a run: new draft declarations downstream of the changed product, the same in the
+    later periods that carry the changed product's data forward, and the job done."""
     if job.changed_product_id is not None:
         declarations.redeclare_downstream(
             session,
@@ -129,7 +138,52 @@ def _follow_up(session: Session, job: RollupJob, run: RollupRun, chain: ChainGra
             declarations.UPSTREAM_CHANGED,  # names no product: read per reader
             commit=False,
         )
+        for start, end in carrying_periods(session, job.changed_product_id, job.period_start):
+            later, later_chain = results.recompute(
+                session, start, end, job.trigger, job.changed_product_id, False
+            )
+            declarations.redeclare_downstream(
+                session,
+                later,
+                later_chain,
+                job.changed_product_id,
+                declarations.UPSTREAM_CHANGED,
+                commit=False,
+            )
     job.status, job.run_id, job.finished_at = "done", run.id, utcnow()
+
+
+def carrying_periods(
+    session: Session, product_id: int, period_start: date
+) -> list[tuple[date, date]]:
+    """The later periods already computed that carry the product's data of the period
+    starting `period_start` forward: within its rule's maximum age and without a submission
+    of their own for the product."""
+    product = session.get(Product, product_id)
+    if product is None:
+        return []
+    rule = rule_for_category(product.category).missing_data
+    if "carry_forward" not in rule.order:
+        return []
+    periods = session.execute(
+        select(RollupRun.period_start, RollupRun.period_end)
+        .where(RollupRun.period_start > period_start)
+        .distinct()
+        .order_by(RollupRun.period_start)
+    ).all()
+    own = set(
+        session.execute(
+            select(Submission.period_start, Submission.period_end).where(
+                Submission.product_id == product_id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+            )
+        ).all()
+    )
+    return [
+        (start, end)
+        for start, end in periods
+        if age_in_years(period_start, start) <= rule.max_age_years and (start, end) not in own
+    ]
 
 
 def fail_stale_jobs(session: Session, commit: bool = True) -> int:

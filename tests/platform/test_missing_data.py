@@ -10,11 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+import supply_graph
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, ProductResult, Submission
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import declarations, rollup, submissions
+from footprint_platform.services import declarations, rollup, snapshots, submissions
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.results import latest_results, recompute
 from tests.platform.demo_ids import admin_actor
@@ -163,3 +164,56 @@ def test_a_gap_never_improves_the_rating(demo_app: Flask) -> None:
             row = chain.product_rows([product_id])[0]
             assert chain.graph.dqr[row] == worst
             assert chain.graph.direct[row].sum() > 0
+
+
+def _submit(part: str, email: str, year: int) -> Submission:
+    actor = admin_actor(email)
+    draft = submissions.start_draft(
+        db.session, actor, _product(part).id, date(year, 1, 1), date(year, 12, 31)
+    )
+    db.session.commit()
+    return submissions.submit(db.session, actor, draft.id)
+
+
+def test_the_patched_graph_carries_forward_as_the_full_build(demo_app: Flask) -> None:
+    """After one submission the period's graph is patched from its snapshot: it carries the
+    same products forward, with the same ratings and numbers, as a build from the database;
+    a new version of an earlier period changes what is carried, so no snapshot from before it
+    is used."""
+    y2026 = (date(2026, 1, 1), date(2026, 12, 31))
+    with demo_app.app_context():
+        _submit_cathode(2026)
+        recompute(db.session, *y2026, "full")  # the period's snapshot, cathode carried nothing
+        _submit(PRECURSOR, "data@xiangjiang-pcam.example", 2026)  # patches the snapshot
+        full = rollup.chain_graph(db.session, *y2026)
+        patched = snapshots.patched_chain(db.session, *y2026)
+        assert patched is not None
+        assert patched.carried == full.carried and _product(PRECURSOR).id not in full.carried
+        assert sorted(patched.fallback) == sorted(full.fallback)
+        a, b = supply_graph.rollup(full.graph), supply_graph.rollup(patched.graph)
+        for p in full.product_ids:
+            node = rollup.product_node(p)
+            assert a[node].total == pytest.approx(b[node].total, rel=1e-12, abs=1e-12)
+            assert (a[node].dqr or 0) == pytest.approx(b[node].dqr or 0, rel=1e-12)
+        newer = _submit(LFP_PACK, "admin@huadong-pack.example", 2025)  # a new 2025 version
+        again = snapshots.patched_chain(db.session, *y2026)
+        assert again is None or again.submissions[newer.product_id].id == newer.id
+
+
+def test_a_new_version_of_an_earlier_period_reaches_the_periods_carrying_it(
+    demo_app: Flask,
+) -> None:
+    """The precursor's corrected 2025 data is what 2026 carries forward: submitting it
+    recomputes 2026 as well, so the cathode's 2026 result follows without another step."""
+    with demo_app.app_context():
+        cathode = _product(CATHODE)
+        _submit_cathode(2026)
+        before = _result(cathode, date(2026, 1, 1)).id
+        actor = admin_actor("data@xiangjiang-pcam.example")
+        draft = submissions.start_draft(db.session, actor, _product(PRECURSOR).id, *Y2025)
+        draft.notes = "corrected"
+        db.session.commit()
+        corrected = submissions.submit(db.session, actor, draft.id)
+        chain = rollup.chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
+        assert chain.submissions[_product(PRECURSOR).id].id == corrected.id
+        assert _result(cathode, date(2026, 1, 1)).id != before  # stored again for 2026
