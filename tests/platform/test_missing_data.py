@@ -4,18 +4,29 @@ improve a rating."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 import supply_graph
+from footprint_platform import json_schemas
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, ProductResult, Submission
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import declarations, rollup, snapshots, submissions
+from footprint_platform.services import (
+    declarations,
+    exports,
+    pact,
+    rollup,
+    snapshots,
+    submissions,
+)
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.results import latest_results, recompute
 from tests.platform.demo_ids import admin_actor
@@ -25,6 +36,9 @@ pytestmark = pytest.mark.postgres
 CATHODE, PRECURSOR, LFP_PACK, SUV = "MJ-NCM811-S", "XJ-P811", "HD-PK-LFP-60", "JH-S7-LR"
 CATHODE_MAKER = "data@minjiang-cathode.example"
 Y2025 = (date(2025, 1, 1), date(2025, 12, 31))
+PACT_OPTIONS = pact.Options(
+    issuer_domain="tanlian.example", extension_schema_url="https://tanlian.example/s.json"
+)
 
 
 def _product(part: str) -> Product:
@@ -103,6 +117,15 @@ def test_the_cathodes_next_year_carries_its_precursors_data_forward(demo_app: Fl
             "fallback": str(result.fallback_share),
         }
         assert declarations.verify(db.session, [made]) == []
+        # the exports say what it is made of: PACT's extension and comment, and the CSV
+        pf = pact.product_footprint(db.session, made, PACT_OPTIONS)
+        data = pf["extensions"][0]["data"]
+        assert json_schemas.problems("tanlian-declaration", data) == []
+        carried = Decimal(str(result.carried_share)) * 100
+        assert Decimal(data["composition"]["carriedForward"]) == carried
+        assert "carried forward" in pf["comment"]
+        rows = list(csv.DictReader(io.StringIO(exports.declaration_csv(made, "none"))))
+        assert {r["carried_forward_share"] for r in rows} == {str(result.carried_share)}
 
 
 def test_a_new_period_leaves_the_earlier_periods_results_and_declarations(
