@@ -29,6 +29,7 @@ from footprint_platform.services import (
 )
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.results import latest_results, recompute
+from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres
@@ -240,3 +241,34 @@ def test_a_new_version_of_an_earlier_period_reaches_the_periods_carrying_it(
         chain = rollup.chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
         assert chain.submissions[_product(PRECURSOR).id].id == corrected.id
         assert _result(cathode, date(2026, 1, 1)).id != before  # stored again for 2026
+
+
+def test_pages_say_what_a_result_is_made_of_and_never_show_an_incomplete_total(
+    demo_app: Flask,
+) -> None:
+    """The LFP pack (cells missing) reads "Incomplete" with no total as if complete; the
+    cathode's 2026 result shows its carried-forward share; the public rule page states the
+    order, the age limit and the datasets the rule names, with its source."""
+    with demo_app.app_context():
+        pack, cathode = _product(LFP_PACK).id, _product(CATHODE).id
+        _submit_cathode(2026)
+    session = Session(demo_app.test_client())
+    session.login("admin@huadong-pack.example")
+    html = session.client.get(
+        f"/dashboard/products/{pack}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert 'id="incomplete"' in html and "data-total=" not in html
+    session.logout()
+    session.login(CATHODE_MAKER)
+    html = session.client.get(
+        f"/dashboard/products/{cathode}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    carried = html.split('id="share-carried">', 1)[1].split(" %", 1)[0]
+    assert float(carried) > 0
+    rule = (
+        demo_app.test_client()
+        .get("/methodology/rules/material", headers={"Accept-Language": "en"})
+        .get_data(as_text=True)
+    )
+    assert 'id="missing-data"' in rule and "mat.lithium_carbonate.spodumene.cn" in rule
+    assert "at most 2 years" in rule and "ISO 14067" in rule
