@@ -258,6 +258,7 @@ def test_pages_say_what_a_result_is_made_of_and_never_show_an_incomplete_total(
         f"/dashboard/products/{pack}", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
     assert 'id="incomplete"' in html and "data-total=" not in html
+    assert "Inputs without data: 1." in html  # its cells
     session.logout()
     session.login(CATHODE_MAKER)
     html = session.client.get(
