@@ -258,11 +258,9 @@ class ChainGraph:
         dataset (`with_value`), else those left without any value (a gap)."""
         g = self.graph
         n = len(self.product_ids)
-        return [
-            i
-            for i in range(n, g.n_nodes)
-            if str(g.ids[i]).startswith(PENDING) and bool(g.direct[i].any()) == with_value
-        ]
+        pending = np.char.startswith(g.ids[n:].astype(str), PENDING)
+        valued = g.direct[n:].any(axis=1)
+        return (np.flatnonzero(pending & (valued == with_value)) + n).tolist()
 
     def awaiting_without_data(self) -> set[int]:
         """Products using a link that awaits its maker's consent where the linked product's
