@@ -22,6 +22,41 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class MissingData:
+    """What stands in for a linked input without submitted data for the period (the rule's
+    `[missing_data]`): the steps in `order` ("carry_forward": the supplier's latest earlier
+    period, at most `max_age_years` old, its rating raised by `temporal_dqr_step` per year of
+    age; "secondary": a dataset of the category, the one `secondary` names, else the highest
+    applicable), then nothing: the result is incomplete. Gaps and fallbacks are rated
+    `worst_dqr`."""
+
+    order: tuple[str, ...]
+    max_age_years: int
+    temporal_dqr_step: float
+    worst_dqr: float
+    secondary: dict[str, str]  # category -> dataset code; others: the highest applicable
+    source: str
+
+    def carried_dqr(self, dqr: float | None, age_years: int) -> float | None:
+        """The rating of data carried forward `age_years` periods: lowered (a higher number)
+        by the rule's step per year, never past the worst."""
+        if dqr is None:
+            return None
+        return min(self.worst_dqr, dqr + self.temporal_dqr_step * max(age_years, 0))
+
+
+def _missing_data(data: dict[str, Any]) -> MissingData:
+    return MissingData(
+        order=tuple(data["order"]),
+        max_age_years=int(data["max_age_years"]),
+        temporal_dqr_step=float(data["temporal_dqr_step"]),
+        worst_dqr=float(data["worst_dqr"]),
+        secondary=dict(data.get("secondary", {})),
+        source=str(data["source"]),
+    )
+
+
+@dataclass(frozen=True)
 class AccountingRule:
     """What a footprint of a product category must follow: declared unit, stages, cut-off,
     allocation, electricity modelling and which components need primary data."""
@@ -41,6 +76,7 @@ class AccountingRule:
     instruments_need_evidence: bool
     required_components: tuple[str, ...]
     self_declaration: bool
+    missing_data: MissingData
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -69,6 +105,7 @@ def _rule(data: dict[str, Any]) -> AccountingRule:
         instruments_need_evidence=bool(electricity["instruments_need_evidence"]),
         required_components=tuple(data["primary_data"]["required_components"]),
         self_declaration=bool(data["self_declaration"]),
+        missing_data=_missing_data(data["missing_data"]),
         raw=data,
     )
 

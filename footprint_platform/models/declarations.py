@@ -52,6 +52,9 @@ class Declaration(Base):
     fallback_release_id: Mapped[int] = mapped_column(ForeignKey("factor_release.id"))
     # product id -> [submission id, submission content hash], for the whole upstream chain
     pinned: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # what the footprint is made of, pinned: {"carried_forward": share, "fallback": share} as
+    # strings (part of the content hash; None on declarations made before it was stored)
+    composition: Mapped[dict[str, str] | None] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     preceding_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)

@@ -55,6 +55,16 @@ class ProductResult(Base):
     # how the product's own data entered: submitted, generic fallback, or missing
     basis: Mapped[str] = mapped_column(String(12))
     upstream_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # what the footprint is made of: the shares from data carried forward from an earlier
+    # period and from fallback datasets standing in for missing data (the rest: primary data
+    # of the period and secondary datasets entered as inputs; primary_data_share includes
+    # the carried part)
+    carried_share: Mapped[Decimal] = mapped_column(
+        Numeric(8, 6), default=Decimal(0), server_default="0"
+    )
+    fallback_share: Mapped[Decimal] = mapped_column(
+        Numeric(8, 6), default=Decimal(0), server_default="0"
+    )
 
 
 class RollupJob(Base):

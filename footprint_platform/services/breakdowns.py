@@ -67,7 +67,8 @@ class Explanation:
     parts: supply_graph.Contributions | None  # None without a result, or a missing product
     quality: tuple[QualityGroup, ...] = ()
     consistent: bool = True  # the recomputed footprint is the stored one
-    # each upstream node's data: primary | generic (a product on its category's dataset) |
+    # each upstream node's data: primary | carried (its maker's primary data of an earlier
+    # period, carried forward) | generic (a product on its rule's fallback dataset) |
     # missing (no data, counts as zero) | dataset (an input entered as a generic dataset) |
     # pending (a linked product valued with its category's dataset until its maker consents)
     bases: Mapping[str, str] = field(default_factory=dict)
@@ -164,10 +165,11 @@ def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str
     """Where each upstream node's numbers come from (see `Explanation.bases`)."""
     g = chain.graph
     missing = {product_node(p) for p in chain.missing}
+    carried = {product_node(p) for p in chain.carried}
     out = {}
     for node in parts.by_node:
         if bool(g.primary[g.node_index(node.id)]):
-            out[node.id] = "primary"
+            out[node.id] = "carried" if node.id in carried else "primary"
         elif pending_product(node.id) is not None:
             out[node.id] = "pending"
         elif not node.id.startswith("product:"):

@@ -34,6 +34,7 @@ from footprint_platform.services.rollup import pending_product
 # The parts of a footprint by where their numbers come from, in the order they are drawn.
 PARTS = ("own_primary", "suppliers_primary", "own_generic", "suppliers_generic", "datasets")
 SECONDARY = ("generic", "missing", "pending")
+PRIMARY = ("primary", "carried")  # a supplier's own data, of the period or carried forward
 Status = Callable[[int], tuple[DataRequest | None, str | None]]
 
 
@@ -115,7 +116,7 @@ def coverage(
             continue
         node = upstream[pid]
         basis = e.bases[node.id]
-        visible = basis != "primary" or rule.may_see_figure(pid)
+        visible = basis not in PRIMARY or rule.may_see_figure(pid)
         suppliers.append(
             Supplier(product, node.tier, basis, node.share if visible else None, *status(pid))
         )
@@ -150,7 +151,7 @@ def composition(e: Explanation) -> dict[str, float]:
             key = "datasets"
         else:
             side = "own" if node.tier == 0 else "suppliers"
-            key = f"{side}_{'primary' if basis == 'primary' else 'generic'}"
+            key = f"{side}_{'primary' if basis in PRIMARY else 'generic'}"
         out[key] += node.contribution
     return out
 

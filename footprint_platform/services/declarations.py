@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -35,7 +36,6 @@ from footprint_platform.services import audit, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import lock_period, not_computed_now, run_pins
 from footprint_platform.services.rollup import (
-    MISSING_DQR,
     ChainGraph,
     chain_graph,
     pending_product,
@@ -72,7 +72,7 @@ class _Support:
         self.pending = [
             (
                 int(chain.product_rows([pid])[0]),
-                bool(g.dqr[i] == MISSING_DQR),
+                not bool(g.direct[i].any()),
                 g.consumer[g.provider == i],
             )
             for i in range(len(ids), g.n_nodes)
@@ -110,16 +110,35 @@ class _Support:
         return self.chain.product_array[bad]
 
 
-def _named(session: Session, missing_ids: np.ndarray) -> list[str]:
-    """The refusal's list: part (maker) of at most MAX_NAMED products, then "+n more"."""
-    named = session.execute(
-        select(Product.part_number, Organization.name_en)
+def _named(session: Session, missing_ids: np.ndarray, reader_id: int) -> list[str]:
+    """The refusal's list: the part (maker) of each product the reader may name
+    (footprint_platform/visibility.py), at most MAX_NAMED, then the others only by category
+    and count, then "+n more"."""
+    ids = missing_ids.tolist()
+    nameable = visibility.for_organization(session, reader_id).nameable(ids)
+    found = session.execute(
+        select(Product.id, Product.part_number, Product.category, Organization.name_en)
         .join(Organization, Organization.id == Product.organization_id)
-        .where(Product.id.in_(missing_ids[:MAX_NAMED].tolist()))
+        .where(Product.id.in_(ids))
     ).all()
-    names = sorted(f"{part} ({org})" for part, org in named)
-    more = len(missing_ids) - len(names)
-    return names + ([f"+{more}"] if more > 0 else [])
+    named = sorted(f"{part} ({org})" for pid, part, _, org in found if pid in nameable)
+    categories = load_reference().categories
+    unnamed: dict[str, int] = {}
+    for pid, _, category, _ in found:
+        if pid not in nameable:
+            label = categories[category].label(get_locale_name())
+            unnamed[label] = unnamed.get(label, 0) + 1
+    grouped = [f"{label} × {count}" for label, count in sorted(unnamed.items())]
+    more = len(named) - MAX_NAMED
+    return named[:MAX_NAMED] + ([f"+{more}"] if more > 0 else []) + grouped
+
+
+def get_locale_name() -> str:
+    """The reader's language ("en" outside a request)."""
+    try:
+        return str(get_locale() or "en")
+    except RuntimeError:  # no request: a command or the worker
+        return "en"
 
 
 def canonical(d: Declaration) -> dict[str, Any]:
@@ -137,6 +156,7 @@ def canonical(d: Declaration) -> dict[str, Any]:
         "engine": d.engine_version,
         "fallback_release_id": d.fallback_release_id,
         "pinned": d.pinned,
+        **({} if d.composition is None else {"composition": d.composition}),
     }
 
 
@@ -279,7 +299,7 @@ def _declare_all(
         if len(missing):
             if not strict:
                 continue
-            names = ", ".join(_named(session, missing))
+            names = ", ".join(_named(session, missing, product.organization_id))
             msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=names))
             raise InvalidInput(msg, {"product_id": [msg]})
         if result is None or result.basis != "submitted":
@@ -347,6 +367,10 @@ def _store(
             run_id=run.id,
             fallback_release_id=run.fallback_release_id,
             pinned=chain.submissions.pins_of(chain.product_array[upstream]),
+            composition={
+                "carried_forward": str(result.carried_share),
+                "fallback": str(result.fallback_share),
+            },
             preceding_id=before[0] if before else None,
             change_reason=reason,
             changed_product_ids=changed,

@@ -27,7 +27,10 @@ def _is_number(text: str) -> bool:
 
 
 def declaration_csv(d: Declaration, verification: str) -> str:
-    """One row per life-cycle stage plus the total, with the pins that make it reproducible."""
+    """One row per life-cycle stage plus the total, with the pins that make it reproducible.
+    `primary_data_share` includes `carried_forward_share` (a supplier's primary data of an
+    earlier period); both shares, and `fallback_share`, are fractions of the total, empty on
+    declarations made before they were stored."""
     rule = load_rules()[d.rule_code]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -45,6 +48,8 @@ def declaration_csv(d: Declaration, verification: str) -> str:
             "stage",
             "kg_co2e_per_unit",
             "primary_data_share",
+            "carried_forward_share",
+            "fallback_share",
             "dqr",
             "performance_class",
             "verification",
@@ -64,8 +69,11 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         d.version,
         d.declared_unit,
     ]
+    composition = d.composition or {}
     tail = [
         d.primary_data_share,
+        composition.get("carried_forward", ""),
+        composition.get("fallback", ""),
         d.dqr,
         d.performance_class or "",
         verification,

@@ -26,8 +26,17 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from footprint_platform.models import Product, RollupJob, utcnow
+from footprint_platform.models import (
+    Product,
+    RollupJob,
+    RollupRun,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
+from footprint_platform.rules import rule_for_category
 from footprint_platform.services import declarations, results
+from footprint_platform.services.rollup import age_in_years
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
@@ -162,6 +171,7 @@ def run_job(session: Session, job_id: int) -> RollupJob:
                     job.changed_product_id,
                     declarations.UPSTREAM_CHANGED,  # names no product: read per reader
                 )
+                _follow_later_periods(session, job)
             _finish(session, job_id, token, status="done", run_id=run.id)
             session.commit()
         except Exception as exc:  # the job row must say it failed; the worker logs the traceback
@@ -298,3 +308,50 @@ def latest_job(session: Session, start: date, end: date) -> RollupJob | None:
             select(RollupJob).where(*period).order_by(RollupJob.id.desc()).limit(1)
         ).first()
     )
+
+
+def _follow_later_periods(session: Session, job: RollupJob) -> None:
+    """The later periods that carry the changed product's data forward are recomputed and
+    redeclared in the same transaction, under their own period locks."""
+    assert job.changed_product_id is not None
+    for start, end in carrying_periods(session, job.changed_product_id, job.period_start):
+        results.lock_period(session, start, end)
+        later, later_chain = results.recompute(
+            session, start, end, job.trigger, job.changed_product_id, commit=False
+        )
+        declarations.redeclare_downstream(
+            session, later, later_chain, job.changed_product_id, declarations.UPSTREAM_CHANGED
+        )
+
+
+def carrying_periods(
+    session: Session, product_id: int, period_start: date
+) -> list[tuple[date, date]]:
+    """The later periods already computed that carry the product's data of the period
+    starting `period_start` forward: within its rule's maximum age and without a submission
+    of their own for the product."""
+    product = session.get(Product, product_id)
+    if product is None:
+        return []
+    rule = rule_for_category(product.category).missing_data
+    if "carry_forward" not in rule.order:
+        return []
+    periods = session.execute(
+        select(RollupRun.period_start, RollupRun.period_end)
+        .where(RollupRun.period_start > period_start)
+        .distinct()
+        .order_by(RollupRun.period_start)
+    ).all()
+    own = set(
+        session.execute(
+            select(Submission.period_start, Submission.period_end).where(
+                Submission.product_id == product_id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+            )
+        ).all()
+    )
+    return [
+        (start, end)
+        for start, end in periods
+        if age_in_years(period_start, start) <= rule.max_age_years and (start, end) not in own
+    ]

@@ -412,7 +412,29 @@ def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
     parts.append(
         "Data quality: one rating 1-5 in the Tanlian extension, not split into PACT's three."
     )
+    if d.composition is not None:
+        parts.append(_composition_text(d))
     return " ".join(parts)
+
+
+def composition_percent(d: Declaration) -> dict[str, Decimal]:
+    """What the declared footprint is made of, in percent: primary data of the period, data
+    carried forward from a supplier's earlier period, fallback datasets for missing data."""
+    composition = d.composition or {}
+    carried = Decimal(composition.get("carried_forward", "0")) * 100
+    fallback = Decimal(composition.get("fallback", "0")) * 100
+    primary = max(Decimal(d.primary_data_share) * 100 - carried, Decimal(0))
+    return {"primaryOfPeriod": primary, "carriedForward": carried, "fallback": fallback}
+
+
+def _composition_text(d: Declaration) -> str:
+    shares = composition_percent(d)
+    return (
+        f"Composition: {shares['primaryOfPeriod']:.1f} % primary data of the period, "
+        f"{shares['carriedForward']:.1f} % carried forward from a supplier's earlier period "
+        f"(included in primaryDataShare), {shares['fallback']:.1f} % secondary fallback "
+        "datasets standing in for missing data."
+    )
 
 
 def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[str, Any]:
@@ -433,6 +455,8 @@ def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[st
     }
     if d.dqr is not None:
         data["dataQualityRating"] = decimal_string(d.dqr)
+    if d.composition is not None:
+        data["composition"] = {k: decimal_string(v) for k, v in composition_percent(d).items()}
     grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
     if grade is not None:
         data["performanceClass"] = {

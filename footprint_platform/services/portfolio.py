@@ -36,7 +36,9 @@ class Point:
     primary_data_share: Decimal
     dqr: Decimal | None
     basis: str  # submitted | generic | missing
-    upstream_missing: bool = False  # some input upstream has no data and counts as zero
+    upstream_missing: bool = False  # some input upstream has no data: incomplete
+    carried_share: Decimal = Decimal(0)  # of the total, carried forward from earlier periods
+    fallback_share: Decimal = Decimal(0)  # of the total, fallback datasets for missing data
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,9 @@ def _row(
 
 def _points(session: Session, organization_id: int) -> dict[int, list[Point]]:
     """Each product's newest result per period, oldest period first (column selects only). A
-    result of basis "missing" (no data, no dataset: zero) is no footprint and is left out."""
+    result of basis "missing" (no data, no dataset: zero) is no footprint and is left out, and
+    so is one of basis "carried" (the product's own earlier period standing in for a period it
+    has no data for: that earlier period's point, not a new one)."""
     own = select(Product.id).where(Product.organization_id == organization_id)
     newest = (
         select(func.max(ProductResult.id))
@@ -144,16 +148,19 @@ def _points(session: Session, organization_id: int) -> dict[int, list[Point]]:
             ProductResult.dqr,
             ProductResult.basis,
             ProductResult.upstream_missing,
+            ProductResult.carried_share,
+            ProductResult.fallback_share,
         )
         .join(RollupRun, RollupRun.id == ProductResult.run_id)
         .where(ProductResult.id.in_(newest))
         .order_by(ProductResult.product_id, RollupRun.period_start, RollupRun.period_end)
     ).all()
     out: dict[int, list[Point]] = {}
-    for pid, start, end, total, share, dqr, basis, gap in rows:
-        if basis == "missing":
+    for pid, start, end, total, share, dqr, basis, gap, carried, fallback in rows:
+        if basis in ("missing", "carried"):
             continue
-        out.setdefault(pid, []).append(Point((start, end), total, share, dqr, basis, bool(gap)))
+        point = Point((start, end), total, share, dqr, basis, bool(gap), carried, fallback)
+        out.setdefault(pid, []).append(point)
     return out
 
 

@@ -32,7 +32,9 @@ from footprint_platform.services.rollup import (
     ChainGraph,
     SubmissionMap,
     chain_graph,
+    composition,
     rollup_isolating,
+    worst_dqr,
 )
 
 
@@ -118,7 +120,8 @@ def recompute_timed(
     )
     session.add(run)
     session.flush()
-    stored = _store(session, run.id, chain, result, affected, skipped)
+    origins = composition(isolated.graph, chain.origin_masks(), result.total)
+    stored = _store(session, run.id, chain, result, affected, skipped, origins)
     if bad_loops:
         _report_loops(session, run, chain, bad_loops, skipped)
     t3 = time.perf_counter()
@@ -311,10 +314,11 @@ def _store(
     result: supply_graph.RollupResult,
     only: Collection[int] | None,
     skipped: Collection[int] = (),
+    origins: np.ndarray | None = None,
 ) -> int:
     """Write the run's product results in bulk, none for the `skipped` products (their
     newest stored result stays theirs); returns how many."""
-    rows = list(result_rows(run_id, chain, result, only, skipped))
+    rows = list(result_rows(run_id, chain, result, only, skipped, origins))
     if not rows:  # every affected product is on or below a bad loop
         return 0
     if is_postgres(session):
@@ -336,9 +340,15 @@ def result_rows(
     result: supply_graph.RollupResult,
     only: Collection[int] | None = None,
     skipped: Collection[int] = (),
+    origins: np.ndarray | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One product_result row per product (the chain's first nodes are its products, in
-    order), from the result's columns rather than a lookup per product; none for `skipped`."""
+    order), from the result's columns rather than a lookup per product; none for `skipped`.
+    `origins`: the `composition` of every node (carried-forward and fallback shares).
+
+    A result with a gap (its own data or an input upstream missing, valued at nothing) has
+    no weight for the gap in its rating, so it is rated the worst of its rule's scale: the
+    share the gap would have is unknown, and a gap must never improve a rating."""
     missing = set(chain.missing)
     upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
     zero = chain.awaiting_without_data()  # links valued as a missing product would be
@@ -355,16 +365,25 @@ def result_rows(
     totals = result.total[rows].tolist()
     shares = result.primary_data_share[rows].tolist()
     dqrs = result.dqr[rows].tolist()
+    if origins is None:
+        origins = np.zeros((len(chain.product_ids), 2))
+    carried_shares, fallback_shares = origins[rows, 0].tolist(), origins[rows, 1].tolist()
+    carried = set(chain.carried)
     for k, i in enumerate(rows.tolist()):
         product_id = chain.product_ids[i]
         basis = (
-            "submitted"
+            "carried"
+            if product_id in carried
+            else "submitted"
             if product_id in chain.submissions
             else "missing"
             if product_id in missing
             else "generic"
         )
         dqr = dqrs[k]
+        gap = product_id in missing or product_id in upstream_missing
+        if gap:
+            dqr = worst_dqr(chain.categories[product_id])
         yield {
             "run_id": run_id,
             "product_id": product_id,
@@ -374,6 +393,8 @@ def result_rows(
             "dqr": None if np.isnan(dqr) else Decimal(f"{dqr:.2f}"),
             "basis": basis,
             "upstream_missing": product_id in upstream_missing,
+            "carried_share": Decimal(f"{carried_shares[k]:.6f}"),
+            "fallback_share": Decimal(f"{fallback_shares[k]:.6f}"),
         }
 
 

@@ -46,7 +46,7 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import load_rules
+from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.services.factors import latest_release
 from supply_graph import (
     Allocation,
@@ -60,7 +60,9 @@ from supply_graph import (
 from supply_graph.units import conversion_factor
 
 # Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
-# 1 to 5: a generic literature value is rated 3 here ("fair"), a missing product 5.
+# 1 to 5: a generic literature value entered as an input is rated 3 here ("fair"). A product
+# standing in for missing data (a fallback dataset, or nothing) carries its rule's worst rating
+# (`[missing_data] worst_dqr`), so a gap never improves a result's rating.
 GENERIC_DQR = 3.0
 MISSING_DQR = 5.0
 
@@ -217,6 +219,7 @@ class ChainGraph:
     categories: dict[int, str] = field(default_factory=dict)  # product id -> category
     base_run_id: int | None = None
     base_submissions: SubmissionMap | None = None
+    carried: list[int] = field(default_factory=list)  # products on an earlier period's data
 
     @cached_property
     def product_array(self) -> np.ndarray:
@@ -250,18 +253,31 @@ class ChainGraph:
             seen[new] = True
         return seen[: len(self.product_ids)]
 
-    def awaiting_without_data(self) -> set[int]:
-        """Products using a link that awaits its maker's consent where the linked product's
-        category has no dataset: that input counts as zero, as a missing product does."""
+    def pending_leaves(self, with_value: bool) -> list[int]:
+        """Rows of the leaves standing for links awaiting consent: those valued by a fallback
+        dataset (`with_value`), else those left without any value (a gap)."""
         g = self.graph
         n = len(self.product_ids)
-        leaves = [
-            i
-            for i in range(n, g.n_nodes)
-            if str(g.ids[i]).startswith(PENDING) and g.dqr[i] == MISSING_DQR
-        ]
-        users = g.consumer[np.isin(g.provider, leaves)]
+        pending = np.char.startswith(g.ids[n:].astype(str), PENDING)
+        valued = g.direct[n:].any(axis=1)
+        return (np.flatnonzero(pending & (valued == with_value)) + n).tolist()
+
+    def awaiting_without_data(self) -> set[int]:
+        """Products using a link that awaits its maker's consent where the linked product's
+        rule gives no fallback: that input is a gap, as a missing product is."""
+        n = len(self.product_ids)
+        users = self.graph.consumer[np.isin(self.graph.provider, self.pending_leaves(False))]
         return set(self.product_array[users[users < n]].tolist())
+
+    def origin_masks(self) -> np.ndarray:
+        """(nodes, 2) booleans: the nodes whose own emissions are carried-forward data, and
+        those that are fallback datasets standing in for missing data (products on their
+        rule's dataset, links awaiting consent valued by one). What `composition` solves."""
+        masks = np.zeros((self.graph.n_nodes, 2), dtype=bool)
+        masks[self.product_rows(self.carried), 0] = True
+        masks[self.product_rows(self.fallback), 1] = True
+        masks[self.pending_leaves(True), 1] = True
+        return masks
 
     def reachable(self, product_ids: Iterable[int], direction: str) -> set[int]:
         """The given products and every product reachable from them: "up" their suppliers
@@ -303,15 +319,18 @@ def chain_graph(
     ).all()
     subs = _submissions(session, start, end, pinned)
     rows = _input_rows(session, start, end, pinned, {s[0] for s in subs})
+    carried = carried_forward(session, start, products, {s[1] for s in subs}, pinned)
+    rows = [*rows, *_input_rows_for(session, [c[0] for c in carried])]
     return _build(
         products,
-        subs,
+        [*subs, *carried],
         rows,
         _generic_factors(session, fallback_release),
         fallback_release,
         extra_leaves,
         external_leaves(session, rows),
         active_shares(session, as_of),
+        carried={c[1] for c in carried},
     )
 
 
@@ -347,26 +366,39 @@ def pinned_upstream_graph(
     rows: list[Sequence[Any]] = []
     for part in _parts(sorted(s[0] for s in subs)):
         rows += _input_rows_for(session, part)
-    needed = {product_id, *(s[1] for s in subs)}
+    needed = {product_id, *(int(p) for p in pinned), *(s[1] for s in subs)}
     needed.update(int(r[7]) for r in rows if r[7] is not None)  # linked_product_id
-    products: list[Sequence[Any]] = []
-    for part in _parts(sorted(needed)):
-        products += session.execute(
-            select(
-                Product.id, Product.category, Product.declared_unit, Product.organization_id
-            ).where(Product.id.in_(part))
-        ).all()
-    products.sort(key=lambda p: int(p[0]))
+    products = _products_by_id(session, needed)
+    # the pinned versions of earlier periods the declaration carried forward, as chain_graph
+    carried = carried_forward(session, start, products, {s[1] for s in subs}, pinned)
+    for part in _parts(sorted(c[0] for c in carried)):
+        rows += _input_rows_for(session, part)
+    more = {int(r[7]) for r in rows if r[7] is not None} - needed
+    if more:
+        needed |= more
+        products = _products_by_id(session, needed)
     return _build(
         products,
-        subs,
+        [*subs, *carried],
         rows,
         _generic_factors(session, fallback_release_id),
         fallback_release_id,
         (),
         external_leaves(session, rows),
         active_shares(session, as_of, products=needed),
+        carried={c[1] for c in carried},
     )
+
+
+def _products_by_id(session: Session, ids: set[int]) -> list[Sequence[Any]]:
+    products: list[Sequence[Any]] = []
+    for part in _parts(sorted(ids)):
+        products += session.execute(
+            select(
+                Product.id, Product.category, Product.declared_unit, Product.organization_id
+            ).where(Product.id.in_(part))
+        ).all()
+    return sorted(products, key=lambda p: int(p[0]))
 
 
 _IN_LIST = 5000  # ids per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter caps
@@ -375,6 +407,64 @@ _IN_LIST = 5000  # ids per IN (...) list: well under SQLite's and PostgreSQL's b
 def _parts(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for k in range(0, len(ids), _IN_LIST):
         yield ids[k : k + _IN_LIST]
+
+
+SubRow = tuple[int, int, str | None, float | None]  # submission id, product id, hash, dqr
+
+
+def age_in_years(earlier: date, start: date) -> int:
+    """Whole reporting years between an earlier period's start and the period's start."""
+    return max(round((start - earlier).days / 365.25), 0)
+
+
+def carried_forward(
+    session: Session,
+    start: date,
+    products: Sequence[Sequence[Any]],
+    submitted: set[int],
+    pinned: Mapping[int, int] | None = None,
+) -> list[SubRow]:
+    """For each product without a submission of the period whose rule carries data forward:
+    the supplier's latest submitted earlier period within the rule's maximum age, its rating
+    lowered by the rule's step per year of age. Pinned, exactly the pinned versions of earlier
+    periods (a declaration's carried inputs, whatever was submitted since)."""
+    rules = {int(p[0]): rule_for_category(str(p[1])).missing_data for p in products}
+    oldest = max((r.max_age_years for r in rules.values()), default=0)
+    columns = (
+        Submission.id,
+        Submission.product_id,
+        Submission.content_hash,
+        cast(Submission.dqr, Float),
+        Submission.period_start,
+    )
+    if pinned is None:
+        stmt = select(*columns).where(
+            Submission.status == SubmissionStatus.SUBMITTED,
+            Submission.period_end < start,
+            Submission.period_start >= date(start.year - oldest, start.month, 1),
+        )
+    else:
+        wanted = [s for p, s in pinned.items() if p not in submitted]
+        if not wanted:
+            return []
+        stmt = select(*columns).where(Submission.id.in_(wanted), Submission.period_end < start)
+    newest: dict[int, tuple[Any, ...]] = {}
+    for row in session.execute(stmt.order_by(Submission.period_start, Submission.id)):
+        product = int(row[1])
+        rule = rules.get(product)
+        if product in submitted or rule is None or "carry_forward" not in rule.order:
+            continue
+        if age_in_years(row[4], start) <= rule.max_age_years:
+            newest[product] = tuple(row)  # later periods, then later ids, win
+    return [
+        (
+            int(sub_id),
+            product,
+            content_hash,
+            rules[product].carried_dqr(dqr, age_in_years(period_start, start)),
+        )
+        for product, (sub_id, _, content_hash, dqr, period_start) in sorted(newest.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -520,10 +610,13 @@ def _build(
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
     externals: Mapping[int, ExternalLeaf] | None = None,
     shares: set[tuple[int, int]] | None = None,
+    carried: set[int] | None = None,
 ) -> ChainGraph:
     """Columns in, graph out: product nodes (in id order), then the generic datasets.
     `products` rows are (id, category, declared unit, organization id); `shares` the active
-    (product, buyer) pairs that make a link to another organization's product count."""
+    (product, buyer) pairs that make a link to another organization's product count;
+    `carried` the products whose submission in `subs` is an earlier period's (carried
+    forward: primary data, of another period)."""
     stage_names = stages()
     n = len(products)
     product_ids = [int(p[0]) for p in products]
@@ -545,13 +638,12 @@ def _build(
         if primary[i]:
             continue
         value = _generic_value(categories[i], units[i], generic)
+        dqr[i] = worst_dqr(categories[i])
         if value is None:
             missing.append(product_id)
-            dqr[i] = MISSING_DQR
         else:
             fallback.append(product_id)
             direct[i, stage_names.index("raw_material")] = value
-            dqr[i] = GENERIC_DQR
     consent = Consent(
         {int(p[0]): int(p[3]) for p in products},
         shares or set(),
@@ -585,22 +677,46 @@ def _build(
         missing,
         product_ids,
         dict(zip(product_ids, categories, strict=True)),
+        carried=sorted(carried or ()),
     )
+
+
+def worst_dqr(category: str) -> float:
+    """The rating a gap or a fallback of the category carries: its rule's worst."""
+    return rule_for_category(category).missing_data.worst_dqr
+
+
+def fallback_dataset(
+    category: str, unit: str, generic: Sequence[tuple[str, str, float]]
+) -> tuple[str, float] | None:
+    """The secondary dataset standing in for a product of the category without data, as its
+    rule says: (code, value per declared unit) of the dataset the rule names for the
+    category, else of the highest applicable one (conservative: a gap never lowers a
+    footprint); None where the rule allows no secondary fallback or the release has none."""
+    rule = rule_for_category(category).missing_data
+    prefix = load_reference().categories[category].generic_factor
+    if "secondary" not in rule.order or not prefix:
+        return None
+    named = rule.secondary.get(category)
+    found: list[tuple[float, str]] = []
+    for code, factor_unit, value in generic:
+        k = conversion_factor(unit, factor_unit)
+        if code.startswith(prefix + ".") and k is not None:
+            if code == named:
+                return code, value * k
+            found.append((value * k, code))
+    if not found:
+        return None
+    value, code = max(found)
+    return code, value
 
 
 def _generic_value(
     category: str, unit: str, generic: Sequence[tuple[str, str, float]]
 ) -> float | None:
-    """No submission: the category's generic dataset (the first by code, so the choice is
-    stable from run to run) per declared unit, else None for a missing product."""
-    prefix = load_reference().categories[category].generic_factor
-    if not prefix:
-        return None
-    for code, factor_unit, value in generic:
-        k = conversion_factor(unit, factor_unit)
-        if code.startswith(prefix + ".") and k is not None:
-            return value * k
-    return None
+    """The value of `fallback_dataset`, else None for a product left missing."""
+    chosen = fallback_dataset(category, unit, generic)
+    return None if chosen is None else chosen[1]
 
 
 class _Edges:
@@ -730,9 +846,10 @@ class _Edges:
 
     def _pending(self, product_id: int, consent: Consent) -> int:
         """The secondary leaf standing for a linked product without its maker's consent:
-        per declared unit, what the product is worth without a submission (`_generic_value`,
-        in the raw-material stage), rated as a generic dataset; zero and rated as missing
-        where its category has no dataset. Its category is the product's."""
+        per declared unit, its rule's fallback dataset (`fallback_dataset`, in the
+        raw-material stage; never carried-forward data: the buyer has no consent to any
+        period's figure), zero where the rule gives none (a gap); rated as a gap, the rule's
+        worst. Its category is the product's."""
         key = f"{PENDING}{product_id}"
         if key in self.leaf_index:
             return self.leaf_index[key]
@@ -742,7 +859,7 @@ class _Edges:
             key,
             unit,
             [(self.stage_column["raw_material"], value or 0.0)],
-            dqr=GENERIC_DQR if value is not None else MISSING_DQR,
+            dqr=worst_dqr(category),
             category=category,
         )
 
@@ -878,6 +995,28 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
         members.extend(int(n.split(":", 1)[1]) for n in loop.members if n.startswith("product:"))
     cut = replace(g, amount=np.where(inside, 0.0, g.amount))
     return Isolated(cut, rollup(cut), loops, chain.reachable(members, "down"))
+
+
+ORIGINS = ("carried_forward", "fallback")  # the columns of `ChainGraph.origin_masks`
+
+
+def composition(graph: SupplyGraph, masks: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """(nodes, origins) shares of each footprint whose emissions are of each origin: the same
+    linear solve as the footprint, with each node's own emissions kept only where its mask
+    holds (one roll-up of the graph with these columns as its stages; the engine untouched,
+    its quality columns unused). Zero where a footprint is zero."""
+    own = graph.direct.sum(axis=1)
+    tagged = replace(
+        graph,
+        direct=own[:, None] * masks,
+        stages=tuple(f"origin{k}" for k in range(masks.shape[1])),
+        primary=np.zeros(graph.n_nodes, dtype=bool),
+        dqr=np.full(graph.n_nodes, np.nan),
+    )
+    solved = rollup(tagged).by_stage
+    shares = np.zeros_like(solved)
+    np.divide(solved, total[:, None], out=shares, where=total[:, None] != 0)
+    return np.clip(shares, 0.0, 1.0)
 
 
 def rollup_period(session: Session, start: date, end: date) -> tuple[ChainGraph, RollupResult]:

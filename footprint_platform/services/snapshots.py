@@ -73,6 +73,17 @@ def consent_stamp(session: Session) -> list[int]:
     return [int(v or 0) for v in row]
 
 
+def earlier_stamp(session: Session, start: date) -> list[int]:
+    """Count and largest id of the current versions of earlier periods: a new or superseded
+    earlier version changes what is carried forward, so the snapshot is built afresh."""
+    row = session.execute(
+        select(func.count(Submission.id), func.max(Submission.id)).where(
+            Submission.period_end < start, Submission.status == SubmissionStatus.SUBMITTED
+        )
+    ).one()
+    return [int(v or 0) for v in row]
+
+
 def save(session: Session, run_id: int, start: date, end: date, chain: ChainGraph) -> None:
     """Store the chain of a full run as the period's snapshot (replacing the previous one)."""
     g = chain.graph
@@ -100,12 +111,14 @@ def save(session: Session, run_id: int, start: date, end: date, chain: ChainGrap
         "sub_hash": subs.hashes,
         "fallback": np.array(chain.fallback, dtype=np.int64),
         "missing": np.array(chain.missing, dtype=np.int64),
+        "carried": np.array(chain.carried, dtype=np.int64),
         "meta": np.array(
             [
                 chain.fallback_release_id,
                 *_products(session),
-                int(subs.ids.max(initial=0)),
+                int(subs.ids[~np.isin(subs.products, chain.carried)].max(initial=0)),
                 *consent_stamp(session),
+                *earlier_stamp(session, start),
             ],
             dtype=np.int64,
         ),
@@ -203,14 +216,15 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
         return None
     base_run_id, s = loaded
     meta = s["meta"].tolist()
-    if len(meta) != 8:  # a snapshot from before consents were part of it
+    if len(meta) != 10:  # a snapshot from before consents or carried data were part of it
         return None
-    release, products, consents = meta[0], meta[1:4], meta[5:]
+    release, products, consents = meta[0], meta[1:4], meta[5:8]
     if (
         str(s["engine"]) != supply_graph.__version__
         or release != latest_release(session).id
         or products != _products(session)
         or consents != consent_stamp(session)
+        or meta[8:] != earlier_stamp(session, start)
     ):
         return None
     period = (
@@ -241,8 +255,9 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
         else []
     )
     changed = {int(r[1]) for r in newer}
-    known = len(s["sub_product"])
-    added = len(changed) - int(np.isin(sorted(changed), s["sub_product"]).sum())
+    known = len(s["sub_product"]) - len(s["carried"])
+    period_products = np.setdiff1d(s["sub_product"], s["carried"])
+    added = len(changed) - int(np.isin(sorted(changed), period_products).sum())
     if current.size != known + added:
         return None
     rows = _input_rows_for(session, [int(r[0]) for r in newer])
@@ -379,6 +394,7 @@ def _patch(
         list(product_ids),
         dict(d.categories),
         base_submissions=base,
+        carried=[p for p in s["carried"].tolist() if p not in changed],
     )
 
 
