@@ -86,9 +86,11 @@ def test_choosing_2026_shows_2026(demo_app: Flask, after_2026: Session) -> None:
     suv, _org = _product(demo_app, SUV)
     html = _get(after_2026, f"/dashboard/products/{suv}?period={Y2026}")
     assert f'value="{Y2026}" selected' in html
-    assert 'id="no-footprint"' in html  # the SUV has no 2026 data of its own
+    # the SUV has no 2026 data of its own: its 2025 data carried forward, and said so
+    assert "its footprint carries its latest earlier period forward" in html
+    assert 'id="share-carried"' in html
     coverage = _get(after_2026, f"/dashboard/products/{suv}/coverage?period={Y2026}")
-    assert 'id="no-footprint"' in coverage
+    assert f'value="{Y2026}" selected' in coverage
 
 
 def test_coverage_shows_2025_by_default(demo_app: Flask, after_2026: Session) -> None:
@@ -123,7 +125,7 @@ def test_the_supplier_sees_its_new_period_when_chosen(demo_app: Flask, auth: Ses
     submit_2026_cathode(demo_app)
     cathode, org = _product(demo_app, "MJ-NCM811-S")
     auth.login("data@minjiang-cathode.example")
-    html = _get(auth, f"/dashboard/orgs/{org}/supplier")
+    html = _get(auth, f"/dashboard/orgs/{org}/supplier?period={Y2025}")
     assert f'value="{Y2025}" selected' in html
     html = _get(auth, f"/dashboard/orgs/{org}/supplier?period={Y2026}")
     assert f'value="{Y2026}" selected' in html
