@@ -22,6 +22,7 @@ from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
+    ExternalFootprint,
     Organization,
     Product,
     ProductResult,
@@ -57,7 +58,9 @@ class _Support:
     products of those categories and batteries (whose components are then unknown). A link
     awaiting its maker's consent counts as that product without data."""
 
-    def __init__(self, chain: ChainGraph) -> None:
+    def __init__(self, chain: ChainGraph, imports: dict[int, str | None] | None = None) -> None:
+        """`imports`: imported footprints by id -> the Annex II component their document
+        names by its category (a Tanlian footprint's classification), else None."""
         self.chain = chain
         ids = chain.product_array
         self.no_data = np.isin(ids, np.asarray(chain.missing, dtype=np.int64), assume_unique=True)
@@ -77,6 +80,7 @@ class _Support:
             for i in range(len(ids), g.n_nodes)
             if (pid := pending_product(str(g.ids[i]))) is not None
         ]
+        self.imports = imports or {}
 
     def _needs_primary(self, category: str) -> np.ndarray:
         rule = rule_for_category(category)
@@ -107,6 +111,113 @@ class _Support:
             if (zero or needs[row]) and upstream[users].any():
                 bad[row] = True
         return self.chain.product_array[bad]
+
+    def component_gaps(self, product: Product, upstream: np.ndarray) -> list[str]:
+        """Under a rule naming components that need primary data, what the graph upstream
+        of the battery shows for each, whatever the path: a component valued with a generic
+        dataset or imported without primary data by a battery on the way (its inputs, not
+        the component maker's own), or a component no input stands for at all. Products of
+        those categories without data are `missing`'s."""
+        rule = rule_for_category(product.category)
+        if (
+            not rule.required_components
+            or not load_reference().categories[product.category].is_battery
+        ):
+            return []
+        covered, gaps = self._covered(upstream)
+        for component in rule.required_components:
+            if component not in covered:
+                gaps.append(str(_l("%(component)s: no input", component=component)))
+        return sorted(set(gaps))
+
+    def _covered(self, upstream: np.ndarray) -> tuple[set[str], list[str]]:
+        """The components present upstream, and the gaps among the leaves that batteries
+        upstream use directly."""
+        g, n = self.chain.graph, len(self.chain.product_ids)
+        categories = load_reference().categories
+        covered = {
+            categories[self.names[c]].annex_ii or ""
+            for c in np.unique(self.codes[upstream])
+            if c >= 0 and self.names[c] in categories
+        }
+        batteries = upstream & np.array(
+            [
+                c >= 0 and self.names[c] in categories and categories[self.names[c]].is_battery
+                for c in self.codes
+            ],
+            dtype=bool,
+        )
+        gaps: list[str] = []
+        used = g.provider[(g.consumer < n) & batteries[np.minimum(g.consumer, n - 1)]]
+        for leaf in np.unique(used[used >= n]).tolist():
+            node = str(g.ids[leaf])
+            component = self._leaf_component(node)
+            if component is None:
+                continue
+            covered.add(component)
+            if node.startswith("factor:"):
+                code = node.removeprefix("factor:").rsplit("@", 1)[0]
+                gaps.append(
+                    str(
+                        _l(
+                            "%(component)s: generic dataset %(code)s",
+                            component=component,
+                            code=code,
+                        )
+                    )
+                )
+            elif not g.primary[leaf] and not (g.consumer == leaf).any():
+                gaps.append(
+                    str(_l("%(component)s: imported without primary data", component=component))
+                )
+        return covered, gaps
+
+    def _leaf_component(self, node: str) -> str | None:
+        """The Annex II component a generic dataset (by its category's dataset prefix) or an
+        imported footprint (by the category its document names) stands for."""
+        if node.startswith("factor:"):
+            code = node.removeprefix("factor:")
+            for category in load_reference().categories.values():
+                prefix = category.generic_factor
+                if prefix and category.annex_ii and code.startswith(prefix + "."):
+                    return category.annex_ii
+            return None
+        if node.startswith("external:") and "#" not in node:
+            pk = int(node.removeprefix("external:").split("@", 1)[0])
+            return self.imports.get(pk)
+        return None
+
+
+def import_components(session: Session, chain: ChainGraph) -> dict[int, str | None]:
+    """The imported footprints of the chain's graph -> the Annex II component of the category
+    their document names (a Tanlian footprint classifies its product by
+    `urn:…:category-id:<category>`), else None: an import that names no category is no
+    component."""
+    g = chain.graph
+    pks = {
+        int(str(node).removeprefix("external:").split("@", 1)[0].split("#", 1)[0])
+        for node in g.ids[len(chain.product_ids) :]
+        if str(node).startswith("external:")
+    }
+    if not pks:
+        return {}
+    categories = load_reference().categories
+    out: dict[int, str | None] = {}
+    for pk, document in session.execute(
+        select(ExternalFootprint.id, ExternalFootprint.document).where(
+            ExternalFootprint.id.in_(pks)
+        )
+    ):
+        named = [
+            str(c).rsplit(":", 1)[-1]
+            for c in (document or {}).get("productClassifications") or []
+            if ":category-id:" in str(c)
+        ]
+        out[pk] = next(
+            (categories[c].annex_ii for c in named if c in categories and categories[c].annex_ii),
+            None,
+        )
+    return out
 
 
 def _named(session: Session, missing_ids: np.ndarray) -> list[str]:
@@ -261,7 +372,7 @@ def _declare_all(
     """New declarations of the products from the run, in order, committed together. A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
-    support = _Support(chain)
+    support = _Support(chain, import_components(session, chain))
     found = session.scalars(
         select(ProductResult).where(
             ProductResult.run_id == run.id,
@@ -273,11 +384,12 @@ def _declare_all(
     for product in products:
         upstream = chain.reachable_rows([product.id], "up")
         missing = support.missing(product, upstream)
+        gaps = support.component_gaps(product, upstream)
         result = results.get(product.id)
-        if len(missing):
+        if len(missing) or gaps:
             if not strict:
                 continue
-            names = ", ".join(_named(session, missing))
+            names = ", ".join(_named(session, missing) + gaps)
             msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=names))
             raise InvalidInput(msg, {"product_id": [msg]})
         if result is None or result.basis != "submitted":

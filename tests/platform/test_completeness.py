@@ -1,0 +1,203 @@
+"""Completeness is enforced, not only warned: the rule's components that need primary data
+(EU 2023/1542 Annex II: cathode, anode, electrolyte, separator, cell casing) are checked on
+the graph whatever the path, before a battery can be declared."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.demo_submissions import _admin, _product
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.services import (
+    catalog,
+    declarations,
+    pact,
+    pact_consume,
+    sharing,
+    submissions,
+)
+from footprint_platform.web.downloads import pact_options
+
+pytestmark = pytest.mark.postgres
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+CELL = "DT-P811-150"
+EN = {"Accept-Language": "en"}
+
+
+def _link(part: str, quantity: str, unit: str) -> dict[str, Any]:
+    return {
+        "kind": "material",
+        "quantity": quantity,
+        "unit": unit,
+        "linked_product_id": _product(db.session, part).id,
+    }
+
+
+COMPONENTS = {  # the demo cell's Annex II inputs, per kWh
+    "cathode": ("MJ-NCM811-S", "1.55", "kg"),
+    "anode": ("YS-AG-360", "1.05", "kg"),
+    "electrolyte": ("ZJ-EL-NCM", "1.1", "kg"),
+    "separator": ("YL-W9-C", "14", "m^2"),
+    "cell_casing": ("JN-CAN-2170", "1.8", "piece"),
+}
+
+
+def _new_cell(rows: list[dict[str, Any]]) -> Product:
+    """A new cell of the demo's cell maker with these inputs, submitted and rolled up."""
+    maker = _product(db.session, CELL)
+    admin = _admin(db.session, maker.organization_id)
+    cell = catalog.create_product(
+        db.session,
+        admin,
+        maker.organization_id,
+        {
+            "site_id": maker.site_id,
+            "name_en": "Test cell",
+            "part_number": "DT-TEST-1",
+            "category": "battery_cell",
+            "declared_unit": "kWh",
+            "chemistry": "NMC811",
+            "capacity_kwh": Decimal("0.555"),
+            "mass_kg": Decimal("2.18"),
+        },
+    )
+    draft = submissions.start_draft(db.session, admin, cell.id, *PERIOD)
+    electricity = {"kind": "electricity", "quantity": "45", "unit": "kWh"}
+    submissions.save_draft(db.session, admin, draft.id, {"dqr": Decimal(2)}, [*rows, electricity])
+    submissions.submit(db.session, admin, draft.id)
+    return cell
+
+
+def _refusal(cell: Product) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        declarations.declare(db.session, _admin(db.session, cell.organization_id), cell.id, *PERIOD)
+    return str(caught.value)
+
+
+def _components(**replace: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows = []
+    for component, (part, quantity, unit) in COMPONENTS.items():
+        if component in replace:
+            if replace[component] is not None:
+                rows.append(replace[component])
+        else:
+            rows.append(_link(part, quantity, unit))
+    return rows
+
+
+def test_a_cell_with_a_generic_anode_dataset_cannot_be_declared(demo_app: Flask) -> None:
+    generic = {
+        "kind": "material",
+        "quantity": "1.05",
+        "unit": "kg",
+        "factor_code": "mat.graphite.synthetic.cn",
+    }
+    with demo_app.test_request_context("/", headers=EN):
+        cell = _new_cell(_components(anode=generic))
+        message = _refusal(cell)
+        assert "anode: generic dataset mat.graphite.synthetic.cn" in message
+        assert "cathode" not in message
+
+
+def test_a_cell_that_leaves_a_component_out_cannot_be_declared(demo_app: Flask) -> None:
+    """No cathode and no separator input at all: the cell would look cleaner than any real
+    one (the issue's 43.6 kg/kWh class A)."""
+    with demo_app.test_request_context("/", headers=EN):
+        cell = _new_cell(_components(cathode=None, separator=None))
+        message = _refusal(cell)
+        assert "cathode: no input" in message and "separator: no input" in message
+        assert "anode" not in message
+
+
+def test_a_pack_sees_its_cells_components_whatever_the_path(demo_app: Flask) -> None:
+    """The pack links a cell whose anode is a generic dataset: refused at the pack too."""
+    generic = {
+        "kind": "material",
+        "quantity": "1.05",
+        "unit": "kg",
+        "factor_code": "mat.graphite.natural.cn",
+    }
+    with demo_app.test_request_context("/", headers=EN):
+        cell = _new_cell(_components(anode=generic))
+        pack = _product(db.session, "HD-PK-811-78")
+        admin = _admin(db.session, pack.organization_id)
+        sharing.share(
+            db.session, _admin(db.session, cell.organization_id), cell.id, pack.organization_id
+        )
+        draft = submissions.start_draft(db.session, admin, pack.id, *PERIOD)
+        rows = [
+            {
+                "kind": i.kind.value,
+                "stage": i.stage,
+                "quantity": i.quantity,
+                "unit": i.unit,
+                "factor_code": i.factor_code,
+                "linked_product_id": cell.id if i.linked_product_id else None,
+                "distance_km": i.distance_km,
+            }
+            for i in draft.inputs
+        ]
+        submissions.save_draft(db.session, admin, draft.id, {"dqr": Decimal(2)}, rows)
+        submissions.submit(db.session, admin, draft.id)
+        message = _refusal(pack)
+        assert "anode: generic dataset mat.graphite.natural.cn" in message
+
+
+def _import(share: str | None) -> int:
+    """The electrolyte's published declaration imported by the cell maker over PACT, with the
+    given primary-data share (None: as published)."""
+    electrolyte = _product(db.session, "ZJ-EL-NCM")
+    d = db.session.scalars(
+        select(Declaration).where(
+            Declaration.product_id == electrolyte.id,
+            Declaration.status == DeclarationStatus.PUBLISHED,
+        )
+    ).one()
+    pf = copy.deepcopy(pact.product_footprint(db.session, d, pact_options(d)))
+    if share is not None:
+        pf["pcf"]["primaryDataShare"] = share
+        pf["id"] = "0f2b4a58-1c5e-4d1b-9c7e-3a1f0e6d2b7c"
+        for ext in pf.get("extensions", []):
+            ext.get("data", {}).pop("primaryDataShare", None)
+    maker = _product(db.session, CELL)
+    admin = _admin(db.session, maker.organization_id)
+    return pact_consume.import_footprint(db.session, admin, maker.organization_id, pf).id
+
+
+def test_an_electrolyte_imported_without_primary_data_cannot_be_declared(
+    demo_app: Flask,
+) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        imported = _import("0")
+        row = {
+            "kind": "material",
+            "quantity": "1.1",
+            "unit": "kg",
+            "external_footprint_id": imported,
+        }
+        cell = _new_cell(_components(electrolyte=row))
+        assert "electrolyte: imported without primary data" in _refusal(cell)
+
+
+def test_an_electrolyte_imported_with_its_primary_data_counts(demo_app: Flask) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        imported = _import(None)
+        row = {
+            "kind": "material",
+            "quantity": "1.1",
+            "unit": "kg",
+            "external_footprint_id": imported,
+        }
+        cell = _new_cell(_components(electrolyte=row))
+        admin = _admin(db.session, cell.organization_id)
+        made = declarations.declare(db.session, admin, cell.id, *PERIOD)
+        assert made.total > 0
