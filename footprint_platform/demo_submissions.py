@@ -78,13 +78,23 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
             ).id
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
         rows = [_row(session, r, certificate) for r in spec["inputs"]]
-        submissions.save_draft(session, actor, sub.id, {"dqr": Decimal(str(spec["dqr"]))}, rows)
+        submissions.save_draft(session, actor, sub.id, _header(spec), rows)
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
     return len(done)
+
+
+def _header(spec: dict[str, Any]) -> dict[str, Any]:
+    """A demo submission's header: its rating, and where its material inputs lie outside the
+    rule's mass-balance range the reason, and its exclusions under the cut-off."""
+    return {
+        "dqr": Decimal(str(spec["dqr"])),
+        "mass_balance_reason": spec.get("mass_balance_reason"),
+        "exclusions": spec.get("exclusions"),
+    }
 
 
 def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
@@ -157,12 +167,15 @@ def _declare_verify_publish(session: Session, product: Product, start: date, end
     ).first()
     if verifier is not None:
         asked = publication.request_verification(session, owner, made.id, verifier.id)
+        reasons = publication.stated_reasons(session, made)
         publication.decide(
             session,
             _admin(session, verifier.id),
             asked.id,
             "verified",
             "Demo verification: activity data checked against the plant's "
-            "meter and purchase records.",
+            "meter and purchase records"
+            + ("; each mass-balance reason checked and accepted." if reasons else "."),
+            list(reasons),
         )
     pact_delivery.publish_and_announce(session, owner, made.id)

@@ -8,6 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, sharing
+from footprint_platform.services import audit, completeness, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import not_computed_now, run_pins
 from footprint_platform.services.rollup import (
@@ -247,6 +248,8 @@ def canonical(d: Declaration) -> dict[str, Any]:
         "engine": d.engine_version,
         "fallback_release_id": d.fallback_release_id,
         "pinned": d.pinned,
+        # added later: only when set, so earlier declarations keep their hashes
+        **({} if d.exempted_percent is None else {"exempted": str(d.exempted_percent)}),
     }
 
 
@@ -373,6 +376,7 @@ def _declare_all(
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
     support = _Support(chain, import_components(session, chain))
+    exemptions = completeness.Exemptions(session, chain)
     found = session.scalars(
         select(ProductResult).where(
             ProductResult.run_id == run.id,
@@ -397,7 +401,15 @@ def _declare_all(
                 continue
             msg = str(_l("Submit this product's own data first."))
             raise InvalidInput(msg, {"product_id": [msg]})
-        ready.append((product, upstream, result))
+        exempted = exemptions.of(product.id)
+        rule = rule_for_category(product.category)
+        limit = completeness.limit_percent(rule)
+        if limit is not None and exempted is not None and exempted > limit:
+            if not strict:
+                continue
+            msg = completeness.over_limit(exempted, rule).reason
+            raise InvalidInput(msg, {"product_id": [msg]})
+        ready.append((product, upstream, result, exempted))
     made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:
         session.commit()
@@ -424,7 +436,7 @@ def _previous(
 def _store(
     session: Session,
     actor: Actor,
-    ready: list[tuple[Product, np.ndarray, ProductResult]],
+    ready: list[tuple[Product, np.ndarray, ProductResult, Decimal | None]],
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
@@ -434,9 +446,9 @@ def _store(
     the caller commits."""
     if not ready:
         return []
-    previous = _previous(session, [p.id for p, _, _ in ready], run.period_start, run.period_end)
+    previous = _previous(session, [p.id for p, *_ in ready], run.period_start, run.period_end)
     made = []
-    for product, upstream, result in ready:
+    for product, upstream, result, exempted in ready:
         before = previous.get(product.id)
         rule = rule_for_category(product.category)
         d = Declaration(
@@ -451,6 +463,7 @@ def _store(
             by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
             primary_data_share=result.primary_data_share,
             dqr=result.dqr,
+            exempted_percent=exempted,
             rule_code=rule.code,
             rule_version=rule.version,
             engine_version=run.engine_version,

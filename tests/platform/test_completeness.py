@@ -11,21 +11,32 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 from sqlalchemy import select
 
 from footprint_platform.demo_submissions import _admin, _product
-from footprint_platform.errors import InvalidInput
+from footprint_platform.errors import InvalidInput, UploadRejected
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Organization,
+    Product,
+    Verification,
+    VerificationStatus,
+)
 from footprint_platform.services import (
     catalog,
     declarations,
     pact,
     pact_consume,
+    publication,
     sharing,
     submissions,
 )
+from footprint_platform.services.activity import FIELDS
 from footprint_platform.web.downloads import pact_options
+from tests.conftest import Session
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -201,3 +212,150 @@ def test_an_electrolyte_imported_with_its_primary_data_counts(demo_app: Flask) -
         admin = _admin(db.session, cell.organization_id)
         made = declarations.declare(db.session, admin, cell.id, *PERIOD)
         assert made.total > 0
+
+
+# Mass balance: outside the rule's range a version needs a reason, which the verifier accepts.
+
+
+def _foil_version(factor: int, header: dict[str, Any], draft: Any = None) -> Any:
+    """A new draft of the demo's aluminium foil (or the given one saved again) with its
+    material quantities × factor."""
+    foil = _product(db.session, "JN-AL-12")
+    admin = _admin(db.session, foil.organization_id)
+    draft = draft or submissions.start_draft(db.session, admin, foil.id, *PERIOD)
+    rows = [
+        {
+            "kind": i.kind.value,
+            "quantity": i.quantity * (factor if i.kind.value == "material" else 1),
+            "unit": i.unit,
+            "factor_code": i.factor_code,
+        }
+        for i in draft.inputs
+    ]
+    submissions.save_draft(db.session, admin, draft.id, {"dqr": 2, **header}, rows)
+    return admin, draft
+
+
+def test_a_mass_balance_outside_the_rules_range_needs_a_reason(demo_app: Flask) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        admin, draft = _foil_version(3, {})  # 3.15 kg aluminium per kg of foil
+        with pytest.raises(UploadRejected) as caught:
+            submissions.submit(db.session, admin, draft.id)
+        [problem] = caught.value.problems
+        assert problem.column == "mass_balance_reason" and problem.value == "3.15"
+        assert "0.5–3" in problem.reason and "ISO 14044" in problem.reason
+        reason = {"mass_balance_reason": "Trial run: high scrap rate."}
+        admin, draft = _foil_version(3, reason, draft)
+        done = submissions.submit(db.session, admin, draft.id)
+        assert done.mass_balance_reason == "Trial run: high scrap rate."
+
+
+def _new_cell_declaration() -> tuple[Any, Any]:
+    """The demo cell declared again (it rests on submissions with stated reasons) and sent to
+    the demo verifier."""
+    cell = _product(db.session, CELL)
+    owner = _admin(db.session, cell.organization_id)
+    made = declarations.declare(db.session, owner, cell.id, *PERIOD)
+    verifier = db.session.scalar(
+        select(Organization).where(Organization.name_en == "Qingyuan Carbon Verification Co.")
+    )
+    asked = publication.request_verification(db.session, owner, made.id, verifier.id)
+    return made, (asked, _admin(db.session, verifier.id))
+
+
+def test_a_verification_cannot_pass_with_a_reason_not_accepted(demo_app: Flask) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        made, (asked, verifier) = _new_cell_declaration()
+        reasons = publication.stated_reasons(db.session, made)
+        assert len(reasons) >= 2  # the electrolyte's and the anode's, among others
+        with pytest.raises(InvalidInput) as caught:
+            publication.decide(db.session, verifier, asked.id, "verified", "ok", list(reasons)[1:])
+        assert "accepted" in caught.value.errors
+        assert db.session.get(Verification, asked.id).status is VerificationStatus.UNDER_REVIEW
+        done = publication.decide(db.session, verifier, asked.id, "verified", "ok", list(reasons))
+        assert done.status is VerificationStatus.VERIFIED
+        assert done.accepted_reasons == sorted(reasons)
+
+
+def test_the_verifier_sees_each_reason_and_accepts_it_on_its_page(demo_app: Flask) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        made, (asked, _) = _new_cell_declaration()
+        reasons = publication.stated_reasons(db.session, made)
+        asked_id = asked.id
+    verifier = Session(demo_app.test_client())
+    verifier.login("verifier@qingyuan-verify.example")
+    page = verifier.client.get(f"/verifications/{asked_id}", headers=EN).get_data(as_text=True)
+    for reason in reasons.values():
+        assert str(escape(reason)) in page
+    decision = {"verdict": "verified", "findings": "ok"}
+    refused = verifier.post(f"/verifications/{asked_id}", decision, headers=EN)
+    assert refused.status_code == 422
+    accepted = verifier.post(
+        f"/verifications/{asked_id}",
+        {**decision, "accepted": [str(i) for i in reasons]},
+        headers=EN,
+    )
+    assert accepted.status_code == 302
+
+
+# Exclusions under the cut-off: declared, limited, carried into exemptedEmissionsPercent.
+
+
+def test_exclusions_above_the_rules_cut_off_cannot_be_submitted(demo_app: Flask) -> None:
+    with demo_app.test_request_context("/", headers=EN):
+        too_many = [{"what": "Packaging", "percent": "3"}, {"what": "Lubricants", "percent": "2.5"}]
+        admin, draft = _foil_version(1, {"exclusions": too_many})
+        with pytest.raises(UploadRejected) as caught:
+            submissions.submit(db.session, admin, draft.id)
+        [problem] = caught.value.problems
+        assert problem.column == "exclusions" and "5 %" in problem.reason
+        admin, draft = _foil_version(1, {"exclusions": too_many[:1]}, draft)
+        assert submissions.submit(db.session, admin, draft.id).exclusions == [
+            {"what": "Packaging", "percent": "3"}
+        ]
+
+
+def test_the_demo_packs_exclusion_is_its_exempted_share_and_pact_carries_it(
+    demo_app: Flask,
+) -> None:
+    """The pack maker leaves out 0.8 % of the pack's footprint; the SUV built on it carries a
+    smaller share of its own footprint; PACT says both."""
+    with demo_app.test_request_context("/", headers=EN):
+        shares = {}
+        for part in ("HD-PK-811-78", "JH-S7-LR"):
+            d = db.session.scalars(
+                select(Declaration).where(
+                    Declaration.product_id == _product(db.session, part).id,
+                    Declaration.status == DeclarationStatus.PUBLISHED,
+                )
+            ).one()
+            pf = pact.product_footprint(db.session, d, pact_options(d))
+            assert Decimal(pf["pcf"]["exemptedEmissionsPercent"]) == d.exempted_percent
+            shares[part] = d.exempted_percent
+        assert shares["HD-PK-811-78"] == Decimal("0.8")
+        assert 0 < shares["JH-S7-LR"] < shares["HD-PK-811-78"]
+        assert declarations.verify(db.session) == []
+
+
+def test_exclusions_summed_along_the_chain_above_the_cut_off_cannot_be_declared(
+    demo_app: Flask,
+) -> None:
+    """Cell and pack makers each leave out 4 % (each within the cut-off alone): the pack's
+    footprint then misses about 8 %, above the rule's 5 %."""
+    with demo_app.test_request_context("/", headers=EN):
+        for part in (CELL, "HD-PK-811-78"):
+            product = _product(db.session, part)
+            admin = _admin(db.session, product.organization_id)
+            draft = submissions.start_draft(db.session, admin, product.id, *PERIOD)
+            rows = [
+                {f: getattr(i, f) for f in FIELDS} | {"kind": i.kind.value} for i in draft.inputs
+            ]
+            header = {f: getattr(draft, f) for f in submissions.HEADER_FIELDS}
+            header["exclusions"] = [{"what": "Adhesives", "percent": "4"}]
+            submissions.save_draft(db.session, admin, draft.id, header, rows)
+            submissions.submit(db.session, admin, draft.id)
+        pack = _product(db.session, "HD-PK-811-78")
+        with pytest.raises(InvalidInput, match="cut-off allows 5 %"):
+            declarations.declare(
+                db.session, _admin(db.session, pack.organization_id), pack.id, *PERIOD
+            )
