@@ -37,6 +37,7 @@ from footprint_platform.services import (
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.web.downloads import pact_options
 from tests.conftest import Session
+from tests.platform.demo_ids import Ids
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -359,3 +360,31 @@ def test_exclusions_summed_along_the_chain_above_the_cut_off_cannot_be_declared(
             declarations.declare(
                 db.session, _admin(db.session, pack.organization_id), pack.id, *PERIOD
             )
+
+
+def test_the_api_takes_the_reason_and_the_exclusions_and_submit_enforces_the_cut_off(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    client = prepared_app.test_client()
+    auth = {"Authorization": f"Bearer {ids.write_secret}", "Accept-Language": "en"}
+    row = {"kind": "electricity", "quantity": "2.5", "unit": "kWh"}
+    body = {
+        "dqr": "2",
+        "inputs": [row],
+        "mass_balance_reason": "Checked: housing bought pre-assembled.",
+        "exclusions": [{"what": "Labels", "percent": "4"}, {"what": "Glue", "percent": "2"}],
+    }
+    saved = client.put(f"/api/v1/submissions/{ids.draft}", json=body, headers=auth)
+    assert saved.status_code == 200, saved.get_json()
+    got = saved.get_json()["submission"]
+    assert got["mass_balance_reason"] == body["mass_balance_reason"]
+    assert got["exclusions"] == body["exclusions"]
+    refused = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
+    assert refused.status_code == 422
+    assert "cut-off allows 5 %" in refused.get_data(as_text=True)
+    body["exclusions"] = body["exclusions"][:1]
+    assert (
+        client.put(f"/api/v1/submissions/{ids.draft}", json=body, headers=auth).status_code == 200
+    )
+    done = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
+    assert done.status_code == 200, done.get_json()
