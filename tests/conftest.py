@@ -7,6 +7,7 @@ marked `postgres` run in both lanes; `make test` runs the PostgreSQL lane after 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -59,6 +60,9 @@ def _build(url: str, demo: bool, prepared: bool) -> Any:
     ids = prepare(app) if prepared else None
     with app.app_context():
         db.engine.dispose()
+    # A connection the loading left in a reference cycle closes only when collected; until
+    # then PostgreSQL refuses to copy the template ("being accessed by other users").
+    gc.collect()
     return ids
 
 
