@@ -85,7 +85,7 @@ class Submission(Base):
     mass_balance_reason: Mapped[str | None] = mapped_column(Text)
     # Inputs left out under the rule's cut-off: [{"what": str, "percent": "0.8"}], each with
     # its estimated share of this product's footprint in percent.
-    exclusions: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    exclusions: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
     channel: Mapped[str] = mapped_column(String(8), default="web")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -33,7 +33,7 @@ class Verification(Base):
     )
     findings: Mapped[str | None] = mapped_column(Text)
     # The pinned submissions whose mass-balance reason the verifier accepted (their ids).
-    accepted_reasons: Mapped[list[int] | None] = mapped_column(JSON)
+    accepted_reasons: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -148,13 +148,13 @@ class Exemptions:
     (one more solve of the same graph); the share is that over the footprint plus it."""
 
     def __init__(self, session: Session, chain: ChainGraph) -> None:
-        ids = chain.submissions.ids.tolist()
-        declared = session.execute(
-            select(Submission.product_id, Submission.exclusions).where(
-                Submission.id.in_(ids), Submission.exclusions.is_not(None)
+        declared = session.execute(  # few versions declare exclusions: no list of ids
+            select(Submission.id, Submission.product_id, Submission.exclusions).where(
+                Submission.exclusions.is_not(None)
             )
         ).all()
-        shares = {int(p): float(excluded_percent(e)) for p, e in declared if e}
+        used = set(chain.submissions.ids.tolist())
+        shares = {int(p): float(excluded_percent(e)) for i, p, e in declared if e and i in used}
         self.percent: np.ndarray | None = None
         if not shares:
             return

@@ -82,6 +82,12 @@ class _Support:
             if (pid := pending_product(str(g.ids[i]))) is not None
         ]
         self.imports = imports or {}
+        categories = load_reference().categories
+        battery_code = np.array(
+            [name in categories and categories[name].is_battery for name in self.names] + [False],
+            dtype=bool,
+        )
+        self.battery = battery_code[self.codes]  # per product row
 
     def _needs_primary(self, category: str) -> np.ndarray:
         rule = rule_for_category(category)
@@ -141,13 +147,7 @@ class _Support:
             for c in np.unique(self.codes[upstream])
             if c >= 0 and self.names[c] in categories
         }
-        batteries = upstream & np.array(
-            [
-                c >= 0 and self.names[c] in categories and categories[self.names[c]].is_battery
-                for c in self.codes
-            ],
-            dtype=bool,
-        )
+        batteries = upstream & self.battery
         gaps: list[str] = []
         used = g.provider[(g.consumer < n) & batteries[np.minimum(g.consumer, n - 1)]]
         for leaf in np.unique(used[used >= n]).tolist():
