@@ -37,9 +37,10 @@ def read_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
     return tomllib.loads(path.read_text("utf-8"))
 
 
-def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
+def load_demo(session: Session, path: Path = DEMO_FILE, second_period: bool = True) -> bool:
     """Load the seed factor release if there is none, then the demo chain and its submissions
-    if the database has no organizations; True if the chain loaded."""
+    if the database has no organizations; True if the chain loaded. `second_period=False`
+    leaves out the period under way (2026), for readers that assume one period."""
     load_seed(session)
     if session.scalar(select(func.count()).select_from(Organization)):
         return False
@@ -55,7 +56,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> bool:
         details={"organizations": len(demo["org"])},
     )
     session.commit()
-    load_demo_submissions(session)
+    load_demo_submissions(session, second_period=second_period)
     load_demo_pact(session)
     return True
 

@@ -35,6 +35,7 @@ from footprint_platform.services import (
     submissions,
 )
 from footprint_platform.services.accounts import user_actor
+from footprint_platform.services.activity import FIELDS
 
 DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
 # A stand-in certificate: a real one is the issuer's PDF. Marked as demo in its own text.
@@ -58,8 +59,11 @@ def _product(session: Session, part: str) -> Product:
     return session.scalars(select(Product).where(Product.part_number == part)).one()
 
 
-def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
-    """Enter and submit every demo submission; open the demo requests. Returns how many."""
+def load_demo_submissions(
+    session: Session, path: Path = DEMO_FILE, second_period: bool = True
+) -> int:
+    """Enter and submit every demo submission (the second period's too, unless told not to);
+    open the demo requests. Returns how many."""
     demo = tomllib.loads(path.read_text("utf-8"))
     start, end = (date.fromisoformat(d) for d in demo["period"])
     _agree_links(session, demo["submission"])
@@ -79,7 +83,7 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
             ).id
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
         rows = [_row(session, r, certificate) for r in spec["inputs"]]
-        submissions.save_draft(session, actor, sub.id, {"dqr": Decimal(str(spec["dqr"]))}, rows)
+        submissions.save_draft(session, actor, sub.id, _header(spec), rows)
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
@@ -87,7 +91,44 @@ def load_demo_submissions(session: Session, path: Path = DEMO_FILE) -> int:
     jobs.run_pending(session, start, end)
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
-    return len(done)
+    later = demo.get("second_period") if second_period else None
+    return len(done) + (_second_period(session, later) if later else 0)
+
+
+def _second_period(session: Session, spec: dict[str, Any]) -> int:
+    """The next period under way: the makers that have reported start from their previous
+    period's data (as any supplier does), change what the file says and submit; the others
+    have not reported yet. Returns how many versions were submitted."""
+    start, end = (date.fromisoformat(d) for d in spec["period"])
+    for entry in spec["submission"]:
+        product = _product(session, entry["product"])
+        actor = _admin(session, product.organization_id)
+        sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
+        changes = entry.get("changes", {})
+        rows = [
+            {f: getattr(i, f) for f in FIELDS}
+            | {"kind": i.kind.value}
+            | (
+                {"quantity": Decimal(changes[i.description or ""])}
+                if (i.description or "") in changes
+                else {}
+            )
+            for i in sub.inputs
+        ]
+        header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
+        submissions.save_draft(session, actor, sub.id, header, rows)
+        submissions.submit(session, actor, sub.id)
+    return len(spec["submission"])
+
+
+def _header(spec: dict[str, Any]) -> dict[str, Any]:
+    """A demo submission's header: its rating, and where its material inputs lie outside the
+    rule's mass-balance range the reason, and its exclusions under the cut-off."""
+    return {
+        "dqr": Decimal(str(spec["dqr"])),
+        "mass_balance_reason": spec.get("mass_balance_reason"),
+        "exclusions": spec.get("exclusions"),
+    }
 
 
 def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
@@ -160,12 +201,15 @@ def _declare_verify_publish(session: Session, product: Product, start: date, end
     ).first()
     if verifier is not None:
         asked = publication.request_verification(session, owner, made.id, verifier.id)
+        reasons = publication.stated_reasons(session, made)
         publication.decide(
             session,
             _admin(session, verifier.id),
             asked.id,
             "verified",
             "Demo verification: activity data checked against the plant's "
-            "meter and purchase records.",
+            "meter and purchase records"
+            + ("; each mass-balance reason checked and accepted." if reasons else "."),
+            list(reasons),
         )
     pact_delivery.publish_and_announce(session, owner, made.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,40 @@ class AccountingRule:
 
     def name(self, locale: str) -> str:
         return self.name_zh if locale.startswith("zh") else self.name_en
+
+    @property
+    def mass_balance(self) -> MassBalance | None:
+        """The rule's mass-balance range, if it states one."""
+        mb = self.raw.get("mass_balance")
+        if mb is None:
+            return None
+        low, high = (Decimal(str(v)) for v in mb["range"])
+        return MassBalance(low, high, tuple(mb.get("not_for", ())), mb["source"])
+
+    @property
+    def cut_off(self) -> CutOff | None:
+        """The rule's cut-off: the largest total share of the footprint its exclusions may
+        have, with the source."""
+        cut = self.raw.get("cut_off")
+        if cut is None:
+            return None
+        return CutOff(Decimal(str(cut["total_share"])), cut["source"])
+
+
+@dataclass(frozen=True)
+class MassBalance:
+    """Material kg per kg of product outside [low, high] needs a stated reason."""
+
+    low: Decimal
+    high: Decimal
+    not_for: tuple[str, ...]  # categories not mass-balanced (ores, brines)
+    source: str
+
+
+@dataclass(frozen=True)
+class CutOff:
+    total_share: Decimal  # 0.05: exclusions may add up to 5 % of the footprint
+    source: str
 
 
 def _rule(data: dict[str, Any]) -> AccountingRule:

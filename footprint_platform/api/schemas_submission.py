@@ -89,10 +89,31 @@ class InputRowSchema(ma.Schema):
     dqr = _opt_decimal()
 
 
+class ExclusionSchema(ma.Schema):
+    what = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    percent = DecimalString(
+        required=True, metadata={"description": "estimated share of the footprint, percent"}
+    )
+
+
 class SubmissionContentSchema(ma.Schema):
     production_volume = _opt_decimal(metadata={"description": "declared units made in the period"})
     dqr = _opt_decimal(metadata={"description": "overall data-quality rating, 1 (best) to 5"})
     notes = _opt_str(2000)
+    mass_balance_reason = _opt_str(
+        2000,
+        metadata={
+            "description": "why material inputs lie outside the rule's mass-balance range "
+            "(needed to submit such a version; the verifier must accept it)"
+        },
+    )
+    exclusions = ma.fields.List(
+        ma.fields.Nested(ExclusionSchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "inputs left out under the rule's cut-off"},
+    )
     inputs = ma.fields.List(
         ma.fields.Nested(InputRowSchema), required=True, validate=validate.Length(max=2000)
     )
@@ -126,6 +147,8 @@ class SubmissionSchema(ma.Schema):
     production_volume = DecimalString(allow_none=True)
     dqr = DecimalString(allow_none=True)
     notes = ma.fields.String(allow_none=True)
+    mass_balance_reason = ma.fields.String(allow_none=True)
+    exclusions = ma.fields.List(ma.fields.Dict(), allow_none=True)
     channel = ma.fields.String()
     content_hash = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()

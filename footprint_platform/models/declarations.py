@@ -43,6 +43,9 @@ class Declaration(Base):
     by_stage: Mapped[dict[str, str]] = mapped_column(JSON)
     primary_data_share: Mapped[Decimal] = mapped_column(Numeric(8, 6))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    # Estimated share of the footprint left out under the cut-off, in percent, from the
+    # exclusions its pinned submissions declare (PACT exemptedEmissionsPercent).
+    exempted_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     performance_class: Mapped[str | None] = mapped_column(String(4))
     class_scale_version: Mapped[str | None] = mapped_column(String(32))
     rule_code: Mapped[str] = mapped_column(String(40))

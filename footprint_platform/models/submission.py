@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Date,
     ForeignKey,
     Index,
@@ -79,6 +80,12 @@ class Submission(Base):
     production_volume: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Why material inputs lie outside the rule's mass-balance range (services/completeness.py):
+    # without it such a version cannot be submitted; a verification must accept it.
+    mass_balance_reason: Mapped[str | None] = mapped_column(Text)
+    # Inputs left out under the rule's cut-off: [{"what": str, "percent": "0.8"}], each with
+    # its estimated share of this product's footprint in percent.
+    exclusions: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
     channel: Mapped[str] = mapped_column(String(8), default="web")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, Text
+from sqlalchemy import JSON, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -32,6 +32,8 @@ class Verification(Base):
         str_enum(VerificationStatus, "verification_status")
     )
     findings: Mapped[str | None] = mapped_column(Text)
+    # The pinned submissions whose mass-balance reason the verifier accepted (their ids).
+    accepted_reasons: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -334,23 +334,21 @@ def _whole_submission_problems(rows: list[dict[str, Any]], ctx: Context) -> list
     return []
 
 
-# Mass balance: Tanlian heuristic, not a standard. Material inputs per kg of a product made by
-# mass usually lie between 0.5 kg (dehydration, calcination losses count as inputs) and 3 kg
-# (ores and brines excepted: their inputs are not mass-balanced here).
-MASS_BALANCE_RANGE = (Decimal("0.5"), Decimal("3"))
-_NO_MASS_BALANCE = {"ore_lithium", "ore_nickel", "ore_cobalt"}
-
-
 def plausibility_warnings(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
     """Doubts, not errors: material mass far from the product's mass, and a footprint that
-    already exceeds the published range for the product's category."""
+    already exceeds the published range for the product's category. (Submitting a version
+    outside the mass-balance range needs a reason: services/completeness.py.)"""
     return _mass_balance(rows, ctx) + _above_published_range(rows, ctx)
 
 
-def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+def mass_balance_ratio(rows: list[dict[str, Any]], ctx: Context) -> Decimal | None:
+    """Material kg per kg of product when it lies outside the rule's mass-balance range
+    (config/rules, with its source), else None; None too where the rule states no range, the
+    product is not declared by mass or its category is not mass-balanced (ores, brines)."""
+    mb = ctx.rule.mass_balance
     per_kg = conversion_factor(ctx.product.declared_unit, "kg")
-    if per_kg is None or ctx.product.category in _NO_MASS_BALANCE:
-        return []
+    if mb is None or per_kg is None or ctx.product.category in mb.not_for:
+        return None
     mass = Decimal(0)
     for r in rows:
         if r["kind"] is InputKind.MATERIAL and r["unit"]:
@@ -358,8 +356,12 @@ def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
             if k is not None:
                 mass += r["quantity"] * Decimal(str(k))
     ratio = mass / Decimal(str(per_kg))
-    low, high = MASS_BALANCE_RANGE
-    if low <= ratio <= high:
+    return None if mb.low <= ratio <= mb.high else ratio
+
+
+def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+    ratio = mass_balance_ratio(rows, ctx)
+    if ratio is None:
         return []
     message = _l(
         "Material inputs add up to %(ratio)s kg per kg of product; check the units and quantities.",

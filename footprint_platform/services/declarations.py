@@ -8,6 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
+    ExternalFootprint,
     Organization,
     Product,
     ProductResult,
@@ -32,7 +34,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, sharing
+from footprint_platform.services import audit, completeness, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import lock_period, not_computed_now, run_pins
 from footprint_platform.services.rollup import (
@@ -58,7 +60,9 @@ class _Support:
     products of those categories and batteries (whose components are then unknown). A link
     awaiting its maker's consent counts as that product without data."""
 
-    def __init__(self, chain: ChainGraph) -> None:
+    def __init__(self, chain: ChainGraph, imports: dict[int, str | None] | None = None) -> None:
+        """`imports`: imported footprints by id -> the Annex II component their document
+        names by its category (a Tanlian footprint's classification), else None."""
         self.chain = chain
         ids = chain.product_array
         self.no_data = np.isin(ids, np.asarray(chain.missing, dtype=np.int64), assume_unique=True)
@@ -78,6 +82,13 @@ class _Support:
             for i in range(len(ids), g.n_nodes)
             if (pid := pending_product(str(g.ids[i]))) is not None
         ]
+        self.imports = imports or {}
+        categories = load_reference().categories
+        battery_code = np.array(
+            [name in categories and categories[name].is_battery for name in self.names] + [False],
+            dtype=bool,
+        )
+        self.battery = battery_code[self.codes]  # per product row
 
     def _needs_primary(self, category: str) -> np.ndarray:
         rule = rule_for_category(category)
@@ -108,6 +119,107 @@ class _Support:
             if (zero or needs[row]) and upstream[users].any():
                 bad[row] = True
         return self.chain.product_array[bad]
+
+    def component_gaps(self, product: Product, upstream: np.ndarray) -> list[str]:
+        """Under a rule naming components that need primary data, what the graph upstream
+        of the battery shows for each, whatever the path: a component valued with a generic
+        dataset or imported without primary data by a battery on the way (its inputs, not
+        the component maker's own), or a component no input stands for at all. Products of
+        those categories without data are `missing`'s."""
+        rule = rule_for_category(product.category)
+        if (
+            not rule.required_components
+            or not load_reference().categories[product.category].is_battery
+        ):
+            return []
+        covered, gaps = self._covered(upstream)
+        for component in rule.required_components:
+            if component not in covered:
+                gaps.append(str(_l("%(component)s: no input", component=component)))
+        return sorted(set(gaps))
+
+    def _covered(self, upstream: np.ndarray) -> tuple[set[str], list[str]]:
+        """The components present upstream, and the gaps among the leaves that batteries
+        upstream use directly."""
+        g, n = self.chain.graph, len(self.chain.product_ids)
+        categories = load_reference().categories
+        covered = {
+            categories[self.names[c]].annex_ii or ""
+            for c in np.unique(self.codes[upstream])
+            if c >= 0 and self.names[c] in categories
+        }
+        batteries = upstream & self.battery
+        gaps: list[str] = []
+        used = g.provider[(g.consumer < n) & batteries[np.minimum(g.consumer, n - 1)]]
+        for leaf in np.unique(used[used >= n]).tolist():
+            node = str(g.ids[leaf])
+            component = self._leaf_component(node)
+            if component is None:
+                continue
+            covered.add(component)
+            if node.startswith("factor:"):
+                code = node.removeprefix("factor:").rsplit("@", 1)[0]
+                gaps.append(
+                    str(
+                        _l(
+                            "%(component)s: generic dataset %(code)s",
+                            component=component,
+                            code=code,
+                        )
+                    )
+                )
+            elif not g.primary[leaf] and not (g.consumer == leaf).any():
+                gaps.append(
+                    str(_l("%(component)s: imported without primary data", component=component))
+                )
+        return covered, gaps
+
+    def _leaf_component(self, node: str) -> str | None:
+        """The Annex II component a generic dataset (by its category's dataset prefix) or an
+        imported footprint (by the category its document names) stands for."""
+        if node.startswith("factor:"):
+            code = node.removeprefix("factor:")
+            for category in load_reference().categories.values():
+                prefix = category.generic_factor
+                if prefix and category.annex_ii and code.startswith(prefix + "."):
+                    return category.annex_ii
+            return None
+        if node.startswith("external:") and "#" not in node:
+            pk = int(node.removeprefix("external:").split("@", 1)[0])
+            return self.imports.get(pk)
+        return None
+
+
+def import_components(session: Session, chain: ChainGraph) -> dict[int, str | None]:
+    """The imported footprints of the chain's graph -> the Annex II component of the category
+    their document names (a Tanlian footprint classifies its product by
+    `urn:…:category-id:<category>`), else None: an import that names no category is no
+    component."""
+    g = chain.graph
+    pks = {
+        int(str(node).removeprefix("external:").split("@", 1)[0].split("#", 1)[0])
+        for node in g.ids[len(chain.product_ids) :]
+        if str(node).startswith("external:")
+    }
+    if not pks:
+        return {}
+    categories = load_reference().categories
+    out: dict[int, str | None] = {}
+    for pk, document in session.execute(
+        select(ExternalFootprint.id, ExternalFootprint.document).where(
+            ExternalFootprint.id.in_(pks)
+        )
+    ):
+        named = [
+            str(c).rsplit(":", 1)[-1]
+            for c in (document or {}).get("productClassifications") or []
+            if ":category-id:" in str(c)
+        ]
+        out[pk] = next(
+            (categories[c].annex_ii for c in named if c in categories and categories[c].annex_ii),
+            None,
+        )
+    return out
 
 
 def _named(session: Session, missing_ids: np.ndarray, reader_id: int) -> list[str]:
@@ -157,6 +269,8 @@ def canonical(d: Declaration) -> dict[str, Any]:
         "fallback_release_id": d.fallback_release_id,
         "pinned": d.pinned,
         **({} if d.composition is None else {"composition": d.composition}),
+        # added later: only when set, so earlier declarations keep their hashes
+        **({} if d.exempted_percent is None else {"exempted": str(d.exempted_percent)}),
     }
 
 
@@ -283,7 +397,8 @@ def _declare_all(
     the caller commits). A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
-    support = _Support(chain)
+    support = _Support(chain, import_components(session, chain))
+    exemptions = completeness.Exemptions(session, chain)
     found = session.scalars(
         select(ProductResult).where(
             ProductResult.run_id == run.id,
@@ -295,11 +410,12 @@ def _declare_all(
     for product in products:
         upstream = chain.reachable_rows([product.id], "up")
         missing = support.missing(product, upstream)
+        gaps = support.component_gaps(product, upstream)
         result = results.get(product.id)
-        if len(missing):
+        if len(missing) or gaps:
             if not strict:
                 continue
-            names = ", ".join(_named(session, missing, product.organization_id))
+            names = ", ".join(_named(session, missing, product.organization_id) + gaps)
             msg = str(_l("The rule needs primary data for: %(nodes)s.", nodes=names))
             raise InvalidInput(msg, {"product_id": [msg]})
         if result is None or result.basis != "submitted":
@@ -307,7 +423,15 @@ def _declare_all(
                 continue
             msg = str(_l("Submit this product's own data first."))
             raise InvalidInput(msg, {"product_id": [msg]})
-        ready.append((product, upstream, result))
+        exempted = exemptions.of(product.id)
+        rule = rule_for_category(product.category)
+        limit = completeness.limit_percent(rule)
+        if limit is not None and exempted is not None and exempted > limit:
+            if not strict:
+                continue
+            msg = completeness.over_limit(exempted, rule).reason
+            raise InvalidInput(msg, {"product_id": [msg]})
+        ready.append((product, upstream, result, exempted))
     made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:
         session.commit()
@@ -334,7 +458,7 @@ def _previous(
 def _store(
     session: Session,
     actor: Actor,
-    ready: list[tuple[Product, np.ndarray, ProductResult]],
+    ready: list[tuple[Product, np.ndarray, ProductResult, Decimal | None]],
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
@@ -344,9 +468,9 @@ def _store(
     the caller commits."""
     if not ready:
         return []
-    previous = _previous(session, [p.id for p, _, _ in ready], run.period_start, run.period_end)
+    previous = _previous(session, [p.id for p, *_ in ready], run.period_start, run.period_end)
     made = []
-    for product, upstream, result in ready:
+    for product, upstream, result, exempted in ready:
         before = previous.get(product.id)
         rule = rule_for_category(product.category)
         d = Declaration(
@@ -361,6 +485,7 @@ def _store(
             by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
             primary_data_share=result.primary_data_share,
             dqr=result.dqr,
+            exempted_percent=exempted,
             rule_code=rule.code,
             rule_version=rule.version,
             engine_version=run.engine_version,

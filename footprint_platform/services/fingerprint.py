@@ -11,7 +11,9 @@ from typing import Any
 from footprint_platform.models import Submission
 from footprint_platform.services.activity import FIELDS
 
-HEADER_FIELDS = ("production_volume", "dqr", "notes")
+HEADER_FIELDS = ("production_volume", "dqr", "notes", "mass_balance_reason", "exclusions")
+# Header fields added after submissions were first hashed: in the canonical form only when set.
+LATER_HEADER = ("mass_balance_reason", "exclusions")
 
 
 def canonical(sub: Submission) -> dict[str, Any]:
@@ -28,7 +30,11 @@ def canonical(sub: Submission) -> dict[str, Any]:
         "version": sub.version,
         "rule": [sub.rule_code, sub.rule_version],
         "factor_release_id": sub.factor_release_id,
-        "header": {f: plain(getattr(sub, f)) for f in HEADER_FIELDS},
+        "header": {
+            f: plain(getattr(sub, f))
+            for f in HEADER_FIELDS
+            if f not in LATER_HEADER or getattr(sub, f, None) is not None
+        },
         "inputs": [_input(i, plain) for i in sub.inputs],
     }
 

@@ -48,9 +48,9 @@ def diff(session: Session, actor: Actor, old_id: int, new_id: int) -> VersionDif
     description (or factor / linked product) so a changed quantity reads as a change."""
     old, new = (canonical(get_submission(session, actor, i)) for i in (old_id, new_id))
     header = {
-        f: (old["header"][f], new["header"][f])
+        f: (old["header"].get(f), new["header"].get(f))
         for f in HEADER_FIELDS
-        if old["header"][f] != new["header"][f]
+        if old["header"].get(f) != new["header"].get(f)
     }
     key = lambda r: (  # noqa: E731
         r["kind"],

@@ -254,8 +254,8 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         ],
         "boundaryProcessesDescription": str(rule.raw.get("boundary", "")),
         "allocationRulesDescription": _allocation(rule),
-        "exemptedEmissionsPercent": "0",
-        "exemptedEmissionsDescription": _exemptions(rule),
+        "exemptedEmissionsPercent": decimal_string(d.exempted_percent or 0),
+        "exemptedEmissionsDescription": _exemptions(rule, d),
         "primaryDataShare": decimal_string(d.primary_data_share * 100),
     }
     sources = _factor_sources(session, d)
@@ -311,15 +311,24 @@ def _allocation(rule: AccountingRule) -> str:
     ).strip()
 
 
-def _exemptions(rule: AccountingRule) -> str:
+def _exemptions(rule: AccountingRule, d: Declaration) -> str:
+    """The rule's cut-off and what the suppliers declared under it (as a share only: what
+    each left out is theirs to tell)."""
     cut = rule.raw.get("cut_off")
     text = "Tanlian computes from every input reported; it leaves none out itself."
     if cut:
         text += (
             f" The rule lets a supplier leave out inputs below {cut['per_input_share']:.0%} of "
-            f"mass and energy, {cut['total_share']:.0%} in total ({cut['source']}); "
-            "such exclusions are not quantified here."
+            f"mass and energy, {cut['total_share']:.0%} of the footprint in total "
+            f"({cut['source']})."
         )
+    if d.exempted_percent:
+        text += (
+            " The suppliers in this footprint declared exclusions estimated at "
+            f"{d.exempted_percent:.2f} % of it, carried along the supply chain."
+        )
+    else:
+        text += " No supplier in this footprint declared an exclusion."
     return text
 
 

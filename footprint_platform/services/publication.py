@@ -185,9 +185,28 @@ def assignment_evidence(
     return item
 
 
+def stated_reasons(session: Session, d: Declaration) -> dict[int, str]:
+    """The pinned submissions' mass-balance reasons (submission id -> reason): each must be
+    accepted by the verifier before the declaration can pass."""
+    ids = [pin[0] for pin in d.pinned.values()]
+    rows = session.execute(
+        select(Submission.id, Submission.mass_balance_reason).where(
+            Submission.id.in_(ids), Submission.mass_balance_reason.is_not(None)
+        )
+    ).all()
+    return {int(i): str(r) for i, r in rows}
+
+
 def decide(
-    session: Session, actor: Actor, verification_id: int, verdict: str, findings: str
+    session: Session,
+    actor: Actor,
+    verification_id: int,
+    verdict: str,
+    findings: str,
+    accepted: list[int] | None = None,
 ) -> Verification:
+    """Record the verifier's decision. To verify, it accepts, explicitly, every mass-balance
+    reason the pinned submissions state (`accepted`: their submission ids)."""
     v = _verification(session, actor, verification_id, Action.VERIFY)
     if v.status is not VerificationStatus.UNDER_REVIEW:
         raise Conflict(str(_l("This verification is decided.")))
@@ -198,6 +217,17 @@ def decide(
     if verdict == VerificationStatus.REJECTED.value and not findings.strip():
         msg = str(_l("Record the findings that lead to the rejection."))
         raise InvalidInput(msg, {"findings": [msg]})
+    reasons = stated_reasons(session, v.declaration)
+    taken = sorted(set(accepted or []) & reasons.keys())
+    if verdict == VerificationStatus.VERIFIED.value and set(taken) != reasons.keys():
+        msg = str(
+            _l(
+                "Accept every mass-balance reason the submissions state, or reject the "
+                "declaration with your findings."
+            )
+        )
+        raise InvalidInput(msg, {"accepted": [msg]})
+    v.accepted_reasons = taken or None
     v.status, v.findings = VerificationStatus(verdict), findings.strip()[:5000] or None
     v.decided_by_id, v.decided_at = actor.user_id, utcnow()
     audit.record(
@@ -206,7 +236,7 @@ def decide(
         f"verification.{verdict}",
         v,
         organization_id=v.declaration.organization_id,
-        details={"declaration_id": v.declaration_id},
+        details={"declaration_id": v.declaration_id, "accepted_reasons": taken},
     )
     session.commit()
     return v

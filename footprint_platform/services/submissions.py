@@ -29,7 +29,7 @@ from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services import audit, jobs, links, loops
+from footprint_platform.services import audit, completeness, jobs, links, loops
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
@@ -204,11 +204,8 @@ def start_draft(
         ).first()
     )
     if template is not None:
-        sub.production_volume, sub.dqr, sub.notes = (
-            template.production_volume,
-            template.dqr,
-            template.notes,
-        )
+        for f in HEADER_FIELDS:
+            setattr(sub, f, getattr(template, f))
         sub.inputs = [
             SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
             for i in template.inputs
@@ -294,7 +291,11 @@ def save_draft(
     """Replace the draft's header and rows, all or nothing; returns the warnings."""
     sub = _editable(session, actor, submission_id, lock_version)
     checked = check_rows(rows, context_for(session, sub, rows, section_names), for_submit=False)
-    header_problems = _check_header(header)
+    header = dict(header)
+    header["exclusions"], header_problems = completeness.check_exclusions(header.get("exclusions"))
+    reason = str(header.get("mass_balance_reason") or "").strip()[:2000]
+    header["mass_balance_reason"] = reason or None
+    header_problems = _check_header(header) + header_problems
     if checked.problems or header_problems:
         session.rollback()
         raise UploadRejected(
@@ -371,8 +372,11 @@ def submit(
         }
         for n, i in enumerate(sub.inputs, start=1)
     ]
-    checked = check_rows(rows, context_for(session, sub, rows, section_names), for_submit=True)
+    ctx = context_for(session, sub, rows, section_names)
+    checked = check_rows(rows, ctx, for_submit=True)
     problems = checked.problems
+    if not problems:
+        problems += completeness.submit_problems(sub, checked.rows, ctx)
     if sub.dqr is None:
         problems.append(
             Problem(

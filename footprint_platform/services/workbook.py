@@ -28,6 +28,7 @@ from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import Evidence, Organization, Product, Submission
 from footprint_platform.rules import load_rules
 from footprint_platform.sections import BASIS_LABELS, INSTRUMENT_LABELS, SECTIONS, Section
+from footprint_platform.services import completeness
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.services.xlsx_package import check_package
 
@@ -93,6 +94,8 @@ def _write_guide(ws: Any, sub: Submission) -> None:
             "production_volume",
             float(sub.production_volume) if sub.production_volume is not None else None,
         ),
+        ("mass_balance_reason", sub.mass_balance_reason or ""),
+        ("exclusions", completeness.exclusions_as_text(sub.exclusions)),
         ("", ""),
         (
             _both(_l("How to fill this file")),
@@ -109,6 +112,17 @@ def _write_guide(ws: Any, sub: Submission) -> None:
             ),
         ),
         (_both(_l("Overall data quality")), _both(_l("Fill 'dqr' above: 1 (best) to 5."))),
+        (
+            _both(_l("Mass balance and cut-off")),
+            _both(
+                _l(
+                    "'mass_balance_reason': only if your material inputs per kg of product lie "
+                    "outside the range your rule states; your verifier must accept it. "
+                    "'exclusions': one per line, what is left out; its estimated share of the "
+                    "footprint in percent."
+                )
+            ),
+        ),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(r, 1, key).font = Font(bold=True)
@@ -244,7 +258,10 @@ def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, 
             )
         )
     header = {"dqr": values.get("dqr"), "production_volume": values.get("production_volume")}
-    return {k: _decimal_or_none(v, GUIDE, k, problems) for k, v in header.items()}
+    out = {k: _decimal_or_none(v, GUIDE, k, problems) for k, v in header.items()}
+    out["mass_balance_reason"] = str(values.get("mass_balance_reason") or "") or None
+    out["exclusions"] = completeness.exclusions_from_text(str(values.get("exclusions") or ""))
+    return out
 
 
 def _decimal_or_none(value: Any, sheet: str, field: str, problems: list[Problem]) -> Any:

@@ -163,6 +163,7 @@ def verification(verification_id: int) -> Any:
                 verification_id,
                 request.form.get("verdict", ""),
                 request.form.get("findings", ""),
+                [int(i) for i in request.form.getlist("accepted") if i.isdigit()],
             )
         except InvalidInput as exc:
             errors = exc.errors
@@ -171,7 +172,11 @@ def verification(verification_id: int) -> Any:
             return redirect(url_for(".verification", verification_id=verification_id))
     work = publication.open_assignment(db.session, actor(), verification_id)
     return render_template(
-        "declarations/verification.html", work=work, errors=errors, form=request.form
+        "declarations/verification.html",
+        work=work,
+        errors=errors,
+        form=request.form,
+        reasons=publication.stated_reasons(db.session, work.declaration),
     ), 422 if errors else 200
 
 

@@ -36,6 +36,7 @@ from footprint_platform.sections import (
 )
 from footprint_platform.services import (
     catalog,
+    completeness,
     evidence,
     jobs,
     links,
@@ -138,6 +139,8 @@ def _header_from_form(sub: Submission) -> dict[str, Any]:
         header["dqr"] = parse_number(request.form.get("dqr"))
         header["production_volume"] = parse_number(request.form.get("production_volume"))
         header["notes"] = (request.form.get("notes") or "").strip()[:2000] or None
+        header["mass_balance_reason"] = request.form.get("mass_balance_reason")
+        header["exclusions"] = completeness.exclusions_from_text(request.form.get("exclusions"))
     return header
 
 
@@ -212,6 +215,7 @@ def _render_step(
     job = jobs.latest_job(db.session, sub.period_start, sub.period_end)
     return render_template(
         "submissions/edit.html",
+        exclusions_text=completeness.exclusions_as_text,
         sub=sub,
         step=step,
         steps=STEPS,

@@ -58,7 +58,7 @@ def _declare_and_ask(owner: Any, org: int) -> str:
 
 def _verify(verifier: Any, org: int) -> None:
     """The verifier finds its assignment, reads the pinned inputs, downloads an evidence file
-    and checks it byte for byte, then verifies."""
+    and checks it byte for byte, accepts the suppliers' mass-balance reasons, then verifies."""
     page = verifier.go("/dashboard/", "overview")
     with page.expect_navigation():
         page.click(f"a.verifications[href='/orgs/{org}/verifications']")
@@ -79,6 +79,10 @@ def _verify(verifier: Any, org: int) -> None:
     evidence_id = int(evidence.first.get_attribute("href").rsplit("/", 1)[1])
     stored = verifier.server.query(select(Evidence.sha256).where(Evidence.id == evidence_id))
     assert hashlib.sha256(data).hexdigest() == stored
+    reasons = page.locator("input[name=accepted]")
+    assert reasons.count() > 0, "the suppliers' mass-balance reasons, each to accept"
+    for k in range(reasons.count()):
+        reasons.nth(k).check()
     page.fill("#findings", "Activity data and certificates checked in the browser test.")
     verifier.submit("button[name=verdict][value=verified]", "verified")
     assert "Decision recorded" in page.inner_text(".flash.success")

@@ -348,6 +348,7 @@ def test_change_reasons_name_only_what_the_reader_may_name(demo_app: Flask) -> N
             asked.id,
             "verified",
             "Checked against the meters.",
+            list(publication.stated_reasons(db.session, asked.declaration)),
         )
         pact_delivery.publish_and_announce(db.session, owner, suv.id)
         suv_id, public_id = suv.id, suv.public_id

@@ -54,7 +54,7 @@ def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Fl
         rows = [
             {
                 "kind": i.kind.value,
-                "quantity": i.quantity * 3,
+                "quantity": i.quantity * 2,  # within the mass-balance range
                 "unit": i.unit,
                 "factor_code": i.factor_code,
             }
@@ -157,7 +157,8 @@ def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) 
         assert "DT-P811-150" in {s.product.part_number for s in work.submissions}
         with pytest.raises(InvalidInput):
             publication.decide(db.session, verifier, v.id, "rejected", " ")
-        publication.decide(db.session, verifier, v.id, "verified", "Checked meter data.")
+        accepted = list(publication.stated_reasons(db.session, d))  # the suppliers' reasons
+        publication.decide(db.session, verifier, v.id, "verified", "Checked meter data.", accepted)
         publication.publish(db.session, owner, d.id)
         public_id, content_hash = d.public_id, d.content_hash
         assert declarations.verify(db.session) == []

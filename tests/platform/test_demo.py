@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import tomllib
+from datetime import date
+from typing import Any
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from footprint_platform.demo import demo_logins, read_demo
+from footprint_platform.demo_submissions import DEMO_FILE
 from footprint_platform.extensions import db
-from footprint_platform.models import Organization, OrgRole, Product, Site, User
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Organization,
+    OrgRole,
+    Product,
+    Site,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from footprint_platform.reference import load_reference
+
+
+def read_submissions() -> dict[str, Any]:
+    return tomllib.loads(DEMO_FILE.read_text("utf-8"))
 
 
 def _counts() -> tuple[int, int, int, int]:
@@ -103,3 +122,30 @@ def test_demo_load_works_when_every_recompute_goes_to_the_queue(app: Flask, redi
             assert stale_declarations(db.session) == []
     finally:
         app.config.update(REDIS_URL=None, ROLLUP_INLINE_MAX_PRODUCTS=2000)
+
+
+def test_the_demo_has_a_second_period_under_way_that_leaves_2025_as_declared(app: Flask) -> None:
+    """`flask demo load` also enters 2026: the makers the file names have reported (a new
+    version from their 2025 data), the others not yet; the 2025 declarations stay the
+    published first versions and recompute from their pins; nothing of 2026 is declared."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    later = read_submissions()["second_period"]
+    with app.app_context():
+        reported = set(
+            db.session.scalars(
+                select(Product.part_number)
+                .join(Submission, Submission.product_id == Product.id)
+                .where(
+                    Submission.period_start == date.fromisoformat(later["period"][0]),
+                    Submission.status == SubmissionStatus.SUBMITTED,
+                )
+            )
+        )
+        assert reported == {s["product"] for s in later["submission"]}
+        assert reported < {s["product"] for s in read_submissions()["submission"]}
+        declared = db.session.scalars(select(Declaration)).all()
+        assert {d.period_start.year for d in declared} == {2025}
+        assert {(d.version, d.status) for d in declared} == {(1, DeclarationStatus.PUBLISHED)}
+    verified = runner.invoke(args=["declarations", "verify"])
+    assert "5 declarations checked, 0 differ." in verified.output

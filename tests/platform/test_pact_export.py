@@ -131,7 +131,8 @@ def test_a_redeclaration_names_its_published_predecessor_which_is_deprecated_onc
         assert pact.product_footprint(db.session, v3, OPTIONS)["precedingPfIds"] == [v1.public_id]
         asked = publication.request_verification(db.session, owner, v3.id, org_id(VERIFIER))
         verifier = admin_actor("verifier@qingyuan-verify.example")
-        publication.decide(db.session, verifier, asked.id, "verified", "ok")
+        accepted = list(publication.stated_reasons(db.session, v3))
+        publication.decide(db.session, verifier, asked.id, "verified", "ok", accepted)
         publication.publish(db.session, owner, v3.id)
         assert pact.product_footprint(db.session, v1, OPTIONS)["status"] == "Deprecated"
         assert pact.product_footprint(db.session, v2, OPTIONS)["status"] == "Deprecated"

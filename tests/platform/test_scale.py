@@ -104,7 +104,8 @@ def _resubmit(product: Product, factor: Decimal) -> Submission:
         }
         for i in draft.inputs
     ]
-    submissions.save_draft(db.session, actor, draft.id, {"dqr": Decimal("2.5")}, rows)
+    header = {"dqr": Decimal("2.5"), "mass_balance_reason": "Synthetic data: not mass-balanced."}
+    submissions.save_draft(db.session, actor, draft.id, header, rows)
     return submissions.submit(db.session, actor, draft.id)
 
 

@@ -191,3 +191,39 @@ def test_a_zip_bomb_dressed_as_xlsx_is_refused_before_unpacking(
     response = _upload(session, ids.draft, buffer.getvalue())
     assert response.status_code == 422
     assert "unpacks to more than 30 MB" in response.get_data(as_text=True)
+
+
+def test_the_reason_and_the_exclusions_go_in_by_the_workbook_and_the_form(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    """The mass-balance reason and the exclusions are header fields of every way in: the
+    workbook's guide sheet (pre-filled, read back) and the form's general step."""
+    wb = _fill(_download(session, ids.draft))
+    for row in wb["Guide 说明"].iter_rows(min_row=1, max_col=2):
+        if row[0].value == "mass_balance_reason":
+            row[1].value = "Housing bought pre-assembled."
+        if row[0].value == "exclusions":
+            row[1].value = "Labels; 0.3\nThermal pads; 0.5"
+    assert _upload(session, ids.draft, _save(wb)).status_code == 302
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert sub.mass_balance_reason == "Housing bought pre-assembled."
+        assert sub.exclusions == [
+            {"what": "Labels", "percent": "0.3"},
+            {"what": "Thermal pads", "percent": "0.5"},
+        ]
+        lock = sub.lock_version
+    again = _download(session, ids.draft)
+    guide = {r[0]: r[1] for r in again["Guide 说明"].iter_rows(max_col=2, values_only=True)}
+    assert guide["exclusions"] == "Labels; 0.3\nThermal pads; 0.5"
+    form = {
+        "lock_version": lock,
+        "dqr": "2",
+        "mass_balance_reason": "Checked again.",
+        "exclusions": "Labels; 0.4",
+    }
+    assert session.post(f"/submissions/{ids.draft}/general", form).status_code == 302
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert sub.mass_balance_reason == "Checked again."
+        assert sub.exclusions == [{"what": "Labels", "percent": "0.4"}]
