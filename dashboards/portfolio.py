@@ -44,7 +44,7 @@ class PortfolioQuery(FormSchema):
 class ResultsExportQuery(PortfolioQuery):
     """The period to export, required."""
 
-    period = fields.String(required=True, validate=validate.Length(max=21))
+    period = PeriodField(required=True)
 
 
 @bp.route("/orgs/<int:org_id>/results.<any(csv, parquet):fmt>")

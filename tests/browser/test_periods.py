@@ -59,11 +59,11 @@ def test_the_period_switch_on_dashboard_coverage_and_whatif(
     assert page.input_value("#period") == Y2025
     assert page.locator("#footprint [data-total]").count() == 1
     page = _choose(oem, Y2026, "vehicle-2026")
-    assert page.locator("#no-footprint").is_visible()
+    assert page.locator("#share-carried").is_visible()  # its 2025 data carried forward, said so
     with page.expect_navigation():
         page.click(f"#coverage-link[href='/dashboard/products/{suv}/coverage?period={Y2026}']")
     oem.shot("coverage-2026")
-    assert page.input_value("#period") == Y2026 and page.locator("#no-footprint").is_visible()
+    assert page.input_value("#period") == Y2026
     page = _choose(oem, Y2025, "coverage-2025")
     page.wait_for_selector("#chart-coverage[data-drawn='true']", timeout=10_000)
     assert page.locator("#coverage-share").is_visible()
@@ -72,13 +72,19 @@ def test_the_period_switch_on_dashboard_coverage_and_whatif(
 
     maker = visit("cathode-maker")
     maker.login(CATHODE_MAKER)
-    page = maker.go(f"/dashboard/products/{cathode}/whatif", "whatif-2025-by-default")
+    page = maker.go(f"/dashboard/products/{cathode}/whatif", "whatif-2026-by-default")
+    # the cathode's 2026 is complete (its upstream's 2025 data carried forward): the default
+    assert page.input_value("#period") == Y2026
+    page = _choose(maker, Y2025, "whatif-2025")
     assert page.input_value("#period") == Y2025
     page = _choose(maker, Y2026, "whatif-2026")
     assert page.locator(f"main form input[name=period][value='{Y2026}']").count() > 0
     with page.expect_navigation():
         page.click(f"a[href='/dashboard/products/{cathode}?period={Y2026}']")
     maker.shot("cathode-dashboard-2026")
-    total_2026 = Decimal(page.get_attribute("#footprint [data-total]", "data-total"))
+    # its precursor has no 2026 data: the 2025 data carried forward, and the page says how much
+    carried = page.inner_text("#share-carried")
+    assert Decimal(carried.rstrip(" %")) > 0
     page = _choose(maker, Y2025, "cathode-dashboard-2025")
-    assert Decimal(page.get_attribute("#footprint [data-total]", "data-total")) != total_2026
+    assert page.input_value("#period") == Y2025
+    assert Decimal(page.inner_text("#share-carried").rstrip(" %")) == 0

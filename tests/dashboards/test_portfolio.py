@@ -137,10 +137,10 @@ def test_the_portfolio_filters_by_category_chemistry_and_period(
         html = auth.client.get(base + query).get_data(as_text=True)
         return {int(p) for p in re.findall(r'<tr data-product="(\d+)">', html)}
 
-    assert rows("") == {nmc, lfp}
-    assert rows("?category=battery_pack") == {nmc, lfp}
+    assert rows("") == {nmc}  # the default: the latest complete period, 2026 (carried upstream)
+    assert rows("?period=2025-01-01/2025-12-31&category=battery_pack") == {nmc, lfp}
     assert rows("?category=vehicle_bev") == set()
-    assert rows("?chemistry=LFP") == {lfp}
+    assert rows("?period=2025-01-01/2025-12-31&chemistry=LFP") == {lfp}
     assert rows("?period=2026-01-01/2026-12-31") == {nmc}
     assert rows("?period=2025-01-01/2025-12-31") == {nmc, lfp}
     assert auth.client.get(base + "?period=2025-13-01/2025-12-31").status_code == 422
@@ -156,8 +156,10 @@ def test_the_trend_holds_the_newest_result_of_every_period(demo_app: Flask, auth
         found = portfolio.portfolio(db.session, admin_actor(PACKS), pack.organization_id)
         row = next(r for r in found.rows if r.product.id == pack.id)
         assert [p.period for p in row.trend] == [PERIOD, NEXT]
-        # 2026's inputs upstream have no 2026 data: 2025, complete, stays the default
-        assert row.current is not None and row.current.period == PERIOD
+        # 2026's inputs upstream have no 2026 data: their 2025 data is carried forward, so 2026
+        # is complete and the default; the carried part says so
+        assert row.current is not None and row.current.period == NEXT
+        assert row.current.carried_share > 0
         newer = portfolio.portfolio(
             db.session, admin_actor(PACKS), pack.organization_id, period=NEXT
         )
