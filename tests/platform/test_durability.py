@@ -39,24 +39,23 @@ DOWNSTREAM_OF_FOIL = {"DT-P811-150", "HD-PK-811-78", "JH-S7-LR"}  # cell, pack, 
 
 
 def stale_declarations(session: sa.orm.Session) -> list[str]:
-    """Parts whose newest declaration pins a submission that is no longer current."""
-    current = dict(
-        session.execute(
-            sa.select(Submission.product_id, Submission.id).where(
-                Submission.status == SubmissionStatus.SUBMITTED
-            )
-        ).all()
+    """Parts whose newest declaration of a period pins a submission that is no longer current
+    (superseded by a newer version; a carried-forward earlier period's version stays current)."""
+    current = set(
+        session.scalars(
+            sa.select(Submission.id).where(Submission.status == SubmissionStatus.SUBMITTED)
+        )
     )
-    newest: dict[int, Declaration] = {}
+    newest: dict[tuple[int, object], Declaration] = {}
     for d in session.scalars(
         sa.select(Declaration)
         .where(Declaration.status != DeclarationStatus.SUPERSEDED)
         .order_by(Declaration.version)
     ):
-        newest[d.product_id] = d
+        newest[(d.product_id, d.period_start)] = d
     stale = []
     for d in newest.values():
-        if any(current.get(int(p)) != pin[0] for p, pin in d.pinned.items()):
+        if any(pin[0] not in current for pin in d.pinned.values()):
             stale.append(session.get(Product, d.product_id).part_number)
     return sorted(stale)
 
