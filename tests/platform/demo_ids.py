@@ -67,6 +67,7 @@ class Ids:
     read_secret: str
     write_secret: str
     other_write_secret: str
+    verifier_write_secret: str  # the verification body's write token
     pact_client: int  # the pack maker's PACT client for the OEM (buyer_org)
     pact_client_id: str
     pact_secret: str
@@ -146,6 +147,13 @@ def prepare(app: Flask) -> Ids:
         )
         declaration = redo.id  # a draft under review (the demo's own are published)
         asked = publication.request_verification(db.session, admin, redo.id, verifier_org)
+        _, verifier_secret = accounts.create_api_token(
+            db.session,
+            admin_actor("verifier@qingyuan-verify.example"),
+            verifier_org,
+            "v",
+            TokenScope.WRITE,
+        )
         suv = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
@@ -195,6 +203,7 @@ def prepare(app: Flask) -> Ids:
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,
+            verifier_write_secret=verifier_secret,
             incoming_link=incoming_link.id,
             outgoing_link=outgoing_link.id,
             **pact,
