@@ -62,6 +62,7 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
         results,
         sharing,
         submissions,
+        webhooks,
     )
 
     app.config["OPENAPI_SWAGGER_UI_URL"] = "/static/vendor/swagger-ui/"
@@ -84,6 +85,7 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
         results.blp,
         declarations.blp,
         sharing.blp,
+        webhooks.blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)

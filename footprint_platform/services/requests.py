@@ -22,7 +22,14 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services import audit, consent, pact_delivery, pact_events, sharing
+from footprint_platform.services import (
+    audit,
+    consent,
+    pact_delivery,
+    pact_events,
+    sharing,
+    webhooks,
+)
 from footprint_platform.services.accounts import normalize_email
 
 
@@ -81,6 +88,7 @@ def create_request(
         organization_id=buyer_id,
         details={"supplier_id": supplier_id, "part_number": data["part_number"]},
     )
+    webhooks.request_received(session, request)
     session.commit()
     return request, token
 
@@ -157,6 +165,8 @@ def _close(
     session: Session, actor: Actor, request: DataRequest, action: str, organization_id: int | None
 ) -> DataRequest:
     request.closed_at = utcnow()
+    if request.status in (RequestStatus.ANSWERED, RequestStatus.DECLINED):
+        webhooks.request_answered(session, request)
     audit.record(
         session,
         actor,

@@ -35,6 +35,7 @@ from footprint_platform.services import (
     publication,
     sharing,
     submissions,
+    webhooks,
 )
 
 PACK = "Huadong Battery Systems"
@@ -68,6 +69,7 @@ class Ids:
     write_secret: str
     other_write_secret: str
     verifier_write_secret: str  # the verification body's write token
+    webhook: int  # the pack maker's webhook endpoint (on 127.0.0.1: nothing listens)
     pact_client: int  # the pack maker's PACT client for the OEM (buyer_org)
     pact_client_id: str
     pact_secret: str
@@ -177,6 +179,11 @@ def prepare(app: Flask) -> Ids:
             select(Product.id).where(Product.organization_id == lithium)
         )
         incoming_link = links.ask(db.session, other_admin, lithium, lfp_pack)
+        app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = True  # only to store this address
+        hook, _ = webhooks.create_endpoint(
+            db.session, admin, pack, "https://127.0.0.1:9/hook", [webhooks.REQUEST_RECEIVED]
+        )
+        app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = False
         outgoing_link = links.ask(db.session, admin, pack, other_product)
         return Ids(
             org=pack,
@@ -204,6 +211,7 @@ def prepare(app: Flask) -> Ids:
             write_secret=write_secret,
             other_write_secret=other_secret,
             verifier_write_secret=verifier_secret,
+            webhook=hook.id,
             incoming_link=incoming_link.id,
             outgoing_link=outgoing_link.id,
             **pact,

@@ -427,6 +427,18 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
             "client_secret": "s",
         },
     ),
+    # Webhooks: the organization's admins; a private address is refused on content (422).
+    ("/orgs/<int:org_id>/webhooks", "GET"): (ADMINS, "/orgs/{org}/webhooks", None),
+    ("/orgs/<int:org_id>/webhooks", "POST"): (
+        ADMINS,
+        "/orgs/{org}/webhooks",
+        lambda ids: {"url": "https://127.0.0.1/hook", "events": "result.changed"},
+    ),
+    ("/orgs/<int:org_id>/webhooks/<int:endpoint_id>/delete", "POST"): (
+        ADMINS,
+        "/orgs/{org}/webhooks/{webhook}/delete",
+        None,
+    ),
     ("/orgs/<int:org_id>/pact/credentials/<int:credential_pk>/revoke", "POST"): (
         ADMINS,
         "/orgs/{org}/pact/credentials/{pact_credential}/revoke",
@@ -693,6 +705,28 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/link-requests/{outgoing_link}/cancel",
         None,
     ),
+    # Webhooks: the organization's write tokens (an integration registers its own callback);
+    # a private address is refused on content (422)
+    ("/api/v1/organizations/<int:org_id>/webhooks", "GET"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/webhooks",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/webhooks", "POST"): (
+        OWNER_WRITE_VALIDATED,
+        "/api/v1/organizations/{org}/webhooks",
+        lambda ids: {"url": "https://127.0.0.1/hook", "events": ["result.changed"]},
+    ),
+    ("/api/v1/webhooks/<int:endpoint_id>", "DELETE"): (
+        RECORD_WRITE,
+        "/api/v1/webhooks/{webhook}",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/webhook-deliveries", "GET"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/webhook-deliveries",
+        None,
+    ),
 }
 
 
@@ -749,6 +783,7 @@ def _path(template: str, ids: Ids) -> str:
         pact_public_id=ids.pact_public_id,
         incoming_link=ids.incoming_link,
         outgoing_link=ids.outgoing_link,
+        webhook=ids.webhook,
     )
 
 
