@@ -32,6 +32,7 @@ from footprint_platform.web import (
     sharing,
     signatures,
     submissions,
+    webhooks,
 )
 from footprint_platform.web.context import init_web_context, select_locale
 
@@ -86,6 +87,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         pact_clients.bp,
         partner_footprints.bp,
         signatures.bp,
+        webhooks.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()
@@ -102,6 +104,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)
     app.cli.add_command(cli.pact_cli)
+    app.cli.add_command(cli.webhooks_cli)
     app.cli.add_command(cli.signing_cli)
     app.cli.add_command(cli.export_cmd)
     app.cli.add_command(cli.import_cmd)

@@ -230,6 +230,20 @@ def import_cmd(path: str) -> None:
 pact_cli = AppGroup("pact", help="PACT events to partners.")
 
 
+webhooks_cli = AppGroup("webhooks", help="Webhook deliveries to organizations' endpoints.")
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver() -> None:
+    """Attempt every webhook delivery that is due now (cron, without a Redis worker)."""
+    from footprint_platform.services import webhook_delivery
+
+    ids = webhook_delivery.due(db.session)
+    for delivery_id in ids:
+        webhook_delivery.attempt(db.session, delivery_id)
+    click.echo(f"{len(ids)} due webhook deliveries attempted.")
+
+
 @pact_cli.command("deliver")
 def pact_deliver() -> None:
     """Attempt every PACT event delivery that is due now (cron, without a Redis worker)."""

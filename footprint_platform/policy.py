@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     EDIT_SUBMISSIONS = "edit_submissions"
     SHARE_FOOTPRINTS = "share_footprints"
     MANAGE_PACT_CLIENTS = "manage_pact_clients"
+    MANAGE_WEBHOOKS = "manage_webhooks"
     READ_PACT_FOOTPRINTS = "read_pact_footprints"
     SEND_PACT_EVENTS = "send_pact_events"
     VIEW_REQUESTS = "view_requests"
@@ -61,6 +62,9 @@ class Rule:
     min_role: MemberRole | None  # None: any signed-in actor, no membership needed
     org_roles: frozenset[OrgRole] = frozenset()  # the organization must hold one of these
     people_only: bool = False  # API tokens may not do this
+    # the role a token needs instead of min_role (a write token acts as an editor; an admin
+    # made it, and only an admin can)
+    token_role: MemberRole | None = None
 
 
 _MAKERS = frozenset({OrgRole.SUPPLIER, OrgRole.BUYER})
@@ -94,6 +98,9 @@ RULES: dict[Action, Rule] = {
     Action.SHARE_FOOTPRINTS: Rule(MemberRole.EDITOR, _MAKERS, people_only=True),
     # Credentials for a partner's PACT host system are secrets, like API tokens: admins only.
     Action.MANAGE_PACT_CLIENTS: Rule(MemberRole.ADMIN, _MAKERS, people_only=True),
+    # Webhook endpoints and their delivery log: the organization's admins on the web, and an
+    # integration's own write token (an integration registers its own callback address).
+    Action.MANAGE_WEBHOOKS: Rule(MemberRole.ADMIN, token_role=MemberRole.EDITOR),
     # Only PACT partners, for their data owner (see `allowed`); the service checks the shares.
     Action.READ_PACT_FOOTPRINTS: Rule(MemberRole.VIEWER),
     # Only PACT partners, to their data owner's /3/events (requests, notices).
@@ -171,7 +178,8 @@ def allowed(actor: Actor | None, action: Action, organization_id: int | None = N
     if organization_id is None:
         return False
     role = actor.roles.get(organization_id)
-    if role is None or role.rank < rule.min_role.rank:
+    need = rule.token_role if actor.token_id is not None and rule.token_role else rule.min_role
+    if role is None or role.rank < need.rank:
         return False
     return not rule.org_roles or bool(rule.org_roles & actor.org_roles.get(organization_id, set()))
 

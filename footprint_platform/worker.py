@@ -21,7 +21,7 @@ from rq.worker.base import WorkerStatus
 
 from footprint_platform.app_setup import init_platform
 from footprint_platform.extensions import db
-from footprint_platform.services import jobs, pact_delivery
+from footprint_platform.services import jobs, pact_delivery, webhook_delivery
 
 log = logging.getLogger(__name__)
 _APPS: dict[str | None, Flask] = {}  # by DATABASE_URL
@@ -63,6 +63,15 @@ def deliver_pact(delivery_id: int) -> None:
     with _app().app_context():
         try:
             pact_delivery.run(db.session, delivery_id)
+        finally:
+            db.session.remove()
+
+
+def deliver_webhook(delivery_id: int) -> None:
+    """RQ job: one attempt at a webhook delivery; a retry is queued while it is pending."""
+    with _app().app_context():
+        try:
+            webhook_delivery.run(db.session, delivery_id)
         finally:
             db.session.remove()
 
@@ -133,6 +142,9 @@ def work(app: Flask, redis_url: str, burst: bool = False) -> bool:
     from redis import Redis
 
     connection = Redis.from_url(redis_url)
-    queues = [Queue(name, connection=connection) for name in (jobs.QUEUE, pact_delivery.QUEUE)]
+    queues = [
+        Queue(name, connection=connection)
+        for name in (jobs.QUEUE, pact_delivery.QUEUE, webhook_delivery.QUEUE)
+    ]
     worker = PlatformWorker(queues, connection=connection, app=app)
     return bool(worker.work(burst=burst))

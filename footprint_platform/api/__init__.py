@@ -55,7 +55,15 @@ class TanlianApi(Api):  # type: ignore[misc]
 def init_api(app: Flask, api: Any, csrf: Any) -> None:
     """Register the API blueprints. They are exempt from CSRF: they authenticate by token
     header only, never by cookie, so a forged cross-site request carries no credential."""
-    from footprint_platform.api import catalog, requests, submissions
+    from footprint_platform.api import (
+        catalog,
+        declarations,
+        requests,
+        results,
+        sharing,
+        submissions,
+        webhooks,
+    )
 
     app.config["OPENAPI_SWAGGER_UI_URL"] = "/static/vendor/swagger-ui/"
     api.init_app(
@@ -70,7 +78,15 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
     )
     api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blp in (catalog.blp, submissions.blp, requests.blp):
+    for blp in (
+        catalog.blp,
+        submissions.blp,
+        requests.blp,
+        results.blp,
+        declarations.blp,
+        sharing.blp,
+        webhooks.blp,
+    ):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)
     app.extensions["tanlian_api"] = api

@@ -33,6 +33,7 @@ from footprint_platform.models.submission import (
     SubmissionStatus,
 )
 from footprint_platform.models.verification import Verification, VerificationStatus
+from footprint_platform.models.webhooks import WebhookDelivery, WebhookEndpoint
 from footprint_platform.models.whatif import WhatIfScenario
 
 __all__ = [
@@ -78,6 +79,8 @@ __all__ = [
     "User",
     "Verification",
     "VerificationStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WhatIfScenario",
     "utcnow",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -211,3 +212,21 @@ def quality_groups(
         for (tier, category), (c, primary, weighted, rated) in sums.items()
     ]
     return tuple(sorted(groups, key=lambda g: (-g.impact, g.tier, g.category)))
+
+
+def as_groups(found: Explanation) -> dict[str, Any]:
+    """An explanation as plain values grouped by tier and category (the API's breakdown):
+    nothing in it names an upstream node."""
+    latest = found.latest
+    computed = latest is not None and found.parts is not None
+    return {
+        "product_id": found.product.id,
+        "computed": computed,
+        "period_start": latest.run.period_start if latest else None,
+        "period_end": latest.run.period_end if latest else None,
+        "run_id": latest.run.id if latest else None,
+        "total": latest.result.total if computed and latest else None,
+        "by_stage": dict(latest.result.by_stage) if computed and latest else {},
+        "consistent": found.consistent,
+        "groups": [vars(g) for g in found.quality],
+    }

@@ -309,6 +309,25 @@ def declare(
     return _declare(session, actor, product, run, chain, reason)
 
 
+def declare_for(
+    session: Session,
+    actor: Actor,
+    organization_id: int,
+    product_id: int,
+    period: tuple[date, date],
+    reason: str | None = None,
+) -> Declaration:
+    """`declare` for a product named by an organization's client: the organization must be
+    allowed to declare, and the product must be its own (else a field error, not a 404 that
+    would tell whether another maker's product exists)."""
+    authorize(actor, Action.EDIT_SUBMISSIONS, organization_id)
+    product = session.get(Product, product_id)
+    if product is None or product.organization_id != organization_id:
+        msg = str(_l("Choose one of your organization's products."))
+        raise InvalidInput(msg, {"product_id": [msg]})
+    return declare(session, actor, product.id, period[0], period[1], reason)
+
+
 def _latest_run(session: Session, product_id: int, start: date, end: date) -> RollupRun:
     """The newest run of the period holding a result for the product. A run after a
     submission stores only what it changed, so this is the run of the product's newest

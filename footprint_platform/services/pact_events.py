@@ -52,7 +52,14 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
-from footprint_platform.services import audit, pact, pact_host, pact_outbound, pact_requests
+from footprint_platform.services import (
+    audit,
+    pact,
+    pact_host,
+    pact_outbound,
+    pact_requests,
+    webhooks,
+)
 from footprint_platform.services.pact_host import Criteria
 
 PREFIX = "org.wbcsd.pact.ProductFootprint."
@@ -323,6 +330,7 @@ def _take_request(
         organization_id=grant.owner_id,
         details={"over": "pact", "event_id": row.event_id, "criteria": criteria.summary()},
     )
+    webhooks.request_received(session, req)  # answered automatically or not, it came in
     if found:
         req.status, req.closed_at = RequestStatus.ANSWERED, now
         audit.record(

@@ -28,7 +28,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize_record, refuse
 from footprint_platform.rules import load_rules
-from footprint_platform.services import audit
+from footprint_platform.services import audit, webhooks
 
 UNVERIFIED = "unverified"
 
@@ -238,6 +238,8 @@ def decide(
         organization_id=v.declaration.organization_id,
         details={"declaration_id": v.declaration_id, "accepted_reasons": taken},
     )
+    if v.status is VerificationStatus.VERIFIED:
+        webhooks.declaration_event(session, v.declaration, webhooks.DECLARATION_VERIFIED)
     session.commit()
     return v
 
@@ -271,6 +273,7 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
         organization_id=d.organization_id,
         details={"replaces": d.preceding_id},
     )
+    webhooks.declaration_event(session, d, webhooks.DECLARATION_PUBLISHED)
     session.commit()
     return d
 

@@ -33,6 +33,7 @@ from footprint_platform.services import (
     periods,
     results,
     sharing,
+    webhooks,
 )
 from footprint_platform.services.accounts import normalize_email
 
@@ -92,6 +93,7 @@ def create_request(
         organization_id=buyer_id,
         details={"supplier_id": supplier_id, "part_number": data["part_number"]},
     )
+    webhooks.request_received(session, request)
     session.commit()
     return request, token
 
@@ -245,6 +247,8 @@ def _close(
     session: Session, actor: Actor, request: DataRequest, action: str, organization_id: int | None
 ) -> DataRequest:
     request.closed_at = utcnow()
+    if request.status in (RequestStatus.ANSWERED, RequestStatus.DECLINED):
+        webhooks.request_answered(session, request)
     audit.record(
         session,
         actor,

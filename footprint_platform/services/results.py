@@ -27,7 +27,7 @@ import supply_graph
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
 from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
-from footprint_platform.services import audit, snapshots
+from footprint_platform.services import audit, snapshots, webhooks
 from footprint_platform.services.rollup import (
     ChainGraph,
     SubmissionMap,
@@ -124,6 +124,7 @@ def recompute_timed(
     stored = _store(session, run.id, chain, result, affected, skipped, origins)
     if bad_loops:
         _report_loops(session, run, chain, bad_loops, skipped)
+    webhooks.results_changed(session, run)
     t3 = time.perf_counter()
     if not patched:
         snapshots.save(session, run.id, start, end, chain)

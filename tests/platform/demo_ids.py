@@ -35,6 +35,7 @@ from footprint_platform.services import (
     publication,
     sharing,
     submissions,
+    webhooks,
 )
 
 PACK = "Huadong Battery Systems"
@@ -67,6 +68,8 @@ class Ids:
     read_secret: str
     write_secret: str
     other_write_secret: str
+    verifier_write_secret: str  # the verification body's write token
+    webhook: int  # the pack maker's webhook endpoint (on 127.0.0.1: nothing listens)
     pact_client: int  # the pack maker's PACT client for the OEM (buyer_org)
     pact_client_id: str
     pact_secret: str
@@ -146,6 +149,13 @@ def prepare(app: Flask) -> Ids:
         )
         declaration = redo.id  # a draft under review (the demo's own are published)
         asked = publication.request_verification(db.session, admin, redo.id, verifier_org)
+        _, verifier_secret = accounts.create_api_token(
+            db.session,
+            admin_actor("verifier@qingyuan-verify.example"),
+            verifier_org,
+            "v",
+            TokenScope.WRITE,
+        )
         suv = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
@@ -169,6 +179,11 @@ def prepare(app: Flask) -> Ids:
             select(Product.id).where(Product.organization_id == lithium)
         )
         incoming_link = links.ask(db.session, other_admin, lithium, lfp_pack)
+        app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = True  # only to store this address
+        hook, _ = webhooks.create_endpoint(
+            db.session, admin, pack, "https://127.0.0.1:9/hook", [webhooks.REQUEST_RECEIVED]
+        )
+        app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = False
         outgoing_link = links.ask(db.session, admin, pack, other_product)
         return Ids(
             org=pack,
@@ -195,6 +210,8 @@ def prepare(app: Flask) -> Ids:
             read_secret=read_secret,
             write_secret=write_secret,
             other_write_secret=other_secret,
+            verifier_write_secret=verifier_secret,
+            webhook=hook.id,
             incoming_link=incoming_link.id,
             outgoing_link=outgoing_link.id,
             **pact,

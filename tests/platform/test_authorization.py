@@ -428,6 +428,18 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
             "client_secret": "s",
         },
     ),
+    # Webhooks: the organization's admins; a private address is refused on content (422).
+    ("/orgs/<int:org_id>/webhooks", "GET"): (ADMINS, "/orgs/{org}/webhooks", None),
+    ("/orgs/<int:org_id>/webhooks", "POST"): (
+        ADMINS,
+        "/orgs/{org}/webhooks",
+        lambda ids: {"url": "https://127.0.0.1/hook", "events": "result.changed"},
+    ),
+    ("/orgs/<int:org_id>/webhooks/<int:endpoint_id>/delete", "POST"): (
+        ADMINS,
+        "/orgs/{org}/webhooks/{webhook}/delete",
+        None,
+    ),
     ("/orgs/<int:org_id>/pact/credentials/<int:credential_pk>/revoke", "POST"): (
         ADMINS,
         "/orgs/{org}/pact/credentials/{pact_credential}/revoke",
@@ -495,6 +507,14 @@ OWNER_WRITE_VALIDATED = {**OWNER_WRITE, "owner_write": 422}
 RECORD_READ = {**OWNER_READ, "other_write": 404}
 RECORD_WRITE = {**OWNER_WRITE, "other_write": 404}
 RECORD_WRITE_VALIDATED = {**OWNER_WRITE_VALIDATED, "other_write": 404}
+# Authorized, then refused on the record's state (a draft under review): 409, not 403.
+RECORD_WRITE_CONFLICT = {**RECORD_WRITE, "owner_write": 409}
+# Both sides of a link request may read it.
+PARTIES_READ = {**CATALOGUE}
+# A verification is the verifier's: its declaration's owner is a party (403), others learn
+# nothing (404); the verifier's own tokens are tested in test_api_results.
+VERIFIER_RECORD = {"none": A_401, "owner_read": A_403, "owner_write": A_403, "other_write": 404}
+VERIFIER_ONLY = {"none": A_401, "owner_read": A_403, "owner_write": A_403, "other_write": A_403}
 
 API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
     ("/api/v1/organizations", "GET"): (CATALOGUE, "/api/v1/organizations", None),
@@ -598,6 +618,116 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         "/api/v1/products/{product}",
         lambda ids: {"name_en": "Renamed"},
     ),
+    # Results, breakdowns, declarations, verification, shares and link requests: the pages'
+    # rules; sharing and answering link requests are people's decisions, not in the API.
+    ("/api/v1/organizations/<int:org_id>/results", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/results?period=2025-01-01/2025-12-31&limit=5",
+        None,
+    ),
+    ("/api/v1/products/<int:product_id>/breakdown", "GET"): (
+        OWNER_READ,
+        "/api/v1/products/{product}/breakdown",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/declarations", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/declarations?category=battery_pack",
+        None,
+    ),
+    # another maker's product: refused on content (422) once the token may declare
+    ("/api/v1/organizations/<int:org_id>/declarations", "POST"): (
+        OWNER_WRITE_VALIDATED,
+        "/api/v1/organizations/{org}/declarations",
+        lambda ids: {
+            "product_id": ids.other_product,
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+    ),
+    ("/api/v1/declarations/<int:declaration_id>", "GET"): (
+        RECORD_READ,
+        "/api/v1/declarations/{declaration}",
+        None,
+    ),
+    # the declaration is under review already: 409 once authorized
+    ("/api/v1/declarations/<int:declaration_id>/verification", "POST"): (
+        RECORD_WRITE_CONFLICT,
+        "/api/v1/declarations/{declaration}/verification",
+        lambda ids: {"verifier_id": ids.verifier_org},
+    ),
+    ("/api/v1/declarations/<int:declaration_id>/publish", "POST"): (
+        RECORD_WRITE_CONFLICT,
+        "/api/v1/declarations/{declaration}/publish",
+        None,
+    ),
+    ("/api/v1/declarations/<int:declaration_id>/withdraw", "POST"): (
+        RECORD_WRITE_CONFLICT,
+        "/api/v1/declarations/{declaration}/withdraw",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/verifications", "GET"): (
+        VERIFIER_ONLY,
+        "/api/v1/organizations/{verifier_org}/verifications",
+        None,
+    ),
+    ("/api/v1/verifications/<int:verification_id>", "GET"): (
+        VERIFIER_RECORD,
+        "/api/v1/verifications/{verification}",
+        None,
+    ),
+    ("/api/v1/verifications/<int:verification_id>/decision", "POST"): (
+        VERIFIER_RECORD,
+        "/api/v1/verifications/{verification}/decision",
+        lambda ids: {"verdict": "verified"},
+    ),
+    ("/api/v1/organizations/<int:org_id>/shares", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/shares",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/link-requests", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/link-requests?direction=outgoing",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/link-requests", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/link-requests",
+        lambda ids: {"product_id": ids.other_product},
+    ),
+    ("/api/v1/link-requests/<int:request_id>", "GET"): (
+        PARTIES_READ,
+        "/api/v1/link-requests/{incoming_link}",
+        None,
+    ),
+    ("/api/v1/link-requests/<int:request_id>/cancel", "POST"): (
+        OWNER_WRITE,
+        "/api/v1/link-requests/{outgoing_link}/cancel",
+        None,
+    ),
+    # Webhooks: the organization's write tokens (an integration registers its own callback);
+    # a private address is refused on content (422)
+    ("/api/v1/organizations/<int:org_id>/webhooks", "GET"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/webhooks",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/webhooks", "POST"): (
+        OWNER_WRITE_VALIDATED,
+        "/api/v1/organizations/{org}/webhooks",
+        lambda ids: {"url": "https://127.0.0.1/hook", "events": ["result.changed"]},
+    ),
+    ("/api/v1/webhooks/<int:endpoint_id>", "DELETE"): (
+        RECORD_WRITE,
+        "/api/v1/webhooks/{webhook}",
+        None,
+    ),
+    ("/api/v1/organizations/<int:org_id>/webhook-deliveries", "GET"): (
+        OWNER_WRITE,
+        "/api/v1/organizations/{org}/webhook-deliveries",
+        None,
+    ),
 }
 
 
@@ -654,6 +784,7 @@ def _path(template: str, ids: Ids) -> str:
         pact_public_id=ids.pact_public_id,
         incoming_link=ids.incoming_link,
         outgoing_link=ids.outgoing_link,
+        webhook=ids.webhook,
     )
 
 
