@@ -147,5 +147,10 @@ class Decision(MethodView):
     def post(self, data: dict[str, Any], verification_id: int) -> Any:
         """Verify or reject (findings required to reject; the verifier's write token)."""
         return publication.decide(
-            db.session, api_actor(), verification_id, data["verdict"], data["findings"] or ""
+            db.session,
+            api_actor(),
+            verification_id,
+            data["verdict"],
+            data["findings"] or "",
+            data["accepted"],
         )

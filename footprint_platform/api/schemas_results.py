@@ -149,6 +149,15 @@ class DecisionSchema(FormSchema):
         validate=ma.validate.Length(max=5000),
         metadata={"description": "required to reject"},
     )
+    accepted = ma.fields.List(
+        ma.fields.Integer(),
+        load_default=list,
+        validate=ma.validate.Length(max=10000),
+        metadata={
+            "description": "the submission ids whose mass-balance reasons the verifier accepts "
+            "(every one stated must be accepted to verify)"
+        },
+    )
 
 
 class ShareSchema(ma.Schema):

@@ -107,7 +107,8 @@ def _verified_and_published() -> int:
         db.session, admin, d.id, org_id("Qingyuan Carbon Verification Co.")
     )
     verifier = admin_actor("verifier@qingyuan-verify.example")
-    publication.decide(db.session, verifier, v.id, "verified", "Checked.")
+    accepted = sorted(publication.stated_reasons(db.session, d))  # the demo's stated reasons
+    publication.decide(db.session, verifier, v.id, "verified", "Checked.", accepted)
     publication.publish(db.session, admin, d.id)
     return d.id
 
