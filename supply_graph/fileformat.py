@@ -54,7 +54,7 @@ def load_graph(path: str | Path) -> SupplyGraph:
 
 
 def graph_from_document(document: Any) -> SupplyGraph:
-    """Build a graph from the parsed JSON document (see docs/specs/graph-format.md)."""
+    """Build a graph from the parsed JSON document (see docs/specs/supply-graph-file.md)."""
     if not isinstance(document, Mapping) or document.get("format") != GRAPH_FORMAT:
         raise GraphFormatError(f"not a graph file: 'format' must be {GRAPH_FORMAT!r}")
     stages = tuple(document.get("stages") or (DEFAULT_STAGE,))

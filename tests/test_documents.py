@@ -136,14 +136,14 @@ def test_the_scan_sees_the_kinds_of_reference_it_promises(tmp_path: Path) -> Non
     """Guards the scanner itself: each kind of reference is found, and only those."""
     doc = tmp_path / "x.md"
     doc.write_text(
-        "See [the design](../outside/DESIGN.md), docs/design.md, `specs/graph-format.md`,"
+        "See [the design](../outside/DESIGN.md), docs/design.md, `specs/supply-graph-file.md`,"
         " ../shared/specs/pact.md, /work/shared/data/x.csv and https://example.org/a/README.md.",
         encoding="utf-8",
     )
     assert _references(doc) == {
         "../outside/DESIGN.md",
         "docs/design.md",
-        "specs/graph-format.md",
+        "specs/supply-graph-file.md",
         "../shared/specs/pact.md",
         "/work/shared/data/x.csv",
     }

@@ -23,6 +23,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
+from footprint_platform.services.activity import FIELDS
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 
@@ -30,23 +31,7 @@ pytestmark = pytest.mark.postgres
 
 PERIOD = {"period_start": "2025-01-01", "period_end": "2025-12-31"}
 DATES = (date(2025, 1, 1), date(2025, 12, 31))
-INPUT_FIELDS = (
-    "kind",
-    "stage",
-    "description",
-    "quantity",
-    "unit",
-    "factor_code",
-    "linked_product_id",
-    "external_footprint_id",
-    "grid_region",
-    "instrument",
-    "distance_km",
-    "allocation_basis",
-    "allocation_share",
-    "evidence_id",
-    "dqr",
-)
+INPUT_FIELDS = FIELDS  # every column of an input row
 
 
 def _bearer(secret: str) -> dict[str, str]:

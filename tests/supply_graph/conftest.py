@@ -97,7 +97,7 @@ def dense_solution(graph: SupplyGraph) -> np.ndarray:
 
 @pytest.fixture
 def spec_example() -> dict[str, object]:
-    """The example graph of docs/specs/graph-format.md."""
+    """The example graph of docs/specs/supply-graph-file.md."""
     return {
         "format": "tanlian.supply-graph/1",
         "stages": ["raw_material", "production", "distribution", "end_of_life"],
