@@ -1,4 +1,4 @@
-"""Command line: `python -m supply_graph rollup|contributions` (see docs/specs/supply-graph-file.md).
+"""Command line: `python -m supply_graph rollup|contributions` (docs/specs/supply-graph-file.md).
 
 Errors in the graph exit with status 2 and one line naming the nodes or edge at fault.
 """
