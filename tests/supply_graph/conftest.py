@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 from supply_graph import Edge, Node, SupplyGraph
 
 settings.register_profile(
-    "supply_graph", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "supply_graph",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # the same cases on every run: a red CI is reproducible
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
