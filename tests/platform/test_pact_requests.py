@@ -53,10 +53,16 @@ WANTED = "urn:pact:elbtal.example:product-id:cell-42"
 
 
 @pytest.fixture
-def setup(demo_app: Flask, requester: Requester, certificate: tuple[Path, Path]) -> Any:  # noqa: F811
+def setup(
+    demo_app: Flask,
+    requester: Requester,  # noqa: F811
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
     """The buyer holds the partner host's credentials and issued the partner a PACT client."""
     demo_app.config["PACT_OUTBOUND_CA_FILE"] = str(certificate[0])
-    demo_app.config["PACT_OUTBOUND_ALLOW_PRIVATE"] = True  # the partner's host is on 127.0.0.1
+    # the partner's host is on 127.0.0.1; undone after the test (the app outlives it)
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)
     with demo_app.app_context():
         admin = admin_actor(BUYER_ADMIN)
         buyer, partner = org_id(BUYER), org_id(PARTNER)
