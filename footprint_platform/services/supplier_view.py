@@ -55,7 +55,7 @@ class Position:
 @dataclass(frozen=True)
 class MyProduct:
     row: Row  # footprint, class, rating, newest declaration and its verification, trend
-    submission: Submission | None  # the newest version of any period
+    submission: Submission | None  # the newest version of the period shown
     customers: int  # distinct products of other organizations that link it directly
     position: Position
 
@@ -91,7 +91,7 @@ def dashboard(
     rows = found.rows
     ids = [r.product.id for r in rows]
     customers = customer_counts(session, organization_id, ids)
-    subs = _newest_submissions(session, organization_id)
+    subs = _newest_submissions(session, organization_id, found.period)
     distributions: dict[tuple[str, str], list[tuple[int, float]]] = {}
     products = []
     for r in rows:
@@ -176,12 +176,17 @@ def inbox(session: Session, organization_id: int, today: date | None = None) -> 
     return Inbox(dict(received), dict(sent))
 
 
-def _newest_submissions(session: Session, organization_id: int) -> dict[int, Submission]:
-    """Each product's newest submission version (any period, any status)."""
-    newest = (
-        select(func.max(Submission.id))
-        .where(Submission.organization_id == organization_id)
-        .group_by(Submission.product_id)
-    )
+def _newest_submissions(
+    session: Session, organization_id: int, period: Period | None
+) -> dict[int, Submission]:
+    """Each product's newest submission version (any status) of the period the dashboard
+    shows, so the column and the figures beside it speak of the same period; of any period
+    only where the dashboard shows none."""
+    newest = select(func.max(Submission.id)).where(Submission.organization_id == organization_id)
+    if period is not None:
+        newest = newest.where(
+            Submission.period_start == period[0], Submission.period_end == period[1]
+        )
+    newest = newest.group_by(Submission.product_id)
     found = session.scalars(select(Submission).where(Submission.id.in_(newest)))
     return {s.product_id: s for s in found}

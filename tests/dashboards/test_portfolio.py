@@ -18,7 +18,14 @@ from sqlalchemy import select
 from dashboards import coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Product, Submission, SubmissionStatus
-from footprint_platform.services import catalog, coverage, sharing, submissions, supplier_view
+from footprint_platform.services import (
+    catalog,
+    coverage,
+    jobs,
+    sharing,
+    submissions,
+    supplier_view,
+)
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.services.portfolio import Point, Row
 from tests.conftest import Session
@@ -384,3 +391,20 @@ def test_the_snapshot_explains_a_run_only_where_nothing_upstream_changed(demo_ap
             assert breakdowns.explain_latest(db.session, admin_actor(email), product.id).parts is (
                 e.parts
             ), "the second explanation comes from the cache"
+
+
+def test_the_newest_submission_column_speaks_of_the_period_shown(demo_app: Flask) -> None:
+    """The cathode maker has a 2025 version and a 2026 version of its cathode: the supplier
+    dashboard of 2025 lists the 2025 version beside the 2025 figures, that of 2026 the 2026
+    one (before, the column showed the newest of any period whatever period was chosen)."""
+    cathode, org = _ids(demo_app, "MJ-NCM811-S")
+    with demo_app.app_context():
+        _resubmit("MJ-NCM811-S", "data@minjiang-cathode.example", NEXT)
+        jobs.run_pending(db.session, *NEXT)
+        actor = admin_actor("data@minjiang-cathode.example")
+        for period in (PERIOD, NEXT):
+            board = supplier_view.dashboard(db.session, actor, org, 3, period=period)
+            assert board.period == period
+            (mine,) = [m for m in board.products if m.row.product.id == cathode]
+            assert mine.submission is not None
+            assert (mine.submission.period_start, mine.submission.period_end) == period
