@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -193,8 +194,8 @@ class _Support:
 def import_components(session: Session, chain: ChainGraph) -> dict[int, str | None]:
     """The imported footprints of the chain's graph -> the Annex II component of the category
     their document names (a Tanlian footprint classifies its product by
-    `urn:…:category-id:<category>`), else None: an import that names no category is no
-    component."""
+    `urn:…:category-id:<category>`); a document that names no category by the component
+    its product name or description names (`component_by_name`); else None, no component."""
     g = chain.graph
     pks = {
         int(str(node).removeprefix("external:").split("@", 1)[0].split("#", 1)[0])
@@ -218,8 +219,35 @@ def import_components(session: Session, chain: ChainGraph) -> dict[int, str | No
         out[pk] = next(
             (categories[c].annex_ii for c in named if c in categories and categories[c].annex_ii),
             None,
-        )
+        ) or (None if named else component_by_name(document or {}))
     return out
+
+
+# The words by which a footprint file that names no category says which Annex II component
+# it is, in English and Chinese. "Copper cathode" and "nickel cathode" are refined metals,
+# not cathode material, and are excluded.
+_COMPONENT_WORDS = (
+    ("cathode", re.compile(r"\bcathodes?\b|正极", re.I)),
+    ("anode", re.compile(r"\banodes?\b|负极", re.I)),
+    ("electrolyte", re.compile(r"\belectrolytes?\b|电解液", re.I)),
+    ("separator", re.compile(r"\bseparators?\b|隔膜", re.I)),
+    ("cell_casing", re.compile(r"\bcell (casing|can|case|housing)s?\b|电芯壳|电池壳|铝壳|钢壳", re.I)),
+)
+_METAL_CATHODE = re.compile(r"\b(copper|nickel|cu|ni)\s+cathodes?\b|阴极铜|电解镍", re.I)
+
+
+def component_by_name(document: dict[str, Any]) -> str | None:
+    """The Annex II component a footprint file that names no category stands for, read from
+    its product name and description (PACT productNameCompany, productDescription): an
+    imported cathode is an input of the cathode whether or not its maker classified it, so a
+    cell that uses one is checked for its primary data rather than told it has no cathode.
+    None when the words name no component or more than one."""
+    text = " ".join(
+        str(document.get(k) or "") for k in ("productNameCompany", "productDescription")
+    )
+    text = _METAL_CATHODE.sub(" ", text)
+    found = {component for component, words in _COMPONENT_WORDS if words.search(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _named(session: Session, missing_ids: np.ndarray, reader_id: int) -> list[str]:

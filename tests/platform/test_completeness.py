@@ -20,6 +20,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
+    ExternalFootprint,
     Organization,
     Product,
     Verification,
@@ -388,3 +389,44 @@ def test_the_api_takes_the_reason_and_the_exclusions_and_submit_enforces_the_cut
     )
     done = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
     assert done.status_code == 200, done.get_json()
+
+
+def test_an_import_that_names_no_category_counts_by_the_component_its_name_names(
+    demo_app: Flask,
+) -> None:
+    """A footprint file without Tanlian's category classification (as most partners' files
+    are) still stands for the component its product name names: the cell using it is checked
+    for that input's primary data, not told it has no electrolyte."""
+    with demo_app.test_request_context("/", headers=EN):
+        imported = _import("0")
+        stored = db.session.get(ExternalFootprint, imported)
+        document = copy.deepcopy(stored.document)
+        document["productClassifications"] = []
+        stored.document = document
+        db.session.commit()
+        row = {"kind": "material", "quantity": "1.1", "unit": "kg"}
+        cell = _new_cell(_components(electrolyte={**row, "external_footprint_id": imported}))
+        message = _refusal(cell)
+        assert "electrolyte: imported without primary data" in message
+        assert "electrolyte: no input" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "component"),
+    [
+        ("NCM811 single-crystal cathode active material", "", "cathode"),
+        ("NCM811 单晶正极材料", "", "cathode"),
+        ("Copper cathode, grade A", "LME registered", None),
+        ("Artificial graphite anode material", "", "anode"),
+        ("Electrolyte for LFP cells", "", "electrolyte"),
+        ("Wet-process PE separator", "", "separator"),
+        ("Prismatic aluminium cell casing", "", "cell_casing"),
+        ("Cathode and anode kit", "", None),
+        ("Aluminium foil 12 µm", "", None),
+    ],
+)
+def test_the_component_a_file_names_by_its_words(
+    name: str, description: str, component: str | None
+) -> None:
+    document = {"productNameCompany": name, "productDescription": description}
+    assert declarations.component_by_name(document) == component
