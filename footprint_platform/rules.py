@@ -27,16 +27,25 @@ class MissingData:
     """What stands in for a linked input without submitted data for the period (the rule's
     `[missing_data]`): the steps in `order` ("carry_forward": the supplier's latest earlier
     period, at most `max_age_years` old, its rating raised by `temporal_dqr_step` per year of
-    age; "secondary": a dataset of the category, the one `secondary` names, else the highest
-    applicable), then nothing: the result is incomplete. Gaps and fallbacks are rated
+    age; "secondary": a dataset of the category, the one `secondary` names for the category
+    (one code, or one per geography: the site's country, else "*"), else the highest
+    applicable of the most representative geography in `geography` order: "site" (the
+    country of the missing product's site, its regions included), then the listed codes,
+    then any), then nothing: the result is incomplete. Gaps and fallbacks are rated
     `worst_dqr`."""
 
     order: tuple[str, ...]
     max_age_years: int
     temporal_dqr_step: float
     worst_dqr: float
-    secondary: dict[str, str]  # category -> dataset code; others: the highest applicable
+    secondary: dict[str, dict[str, str]]  # category -> {country or "*": dataset code}
     source: str
+    geography: tuple[str, ...] = ("site", "GLO")  # most representative first
+
+    def named(self, category: str, country: str) -> str | None:
+        """The dataset the rule names for the category at a site in `country`, if any."""
+        codes = self.secondary.get(category, {})
+        return codes.get(country) or codes.get("*")
 
     def carried_dqr(self, dqr: float | None, age_years: int) -> float | None:
         """The rating of data carried forward `age_years` periods: lowered (a higher number)
@@ -52,8 +61,12 @@ def _missing_data(data: dict[str, Any]) -> MissingData:
         max_age_years=int(data["max_age_years"]),
         temporal_dqr_step=float(data["temporal_dqr_step"]),
         worst_dqr=float(data["worst_dqr"]),
-        secondary=dict(data.get("secondary", {})),
+        secondary={
+            category: dict(named) if isinstance(named, dict) else {"*": str(named)}
+            for category, named in data.get("secondary", {}).items()
+        },
         source=str(data["source"]),
+        geography=tuple(data.get("geography", ("site", "GLO"))),
     )
 
 

@@ -231,7 +231,10 @@ _COMPONENT_WORDS = (
     ("anode", re.compile(r"\banodes?\b|负极", re.I)),
     ("electrolyte", re.compile(r"\belectrolytes?\b|电解液", re.I)),
     ("separator", re.compile(r"\bseparators?\b|隔膜", re.I)),
-    ("cell_casing", re.compile(r"\bcell (casing|can|case|housing)s?\b|电芯壳|电池壳|铝壳|钢壳", re.I)),
+    (
+        "cell_casing",
+        re.compile(r"\bcell (casing|can|case|housing)s?\b|电芯壳|电池壳|铝壳|钢壳", re.I),
+    ),
 )
 _METAL_CATHODE = re.compile(r"\b(copper|nickel|cu|ni)\s+cathodes?\b|阴极铜|电解镍", re.I)
 

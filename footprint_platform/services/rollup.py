@@ -41,6 +41,7 @@ from footprint_platform.models import (
     ExternalFootprint,
     FootprintShare,
     Product,
+    Site,
     Submission,
     SubmissionInput,
     SubmissionStatus,
@@ -79,6 +80,16 @@ def pending_product(node_id: str) -> int | None:
     return int(node_id[len(PENDING) :]) if node_id.startswith(PENDING) else None
 
 
+Generic = tuple[str, str, float, str]  # a release's dataset: code, unit, value, geography
+
+
+def site_countries(session: Session) -> dict[int, str]:
+    """Product id -> the country of its site: the geography a fallback dataset should
+    represent (`fallback_dataset`)."""
+    rows = session.execute(select(Product.id, Site.country).join(Site, Site.id == Product.site_id))
+    return {int(p): str(c or "") for p, c in rows}
+
+
 @dataclass
 class Consent:
     """Which links count: a link from a product of organization B to a product of
@@ -89,7 +100,8 @@ class Consent:
     owners: Mapping[int, int]  # product id -> organization id (consumers and linked products)
     shares: set[tuple[int, int]]  # (product id, buyer organization id), active
     described: Mapping[int, tuple[str, str]]
-    generic: Callable[[], Sequence[tuple[str, str, float]]]
+    generic: Callable[[], Sequence[Generic]]
+    countries: Mapping[int, str] = field(default_factory=dict)  # product id -> site country
 
     def allows(self, consumer: int, linked: int) -> bool:
         buyer = self.owners[consumer]
@@ -331,6 +343,7 @@ def chain_graph(
         external_leaves(session, rows),
         active_shares(session, as_of),
         carried={c[1] for c in carried},
+        countries=site_countries(session),
     )
 
 
@@ -387,6 +400,7 @@ def pinned_upstream_graph(
         external_leaves(session, rows),
         active_shares(session, as_of, products=needed),
         carried={c[1] for c in carried},
+        countries=site_countries(session),
     )
 
 
@@ -591,12 +605,16 @@ def _input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Seq
     return list(session.execute(stmt).all())
 
 
-def _generic_factors(session: Session, release_id: int) -> list[tuple[str, str, float]]:
-    """(code, unit, value) of the fallback release, sorted by code (a stable choice)."""
+def _generic_factors(session: Session, release_id: int) -> list[Generic]:
+    """(code, unit, value, geography) of the fallback release, sorted by code (a stable
+    order; which one stands in is `fallback_dataset`'s choice)."""
     rows = session.execute(
-        select(EmissionFactor.code, EmissionFactor.unit, cast(EmissionFactor.value, Float)).where(
-            EmissionFactor.release_id == release_id
-        )
+        select(
+            EmissionFactor.code,
+            EmissionFactor.unit,
+            cast(EmissionFactor.value, Float),
+            EmissionFactor.geography,
+        ).where(EmissionFactor.release_id == release_id)
     ).all()
     return sorted(tuple(r) for r in rows)  # type: ignore[misc]  # code order, not collation
 
@@ -605,12 +623,13 @@ def _build(
     products: Sequence[Sequence[Any]],
     subs: Sequence[tuple[int, int, str | None, float | None]],
     rows: Sequence[Sequence[Any]],
-    generic: Sequence[tuple[str, str, float]],
+    generic: Sequence[Generic],
     fallback_release: int,
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
     externals: Mapping[int, ExternalLeaf] | None = None,
     shares: set[tuple[int, int]] | None = None,
     carried: set[int] | None = None,
+    countries: Mapping[int, str] | None = None,
 ) -> ChainGraph:
     """Columns in, graph out: product nodes (in id order), then the generic datasets.
     `products` rows are (id, category, declared unit, organization id); `shares` the active
@@ -634,10 +653,11 @@ def _build(
         primary[i] = True
         dqr[i] = np.nan if sub_dqr is None else sub_dqr
     fallback, missing = [], []
+    sites = countries or {}
     for i, product_id in enumerate(product_ids):
         if primary[i]:
             continue
-        value = _generic_value(categories[i], units[i], generic)
+        value = _generic_value(categories[i], units[i], generic, sites.get(product_id, ""))
         dqr[i] = worst_dqr(categories[i])
         if value is None:
             missing.append(product_id)
@@ -649,6 +669,7 @@ def _build(
         shares or set(),
         dict(zip(product_ids, zip(categories, units, strict=True), strict=True)),
         lambda: generic,
+        sites,
     )
     edges = _Edges(stage_names)
     edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
@@ -687,35 +708,50 @@ def worst_dqr(category: str) -> float:
 
 
 def fallback_dataset(
-    category: str, unit: str, generic: Sequence[tuple[str, str, float]]
+    category: str, unit: str, generic: Sequence[Generic], country: str = ""
 ) -> tuple[str, float] | None:
     """The secondary dataset standing in for a product of the category without data, as its
     rule says: (code, value per declared unit) of the dataset the rule names for the
-    category, else of the highest applicable one (conservative: a gap never lowers a
-    footprint); None where the rule allows no secondary fallback or the release has none."""
+    category (and the site's country), else of the highest applicable one among the most
+    representative geography (`MissingData.geography`: the site's country first, so a
+    Chinese chain's gap takes the Chinese dataset, not a lower one of another route; then
+    the rule's listed geographies, then any): conservative within the representative
+    datasets, a gap never lowers a footprint by an accident of code order. None where the
+    rule allows no secondary fallback or the release has none."""
     rule = rule_for_category(category).missing_data
     prefix = load_reference().categories[category].generic_factor
     if "secondary" not in rule.order or not prefix:
         return None
-    named = rule.secondary.get(category)
-    found: list[tuple[float, str]] = []
-    for code, factor_unit, value in generic:
+    named = rule.named(category, country)
+    found: list[tuple[int, float, str]] = []
+    for code, factor_unit, value, geography in generic:
         k = conversion_factor(unit, factor_unit)
         if code.startswith(prefix + ".") and k is not None:
             if code == named:
                 return code, value * k
-            found.append((value * k, code))
+            found.append((-_representative(geography, country, rule.geography), value * k, code))
     if not found:
         return None
-    value, code = max(found)
+    _, value, code = max(found)
     return code, value
 
 
+def _representative(geography: str, country: str, order: Sequence[str]) -> int:
+    """A dataset's place in the rule's geography order (0 = most representative): "site"
+    matches the site's country and its regions (CN-E for CN), a listed code itself; a
+    geography the order does not list comes last."""
+    for rank, wanted in enumerate(order):
+        target = country if wanted == "site" else wanted
+        if target and (geography == target or geography.startswith(target + "-")):
+            return rank
+    return len(order)
+
+
 def _generic_value(
-    category: str, unit: str, generic: Sequence[tuple[str, str, float]]
+    category: str, unit: str, generic: Sequence[Generic], country: str = ""
 ) -> float | None:
     """The value of `fallback_dataset`, else None for a product left missing."""
-    chosen = fallback_dataset(category, unit, generic)
+    chosen = fallback_dataset(category, unit, generic, country)
     return None if chosen is None else chosen[1]
 
 
@@ -854,7 +890,9 @@ class _Edges:
         if key in self.leaf_index:
             return self.leaf_index[key]
         category, unit = consent.described[product_id]
-        value = _generic_value(category, unit, consent.generic())
+        value = _generic_value(
+            category, unit, consent.generic(), consent.countries.get(product_id, "")
+        )
         return self._new_leaf(
             key,
             unit,

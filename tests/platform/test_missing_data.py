@@ -84,9 +84,40 @@ def test_the_fallback_is_the_rules_choice_never_the_first_code(demo_app: Flask) 
         # each is the highest of its category's datasets: a gap never lowers a footprint
         for category, (_, value) in chosen.items():
             prefix = f"mat.{category.removeprefix('anode_')}."
-            assert value == max(v for code, _, v in generic if code.startswith(prefix))
+            assert value == max(v for code, _, v, _ in generic if code.startswith(prefix))
         # a battery has no secondary fallback under its rule: without data it is a gap
         assert rollup.fallback_dataset("battery_cell", "kWh", generic) is None
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("CN", "mat.nickel_sulfate.route_b.cn"),  # the Chinese dataset, though not the highest
+        ("ID", "mat.nickel_sulfate.route_c.id"),
+        ("HU", "mat.nickel_sulfate.glo"),  # no Hungarian dataset: the global one
+        ("", "mat.nickel_sulfate.glo"),
+    ],
+)
+def test_the_fallback_represents_the_sites_geography_first(country: str, expected: str) -> None:
+    """Geography is the rule's first criterion (`geography = ["site", "GLO"]`): a product at
+    a Chinese site falls back on the Chinese dataset even where an Indonesian one is higher
+    and a Chinese region's sorts first; without a dataset of its country, on the global
+    one; the highest only within the most representative geography."""
+    generic = [
+        ("mat.nickel_sulfate.glo", "kg", 5.48, "GLO"),
+        ("mat.nickel_sulfate.route_a.cn-e", "kg", 2.0, "CN-E"),
+        ("mat.nickel_sulfate.route_b.cn", "kg", 3.0, "CN"),
+        ("mat.nickel_sulfate.route_c.id", "kg", 9.0, "ID"),
+    ]
+    chosen = rollup.fallback_dataset("nickel_sulfate", "kg", generic, country)
+    assert chosen is not None and chosen[0] == expected
+    # a rule naming a dataset for the category wins over geography and value
+    named = [("mat.lithium_carbonate.spodumene.cn", "kg", 24.1, "CN")]
+    named.append(("mat.lithium_carbonate.other.id", "kg", 50.0, "ID"))
+    assert rollup.fallback_dataset("lithium_carbonate", "kg", named, "ID") == (
+        "mat.lithium_carbonate.spodumene.cn",
+        24.1,
+    )
 
 
 def test_the_cathodes_next_year_carries_its_precursors_data_forward(demo_app: Flask) -> None:
