@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
     DataRequest,
+    FactorRelease,
     MemberRole,
     Membership,
     Organization,
@@ -27,6 +28,7 @@ from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import (
     declarations,
     evidence,
+    factors,
     jobs,
     pact_delivery,
     publication,
@@ -92,7 +94,36 @@ def load_demo_submissions(
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
     later = demo.get("second_period") if second_period else None
+    if later:
+        publish_next_release(session)
     return len(done) + (_second_period(session, later) if later else 0)
+
+
+NEXT_RELEASE = ("2026.1", CONFIG_DIR / "factors" / "seed-2026.1.csv")
+
+
+def publish_next_release(session: Session) -> None:
+    """The operator publishes the next factor release through the operator's own service
+    (the same checks, diff and audit as the upload page), after the 2025 declarations and
+    before the 2026 versions: 2025 stays pinned to 2025.1, 2026 starts on 2026.1."""
+    version, path = NEXT_RELEASE
+    if session.scalar(select(FactorRelease.id).where(FactorRelease.version == version)):
+        return
+    operator = session.scalars(
+        select(Organization).where(
+            Organization.role_rows.any(OrganizationRole.role == OrgRole.OPERATOR)
+        )
+    ).first()
+    if operator is None:
+        return
+    factors.publish_release(
+        session,
+        _admin(session, operator.id),
+        version,
+        "Tanlian release 2026.1",
+        path.read_bytes(),
+        "2025.1 unchanged, plus the rows config/factors/README.md lists for 2026.1.",
+    )
 
 
 def _second_period(session: Session, spec: dict[str, Any]) -> int:

@@ -110,6 +110,15 @@ class AccountingRule:
         return MassBalance(low, high, tuple(mb.get("not_for", ())), mb["source"])
 
     @property
+    def fuel_upstream(self) -> FuelUpstream | None:
+        """The rule's fuel pairing (`[fuel_upstream]`), if it states one."""
+        fu = self.raw.get("fuel_upstream")
+        if fu is None:
+            return None
+        year, number = (int(x) for x in str(fu["from_release"]).split("."))
+        return FuelUpstream((year, number), dict(fu["pairs"]), str(fu["source"]))
+
+    @property
     def cut_off(self) -> CutOff | None:
         """The rule's cut-off: the largest total share of the footprint its exclusions may
         have, with the source."""
@@ -117,6 +126,23 @@ class AccountingRule:
         if cut is None:
             return None
         return CutOff(Decimal(str(cut["total_share"])), cut["source"])
+
+
+@dataclass(frozen=True)
+class FuelUpstream:
+    """The rule's pairing of burnt fuels with their supply chain: an input valued with a
+    combustion-only factor (`pairs` key) also carries the well-to-tank upstream factor the
+    rule pairs it with, per the same quantity, in the raw-material stage, for submissions on
+    factor release `from_release` or later (earlier declarations recompute as published).
+    A submission that enters the upstream row itself keeps its own."""
+
+    from_release: tuple[int, int]
+    pairs: dict[str, str]  # combustion factor code -> upstream factor code
+    source: str
+
+    def applies(self, release_version: str) -> bool:
+        year, number = (int(x) for x in release_version.split("."))
+        return (year, number) >= self.from_release
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ SEED_FILE = CONFIG_DIR / "factors" / "seed-2025.1.csv"
 SEED_VERSION = "2025.1"
 MAX_RELEASE_BYTES = 5 * 1024 * 1024
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,79}$")
+# A CO2-only row (gas_basis CO2: no CH4, N2O …) is marked as such in its name, so a reader
+# never takes it for CO2e; the rule that uses one states how it is completed.
+_CO2_ONLY = re.compile(r"\bCO2\b(?!e)")
 
 
 def _decimal(raw: str) -> Decimal | None:
@@ -78,6 +81,8 @@ def _check_row(row: dict[str, str], n: int, sheet: str) -> tuple[dict[str, Any],
         bad("value", "a finite number >= 0")
     if row.get("gas_basis") not in ("CO2e", "CO2"):
         bad("gas_basis", "CO2e or CO2")
+    if row.get("gas_basis") == "CO2" and not _CO2_ONLY.search(row.get("name_en", "")):
+        bad("name_en", "a CO2-only factor says so in its name (CO2, not CO2e)")
     if row.get("gwp") not in ("", "AR5", "AR6"):
         bad("gwp", "AR5, AR6 or empty")
     series = row.get("series")
@@ -178,6 +183,8 @@ def _publish(
         msg = str(_l("This release version exists; releases never change."))
         raise InvalidInput(msg, {"version": [msg]})
     rows = read_release(data)
+    previous = session.get(FactorRelease, _latest_id(session) or 0)
+    diff = diff_release(session, previous, rows)
     release = FactorRelease(
         version=version,
         title=title.strip()[:200] or version,
@@ -194,7 +201,15 @@ def _publish(
         actor,
         "factors.publish",
         release,
-        details={"version": version, "factors": len(rows), "sha256": release.source_sha256},
+        details={
+            "version": version,
+            "factors": len(rows),
+            "sha256": release.source_sha256,
+            "previous": previous.version if previous else None,
+            "added": [r["code"] for r in diff.added],
+            "changed": [code for code, _ in diff.changed],
+            "removed": [f.code for f in diff.removed],
+        },
     )
     session.commit()
     return release

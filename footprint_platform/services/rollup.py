@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.models import (
     EmissionFactor,
     ExternalFootprint,
+    FactorRelease,
     FootprintShare,
     Product,
     Site,
@@ -592,7 +593,7 @@ def _input_rows(
     version not read, or take away those of one read, so rows are kept by submission id and the
     few missing are read by id."""
     rows = session.execute(_inputs_select().where(_period(start, end, pinned))).all()
-    kept = [r for r in rows if r[0] in wanted]
+    kept = _with_fuel_upstream(session, [r for r in rows if r[0] in wanted])
     gone = wanted - {int(r[0]) for r in kept}
     return kept + _input_rows_for(session, sorted(gone)) if gone else kept
 
@@ -602,7 +603,63 @@ def _input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Seq
     if not submission_ids:
         return []
     stmt = _inputs_select().where(SubmissionInput.submission_id.in_(submission_ids))
-    return list(session.execute(stmt).all())
+    return _with_fuel_upstream(session, list(session.execute(stmt).all()))
+
+
+def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The rows plus, for each input valued with a combustion-only fuel factor that the
+    product's rule pairs with its supply chain (`[fuel_upstream]`, from the release it
+    names), a row of the same quantity valued with the paired well-to-tank factor of the
+    submission's own release, in the raw-material stage, after the input it pairs. A
+    submission that enters that upstream factor itself keeps its own row and gets none."""
+    pairs = {c for r in load_rules().values() if r.fuel_upstream for c in r.fuel_upstream.pairs}
+    wanted = [r for r in rows if r[6] in pairs and r[2] != "material"]
+    if not wanted:
+        return rows
+    subs = sorted({int(r[0]) for r in wanted})
+    described = {
+        int(sub): (str(category), int(release), str(version))
+        for sub, category, release, version in session.execute(
+            select(Submission.id, Product.category, FactorRelease.id, FactorRelease.version)
+            .join(Product, Product.id == Submission.product_id)
+            .join(FactorRelease, FactorRelease.id == Submission.factor_release_id)
+            .where(Submission.id.in_(subs))
+        )
+    }
+    upstream_codes = {
+        code
+        for r in load_rules().values()
+        if r.fuel_upstream
+        for code in r.fuel_upstream.pairs.values()
+    }
+    values = {
+        (int(release), str(code)): (str(unit), float(value))
+        for release, code, unit, value in session.execute(
+            select(
+                EmissionFactor.release_id,
+                EmissionFactor.code,
+                EmissionFactor.unit,
+                cast(EmissionFactor.value, Float),
+            ).where(
+                EmissionFactor.release_id.in_({d[1] for d in described.values()}),
+                EmissionFactor.code.in_(upstream_codes),
+            )
+        )
+    }
+    entered = {(int(r[0]), r[6]) for r in rows}
+    added = []
+    for r in wanted:
+        category, release, version = described[int(r[0])]
+        rule = rule_for_category(category).fuel_upstream
+        if rule is None or not rule.applies(version) or r[6] not in rule.pairs:
+            continue
+        code = rule.pairs[r[6]]
+        if (int(r[0]), code) in entered or (release, code) not in values:
+            continue
+        unit, value = values[(release, code)]
+        pair = [r[0], r[1] + 0.5, r[2], "raw_material", r[4], r[5], code]
+        added.append((*pair, None, None, None, None, None, unit, value))
+    return [*rows, *added]
 
 
 def _generic_factors(session: Session, release_id: int) -> list[Generic]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -147,5 +148,65 @@ def test_the_demo_has_a_second_period_under_way_that_leaves_2025_as_declared(app
         declared = db.session.scalars(select(Declaration)).all()
         assert {d.period_start.year for d in declared} == {2025}
         assert {(d.version, d.status) for d in declared} == {(1, DeclarationStatus.PUBLISHED)}
+    verified = runner.invoke(args=["declarations", "verify"])
+    assert "5 declarations checked, 0 differ." in verified.output
+
+
+def test_the_demo_publishes_2026_1_through_the_operators_service_and_2025_keeps_its_numbers(
+    app: Flask,
+) -> None:
+    """`flask demo load` publishes 2025.1 (the seed) and then 2026.1 through the operator's
+    release service (audited with its diff against 2025.1); the 2025 submissions and
+    declarations stay pinned to 2025.1 with their published numbers (NCM811 pack 130.42 kg
+    CO2e/kWh, SUV 17,448.55 kg CO2e), the 2026 versions are on 2026.1, and there a burnt
+    fuel carries its rule's well-to-tank upstream: the cathode's 0.46 m³ of natural gas adds
+    0.46 × 0.3366 kg CO2e (fuel.natural_gas.upstream.gb) that 2025.1 did not add."""
+    from footprint_platform.models import AuditEvent, FactorRelease
+    from footprint_platform.services import rollup
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        releases = {r.version: r for r in db.session.scalars(select(FactorRelease))}
+        assert set(releases) == {"2025.1", "2026.1"}
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "factors.publish")
+        ).all()[-1]
+        assert event.details["version"] == "2026.1" and event.details["previous"] == "2025.1"
+        assert event.details["changed"] == [] and event.details["removed"] == []
+        assert "fuel.diesel.upstream.gb.per_gj" in event.details["added"]
+        subs = db.session.scalars(
+            select(Submission).where(Submission.status == SubmissionStatus.SUBMITTED)
+        ).all()
+        by_year = {(s.period_start.year, s.factor_release_id) for s in subs}
+        assert by_year == {(2025, releases["2025.1"].id), (2026, releases["2026.1"].id)}
+        totals = {
+            d.product.part_number: d.total
+            for d in db.session.scalars(select(Declaration))
+            if d.product.part_number in ("HD-PK-811-78", "JH-S7-LR")
+        }
+        assert round(totals["HD-PK-811-78"], 2) == Decimal("130.42")
+        assert round(totals["JH-S7-LR"], 2) == Decimal("17448.55")
+
+        def rows(part: str, year: int) -> list[Any]:
+            sub = db.session.scalar(
+                select(Submission)
+                .join(Product, Product.id == Submission.product_id)
+                .where(
+                    Product.part_number == part,
+                    Submission.period_start == date(year, 1, 1),
+                    Submission.status == SubmissionStatus.SUBMITTED,
+                )
+            )
+            return rollup._input_rows_for(db.session, [sub.id])
+
+        added = [r for r in rows("MJ-NCM811-S", 2026) if r[6] == "fuel.natural_gas.upstream.gb"]
+        assert [(r[3], r[4], r[5], r[12], r[13]) for r in added] == [
+            ("raw_material", 0.46, "m^3", "m^3", pytest.approx(0.3366))
+        ]
+        assert not [r for r in rows("MJ-NCM811-S", 2025) if "upstream" in str(r[6])]
+        # the spodumene concentrate entered its diesel supply itself: one row, never two
+        spodumene = [r for r in rows("LH-SPD-6", 2025) if r[6] == "fuel.diesel.upstream.gb"]
+        assert len(spodumene) == 1
     verified = runner.invoke(args=["declarations", "verify"])
     assert "5 declarations checked, 0 differ." in verified.output
