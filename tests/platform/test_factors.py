@@ -75,6 +75,7 @@ def test_the_demo_database_holds_the_seed_release(demo_app: Flask) -> None:
         ({"series": "co2_emission", "category": "fuel"}, "series", "one of"),
         ({"source": ""}, "source", "required"),
         ({"range_high": "0.1"}, "value", "outside"),
+        ({"gas_basis": "CO2", "name_en": "Wind power electricity, life cycle"}, "name_en", "CO2"),
     ],
 )
 def test_a_bad_row_is_named_by_row_column_and_reason(
@@ -159,3 +160,50 @@ def test_publishing_through_the_page_previews_then_publishes(demo_app: Flask) ->
     assert done.status_code == 302
     with demo_app.app_context():
         assert factors.latest_release(db.session).version == "2026.1"
+
+
+NEXT = factors.CONFIG_DIR / "factors" / "seed-2026.1.csv"
+
+
+def test_release_2026_1_is_2025_1_unchanged_plus_appended_rows() -> None:
+    """A release never changes a code's meaning: 2026.1 begins with 2025.1 byte for byte and
+    only adds rows, each citing its publication and licence, each passing the loader."""
+    before, after = factors.SEED_FILE.read_bytes(), NEXT.read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+    rows = factors.read_release(after)
+    added = rows[len(factors.read_release(before)) :]
+    assert added
+    for row in added:
+        assert len(row["source"]) > 40 and row["licence"], row["code"]
+        text = " ".join((row["name_en"], row["name_zh"], row["source"], row["licence"]))
+        assert [n for n in ("shared/", "config/", "TODO", "/work") if n in text] == []
+
+
+def test_every_rule_fuel_pair_resolves_in_2026_1_as_combustion_plus_its_upstream() -> None:
+    """Each pair a rule states names a combustion-only row and a well-to-tank upstream row of
+    the same fuel, both in release 2026.1, in the same unit dimension (the engine multiplies
+    the combustion row's quantity by both), the upstream a life-cycle CO2e row."""
+    from footprint_platform.rules import load_rules
+    from supply_graph.units import conversion_factor
+
+    rows = {r["code"]: r for r in factors.read_release(NEXT.read_bytes())}
+    for rule in load_rules().values():
+        pairing = rule.fuel_upstream
+        assert pairing is not None and pairing.applies("2026.1") and not pairing.applies("2025.1")
+        for combustion, upstream in pairing.pairs.items():
+            c, u = rows[combustion], rows[upstream]
+            assert c["series"] == "combustion" and u["series"] == "life_cycle", combustion
+            assert (c["gas_basis"], u["gas_basis"]) == ("CO2", "CO2e"), combustion
+            assert conversion_factor(c["unit"], u["unit"]) == 1.0, combustion
+
+
+def test_the_per_gj_upstream_is_the_per_kg_upstream_over_the_ipcc_ncv() -> None:
+    """The derived rows reproduce from the two rows they cite: diesel's 0.752 kg CO2e/kg
+    (DESNZ 2025 WTT, 752.0276 kg/t) over 43.0 GJ/t (IPCC 2006 NCV) = 17.489 kg CO2e/GJ."""
+    rows = {r["code"]: r for r in factors.read_release(NEXT.read_bytes())}
+    assert float(rows["fuel.diesel.upstream.gb.per_gj"]["value"]) == pytest.approx(
+        752.0276 / 43.0, abs=5e-5
+    )
+    assert float(rows["fuel.lpg.upstream.gb.per_gj"]["value"]) == pytest.approx(
+        349.29282 / 47.3, abs=5e-5
+    )
