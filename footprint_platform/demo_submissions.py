@@ -139,11 +139,7 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
         rows = [
             {f: getattr(i, f) for f in FIELDS}
             | {"kind": i.kind.value}
-            | (
-                {"quantity": Decimal(changes[i.description or ""])}
-                if (i.description or "") in changes
-                else {}
-            )
+            | _change(changes.get(i.description or ""))
             for i in sub.inputs
         ]
         header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
@@ -151,6 +147,21 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
         submissions.submit(session, actor, sub.id)
     jobs.run_pending(session, start, end)  # its results too, whatever the inline threshold
     return len(spec["submission"])
+
+
+def _change(change: str | dict[str, str] | None) -> dict[str, Any]:
+    """An input's change in the next period: a new quantity, or a table of a new `quantity`
+    and the `factor` (a dataset code of the period's release) it is now valued with."""
+    if change is None:
+        return {}
+    if isinstance(change, str):
+        return {"quantity": Decimal(change)}
+    out: dict[str, Any] = {}
+    if "quantity" in change:
+        out["quantity"] = Decimal(change["quantity"])
+    if "factor" in change:
+        out["factor_code"] = change["factor"]
+    return out
 
 
 def _header(spec: dict[str, Any]) -> dict[str, Any]:
