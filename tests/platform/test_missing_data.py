@@ -304,3 +304,4 @@ def test_pages_say_what_a_result_is_made_of_and_never_show_an_incomplete_total(
     )
     assert 'id="missing-data"' in rule and "mat.lithium_carbonate.spodumene.cn" in rule
     assert "at most 2 years" in rule and "ISO 14067" in rule
+    assert "the site's country, then GLO, then any" in rule  # geography, the stated criterion
