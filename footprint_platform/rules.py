@@ -144,6 +144,14 @@ class FuelUpstream:
         year, number = (int(x) for x in release_version.split("."))
         return (year, number) >= self.from_release
 
+    def upstream_for(self, code: str | None, release_version: str, entered: set[str]) -> str | None:
+        """The upstream factor code to add to an input valued with `code` on that release,
+        None where the rule pairs nothing or the submission `entered` that upstream itself."""
+        paired = self.pairs.get(code or "")
+        if paired is None or paired in entered or not self.applies(release_version):
+            return None
+        return paired
+
 
 @dataclass(frozen=True)
 class MassBalance:

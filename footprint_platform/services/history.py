@@ -89,6 +89,37 @@ class Review:
     warnings: list[Problem]
 
 
+def _paired_upstream(
+    sub: Submission, ctx: Any, item: SubmissionInput
+) -> tuple[SubmissionInput, Decimal] | None:
+    """The well-to-tank line the rule adds to a burnt fuel (`[fuel_upstream]`), as the
+    roll-up adds it, so the review shows what the footprint will hold: a line not stored,
+    in the raw-material stage, named after the input it belongs to."""
+    pairing = ctx.rule.fuel_upstream
+    if pairing is None or item.kind is InputKind.MATERIAL:
+        return None
+    entered = {i.factor_code for i in sub.inputs if i.factor_code}
+    code = pairing.upstream_for(item.factor_code, sub.factor_release.version, entered)
+    factor = ctx.factors.get(code or "")
+    if code is None or factor is None:
+        return None
+    line = SubmissionInput(
+        kind=item.kind,
+        stage="raw_material",
+        description=str(
+            _l(
+                "%(input)s: its supply (well-to-tank), added by the rule",
+                input=item.description or item.factor_code,
+            )
+        ),
+        quantity=item.quantity,
+        unit=item.unit,
+        factor_code=code,
+    )
+    row = {f: getattr(line, f) for f in FIELDS}
+    return line, factor_amount(row, factor) * factor.value
+
+
 def review(session: Session, actor: Actor, submission_id: int) -> Review:
     sub = get_submission(session, actor, submission_id)
     rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in sub.inputs]
@@ -105,6 +136,10 @@ def review(session: Session, actor: Actor, submission_id: int) -> Review:
         kg = factor_amount(row, factor) * factor.value
         by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
         lines.append((item, kg))
+        paired = _paired_upstream(sub, ctx, item)
+        if paired is not None:
+            by_stage["raw_material"] = by_stage.get("raw_material", Decimal(0)) + paired[1]
+            lines.append(paired)
     problems = list(checked.problems)
     if sub.editable and sub.dqr is None:
         problems.append(

@@ -646,15 +646,15 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
             )
         )
     }
-    entered = {(int(r[0]), r[6]) for r in rows}
+    entered: dict[int, set[str]] = {}
+    for r in rows:
+        entered.setdefault(int(r[0]), set()).add(str(r[6]))
     added = []
     for r in wanted:
         category, release, version = described[int(r[0])]
         rule = rule_for_category(category).fuel_upstream
-        if rule is None or not rule.applies(version) or r[6] not in rule.pairs:
-            continue
-        code = rule.pairs[r[6]]
-        if (int(r[0]), code) in entered or (release, code) not in values:
+        code = rule.upstream_for(r[6], version, entered[int(r[0])]) if rule else None
+        if code is None or (release, code) not in values:
             continue
         unit, value = values[(release, code)]
         pair = [r[0], r[1] + 0.5, r[2], "raw_material", r[4], r[5], code]

@@ -360,3 +360,45 @@ def test_the_review_links_the_evidence_the_owner_stored(demo_app: Flask) -> None
     link = page.split('href="/evidence/', 1)[1].split('"', 1)[0]
     download = session.client.get(f"/evidence/{link}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+
+
+def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
+    demo_app: Flask,
+) -> None:
+    """On release 2026.1 the cathode's natural gas (0.5 m³, combustion only, CO2) carries its
+    well-to-tank supply (fuel.natural_gas.upstream.gb, 0.3366 kg CO2e/m³): the review lists
+    the line, named after its input, in the raw-material stage, and the roll-up's direct
+    emissions of the cathode hold exactly the review's direct total."""
+    from datetime import date
+
+    from footprint_platform.demo_submissions import publish_next_release
+    from footprint_platform.services import history, jobs, rollup, submissions
+    from tests.platform.demo_ids import admin_actor
+
+    maker = "data@minjiang-cathode.example"
+    period = (date(2026, 1, 1), date(2026, 12, 31))
+    with demo_app.app_context():
+        cathode = db.session.scalar(select(Product).where(Product.part_number == "MJ-NCM811-S"))
+        old = db.session.scalar(select(Submission).where(Submission.product_id == cathode.id))
+        before = history.review(db.session, admin_actor(maker), old.id)
+        assert not [i for i, _ in before.lines if "upstream" in (i.factor_code or "")]
+        publish_next_release(db.session)
+        draft = submissions.start_draft(db.session, admin_actor(maker), cathode.id, *period)
+        review = history.review(db.session, admin_actor(maker), draft.id)
+        added = [
+            (i, kg) for i, kg in review.lines if i.factor_code == "fuel.natural_gas.upstream.gb"
+        ]
+        assert len(added) == 1
+        line, kg = added[0]
+        assert line.stage == "raw_material" and line.description.startswith("Natural gas")
+        assert float(kg) == pytest.approx(0.5 * 0.3366)
+        assert float(review.direct_by_stage["raw_material"]) == pytest.approx(
+            float(before.direct_by_stage["raw_material"]) + 0.5 * 0.3366
+        )
+        submissions.submit(db.session, admin_actor(maker), draft.id)
+        jobs.run_pending(db.session, *period)
+        graph = rollup.chain_graph(db.session, *period).graph
+        row = graph.ids.tolist().index(rollup.product_node(cathode.id))
+        assert float(graph.direct[row].sum()) == pytest.approx(
+            float(sum(review.direct_by_stage.values())), rel=1e-9
+        )
