@@ -84,11 +84,17 @@ def pending_product(node_id: str) -> int | None:
 Generic = tuple[str, str, float, str]  # a release's dataset: code, unit, value, geography
 
 
-def site_countries(session: Session) -> dict[int, str]:
-    """Product id -> the country of its site: the geography a fallback dataset should
-    represent (`fallback_dataset`)."""
-    rows = session.execute(select(Product.id, Site.country).join(Site, Site.id == Product.site_id))
-    return {int(p): str(c or "") for p, c in rows}
+def site_countries(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Product id -> the country of its site (of the given products only, if given): the
+    geography a fallback dataset should represent (`fallback_dataset`)."""
+    stmt = select(Product.id, Site.country).join(Site, Site.id == Product.site_id)
+    if product_ids is None:
+        return {int(p): str(c or "") for p, c in session.execute(stmt)}
+    out: dict[int, str] = {}
+    for part in _parts(sorted(set(product_ids))):
+        rows = session.execute(stmt.where(Product.id.in_(part)))
+        out.update({int(p): str(c or "") for p, c in rows})
+    return out
 
 
 @dataclass

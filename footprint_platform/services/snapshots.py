@@ -45,6 +45,7 @@ from footprint_platform.services.rollup import (
     active_shares,
     external_leaves,
     product_node,
+    site_countries,
     stages,
 )
 from supply_graph import Allocation, SupplyGraph
@@ -288,6 +289,7 @@ def _consent(session: Session, release: int, changed: list[int], rows: list[Any]
         active_shares(session, products=linked),
         {int(p): (str(c), str(u)) for p, _, c, u in found},
         factors,
+        site_countries(session, linked),
     )
 
 
