@@ -68,7 +68,7 @@ def test_the_maker_sees_three_charts_from_our_own_scripts(demo_app: Flask, auth:
 
 @pytest.mark.parametrize(
     ("part", "email"),
-    [("JH-S7-LR", OEM), ("DT-P811-150", "admin@dongtai-cells.example")],  # the cell: its chain upstream
+    [("JH-S7-LR", OEM), ("DT-P811-150", "admin@dongtai-cells.example")],  # the cell: its chain
 )
 def test_nothing_names_another_organization(
     demo_app: Flask, auth: Session, part: str, email: str
