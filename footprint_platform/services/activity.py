@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from footprint_platform.errors import Problem
 from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
-from footprint_platform.rules import AccountingRule, MaterialEndOfLife
+from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
+from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor, is_unit
 
 DEFAULT_STAGE = {
@@ -499,15 +500,73 @@ def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
     ]
 
 
-def direct_footprint(rows: list[dict[str, Any]], factors: dict[str, EmissionFactor]) -> Decimal:
+def direct_footprint(
+    rows: list[dict[str, Any]],
+    factors: dict[str, EmissionFactor],
+    rule: AccountingRule | None = None,
+) -> Decimal:
     """kg CO2e per declared unit from the rows that carry a factor (linked products excluded:
     their footprints arrive with the roll-up)."""
     total = Decimal(0)
     for r in rows:
-        factor = factors.get(r.get("factor_code") or "")
-        if factor is not None and r["kind"] is not InputKind.COPRODUCT:
-            total += factor_amount(r, factor) * factor.value
+        value = row_footprint(r, factors, rule)
+        if value is not None:
+            total += value
     return total
+
+
+def row_footprint(
+    row: dict[str, Any], factors: dict[str, EmissionFactor], rule: AccountingRule | None
+) -> Decimal | None:
+    """kg CO2e per declared unit of one row valued by datasets, as the roll-up values it:
+    recycled content and end of life by the rule's approach (supply_graph/circular.py); None
+    for rows without a dataset (links, co-products); 0 for scrap."""
+    kind = InputKind(row["kind"])
+    factor = factors.get(row.get("factor_code") or "")
+    share = row.get("recycled_share")
+    recycled = factors.get(row.get("recycled_factor_code") or "")
+    named = row.get("linked_product_id") or row.get("external_footprint_id") or recycled
+    if kind is InputKind.MATERIAL and factor is None and share == 1 and not named:
+        return Decimal(0)  # scrap fed to a recycler: burden-free
+    if kind is InputKind.COPRODUCT or (factor is None and share is None):
+        return None
+    eol = rule.end_of_life if rule is not None else NO_END_OF_LIFE
+    if kind is InputKind.MATERIAL and factor is not None and share and recycled is not None:
+        params = eol.for_dataset(factor.code)
+        method = CFF if eol.is_cff and params is not None else CUT_OFF
+        w_v, w_r = input_weights(method, float(share), params.parameters if params else None)
+        amount = factor_amount(row, factor)
+        k = Decimal(str(conversion_factor(factor.unit, recycled.unit)))
+        return amount * factor.value * Decimal(str(w_v)) + (
+            amount * k * recycled.value * Decimal(str(w_r))
+        )
+    if kind is InputKind.WASTE and share is not None:
+        return _waste_footprint(row, factor, recycled, factors, eol)
+    if factor is None:
+        return None
+    return factor_amount(row, factor) * factor.value
+
+
+def _waste_footprint(
+    row: dict[str, Any],
+    factor: EmissionFactor | None,
+    recycled: EmissionFactor | None,
+    factors: dict[str, EmissionFactor],
+    eol: EndOfLife,
+) -> Decimal:
+    """A waste or end-of-life row with a share recycled: CFF (1 − A) R2 (ErecEoL − E*v
+    Qsout/Qp) + (1 − R2 − R3) ED, or the cut-off's (1 − R2) ED."""
+    r2 = float(row["recycled_share"])
+    ed = float(factor_amount(row, factor) * factor.value) if factor is not None else 0.0
+    params = eol.for_dataset(recycled.code if recycled else None)
+    virgin = factors.get(params.virgin) if params is not None else None
+    if not eol.is_cff or params is None or recycled is None or virgin is None:
+        return Decimal(str(cut_off(r2=r2, ed=ed).end_of_life))
+    qty, unit = float(row["quantity"]), row["unit"]
+    erec_eol = qty * float(conversion_factor(unit, recycled.unit) or 0) * float(recycled.value)
+    ev_star = qty * float(conversion_factor(unit, virgin.unit) or 0) * float(virgin.value)
+    terms = cff(params.parameters, r2=r2, erec_eol=erec_eol, ev_star=ev_star, r3=params.r3, ed=ed)
+    return Decimal(str(terms.end_of_life))
 
 
 def _above_published_range(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
@@ -526,7 +585,7 @@ def _above_published_range(rows: list[dict[str, Any]], ctx: Context) -> list[Pro
         return []
     ceiling = max(f.range_high if f.range_high is not None else f.value for f in generic)
     per_unit = Decimal(str(conversion_factor(ctx.product.declared_unit, generic[0].unit)))
-    own = direct_footprint(rows, ctx.factors) / per_unit
+    own = direct_footprint(rows, ctx.factors, ctx.rule) / per_unit
     if own <= ceiling:
         return []
     message = _l(

@@ -24,6 +24,7 @@ from footprint_platform.services import (
     declarations,
     exports,
     factors,
+    history,
     pact,
     submissions,
 )
@@ -101,6 +102,9 @@ def test_the_pack_end_of_life_by_the_cff_reaches_every_export(demo_app: Flask) -
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, [*rows, EOL_ROW])
         saved = [i for i in draft.inputs if i.kind.value == "waste"]
         assert [i.virgin_factor_code for i in saved] == ["mat.aluminium.primary.cn"]  # the rule's
+        # the review before submitting values the rows as the roll-up will
+        seen = history.review(db.session, actor, draft.id)
+        assert float(seen.direct_by_stage["end_of_life"]) == pytest.approx(-19.570327504)
         submissions.submit(db.session, actor, draft.id)
         after = latest_results(db.session, pack.organization_id)[pack.id].result
         assert float(after.by_stage["raw_material"]) - old_raw == pytest.approx(
