@@ -190,7 +190,9 @@ def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
 
 
 def _row(session: Session, spec: dict[str, Any], certificate: int | None) -> dict[str, Any]:
-    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "evidence")}
+    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "recycled", "evidence")}
+    if "recycled" in spec:
+        row["recycled_factor_code"] = spec["recycled"]
     if "link" in spec:
         row["linked_product_id"] = _product(session, spec["link"]).id
     if "factor" in spec:

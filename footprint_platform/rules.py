@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint_platform.reference import CONFIG_DIR
+from supply_graph.circular import CFF, METHODS, MaterialParameters
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,69 @@ def _missing_data(data: dict[str, Any]) -> MissingData:
 
 
 @dataclass(frozen=True)
+class MaterialEndOfLife:
+    """One material's CFF parameters in a rule (`[end_of_life.material.<name>]`): A, B, the
+    quality ratios, the share sent to energy recovery and the virgin dataset E*v that its
+    recycled output replaces, with the source."""
+
+    name: str
+    parameters: MaterialParameters
+    r3: float
+    virgin: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EndOfLife:
+    """How a rule treats recycled content and end of life (`[end_of_life]`): `method` "cff"
+    (the Circular Footprint Formula with the per-material parameters) or "cut_off" (the
+    recycled-content approach: recycled inputs carry their recycling, no end-of-life credit)."""
+
+    method: str
+    source: str
+    materials: dict[str, MaterialEndOfLife]
+
+    @property
+    def is_cff(self) -> bool:
+        return self.method == CFF
+
+    def for_dataset(self, code: str | None) -> MaterialEndOfLife | None:
+        """The parameters of the material a dataset code names (mat.<material>.…)."""
+        parts = (code or "").split(".")
+        return self.materials.get(parts[1]) if len(parts) > 2 and parts[0] == "mat" else None
+
+
+# A rule that states no approach: the cut-off, which needs no parameters and gives no credit.
+NO_END_OF_LIFE = EndOfLife(
+    "cut_off", "no approach stated by the rule: recycled inputs carry their recycling only", {}
+)
+
+
+def _end_of_life(data: dict[str, Any] | None) -> EndOfLife:
+    if data is None:
+        return NO_END_OF_LIFE
+    method = str(data["method"])
+    if method not in METHODS:
+        raise ValueError(f"[end_of_life] method must be one of {METHODS}, not {method!r}")
+    materials = {
+        name: MaterialEndOfLife(
+            name,
+            MaterialParameters(
+                a=float(m["a"]),
+                b=float(m.get("b", 0.0)),
+                qsin_qp=float(m.get("qsin_qp", 1.0)),
+                qsout_qp=float(m.get("qsout_qp", 1.0)),
+            ),
+            float(m.get("r3", 0.0)),
+            str(m["virgin"]),
+            str(m["source"]),
+        )
+        for name, m in data.get("material", {}).items()
+    }
+    return EndOfLife(method, str(data["source"]), materials)
+
+
+@dataclass(frozen=True)
 class AccountingRule:
     """What a footprint of a product category must follow: declared unit, stages, cut-off,
     allocation, electricity modelling and which components need primary data."""
@@ -92,6 +156,7 @@ class AccountingRule:
     self_declaration: bool
     missing_data: MissingData
     raw: dict[str, Any] = field(repr=False, compare=False)
+    end_of_life: EndOfLife = NO_END_OF_LIFE
 
     @property
     def stage_codes(self) -> tuple[str, ...]:
@@ -189,6 +254,7 @@ def _rule(data: dict[str, Any]) -> AccountingRule:
         self_declaration=bool(data["self_declaration"]),
         missing_data=_missing_data(data["missing_data"]),
         raw=data,
+        end_of_life=_end_of_life(data.get("end_of_life")),
     )
 
 

@@ -18,7 +18,7 @@ from footprint_platform.models import InputKind
 class Column:
     name: str  # the field of SubmissionInput
     label: LazyString
-    # text | number | unit | factor | product | instrument | stage | evidence | basis
+    # text | number | unit | factor | recycled | product | instrument | stage | evidence | basis
     kind: str = "text"
     required: bool = False
     hint: LazyString | None = None
@@ -110,6 +110,13 @@ SECTIONS: tuple[Section, ...] = (
             DQR,
             # last, so workbooks made before it keep their columns where they were
             Column("external_footprint_id", _l("or partner's footprint (PACT)"), "external"),
+            Column(
+                "recycled_share",
+                _l("Recycled content (0–1)"),
+                "number",
+                hint=_l("1 without a dataset: scrap you recycle, burden-free"),
+            ),
+            Column("recycled_factor_code", _l("Recycled dataset"), "recycled"),
         ),
         ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
     ),
@@ -144,14 +151,21 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         InputKind.WASTE,
         _l("Waste"),
-        _l("Waste per declared unit and how it is treated."),
+        _l(
+            "Waste per declared unit and how it is treated; the share recycled with the "
+            "dataset of that recycling. In the end-of-life stage: the product's materials at "
+            "the end of its life, treated as the rule says (Circular Footprint Formula or "
+            "cut-off)."
+        ),
         (
             DESCRIPTION,
             QUANTITY,
             UNIT,
-            Column("factor_code", _l("Treatment"), "factor", True),
+            Column("factor_code", _l("Treatment"), "factor"),
             STAGE,
             DQR,
+            Column("recycled_share", _l("Share recycled (0–1)"), "number"),
+            Column("recycled_factor_code", _l("Dataset of the recycling"), "recycled"),
         ),
         ("kg", "t"),
     ),

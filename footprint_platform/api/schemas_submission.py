@@ -87,6 +87,21 @@ class InputRowSchema(ma.Schema):
     allocation_share = _opt_decimal()
     evidence_id = _opt_id()
     dqr = _opt_decimal()
+    recycled_share = _opt_decimal(
+        metadata={
+            "description": "material: recycled content R1; waste or end of life: share "
+            "recycled R2 (0 to 1); 1 on a material without any dataset: scrap, burden-free"
+        }
+    )
+    recycled_factor_code = _opt_str(
+        80, metadata={"description": "the recycled dataset: Erec of an input, ErecEoL of waste"}
+    )
+    virgin_factor_code = _opt_str(
+        80,
+        metadata={
+            "description": "E*v, the virgin dataset recycled output replaces: set from the rule"
+        },
+    )
 
 
 class ExclusionSchema(ma.Schema):

@@ -144,6 +144,13 @@ class SubmissionInput(Base):
     allocation_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    # Recycled content and end of life (the rule's `[end_of_life]`, supply_graph/circular.py):
+    # a material's recycled share R1 and the recycled dataset Erec it uses (R1 = 1 without any
+    # dataset: scrap fed to a recycler, burden-free); a waste or end-of-life row's share
+    # recycled R2, the dataset of that recycling ErecEoL and the virgin dataset E*v it replaces.
+    recycled_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+    recycled_factor_code: Mapped[str | None] = mapped_column(String(80))
+    virgin_factor_code: Mapped[str | None] = mapped_column(String(80))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from footprint_platform.errors import Problem
 from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
-from footprint_platform.rules import AccountingRule
+from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
+from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor, is_unit
 
 DEFAULT_STAGE = {
@@ -52,6 +53,9 @@ FIELDS = (
     "allocation_share",
     "evidence_id",
     "dqr",
+    "recycled_share",
+    "recycled_factor_code",
+    "virgin_factor_code",
 )
 
 
@@ -210,9 +214,122 @@ class _Row:
             self._converts(factor.unit)
 
     _process = _fuel
-    _waste = _fuel
+
+    def _share(self) -> Decimal | None:
+        """The row's recycled share (R1 of an input, R2 of waste), 0 to 1, or None."""
+        raw = self.raw.get("recycled_share")
+        if raw in (None, ""):
+            return None
+        share = parse_number(raw)
+        if share is None or not 0 <= share <= 1:
+            self.bad("recycled_share", _l("A recycled share lies between 0 and 1."))
+            return None
+        self.out["recycled_share"] = share
+        return share
+
+    def _recycled_factor(self) -> EmissionFactor | None:
+        """The recycled dataset a row names (Erec of an input, ErecEoL of waste)."""
+        code = self.text("recycled_factor_code", 80)
+        if not code:
+            return None
+        factor = self.ctx.factors.get(code)
+        if factor is None:
+            self.bad("recycled_factor_code", _l("Unknown factor code in this factor release."))
+        elif factor.category != "material":
+            self.bad("recycled_factor_code", _l("Choose a recycled material dataset."))
+        else:
+            self.out["recycled_factor_code"] = code
+            self._converts(factor.unit, "recycled_factor_code")
+            return factor
+        return None
+
+    def _cff_parameters(self, code: str | None) -> MaterialEndOfLife | None:
+        """Under a CFF rule, the material's parameters; a problem when the rule has none."""
+        eol = self.ctx.rule.end_of_life
+        if not eol.is_cff:
+            return None
+        found = eol.for_dataset(code)
+        if found is None:
+            self.bad(
+                "recycled_factor_code",
+                _l(
+                    "The rule %(rule)s gives no Circular Footprint Formula parameters for "
+                    "this material.",
+                    rule=self.ctx.rule.code,
+                ),
+            )
+        return found
+
+    def _waste(self) -> None:
+        """Waste (or, in the end-of-life stage, the product's materials at end of life): its
+        treatment ED, and where a share R2 is recycled the dataset of that recycling; under a
+        CFF rule the virgin dataset E*v it replaces comes from the rule."""
+        r2 = self._share()
+        recycled = self._recycled_factor()
+        factor = self._factor(required=r2 is None or r2 < 1)
+        if factor is not None:
+            self._converts(factor.unit)
+        if r2 is None:
+            if recycled is not None:
+                self.bad("recycled_share", _l("Enter the share recycled (0–1)."))
+            return
+        if recycled is None and r2 > 0 and self.ctx.rule.end_of_life.is_cff:
+            self.bad("recycled_factor_code", _l("Choose the dataset of the recycling."))
+            return
+        params = self._cff_parameters(recycled.code) if recycled is not None else None
+        if params is not None:
+            if params.virgin not in self.ctx.factors:
+                self.bad(
+                    "recycled_factor_code",
+                    _l(
+                        "The virgin dataset %(code)s this rule names is not in the factor release.",
+                        code=params.virgin,
+                    ),
+                )
+            else:
+                self.out["virgin_factor_code"] = params.virgin
+
+    def _scrap(self) -> bool:
+        """Scrap fed to a recycler: recycled share 1 and no dataset or link. It enters
+        burden-free under both approaches (cut-off: the earlier life keeps its burden; CFF: the
+        recycling is shared at the user of the recycled material and at the end of life)."""
+        named = (
+            "linked_product_id",
+            "external_footprint_id",
+            "factor_code",
+            "recycled_factor_code",
+        )
+        if any(self.raw.get(c) not in (None, "") for c in named):
+            return False
+        share = parse_number(self.raw.get("recycled_share"))
+        if share != 1:
+            return False
+        self.out["recycled_share"] = share
+        return True
+
+    def _recycled_content(self) -> None:
+        """A material's recycled share R1 and the recycled dataset Erec it uses (a dataset
+        input: both; a linked or imported footprint: R1 only, recorded, its footprint being its
+        own route). Under a CFF rule the material needs the rule's parameters."""
+        r1 = self._share()
+        recycled = self._recycled_factor()
+        has_factor = bool(self.raw.get("factor_code"))
+        if recycled is not None and r1 is None:
+            self.bad("recycled_share", _l("Enter the recycled share (0–1)."))
+        if (
+            has_factor
+            and r1
+            and recycled is None
+            and "recycled_factor_code" not in {p.column for p in self.problems}
+        ):
+            self.bad("recycled_factor_code", _l("Choose the recycled dataset this share uses."))
+        if has_factor and r1 and recycled is not None:
+            self._cff_parameters(str(self.raw.get("factor_code")))
 
     def _material(self) -> None:
+        if self._scrap():
+            return
+        self._recycled_content()
         linked = self.raw.get("linked_product_id")
         has_link = linked not in (None, "")
         external = self.raw.get("external_footprint_id")
@@ -223,7 +340,7 @@ class _Row:
                 "linked_product_id",
                 _l(
                     "Link a supplier's product, a partner's footprint or a factor dataset "
-                    "(exactly one)."
+                    "(exactly one), or enter scrap as recycled share 1 without any."
                 ),
             )
             return
@@ -235,6 +352,11 @@ class _Row:
             if factor is not None:
                 self._converts(factor.unit)
             return
+        if self.out.get("recycled_factor_code"):
+            self.bad(
+                "recycled_factor_code",
+                _l("Leave it empty: a linked footprint already is its own recycled route."),
+            )
         product = self.ctx.linkable.get(int(linked)) if str(linked).isdigit() else None
         if product is None:
             self.bad(
@@ -378,15 +500,73 @@ def _mass_balance(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
     ]
 
 
-def direct_footprint(rows: list[dict[str, Any]], factors: dict[str, EmissionFactor]) -> Decimal:
+def direct_footprint(
+    rows: list[dict[str, Any]],
+    factors: dict[str, EmissionFactor],
+    rule: AccountingRule | None = None,
+) -> Decimal:
     """kg CO2e per declared unit from the rows that carry a factor (linked products excluded:
     their footprints arrive with the roll-up)."""
     total = Decimal(0)
     for r in rows:
-        factor = factors.get(r.get("factor_code") or "")
-        if factor is not None and r["kind"] is not InputKind.COPRODUCT:
-            total += factor_amount(r, factor) * factor.value
+        value = row_footprint(r, factors, rule)
+        if value is not None:
+            total += value
     return total
+
+
+def row_footprint(
+    row: dict[str, Any], factors: dict[str, EmissionFactor], rule: AccountingRule | None
+) -> Decimal | None:
+    """kg CO2e per declared unit of one row valued by datasets, as the roll-up values it:
+    recycled content and end of life by the rule's approach (supply_graph/circular.py); None
+    for rows without a dataset (links, co-products); 0 for scrap."""
+    kind = InputKind(row["kind"])
+    factor = factors.get(row.get("factor_code") or "")
+    share = row.get("recycled_share")
+    recycled = factors.get(row.get("recycled_factor_code") or "")
+    named = row.get("linked_product_id") or row.get("external_footprint_id") or recycled
+    if kind is InputKind.MATERIAL and factor is None and share == 1 and not named:
+        return Decimal(0)  # scrap fed to a recycler: burden-free
+    if kind is InputKind.COPRODUCT or (factor is None and share is None):
+        return None
+    eol = rule.end_of_life if rule is not None else NO_END_OF_LIFE
+    if kind is InputKind.MATERIAL and factor is not None and share and recycled is not None:
+        params = eol.for_dataset(factor.code)
+        method = CFF if eol.is_cff and params is not None else CUT_OFF
+        w_v, w_r = input_weights(method, float(share), params.parameters if params else None)
+        amount = factor_amount(row, factor)
+        k = Decimal(str(conversion_factor(factor.unit, recycled.unit)))
+        return amount * factor.value * Decimal(str(w_v)) + (
+            amount * k * recycled.value * Decimal(str(w_r))
+        )
+    if kind is InputKind.WASTE and share is not None:
+        return _waste_footprint(row, factor, recycled, factors, eol)
+    if factor is None:
+        return None
+    return factor_amount(row, factor) * factor.value
+
+
+def _waste_footprint(
+    row: dict[str, Any],
+    factor: EmissionFactor | None,
+    recycled: EmissionFactor | None,
+    factors: dict[str, EmissionFactor],
+    eol: EndOfLife,
+) -> Decimal:
+    """A waste or end-of-life row with a share recycled: CFF (1 − A) R2 (ErecEoL − E*v
+    Qsout/Qp) + (1 − R2 − R3) ED, or the cut-off's (1 − R2) ED."""
+    r2 = float(row["recycled_share"])
+    ed = float(factor_amount(row, factor) * factor.value) if factor is not None else 0.0
+    params = eol.for_dataset(recycled.code if recycled else None)
+    virgin = factors.get(params.virgin) if params is not None else None
+    if not eol.is_cff or params is None or recycled is None or virgin is None:
+        return Decimal(str(cut_off(r2=r2, ed=ed).end_of_life))
+    qty, unit = float(row["quantity"]), row["unit"]
+    erec_eol = qty * float(conversion_factor(unit, recycled.unit) or 0) * float(recycled.value)
+    ev_star = qty * float(conversion_factor(unit, virgin.unit) or 0) * float(virgin.value)
+    terms = cff(params.parameters, r2=r2, erec_eol=erec_eol, ev_star=ev_star, r3=params.r3, ed=ed)
+    return Decimal(str(terms.end_of_life))
 
 
 def _above_published_range(rows: list[dict[str, Any]], ctx: Context) -> list[Problem]:
@@ -405,7 +585,7 @@ def _above_published_range(rows: list[dict[str, Any]], ctx: Context) -> list[Pro
         return []
     ceiling = max(f.range_high if f.range_high is not None else f.value for f in generic)
     per_unit = Decimal(str(conversion_factor(ctx.product.declared_unit, generic[0].unit)))
-    own = direct_footprint(rows, ctx.factors) / per_unit
+    own = direct_footprint(rows, ctx.factors, ctx.rule) / per_unit
     if own <= ceiling:
         return []
     message = _l(

@@ -9,6 +9,7 @@ from typing import Any
 
 from footprint_platform.models import Declaration
 from footprint_platform.rules import load_rules
+from footprint_platform.services import end_of_life
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,7 +28,8 @@ def _is_number(text: str) -> bool:
 
 
 def declaration_csv(d: Declaration, verification: str) -> str:
-    """One row per life-cycle stage plus the total, with the pins that make it reproducible.
+    """One row per life-cycle stage plus the total, with the pins that make it reproducible;
+    `stage_note` says how the end-of-life stage was computed, or that it was not modelled.
     `primary_data_share` includes `carried_forward_share` (a supplier's primary data of an
     earlier period); both shares, and `fallback_share`, are fractions of the total, empty on
     declarations made before they were stored."""
@@ -56,6 +58,7 @@ def declaration_csv(d: Declaration, verification: str) -> str:
             "rule",
             "engine",
             "content_hash",
+            "stage_note",
         ]
     )
     common = [
@@ -82,8 +85,8 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         d.content_hash,
     ]
     for stage in rule.stages:
-        writer.writerow(
-            [safe_cell(v) for v in [*common, stage.code, d.by_stage.get(stage.code, "0"), *tail]]
-        )
-    writer.writerow([safe_cell(v) for v in [*common, "total", d.total, *tail]])
+        value = d.by_stage.get(stage.code, "0")
+        note = end_of_life.stage_note(d, rule, stage.code)
+        writer.writerow([safe_cell(v) for v in [*common, stage.code, value, *tail, note]])
+    writer.writerow([safe_cell(v) for v in [*common, "total", d.total, *tail, ""]])
     return out.getvalue()

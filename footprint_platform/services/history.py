@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Problem
-from footprint_platform.models import InputKind, Submission, SubmissionInput
+from footprint_platform.models import Submission, SubmissionInput
 from footprint_platform.policy import Actor
-from footprint_platform.services.activity import FIELDS, check_rows, factor_amount
+from footprint_platform.services.activity import FIELDS, check_rows, row_footprint
 from footprint_platform.services.fingerprint import HEADER_FIELDS, canonical
 from footprint_platform.services.submissions import context_for, get_submission
 
@@ -128,14 +128,11 @@ def review(session: Session, actor: Actor, submission_id: int) -> Review:
     by_stage = {code: Decimal(0) for code in ctx.rule.stage_codes}
     lines: list[tuple[SubmissionInput, Decimal | None]] = []
     for item in sub.inputs:
-        factor = ctx.factors.get(item.factor_code or "")
-        if factor is None or item.kind is InputKind.COPRODUCT:
-            lines.append((item, None))
-            continue
-        row = {f: getattr(item, f) for f in FIELDS}
-        kg = factor_amount(row, factor) * factor.value
-        by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
+        row = {f: getattr(item, f) for f in FIELDS} | {"kind": item.kind}
+        kg = row_footprint(row, ctx.factors, ctx.rule)
         lines.append((item, kg))
+        if kg is not None:
+            by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
         paired = _paired_upstream(sub, ctx, item)
         if paired is not None:
             by_stage["raw_material"] = by_stage.get("raw_material", Decimal(0)) + paired[1]

@@ -47,6 +47,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
+from footprint_platform.services import end_of_life
 from footprint_platform.services.publication import latest_verification
 
 SPEC_VERSION = "3.0.3"
@@ -423,6 +424,9 @@ def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
     )
     if d.composition is not None:
         parts.append(_composition_text(d))
+    eol = end_of_life.comment(d, load_rules()[d.rule_code])
+    if eol:
+        parts.append(eol)
     return " ".join(parts)
 
 

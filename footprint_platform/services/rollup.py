@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Float, String, and_, cast, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from footprint_platform.models import (
     EmissionFactor,
@@ -48,7 +48,7 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import load_rules, rule_for_category
+from footprint_platform.rules import NO_END_OF_LIFE, EndOfLife, load_rules, rule_for_category
 from footprint_platform.services.factors import latest_release
 from supply_graph import (
     Allocation,
@@ -59,6 +59,7 @@ from supply_graph import (
     UnknownNode,
     rollup,
 )
+from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor
 
 # Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
@@ -554,6 +555,8 @@ def _submissions(
     return [tuple(r) for r in rows if wanted is None or r[0] in wanted]  # type: ignore[misc]
 
 
+_RECYCLED = aliased(EmissionFactor, name="recycled_factor")
+_VIRGIN = aliased(EmissionFactor, name="virgin_factor")
 # The columns of an input row the graph needs, with its factor's unit and value when it names one.
 _INPUT_COLUMNS = (
     SubmissionInput.submission_id,
@@ -570,20 +573,27 @@ _INPUT_COLUMNS = (
     cast(SubmissionInput.allocation_share, String),
     EmissionFactor.unit,
     cast(EmissionFactor.value, Float),
+    # recycled content and end of life (supply_graph/circular.py): R1 or R2, the recycled
+    # dataset (Erec or ErecEoL) and the virgin dataset (E*v), each with its unit and value
+    cast(SubmissionInput.recycled_share, Float).label("recycled_share"),
+    SubmissionInput.recycled_factor_code,
+    _RECYCLED.unit.label("recycled_unit"),
+    cast(_RECYCLED.value, Float).label("recycled_value"),
+    _VIRGIN.unit.label("virgin_unit"),
+    cast(_VIRGIN.value, Float).label("virgin_value"),
 )
 
 
 def _inputs_select() -> Any:
+    def factor(alias: Any, code: Any) -> Any:
+        return and_(alias.release_id == Submission.factor_release_id, alias.code == code)
+
     return (
         select(*_INPUT_COLUMNS)
         .join(Submission, Submission.id == SubmissionInput.submission_id)
-        .outerjoin(
-            EmissionFactor,
-            and_(
-                EmissionFactor.release_id == Submission.factor_release_id,
-                EmissionFactor.code == SubmissionInput.factor_code,
-            ),
-        )
+        .outerjoin(EmissionFactor, factor(EmissionFactor, SubmissionInput.factor_code))
+        .outerjoin(_RECYCLED, factor(_RECYCLED, SubmissionInput.recycled_factor_code))
+        .outerjoin(_VIRGIN, factor(_VIRGIN, SubmissionInput.virgin_factor_code))
     )
 
 
@@ -818,6 +828,66 @@ def _generic_value(
     return None if chosen is None else chosen[1]
 
 
+@cache
+def _end_of_life_for(category: str | None) -> EndOfLife:
+    return rule_for_category(category).end_of_life if category else NO_END_OF_LIFE
+
+
+def end_of_life_of(consent: Consent, product_id: int) -> EndOfLife:
+    """How the rule of a consumer's category treats recycled content and end of life."""
+    described = consent.described.get(product_id)
+    return _end_of_life_for(described[0] if described else None)
+
+
+@dataclass(frozen=True)
+class Circular:
+    """A row's recycled content or end of life as the graph reads it: the share (R1 of a
+    material, R2 of waste), the row's own dataset code (Ev, or ED), the recycled dataset
+    (Erec, or ErecEoL) and the virgin dataset E*v, each with unit and value."""
+
+    share: float | None
+    factor_code: str | None
+    recycled_code: str | None
+    r_unit: str | None
+    r_value: float | None
+    v_unit: str | None
+    v_value: float | None
+
+    def is_scrap(self, linked: Any, external: Any) -> bool:
+        """Scrap fed to a recycler (share 1, no dataset, no link): burden-free."""
+        return (
+            self.share == 1.0
+            and self.factor_code is None
+            and self.recycled_code is None
+            and linked is None
+            and external is None
+        )
+
+    def waste_value(
+        self,
+        eol: EndOfLife,
+        qty: float,
+        unit: str,
+        ed_amount: float,
+        ed_value: float,
+        convert: Callable[[str, str], float],
+    ) -> float:
+        """kg CO2e per declared unit from a waste or end-of-life row with a share recycled:
+        the rule's formula over the row's quantity (linear in each dataset, so the datasets
+        times the row's amount in their units stand in for the per-unit values). CFF:
+        (1 − A) R2 (ErecEoL − E*v Qsout/Qp) + (1 − R2 − R3) ED; cut-off: (1 − R2) ED."""
+        r2 = float(self.share or 0.0)
+        ed = ed_amount * ed_value
+        params = eol.for_dataset(self.recycled_code)
+        if not eol.is_cff or params is None or self.r_unit is None or self.v_unit is None:
+            return cut_off(r2=r2, ed=ed).end_of_life
+        erec_eol = qty * convert(unit, self.r_unit) * float(self.r_value or 0.0)
+        ev_star = qty * convert(unit, self.v_unit) * float(self.v_value or 0.0)
+        return cff(
+            params.parameters, r2=r2, erec_eol=erec_eol, ev_star=ev_star, r3=params.r3, ed=ed
+        ).end_of_life
+
+
 class _Edges:
     """Input rows turned into edges, generic-dataset leaves, direct emissions and allocations,
     in product order then input position (so sums and leaf numbering are stable)."""
@@ -880,8 +950,17 @@ class _Edges:
             share,
             f_unit,
             f_value,
+            r_share,
+            r_code,
+            r_unit,
+            r_value,
+            v_unit,
+            v_value,
         ) in ordered:
             me = by_sub[sub_id]
+            circular = Circular(r_share, code, r_code, r_unit, r_value, v_unit, v_value)
+            if kind == "material" and circular.is_scrap(linked, external):
+                continue  # scrap fed to a recycler: burden-free (supply_graph/circular.py)
             if kind == "coproduct":
                 total, old_basis = coproduct.get(me, (Decimal(0), "mass"))
                 coproduct[me] = (total + Decimal(share or 0), basis or old_basis)
@@ -896,22 +975,62 @@ class _Edges:
                 leaf = self._external(int(external), stage, (externals or {})[int(external)], n)
                 self._edge(n + leaf, me, qty, unit)
                 continue
+            if f_unit is None and kind == "waste" and code is None and r_share is not None:
+                eol = end_of_life_of(consent, product_ids[me])
+                direct_rows.append(me)
+                direct_cols.append(self.stage_column[stage])
+                direct_vals.append(circular.waste_value(eol, qty, unit, 0.0, 0.0, convert))
+                continue
             if f_unit is None:
                 raise ValueError(f"submission {sub_id}: factor {code!r} is not in its release")
             if kind == "transport" and km is not None:
                 amount = qty * convert(unit, "t") * km
             else:
                 amount = qty * convert(unit, f_unit)
+            eol = end_of_life_of(consent, product_ids[me])
             if kind == "material":
-                self._edge(n + self.leaf(code, stage, f_unit, f_value), me, amount, f_unit)
+                self._material(me, n, stage, code, f_unit, f_value, amount, circular, eol, convert)
+                continue
+            direct_rows.append(me)
+            direct_cols.append(self.stage_column[stage])
+            if kind == "waste" and r_share is not None:
+                direct_vals.append(circular.waste_value(eol, qty, unit, amount, f_value, convert))
             else:
-                direct_rows.append(me)
-                direct_cols.append(self.stage_column[stage])
                 direct_vals.append(amount * f_value)
         np.add.at(direct, (direct_rows, direct_cols), direct_vals)
         for me, (total, basis) in coproduct.items():
             if total:
                 self.allocations[me] = Allocation(basis, float(1 - total))
+
+    def _material(
+        self,
+        me: int,
+        n: int,
+        stage: str,
+        code: str,
+        f_unit: str,
+        f_value: float,
+        amount: float,
+        circular: Circular,
+        eol: EndOfLife,
+        convert: Callable[[str, str], float],
+    ) -> None:
+        """A material bought as a dataset: an edge from its leaf; with recycled content, the
+        input side of the rule's formula as two edges, virgin (Ev) and recycled (Erec)."""
+        if not circular.share or circular.r_unit is None or circular.r_value is None:
+            self._edge(n + self.leaf(code, stage, f_unit, f_value), me, amount, f_unit)
+            return
+        params = eol.for_dataset(code)
+        method = CFF if eol.is_cff and params is not None else CUT_OFF
+        w_virgin, w_recycled = input_weights(
+            method, circular.share, None if params is None else params.parameters
+        )
+        leaf = self.leaf(code, stage, f_unit, f_value)
+        self._edge(n + leaf, me, amount * w_virgin, f_unit)
+        r_code = circular.recycled_code
+        r_leaf = self.leaf(r_code, stage, circular.r_unit, circular.r_value)
+        r_amount = amount * convert(f_unit, circular.r_unit) * w_recycled
+        self._edge(n + r_leaf, me, r_amount, circular.r_unit)
 
     def _edge(self, provider: int, consumer: int, amount: float, unit: str | None) -> None:
         self.provider.append(provider)

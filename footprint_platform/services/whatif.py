@@ -58,6 +58,7 @@ from footprint_platform.services.rollup import (
     product_node,
     rollup_isolating,
 )
+from supply_graph.circular import CFF, CUT_OFF, input_weights
 from supply_graph.scenario import Change, ReplaceProvider, Scenario, SetAmount, SetDirect
 from supply_graph.units import conversion_factor
 
@@ -106,6 +107,9 @@ class _Own:
     materials: dict[tuple[str, str], float]  # (code, stage) -> amount in the factor's unit
     linked: dict[int, Product]
     direct: dict[str, float] = field(default_factory=dict)  # stage -> change of own emissions
+    # (virgin code, stage) -> [physical amount in the virgin dataset's unit, of which recycled]:
+    # what the recycled-content lever moves; the graph's amounts follow the rule's formula
+    physical: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -315,7 +319,30 @@ def _read_row(own: _Own, row: SubmissionInput) -> None:
     elif row.kind is InputKind.MATERIAL and factor is not None:
         key = (factor.code, row.stage)
         amount = float(row.quantity) * _convert(row.unit, factor.unit)
-        own.materials[key] = own.materials.get(key, 0.0) + amount
+        recycled = own.factors.get(row.recycled_factor_code or "")
+        share = float(row.recycled_share or 0.0) if recycled is not None else 0.0
+        physical = own.physical.setdefault(key, [0.0, 0.0])
+        physical[0] += amount
+        physical[1] += amount * share
+        if not share or recycled is None:
+            own.materials[key] = own.materials.get(key, 0.0) + amount
+            return
+        w_virgin, w_recycled = _weights(own, factor.code, share)
+        r_key = (recycled.code, row.stage)
+        k = _convert(factor.unit, recycled.unit)
+        own.materials[key] = own.materials.get(key, 0.0) + amount * w_virgin
+        own.materials[r_key] = own.materials.get(r_key, 0.0) + amount * k * w_recycled
+
+
+def _weights(own: _Own, code: str, share: float) -> tuple[float, float]:
+    """The virgin and recycled datasets' weights for a recycled share, as the product's rule
+    states its approach (the CFF where it gives the material's parameters, else cut-off), as
+    the roll-up builds them (services/rollup.py)."""
+    eol = own.rule.end_of_life
+    params = eol.for_dataset(code)
+    if eol.is_cff and params is not None:
+        return input_weights(CFF, share, params.parameters)
+    return input_weights(CUT_OFF, share, None)
 
 
 def _convert(unit: str, target: str) -> float:
@@ -585,12 +612,23 @@ def _recycled(
                 code=code,
             ),
         )
+    if own.rule.end_of_life.is_cff and own.rule.end_of_life.for_dataset(code) is None:
+        raise refuse(
+            "material",
+            _l(
+                "The rule %(rule)s gives no Circular Footprint Formula parameters for %(code)s.",
+                rule=own.rule.code,
+                code=code,
+            ),
+        )
     k = _convert(primary.unit, recycled.unit)
     r_key = (recycled.code, stage)
-    total = own.materials[(code, stage)] * k + own.materials.get(r_key, 0.0)
+    total = own.physical.get((code, stage), [own.materials[(code, stage)], 0.0])[0]
     share = _fraction(spec)
-    own.materials[(code, stage)] = total * (1 - share) / k
-    own.materials[r_key] = total * share
+    w_virgin, w_recycled = _weights(own, code, share)
+    own.materials[(code, stage)] = total * w_virgin
+    own.materials[r_key] = total * k * w_recycled
+    own.physical[(code, stage)] = [total, total * share]
     node = product_node(product.id)
     plan.leaves.append((recycled.code, stage, recycled.unit, float(recycled.value)))
     plan.edges.append(SetAmount(f"factor:{code}@{stage}", node, own.materials[(code, stage)]))
@@ -697,12 +735,8 @@ def _options(
         if RECYCLED_MARKS & set(code.split(".")):
             continue
         recycled = recycled_dataset(own.factors, code)
-        share = 0.0
-        if recycled is not None:
-            r_amount = own.materials.get((recycled.code, stage), 0.0)
-            k = _convert(own.factors[code].unit, recycled.unit)
-            total = amount * k + r_amount
-            share = r_amount / total if total else 0.0
+        total, of_which = own.physical.get((code, stage), [amount, 0.0])
+        share = of_which / total if total else 0.0
         materials.append(MaterialOption(f"{code}@{stage}", own.factors[code], recycled, share))
     region = product.site.grid_region
     sources = [

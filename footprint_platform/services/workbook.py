@@ -148,6 +148,12 @@ def _write_lists(ws: Any, session: Session, sub: Submission) -> dict[str, str]:
         "instrument": [(k, _both(v).replace("\n", " / ")) for k, v in INSTRUMENT_LABELS.items()],
         "basis": [(k, _both(v).replace("\n", " / ")) for k, v in BASIS_LABELS.items()],
         "evidence": [(str(e.id), e.filename) for e in evidence],
+        # last, so the lists of workbooks made before it stay where they were
+        "recycled": [
+            (f.code, f"{f.name_zh} / {f.name_en} ({f.unit})")
+            for f in factors.values()
+            if f.category == "material"
+        ],
     }
     refs = {}
     for k, (name, values) in enumerate(columns.items()):
@@ -292,7 +298,11 @@ def _read_section(
     ws = wb[title]
     keys = [c for c in next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())]
     expected = [c.name for c in section.columns]
-    if [k for k in keys if k] != expected:
+    given = [k for k in keys if k]
+    # a workbook made before columns were appended at the end has their prefix: still read
+    if len(given) < len(expected) and given == expected[: len(given)] and given:
+        expected = given
+    if given != expected:
         problems.append(
             Problem(
                 title,

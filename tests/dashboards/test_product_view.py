@@ -68,12 +68,12 @@ def test_the_maker_sees_three_charts_from_our_own_scripts(demo_app: Flask, auth:
 
 @pytest.mark.parametrize(
     ("part", "email"),
-    [("JH-S7-LR", OEM), ("DT-P811-150", "admin@dongtai-cells.example")],  # the cell: in a loop
+    [("JH-S7-LR", OEM), ("DT-P811-150", "admin@dongtai-cells.example")],  # the cell: its chain
 )
 def test_nothing_names_another_organization(
     demo_app: Flask, auth: Session, part: str, email: str
 ) -> None:
-    """The vehicle's chain reaches twelve other organizations, the cell's loop three; the page
+    """The vehicle's chain reaches twelve other organizations, the cell's chain several; the page
     shows them only as tiers and categories (docs/design.md, "Who may see what"), in both
     languages."""
     product, org = _ids(demo_app, part)

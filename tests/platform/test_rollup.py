@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import Product, ProductResult
+from footprint_platform.models import EmissionFactor, Product, ProductResult
 from footprint_platform.services.results import run_pins
 from footprint_platform.services.rollup import product_node, rollup_period
 
@@ -54,8 +54,9 @@ def test_products_without_data_are_reported_missing(demo_app: Flask) -> None:
 
 def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: Flask) -> None:
     """A new foil version with twice the electricity (3.6 kWh): the foil gains 1.8 × 0.6205 =
-    1.1169 kg CO2e/kg; the NCM811 cell uses 0.3 kg of it per kWh directly (slightly more through
-    the recycling loop), so it gains about 0.335. The earlier run keeps its numbers."""
+    1.1169 kg CO2e/kg; the NCM811 cell uses 0.3 kg of it per kWh (its production scrap reaches
+    the recycler burden-free, so no loop brings any back), so it gains 0.3 × 1.1169 = 0.33507.
+    The earlier run keeps its numbers."""
     from footprint_platform.services import results, submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -80,15 +81,14 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
         submissions.submit(db.session, actor, draft.id)
         after = results.latest_results(db.session, cell.organization_id)[cell.id]
         assert after.run.id > old_run
-        # Through the recycling loop the cell needs a little more than 0.3 kg of foil per kWh:
-        # x = (I - A)^-1 δ_cell, the supply vector, carries the loop's multiplier.
+        # x = (I - A)^-1 δ_cell, the supply vector: 0.3 kg of foil per kWh of cell, no loop.
         import supply_graph
 
         chain, _ = rollup_period(db.session, *PERIOD)
         plan = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
         x = supply_graph.supply_vector(plan, chain.graph.node_index(product_node(cell.id)))
         foil_per_cell = x[chain.graph.node_index(product_node(foil.id))]
-        assert 0.3 < foil_per_cell < 0.31
+        assert foil_per_cell == pytest.approx(0.3, rel=1e-12)
         assert float(after.result.total - old_total) == pytest.approx(
             foil_per_cell * 1.8 * 0.6205, rel=1e-6
         )
@@ -125,31 +125,37 @@ def test_a_maker_sees_its_products_footprints_on_its_product_list(demo_app: Flas
     assert "17.861" in page and "6 %" in page  # 17.86125 kg CO2e/kg, 6 % primary
 
 
-def test_the_demo_recycling_loop_is_solved_exactly(demo_app: Flask) -> None:
-    """Cell production scrap -> recycled nickel sulfate -> precursor -> cathode -> cell is a
-    loop. Each product's total still equals its own part plus its inputs' totals:
-    f_cell = e_cell + Σ a_i f_i, here checked for the recycled salt, whose only product input
-    is 0.05 kWh of cell scrap: f_salt = e_salt + 0.05 f_cell."""
+def test_recycled_nickel_sulfate_is_not_above_virgin(demo_app: Flask) -> None:
+    """The recycler's feed is cell production scrap entered by mass with recycled share 1: it
+    enters burden-free (the material rule's cut-off; under the CFF too, the scrap is free and
+    the recycling is shared at its user), never as buying 0.05 kWh of a new cell. So the
+    recycled salt is its own process only, 3 kWh × 0.6205 + 0.3 m³ natural gas, below the
+    virgin salt (MHP from HPAL on captive coal), and no loop joins it to the cell."""
     import scipy.sparse.csgraph as csgraph
 
     with demo_app.app_context():
         chain, result = rollup_period(db.session, *PERIOD)
-        _, labels = csgraph.connected_components(
+        n_loops, _labels = csgraph.connected_components(
             chain.graph.technosphere, directed=True, connection="strong"
         )
-        ids = [str(i) for i in chain.graph.ids]
-        parts = {p.id: p.part_number for p in db.session.scalars(select(Product))}
-        loops = {}
-        for k, node in enumerate(ids):
-            if node.startswith("product:"):
-                loops.setdefault(int(labels[k]), set()).add(parts[int(node.split(":")[1])])
-        assert {"DT-P811-150", "MC-RNS-22", "XJ-P811", "MJ-NCM811-S"} in loops.values()
-        salt = next(i for i, p in parts.items() if p == "MC-RNS-22")
-        cell = next(i for i, p in parts.items() if p == "DT-P811-150")
-        own = float(chain.graph.effective_direct[chain.graph.node_index(product_node(salt))].sum())
-        assert result[product_node(salt)].total == pytest.approx(
-            own + 0.05 * result[product_node(cell)].total, rel=1e-9
+        assert n_loops == chain.graph.n_nodes  # every node its own component: no loop
+        parts = {p.part_number: p.id for p in db.session.scalars(select(Product))}
+        recycled = result[product_node(parts["MC-RNS-22"])]
+        virgin = result[product_node(parts["MB-NS-22"])]
+        own = chain.graph.effective_direct[chain.graph.node_index(product_node(parts["MC-RNS-22"]))]
+        assert recycled.total == pytest.approx(float(own.sum()), rel=1e-12)  # nothing upstream
+        gas = db.session.scalar(
+            select(EmissionFactor.value)
+            .where(EmissionFactor.code == "fuel.natural_gas.combustion.cn")
+            .limit(1)
         )
+        assert recycled.total == pytest.approx(3 * 0.6205 + 0.3 * float(gas), rel=1e-9)
+        assert recycled.total < virgin.total
+        cell = parts["DT-P811-150"]
+        users = chain.graph.consumer[
+            chain.graph.provider == chain.graph.node_index(product_node(cell))
+        ]
+        assert product_node(parts["MC-RNS-22"]) not in {str(chain.graph.ids[u]) for u in users}
 
 
 @pytest.mark.postgres
