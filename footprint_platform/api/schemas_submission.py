@@ -87,6 +87,14 @@ class InputRowSchema(ma.Schema):
     allocation_share = _opt_decimal()
     evidence_id = _opt_id()
     dqr = _opt_decimal()
+    uncertainty = _opt_str(
+        24,
+        metadata={
+            "description": "stated uncertainty: a geometric standard deviation such as '1.2' "
+            "(lognormal) or a range in percent such as '-10/+20' (uniform); omitted: derived "
+            "from the row's rating (pedigree approach)"
+        },
+    )
 
 
 class ExclusionSchema(ma.Schema):

@@ -144,6 +144,9 @@ class SubmissionInput(Base):
     allocation_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    # Stated uncertainty, normalized (services/activity.py): "1.2" a geometric standard
+    # deviation (lognormal), "-10/+20" a range in percent (uniform); None: from the rating.
+    uncertainty: Mapped[str | None] = mapped_column(String(24))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

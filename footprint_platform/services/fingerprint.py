@@ -41,12 +41,12 @@ def canonical(sub: Submission) -> dict[str, Any]:
 
 # Fields added after submissions were first hashed: in the canonical form only when set, so the
 # hashes of every version submitted before them stay what they were.
-LATER_FIELDS = ("external_footprint_id",)
+LATER_FIELDS = ("external_footprint_id", "uncertainty")
 
 
 def _input(i: Any, plain: Any) -> dict[str, Any]:
     out = {f: plain(getattr(i, f)) for f in FIELDS if f not in LATER_FIELDS}
-    out.update({f: getattr(i, f) for f in LATER_FIELDS if getattr(i, f, None) is not None})
+    out.update({f: plain(getattr(i, f)) for f in LATER_FIELDS if getattr(i, f, None) is not None})
     return out
 
 
