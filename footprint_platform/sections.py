@@ -36,7 +36,7 @@ EVIDENCE = Column("evidence_id", _l("Evidence"), "evidence")
 UNCERTAINTY = Column(
     "uncertainty",
     _l("Stated uncertainty"),
-    hint=_l("GSD (e.g. 1.2) or range in % (e.g. -10/+20); empty: from the rating"),
+    hint=_l("GSD (e.g. 1.2) or range in percent (e.g. -10/+20); empty: from the rating"),
 )
 
 

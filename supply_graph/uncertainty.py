@@ -26,7 +26,7 @@ block size (each chunk of 16 samples draws from its own child of the seed).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +36,12 @@ import scipy.sparse as sp
 from supply_graph.model import FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import row_sums
 from supply_graph.solve import (
+    SolverPlan,
     given_order_available,
     in_given_order,
     lower_triangle,
     substitute,
+    supply_vector,
     sweep,
     topological_order,
 )
@@ -213,24 +215,81 @@ def monte_carlo(
     solver = _Solver(graph)
     base = row_sums(graph.effective_direct)
     sampler = _Sampler(terms, graph.allocation_share, graph.n_nodes, seed)
-    kept = np.empty((rows.shape[0], samples), dtype=np.float32)
-    total = np.zeros(rows.shape[0])
-    per_block = _BLOCK_BYTES // (8 * max(graph.n_nodes, 1) * CHUNK)
-    block = CHUNK * max(1, per_block)
-    for start in range(0, samples, block):
-        b = min(block, samples - start)
-        f = sampler.right_hand_sides(base, start, b)
+
+    def solve(f: FloatArray, start: int) -> FloatArray:
         if edge_sigma is None:
             solver.solve(f)
         else:
             solver.solve_each(f, graph.amount, edge_sigma, seed, start)
-        chosen = np.take(f, rows, axis=0)
+        return np.take(f, rows, axis=0)
+
+    return _statistics(graph.ids[rows], sampler, base, samples, seed, solve)
+
+
+def monte_carlo_of(
+    graph: SupplyGraph,
+    terms: Terms,
+    node: int,
+    *,
+    samples: int = 1000,
+    seed: int = 0,
+    plan: SolverPlan | None = None,
+) -> Interval:
+    """`monte_carlo` for one node by its supply vector x = (I − A)⁻¹ δ_node: its footprint is
+    linear in the direct emissions, f = Σ_i x_i b_i, so a sample is f + Σ_t x_node(t) share
+    (sample_t − value_t) and no graph solve is needed per block. Only the terms upstream of the
+    node (x ≠ 0) are drawn, in the order given: a caller that lists them in an order of its
+    own (not the graph's) gets the same numbers from any graph holding the same upstream, which
+    is what lets a published interval be recomputed from its pins."""
+    if samples < 1:
+        raise ValueError("samples must be >= 1")
+    terms.check(graph.n_nodes)
+    plan = plan if plan is not None else _plan(graph)
+    x = supply_vector(plan, node)
+    share = graph.allocation_share
+    weight = x[terms.node] * share[terms.node] * terms.value
+    kept = np.flatnonzero(weight)
+    upstream = Terms(
+        node=np.zeros(kept.size, dtype=np.int64),
+        value=weight[kept],
+        kind=terms.kind[kept],
+        p1=terms.p1[kept],
+        p2=terms.p2[kept],
+    )
+    base = np.array([float(x @ row_sums(graph.effective_direct))])
+    sampler = _Sampler(upstream, np.ones(1), 1, seed)
+    return _statistics(graph.ids[[node]], sampler, base, samples, seed, lambda f, _: f)
+
+
+def _plan(graph: SupplyGraph) -> SolverPlan:
+    from supply_graph.rollup import graph_plan
+
+    return graph_plan(graph)
+
+
+def _statistics(
+    ids: npt.NDArray[np.str_],
+    sampler: _Sampler,
+    base: FloatArray,
+    samples: int,
+    seed: int,
+    solve: Callable[[FloatArray, int], FloatArray],
+) -> Interval:
+    """Blocks of whole chunks of samples: drawn, solved (`solve` returns the kept rows), kept
+    as float32 for the percentiles, summed in float64 for the mean."""
+    kept = np.empty((ids.shape[0], samples), dtype=np.float32)
+    total = np.zeros(ids.shape[0])
+    per_block = _BLOCK_BYTES // (8 * max(base.shape[0], 1) * CHUNK)
+    block = CHUNK * max(1, per_block)
+    for start in range(0, samples, block):
+        b = min(block, samples - start)
+        chosen = solve(sampler.right_hand_sides(base, start, b), start)
         total += row_sums(chosen)
         kept[:, start : start + b] = chosen
-        del f, chosen
+        del chosen
     low, median, high = percentiles(kept, PERCENTILES)
     return Interval(
-        ids=graph.ids[rows],
+        ids=ids,
         mean=total / samples,
         median=median,
         low=low,
