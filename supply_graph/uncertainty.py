@@ -48,7 +48,7 @@ from supply_graph.solve import (
 
 LOGNORMAL, UNIFORM = 0, 1
 PERCENTILES = (2.5, 50.0, 97.5)
-_BLOCK_BYTES = 1 << 26  # right-hand sides solved at once: ~64 MiB of float64
+_BLOCK_BYTES = 1 << 24  # right-hand sides solved at once: ~16 MiB of float64
 CHUNK = 16  # samples drawn from one stream (part of what a seed means: do not change)
 
 
@@ -198,7 +198,7 @@ def monte_carlo(
     every node) over `samples` draws of the uncertain terms (and, with `edge_sigma`, of the edge
     amounts, lognormal with that σ per edge; 0 = exact).
 
-    Samples are solved in blocks (~64 MiB of right-hand sides each) and only the chosen nodes'
+    Samples are solved in blocks (~16 MiB of right-hand sides each) and only the chosen nodes'
     totals are kept, as float32 (7 significant digits, far below the sampling error of any
     percentile); the mean is accumulated in float64.
     """
@@ -221,7 +221,7 @@ def monte_carlo(
             solver.solve(f)
         else:
             solver.solve_each(f, graph.amount, edge_sigma, seed, start)
-        return np.take(f, rows, axis=0)
+        return f if nodes is None else np.take(f, rows, axis=0)
 
     return _statistics(graph.ids[rows], sampler, base, samples, seed, solve)
 
