@@ -10,7 +10,8 @@ Per pair, in fresh processes one after the other:
   carrying one lognormal term (its whole direct emissions) with σ from the pedigree function:
   its rating on the three representativeness indicators, "unknown" (5) where it has none, as
   the platform derives it.
-Each process reports its timed section (perf_counter) and its peak RSS (ru_maxrss from
+Each process reports its timed section (perf_counter, and process CPU time, which a loaded
+machine disturbs less) and its whole wall clock, CPU time and peak RSS (ru_maxrss from
 os.wait4); the 1-minute load average before each run is recorded. The deterministic totals and
 the Monte Carlo medians are compared (the median of a sum of median-preserving lognormals sits
 near, not on, the deterministic value). One JSON line per run. Not part of `make test`.
@@ -35,13 +36,13 @@ def part_rollup(graph: str) -> dict[str, float]:
     from supply_graph import load_graph, rollup
 
     g = load_graph(graph + ".npz")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = rollup(g)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     import numpy as np
 
     np.save(OUT / "mc-deterministic.npy", result.total)
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu": cpu}
 
 
 def part_mc(graph: str, samples: int) -> dict[str, float]:
@@ -59,12 +60,12 @@ def part_mc(graph: str, samples: int) -> dict[str, float]:
     sigma = np.array([sigma_of[s] for s in range(1, 6)])[scores - 1]
     n = g.n_nodes
     terms = Terms.build(np.arange(n), g.direct.sum(axis=1), np.full(n, LOGNORMAL, np.int8), sigma)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     interval = monte_carlo(g, terms, samples=samples, seed=0)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     np.save(OUT / "mc-median.npy", interval.median)
     np.save(OUT / "mc-bounds.npy", np.stack([interval.low, interval.high]))
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu": cpu}
 
 
 def run(cmd: list[str]) -> dict[str, float]:
@@ -78,7 +79,11 @@ def run(cmd: list[str]) -> dict[str, float]:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{cmd} failed: {err}")
     row = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-    row |= {"wall_s": round(wall, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+    row |= {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_mib": round(usage.ru_maxrss / 1024, 1),
+    }
     row["load"] = load
     return row
 
@@ -112,6 +117,8 @@ def main() -> None:
             "mc": mc,
             "mc_over_rollup": round(mc["seconds"] / one["seconds"], 1),
             "mc_over_cli": round(mc["seconds"] / cli["wall_s"], 2),
+            "cpu_mc_over_rollup": round(mc["cpu"] / one["cpu"], 1),
+            "cpu_mc_over_cli": round(mc["cpu"] / cli["cpu_s"], 2),
         }
         if pair == 0:
             import numpy as np
