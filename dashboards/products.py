@@ -18,7 +18,7 @@ from footprint_platform.extensions import db
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import breakdowns, coverage
+from footprint_platform.services import breakdowns, coverage, uncertainty
 from footprint_platform.services.breakdowns import Explanation
 from footprint_platform.web.context import actor
 
@@ -45,6 +45,7 @@ def show(product_id: int) -> Any:
         quality_weight=sum(g.impact for g in e.quality),
         awaiting=coverage.awaiting_consent(db.session, e),
         chart_scripts=charts.scripts(),
+        interval_method=uncertainty.method_label(),
     )
 
 

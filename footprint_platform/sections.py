@@ -33,6 +33,11 @@ DQR = Column(
     "dqr", _l("Data quality (1–5)"), "number", hint=_l("1 measured at your site … 5 rough estimate")
 )
 EVIDENCE = Column("evidence_id", _l("Evidence"), "evidence")
+UNCERTAINTY = Column(
+    "uncertainty",
+    _l("Stated uncertainty"),
+    hint=_l("GSD (e.g. 1.2) or range in percent (e.g. -10/+20); empty: from the rating"),
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ SECTIONS: tuple[Section, ...] = (
             Column("grid_region", _l("Grid region (if not your site's)")),
             EVIDENCE,
             DQR,
+            UNCERTAINTY,
         ),
         ("kWh", "MWh", "MJ", "GJ"),
     ),
@@ -79,6 +85,7 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("Fuel or heat"), "factor", True),
             STAGE,
             DQR,
+            UNCERTAINTY,
         ),
         ("m^3", "L", "kg", "t", "MJ", "GJ", "kWh"),
     ),
@@ -89,7 +96,15 @@ SECTIONS: tuple[Section, ...] = (
             "Greenhouse gases released by the process itself (not from fuels), per "
             "declared unit, by gas."
         ),
-        (DESCRIPTION, QUANTITY, UNIT, Column("factor_code", _l("Gas"), "factor", True), STAGE, DQR),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("factor_code", _l("Gas"), "factor", True),
+            STAGE,
+            DQR,
+            UNCERTAINTY,
+        ),
         ("kg", "g", "t"),
     ),
     Section(
@@ -108,6 +123,7 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("or factor dataset"), "factor"),
             STAGE,
             DQR,
+            UNCERTAINTY,
             # last, so workbooks made before it keep their columns where they were
             Column("external_footprint_id", _l("or partner's footprint (PACT)"), "external"),
             Column(
@@ -132,6 +148,7 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("Transport mode"), "factor", True),
             STAGE,
             DQR,
+            UNCERTAINTY,
         ),
         ("kg", "t", "t*km"),
     ),
@@ -166,6 +183,7 @@ SECTIONS: tuple[Section, ...] = (
             DQR,
             Column("recycled_share", _l("Share recycled (0–1)"), "number"),
             Column("recycled_factor_code", _l("Dataset of the recycling"), "recycled"),
+            UNCERTAINTY,
         ),
         ("kg", "t"),
     ),

@@ -102,6 +102,14 @@ class InputRowSchema(ma.Schema):
             "description": "E*v, the virgin dataset recycled output replaces: set from the rule"
         },
     )
+    uncertainty = _opt_str(
+        24,
+        metadata={
+            "description": "stated uncertainty: a geometric standard deviation such as '1.2' "
+            "(lognormal) or a range in percent such as '-10/+20' (uniform); omitted: derived "
+            "from the row's rating (pedigree approach)"
+        },
+    )
 
 
 class ExclusionSchema(ma.Schema):

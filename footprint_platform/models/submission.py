@@ -151,6 +151,9 @@ class SubmissionInput(Base):
     recycled_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     recycled_factor_code: Mapped[str | None] = mapped_column(String(80))
     virgin_factor_code: Mapped[str | None] = mapped_column(String(80))
+    # Stated uncertainty, normalized (services/activity.py): "1.2" a geometric standard
+    # deviation (lognormal), "-10/+20" a range in percent (uniform); None: from the rating.
+    uncertainty: Mapped[str | None] = mapped_column(String(24))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

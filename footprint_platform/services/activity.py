@@ -17,6 +17,8 @@ from footprint_platform.errors import Problem
 from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
 from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
 from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
+from footprint_platform.rules import AccountingRule
+from footprint_platform.services import input_uncertainty as uncertainty
 from supply_graph.units import conversion_factor, is_unit
 
 DEFAULT_STAGE = {
@@ -56,6 +58,7 @@ FIELDS = (
     "recycled_share",
     "recycled_factor_code",
     "virgin_factor_code",
+    "uncertainty",
 )
 
 
@@ -148,12 +151,31 @@ class _Row:
         if self.raw.get("dqr") not in (None, "") and (dqr is None or not 1 <= dqr <= 5):
             self.bad("dqr", _l("A data-quality rating runs from 1 (best) to 5."))
         self.out["dqr"] = dqr
+        self._uncertainty()
         evidence = self.raw.get("evidence_id")
         if evidence not in (None, ""):
             eid = int(evidence) if str(evidence).isdigit() else None
             if eid not in self.ctx.evidence_ids:
                 self.bad("evidence_id", _l("Upload the evidence file first, then choose it."))
             self.out["evidence_id"] = eid
+
+    def _uncertainty(self) -> None:
+        """A stated uncertainty, stored normalized; left empty, the row's rating gives one."""
+        raw = self.raw.get("uncertainty")
+        if raw in (None, ""):
+            self.out["uncertainty"] = None
+            return
+        try:
+            self.out["uncertainty"] = uncertainty.normalized(str(raw))
+        except ValueError:
+            self.out["uncertainty"] = None
+            self.bad(
+                "uncertainty",
+                _l(
+                    "Give a geometric standard deviation of at most 10 (e.g. 1.2) or a range "
+                    "in percent (e.g. -10/+20, at most -100)."
+                ),
+            )
 
     def _factor(self, required: bool = True) -> EmissionFactor | None:
         code = self.text("factor_code", 80)

@@ -28,7 +28,7 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services import consent, explain_cache, periods, snapshots
+from footprint_platform.services import consent, explain_cache, periods, snapshots, uncertainty
 from footprint_platform.services.periods import Period, PeriodChoice
 from footprint_platform.services.results import (
     LatestResult,
@@ -75,6 +75,7 @@ class Explanation:
     bases: Mapping[str, str] = field(default_factory=dict)
     period: Period | None = None  # the period shown (None: the product has no result at all)
     periods: tuple[PeriodChoice, ...] = ()  # every period with a result, newest first
+    interval: uncertainty.ProductInterval | None = None  # the total's 95 % interval
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Breakdown:
     quality: tuple[QualityGroup, ...]
     bases: Mapping[str, str]
     consistent: bool
+    interval: uncertainty.ProductInterval | None = None  # the total's 95 % interval
 
     @property
     def size(self) -> int:
@@ -111,7 +113,15 @@ def explain_latest(
     key = (str(session.get_bind().url), run.id, run.started_at, product_id)
     b = explain_cache.cached(key, lambda: breakdown(session, run, product_id, stored))
     return Explanation(
-        product, latest, b.parts, b.quality, b.consistent, b.bases, period, tuple(found)
+        product,
+        latest,
+        b.parts,
+        b.quality,
+        b.consistent,
+        b.bases,
+        period,
+        tuple(found),
+        b.interval,
     )
 
 
@@ -120,7 +130,7 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
     that does not reproduce the stored footprint, from the pinned rows after all."""
     chain = _snapshot_of(session, run, product_id)
     if chain is not None:
-        found = _breakdown(chain, product_id, stored)
+        found = _breakdown(session, chain, product_id, stored)
         if found.consistent:
             return found
     pins = run_pins(session, run)
@@ -132,7 +142,7 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
         run.fallback_release_id,
         as_of=run.started_at,
     )
-    return _breakdown(chain, product_id, stored)
+    return _breakdown(session, chain, product_id, stored)
 
 
 def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGraph | None:
@@ -155,11 +165,16 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
     return chain
 
 
-def _breakdown(chain: ChainGraph, product_id: int, stored: float) -> Breakdown:
+def _breakdown(session: Session, chain: ChainGraph, product_id: int, stored: float) -> Breakdown:
     solved = rollup_isolating(chain)  # a bad loop elsewhere must not stop this product's page
     parts = supply_graph.contributions(solved.graph, solved.result, product_node(product_id))
     consistent = math.isclose(parts.total, stored, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE)
-    return Breakdown(parts, quality_groups(chain.graph, parts), bases(chain, parts), consistent)
+    interval = uncertainty.product_interval(
+        session, chain, solved.graph, solved.result.total, product_id
+    )
+    return Breakdown(
+        parts, quality_groups(chain.graph, parts), bases(chain, parts), consistent, interval
+    )
 
 
 def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str]:

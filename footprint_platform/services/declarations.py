@@ -35,7 +35,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit, completeness, sharing
+from footprint_platform.services import audit, completeness, sharing, uncertainty
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import lock_period, not_computed_now, run_pins
 from footprint_platform.services.rollup import (
@@ -657,6 +657,9 @@ def _pinned_chain(session: Session, d: Declaration, pins: dict[int, int]) -> Cha
 class Breakdown:
     parts: supply_graph.Contributions  # grouped by tier, category and stage: names no one
     named: list[sharing.NamedSupplier]  # upstream products the declaring organization may name
+    # the total's 95 % interval, pinned by the pins, the seed and the sample count (outside
+    # the content hash: verification recomputes the total, not the interval)
+    interval: uncertainty.ProductInterval | None = None
 
 
 def breakdown(session: Session, d: Declaration) -> Breakdown:
@@ -668,4 +671,7 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     solved = rollup_isolating(chain)
     parts = supply_graph.contributions(solved.graph, solved.result, product_node(d.product_id))
     named = sharing.named_upstream(session, d.organization_id, parts, solved.result)
-    return Breakdown(parts, named)
+    interval = uncertainty.product_interval(
+        session, chain, solved.graph, solved.result.total, d.product_id
+    )
+    return Breakdown(parts, named, interval)

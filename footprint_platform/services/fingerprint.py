@@ -46,6 +46,7 @@ LATER_FIELDS = (
     "recycled_share",
     "recycled_factor_code",
     "virgin_factor_code",
+    "uncertainty",
 )
 
 

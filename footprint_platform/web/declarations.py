@@ -24,6 +24,7 @@ from footprint_platform.services import (
     obligations,
     pact_delivery,
     publication,
+    uncertainty,
 )
 from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, submit
@@ -98,6 +99,7 @@ def show(declaration_id: int) -> Any:
         change_reason=declarations.change_reason_for(db.session, d, d.organization_id),
         battery=batterypass.is_battery(d),
         battery_pass_ready=batterypass.lifetime_for(d) is not None,
+        interval_method=uncertainty.method_label(),
     )
 
 
