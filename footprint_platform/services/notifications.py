@@ -204,7 +204,7 @@ def _compose(session: Session, n: Notification, locale: str) -> Message | None:
                 [
                     _(
                         "%(owner)s asks your organization to verify a declaration.",
-                        owner=d.organization.display_name(locale),
+                        owner=d.product.organization.display_name(locale),
                     ),
                     _("Product: %(product)s · version %(v)s", product=product, v=d.version),
                     _("Period: %(period)s", period=_period(d.period_start, d.period_end)),
@@ -239,7 +239,7 @@ def _compose(session: Session, n: Notification, locale: str) -> Message | None:
             [
                 _(
                     "%(owner)s published its declaration of %(product)s (version %(v)s).",
-                    owner=d.organization.display_name(locale),
+                    owner=d.product.organization.display_name(locale),
                     product=d.product.display_name(locale),
                     v=d.version,
                 ),
