@@ -141,7 +141,7 @@ def test_the_workspace_puts_summary_and_verdict_first_and_folds_the_inputs(
         pins = len(d.pinned)
         stages = {k: float(v) for k, v in d.by_stage.items()}
     assert html.count('<details class="card pinned"') == pins  # each pinned input folded
-    assert html.count('class="check"') == pins  # one checklist row per pinned input
+    assert html.count('class="checklist-row"') == pins  # one checklist row per pinned input
     assert abs(sum(stages.values()) - float(d.total)) < 1e-6  # the breakdown adds up
     for fmt in ("csv", "pact", "batterypass", "aas"):
         assert f"/declarations/{d_id}/export/{fmt}" in html
