@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -10,7 +11,7 @@ from flask_login import login_required
 from footprint_platform.extensions import db
 from footprint_platform.queries import organization_summaries
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import catalog, periods, results
+from footprint_platform.services import catalog, periods, results, tasks
 from footprint_platform.web.context import actor
 
 # The read side's own static files (vendored plotly.js, the chart loader) at /dashboard/static.
@@ -49,4 +50,6 @@ def overview() -> Any:
         footprints=footprints,
         period=period,
         choices=choices,
+        tasks=tasks.for_person(db.session, current) if current else None,
+        today=date.today(),
     )

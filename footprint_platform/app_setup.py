@@ -17,6 +17,7 @@ from footprint_platform.http_errors import register_error_handlers
 from footprint_platform.http_headers import init_http_headers
 from footprint_platform.pact import init_pact
 from footprint_platform.security import configure_hasher
+from footprint_platform.services import notifications
 from footprint_platform.settings import configure
 from footprint_platform.signing import init_signing
 from footprint_platform.web import (
@@ -32,6 +33,7 @@ from footprint_platform.web import (
     sharing,
     signatures,
     submissions,
+    tasks,
     webhooks,
 )
 from footprint_platform.web.context import init_web_context, select_locale
@@ -88,6 +90,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         partner_footprints.bp,
         signatures.bp,
         webhooks.bp,
+        tasks.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()
@@ -105,7 +108,15 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.cli.add_command(cli.rollup_cli)
     app.cli.add_command(cli.pact_cli)
     app.cli.add_command(cli.webhooks_cli)
+    app.cli.add_command(cli.notifications_cli)
     app.cli.add_command(cli.signing_cli)
     app.cli.add_command(cli.export_cmd)
     app.cli.add_command(cli.import_cmd)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))
+    app.after_request(_mail_notifications)
+
+
+def _mail_notifications(response: Any) -> Any:
+    """The immediate e-mails of what this request recorded, after its view committed."""
+    notifications.flush_after_request(db.session)
+    return response

@@ -244,6 +244,26 @@ def webhooks_deliver() -> None:
     click.echo(f"{len(ids)} due webhook deliveries attempted.")
 
 
+notifications_cli = AppGroup("notifications", help="E-mail notifications of events.")
+
+
+@notifications_cli.command("send")
+def notifications_send() -> None:
+    """Mail the immediate notifications not sent yet (those a mail server refused)."""
+    from footprint_platform.services import notifications
+
+    click.echo(f"{notifications.deliver_immediate(db.session)} notification mails sent.")
+
+
+@notifications_cli.command("digest")
+def notifications_digest() -> None:
+    """Mail each person's digest of the events gathered since the last run (run it daily,
+    e.g. from cron; a second run sends nothing until new events arrive)."""
+    from footprint_platform.services import notifications
+
+    click.echo(f"{notifications.send_digests(db.session)} digest mails sent.")
+
+
 @pact_cli.command("deliver")
 def pact_deliver() -> None:
     """Attempt every PACT event delivery that is due now (cron, without a Redis worker)."""

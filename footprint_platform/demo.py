@@ -26,7 +26,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.security import hash_password
-from footprint_platform.services import audit
+from footprint_platform.services import audit, notifications
 from footprint_platform.services.catalog import site_location
 from footprint_platform.services.factors import load_seed
 
@@ -58,6 +58,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE, second_period: bool = Tr
     session.commit()
     load_demo_submissions(session, second_period=second_period)
     load_demo_pact(session)
+    notifications.settle_history(session)  # the demo's past is not mailed to its people
     return True
 
 

@@ -22,6 +22,7 @@ from footprint_platform.models import (
     OrgRole,
     Product,
     User,
+    utcnow,
 )
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
@@ -256,5 +257,16 @@ def _declare_verify_publish(session: Session, product: Product, start: date, end
             "meter and purchase records"
             + ("; each mass-balance reason checked and accepted." if reasons else "."),
             list(reasons),
+            publication.Statement(
+                standard="ISO 14067:2018",
+                assurance="limited",
+                # The materiality level Commission Implementing Regulation (EU) 2018/2067
+                # (accreditation and verification), Art. 23(1), sets for category A and B
+                # installations; the demo verifier applies it to the product footprint.
+                materiality_percent="5",
+                scope="Cradle-to-gate product carbon footprint of the declared product and "
+                "the pinned supplier submissions behind it",
+                statement_date=utcnow().date().isoformat(),
+            ),
         )
     pact_delivery.publish_and_announce(session, owner, made.id)

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ TEST_SETTINGS = {
     "ARGON2_MEMORY_COST_KIB": 1024,
     # PACT events to partners: only sent when a test asks (pact_events.attempt, or "thread").
     "PACT_DELIVERY": "manual",
+    # Notification mails of the events tests cause: a folder of their own, not instance/.
+    "MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="tanlian-test-outbox-"),
 }
 
 

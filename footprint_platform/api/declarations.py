@@ -153,4 +153,5 @@ class Decision(MethodView):
             data["verdict"],
             data["findings"] or "",
             data["accepted"],
+            publication.Statement(**{k: data[k] or "" for k in publication.STATEMENT_FIELDS}),
         )

@@ -133,6 +133,16 @@ class VerificationSchema(ma.Schema):
     findings = ma.fields.String(allow_none=True)
     requested_at = ma.fields.DateTime()
     decided_at = ma.fields.DateTime(allow_none=True)
+    standard = ma.fields.String(allow_none=True)
+    assurance = ma.fields.Function(
+        lambda v: v.assurance.value if v.assurance else None,
+        metadata={"type": "string", "enum": ["limited", "reasonable"], "nullable": True},
+    )
+    accreditation_body = ma.fields.String(allow_none=True)
+    accreditation_number = ma.fields.String(allow_none=True)
+    materiality_percent = ma.fields.Decimal(as_string=True, allow_none=True)
+    scope = ma.fields.String(allow_none=True)
+    statement_date = ma.fields.Date(allow_none=True)
 
 
 class AssignmentSchema(VerificationSchema):
@@ -147,7 +157,7 @@ class DecisionSchema(FormSchema):
         load_default=None,
         allow_none=True,
         validate=ma.validate.Length(max=5000),
-        metadata={"description": "required to reject"},
+        metadata={"description": "required for either verdict"},
     )
     accepted = ma.fields.List(
         ma.fields.Integer(),
@@ -157,6 +167,25 @@ class DecisionSchema(FormSchema):
             "description": "the submission ids whose mass-balance reasons the verifier accepts "
             "(every one stated must be accepted to verify)"
         },
+    )
+    standard = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=64),
+        metadata={"description": "to verify: ISO 14067:2018, ISO 14064-3:2019 or GB/T 24067-2024"},
+    )
+    assurance = ma.fields.String(
+        load_default="", metadata={"description": "to verify: limited or reasonable"}
+    )
+    accreditation_body = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    accreditation_number = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
+    materiality_percent = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=20),
+        metadata={"description": "to verify: % of the declared total, > 0 and <= 100"},
+    )
+    scope = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    statement_date = ma.fields.String(
+        load_default="", metadata={"description": "to verify: YYYY-MM-DD, not in the future"}
     )
 
 

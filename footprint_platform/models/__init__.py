@@ -7,6 +7,11 @@ from footprint_platform.models.catalog import Product, Site
 from footprint_platform.models.declarations import Declaration, DeclarationStatus
 from footprint_platform.models.external import ExternalFootprint
 from footprint_platform.models.factors import EmissionFactor, FactorRelease
+from footprint_platform.models.notifications import (
+    Notification,
+    NotificationMode,
+    NotificationPreference,
+)
 from footprint_platform.models.organization import (
     MemberRole,
     Membership,
@@ -32,12 +37,19 @@ from footprint_platform.models.submission import (
     SubmissionInput,
     SubmissionStatus,
 )
-from footprint_platform.models.verification import Verification, VerificationStatus
+from footprint_platform.models.verification import (
+    STANDARDS,
+    Assurance,
+    Verification,
+    VerificationStatus,
+)
 from footprint_platform.models.webhooks import WebhookDelivery, WebhookEndpoint
 from footprint_platform.models.whatif import WhatIfScenario
 
 __all__ = [
+    "STANDARDS",
     "ApiToken",
+    "Assurance",
     "AuditEvent",
     "AuditLogImmutable",
     "Base",
@@ -55,6 +67,9 @@ __all__ = [
     "LinkStatus",
     "MemberRole",
     "Membership",
+    "Notification",
+    "NotificationMode",
+    "NotificationPreference",
     "OrgRole",
     "Organization",
     "OrganizationRole",

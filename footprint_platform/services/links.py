@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import LinkRequest, LinkStatus, Product, Submission, utcnow
 from footprint_platform.policy import Action, Actor, allowed, authorize
-from footprint_platform.services import audit, consent, sharing
+from footprint_platform.services import audit, consent, notifications, sharing
 
 
 def ask(session: Session, actor: Actor, buyer_id: int, product_id: int) -> LinkRequest:
@@ -74,6 +74,9 @@ def _ask(session: Session, actor: Actor, buyer_id: int, product: Product) -> Lin
         organization_id=buyer_id,
         details={"product": product.part_number, "supplier_id": product.organization_id},
     )
+    notifications.record(
+        session, notifications.LINK_REQUEST_RECEIVED, [product.organization_id], made.id
+    )
     return made
 
 
@@ -125,6 +128,10 @@ def _close(
     session: Session, actor: Actor, found: LinkRequest, action: str, organization_id: int
 ) -> LinkRequest:
     found.closed_at = utcnow()
+    if found.status in (LinkStatus.ACCEPTED, LinkStatus.DECLINED):
+        notifications.record(
+            session, notifications.LINK_REQUEST_DECIDED, [found.buyer_id], found.id
+        )
     audit.record(
         session,
         actor,

@@ -43,6 +43,7 @@ from footprint_platform.models import (
     Product,
     Submission,
     SubmissionInput,
+    Verification,
     VerificationStatus,
 )
 from footprint_platform.reference import load_reference
@@ -385,11 +386,37 @@ def _verification(session: Session, d: Declaration) -> dict[str, str] | None:
         return None
     if d.published_at is not None and v.decided_at > d.published_at:
         return None  # a published footprint does not change after the fact
-    return {
+    out = {
         "coverage": "product level",
         "providerName": v.verifier.name_en,
         "completedAt": timestamp(v.decided_at),
     }
+    if v.standard:
+        out["standardName"] = v.standard
+    comments = _verification_comments(v)
+    if comments:
+        out["comments"] = comments
+    return out
+
+
+def _verification_comments(v: Verification) -> str:
+    """What PACT's Verification has no field for (PACT 3.0.3 `Verification`: coverage,
+    providerName, completedAt, standardName, comments): the statement's level of assurance,
+    the body's accreditation, the materiality threshold, the scope and the statement's date."""
+    parts = []
+    if v.assurance:
+        parts.append(f"Level of assurance: {v.assurance.value}.")
+    if v.accreditation_body:
+        parts.append(f"Accreditation: {v.accreditation_body}, number {v.accreditation_number}.")
+    if v.materiality_percent is not None:
+        parts.append(
+            f"Materiality threshold: {v.materiality_percent.normalize():f} % of the total."
+        )
+    if v.scope:
+        parts.append(f"Scope: {v.scope}")
+    if v.statement_date:
+        parts.append(f"Statement date: {v.statement_date.isoformat()}.")
+    return " ".join(parts)
 
 
 def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:

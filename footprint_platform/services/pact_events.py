@@ -54,6 +54,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
 from footprint_platform.services import (
     audit,
+    notifications,
     pact,
     pact_host,
     pact_outbound,
@@ -349,6 +350,8 @@ def _take_request(
             session, SYSTEM, "request.decline_automatic", req, organization_id=grant.owner_id
         )
         return [_rejected(session, row, req, "NotFound", reason)]
+    # left for a person to answer: the supplier's members hear of it like any request
+    notifications.record(session, notifications.REQUEST_RECEIVED, [grant.owner_id], req.id)
     return []
 
 

@@ -7,7 +7,9 @@ Withdrawing keeps the declaration in the record, marked withdrawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import (
+    STANDARDS,
+    Assurance,
     Declaration,
     DeclarationStatus,
     Evidence,
@@ -28,7 +32,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize_record, refuse
 from footprint_platform.rules import load_rules
-from footprint_platform.services import audit, webhooks
+from footprint_platform.services import audit, notifications, webhooks
 
 UNVERIFIED = "unverified"
 
@@ -123,6 +127,7 @@ def request_verification(
         organization_id=d.organization_id,
         details={"verifier_id": verifier_id, "declaration_id": d.id},
     )
+    notifications.record(session, notifications.VERIFICATION_REQUESTED, [verifier_id], v.id)
     session.commit()
     return v
 
@@ -197,6 +202,143 @@ def stated_reasons(session: Session, d: Declaration) -> dict[int, str]:
     return {int(i): str(r) for i, r in rows}
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A verification statement as verifiers write it (ISO 14064-3:2019 clause 6.3 and 9.6: the
+    criteria, the level of assurance, the materiality, the scope, the date), with the body's
+    accreditation. Plain strings from a form or the API; `check` says what is wrong."""
+
+    standard: str = ""
+    assurance: str = ""
+    accreditation_body: str = ""
+    accreditation_number: str = ""
+    materiality_percent: str = ""
+    scope: str = ""
+    statement_date: str = ""
+
+    def check(self) -> dict[str, object]:
+        """The statement's stored values, or InvalidInput naming each field at fault."""
+        errors: dict[str, list[str]] = {}
+
+        def need(name: str, value: str) -> str:
+            if not value.strip():
+                errors[name] = [str(_l("Required to verify."))]
+            return value.strip()
+
+        standard = need("standard", self.standard)
+        if standard and standard not in STANDARDS:
+            errors["standard"] = [str(_l("Choose one of the standards listed."))]
+        assurance = need("assurance", self.assurance)
+        if assurance and assurance not in {a.value for a in Assurance}:
+            errors["assurance"] = [str(_l("Choose limited or reasonable assurance."))]
+        body, number = self.accreditation_body.strip(), self.accreditation_number.strip()
+        if bool(body) != bool(number):
+            errors["accreditation_number"] = [
+                str(_l("Give the accreditation body and its accreditation number together."))
+            ]
+        materiality: Decimal | None = None
+        text = need("materiality_percent", self.materiality_percent)
+        if text:
+            try:
+                materiality = Decimal(text.replace(",", "."))
+            except InvalidOperation:
+                materiality = None
+            if materiality is None or not Decimal(0) < materiality <= Decimal(100):
+                errors["materiality_percent"] = [
+                    str(_l("A percentage of the declared total, above 0 and at most 100."))
+                ]
+        scope = need("scope", self.scope)
+        when: date | None = None
+        text = need("statement_date", self.statement_date)
+        if text:
+            try:
+                when = date.fromisoformat(text)
+            except ValueError:
+                errors["statement_date"] = [str(_l("A date as YYYY-MM-DD."))]
+            else:
+                if when > utcnow().date():
+                    errors["statement_date"] = [str(_l("The statement date is in the future."))]
+        if errors:
+            raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+        return {
+            "standard": standard,
+            "assurance": Assurance(assurance),
+            "accreditation_body": body[:200] or None,
+            "accreditation_number": number[:100] or None,
+            "materiality_percent": materiality,
+            "scope": scope[:5000],
+            "statement_date": when,
+        }
+
+
+STATEMENT_FIELDS = tuple(f.name for f in fields(Statement))
+
+
+def _checked_decision(
+    session: Session,
+    v: Verification,
+    verdict: str,
+    findings: str,
+    accepted: list[int] | None,
+    statement: Statement | None,
+) -> tuple[list[int], dict[str, object]]:
+    """Everything a verdict needs, checked before anything is written: findings for either
+    verdict (a pass says what was checked and found), every mass-balance reason accepted and a
+    complete statement to verify. Returns the accepted reasons and the statement's values."""
+    if v.status is not VerificationStatus.UNDER_REVIEW:
+        raise Conflict(str(_l("This verification is decided.")))
+    if verdict not in (VerificationStatus.VERIFIED.value, VerificationStatus.REJECTED.value):
+        raise InvalidInput(
+            str(_l("Verify or reject.")), {"verdict": [str(_l("Verify or reject."))]}
+        )
+    errors: dict[str, list[str]] = {}
+    if not findings.strip():
+        errors["findings"] = [
+            str(
+                _l(
+                    "Record your findings before a verdict: what you checked and what you found "
+                    "(also when the declaration passes)."
+                )
+            )
+        ]
+    reasons = stated_reasons(session, v.declaration)
+    taken = sorted(set(accepted or []) & reasons.keys())
+    values: dict[str, object] = {}
+    if verdict == VerificationStatus.VERIFIED.value:
+        if set(taken) != reasons.keys():
+            errors["accepted"] = [
+                str(
+                    _l(
+                        "Accept every mass-balance reason the submissions state, or reject the "
+                        "declaration with your findings."
+                    )
+                )
+            ]
+        try:
+            values = (statement or Statement()).check()
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise InvalidInput(str(_l("Some fields are invalid.")), errors)
+    return taken, values
+
+
+def check_decision(
+    session: Session,
+    actor: Actor,
+    verification_id: int,
+    verdict: str,
+    findings: str,
+    accepted: list[int] | None = None,
+    statement: Statement | None = None,
+) -> Verification:
+    """The checks of `decide` without recording anything: the web asks the verifier to
+    confirm a verdict that would be accepted."""
+    v = _verification(session, actor, verification_id, Action.VERIFY)
+    _checked_decision(session, v, verdict, findings, accepted, statement)
+    return v
+
+
 def decide(
     session: Session,
     actor: Actor,
@@ -204,29 +346,16 @@ def decide(
     verdict: str,
     findings: str,
     accepted: list[int] | None = None,
+    statement: Statement | None = None,
 ) -> Verification:
-    """Record the verifier's decision. To verify, it accepts, explicitly, every mass-balance
-    reason the pinned submissions state (`accepted`: their submission ids)."""
+    """Record the verifier's decision. Findings are required for either verdict; to verify, it
+    accepts, explicitly, every mass-balance reason the pinned submissions state (`accepted`:
+    their submission ids) and gives its statement (standard, assurance, materiality, scope,
+    date; accreditation where it holds one)."""
     v = _verification(session, actor, verification_id, Action.VERIFY)
-    if v.status is not VerificationStatus.UNDER_REVIEW:
-        raise Conflict(str(_l("This verification is decided.")))
-    if verdict not in (VerificationStatus.VERIFIED.value, VerificationStatus.REJECTED.value):
-        raise InvalidInput(
-            str(_l("Verify or reject.")), {"verdict": [str(_l("Verify or reject."))]}
-        )
-    if verdict == VerificationStatus.REJECTED.value and not findings.strip():
-        msg = str(_l("Record the findings that lead to the rejection."))
-        raise InvalidInput(msg, {"findings": [msg]})
-    reasons = stated_reasons(session, v.declaration)
-    taken = sorted(set(accepted or []) & reasons.keys())
-    if verdict == VerificationStatus.VERIFIED.value and set(taken) != reasons.keys():
-        msg = str(
-            _l(
-                "Accept every mass-balance reason the submissions state, or reject the "
-                "declaration with your findings."
-            )
-        )
-        raise InvalidInput(msg, {"accepted": [msg]})
+    taken, values = _checked_decision(session, v, verdict, findings, accepted, statement)
+    for name, value in values.items():
+        setattr(v, name, value)
     v.accepted_reasons = taken or None
     v.status, v.findings = VerificationStatus(verdict), findings.strip()[:5000] or None
     v.decided_by_id, v.decided_at = actor.user_id, utcnow()
@@ -236,10 +365,44 @@ def decide(
         f"verification.{verdict}",
         v,
         organization_id=v.declaration.organization_id,
-        details={"declaration_id": v.declaration_id, "accepted_reasons": taken},
+        details={
+            "declaration_id": v.declaration_id,
+            "accepted_reasons": taken,
+            "standard": v.standard,
+            "assurance": v.assurance.value if v.assurance else None,
+        },
     )
     if v.status is VerificationStatus.VERIFIED:
         webhooks.declaration_event(session, v.declaration, webhooks.DECLARATION_VERIFIED)
+    notifications.record(
+        session, notifications.VERDICT_GIVEN, [v.declaration.organization_id], v.id
+    )
+    session.commit()
+    return v
+
+
+def save_checklist(
+    session: Session, actor: Actor, verification_id: int, checks: dict[int, tuple[bool, str]]
+) -> Verification:
+    """The verifier's checklist of the pinned inputs (checked, note per pinned submission),
+    kept while it works; only pinned submissions of this declaration are taken."""
+    v = _verification(session, actor, verification_id, Action.VERIFY)
+    if v.status is not VerificationStatus.UNDER_REVIEW:
+        raise Conflict(str(_l("This verification is decided.")))
+    pinned = {pin[0] for pin in v.declaration.pinned.values()}
+    v.checklist = {
+        str(sid): {"checked": bool(done), "note": note.strip()[:2000]}
+        for sid, (done, note) in sorted(checks.items())
+        if sid in pinned and (done or note.strip())
+    } or None
+    audit.record(
+        session,
+        actor,
+        "verification.checklist",
+        v,
+        organization_id=v.declaration.organization_id,
+        details={"checked": sum(1 for c in (v.checklist or {}).values() if c["checked"])},
+    )
     session.commit()
     return v
 
@@ -274,6 +437,12 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
         details={"replaces": d.preceding_id},
     )
     webhooks.declaration_event(session, d, webhooks.DECLARATION_PUBLISHED)
+    notifications.record(
+        session,
+        notifications.DECLARATION_PUBLISHED,
+        notifications.published_audience(session, d),
+        d.id,
+    )
     session.commit()
     return d
 

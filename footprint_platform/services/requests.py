@@ -28,11 +28,13 @@ from footprint_platform.security import digest, new_secret
 from footprint_platform.services import (
     audit,
     consent,
+    notifications,
     pact_delivery,
     pact_events,
     periods,
     results,
     sharing,
+    submissions,
     webhooks,
 )
 from footprint_platform.services.accounts import normalize_email
@@ -94,6 +96,7 @@ def create_request(
         details={"supplier_id": supplier_id, "part_number": data["part_number"]},
     )
     webhooks.request_received(session, request)
+    notifications.record(session, notifications.REQUEST_RECEIVED, [supplier_id], request.id)
     session.commit()
     return request, token
 
@@ -259,6 +262,29 @@ def _close(
     )
     session.commit()
     return request
+
+
+def start_answer(session: Session, actor: Actor, request_id: int) -> Submission:
+    """The supplier's draft for the requested product and period, to answer the request with:
+    its open draft if there is one, else a new one (pre-filled from the latest version)."""
+    request = get_request(session, actor, request_id)
+    authorize(actor, Action.ANSWER_REQUESTS, request.supplier_id)
+    _pending(request)
+    if request.product_id is None:
+        raise Conflict(str(_l("This request names no product on Tanlian.")))
+    draft = session.scalar(
+        select(Submission).where(
+            Submission.product_id == request.product_id,
+            Submission.period_start == request.period_start,
+            Submission.period_end == request.period_end,
+            Submission.status == SubmissionStatus.DRAFT,
+        )
+    )
+    if draft is not None:
+        return draft
+    return submissions.start_draft(
+        session, actor, request.product_id, request.period_start, request.period_end
+    )
 
 
 def inbox_query(organization_id: int, direction: str) -> Any:

@@ -20,6 +20,7 @@ from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import parse
+from footprint_platform.services import tasks
 from footprint_platform.services.accounts import session_user, user_actor
 from footprint_platform.services.catalog import get_organization
 
@@ -111,6 +112,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         **_options(locale),
         "actor": actor(),
+        "task_count": lambda: tasks.count(db.session, actor()),
         "can": lambda action, org_id=None: allowed(actor(), Action(action), org_id),
         "locale": locale,
         "reference": load_reference(),

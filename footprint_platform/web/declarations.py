@@ -13,7 +13,7 @@ from footprint_platform.battery import per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration, OrgRole
+from footprint_platform.models import STANDARDS, Declaration, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import ProductPeriodSchema
@@ -154,31 +154,73 @@ def assignments(org_id: int) -> Any:
     return render_template("declarations/assignments.html", org=org, assignments=rows)
 
 
+def _statement() -> publication.Statement:
+    return publication.Statement(
+        **{name: request.form.get(name, "") for name in publication.STATEMENT_FIELDS}
+    )
+
+
+def _checks() -> dict[int, tuple[bool, str]]:
+    """The checklist as posted: `checked` ids and a `note-<submission id>` per pinned input."""
+    checked = {int(i) for i in request.form.getlist("checked") if i.isdigit()}
+    notes = {
+        int(k.removeprefix("note-")): v
+        for k, v in request.form.items()
+        if k.startswith("note-") and k.removeprefix("note-").isdigit()
+    }
+    return {sid: (sid in checked, notes.get(sid, "")) for sid in checked | notes.keys()}
+
+
 @bp.route("/verifications/<int:verification_id>", methods=["GET", "POST"])
 def verification(verification_id: int) -> Any:
+    """The verifier's workspace: the summary and the verdict first, the pinned inputs folded
+    below. A verdict is shown back for confirmation before it is recorded."""
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") == "checklist":
+        publication.save_checklist(db.session, actor(), verification_id, _checks())
+        flash(_("Checklist saved."), "success")
+        return redirect(url_for(".verification", verification_id=verification_id))
+    if request.method == "POST" and request.form.get("action") != "edit":
+        args = (
+            db.session,
+            actor(),
+            verification_id,
+            request.form.get("verdict", ""),
+            request.form.get("findings", ""),
+            [int(i) for i in request.form.getlist("accepted") if i.isdigit()],
+            _statement(),
+        )
         try:
-            publication.decide(
-                db.session,
-                actor(),
-                verification_id,
-                request.form.get("verdict", ""),
-                request.form.get("findings", ""),
-                [int(i) for i in request.form.getlist("accepted") if i.isdigit()],
-            )
+            if request.form.get("confirmed") != "yes":
+                v = publication.check_decision(*args)
+                return render_template(
+                    "declarations/verification_confirm.html",
+                    v=v,
+                    d=v.declaration,
+                    form=request.form,
+                    statement_fields=publication.STATEMENT_FIELDS,
+                    standards=STANDARDS,
+                )
+            publication.decide(*args)
         except InvalidInput as exc:
             errors = exc.errors
         else:
             flash(_("Decision recorded."), "success")
             return redirect(url_for(".verification", verification_id=verification_id))
     work = publication.open_assignment(db.session, actor(), verification_id)
+    d = work.declaration
     return render_template(
         "declarations/verification.html",
         work=work,
+        d=d,
+        rule=load_rules()[d.rule_code],
         errors=errors,
         form=request.form,
-        reasons=publication.stated_reasons(db.session, work.declaration),
+        reasons=publication.stated_reasons(db.session, d),
+        checklist=work.verification.checklist or {},
+        standards=STANDARDS,
+        battery=batterypass.is_battery(d),
+        battery_pass_ready=batterypass.lifetime_for(d) is not None,
     ), 422 if errors else 200
 
 

@@ -143,6 +143,8 @@ def test_the_main_signed_in_pages_are_accessible(visit: Any, live_server: LiveSe
         f"/dashboard/orgs/{pack_org}/supplier",
         "/catalogue",
         "/factors",
+        "/tasks",
+        "/account/notifications",
     ]
     problems = _check(owner, pages, "en")
     owner.language("zh", "owner-zh")

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.platform.demo_ids import Ids
+from tests.platform.statement import STATEMENT_FORM
 
 pytestmark = pytest.mark.postgres
 
@@ -159,7 +160,12 @@ def test_a_declaration_goes_from_draft_to_verified_publication_and_withdrawal(
 
     with client.application.app_context():  # the mass-balance reasons the verifier accepts
         stated = publication.stated_reasons(db.session, db.session.get(Declaration, d["id"]))
-    decision = {"verdict": "verified", "findings": "", "accepted": sorted(stated)}
+    decision = {
+        "verdict": "verified",
+        "findings": "Checked against the plant's records.",
+        "accepted": sorted(stated),
+        **STATEMENT_FORM,
+    }
     own = client.post(
         f"/api/v1/verifications/{asked.get_json()['id']}/decision", headers=maker, json=decision
     )

@@ -305,6 +305,20 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/requests/{outgoing}/cancel",
         None,
     ),
+    # Starting the submission a request asks for: the supplier's editors, like answering it.
+    ("/requests/<int:request_id>/start", "POST"): (
+        RECORD_EDITORS,
+        "/requests/{incoming}/start",
+        None,
+    ),
+    # A person's own task inbox and notification settings: whoever is signed in, for themself.
+    ("/tasks", "GET"): (SIGNED_IN, "/tasks", None),
+    ("/account/notifications", "GET"): (SIGNED_IN, "/account/notifications", None),
+    ("/account/notifications", "POST"): (
+        SIGNED_IN,
+        "/account/notifications",
+        lambda ids: {"request_received": "digest"},
+    ),
     ("/requests/<int:request_id>/answer", "POST"): (
         RECORD_EDITORS,
         "/requests/{incoming}/answer",
@@ -389,7 +403,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/verifications/<int:verification_id>", "POST"): (
         _record(VERIFIER),
         "/verifications/{verification}",
-        lambda ids: {"verdict": "verified"},
+        lambda ids: {"verdict": "verified", "findings": "Checked."},
     ),
     ("/orgs/<int:org_id>/shares", "GET"): (MEMBERS, "/orgs/{org}/shares", None),
     ("/orgs/<int:org_id>/shares", "POST"): (

@@ -39,6 +39,7 @@ from footprint_platform.services.activity import FIELDS
 from footprint_platform.web.downloads import pact_options
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
+from tests.platform.statement import STATEMENT, STATEMENT_FORM
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -274,7 +275,9 @@ def test_a_verification_cannot_pass_with_a_reason_not_accepted(demo_app: Flask) 
             publication.decide(db.session, verifier, asked.id, "verified", "ok", list(reasons)[1:])
         assert "accepted" in caught.value.errors
         assert db.session.get(Verification, asked.id).status is VerificationStatus.UNDER_REVIEW
-        done = publication.decide(db.session, verifier, asked.id, "verified", "ok", list(reasons))
+        done = publication.decide(
+            db.session, verifier, asked.id, "verified", "ok", list(reasons), STATEMENT
+        )
         assert done.status is VerificationStatus.VERIFIED
         assert done.accepted_reasons == sorted(reasons)
 
@@ -289,7 +292,7 @@ def test_the_verifier_sees_each_reason_and_accepts_it_on_its_page(demo_app: Flas
     page = verifier.client.get(f"/verifications/{asked_id}", headers=EN).get_data(as_text=True)
     for reason in reasons.values():
         assert str(escape(reason)) in page
-    decision = {"verdict": "verified", "findings": "ok"}
+    decision = {"verdict": "verified", "findings": "ok", "confirmed": "yes", **STATEMENT_FORM}
     refused = verifier.post(f"/verifications/{asked_id}", decision, headers=EN)
     assert refused.status_code == 422
     accepted = verifier.post(

@@ -53,6 +53,7 @@ from footprint_platform.services.factors import latest_release
 from footprint_platform.services.results import latest_results
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
+from tests.platform.statement import STATEMENT
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 LANHU = "data@lanhu-lithium.example"
@@ -349,6 +350,7 @@ def test_change_reasons_name_only_what_the_reader_may_name(demo_app: Flask) -> N
             "verified",
             "Checked against the meters.",
             list(publication.stated_reasons(db.session, asked.declaration)),
+            STATEMENT,
         )
         pact_delivery.publish_and_announce(db.session, owner, suv.id)
         suv_id, public_id = suv.id, suv.public_id

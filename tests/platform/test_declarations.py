@@ -16,6 +16,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, DeclarationStatus, Product
 from footprint_platform.services import declarations, submissions
 from tests.platform.demo_ids import admin_actor
+from tests.platform.statement import STATEMENT
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -158,7 +159,9 @@ def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) 
         with pytest.raises(InvalidInput):
             publication.decide(db.session, verifier, v.id, "rejected", " ")
         accepted = list(publication.stated_reasons(db.session, d))  # the suppliers' reasons
-        publication.decide(db.session, verifier, v.id, "verified", "Checked meter data.", accepted)
+        publication.decide(
+            db.session, verifier, v.id, "verified", "Checked meter data.", accepted, STATEMENT
+        )
         publication.publish(db.session, owner, d.id)
         public_id, content_hash = d.public_id, d.content_hash
         assert declarations.verify(db.session) == []

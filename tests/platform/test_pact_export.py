@@ -23,6 +23,7 @@ from footprint_platform.services import declarations, pact, publication
 from footprint_platform.services.pact_import import parse_product_footprint
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
+from tests.platform.statement import STATEMENT
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -132,7 +133,7 @@ def test_a_redeclaration_names_its_published_predecessor_which_is_deprecated_onc
         asked = publication.request_verification(db.session, owner, v3.id, org_id(VERIFIER))
         verifier = admin_actor("verifier@qingyuan-verify.example")
         accepted = list(publication.stated_reasons(db.session, v3))
-        publication.decide(db.session, verifier, asked.id, "verified", "ok", accepted)
+        publication.decide(db.session, verifier, asked.id, "verified", "ok", accepted, STATEMENT)
         publication.publish(db.session, owner, v3.id)
         assert pact.product_footprint(db.session, v1, OPTIONS)["status"] == "Deprecated"
         assert pact.product_footprint(db.session, v2, OPTIONS)["status"] == "Deprecated"

@@ -41,6 +41,7 @@ from footprint_platform.services import (
 from tests.conftest import Session
 from tests.platform.conftest import https_server
 from tests.platform.demo_ids import LITHIUM, PACK, Ids, admin_actor, org_id
+from tests.platform.statement import STATEMENT
 
 PACK_ADMIN = "admin@huadong-pack.example"
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
@@ -108,7 +109,7 @@ def _verified_and_published() -> int:
     )
     verifier = admin_actor("verifier@qingyuan-verify.example")
     accepted = sorted(publication.stated_reasons(db.session, d))  # the demo's stated reasons
-    publication.decide(db.session, verifier, v.id, "verified", "Checked.", accepted)
+    publication.decide(db.session, verifier, v.id, "verified", "Checked.", accepted, STATEMENT)
     publication.publish(db.session, admin, d.id)
     return d.id
 
