@@ -16,9 +16,8 @@ from flask_babel import lazy_gettext as _l
 from footprint_platform.errors import Problem
 from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
 from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
-from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
-from footprint_platform.rules import AccountingRule
 from footprint_platform.services import input_uncertainty as uncertainty
+from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor, is_unit
 
 DEFAULT_STAGE = {

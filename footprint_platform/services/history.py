@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Problem
-from footprint_platform.models import Submission, SubmissionInput
+from footprint_platform.models import InputKind, Submission, SubmissionInput
 from footprint_platform.policy import Actor
-from footprint_platform.services.activity import FIELDS, check_rows, row_footprint
+from footprint_platform.services.activity import FIELDS, check_rows, factor_amount, row_footprint
 from footprint_platform.services.fingerprint import HEADER_FIELDS, canonical
 from footprint_platform.services.submissions import context_for, get_submission
 
