@@ -56,8 +56,9 @@ CHUNK = 16  # samples drawn from one stream (part of what a seed means: do not c
 # contribution to the square of the geometric standard deviation (the 95 % factor):
 # Weidema B P, Bauer C, Hischier R, Mutel C, Nemecek T, Reinhard J, Vadenbo C O, Wernet G (2013),
 # "Overview and methodology. Data quality guideline for the ecoinvent database version 3",
-# ecoinvent report 1 (v3), St. Gallen: The ecoinvent Centre, chapter 10 (pedigree matrix and its
-# uncertainty factors; there given as the variances (ln U)² / 4 of the underlying normal), the
+# ecoinvent report 1 (v3), St. Gallen: The ecoinvent Centre: the pedigree matrix's table of
+# uncertainty factors (there given as the variances (ln U)² / 4 of the underlying normal; the
+# table number is not cited here because it could not be checked against the report's text),
 # factors carried over from Frischknecht R et al. (2007), ecoinvent report No. 1 (v2.0).
 PEDIGREE_FACTORS: Mapping[str, tuple[float, float, float, float, float]] = {
     "reliability": (1.00, 1.05, 1.10, 1.20, 1.50),
