@@ -30,6 +30,7 @@ from supply_graph.explain import (
 from supply_graph.fileformat import load_graph, write_graph, write_result
 from supply_graph.loops import BadLoop
 from supply_graph.model import Allocation, Edge, Node, SupplyGraph
+from supply_graph.quality import boundary_columns
 from supply_graph.rollup import NodeResult, RollupResult, nonphysical_loops, rollup
 from supply_graph.scenario import (
     ReplaceProvider,
@@ -43,6 +44,7 @@ from supply_graph.solve import RELATIVE_TOLERANCE, SolverPlan, build_plan, suppl
 from supply_graph.update import Updater
 
 __all__ = [
+    "boundary_columns",
     "RELATIVE_TOLERANCE",
     "Allocation",
     "BadLoop",

@@ -7,10 +7,16 @@ linear solve with another right-hand side:
     primary part   p = (I − Aᵀ)⁻¹ (b ∘ primary)      primary_data_share_j = p_j / f_j
     dqr numerator  q = (I − Aᵀ)⁻¹ (b ∘ dqr)          dqr_j = q_j / w_j
     dqr weight     w = (I − Aᵀ)⁻¹ (b ∘ [has dqr])
+
+A boundary set (the node categories whose own emissions form, say, a rule's "main product
+production") is one more such column: g = (I − Aᵀ)⁻¹ (b' ∘ [category ∈ set]), b' the node's own
+emissions over the stages the set covers, so g_j is the part of f_j emitted by nodes of the set
+anywhere upstream of j, from the same solve (`boundary_columns`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,16 +34,49 @@ def row_sums(values: FloatArray) -> FloatArray:
 
 
 def quality_columns(
-    graph: SupplyGraph, direct: FloatArray | None = None, rows: IntArray | None = None
+    graph: SupplyGraph,
+    direct: FloatArray | None = None,
+    rows: IntArray | None = None,
+    boundaries: FloatArray | None = None,
 ) -> FloatArray:
-    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]; with `rows`,
-    those nodes in that order (`direct` then holds their effective direct emissions)."""
+    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr], followed by
+    the `boundaries` columns (n, K) when given; with `rows`, those nodes in that order
+    (`direct` then holds their effective direct emissions)."""
     direct = graph.effective_direct if direct is None else direct
-    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS))
+    k = 0 if boundaries is None else boundaries.shape[1]
+    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS + k))
     if rows is None:
         _fill_quality(out, graph.primary, graph.dqr, direct)
     else:
         _fill_quality(out, graph.primary[rows], graph.dqr[rows], direct)
+    if boundaries is not None:
+        out[:, N_QUALITY_COLUMNS:] = boundaries if rows is None else boundaries[rows]
+    return out
+
+
+def boundary_columns(
+    graph: SupplyGraph,
+    sets: Sequence[Collection[str]],
+    stages: Collection[str] | None = None,
+    nodes: BoolArray | None = None,
+) -> FloatArray:
+    """One right-hand side per boundary set (n, len(sets)): a node's own emissions (after
+    allocation, summed over `stages`, all when None) where its category is in the set and
+    `nodes` (when given) holds, else 0. Solved with the footprint, column k of a node's result
+    is the part of its footprint emitted by the set's nodes anywhere upstream."""
+    direct = graph.effective_direct
+    if stages is not None:
+        keep = [c for c, s in enumerate(graph.stages) if s in stages]
+        direct = direct[:, keep]
+    own = row_sums(direct) if direct.shape[1] else np.zeros(graph.n_nodes)
+    out = np.zeros((graph.n_nodes, len(sets)))
+    code = graph.category_code
+    for k, members in enumerate(sets):
+        wanted = [c for c, name in enumerate(graph.category_names) if name in members]
+        mask = np.isin(code, wanted) if wanted else np.zeros(graph.n_nodes, dtype=bool)
+        if nodes is not None:
+            mask &= nodes
+        np.multiply(own, mask, out=out[:, k])
     return out
 
 
@@ -61,6 +100,7 @@ class Quality:
 
 
 def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
+    # `solved` may carry boundary columns after the three quality ones: not read here
     """Shares from the solved quality columns; a node with zero footprint has share 0 (nothing
     to attribute), and dqr is NaN where no contributing node carries a rating."""
     share = np.zeros(total.shape[0])
@@ -71,17 +111,23 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     return Quality(primary_data_share=share, dqr=dqr)
 
 
-def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs;
-    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+def right_hand_sides(
+    graph: SupplyGraph, rows: IntArray | None = None, boundaries: FloatArray | None = None
+) -> FloatArray:
+    """[E_effective | quality columns | boundary columns], shape (n, stages + 3 + K):
+    everything one solve needs; with `rows`, only those rows in that order (e.g. a plan's
+    level order)."""
     direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
     s = direct.shape[1]
-    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
+    k = 0 if boundaries is None else boundaries.shape[1]
+    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS + k))
+    if boundaries is not None:
+        out[:, s + N_QUALITY_COLUMNS :] = boundaries if rows is None else boundaries[rows]
     out[:, :s] = direct
     primary, dqr = (
         (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
     )
-    _fill_quality(out[:, s:], primary, dqr, direct)
+    _fill_quality(out[:, s : s + N_QUALITY_COLUMNS], primary, dqr, direct)
     return out
 
 
