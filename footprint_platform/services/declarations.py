@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 import supply_graph
-from footprint_platform import visibility
+from footprint_platform import stages, visibility
 from footprint_platform.classes import classify_product
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
@@ -33,7 +33,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import rule_for_category
+from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.services import audit, completeness, sharing
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import lock_period, not_computed_now, run_pins
@@ -585,9 +585,14 @@ def _check(session: Session, d: Declaration) -> str | None:
     chain = pinned_upstream_graph(
         session, d.product_id, d.period_start, d.period_end, pins, d.fallback_release_id, as_of
     )
-    again = rollup_isolating(chain).result[product_node(d.product_id)]
-    stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
-    fresh = np.array(list(again.by_stage.values()))
+    solved = rollup_isolating(chain)
+    node = product_node(d.product_id)
+    again = solved.result[node]
+    # the stages as the pinned rule version splits them (1.0: the makers' labels)
+    rule = rule_version(d.rule_code, d.rule_version)
+    by_stage = stages.split_one(rule, solved.graph, solved.result, node)
+    stored = np.array([float(d.by_stage.get(s, 0.0)) for s in by_stage])
+    fresh = np.array(list(by_stage.values()))
     if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
         float(d.total), again.total, rel_tol=RELATIVE_TOLERANCE
     ):
