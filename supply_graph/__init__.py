@@ -44,7 +44,6 @@ from supply_graph.solve import RELATIVE_TOLERANCE, SolverPlan, build_plan, suppl
 from supply_graph.update import Updater
 
 __all__ = [
-    "boundary_columns",
     "RELATIVE_TOLERANCE",
     "Allocation",
     "BadLoop",
@@ -74,6 +73,7 @@ __all__ = [
     "UnknownNode",
     "UnknownStage",
     "Updater",
+    "boundary_columns",
     "build_plan",
     "contributions",
     "evaluate_scenario",

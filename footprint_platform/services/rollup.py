@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import Float, String, and_, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
+from footprint_platform import stages as stages_module
 from footprint_platform.models import (
     EmissionFactor,
     ExternalFootprint,
@@ -46,7 +47,6 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.reference import load_reference
-from footprint_platform import stages as stages_module
 from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.services.factors import latest_release
 from supply_graph import (
@@ -998,9 +998,7 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
         inside |= np.isin(g.provider, rows) & np.isin(g.consumer, rows)
         members.extend(int(n.split(":", 1)[1]) for n in loop.members if n.startswith("product:"))
     cut = replace(g, amount=np.where(inside, 0.0, g.amount))
-    return Isolated(
-        cut, rollup(cut, boundaries=columns), loops, chain.reachable(members, "down")
-    )
+    return Isolated(cut, rollup(cut, boundaries=columns), loops, chain.reachable(members, "down"))
 
 
 ORIGINS = ("carried_forward", "fallback")  # the columns of `ChainGraph.origin_masks`

@@ -57,9 +57,7 @@ def _independent_split(d: Declaration) -> tuple[float, float, float]:
     own = np.zeros(n)
     amount = np.zeros((n, n))
     found = db.session.execute(
-        select(Product.id, Product.category, Product.declared_unit).where(
-            Product.id.in_(products)
-        )
+        select(Product.id, Product.category, Product.declared_unit).where(Product.id.in_(products))
     ).all()
     category = {p: c for p, c, _ in found}
     unit_of = {p: u for p, _, u in found}

@@ -76,6 +76,4 @@ def test_boundary_equals_supply_weighted_own_emissions_on_every_path(graph) -> N
     for result in results:
         assert result.boundary is not None
         np.testing.assert_allclose(result.boundary, expected, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(
-            result.by_stage, rollup(graph).by_stage, rtol=1e-12, atol=1e-12
-        )
+        np.testing.assert_allclose(result.by_stage, rollup(graph).by_stage, rtol=1e-12, atol=1e-12)
