@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from dashboards import charts, public_cache, public_figures
-from footprint_platform import links
+from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import NotFound
@@ -211,7 +211,13 @@ def rule(code: str) -> Any:
     found = load_rules().get(code)
     if found is None:
         raise NotFound("No such accounting rule.")
-    return render_template("public/rule.html", rule=found)
+    applies = found.applies_to if "*" not in found.applies_to else ()
+    return render_template(
+        "public/rule.html",
+        rule=found,
+        scales=classes.scales_for(applies),
+        categories=load_reference().categories,
+    )
 
 
 @bp.route("/methodology/factors/<version>")

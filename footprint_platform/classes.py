@@ -149,3 +149,45 @@ def pinned_class(
                     )
     # A scale replaced since: the grade and its version stand; scales so far were illustrative.
     return PerformanceClass(grade, None, scale_version, "illustrative" in scale_version, "")
+
+
+@dataclass(frozen=True)
+class ScaleView:
+    """A scale as the methodology page states it: what it covers, its bounds and source."""
+
+    categories: tuple[str, ...]
+    chemistries: tuple[str, ...] | None
+    unit: str
+    bounds: list[tuple[str, Decimal | None]]
+    capacity_bounds: list[tuple[str, Decimal | None]]  # as the publication states them
+    reference_lifetime: dict[str, Any] | None
+    illustrative: bool
+    source: str
+    version: str
+
+
+def scales_for(categories: tuple[str, ...]) -> list[ScaleView]:
+    """The scales that grade any of `categories` (the rule's), for the methodology page."""
+    version, scales = _scales()
+    out = []
+    for scale in scales:
+        if not set(scale["categories"]) & set(categories):
+            continue
+        chemistries = scale.get("chemistries")
+        out.append(
+            ScaleView(
+                tuple(scale["categories"]),
+                None if chemistries is None else tuple(chemistries),
+                str(scale["unit"]),
+                _bounds(scale),
+                [
+                    (c["class"], Decimal(str(c["capacity_max"])) if "capacity_max" in c else None)
+                    for c in scale["classes"]
+                ],
+                scale.get("reference_lifetime"),
+                bool(scale["illustrative"]),
+                str(scale["source"]),
+                version,
+            )
+        )
+    return out

@@ -57,3 +57,25 @@ def test_portfolio_supplier_and_declaration_lists_label_classes(
         assert all(tag == LABEL[language] for _, tag in cells), path
         if path.endswith("declarations"):
             assert cells and LIFETIME[language] in html
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["Stage boundary", "Functional unit of a battery", "IVL", "Aichberger"]),
+        ("zh", ["阶段边界", "电池的功能单位", "绩效等级(示意性)"]),
+    ],
+)
+def test_the_methodology_page_states_each_definition_with_its_source(
+    demo_app: Flask, language: str, texts: list[str]
+) -> None:
+    html = (
+        demo_app.test_client()
+        .get("/methodology/rules/power_battery", headers={"Accept-Language": language})
+        .get_data(as_text=True)
+    )
+    for text in texts:
+        assert text in html
+    assert "Annex II" in html  # the stage model's source
+    # NMC pack class A: 60 kg CO2e per kWh of capacity over 60 × 8 = 0.125 per kWh lifetime
+    assert "A ≤ 0.125" in html
