@@ -84,11 +84,11 @@ BOUNDARY_SETS = ({"cell", "module", "pack"}, {"vehicle"})
 def engine_ours_boundary(graph_path: Path) -> dict[str, Any]:
     """`ours-npz` with the two boundary columns the platform solves (a rule's main-production
     stage): building the columns and the roll-up of 7 + 2 right-hand sides, cold."""
-    from supply_graph import boundary_columns, load_graph, rollup
+    from supply_graph import boundary_members, load_graph, rollup
 
     graph = load_graph(graph_path)
     t1, c1 = time.perf_counter(), time.process_time()
-    columns = boundary_columns(graph, BOUNDARY_SETS)
+    columns = boundary_members(graph, BOUNDARY_SETS)
     result = rollup(graph, boundaries=columns)
     t2, c2 = time.perf_counter(), time.process_time()
     assert result.boundary is not None

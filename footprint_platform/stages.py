@@ -5,7 +5,7 @@ The engine's stage columns carry every maker's own labels up the chain (a refine
 labelled "production" would stay "production" up to the pack). A rule's `[stage_model]` instead
 defines its main stage by the categories of the nodes whose own emissions belong there (for
 batteries, after Regulation (EU) 2023/1542 Annex II: the cell, module and pack plants). Each such
-set of categories is one more right-hand side of the roll-up (`supply_graph.boundary_columns`),
+set of categories is one more right-hand side of the roll-up (`supply_graph.boundary_members`),
 so the part of every footprint emitted by those nodes upstream comes out of the same solve;
 `split` then reads each product's stages relative to its own rule. The split always adds up to
 the total: the residual stage takes what the others do not.
@@ -33,12 +33,12 @@ def boundary_sets() -> tuple[frozenset[str], ...]:
     return tuple(found[k] for k in sorted(found))
 
 
-def boundary_columns(graph: SupplyGraph) -> np.ndarray:
-    """The roll-up's boundary right-hand sides: per set, the own emissions (every stage) of
-    the nodes of its categories that carry their maker's own data (the graph's primary nodes:
-    submitted or carried-forward products, never a generic dataset or a product valued
-    without data, whose figure is cradle to gate and not one plant's own)."""
-    return supply_graph.boundary_columns(graph, boundary_sets(), nodes=graph.primary)
+def boundary_members(graph: SupplyGraph) -> np.ndarray:
+    """The roll-up's boundary membership (one right-hand side per set): the nodes of its
+    categories that carry their maker's own data (the graph's primary nodes: submitted or
+    carried-forward products, never a generic dataset or a product valued without data, whose
+    figure is cradle to gate and not one plant's own)."""
+    return supply_graph.boundary_members(graph, boundary_sets(), nodes=graph.primary)
 
 
 def split(

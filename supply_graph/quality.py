@@ -9,9 +9,9 @@ linear solve with another right-hand side:
     dqr weight     w = (I − Aᵀ)⁻¹ (b ∘ [has dqr])
 
 A boundary set (the node categories whose own emissions form, say, a rule's "main product
-production") is one more such column: g = (I − Aᵀ)⁻¹ (b' ∘ [category ∈ set]), b' the node's own
-emissions over the stages the set covers, so g_j is the part of f_j emitted by nodes of the set
-anywhere upstream of j, from the same solve (`boundary_columns`).
+production") is one more such column: g = (I − Aᵀ)⁻¹ (b ∘ member), member the node's membership
+(`boundary_members`), so g_j is the part of f_j emitted by nodes of the set anywhere upstream of
+j, from the same solve.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ def quality_columns(
     graph: SupplyGraph,
     direct: FloatArray | None = None,
     rows: IntArray | None = None,
-    boundaries: FloatArray | None = None,
+    boundaries: BoolArray | None = None,
 ) -> FloatArray:
     """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr], followed by
-    the `boundaries` columns (n, K) when given; with `rows`, those nodes in that order
-    (`direct` then holds their effective direct emissions)."""
+    b∘member_k for each column of the `boundaries` membership (n, K, bool; `boundary_members`)
+    when given; with `rows`, those nodes in that order (`direct` then holds their effective
+    direct emissions, `boundaries` stays in graph order)."""
     direct = graph.effective_direct if direct is None else direct
     k = 0 if boundaries is None else boundaries.shape[1]
     out = np.empty((direct.shape[0], N_QUALITY_COLUMNS + k))
@@ -50,33 +51,26 @@ def quality_columns(
     else:
         _fill_quality(out, graph.primary[rows], graph.dqr[rows], direct)
     if boundaries is not None:
-        out[:, N_QUALITY_COLUMNS:] = boundaries if rows is None else boundaries[rows]
+        member = boundaries if rows is None else boundaries[rows]
+        np.multiply(row_sums(direct)[:, None], member, out=out[:, N_QUALITY_COLUMNS:])
     return out
 
 
-def boundary_columns(
-    graph: SupplyGraph,
-    sets: Sequence[Collection[str]],
-    stages: Collection[str] | None = None,
-    nodes: BoolArray | None = None,
-) -> FloatArray:
-    """One right-hand side per boundary set (n, len(sets)): a node's own emissions (after
-    allocation, summed over `stages`, all when None) where its category is in the set and
-    `nodes` (when given) holds, else 0. Solved with the footprint, column k of a node's result
-    is the part of its footprint emitted by the set's nodes anywhere upstream."""
-    direct = graph.effective_direct
-    if stages is not None:
-        keep = [c for c, s in enumerate(graph.stages) if s in stages]
-        direct = direct[:, keep]
-    own = row_sums(direct) if direct.shape[1] else np.zeros(graph.n_nodes)
-    out = np.zeros((graph.n_nodes, len(sets)))
-    code = graph.category_code
+def boundary_members(
+    graph: SupplyGraph, sets: Sequence[Collection[str]], nodes: BoolArray | None = None
+) -> BoolArray:
+    """(n, len(sets)) membership for `rollup(graph, boundaries=…)`: a node belongs to set k
+    when its category is in it and `nodes` (when given) holds. Solved with the footprint,
+    column k of a node's `result.boundary` is the part of its footprint emitted (own, every
+    stage, after allocation) by set k's nodes anywhere upstream."""
+    out = np.zeros((graph.n_nodes, len(sets)), dtype=bool)
     for k, members in enumerate(sets):
-        wanted = [c for c, name in enumerate(graph.category_names) if name in members]
-        mask = np.isin(code, wanted) if wanted else np.zeros(graph.n_nodes, dtype=bool)
+        table = np.zeros(len(graph.category_names) + 1, dtype=bool)  # last: code -1
+        for c, name in enumerate(graph.category_names):
+            table[c] = name in members
+        out[:, k] = table[graph.category_code]
         if nodes is not None:
-            mask &= nodes
-        np.multiply(own, mask, out=out[:, k])
+            out[:, k] &= nodes
     return out
 
 
@@ -112,7 +106,7 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
 
 
 def right_hand_sides(
-    graph: SupplyGraph, rows: IntArray | None = None, boundaries: FloatArray | None = None
+    graph: SupplyGraph, rows: IntArray | None = None, boundaries: BoolArray | None = None
 ) -> FloatArray:
     """[E_effective | quality columns | boundary columns], shape (n, stages + 3 + K):
     everything one solve needs; with `rows`, only those rows in that order (e.g. a plan's
@@ -122,7 +116,8 @@ def right_hand_sides(
     k = 0 if boundaries is None else boundaries.shape[1]
     out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS + k))
     if boundaries is not None:
-        out[:, s + N_QUALITY_COLUMNS :] = boundaries if rows is None else boundaries[rows]
+        member = boundaries if rows is None else boundaries[rows]
+        np.multiply(row_sums(direct)[:, None], member, out=out[:, s + N_QUALITY_COLUMNS :])
     out[:, :s] = direct
     primary, dqr = (
         (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
@@ -131,12 +126,16 @@ def right_hand_sides(
     return out
 
 
-def right_hand_side_row(graph: SupplyGraph, node: int, direct: FloatArray) -> FloatArray:
+def right_hand_side_row(
+    graph: SupplyGraph, node: int, direct: FloatArray, member: BoolArray | None = None
+) -> FloatArray:
     """The row of `right_hand_sides` for `node` if its direct emissions were `direct` (by stage,
-    before allocation): used by scenarios and incremental updates."""
+    before allocation), with its boundary membership `member` (K) when the sides have one:
+    used by scenarios and incremental updates."""
     e = direct * graph.allocation_share[node]
     own = float(e.sum())
     dqr = float(graph.dqr[node])
     has = dqr == dqr
     extra = [own if graph.primary[node] else 0.0, own * dqr if has else 0.0, own if has else 0.0]
-    return np.concatenate([e, extra])
+    bounded = [] if member is None else (own * member).tolist()
+    return np.concatenate([e, extra, bounded])

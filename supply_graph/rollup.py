@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.loops import BadLoop
-from supply_graph.model import FloatArray, IntArray, SupplyGraph
+from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import (
     N_QUALITY_COLUMNS,
     quality_columns,
@@ -55,8 +55,8 @@ class RollupResult:
     primary_data_share: FloatArray
     dqr: FloatArray  # NaN where no contributing node has a rating
     index: dict[str, int] | None = None
-    # (n, K) when the roll-up was given boundary columns: column k of row j is the part of
-    # j's footprint emitted by the nodes of boundary set k (quality.boundary_columns)
+    # (n, K) when the roll-up was given a boundary membership: column k of row j is the part
+    # of j's footprint emitted by the nodes of boundary set k (quality.boundary_members)
     boundary: FloatArray | None = None
 
     @property
@@ -86,11 +86,11 @@ def rollup(
     graph: SupplyGraph,
     plan: SolverPlan | None = None,
     method: Method = "levels",
-    boundaries: FloatArray | None = None,
+    boundaries: BoolArray | None = None,
 ) -> RollupResult:
-    """All footprints, stage columns and quality columns from one solve, with the
-    `boundaries` right-hand sides (n, K; `quality.boundary_columns`) solved alongside into
-    `result.boundary`.
+    """All footprints, stage columns and quality columns from one solve, with one more
+    right-hand side per column of the `boundaries` membership (n, K; `boundary_members`),
+    b ∘ member_k, solved alongside into `result.boundary`.
 
     `method="levels"` (default, measured fastest) is forward substitution in a topological
     order: without a `plan` given, a graph without loops is solved in the order its nodes are
@@ -117,7 +117,7 @@ def rollup(
 
 
 def _rollup_dag(
-    graph: SupplyGraph, order: IntArray | None, boundaries: FloatArray | None = None
+    graph: SupplyGraph, order: IntArray | None, boundaries: BoolArray | None = None
 ) -> RollupResult:
     """The roll-up of a graph without loops, with no plan kept: Aᵀ in a topological order (the
     nodes as given when `order` is None, else renumbered by `order`), then the stage block and

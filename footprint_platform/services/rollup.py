@@ -983,7 +983,7 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
     them are returned as not computed. Without a bad loop this is one `rollup` call. The
     rules' boundary columns (footprint_platform/stages.py) are solved with it, so every
     result can be split into its rule's stages."""
-    columns = stages_module.boundary_columns(chain.graph)
+    columns = stages_module.boundary_members(chain.graph)
     try:
         return Isolated(chain.graph, rollup(chain.graph, boundaries=columns), [], set())
     except SingularLoop as exc:

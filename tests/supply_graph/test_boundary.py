@@ -7,18 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from supply_graph import boundary_columns, rollup
+from supply_graph import Scenario, SetAmount, SetDirect, boundary_members, evaluate_scenario, rollup
 from supply_graph.solve import build_plan
 
 from .conftest import STAGES, make_graph, random_graphs
 
 
-def test_boundary_by_hand_excludes_the_kept_stage_and_other_categories() -> None:
-    """ore (mine, 2 raw) → cam (material, 3 production) → cell (cell, 4 production + 1
-    distribution) → pack (pack, 0.5 production + 0.25 distribution); amounts 2, 1.5, 1.
-    Set {cell, pack} over the cradle-to-gate stages: 4 + 0.5 = 4.5 of the pack's total
-    1.5·2·2 + 1.5·3 + 5 + 0.75 = 16.25; the distribution labels stay out of it."""
-    graph = make_graph(
+def _chain():  # type: ignore[no-untyped-def]
+    return make_graph(
         [
             {"raw_material": 2.0},
             {"production": 3.0},
@@ -30,14 +26,19 @@ def test_boundary_by_hand_excludes_the_kept_stage_and_other_categories() -> None
         stages=STAGES,
         categories={"ore": "mine", "cam": "material", "cell": "cell", "pack": "pack"},
     )
-    columns = boundary_columns(
-        graph, [{"cell", "pack"}, {"pack"}], stages={"raw_material", "production"}
-    )
-    result = rollup(graph, boundaries=columns)
+
+
+def test_boundary_by_hand_counts_the_set_nodes_own_emissions_upstream() -> None:
+    """ore (mine, 2) → cam (material, 3) → cell (cell, 4 + 1 distribution) → pack (pack,
+    0.5 + 0.25 distribution); amounts 2, 1.5, 1. Pack total 1.5·2·2 + 1.5·3 + 5 + 0.75 =
+    16.25; set {cell, pack}: 5 + 0.75 = 5.75 (own emissions of every stage); set {pack}: 0.75."""
+    graph = _chain()
+    members = boundary_members(graph, [{"cell", "pack"}, {"pack"}])
+    result = rollup(graph, boundaries=members)
     assert result.boundary is not None
     pack = graph.index["pack"]
     assert result.total[pack] == pytest.approx(16.25)
-    assert result.boundary[pack].tolist() == pytest.approx([4.5, 0.5])
+    assert result.boundary[pack].tolist() == pytest.approx([5.75, 0.75])
     assert result.boundary[graph.index["cam"]].tolist() == [0.0, 0.0]
     plain = rollup(graph)
     assert plain.boundary is None
@@ -53,10 +54,29 @@ def test_a_node_mask_leaves_out_nodes_of_the_set() -> None:
         stages=STAGES,
         categories={"cell": "cell", "pack": "pack"},
     )
-    nodes = np.array([True, False])
-    result = rollup(graph, boundaries=boundary_columns(graph, [{"cell", "pack"}], nodes=nodes))
+    members = boundary_members(graph, [{"cell", "pack"}], nodes=np.array([True, False]))
+    result = rollup(graph, boundaries=members)
     assert result.boundary is not None
     assert result.boundary[graph.index["pack"], 0] == pytest.approx(8.0)
+
+
+def test_scenarios_carry_the_boundary_columns() -> None:
+    """A scenario's boundary column equals a fresh roll-up's of the changed graph: the cell's
+    own emissions doubled, then the cell used twice per pack."""
+    graph = _chain()
+    members = boundary_members(graph, [{"cell", "pack"}])
+    plan = build_plan(graph.technosphere, graph.ids)
+    scenario = Scenario(
+        [
+            SetDirect("cell", {"production": 8.0, "distribution": 2.0}),
+            SetAmount("cell", "pack", 2.0),
+        ]
+    )
+    result = evaluate_scenario(graph, scenario, plan, boundaries=members)
+    assert result.boundary is not None
+    # cell own 10 per unit, 2 units per pack, + the pack's own 0.75
+    assert result.boundary[graph.index["pack"], 0] == pytest.approx(20.75)
+    assert evaluate_scenario(graph, scenario, plan).boundary is None
 
 
 @given(random_graphs())
@@ -64,14 +84,15 @@ def test_boundary_equals_supply_weighted_own_emissions_on_every_path(graph) -> N
     """g_j = Σ_i x_i b_i [cat_i ∈ set] with x the supply vector of j, on graphs with and
     without loops, through the given-order, planned and splu paths alike."""
     sets = [{"cat0"}, {"cat1", "cat2"}]
-    columns = boundary_columns(graph, sets, stages={"raw_material", "production"})
+    members = boundary_members(graph, sets)
+    own = graph.effective_direct.sum(axis=1)
     a = graph.technosphere.toarray()
     x = np.linalg.inv(np.eye(graph.n_nodes) - a)  # column j: supply vector of j
-    expected = x.T @ columns
+    expected = x.T @ (own[:, None] * members)
     results = [
-        rollup(graph, boundaries=columns),
-        rollup(graph, plan=build_plan(graph.technosphere, graph.ids), boundaries=columns),
-        rollup(graph, method="splu", boundaries=columns),
+        rollup(graph, boundaries=members),
+        rollup(graph, plan=build_plan(graph.technosphere, graph.ids), boundaries=members),
+        rollup(graph, method="splu", boundaries=members),
     ]
     for result in results:
         assert result.boundary is not None
