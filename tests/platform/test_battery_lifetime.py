@@ -116,7 +116,7 @@ def test_the_pack_pages_show_both_figures_with_their_names(demo_app: Flask) -> N
     shown = f"{per_lifetime:.4f}".rstrip("0")  # four places, trailing zeros dropped
     assert f"{shown} kg CO2e/kWh" in page
     assert "Usable energy at beginning of life" in page
-    assert f"{shown} kg CO2e / kWh of lifetime energy" in page  # the headline
+    assert f'{shown} <span class="unit">kg CO2e / kWh of lifetime energy' in page  # headline
 
 
 def test_the_pack_maker_sees_which_packs_over_2_kwh_it_must_declare(demo_app: Flask) -> None:
