@@ -26,6 +26,7 @@ from footprint_platform.rules import load_rules, rule_version
 from footprint_platform.services import declarations, exports, pact
 from footprint_platform.services.batterypass import STAGES as BATTERY_PASS_STAGES
 
+pytestmark = pytest.mark.postgres
 BATTERY = {"battery_cell", "battery_module", "battery_pack"}
 # the demo's rows are entered in the units of their factor or the linked product, or in kg
 # with a factor per t (transport): nothing else is converted here
