@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from dashboards import charts, public_cache, public_figures
-from footprint_platform import links
-from footprint_platform.battery import per_kwh
+from footprint_platform import classes, links
+from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
@@ -82,8 +82,10 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
     return {
         "d": d,
         "rule": rule,
-        "kwh": per_kwh(d.product, rule, d.total),
-        "grade": pinned_class(d.product.category, d.performance_class, d.class_scale_version),
+        "kwh": declared_per_kwh(d),
+        "grade": pinned_class(
+            d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
+        ),
         "verification": publication.latest_verification(db.session, d.id),
         "versions": (versions := history(db.session, d)),
         # the public reads automatic change reasons without the products they name
@@ -209,7 +211,13 @@ def rule(code: str) -> Any:
     found = load_rules().get(code)
     if found is None:
         raise NotFound("No such accounting rule.")
-    return render_template("public/rule.html", rule=found)
+    applies = found.applies_to if "*" not in found.applies_to else ()
+    return render_template(
+        "public/rule.html",
+        rule=found,
+        scales=classes.scales_for(applies),
+        categories=load_reference().categories,
+    )
 
 
 @bp.route("/methodology/factors/<version>")

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from footprint_platform import cli
 from footprint_platform.api import TanlianApi, init_api
+from footprint_platform.battery import declared_per_kwh
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from footprint_platform.http_errors import register_error_handlers
 from footprint_platform.http_headers import init_http_headers
@@ -103,6 +104,8 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         )
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["decimal"] = lambda v: format_decimal(v) if v is not None else ""
+    # a declaration's figures per kWh (lifetime energy, rated capacity): battery.declared_per_kwh
+    app.jinja_env.globals["declared_per_kwh"] = declared_per_kwh
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)

@@ -110,6 +110,10 @@ def _load_org(session: Session, spec: dict[str, Any], password_hash: str) -> Non
                 mass_kg=Decimal(p["mass_kg"]) if "mass_kg" in p else None,
                 vehicle_category=p.get("vehicle_category"),
                 service_life_years=p.get("service_life_years"),
+                warranty_km=p.get("warranty_km"),
+                usable_energy_kwh=(
+                    Decimal(p["usable_energy_kwh"]) if "usable_energy_kwh" in p else None
+                ),
                 battery_code=code.code if code else None,
                 battery_design_code=code.design_part if code else None,
             )

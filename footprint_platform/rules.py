@@ -85,6 +85,20 @@ class MaterialEndOfLife:
 
 
 @dataclass(frozen=True)
+class StageModel:
+    """How a declared product's footprint splits into the rule's stages (`[stage_model]`):
+    `main` holds the own emissions of the nodes whose category is in `main_categories` (None:
+    the declared product's own only), anywhere upstream; the declared product's own rows of
+    every other stage but `residual` stay in their stage; the rest is `residual`. A rule
+    without one (version 1.0) keeps the stages as each maker labelled its rows."""
+
+    main: str
+    residual: str
+    main_categories: frozenset[str] | None
+    source: str
+
+
+@dataclass(frozen=True)
 class EndOfLife:
     """How a rule treats recycled content and end of life (`[end_of_life]`): `method` "cff"
     (the Circular Footprint Formula with the per-material parameters) or "cut_off" (the
@@ -157,6 +171,20 @@ class AccountingRule:
     missing_data: MissingData
     raw: dict[str, Any] = field(repr=False, compare=False)
     end_of_life: EndOfLife = NO_END_OF_LIFE
+
+    @property
+    def stage_model(self) -> StageModel | None:
+        """The rule's stage model, None where its stages are the makers' labels (1.0)."""
+        model = self.raw.get("stage_model")
+        if model is None:
+            return None
+        categories = model["main_categories"]
+        return StageModel(
+            main=str(model["main"]),
+            residual=str(model["residual"]),
+            main_categories=None if categories == "self" else frozenset(categories),
+            source=str(model["source"]),
+        )
 
     @property
     def stage_codes(self) -> tuple[str, ...]:
@@ -266,6 +294,20 @@ def load_rules(config_dir: Path = CONFIG_DIR) -> dict[str, AccountingRule]:
         for p in sorted((config_dir / "rules").glob("*.toml"))
     ]
     return {r.code: r for r in rules}
+
+
+@functools.cache
+def rule_version(code: str, version: str, config_dir: Path = CONFIG_DIR) -> AccountingRule:
+    """A rule as it was at `version`: the current one, else its archived copy
+    (config/rules/archive/<code>-<version>.toml), so that a declaration pinned to an earlier
+    version is recomputed as it was made."""
+    current = load_rules(config_dir).get(code)
+    if current is not None and current.version == version:
+        return current
+    path = config_dir / "rules" / "archive" / f"{code}-{version}.toml"
+    if not path.is_file():
+        raise KeyError(f"rule {code} {version} is neither current nor archived")
+    return _rule(tomllib.loads(path.read_text("utf-8")))
 
 
 def rule_for_category(category: str) -> AccountingRule:

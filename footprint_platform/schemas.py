@@ -163,6 +163,8 @@ class ProductSchema(Schema):
     mass_kg = DecimalString(allow_none=True)
     vehicle_category = fields.String(allow_none=True)
     service_life_years = fields.Integer(allow_none=True)
+    warranty_km = fields.Integer(allow_none=True)
+    usable_energy_kwh = DecimalString(allow_none=True)
     battery_code = fields.String(allow_none=True)
     version = fields.Integer()
 
@@ -231,6 +233,15 @@ class ProductInputSchema(FormSchema):
         validate=validate.Range(min=1, max=30),
         metadata={"description": "batteries: service life = warranty, in years"},
     )
+    # A warranty by distance as well (the shorter term applies where the rule converts km).
+    warranty_km = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=5_000_000),
+        metadata={"description": "batteries: warranty distance, km (optional)"},
+    )
+    # E_total of the draft delegated act starts from the usable energy at the beginning of life.
+    usable_energy_kwh = _positive_decimal(10_000)
     # Checked segment by segment in services.catalog (it must also fit category and chemistry).
     battery_code = fields.String(
         load_default=None,

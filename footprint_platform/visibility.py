@@ -38,6 +38,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
+from footprint_platform.rules import rule_version
 
 # A published figure is "current" when it matches the figure at hand to the engine's guarantee
 # (1e-9 relative) or to the ten decimals a stored figure keeps.
@@ -131,10 +132,12 @@ class Visibility:
             return False
         if declaration.declared_unit != product.declared_unit:
             return False
-        stored = {s: float(v) for s, v in declaration.by_stage.items()}
-        pairs = [(float(declaration.total), total)] + [
-            (stored.get(s, 0.0), float(v)) for s, v in by_stage.items()
-        ]
+        pairs = [(float(declaration.total), total)]
+        if rule_version(declaration.rule_code, declaration.rule_version).stage_model is None:
+            # stages as the makers labelled them (rule 1.0): the engine's columns, compared;
+            # a rule with a stage model splits relative to the product, and the total decides
+            stored = {s: float(v) for s, v in declaration.by_stage.items()}
+            pairs += [(stored.get(s, 0.0), float(v)) for s, v in by_stage.items()]
         return all(
             math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE) for a, b in pairs
         )

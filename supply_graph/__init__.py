@@ -30,6 +30,7 @@ from supply_graph.explain import (
 from supply_graph.fileformat import load_graph, write_graph, write_result
 from supply_graph.loops import BadLoop
 from supply_graph.model import Allocation, Edge, Node, SupplyGraph
+from supply_graph.quality import boundary_members
 from supply_graph.rollup import NodeResult, RollupResult, nonphysical_loops, rollup
 from supply_graph.scenario import (
     ReplaceProvider,
@@ -72,6 +73,7 @@ __all__ = [
     "UnknownNode",
     "UnknownStage",
     "Updater",
+    "boundary_members",
     "build_plan",
     "contributions",
     "evaluate_scenario",

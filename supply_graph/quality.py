@@ -7,10 +7,16 @@ linear solve with another right-hand side:
     primary part   p = (I − Aᵀ)⁻¹ (b ∘ primary)      primary_data_share_j = p_j / f_j
     dqr numerator  q = (I − Aᵀ)⁻¹ (b ∘ dqr)          dqr_j = q_j / w_j
     dqr weight     w = (I − Aᵀ)⁻¹ (b ∘ [has dqr])
+
+A boundary set (the node categories whose own emissions form, say, a rule's "main product
+production") is one more such column: g = (I − Aᵀ)⁻¹ (b ∘ member), member the node's membership
+(`boundary_members`), so g_j is the part of f_j emitted by nodes of the set anywhere upstream of
+j, from the same solve.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,16 +34,43 @@ def row_sums(values: FloatArray) -> FloatArray:
 
 
 def quality_columns(
-    graph: SupplyGraph, direct: FloatArray | None = None, rows: IntArray | None = None
+    graph: SupplyGraph,
+    direct: FloatArray | None = None,
+    rows: IntArray | None = None,
+    boundaries: BoolArray | None = None,
 ) -> FloatArray:
-    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr]; with `rows`,
-    those nodes in that order (`direct` then holds their effective direct emissions)."""
+    """The three extra right-hand sides (n, 3): b∘primary, b∘dqr, b∘[has dqr], followed by
+    b∘member_k for each column of the `boundaries` membership (n, K, bool; `boundary_members`)
+    when given; with `rows`, those nodes in that order (`direct` then holds their effective
+    direct emissions, `boundaries` stays in graph order)."""
     direct = graph.effective_direct if direct is None else direct
-    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS))
+    k = 0 if boundaries is None else boundaries.shape[1]
+    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS + k))
     if rows is None:
         _fill_quality(out, graph.primary, graph.dqr, direct)
     else:
         _fill_quality(out, graph.primary[rows], graph.dqr[rows], direct)
+    if boundaries is not None:
+        member = boundaries if rows is None else boundaries[rows]
+        np.multiply(row_sums(direct)[:, None], member, out=out[:, N_QUALITY_COLUMNS:])
+    return out
+
+
+def boundary_members(
+    graph: SupplyGraph, sets: Sequence[Collection[str]], nodes: BoolArray | None = None
+) -> BoolArray:
+    """(n, len(sets)) membership for `rollup(graph, boundaries=…)`: a node belongs to set k
+    when its category is in it and `nodes` (when given) holds. Solved with the footprint,
+    column k of a node's `result.boundary` is the part of its footprint emitted (own, every
+    stage, after allocation) by set k's nodes anywhere upstream."""
+    out = np.zeros((graph.n_nodes, len(sets)), dtype=bool)
+    for k, members in enumerate(sets):
+        table = np.zeros(len(graph.category_names) + 1, dtype=bool)  # last: code -1
+        for c, name in enumerate(graph.category_names):
+            table[c] = name in members
+        out[:, k] = table[graph.category_code]
+        if nodes is not None:
+            out[:, k] &= nodes
     return out
 
 
@@ -61,6 +94,7 @@ class Quality:
 
 
 def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
+    # `solved` may carry boundary columns after the three quality ones: not read here
     """Shares from the solved quality columns; a node with zero footprint has share 0 (nothing
     to attribute), and dqr is NaN where no contributing node carries a rating."""
     share = np.zeros(total.shape[0])
@@ -71,26 +105,37 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     return Quality(primary_data_share=share, dqr=dqr)
 
 
-def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 3): everything one solve needs;
-    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+def right_hand_sides(
+    graph: SupplyGraph, rows: IntArray | None = None, boundaries: BoolArray | None = None
+) -> FloatArray:
+    """[E_effective | quality columns | boundary columns], shape (n, stages + 3 + K):
+    everything one solve needs; with `rows`, only those rows in that order (e.g. a plan's
+    level order)."""
     direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
     s = direct.shape[1]
-    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
+    k = 0 if boundaries is None else boundaries.shape[1]
+    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS + k))
+    if boundaries is not None:
+        member = boundaries if rows is None else boundaries[rows]
+        np.multiply(row_sums(direct)[:, None], member, out=out[:, s + N_QUALITY_COLUMNS :])
     out[:, :s] = direct
     primary, dqr = (
         (graph.primary, graph.dqr) if rows is None else (graph.primary[rows], graph.dqr[rows])
     )
-    _fill_quality(out[:, s:], primary, dqr, direct)
+    _fill_quality(out[:, s : s + N_QUALITY_COLUMNS], primary, dqr, direct)
     return out
 
 
-def right_hand_side_row(graph: SupplyGraph, node: int, direct: FloatArray) -> FloatArray:
+def right_hand_side_row(
+    graph: SupplyGraph, node: int, direct: FloatArray, member: BoolArray | None = None
+) -> FloatArray:
     """The row of `right_hand_sides` for `node` if its direct emissions were `direct` (by stage,
-    before allocation): used by scenarios and incremental updates."""
+    before allocation), with its boundary membership `member` (K) when the sides have one:
+    used by scenarios and incremental updates."""
     e = direct * graph.allocation_share[node]
     own = float(e.sum())
     dqr = float(graph.dqr[node])
     has = dqr == dqr
     extra = [own if graph.primary[node] else 0.0, own * dqr if has else 0.0, own if has else 0.0]
-    return np.concatenate([e, extra])
+    bounded = [] if member is None else (own * member).tolist()
+    return np.concatenate([e, extra, bounded])

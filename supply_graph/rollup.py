@@ -11,8 +11,9 @@ import scipy.sparse as sp
 
 from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.loops import BadLoop
-from supply_graph.model import FloatArray, IntArray, SupplyGraph
+from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import (
+    N_QUALITY_COLUMNS,
     quality_columns,
     quality_from_solution,
     right_hand_sides,
@@ -54,6 +55,9 @@ class RollupResult:
     primary_data_share: FloatArray
     dqr: FloatArray  # NaN where no contributing node has a rating
     index: dict[str, int] | None = None
+    # (n, K) when the roll-up was given a boundary membership: column k of row j is the part
+    # of j's footprint emitted by the nodes of boundary set k (quality.boundary_members)
+    boundary: FloatArray | None = None
 
     @property
     def total(self) -> FloatArray:
@@ -79,9 +83,14 @@ class RollupResult:
 
 
 def rollup(
-    graph: SupplyGraph, plan: SolverPlan | None = None, method: Method = "levels"
+    graph: SupplyGraph,
+    plan: SolverPlan | None = None,
+    method: Method = "levels",
+    boundaries: BoolArray | None = None,
 ) -> RollupResult:
-    """All footprints, stage columns and quality columns from one solve.
+    """All footprints, stage columns and quality columns from one solve, with one more
+    right-hand side per column of the `boundaries` membership (n, K; `boundary_members`),
+    b ∘ member_k, solved alongside into `result.boundary`.
 
     `method="levels"` (default, measured fastest) is forward substitution in a topological
     order: without a `plan` given, a graph without loops is solved in the order its nodes are
@@ -92,20 +101,24 @@ def rollup(
     """
     if plan is None and method == "levels" and given_order_available():
         if in_given_order(graph.provider, graph.consumer):
-            return _rollup_dag(graph, None)
+            return _rollup_dag(graph, None, boundaries)
         order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
         if order is not None:
-            return _rollup_dag(graph, order)
+            return _rollup_dag(graph, order, boundaries)
         plan = graph_plan(graph, structure)  # loops: Kahn's structure reused, not redone
     plan = plan if plan is not None else graph_plan(graph)
     if method == "splu":
-        return result_from_solution(graph, solve_splu(plan, graph, right_hand_sides(graph)))
-    f = right_hand_sides(graph, rows=plan.order)  # built in level order: no permuting copy
+        rhs = right_hand_sides(graph, boundaries=boundaries)
+        return result_from_solution(graph, solve_splu(plan, graph, rhs))
+    # built in level order: no permuting copy
+    f = right_hand_sides(graph, rows=plan.order, boundaries=boundaries)
     substitute(plan, f)
     return result_from_solution(graph, f, rows=plan.position)
 
 
-def _rollup_dag(graph: SupplyGraph, order: IntArray | None) -> RollupResult:
+def _rollup_dag(
+    graph: SupplyGraph, order: IntArray | None, boundaries: BoolArray | None = None
+) -> RollupResult:
     """The roll-up of a graph without loops, with no plan kept: Aᵀ in a topological order (the
     nodes as given when `order` is None, else renumbered by `order`), then the stage block and
     the quality block each solved in place by one forward sweep. Nodes listed upstream first
@@ -118,7 +131,7 @@ def _rollup_dag(graph: SupplyGraph, order: IntArray | None) -> RollupResult:
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n, dtype=np.int64)
         by_stage = np.take(graph.effective_direct, order, axis=0)
-    extra = quality_columns(graph, by_stage, rows=order)
+    extra = quality_columns(graph, by_stage, rows=order, boundaries=boundaries)
     lower = lower_triangle(n, graph.provider, graph.consumer, amount, position)
     sweep(lower, by_stage)
     sweep(lower, extra)
@@ -195,6 +208,7 @@ def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> Roll
         if bad.size:
             raise SingularLoop([str(graph.ids[bad[0]])], "the footprint is not a finite number")
     quality = quality_from_solution(total, extra)
+    boundary = extra[:, N_QUALITY_COLUMNS:] if extra.shape[1] > N_QUALITY_COLUMNS else None
     return RollupResult(
         ids=graph.ids,
         stages=graph.stages,
@@ -202,6 +216,7 @@ def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> Roll
         primary_data_share=quality.primary_data_share,
         dqr=quality.dqr,
         index=graph.__dict__.get("index"),
+        boundary=None if boundary is None else np.ascontiguousarray(boundary),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supply_graph.errors import NegativeAmount, SingularLoop, UnitMismatch
-from supply_graph.model import FloatArray, SupplyGraph, direct_matrix
+from supply_graph.model import BoolArray, FloatArray, SupplyGraph, direct_matrix
 from supply_graph.quality import right_hand_side_row, right_hand_sides
 from supply_graph.rollup import RollupResult, result_from_solution
 from supply_graph.solve import SolverPlan, build_plan, solve
@@ -103,28 +103,36 @@ def edge_deltas(graph: SupplyGraph, changes: Sequence[Change]) -> dict[EdgeKey, 
     return {key: v - float(a[key[0], key[1]]) for key, v in current.items()}
 
 
-def patched_rhs(graph: SupplyGraph, changes: Sequence[Change]) -> FloatArray:
-    """B' = right-hand sides with the scenario's direct-emission changes applied."""
-    patched = right_hand_sides(graph)
+def patched_rhs(
+    graph: SupplyGraph, changes: Sequence[Change], boundaries: BoolArray | None = None
+) -> FloatArray:
+    """B' = right-hand sides (with the boundary membership's columns, when given) with the
+    scenario's direct-emission changes applied."""
+    patched = right_hand_sides(graph, boundaries=boundaries)
     for change in changes:
         if isinstance(change, SetDirect):
             i = graph.node_index(change.node)
             row = direct_matrix([change.direct], graph.stages, [change.node])[0]
-            patched[i] = right_hand_side_row(graph, i, row)
+            member = None if boundaries is None else boundaries[i]
+            patched[i] = right_hand_side_row(graph, i, row, member)
     return patched
 
 
 def evaluate_scenario(
-    graph: SupplyGraph, scenario: Scenario, plan: SolverPlan | None = None
+    graph: SupplyGraph,
+    scenario: Scenario,
+    plan: SolverPlan | None = None,
+    boundaries: BoolArray | None = None,
 ) -> RollupResult:
-    """Footprints of every node under the scenario, from the base plan (Woodbury, see above).
+    """Footprints of every node under the scenario, from the base plan (Woodbury, see above),
+    with `result.boundary` when a boundary membership is given (as `rollup`).
 
     A change that closes or alters a loop is checked exactly: the patched operator is planned
     afresh, so a loop needing >= 1 unit of itself raises `SingularLoop` naming its nodes.
     """
     plan = plan if plan is not None else build_plan(graph.technosphere, graph.ids)
     deltas = {key: d for key, d in edge_deltas(graph, scenario.changes).items() if d}
-    rhs = patched_rhs(graph, scenario.changes)
+    rhs = patched_rhs(graph, scenario.changes, boundaries)
     if not deltas:
         return result_from_solution(graph, solve(plan, rhs))
     keys = list(deltas)

@@ -58,6 +58,11 @@ class Product(Base):
     # the warranty in years is the service life.
     vehicle_category: Mapped[str | None] = mapped_column(String(4))
     service_life_years: Mapped[int | None] = mapped_column(Integer)
+    # The draft delegated act's E_total starts from the usable energy at the beginning of life
+    # (what the battery management system lets a user draw from a new, full battery), not the
+    # rated capacity; a warranty may also run out by distance (the shorter applies).
+    usable_energy_kwh: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    warranty_km: Mapped[int | None] = mapped_column(Integer)
     # China's traction-battery code (GB/T 34014) of one unit of this battery type; its first
     # 14 characters (the design information) are shared by every unit and indexed for search.
     battery_code: Mapped[str | None] = mapped_column(String(24))

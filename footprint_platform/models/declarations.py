@@ -58,6 +58,11 @@ class Declaration(Base):
     # what the footprint is made of, pinned: {"carried_forward": share, "fallback": share} as
     # strings (part of the content hash; None on declarations made before it was stored)
     composition: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # A battery's functional unit as declared (footprint_platform/battery.py, FunctionalUnit):
+    # usable energy, vehicle category, cycles a year, service life and the lifetime energy per
+    # declared unit, pinned so a later change to the product never changes the declared figure
+    # (part of the content hash; None on declarations of other products and earlier ones)
+    functional_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     preceding_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)

@@ -46,6 +46,10 @@ class Lifetime:
 def lifetime_for(d: Declaration) -> Lifetime | None:
     """The battery's vehicle category and warranty, as its product records them; None when
     either is missing, and the export then says what is missing."""
+    if d.functional_unit is not None:  # pinned when declared
+        return Lifetime(
+            d.functional_unit["vehicle_category"], Decimal(d.functional_unit["service_life_years"])
+        )
     product = d.product
     if not product.vehicle_category or not product.service_life_years:
         return None
@@ -62,7 +66,11 @@ def is_battery(d: Declaration) -> bool:
 
 
 def lifetime_energy(d: Declaration, rule: AccountingRule, life: Lifetime | None) -> Decimal:
-    """kWh delivered over the service life per one declared unit of the declaration."""
+    """kWh delivered over the service life per one declared unit of the declaration: as its
+    pinned functional unit says (usable energy × cycles × years), else, for a declaration made
+    before it was pinned, from the product with rated capacity standing in for usable energy."""
+    if d.functional_unit is not None:
+        return Decimal(d.functional_unit["energy_per_declared_unit"])
     cycles_table = rule.raw.get("lifetime", {}).get("cycles_per_year", {})
     if life is None:
         raise _refuse(
@@ -133,7 +141,9 @@ def battery_pass(d: Declaration, study_url: str, life: Lifetime | None) -> dict[
 def performance_class(d: Declaration) -> str:
     """The class only from an official scale: ours are illustrative and per kWh of capacity,
     not the Regulation's classes per kWh of lifetime energy."""
-    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
+    grade = pinned_class(
+        d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
+    )
     if grade is None or grade.illustrative:
         return NO_CLASS
     return grade.grade
@@ -143,6 +153,11 @@ def absolute_footprint(d: Declaration) -> Decimal | None:
     """kg CO2e for one whole battery, where its capacity is known (per-kWh declarations)."""
     if d.declared_unit == "piece":
         return d.total
-    if d.declared_unit == "kWh" and d.product.capacity_kwh:
-        return d.total * d.product.capacity_kwh
+    capacity = (
+        Decimal(d.functional_unit["rated_capacity_kwh"])
+        if d.functional_unit is not None
+        else d.product.capacity_kwh
+    )
+    if d.declared_unit == "kWh" and capacity:
+        return d.total * capacity
     return None

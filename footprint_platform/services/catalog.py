@@ -228,6 +228,8 @@ PRODUCT_FIELDS = (
     "mass_kg",
     "vehicle_category",
     "service_life_years",
+    "warranty_km",
+    "usable_energy_kwh",
     "battery_code",
 )
 
@@ -274,7 +276,14 @@ def _check_product(session: Session, organization_id: int, data: dict[str, Any])
         if code_errors:
             errors["battery_code"] = code_errors
     else:
-        for f in ("chemistry", "capacity_kwh", "service_life_years", "battery_code"):
+        for f in (
+            "chemistry",
+            "capacity_kwh",
+            "service_life_years",
+            "warranty_km",
+            "usable_energy_kwh",
+            "battery_code",
+        ):
             if data.get(f) is not None:
                 errors[f] = [str(_l("Only batteries carry this."))]
         if category.kind != "vehicle" and data.get("vehicle_category") is not None:

@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 import supply_graph
-from footprint_platform import visibility
-from footprint_platform.classes import classify_product
+from footprint_platform import stages, visibility
+from footprint_platform.battery import FunctionalUnit, functional_unit, needs_functional_unit
+from footprint_platform.classes import classify_declared
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
@@ -34,7 +35,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import rule_for_category
+from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.services import audit, completeness, sharing, uncertainty
 from footprint_platform.services.fingerprint import content_hash as submission_hash
 from footprint_platform.services.results import lock_period, not_computed_now, run_pins
@@ -302,6 +303,7 @@ def canonical(d: Declaration) -> dict[str, Any]:
         **({} if d.composition is None else {"composition": d.composition}),
         # added later: only when set, so earlier declarations keep their hashes
         **({} if d.exempted_percent is None else {"exempted": str(d.exempted_percent)}),
+        **({} if d.functional_unit is None else {"functional_unit": d.functional_unit}),
     }
 
 
@@ -475,13 +477,21 @@ def _declare_all(
             raise InvalidInput(msg, {"product_id": [msg]})
         exempted = exemptions.of(product.id)
         rule = rule_for_category(product.category)
+        unit = None
+        if needs_functional_unit(product, rule):
+            try:  # a battery is declared per kWh of lifetime energy: refused without its data
+                unit = functional_unit(product, rule)
+            except InvalidInput:
+                if not strict:
+                    continue
+                raise
         limit = completeness.limit_percent(rule)
         if limit is not None and exempted is not None and exempted > limit:
             if not strict:
                 continue
             msg = completeness.over_limit(exempted, rule).reason
             raise InvalidInput(msg, {"product_id": [msg]})
-        ready.append((product, upstream, result, exempted))
+        ready.append((product, upstream, result, exempted, unit))
     made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:
         session.commit()
@@ -508,7 +518,7 @@ def _previous(
 def _store(
     session: Session,
     actor: Actor,
-    ready: list[tuple[Product, np.ndarray, ProductResult, Decimal | None]],
+    ready: list[tuple[Product, np.ndarray, ProductResult, Decimal | None, FunctionalUnit | None]],
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
@@ -520,7 +530,7 @@ def _store(
         return []
     previous = _previous(session, [p.id for p, *_ in ready], run.period_start, run.period_end)
     made = []
-    for product, upstream, result, exempted in ready:
+    for product, upstream, result, exempted, unit in ready:
         before = previous.get(product.id)
         rule = rule_for_category(product.category)
         d = Declaration(
@@ -546,12 +556,13 @@ def _store(
                 "carried_forward": str(result.carried_share),
                 "fallback": str(result.fallback_share),
             },
+            functional_unit=None if unit is None else unit.as_json(),
             preceding_id=before[0] if before else None,
             change_reason=reason,
             changed_product_ids=changed,
             created_by_id=actor.user_id,
         )
-        grade = classify_product(product, d.total)
+        grade = classify_declared(product, d.total, unit)
         if grade is not None:
             d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
         d.content_hash = declaration_hash(d)
@@ -616,9 +627,14 @@ def _check(session: Session, d: Declaration) -> str | None:
     chain = pinned_upstream_graph(
         session, d.product_id, d.period_start, d.period_end, pins, d.fallback_release_id, as_of
     )
-    again = rollup_isolating(chain).result[product_node(d.product_id)]
-    stored = np.array([float(d.by_stage.get(s, 0.0)) for s in again.by_stage])
-    fresh = np.array(list(again.by_stage.values()))
+    solved = rollup_isolating(chain)
+    node = product_node(d.product_id)
+    again = solved.result[node]
+    # the stages as the pinned rule version splits them (1.0: the makers' labels)
+    rule = rule_version(d.rule_code, d.rule_version)
+    by_stage = stages.split_one(rule, solved.graph, solved.result, node)
+    stored = np.array([float(d.by_stage.get(s, 0.0)) for s in by_stage])
+    fresh = np.array(list(by_stage.values()))
     if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
         float(d.total), again.total, rel_tol=RELATIVE_TOLERANCE
     ):

@@ -497,7 +497,9 @@ def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[st
         data["dataQualityRating"] = decimal_string(d.dqr)
     if d.composition is not None:
         data["composition"] = {k: decimal_string(v) for k, v in composition_percent(d).items()}
-    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
+    grade = pinned_class(
+        d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
+    )
     if grade is not None:
         data["performanceClass"] = {
             "class": grade.grade,

@@ -24,9 +24,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, defer
 
 import supply_graph
+from footprint_platform import stages
 from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
 from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
+from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit, snapshots, webhooks
 from footprint_platform.services.rollup import (
     ChainGraph,
@@ -362,7 +364,7 @@ def result_rows(
     )
     if skipped:
         rows = rows[~np.isin(chain.product_array[rows], list(skipped))]
-    by_stage = result.by_stage[rows].tolist()
+    by_stage = relative_stages(chain, result, rows).tolist()
     totals = result.total[rows].tolist()
     shares = result.primary_data_share[rows].tolist()
     dqrs = result.dqr[rows].tolist()
@@ -397,6 +399,23 @@ def result_rows(
             "carried_share": Decimal(f"{carried_shares[k]:.6f}"),
             "fallback_share": Decimal(f"{fallback_shares[k]:.6f}"),
         }
+
+
+def relative_stages(
+    chain: ChainGraph, result: supply_graph.RollupResult, rows: np.ndarray
+) -> np.ndarray:
+    """The products' stages at `rows`, each relative to its own rule (stages.split), one
+    vectorised split per rule (rules found per distinct category, not per product)."""
+    g = chain.graph
+    out = np.array(result.by_stage[rows], dtype=np.float64)  # no category: labels as given
+    codes = g.category_code[rows]
+    rule_of = {
+        c: rule_for_category(g.category_names[c]) for c in np.unique(codes).tolist() if c >= 0
+    }
+    for rule in {r.code: r for r in rule_of.values()}.values():
+        mine = np.isin(codes, [c for c, r in rule_of.items() if r.code == rule.code])
+        out[mine] = stages.split(rule, g, result, rows[mine])
+    return out
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import Float, String, and_, cast, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from footprint_platform import stages as stages_module
 from footprint_platform.models import (
     EmissionFactor,
     ExternalFootprint,
@@ -1199,9 +1200,12 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
     not stop the period for every organization. Its internal amounts are set to zero, so the
     solve goes through and every product outside it and not downstream of it gets its exact
     footprint (it never depends on the loop); the loop's products and everything downstream of
-    them are returned as not computed. Without a bad loop this is one `rollup` call."""
+    them are returned as not computed. Without a bad loop this is one `rollup` call. The
+    rules' boundary columns (footprint_platform/stages.py) are solved with it, so every
+    result can be split into its rule's stages."""
+    columns = stages_module.boundary_members(chain.graph)
     try:
-        return Isolated(chain.graph, rollup(chain.graph), [], set())
+        return Isolated(chain.graph, rollup(chain.graph, boundaries=columns), [], set())
     except SingularLoop as exc:
         if not exc.loops:
             raise  # not a loop: a non-finite value, which no isolation can fix
@@ -1214,7 +1218,7 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
         inside |= np.isin(g.provider, rows) & np.isin(g.consumer, rows)
         members.extend(int(n.split(":", 1)[1]) for n in loop.members if n.startswith("product:"))
     cut = replace(g, amount=np.where(inside, 0.0, g.amount))
-    return Isolated(cut, rollup(cut), loops, chain.reachable(members, "down"))
+    return Isolated(cut, rollup(cut, boundaries=columns), loops, chain.reachable(members, "down"))
 
 
 ORIGINS = ("carried_forward", "fallback")  # the columns of `ChainGraph.origin_masks`

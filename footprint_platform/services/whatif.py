@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
-from footprint_platform import visibility
+from footprint_platform import stages, visibility
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     Declaration,
@@ -201,14 +201,16 @@ def evaluate_many(
     except supply_graph.SingularLoop:  # a bad loop in the period: isolated, as in a recompute
         chain.graph = rollup_isolating(chain).graph
         solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
-    base = supply_graph.rollup(chain.graph, solver)
+    # the rules' boundary columns, so every column shows its stages as the product's rule does
+    members = stages.boundary_members(chain.graph)
+    base = supply_graph.rollup(chain.graph, solver, boundaries=members)
     options = _options(session, product, own, chain, base)
     out: list[Outcome | InvalidInput] = []
     for t in translated:
         try:
             if isinstance(t, InvalidInput):
                 raise t
-            out.append(_outcome(session, product, chain, solver, base, options, *t))
+            out.append(_outcome(session, product, chain, solver, base, members, options, *t))
         except InvalidInput as refused:
             out.append(refused)
     return out
@@ -234,6 +236,7 @@ def _outcome(
     chain: ChainGraph,
     solver: supply_graph.SolverPlan,
     base: supply_graph.RollupResult,
+    members: np.ndarray,
     options: Options,
     own: _Own,
     plan: _Plan,
@@ -244,19 +247,24 @@ def _outcome(
         _check_known(session, product.organization_id, competitor, "competitor", base)
     changes = list(plan.edges)
     node = product_node(product.id)
+    changed = chain.graph  # the graph as the scenario has it, for its stage split
     if any(own.direct.values()):
-        row = chain.graph.direct[chain.graph.node_index(node)]
+        i = chain.graph.node_index(node)
+        row = chain.graph.direct[i]
         new = {s: float(row[k]) + own.direct.get(s, 0.0) for k, s in enumerate(chain.graph.stages)}
         changes.append(SetDirect(node, new))
-    result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver)
+        direct = chain.graph.direct.copy()
+        direct[i] = [new[s] for s in chain.graph.stages]
+        changed = replace(chain.graph, direct=direct)
+    result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver, members)
     return Outcome(
         product,
         (own.submission.period_start, own.submission.period_end),
         tuple(parsed),
         tuple(plan.described),
         tuple(plan.notes),
-        _figures(base, node, own.rule),
-        _figures(result, node, own.rule),
+        _figures(base, chain.graph, node, own.rule),
+        _figures(result, changed, node, own.rule),
         options,
     )
 
@@ -698,12 +706,20 @@ def _check_known(
     )
 
 
-def _figures(result: supply_graph.RollupResult, node: str, rule: AccountingRule) -> Figures:
+def _figures(
+    result: supply_graph.RollupResult,
+    graph: supply_graph.SupplyGraph,
+    node: str,
+    rule: AccountingRule,
+) -> Figures:
+    """The product's figures under `result`, its stages relative to its rule (as stored
+    results and declarations show them)."""
     r = result[node]
-    stages = {s: float(r.by_stage.get(s, 0.0)) for s in rule.stage_codes}
-    stages.update({s: float(v) for s, v in r.by_stage.items() if s not in stages and v})
+    split = stages.split_one(rule, graph, result, node)
+    by_stage = {s: float(split.get(s, 0.0)) for s in rule.stage_codes}
+    by_stage.update({s: v for s, v in split.items() if s not in by_stage and v})
     share = float(r.primary_data_share)
-    return Figures(stages, float(r.total), 0.0 if np.isnan(share) else share)
+    return Figures(by_stage, float(r.total), 0.0 if np.isnan(share) else share)
 
 
 # --- options for the forms -------------------------------------------------------------------

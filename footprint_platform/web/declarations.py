@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from footprint_platform.battery import per_kwh
+from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db
@@ -83,14 +83,16 @@ def index(org_id: int) -> Any:
 def show(declaration_id: int) -> Any:
     d = publication.declaration_for(db.session, actor(), declaration_id, Action.VIEW_PRODUCTS)
     rule = load_rules()[d.rule_code]
-    grade = pinned_class(d.product.category, d.performance_class, d.class_scale_version)
+    grade = pinned_class(
+        d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
+    )
     verifiers = db.session.scalars(catalog.organizations_query(role=OrgRole.VERIFIER)).all()
     return render_template(
         "declarations/show.html",
         d=d,
         rule=rule,
         grade=grade,
-        kwh=per_kwh(d.product, rule, d.total),
+        kwh=declared_per_kwh(d),
         verifiers=verifiers,
         org=catalog.get_organization(db.session, d.organization_id),
         verification=publication.latest_verification(db.session, d.id),

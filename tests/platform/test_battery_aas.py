@@ -25,6 +25,9 @@ from footprint_platform.services.batterypass import NO_CLASS, Lifetime
 pytestmark = pytest.mark.postgres
 TEMPLATE = CONFIG_DIR / "schemas" / "idta-02035-3-1.0" / "ProductCarbonFootprint-template.json"
 CAR_8_YEARS = Lifetime("M1", Decimal(8))  # 60 cycles a year (rule power_battery), 8 years
+# The demo pack (config/demo/supply_chain.toml): 74.1 kWh usable of 78 rated, M1, 8 years:
+# lifetime energy per kWh of rated capacity, as its declaration pins it
+PACK_ENERGY_PER_KWH = Decimal("74.1") * 60 * 8 / Decimal(78)
 STUDY = "https://tanlian.example/d/x"
 COMPARED = ("modelType", "semanticId", "valueType", "typeValueListElement", "valueTypeListElement")
 CARDINALITIES = {
@@ -148,7 +151,7 @@ def test_a_pack_is_valid_aas_json_shaped_as_the_template(demo_app: Flask) -> Non
     entries = _entries(env)
     headline, *stages, whole = entries
     assert headline["unit"] == "kWh" and len(headline["phases"]) == 4
-    assert headline["value"] == pytest.approx(total / 480, abs=Decimal("1e-6"))
+    assert headline["value"] == pytest.approx(total / PACK_ENERGY_PER_KWH, abs=Decimal("1e-6"))
     assert [s["phases"] for s in stages] == [[p] for p in headline["phases"]]
     assert sum(s["value"] for s in stages) == pytest.approx(headline["value"], abs=Decimal("1e-5"))
     assert whole["unit"] == "piece" and whole["value"] == pytest.approx(total * capacity)
@@ -184,9 +187,12 @@ def test_the_checks_catch_what_the_template_forbids(demo_app: Flask) -> None:
 
 def test_it_is_refused_where_the_battery_pass_is(demo_app: Flask) -> None:
     with demo_app.app_context():
+        legacy = _declaration("HD-PK-811-78")
+        legacy.functional_unit = None  # in memory: made before the functional unit was pinned
         with pytest.raises(InvalidInput) as err:
-            battery_aas.environment(_declaration("HD-PK-811-78"), STUDY, None, "t.example")
+            battery_aas.environment(legacy, STUDY, None, "t.example")
         assert "lifetime" in err.value.errors
+        db.session.rollback()
         with pytest.raises(InvalidInput) as err:
             battery_aas.environment(_declaration("JH-S7-LR"), STUDY, CAR_8_YEARS, "t.example")
         assert "category" in err.value.errors

@@ -55,11 +55,21 @@ def test_without_a_vehicle_category_no_lifetime_figure_is_made_up() -> None:
     assert k is not None and k.per_kwh_capacity == 100 and k.per_kwh_lifetime is None
 
 
-def test_a_pack_declared_per_piece_is_graded_per_kwh() -> None:
-    per_kwh_unit = classify_product(_battery("kWh"), Decimal("70"))
-    per_piece = classify_product(_battery("piece"), Decimal("70") * 78)
+def test_a_pack_declared_per_piece_is_graded_per_kwh_of_lifetime_energy() -> None:
+    """Graded on the same figure per kWh of lifetime energy whatever the declared unit; a
+    battery without its lifetime data gets no class rather than a guessed one."""
+    life = {
+        "chemistry": "NMC811",
+        "vehicle_category": "M1",
+        "service_life_years": 8,
+        "usable_energy_kwh": Decimal("78"),
+    }
+    per_kwh_unit = classify_product(_battery("kWh", **life), Decimal("70"))
+    per_piece = classify_product(_battery("piece", **life), Decimal("70") * 78)
     assert per_kwh_unit is not None and per_piece is not None
     assert per_piece.grade == per_kwh_unit.grade
+    assert per_kwh_unit.unit == "kWh_lifetime" and per_kwh_unit.illustrative
+    assert classify_product(_battery("kWh", chemistry="NMC811"), Decimal("70")) is None
 
 
 def test_a_battery_product_refuses_a_vehicle_category_no_rule_knows(demo_app: Flask) -> None:
@@ -101,7 +111,12 @@ def test_the_pack_pages_show_both_figures_with_their_names(demo_app: Flask) -> N
     assert "Per kWh of rated capacity" in page
     assert "Per kWh of lifetime energy (EU 2023/1542)" in page
     assert "60 cycles a year × 8 years" in page
-    assert f"{total / 480:.3f} kg CO2e/kWh" in page  # the page shows three decimals
+    # pinned: 74.1 kWh usable of 78 rated (demo data) × 60 cycles × 8 years
+    per_lifetime = total / (Decimal("74.1") * 480 / 78)
+    shown = f"{per_lifetime:.4f}".rstrip("0")  # four places, trailing zeros dropped
+    assert f"{shown} kg CO2e/kWh" in page
+    assert "Usable energy at beginning of life" in page
+    assert f'{shown} <span class="unit">kg CO2e / kWh of lifetime energy' in page  # headline
 
 
 def test_the_pack_maker_sees_which_packs_over_2_kwh_it_must_declare(demo_app: Flask) -> None:

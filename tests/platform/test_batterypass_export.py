@@ -20,6 +20,9 @@ from footprint_platform.services.batterypass import Lifetime
 pytestmark = pytest.mark.postgres
 CAR_8_YEARS = Lifetime("M1", Decimal(8))  # 60 cycles a year (rule power_battery), 8 years
 STUDY = "https://tanlian.example/d/x"
+# The demo pack (config/demo/supply_chain.toml): 74.1 kWh usable of 78 rated, M1, 8 years:
+# lifetime energy per kWh of rated capacity, as its declaration pins it
+PACK_ENERGY_PER_KWH = 74.1 * 60 * 8 / 78
 
 
 def _declaration(part: str) -> Declaration:
@@ -33,7 +36,7 @@ def test_a_pack_exports_per_kwh_of_lifetime_energy(demo_app: Flask) -> None:
         body = batterypass.battery_pass(d, STUDY, CAR_8_YEARS)
         total, capacity = float(d.total), float(d.product.capacity_kwh)
     assert json_schemas.problems("batterypass", body) == []
-    assert body["batteryCarbonFootprint"] == pytest.approx(total / (60 * 8), abs=1e-6)
+    assert body["batteryCarbonFootprint"] == pytest.approx(total / PACK_ENERGY_PER_KWH, abs=1e-6)
     stages = body["carbonFootprintPerLifecycleStage"]
     assert [s["lifecycleStage"] for s in stages] == [
         "RawMaterialExtraction",
@@ -54,6 +57,7 @@ def test_a_cell_declared_per_piece_divides_by_its_capacity(demo_app: Flask) -> N
     with demo_app.app_context():
         d = _declaration("DT-P811-150")
         d.declared_unit = "piece"  # in memory: a per-piece declaration of the same cell
+        d.functional_unit = None  # made before the functional unit was pinned: the product's
         body = batterypass.battery_pass(d, STUDY, CAR_8_YEARS)
         expected = float(d.total) / (float(d.product.capacity_kwh) * 60 * 8)
         d.product.capacity_kwh = None
@@ -67,22 +71,31 @@ def test_a_cell_declared_per_piece_divides_by_its_capacity(demo_app: Flask) -> N
 def test_without_vehicle_category_and_warranty_nothing_is_guessed(demo_app: Flask) -> None:
     with demo_app.app_context():
         d = _declaration("HD-PK-811-78")
+        d.functional_unit = None  # in memory: made before the functional unit was pinned
         for life in (None, Lifetime("X9", Decimal(8)), Lifetime("M1", Decimal(0))):
             with pytest.raises(InvalidInput) as caught:
                 batterypass.battery_pass(d, STUDY, life)
             assert set(caught.value.errors) == {"lifetime"}, life
         public_id, total = d.public_id, float(d.total)
-    # the demo pack records M1 and 8 warranty years: the public download uses them
+        db.session.rollback()
+    # the demo pack's declaration pins M1, 8 warranty years and its usable energy
     response = demo_app.test_client().get(f"/d/{public_id}.batterypass.json")
     assert response.status_code == 200
     body = response.get_json()
     assert json_schemas.problems("batterypass", body) == []
-    assert body["batteryCarbonFootprint"] == pytest.approx(total / (60 * 8), abs=1e-6)
+    assert body["batteryCarbonFootprint"] == pytest.approx(total / PACK_ENERGY_PER_KWH, abs=1e-6)
     with demo_app.app_context():
-        _declaration("HD-PK-811-78").product.service_life_years = None
+        product = _declaration("HD-PK-811-78").product
+        years = product.service_life_years
+        product.service_life_years = None
         db.session.commit()
-    response = demo_app.test_client().get(f"/d/{public_id}.batterypass.json")
-    assert response.status_code == 422
+    try:  # pinned: a later change of the product never changes the published figure
+        again = demo_app.test_client().get(f"/d/{public_id}.batterypass.json")
+        assert again.status_code == 200 and again.get_json() == body
+    finally:
+        with demo_app.app_context():
+            _declaration("HD-PK-811-78").product.service_life_years = years
+            db.session.commit()
 
 
 def test_a_vehicle_has_no_battery_pass(demo_app: Flask) -> None:

@@ -95,26 +95,52 @@ def test_a_declaration_cannot_rest_on_missing_data(demo_app: Flask) -> None:
 
 
 def test_a_pack_declaration_carries_its_class_on_the_illustrative_scale(demo_app: Flask) -> None:
-    from footprint_platform.classes import classify
+    """Graded on its pinned figure per kWh of lifetime energy, on the NMC pack scale."""
+    from footprint_platform.classes import LIFETIME_UNIT, classify
 
     with demo_app.app_context():
         pack = _product("HD-PK-811-78")
         d = db.session.scalar(select(Declaration).where(Declaration.product_id == pack.id))
-        grade = classify(pack.category, pack.declared_unit, d.total)
+        per_lifetime = d.total / Decimal(d.functional_unit["energy_per_declared_unit"])
+        grade = classify(pack.category, LIFETIME_UNIT, per_lifetime, pack.chemistry)
         assert d.performance_class == grade.grade and grade.illustrative
-        assert d.class_scale_version == "2025.1-illustrative"
+        assert d.class_scale_version == "2026.1-illustrative"
+        assert "IVL" in grade.source and "NMC" in grade.source
+        cell = db.session.scalar(
+            select(Declaration).join(Product).where(Product.part_number == "DT-P811-150")
+        )
+        assert cell.functional_unit is not None and cell.performance_class is None  # no scale
 
 
 @pytest.mark.parametrize(
-    ("total", "grade"), [("59.9", "A"), ("60", "A"), ("60.01", "B"), ("106", "D"), ("130", "E")]
+    ("capacity_equivalent", "grade"),
+    [("59.9", "A"), ("60", "A"), ("60.01", "B"), ("106", "D"), ("130", "E")],
 )
-def test_battery_classes_follow_their_thresholds(total: str, grade: str) -> None:
-    from decimal import Decimal
+def test_nmc_pack_classes_follow_the_ivl_range_per_kwh_of_lifetime_energy(
+    capacity_equivalent: str, grade: str
+) -> None:
+    """Bounds per kWh of capacity (IVL C 444: 61–106 for NMC) over 60 cycles × 8 years."""
+    from footprint_platform.classes import LIFETIME_UNIT, classify
 
-    from footprint_platform.classes import classify
+    value = Decimal(capacity_equivalent) / 480
+    found = classify("battery_pack", LIFETIME_UNIT, value, "NMC811")
+    assert found is not None and found.grade == grade and found.illustrative
+    assert classify("battery_pack", "kWh", Decimal(capacity_equivalent), "NMC811") is None
+    assert classify("lithium_carbonate", "kg", value) is None
 
-    assert classify("battery_pack", "kWh", Decimal(total)).grade == grade
-    assert classify("lithium_carbonate", "kg", Decimal(total)) is None
+
+def test_other_chemistries_and_levels_get_their_own_scale_or_none() -> None:
+    """LFP packs: the review's quartiles (70/120/175); sodium-ion, cells and modules: no
+    publication gives a range, so no class."""
+    from footprint_platform.classes import LIFETIME_UNIT, classify
+
+    lfp = classify("battery_pack", LIFETIME_UNIT, Decimal(100) / 480, "LFP")
+    nmc = classify("battery_pack", LIFETIME_UNIT, Decimal(100) / 480, "NMC811")
+    assert lfp is not None and nmc is not None and (lfp.grade, nmc.grade) == ("B", "D")
+    assert "Aichberger" in lfp.source
+    assert classify("battery_pack", LIFETIME_UNIT, Decimal("0.1"), "SIB") is None
+    assert classify("battery_cell", LIFETIME_UNIT, Decimal("0.1"), "NMC811") is None
+    assert classify("battery_module", LIFETIME_UNIT, Decimal("0.1"), "LFP") is None
 
 
 def test_the_owner_declares_from_the_page_and_outsiders_cannot_see_it(demo_app: Flask) -> None:
@@ -376,7 +402,7 @@ def test_pages_and_exports_show_the_class_the_declaration_was_given(
         extension = footprint["extensions"][0]["data"]["performanceClass"]
         assert extension == {
             "class": stored,
-            "scaleVersion": "2025.1-illustrative",
+            "scaleVersion": "2026.1-illustrative",
             "illustrative": True,
         }
 

@@ -66,11 +66,20 @@ def _rows(part: str, **match: Any) -> list[SubmissionInput]:
 
 def _slow(part: str) -> supply_graph.NodeResult:
     """The product's footprint from a full roll-up of the period's graph built afresh from the
-    (changed) data in the database."""
+    (changed) data in the database, its stages split by its rule as a stored result's are."""
+    import dataclasses
+
+    from footprint_platform import stages
+    from footprint_platform.rules import rule_for_category
+
     db.session.flush()
     sub = _submission(part)
     chain = chain_graph(db.session, sub.period_start, sub.period_end)
-    return supply_graph.rollup(chain.graph)[product_node(sub.product_id)]
+    result = supply_graph.rollup(chain.graph, boundaries=stages.boundary_members(chain.graph))
+    node = product_node(sub.product_id)
+    rule = rule_for_category(chain.categories[sub.product_id])
+    split = stages.split_one(rule, chain.graph, result, node)
+    return dataclasses.replace(result[node], by_stage=split)
 
 
 def _same(outcome: whatif.Outcome, slow: supply_graph.NodeResult) -> None:
