@@ -6,7 +6,7 @@ waste or end-of-life row names the share recycled (R2), the dataset of that recy
 rows keep NULL: they had no recycled content, and their results and hashes stay as they were.
 
 Revision ID: 0032
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-06 12:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0032'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ services/activity.py validates it; NULL: derived from the row's data-quality rat
 pedigree approach (services/uncertainty.py).
 
 Revision ID: 0033
-Revises: 0026
+Revises: 0032
 Create Date: 2026-12-06 12:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0026'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ What a verifier records with its verdict, as verification statements give it (IS
 and its checklist of the pinned inputs while it works.
 
 Revision ID: 0034
-Revises: 0026
+Revises: 0033
 Create Date: 2026-12-06 12:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0034'
-down_revision = '0026'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
