@@ -674,8 +674,12 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
         if code is None or (release, code) not in values:
             continue
         unit, value = values[(release, code)]
-        pair = [r[0], r[1] + 0.5, r[2], "raw_material", r[4], r[5], code]
-        added.append((*pair, None, None, None, None, None, unit, value))
+        pair = list(r)  # the input's own columns, but for what the paired factor changes
+        pair[1], pair[3], pair[6] = r[1] + 0.5, "raw_material", code
+        pair[7:12] = [None] * 5  # not linked, not imported, no distance, no allocation
+        pair[12:14] = [unit, value]
+        pair[14:20] = [None] * 6  # no recycled content, no end of life
+        added.append(tuple(pair))
     return [*rows, *added]
 
 
