@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -68,10 +69,12 @@ def _verify(verifier: Any, org: int) -> None:
     with page.expect_navigation():
         row.locator("a").click()
     verifier.shot("verification")
-    cards = page.locator("section.card")
+    cards = page.locator("details.pinned")
     assert cards.count() >= 10, "the pack's whole chain of pinned submissions"
     assert PACK in page.inner_text("main")
-    evidence = page.locator("a[href*='/evidence/']")
+    with_evidence = cards.filter(has=page.locator("a[href*='/evidence/']")).first
+    with_evidence.locator("summary").click()  # folded until the verifier opens it
+    evidence = with_evidence.locator("a[href*='/evidence/']")
     assert evidence.count() > 0, "the demo's green certificates are pinned evidence"
     with page.expect_download() as info:
         evidence.first.click()
@@ -84,7 +87,13 @@ def _verify(verifier: Any, org: int) -> None:
     for k in range(reasons.count()):
         reasons.nth(k).check()
     page.fill("#findings", "Activity data and certificates checked in the browser test.")
-    verifier.submit("button[name=verdict][value=verified]", "verified")
+    page.select_option("#standard", "GB/T 24067-2024")
+    page.select_option("#assurance", "reasonable")
+    page.fill("#materiality_percent", "5")
+    page.fill("#scope", "Cradle to gate: the pack and its pinned supplier submissions")
+    page.fill("#statement_date", date.today().isoformat())
+    verifier.submit("button[name=verdict][value=verified]", "confirm")
+    verifier.submit("#confirm-verdict", "verified")
     assert "Decision recorded" in page.inner_text(".flash.success")
 
 
@@ -116,6 +125,7 @@ def test_a_declaration_goes_from_verification_to_its_label(
     drawn = _stage_total(page)
     assert abs(Decimal(repr(drawn)) - declared) <= Decimal("0.005"), "the chart's total bar"
     assert "Qingyuan Carbon Verification Co." in page.inner_text("dl.facts")
+    assert "GB/T 24067-2024" in page.inner_text("#verification-statement")
     assert "Browser test: annual re-declaration" in page.inner_text("main")  # its versions
     qr = page.locator("figure.qr img")
     assert qr.get_attribute("src") == f"/d/{public_id}/qr.svg"
