@@ -27,6 +27,7 @@ from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import (
     declarations,
     evidence,
+    instruments,
     jobs,
     pact_delivery,
     publication,
@@ -81,8 +82,9 @@ def load_demo_submissions(
                 DEMO_CERTIFICATE,
                 "Demo green electricity certificate",
             ).id
+        record = _instrument(session, actor, product, spec.get("certificate"), certificate)
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
-        rows = [_row(session, r, certificate) for r in spec["inputs"]]
+        rows = [_row(session, r, certificate, record) for r in spec["inputs"]]
         submissions.save_draft(session, actor, sub.id, _header(spec), rows)
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
@@ -127,6 +129,9 @@ def _header(spec: dict[str, Any]) -> dict[str, Any]:
     rule's mass-balance range the reason, and its exclusions under the cut-off."""
     return {
         "dqr": Decimal(str(spec["dqr"])),
+        "production_volume": Decimal(spec["production_volume"])
+        if spec.get("production_volume")
+        else None,
         "mass_balance_reason": spec.get("mass_balance_reason"),
         "exclusions": spec.get("exclusions"),
     }
@@ -147,8 +152,42 @@ def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
                 sharing.share(session, admin, supplier.id, buyer)
 
 
-def _row(session: Session, spec: dict[str, Any], certificate: int | None) -> dict[str, Any]:
-    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "evidence")}
+def _instrument(
+    session: Session,
+    actor: Actor,
+    product: Product,
+    spec: dict[str, Any] | None,
+    evidence_id: int | None,
+) -> str | None:
+    """The submission's green certificates registered as a record (services/instruments.py),
+    with the uploaded certificate as its retirement evidence; returns its id."""
+    if spec is None:
+        return None
+    record = instruments.register(
+        session,
+        actor,
+        product.organization_id,
+        {
+            "certificate_id": spec["id"],
+            "kind": "green_certificate",
+            "issuer": spec["issuer"],
+            "generation": spec["generation"],
+            "volume_kwh": spec["volume_kwh"],
+            "vintage_start": spec["vintage"][0],
+            "vintage_end": spec["vintage"][1],
+            "site_id": product.site_id,
+            "evidence_id": evidence_id,
+        },
+    )
+    return record.certificate_id
+
+
+def _row(
+    session: Session, spec: dict[str, Any], certificate: int | None, record: str | None = None
+) -> dict[str, Any]:
+    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "evidence", "certificate")}
+    if spec.get("certificate"):
+        row["certificate_id"] = record
     if "link" in spec:
         row["linked_product_id"] = _product(session, spec["link"]).id
     if "factor" in spec:

@@ -7,6 +7,7 @@ from footprint_platform.models.catalog import Product, Site
 from footprint_platform.models.declarations import Declaration, DeclarationStatus
 from footprint_platform.models.external import ExternalFootprint
 from footprint_platform.models.factors import EmissionFactor, FactorRelease
+from footprint_platform.models.instruments import ElectricityInstrument
 from footprint_platform.models.organization import (
     MemberRole,
     Membership,
@@ -44,6 +45,7 @@ __all__ = [
     "DataRequest",
     "Declaration",
     "DeclarationStatus",
+    "ElectricityInstrument",
     "EmissionFactor",
     "Evidence",
     "ExternalFootprint",

@@ -144,6 +144,11 @@ class SubmissionInput(Base):
     allocation_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    # Electricity under a contractual instrument: the registered record's id (platform-wide
+    # unique, models/instruments.py) and the transmission-and-distribution factor the rule adds
+    # to its kWh (the roll-up adds its value to the row's factor).
+    certificate_id: Mapped[str | None] = mapped_column(String(100))
+    td_factor_code: Mapped[str | None] = mapped_column(String(80))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

@@ -41,7 +41,7 @@ def canonical(sub: Submission) -> dict[str, Any]:
 
 # Fields added after submissions were first hashed: in the canonical form only when set, so the
 # hashes of every version submitted before them stay what they were.
-LATER_FIELDS = ("external_footprint_id",)
+LATER_FIELDS = ("external_footprint_id", "certificate_id", "td_factor_code")
 
 
 def _input(i: Any, plain: Any) -> dict[str, Any]:

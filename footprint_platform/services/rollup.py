@@ -33,8 +33,8 @@ from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, String, and_, cast, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Float, String, and_, cast, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from footprint_platform.models import (
     EmissionFactor,
@@ -533,6 +533,8 @@ def _submissions(
     return [tuple(r) for r in rows if wanted is None or r[0] in wanted]  # type: ignore[misc]
 
 
+_TD = aliased(EmissionFactor, name="td_factor")
+
 # The columns of an input row the graph needs, with its factor's unit and value when it names one.
 _INPUT_COLUMNS = (
     SubmissionInput.submission_id,
@@ -548,7 +550,9 @@ _INPUT_COLUMNS = (
     SubmissionInput.allocation_basis,
     cast(SubmissionInput.allocation_share, String),
     EmissionFactor.unit,
-    cast(EmissionFactor.value, Float),
+    # An instrument's kWh carry the transmission and distribution factor the rule added
+    # (submission_input.td_factor_code, same release, per kWh like the row's factor).
+    cast(EmissionFactor.value + func.coalesce(_TD.value, 0), Float),
 )
 
 
@@ -561,6 +565,13 @@ def _inputs_select() -> Any:
             and_(
                 EmissionFactor.release_id == Submission.factor_release_id,
                 EmissionFactor.code == SubmissionInput.factor_code,
+            ),
+        )
+        .outerjoin(
+            _TD,
+            and_(
+                _TD.release_id == Submission.factor_release_id,
+                _TD.code == SubmissionInput.td_factor_code,
             ),
         )
     )

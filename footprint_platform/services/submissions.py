@@ -15,8 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
+    ElectricityInstrument,
     Evidence,
     ExternalFootprint,
+    InputKind,
     Product,
     Site,
     Submission,
@@ -27,14 +29,15 @@ from footprint_platform.models import (
 from footprint_platform.models.audit import AuditEvent
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import rule_for_category
+from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services import audit, completeness, jobs, links, loops
+from footprint_platform.services import audit, completeness, instruments, jobs, links, loops
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
     Context,
     check_rows,
+    normalize_certificate_id,
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
 from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
@@ -265,9 +268,22 @@ def context_for(
             )
         )
     }
+    named_certificates = {
+        normalize_certificate_id(r.get("certificate_id"))
+        for r in rows
+        if r.get("certificate_id") not in (None, "")
+    }
+    instruments = {
+        i.certificate_id: i
+        for i in session.scalars(
+            select(ElectricityInstrument).where(
+                ElectricityInstrument.certificate_id.in_(named_certificates)
+            )
+        )
+    }
     return Context(
         product=product,
-        rule=rule_for_category(product.category),
+        rule=rule_version(sub.rule_code, sub.rule_version),
         factors=factor_by_code(session, sub.factor_release_id),
         linkable=linkable,
         evidence_ids=evidence,
@@ -275,6 +291,9 @@ def context_for(
         generic_factor_prefix=load_reference().categories[product.category].generic_factor,
         section_names=section_names or {},
         externals=externals,
+        period=(sub.period_start, sub.period_end),
+        site_country=site.country if site else "",
+        instruments=instruments,
     )
 
 
@@ -389,7 +408,11 @@ def submit(
         )
     if not sub.inputs:
         problems.append(Problem("—", None, None, None, str(_l("Enter at least one input."))))
+    if not problems:  # certificates are claimed (locked, volume checked) in this transaction
+        section = ctx.section_names.get(InputKind.ELECTRICITY.value, InputKind.ELECTRICITY.value)
+        problems += instruments.claim(session, sub, checked.rows, section)
     if problems:
+        session.rollback()
         raise UploadRejected(str(_l("Not submitted; correct these rows.")), problems)
     loops.refuse_bad_loops(
         session,

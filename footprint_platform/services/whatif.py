@@ -49,7 +49,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import AccountingRule, rule_for_category
+from footprint_platform.rules import AccountingRule, rule_version
 from footprint_platform.services.activity import GRID
 from footprint_platform.services.rollup import (
     PENDING,
@@ -291,7 +291,7 @@ def _own(session: Session, product: Product, period: tuple[date, date] | None) -
             select(EmissionFactor).where(EmissionFactor.release_id == sub.factor_release_id)
         )
     }
-    own = _Own(sub, rule_for_category(product.category), factors, [], {}, {})
+    own = _Own(sub, rule_version(sub.rule_code, sub.rule_version), factors, [], {}, {})
     for row in session.scalars(
         select(SubmissionInput).where(SubmissionInput.submission_id == sub.id)
     ):
@@ -446,7 +446,8 @@ def _swap(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
 
 def _grid(session: Session, product: Product, own: _Own, spec: dict[str, Any], plan: _Plan) -> None:
     region = spec["region"]
-    code = own.rule.grid_factor.get(region.split("-")[0])
+    year = own.submission.period_end.year
+    code = own.rule.electricity.grid_code(own.factors, region, year)
     new = own.factors.get(code or "")
     if new is None:
         raise refuse(
@@ -461,7 +462,9 @@ def _grid(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
     picked = [
         p
         for p in own.power
-        if p.instrument == GRID and p.code == own.rule.grid_factor.get(p.region.split("-")[0])
+        if p.instrument == GRID
+        and p.code
+        in {own.rule.electricity.grid_code(own.factors, p.region, y) for y in (year, None)}
     ]
     for p in picked:
         _add(own, p.stage, p.kwh * (float(new.value) - p.value))
