@@ -24,6 +24,7 @@ from footprint_platform.web import (
     declarations,
     factors,
     home,
+    instruments,
     operator,
     organizations,
     pact_clients,
@@ -88,6 +89,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         partner_footprints.bp,
         signatures.bp,
         webhooks.bp,
+        instruments.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()

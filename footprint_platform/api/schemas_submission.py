@@ -87,6 +87,7 @@ class InputRowSchema(ma.Schema):
     allocation_share = _opt_decimal()
     evidence_id = _opt_id()
     dqr = _opt_decimal()
+    certificate_id = _opt_str(100)
 
 
 class ExclusionSchema(ma.Schema):
