@@ -105,6 +105,12 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
     for entry in spec["submission"]:
         product = _product(session, entry["product"])
         actor = _admin(session, product.organization_id)
+        proof = None
+        if entry.get("certificate"):
+            proof = evidence.add_evidence(
+                session, actor, product.organization_id, "green-certificate.pdf", DEMO_CERTIFICATE
+            ).id
+        record = _instrument(session, actor, product, entry.get("certificate"), proof)
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
         changes = entry.get("changes", {})
         rows = [
@@ -115,6 +121,7 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
                 if (i.description or "") in changes
                 else {}
             )
+            | ({"certificate_id": record} if record and i.certificate_id else {})
             for i in sub.inputs
         ]
         header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}

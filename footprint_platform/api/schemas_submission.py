@@ -88,6 +88,10 @@ class InputRowSchema(ma.Schema):
     evidence_id = _opt_id()
     dqr = _opt_decimal()
     certificate_id = _opt_str(100)
+    td_factor_code = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "transmission and distribution factor the rule adds"},
+    )
 
 
 class ExclusionSchema(ma.Schema):

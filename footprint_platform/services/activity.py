@@ -281,6 +281,8 @@ class _Row:
             factor = self.ctx.factors.get(given)
             if factor is None or factor.category != "electricity":
                 self.bad("factor_code", _l("Unknown factor code in this factor release."))
+            elif factor.series != policy.grid_series:
+                self._series(factor)
             elif country_of(factor.geography) != self.ctx.site_country:
                 self._own_country(factor)
             elif policy.grid_code({given: factor}, factor.geography, None) != given:
@@ -308,6 +310,9 @@ class _Row:
         product or period; its kWh take its generation type's factor, plus T&D where the rule
         says they came over the grid. The volume is checked at submission (instruments.py)."""
         raw = self.text("certificate_id", 100)
+        if not raw and not self.for_submit:  # a draft may wait for its record
+            self._own_country(self._series(self._factor(required=False)))
+            return
         if not raw:
             self.bad(
                 "certificate_id",

@@ -102,7 +102,8 @@ def review(session: Session, actor: Actor, submission_id: int) -> Review:
             lines.append((item, None))
             continue
         row = {f: getattr(item, f) for f in FIELDS}
-        kg = factor_amount(row, factor) * factor.value
+        td = ctx.factors.get(item.td_factor_code or "")  # T&D on an instrument's grid kWh
+        kg = factor_amount(row, factor) * (factor.value + (td.value if td else 0))
         by_stage[item.stage] = by_stage.get(item.stage, Decimal(0)) + kg
         lines.append((item, kg))
     problems = list(checked.problems)
