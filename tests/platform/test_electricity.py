@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from footprint_platform.electricity import GRID_MIX_ONLY
@@ -170,7 +171,7 @@ def _record(**kw: Any) -> ElectricityInstrument:
 
 
 def _cert_row(**extra: Any) -> dict[str, Any]:
-    return _grid_row(instrument="green_certificate", certificate_id="gec-1", **extra)
+    return _grid_row(**{"instrument": "green_certificate", "certificate_id": "gec-1", **extra})
 
 
 def test_a_certificate_takes_its_generation_factor_plus_transmission_and_distribution() -> None:
@@ -224,7 +225,10 @@ def test_no_transmission_factor_abroad_refuses_a_grid_delivered_certificate() ->
     """The release has no Hungarian T&D factor: the rule refuses rather than borrow China's."""
     ctx = _ctx("HU", "HU", instruments={"GEC-1": _record(geography="HU", generation="wind")})
     checked = check_rows([_cert_row()], ctx, for_submit=True)
-    assert [p.column for p in checked.problems] == ["certificate_id"]
+    assert {p.column for p in checked.problems} == {"certificate_id"}
+    reasons = " ".join(p.reason for p in checked.problems)
+    assert "transmission and distribution factor for HU" in reasons
+    assert "life-cycle factor for wind electricity in HU" in reasons  # none abroad either
 
 
 def test_grid_mix_only_refuses_every_instrument() -> None:
@@ -287,18 +291,26 @@ def _product_at(actor: Actor, org: int, site: int, part: str) -> Product:
 
 
 def _submit_with_certificate(actor: Actor, product: Product, kwh: str, volume: str) -> Submission:
-    draft = submissions.start_draft(
-        db.session, actor, product.id, date(2026, 1, 1), date(2026, 12, 31)
+    """Save the product's 2026 draft (started if there is none) with one certified row and
+    submit it."""
+    draft_id = db.session.scalar(
+        select(Submission.id).where(
+            Submission.product_id == product.id, Submission.status == SubmissionStatus.DRAFT
+        )
     )
+    if draft_id is None:
+        draft_id = submissions.start_draft(
+            db.session, actor, product.id, date(2026, 1, 1), date(2026, 12, 31)
+        ).id
     rows = [_cert_row(quantity=kwh, certificate_id="t-gec-0001")]
     header = {**_HEADER, "production_volume": Decimal(volume)}
-    submissions.save_draft(db.session, actor, draft.id, header, rows)
-    return submissions.submit(db.session, actor, draft.id)
+    submissions.save_draft(db.session, actor, draft_id, header, rows)
+    return submissions.submit(db.session, actor, draft_id)
 
 
 @pytest.mark.postgres
 def test_a_certificate_is_claimed_once_and_within_its_volume(prepared_app: Flask, ids: Ids) -> None:
-    with prepared_app.app_context():
+    with prepared_app.app_context(), force_locale("en"):
         admin = _admin("admin@huadong-pack.example")
         product = db.session.get(Product, ids.product)
         assert product is not None
@@ -343,7 +355,7 @@ def test_a_certificate_id_is_registered_once_across_the_platform(
         other_site = db.session.get(Product, ids.other_product).site_id  # type: ignore[union-attr]
         proof = evidence.add_evidence(db.session, other, ids.other_org, "c.txt", b"retired").id
         with pytest.raises(Conflict) as taken:
-            _register(other, ids.other_org, other_site, proof, certificate_id=" t-gec 0001 ")
+            _register(other, ids.other_org, other_site, proof, certificate_id=" t-gec-0001 ")
         assert "certificate_id" in taken.value.errors
 
 
@@ -363,7 +375,11 @@ def test_registration_names_every_wrong_field(prepared_app: Flask, ids: Ids) -> 
                 geography="DE",
             )
         assert set(bad.value.errors) == {"volume_kwh", "vintage_end", "generation", "geography"}
-        assert not db.session.scalars(select(ElectricityInstrument)).all()
+        assert not db.session.scalars(
+            select(ElectricityInstrument).where(
+                ElectricityInstrument.certificate_id == "T-GEC-0001"
+            )
+        ).all()
 
 
 def test_the_api_registers_and_lists_instruments_and_refuses_a_taken_id(
@@ -456,7 +472,7 @@ def test_the_operator_publishes_the_2026_release_and_a_hungarian_site_uses_it(
 ) -> None:
     """Through the services: release 2026.1 published, a Hungarian plant's draft resolves
     its grid electricity to the Hungarian factor and is refused the Chinese one."""
-    with demo_app.app_context():
+    with demo_app.app_context(), force_locale("en"):
         operator = _admin("operator@tanlian.example")
         factors.publish_release(db.session, operator, "2026.1", "2026.1", RELEASE_2026.read_bytes())
         admin = _admin("admin@huadong-pack.example")

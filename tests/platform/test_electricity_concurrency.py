@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from footprint_platform.errors import Conflict, UploadRejected
@@ -29,7 +30,7 @@ def _race(app: Flask, jobs: list[Any]) -> list[Any]:
     out: list[Any] = [None] * len(jobs)
 
     def run(k: int) -> None:
-        with app.app_context():
+        with app.app_context(), force_locale("en"):
             try:
                 prepare = jobs[k]()
                 barrier.wait(timeout=30)

@@ -220,7 +220,7 @@ def test_a_green_certificate_counts_only_as_a_registered_record(
     content["production_volume"] = "100000"  # 2.5 kWh x 100,000 kWh of packs = the volume
     saved = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
     assert saved.status_code == 200, saved.get_json()
-    row = saved.get_json()["inputs"][0]
+    row = client.get(f"/api/v1/submissions/{ids.draft}", headers=auth).get_json()["inputs"][0]
     assert (row["certificate_id"], row["factor_code"]) == ("GEC20260001", "elec.cn.wind.cfp.2023")
     assert (
         client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth).status_code

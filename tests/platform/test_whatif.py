@@ -208,6 +208,7 @@ def test_all_four_kinds_together_equal_the_changed_data(ctx: None) -> None:
         quantity=grid.quantity,
         unit="kWh",
         factor_code="elec.cn.pv.cfp.2023",
+        td_factor_code="elec.cn.td.cfp.2024",  # a PPA delivers over the grid (rule 1.1)
         instrument="ppa",
     )
     (aluminium,) = _rows("JH-S7-LR", factor_code="mat.aluminium.primary.cn")
