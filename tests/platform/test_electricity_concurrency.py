@@ -81,7 +81,11 @@ def test_two_products_claiming_one_certificate_at_once_one_is_refused(
     assert len(won) == 1 and len(lost) == 1, outcomes
     assert "claimed once" in lost[0].problems[0].reason
     with prepared_app.app_context():
-        record = db.session.scalars(select(ElectricityInstrument)).one()
+        record = db.session.scalars(
+            select(ElectricityInstrument).where(
+                ElectricityInstrument.certificate_id == "T-GEC-0001"
+            )
+        ).one()
         assert record.claimed_kwh == Decimal(100)
 
 
@@ -124,4 +128,7 @@ def test_two_companies_registering_one_certificate_id_at_once_one_is_refused(
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "int"], outcomes
     assert any(isinstance(o, Conflict) for o in outcomes)
     with prepared_app.app_context():
-        assert len(db.session.scalars(select(ElectricityInstrument)).all()) == 1
+        taken = select(ElectricityInstrument).where(
+            ElectricityInstrument.certificate_id == "RACE-GEC-1"
+        )
+        assert len(db.session.scalars(taken).all()) == 1
