@@ -495,3 +495,74 @@ def test_the_operator_publishes_the_2026_release_and_a_hungarian_site_uses_it(
                 db.session, admin, draft.id, _HEADER, [_grid_row(factor_code="elec.cn.cfp.2024")]
             )
         assert [p.column for p in chinese.value.problems] == ["factor_code"]
+
+
+def test_the_form_takes_a_certificate_id_and_names_an_unknown_one(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    """The web form's energy step: the same validation as the API and the workbook."""
+    from tests.conftest import Session
+
+    with prepared_app.app_context():
+        admin = _admin("admin@huadong-pack.example")
+        site = db.session.get(Product, ids.product).site_id  # type: ignore[union-attr]
+        _register(admin, ids.org, site, ids.evidence, certificate_id="FORM-GEC-1")
+    session = Session(prepared_app.test_client())
+    session.login("admin@huadong-pack.example")
+
+    def post(certificate: str) -> Any:
+        return session.post(
+            f"/submissions/{ids.draft}/energy",
+            {
+                "electricity-count": "1",
+                "electricity-0-quantity": "3",
+                "electricity-0-unit": "kWh",
+                "electricity-0-instrument": "green_certificate",
+                "electricity-0-certificate_id": certificate,
+                "fuel-count": "0",
+            },
+            headers={"Accept-Language": "en"},
+        )
+
+    unknown = post("NOPE-1")
+    assert unknown.status_code == 422
+    assert "Unknown certificate or contract id" in unknown.get_data(as_text=True)
+    assert post("form-gec-1").status_code == 302
+    with prepared_app.app_context():
+        row = db.session.scalars(
+            select(SubmissionInput).where(SubmissionInput.submission_id == ids.draft)
+        ).one()
+        assert (row.certificate_id, row.factor_code, row.td_factor_code) == (
+            "FORM-GEC-1",
+            "elec.cn.wind.cfp.2023",
+            "elec.cn.td.cfp.2024",
+        )
+
+
+def test_the_instruments_page_registers_a_record_in_both_languages(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    from tests.conftest import Session
+
+    session = Session(prepared_app.test_client())
+    session.login("admin@huadong-pack.example")
+    url = f"/orgs/{ids.org}/electricity-instruments"
+    zh = session.client.get(url, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "电力凭证" in zh and "注销证明" in zh
+    with prepared_app.app_context():
+        site = db.session.get(Product, ids.product).site_id  # type: ignore[union-attr]
+    form = {
+        "certificate_id": "PAGE-GEC-1",
+        "kind": "green_certificate",
+        "issuer": "registry",
+        "generation": "pv",
+        "volume_kwh": "",
+        "vintage_start": "2026-01-01",
+        "vintage_end": "2026-12-31",
+        "site_id": str(site),
+        "evidence_id": str(ids.evidence),
+    }
+    bad = session.post(url, form, headers={"Accept-Language": "en"})
+    assert bad.status_code == 422 and 'id="volume_kwh-error"' in bad.get_data(as_text=True)
+    good = session.post(url, {**form, "volume_kwh": "1200"}, headers={"Accept-Language": "en"})
+    assert good.status_code == 200 and "PAGE-GEC-1" in good.get_data(as_text=True)
