@@ -276,6 +276,7 @@ class _Row:
         its stated substitute, the latest grid factor for the period's year or before. A grid
         factor of the site's country named by the row (another year) is replaced by it."""
         given = self.text("factor_code", 80)
+        # Whether `code` is a residual mix or the rule's substitute is stated on the rule's page.
         code, _substitute = policy.residual_code(self.ctx.factors, region, self.ctx.period_year)
         if given and given != code:
             factor = self.ctx.factors.get(given)

@@ -90,6 +90,24 @@ def test_a_grid_factor_of_another_year_is_replaced_by_the_rules_choice() -> None
     assert checked.rows[0]["factor_code"] == "elec.cn.cfp.2024"
 
 
+def test_uncovered_kwh_take_a_residual_mix_where_the_release_has_one() -> None:
+    """No residual mix is published for China, so the rule's substitute (the grid factor) is
+    used; a release that held one (a test row) would be chosen, latest year first."""
+    ctx = _ctx("CN", "CN")
+    assert check_rows([_grid_row()], ctx, False).rows[0]["factor_code"] == "elec.cn.cfp.2024"
+    residual = SimpleNamespace(
+        code="elec.cn.residual.2024",
+        series="carbon_footprint",
+        geography="CN",
+        reference_year=2024,
+        category="electricity",
+        unit="kWh",
+        value=Decimal("0.6"),
+    )
+    ctx.factors["elec.cn.residual.2024"] = residual  # type: ignore[assignment]
+    assert check_rows([_grid_row()], ctx, False).rows[0]["factor_code"] == "elec.cn.residual.2024"
+
+
 def test_no_factor_before_the_first_published_year_is_refused_naming_the_region() -> None:
     checked = check_rows(
         [_grid_row()], _ctx("CN", "CN", (date(2021, 1, 1), date(2021, 12, 31))), False
