@@ -121,7 +121,11 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
                 if (i.description or "") in changes
                 else {}
             )
-            | ({"certificate_id": record} if record and i.certificate_id else {})
+            | (
+                {"instrument": "green_certificate", "certificate_id": record, "evidence_id": proof}
+                if record and i.description == entry.get("certificate_row")
+                else {}
+            )
             for i in sub.inputs
         ]
         header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}

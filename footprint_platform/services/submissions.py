@@ -209,10 +209,8 @@ def start_draft(
     if template is not None:
         for f in HEADER_FIELDS:
             setattr(sub, f, getattr(template, f))
-        sub.inputs = [
-            SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
-            for i in template.inputs
-        ]
+        another_period = (template.period_start, template.period_end) != (period_start, period_end)
+        sub.inputs = [SubmissionInput(**_copied(i, another_period)) for i in template.inputs]
     session.add(sub)
     try:
         session.flush()
@@ -235,6 +233,26 @@ def start_draft(
     )
     session.commit()
     return sub
+
+
+# What a row under a certificate or contract becomes in another period's draft: its claim
+# belonged to the earlier period, so the kWh are grid electricity until this period's record
+# is named (conservative: a claim is never carried forward).
+_UNCLAIMED = {
+    "instrument": "grid",
+    "certificate_id": None,
+    "factor_code": None,
+    "td_factor_code": None,
+    "evidence_id": None,
+}
+
+
+def _copied(row: SubmissionInput, another_period: bool) -> dict[str, Any]:
+    """A row of the template as a row of the new draft."""
+    values = {f: getattr(row, f) for f in (*FIELDS, "position")}
+    if another_period and row.certificate_id:
+        values.update(_UNCLAIMED)
+    return values
 
 
 def context_for(

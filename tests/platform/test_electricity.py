@@ -584,3 +584,31 @@ def test_the_instruments_page_registers_a_record_in_both_languages(
     assert bad.status_code == 422 and 'id="volume_kwh-error"' in bad.get_data(as_text=True)
     good = session.post(url, {**form, "volume_kwh": "1200"}, headers={"Accept-Language": "en"})
     assert good.status_code == 200 and "PAGE-GEC-1" in good.get_data(as_text=True)
+
+
+def test_next_periods_draft_does_not_carry_a_certificate_forward(demo_app: Flask) -> None:
+    """The anode maker starts 2026 from its 2025 data: the 2025 certificate's claim belonged to
+    2025, so the certified row starts as grid electricity (the rule's 2026 choice, 0.5777)
+    until this year's record is named; the 2025 version keeps its claim."""
+    with demo_app.app_context():
+        actor = _admin("data@yinshan-graphite.example")
+        anode = db.session.scalars(select(Product).where(Product.part_number == "YS-AG-360")).one()
+        draft = submissions.start_draft(
+            db.session, actor, anode.id, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        power = [i for i in draft.inputs if i.kind.value == "electricity"]
+        assert [(i.instrument, i.certificate_id, i.td_factor_code) for i in power][0] == (
+            "grid",
+            None,
+            None,
+        )
+        done = submissions.submit(db.session, actor, draft.id)
+        assert {i.factor_code for i in done.inputs if i.kind.value == "electricity"} == {
+            "elec.cn.cfp.2024"
+        }
+        record = db.session.scalars(
+            select(ElectricityInstrument).where(
+                ElectricityInstrument.certificate_id == "DEMO-GEC-2025-YS-0001"
+            )
+        ).one()
+        assert record.claimed_period_start == date(2025, 1, 1)
