@@ -432,6 +432,7 @@ def submit(
     if problems:
         session.rollback()
         raise UploadRejected(str(_l("Not submitted; correct these rows.")), problems)
+    _adopt_electricity(sub, checked.rows)
     loops.refuse_bad_loops(
         session,
         sub,
@@ -477,6 +478,16 @@ def submit(
     session.commit()
     jobs.dispatch(session, job.id)  # now for a small chain, from the worker for a large one
     return sub
+
+
+def _adopt_electricity(sub: Submission, rows: list[dict[str, Any]]) -> None:
+    """The submitted electricity rows carry what the rule chose at submission: a row copied
+    from another period (never saved since) names last year's grid factor, or none where a
+    certificate was not carried forward."""
+    for item, row in zip(sub.inputs, rows, strict=True):
+        if item.kind is InputKind.ELECTRICITY:
+            for f in ("factor_code", "td_factor_code", "certificate_id"):
+                setattr(item, f, row.get(f))
 
 
 def submissions_query(organization_id: int) -> Any:

@@ -597,7 +597,7 @@ def test_next_periods_draft_does_not_carry_a_certificate_forward(demo_app: Flask
             db.session, actor, anode.id, date(2026, 1, 1), date(2026, 12, 31)
         )
         power = [i for i in draft.inputs if i.kind.value == "electricity"]
-        assert [(i.instrument, i.certificate_id, i.td_factor_code) for i in power][0] == (
+        assert next((i.instrument, i.certificate_id, i.td_factor_code) for i in power) == (
             "grid",
             None,
             None,
