@@ -26,6 +26,7 @@ from footprint_platform.web import (
     declarations,
     factors,
     home,
+    instruments,
     operator,
     organizations,
     pact_clients,
@@ -92,6 +93,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         signatures.bp,
         webhooks.bp,
         tasks.bp,
+        instruments.bp,
     ):
         app.register_blueprint(bp)
     api = TanlianApi()

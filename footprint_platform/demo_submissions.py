@@ -30,6 +30,7 @@ from footprint_platform.services import (
     declarations,
     evidence,
     factors,
+    instruments,
     jobs,
     pact_delivery,
     publication,
@@ -84,8 +85,9 @@ def load_demo_submissions(
                 DEMO_CERTIFICATE,
                 "Demo green electricity certificate",
             ).id
+        record = _instrument(session, actor, product, spec.get("certificate"), certificate)
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
-        rows = [_row(session, r, certificate) for r in spec["inputs"]]
+        rows = [_row(session, r, certificate, record) for r in spec["inputs"]]
         submissions.save_draft(session, actor, sub.id, _header(spec), rows)
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
@@ -135,12 +137,23 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
     for entry in spec["submission"]:
         product = _product(session, entry["product"])
         actor = _admin(session, product.organization_id)
+        proof = None
+        if entry.get("certificate"):
+            proof = evidence.add_evidence(
+                session, actor, product.organization_id, "green-certificate.pdf", DEMO_CERTIFICATE
+            ).id
+        record = _instrument(session, actor, product, entry.get("certificate"), proof)
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
         changes = entry.get("changes", {})
         rows = [
             {f: getattr(i, f) for f in FIELDS}
             | {"kind": i.kind.value}
             | _change(changes.get(i.description or ""))
+            | (
+                {"instrument": "green_certificate", "certificate_id": record, "evidence_id": proof}
+                if record and i.description == entry.get("certificate_row")
+                else {}
+            )
             for i in sub.inputs
         ]
         header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
@@ -170,6 +183,9 @@ def _header(spec: dict[str, Any]) -> dict[str, Any]:
     rule's mass-balance range the reason, and its exclusions under the cut-off."""
     return {
         "dqr": Decimal(str(spec["dqr"])),
+        "production_volume": Decimal(spec["production_volume"])
+        if spec.get("production_volume")
+        else None,
         "mass_balance_reason": spec.get("mass_balance_reason"),
         "exclusions": spec.get("exclusions"),
     }
@@ -190,8 +206,43 @@ def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
                 sharing.share(session, admin, supplier.id, buyer)
 
 
-def _row(session: Session, spec: dict[str, Any], certificate: int | None) -> dict[str, Any]:
-    row = {k: v for k, v in spec.items() if k not in ("link", "factor", "recycled", "evidence")}
+def _instrument(
+    session: Session,
+    actor: Actor,
+    product: Product,
+    spec: dict[str, Any] | None,
+    evidence_id: int | None,
+) -> str | None:
+    """The submission's green certificates registered as a record (services/instruments.py),
+    with the uploaded certificate as its retirement evidence; returns its id."""
+    if spec is None:
+        return None
+    record = instruments.register(
+        session,
+        actor,
+        product.organization_id,
+        {
+            "certificate_id": spec["id"],
+            "kind": "green_certificate",
+            "issuer": spec["issuer"],
+            "generation": spec["generation"],
+            "volume_kwh": spec["volume_kwh"],
+            "vintage_start": spec["vintage"][0],
+            "vintage_end": spec["vintage"][1],
+            "site_id": product.site_id,
+            "evidence_id": evidence_id,
+        },
+    )
+    return record.certificate_id
+
+
+def _row(
+    session: Session, spec: dict[str, Any], certificate: int | None, record: str | None = None
+) -> dict[str, Any]:
+    skip = ("link", "factor", "recycled", "evidence", "certificate")
+    row = {k: v for k, v in spec.items() if k not in skip}
+    if spec.get("certificate"):
+        row["certificate_id"] = record
     if "recycled" in spec:
         row["recycled_factor_code"] = spec["recycled"]
     if "link" in spec:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from footprint_platform.electricity import ElectricityPolicy, policy_from
 from footprint_platform.reference import CONFIG_DIR
 from supply_graph.circular import CFF, METHODS, MaterialParameters
 
@@ -162,10 +163,7 @@ class AccountingRule:
     stages: tuple[Stage, ...]
     allocation_default: str
     allocation_allowed: tuple[str, ...]
-    grid_series: str
-    grid_factor: dict[str, str]
-    instruments: tuple[str, ...]
-    instruments_need_evidence: bool
+    electricity: ElectricityPolicy
     required_components: tuple[str, ...]
     self_declaration: bool
     missing_data: MissingData
@@ -185,6 +183,18 @@ class AccountingRule:
             main_categories=None if categories == "self" else frozenset(categories),
             source=str(model["source"]),
         )
+
+    @property
+    def grid_series(self) -> str:
+        return self.electricity.grid_series
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return self.electricity.instruments
+
+    @property
+    def instruments_need_evidence(self) -> bool:
+        return self.electricity.instruments_need_evidence
 
     @property
     def stage_codes(self) -> tuple[str, ...]:
@@ -274,10 +284,7 @@ def _rule(data: dict[str, Any]) -> AccountingRule:
         stages=tuple(Stage(s["code"], s["en"], s["zh"]) for s in data["stage"]),
         allocation_default=data["allocation"]["default"],
         allocation_allowed=tuple(data["allocation"]["allowed"]),
-        grid_series=electricity["grid_series"],
-        grid_factor=dict(electricity["grid_factor"]),
-        instruments=tuple(electricity["instruments"]),
-        instruments_need_evidence=bool(electricity["instruments_need_evidence"]),
+        electricity=policy_from(electricity),
         required_components=tuple(data["primary_data"]["required_components"]),
         self_declaration=bool(data["self_declaration"]),
         missing_data=_missing_data(data["missing_data"]),
@@ -298,9 +305,10 @@ def load_rules(config_dir: Path = CONFIG_DIR) -> dict[str, AccountingRule]:
 
 @functools.cache
 def rule_version(code: str, version: str, config_dir: Path = CONFIG_DIR) -> AccountingRule:
-    """A rule as it was at `version`: the current one, else its archived copy
-    (config/rules/archive/<code>-<version>.toml), so that a declaration pinned to an earlier
-    version is recomputed as it was made."""
+    """The rule `code` as it stood at `version`: the current file, or the archived one
+    (`config/rules/archive/<code>-<version>.toml`) a submission or declaration pinned. A draft
+    made under an older version is checked as that version says, so a rule's new version never
+    changes what an earlier one computed."""
     current = load_rules(config_dir).get(code)
     if current is not None and current.version == version:
         return current

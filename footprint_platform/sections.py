@@ -58,15 +58,17 @@ SECTIONS: tuple[Section, ...] = (
         InputKind.ELECTRICITY,
         _l("Electricity"),
         _l(
-            "Electricity used per declared unit. The grid region comes from your site; a "
-            "green certificate, PPA or direct supply counts only with evidence."
+            "Electricity used per declared unit. The grid factor is the accounting rule's for "
+            "your site's country and the period; a green certificate, PPA or direct supply "
+            "counts only as a registered record (Electricity instruments) named here."
         ),
         (
             DESCRIPTION,
             QUANTITY,
             UNIT,
             Column("instrument", _l("Supply"), "instrument"),
-            Column("factor_code", _l("Factor dataset (for certificates and contracts)"), "factor"),
+            Column("certificate_id", _l("Certificate or contract id (registered)")),
+            Column("factor_code", _l("Factor dataset (on-site generation)"), "factor"),
             Column("grid_region", _l("Grid region (if not your site's)")),
             EVIDENCE,
             DQR,
@@ -201,7 +203,7 @@ STEPS: tuple[tuple[str, LazyString, tuple[InputKind, ...]], ...] = (
     ("review", _l("Review and submit"), ()),
 )
 INSTRUMENT_LABELS = {
-    "grid": _l("Grid (region average)"),
+    "grid": _l("Grid (the rule's grid factor)"),
     "green_certificate": _l("Green electricity certificate"),
     "ppa": _l("Power purchase agreement"),
     "direct_supply": _l("Direct supply (dedicated line)"),

@@ -58,6 +58,7 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
     from footprint_platform.api import (
         catalog,
         declarations,
+        instruments,
         requests,
         results,
         sharing,
@@ -86,6 +87,7 @@ def init_api(app: Flask, api: Any, csrf: Any) -> None:
         declarations.blp,
         sharing.blp,
         webhooks.blp,
+        instruments.blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)

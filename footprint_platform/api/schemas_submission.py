@@ -110,6 +110,11 @@ class InputRowSchema(ma.Schema):
             "from the row's rating (pedigree approach)"
         },
     )
+    certificate_id = _opt_str(100)
+    td_factor_code = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "transmission and distribution factor the rule adds"},
+    )
 
 
 class ExclusionSchema(ma.Schema):

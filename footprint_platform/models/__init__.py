@@ -7,6 +7,7 @@ from footprint_platform.models.catalog import Product, Site
 from footprint_platform.models.declarations import Declaration, DeclarationStatus
 from footprint_platform.models.external import ExternalFootprint
 from footprint_platform.models.factors import EmissionFactor, FactorRelease
+from footprint_platform.models.instruments import ElectricityInstrument
 from footprint_platform.models.notifications import (
     Notification,
     NotificationMode,
@@ -56,6 +57,7 @@ __all__ = [
     "DataRequest",
     "Declaration",
     "DeclarationStatus",
+    "ElectricityInstrument",
     "EmissionFactor",
     "Evidence",
     "ExternalFootprint",

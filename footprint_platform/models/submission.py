@@ -154,6 +154,11 @@ class SubmissionInput(Base):
     # Stated uncertainty, normalized (services/activity.py): "1.2" a geometric standard
     # deviation (lognormal), "-10/+20" a range in percent (uniform); None: from the rating.
     uncertainty: Mapped[str | None] = mapped_column(String(24))
+    # Electricity under a contractual instrument: the registered record's id (platform-wide
+    # unique, models/instruments.py) and the transmission-and-distribution factor the rule adds
+    # to its kWh (the roll-up adds its value to the row's factor).
+    certificate_id: Mapped[str | None] = mapped_column(String(100))
+    td_factor_code: Mapped[str | None] = mapped_column(String(80))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

@@ -8,13 +8,21 @@ report the same thing in the same words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from footprint_platform.electricity import GRID_MIX_ONLY, ElectricityPolicy, country_of
 from footprint_platform.errors import Problem
-from footprint_platform.models import EmissionFactor, ExternalFootprint, InputKind, Product
+from footprint_platform.models import (
+    ElectricityInstrument,
+    EmissionFactor,
+    ExternalFootprint,
+    InputKind,
+    Product,
+)
 from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
 from footprint_platform.services import input_uncertainty as uncertainty
 from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
@@ -58,6 +66,8 @@ FIELDS = (
     "recycled_factor_code",
     "virgin_factor_code",
     "uncertainty",
+    "certificate_id",
+    "td_factor_code",
 )
 
 
@@ -75,6 +85,20 @@ class Context:
     section_names: dict[str, str] = field(default_factory=dict)
     generic_factor_prefix: str | None = None
     externals: dict[int, ExternalFootprint] = field(default_factory=dict)  # the org's imports
+    # The period (its end year picks the grid factor), the site's country, and the registered
+    # electricity instruments the rows name (any organization's: a certificate counts once).
+    period: tuple[date, date] | None = None
+    site_country: str = ""
+    instruments: dict[str, ElectricityInstrument] = field(default_factory=dict)
+
+    @property
+    def period_year(self) -> int | None:
+        return self.period[1].year if self.period else None
+
+
+def normalize_certificate_id(raw: Any) -> str:
+    """A certificate or contract id as compared across the platform: no spaces, upper case."""
+    return "".join(str(raw or "").split()).upper()
 
 
 @dataclass
@@ -199,23 +223,42 @@ class _Row:
 
     def _electricity(self) -> None:
         self._converts("kWh")
+        policy = self.ctx.rule.electricity
         region = self.text("grid_region", 16) or self.ctx.site_grid_region
         self.out["grid_region"] = region
         instrument = self.text("instrument", 24) or GRID
-        self.out["instrument"] = instrument
-        if instrument != GRID and instrument not in self.ctx.rule.instruments:
+        self.out.update(instrument=instrument, certificate_id=None, td_factor_code=None)
+        if instrument != GRID and (
+            instrument not in policy.instruments or policy.policy == GRID_MIX_ONLY
+        ):
             self.bad("instrument", _l("Not an electricity instrument this rule accepts."))
-        factor = self._factor(required=instrument != GRID)
-        if factor is not None and factor.series != self.ctx.rule.grid_series:
+        if policy.pinned:
+            self._electricity_pinned(instrument, region)
+            return
+        site = self.ctx.site_country
+        if site and country_of(region) != site:
             self.bad(
-                "factor_code",
+                "grid_region",
                 _l(
-                    "This rule needs the %(series)s electricity series.",
-                    series=self.ctx.rule.grid_series,
+                    "This grid region lies in %(country)s; the site is in %(site)s.",
+                    country=country_of(region),
+                    site=site,
                 ),
             )
+        elif instrument == GRID:
+            self._grid_factor(policy, region)
+        elif instrument in policy.record_required:
+            self._instrument_record(policy, instrument)
+        else:  # on-site generation: its own factor, with evidence (meter data)
+            self._own_country(self._series(self._factor()))
+        self._needs_evidence(instrument, instrument in policy.record_required)
+
+    def _electricity_pinned(self, instrument: str, region: str) -> None:
+        """Rules of version 1.0 (a pinned grid factor per country), kept as they were so a
+        draft made under one is checked as then."""
+        factor = self._series(self._factor(required=instrument != GRID))
         if factor is None and instrument == GRID and not self.out.get("factor_code"):
-            code = self.ctx.rule.grid_factor.get(region.split("-")[0])
+            code = self.ctx.rule.electricity.grid_factor.get(region.split("-")[0])
             if code is None or code not in self.ctx.factors:
                 self.bad(
                     "grid_region",
@@ -225,8 +268,165 @@ class _Row:
                     ),
                 )
             self.out["factor_code"] = code
-        needs_evidence = instrument != GRID and self.ctx.rule.instruments_need_evidence
-        if needs_evidence and self.for_submit and not self.out.get("evidence_id"):
+        self._needs_evidence(instrument, False)
+
+    def _series(self, factor: EmissionFactor | None) -> EmissionFactor | None:
+        if factor is not None and factor.series != self.ctx.rule.grid_series:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This rule needs the %(series)s electricity series.",
+                    series=self.ctx.rule.grid_series,
+                ),
+            )
+            return None
+        return factor
+
+    def _own_country(self, factor: EmissionFactor | None) -> None:
+        """A factor of another country than the site's is refused (a Hungarian plant does not
+        draw Chinese electricity)."""
+        site = self.ctx.site_country
+        if factor is not None and site and country_of(factor.geography) != site:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This factor describes electricity in %(country)s; the site is in %(site)s.",
+                    country=country_of(factor.geography),
+                    site=site,
+                ),
+            )
+
+    def _grid_factor(self, policy: ElectricityPolicy, region: str) -> None:
+        """Grid kWh (those no instrument covers) take the rule's choice: the residual mix, or
+        its stated substitute, the latest grid factor for the period's year or before. A grid
+        factor of the site's country named by the row (another year) is replaced by it."""
+        given = self.text("factor_code", 80)
+        # Whether `code` is a residual mix or the rule's substitute is stated on the rule's page.
+        code, _substitute = policy.residual_code(self.ctx.factors, region, self.ctx.period_year)
+        if given and given != code:
+            factor = self.ctx.factors.get(given)
+            if factor is None or factor.category != "electricity":
+                self.bad("factor_code", _l("Unknown factor code in this factor release."))
+            elif factor.series != policy.grid_series:
+                self._series(factor)
+            elif country_of(factor.geography) != self.ctx.site_country:
+                self._own_country(factor)
+            elif policy.grid_code({given: factor}, factor.geography, None) != given:
+                self.bad(
+                    "factor_code",
+                    _l(
+                        "Grid electricity takes the rule's grid factor; leave the factor "
+                        "empty, or choose the supply of your certificate or contract."
+                    ),
+                )
+        if code is None:
+            self.bad(
+                "grid_region",
+                _l(
+                    "The factor release has no grid factor for %(country)s for %(year)s or before.",
+                    country=country_of(region),
+                    year=self.ctx.period_year or "—",
+                ),
+            )
+        self.out["factor_code"] = code
+
+    def _instrument_record(self, policy: ElectricityPolicy, instrument: str) -> None:
+        """A certificate or contract counts only as a registered record of this organization
+        and site, of the site's country, with a vintage in the period, not claimed by another
+        product or period; its kWh take its generation type's factor, plus T&D where the rule
+        says they came over the grid. The volume is checked at submission (instruments.py)."""
+        raw = self.text("certificate_id", 100)
+        if not raw and not self.for_submit:  # a draft may wait for its record
+            self._own_country(self._series(self._factor(required=False)))
+            return
+        if not raw:
+            self.bad(
+                "certificate_id",
+                _l(
+                    "Name the certificate or contract id (register it under Electricity "
+                    "instruments)."
+                ),
+            )
+            return
+        record = self.ctx.instruments.get(normalize_certificate_id(raw))
+        problem = self._record_problem(record, instrument)
+        if problem is not None:
+            self.bad("certificate_id", problem)
+            return
+        assert record is not None
+        self.out["certificate_id"] = record.certificate_id
+        year = self.ctx.period_year
+        code = policy.generation_code(self.ctx.factors, record.geography, record.generation, year)
+        if code is None:
+            self.bad(
+                "certificate_id",
+                _l(
+                    "The factor release has no life-cycle factor for %(generation)s electricity "
+                    "in %(country)s.",
+                    generation=record.generation,
+                    country=country_of(record.geography),
+                ),
+            )
+        self.out["factor_code"] = code
+        if instrument in policy.td_applies_to:
+            td = policy.td_code(self.ctx.factors, record.geography, year)
+            if td is None:
+                self.bad(
+                    "certificate_id",
+                    _l(
+                        "The factor release has no transmission and distribution factor for "
+                        "%(country)s; enter these kWh as grid electricity.",
+                        country=country_of(record.geography),
+                    ),
+                )
+            self.out["td_factor_code"] = td
+
+    def _record_problem(self, record: ElectricityInstrument | None, instrument: str) -> Any:
+        ctx = self.ctx
+        if record is None:
+            return _l(
+                "Unknown certificate or contract id: register it first (Electricity instruments)."
+            )
+        if record.organization_id != ctx.product.organization_id:
+            return _l(
+                "This certificate is registered by another organization: a certificate counts "
+                "once on the platform."
+            )
+        if record.kind != instrument:
+            return _l("This record is not of the supply type chosen in this row.")
+        if record.site_id != ctx.product.site_id:
+            return _l("This record is registered for another of your sites.")
+        if country_of(record.geography) != ctx.site_country:
+            return _l(
+                "The certificate's electricity was generated in %(country)s; the site is in "
+                "%(site)s.",
+                country=country_of(record.geography),
+                site=ctx.site_country,
+            )
+        if ctx.period and not (
+            record.vintage_start <= ctx.period[1] and record.vintage_end >= ctx.period[0]
+        ):
+            return _l("The certificate's vintage lies outside this period.")
+        claimed = (
+            record.claimed_product_id,
+            record.claimed_period_start,
+            record.claimed_period_end,
+        )
+        if record.claimed_product_id is not None and claimed != (
+            ctx.product.id,
+            *(ctx.period or (None, None)),
+        ):
+            return _l(
+                "This certificate is already claimed by another product or period: a "
+                "certificate is claimed once."
+            )
+        return None
+
+    def _needs_evidence(self, instrument: str, record_backed: bool) -> None:
+        """A contractual instrument counts only with evidence: the record's retirement
+        evidence, or the row's own file (on-site generation, rules of version 1.0)."""
+        needs = instrument != GRID and self.ctx.rule.instruments_need_evidence
+        if needs and not record_backed and self.for_submit and not self.out.get("evidence_id"):
             self.bad("evidence_id", _l("A contractual instrument counts only with evidence."))
 
     def _fuel(self) -> None:
@@ -565,7 +765,8 @@ def row_footprint(
         return _waste_footprint(row, factor, recycled, factors, eol)
     if factor is None:
         return None
-    return factor_amount(row, factor) * factor.value
+    td = factors.get(row.get("td_factor_code") or "")  # T&D on an instrument's grid kWh
+    return factor_amount(row, factor) * (factor.value + (td.value if td else Decimal(0)))
 
 
 def _waste_footprint(

@@ -47,6 +47,8 @@ LATER_FIELDS = (
     "recycled_factor_code",
     "virgin_factor_code",
     "uncertainty",
+    "certificate_id",
+    "td_factor_code",
 )
 
 

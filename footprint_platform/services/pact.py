@@ -346,7 +346,10 @@ def _used_factors(session: Session, d: Declaration) -> list[tuple[EmissionFactor
         .join(
             SubmissionInput,
             (SubmissionInput.submission_id == Submission.id)
-            & (SubmissionInput.factor_code == EmissionFactor.code),
+            & (
+                (SubmissionInput.factor_code == EmissionFactor.code)
+                | (SubmissionInput.td_factor_code == EmissionFactor.code)  # T&D on instruments
+            ),
         )
         .where(Submission.id.in_(ids))
         .distinct()

@@ -33,7 +33,7 @@ from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, String, and_, cast, select, type_coerce
+from sqlalchemy import Float, String, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from footprint_platform import stages as stages_module
@@ -558,6 +558,7 @@ def _submissions(
 
 _RECYCLED = aliased(EmissionFactor, name="recycled_factor")
 _VIRGIN = aliased(EmissionFactor, name="virgin_factor")
+_TD = aliased(EmissionFactor, name="td_factor")
 # The columns of an input row the graph needs, with its factor's unit and value when it names one.
 _INPUT_COLUMNS = (
     SubmissionInput.submission_id,
@@ -573,7 +574,9 @@ _INPUT_COLUMNS = (
     SubmissionInput.allocation_basis,
     cast(SubmissionInput.allocation_share, String),
     EmissionFactor.unit,
-    cast(EmissionFactor.value, Float),
+    # An instrument's kWh carry the transmission and distribution factor the rule added
+    # (submission_input.td_factor_code, same release, per kWh like the row's factor).
+    cast(EmissionFactor.value + func.coalesce(_TD.value, 0), Float),
     # recycled content and end of life (supply_graph/circular.py): R1 or R2, the recycled
     # dataset (Erec or ErecEoL) and the virgin dataset (E*v), each with its unit and value
     cast(SubmissionInput.recycled_share, Float).label("recycled_share"),
@@ -595,6 +598,7 @@ def _inputs_select() -> Any:
         .outerjoin(EmissionFactor, factor(EmissionFactor, SubmissionInput.factor_code))
         .outerjoin(_RECYCLED, factor(_RECYCLED, SubmissionInput.recycled_factor_code))
         .outerjoin(_VIRGIN, factor(_VIRGIN, SubmissionInput.virgin_factor_code))
+        .outerjoin(_TD, factor(_TD, SubmissionInput.td_factor_code))
     )
 
 

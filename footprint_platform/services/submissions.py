@@ -15,8 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
+    ElectricityInstrument,
     Evidence,
     ExternalFootprint,
+    InputKind,
     Product,
     Site,
     Submission,
@@ -27,14 +29,15 @@ from footprint_platform.models import (
 from footprint_platform.models.audit import AuditEvent
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import rule_for_category
+from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services import audit, completeness, jobs, links, loops
+from footprint_platform.services import audit, completeness, instruments, jobs, links, loops
 from footprint_platform.services.activity import (
     FIELDS,
     Checked,
     Context,
     check_rows,
+    normalize_certificate_id,
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
 from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
@@ -206,10 +209,8 @@ def start_draft(
     if template is not None:
         for f in HEADER_FIELDS:
             setattr(sub, f, getattr(template, f))
-        sub.inputs = [
-            SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
-            for i in template.inputs
-        ]
+        another_period = (template.period_start, template.period_end) != (period_start, period_end)
+        sub.inputs = [SubmissionInput(**_copied(i, another_period)) for i in template.inputs]
     session.add(sub)
     try:
         session.flush()
@@ -232,6 +233,26 @@ def start_draft(
     )
     session.commit()
     return sub
+
+
+# What a row under a certificate or contract becomes in another period's draft: its claim
+# belonged to the earlier period, so the kWh are grid electricity until this period's record
+# is named (conservative: a claim is never carried forward).
+_UNCLAIMED = {
+    "instrument": "grid",
+    "certificate_id": None,
+    "factor_code": None,
+    "td_factor_code": None,
+    "evidence_id": None,
+}
+
+
+def _copied(row: SubmissionInput, another_period: bool) -> dict[str, Any]:
+    """A row of the template as a row of the new draft."""
+    values = {f: getattr(row, f) for f in (*FIELDS, "position")}
+    if another_period and row.certificate_id:
+        values.update(_UNCLAIMED)
+    return values
 
 
 def context_for(
@@ -265,9 +286,22 @@ def context_for(
             )
         )
     }
+    named_certificates = {
+        normalize_certificate_id(r.get("certificate_id"))
+        for r in rows
+        if r.get("certificate_id") not in (None, "")
+    }
+    instruments = {
+        i.certificate_id: i
+        for i in session.scalars(
+            select(ElectricityInstrument).where(
+                ElectricityInstrument.certificate_id.in_(named_certificates)
+            )
+        )
+    }
     return Context(
         product=product,
-        rule=rule_for_category(product.category),
+        rule=rule_version(sub.rule_code, sub.rule_version),
         factors=factor_by_code(session, sub.factor_release_id),
         linkable=linkable,
         evidence_ids=evidence,
@@ -275,6 +309,9 @@ def context_for(
         generic_factor_prefix=load_reference().categories[product.category].generic_factor,
         section_names=section_names or {},
         externals=externals,
+        period=(sub.period_start, sub.period_end),
+        site_country=site.country if site else "",
+        instruments=instruments,
     )
 
 
@@ -389,8 +426,13 @@ def submit(
         )
     if not sub.inputs:
         problems.append(Problem("—", None, None, None, str(_l("Enter at least one input."))))
+    if not problems:  # certificates are claimed (locked, volume checked) in this transaction
+        section = ctx.section_names.get(InputKind.ELECTRICITY.value, InputKind.ELECTRICITY.value)
+        problems += instruments.claim(session, sub, checked.rows, section)
     if problems:
+        session.rollback()
         raise UploadRejected(str(_l("Not submitted; correct these rows.")), problems)
+    _adopt_electricity(sub, checked.rows)
     loops.refuse_bad_loops(
         session,
         sub,
@@ -436,6 +478,16 @@ def submit(
     session.commit()
     jobs.dispatch(session, job.id)  # now for a small chain, from the worker for a large one
     return sub
+
+
+def _adopt_electricity(sub: Submission, rows: list[dict[str, Any]]) -> None:
+    """The submitted electricity rows carry what the rule chose at submission: a row copied
+    from another period (never saved since) names last year's grid factor, or none where a
+    certificate was not carried forward."""
+    for item, row in zip(sub.inputs, rows, strict=True):
+        if item.kind is InputKind.ELECTRICITY:
+            for f in ("factor_code", "td_factor_code", "certificate_id"):
+                setattr(item, f, row.get(f))
 
 
 def submissions_query(organization_id: int) -> Any:

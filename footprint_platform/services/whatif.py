@@ -49,7 +49,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import AccountingRule, rule_for_category
+from footprint_platform.rules import AccountingRule, rule_version
 from footprint_platform.services.activity import GRID
 from footprint_platform.services.rollup import (
     PENDING,
@@ -303,7 +303,7 @@ def _own(session: Session, product: Product, period: tuple[date, date] | None) -
             select(EmissionFactor).where(EmissionFactor.release_id == sub.factor_release_id)
         )
     }
-    own = _Own(sub, rule_for_category(product.category), factors, [], {}, {})
+    own = _Own(sub, rule_version(sub.rule_code, sub.rule_version), factors, [], {}, {})
     for row in session.scalars(
         select(SubmissionInput).where(SubmissionInput.submission_id == sub.id)
     ):
@@ -319,9 +319,9 @@ def _read_row(own: _Own, row: SubmissionInput) -> None:
         kwh = float(row.quantity) * _convert(row.unit, "kWh")
         region = row.grid_region or ""
         instrument = row.instrument or GRID
-        own.power.append(
-            _Power(row.stage, kwh, region, instrument, factor.code, float(factor.value))
-        )
+        td = own.factors.get(row.td_factor_code or "")  # T&D the rule added to an instrument
+        value = float(factor.value) + (float(td.value) if td else 0.0)
+        own.power.append(_Power(row.stage, kwh, region, instrument, factor.code, value))
     elif row.kind is InputKind.MATERIAL and row.linked_product is not None:
         own.linked[row.linked_product.id] = row.linked_product
     elif row.kind is InputKind.MATERIAL and factor is not None:
@@ -481,7 +481,8 @@ def _swap(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
 
 def _grid(session: Session, product: Product, own: _Own, spec: dict[str, Any], plan: _Plan) -> None:
     region = spec["region"]
-    code = own.rule.grid_factor.get(region.split("-")[0])
+    year = own.submission.period_end.year
+    code = own.rule.electricity.grid_code(own.factors, region, year)
     new = own.factors.get(code or "")
     if new is None:
         raise refuse(
@@ -496,7 +497,9 @@ def _grid(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
     picked = [
         p
         for p in own.power
-        if p.instrument == GRID and p.code == own.rule.grid_factor.get(p.region.split("-")[0])
+        if p.instrument == GRID
+        and p.code
+        in {own.rule.electricity.grid_code(own.factors, p.region, y) for y in (year, None)}
     ]
     for p in picked:
         _add(own, p.stage, p.kwh * (float(new.value) - p.value))
@@ -533,12 +536,11 @@ def _green(
     share = _fraction(spec)
     for p in grid:
         factor = _green_factor(own, p.region.split("-")[0], spec["source"])
+        value = float(factor.value) + _green_td(own, p.region)
         moved = p.kwh * share
-        _add(own, p.stage, moved * (float(factor.value) - p.value))
+        _add(own, p.stage, moved * (value - p.value))
         p.kwh -= moved
-        own.power.append(
-            _Power(p.stage, moved, p.region, GREEN_INSTRUMENT, factor.code, float(factor.value))
-        )
+        own.power.append(_Power(p.stage, moved, p.region, GREEN_INSTRUMENT, factor.code, value))
     plan.described.append(
         str(
             _l(
@@ -551,6 +553,26 @@ def _green(
     plan.notes.append(
         str(_l("A contractual instrument counts only with its evidence (certificate or contract)."))
     )
+
+
+def _green_td(own: _Own, region: str) -> float:
+    """The transmission and distribution factor the rule adds to the green share's kWh (a PPA
+    delivers over the grid), 0 where the rule adds none; refused where the release lacks it."""
+    policy = own.rule.electricity
+    if policy.pinned or GREEN_INSTRUMENT not in policy.td_applies_to:
+        return 0.0
+    code = policy.td_code(own.factors, region, own.submission.period_end.year)
+    if code is None:
+        raise refuse(
+            "source",
+            _l(
+                "Factor release %(release)s has no transmission and distribution factor for "
+                "%(country)s.",
+                release=own.submission.factor_release.version,
+                country=region.split("-")[0] or "—",
+            ),
+        )
+    return float(own.factors[code].value)
 
 
 def source_label(source: str) -> str:

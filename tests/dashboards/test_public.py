@@ -96,6 +96,8 @@ def test_the_public_page_names_its_methodology_and_validity(demo_app: Flask) -> 
     assert str(until) in page and until == date(2028, 12, 31)
     rule = client.get("/methodology/rules/power_battery", headers=EN).get_data(as_text=True)
     assert "Regulation (EU) 2023/1542" in rule and "cathode" in rule
+    # the electricity policy and its sources, as the rule file states them
+    assert "JRC hierarchy" in rule and "elec.{geo}.cfp.{year}" in rule and "262" in rule
     release = client.get("/methodology/factors/2025.1", headers=EN).get_data(as_text=True)
     assert "MEE" in release or "生态环境部" in release
     assert "0.6205" not in release  # sources, not values

@@ -275,6 +275,17 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         None,
     ),
     ("/orgs/<int:org_id>/evidence", "POST"): (EDITORS, "/orgs/{org}/evidence", None),
+    # Electricity instruments: members read, editors register (an empty form: 422 on content)
+    ("/orgs/<int:org_id>/electricity-instruments", "GET"): (
+        MEMBERS,
+        "/orgs/{org}/electricity-instruments",
+        None,
+    ),
+    ("/orgs/<int:org_id>/electricity-instruments", "POST"): (
+        EDITORS,
+        "/orgs/{org}/electricity-instruments",
+        None,
+    ),
     ("/evidence/<int:evidence_id>", "GET"): (RECORD_MEMBERS, "/evidence/{evidence}", None),
     ("/factors", "GET"): (SIGNED_IN, "/factors?category=electricity", None),
     ("/factors/<version>", "GET"): (SIGNED_IN, "/factors/2025.1", None),
@@ -621,6 +632,27 @@ API: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {
         RECORD_WRITE,
         "/api/v1/requests/{incoming}/answer",
         lambda ids: {"submission_id": ids.answer_with},
+    ),
+    ("/api/v1/organizations/<int:org_id>/electricity-instruments", "GET"): (
+        OWNER_READ,
+        "/api/v1/organizations/{org}/electricity-instruments",
+        None,
+    ),
+    # a negative volume: refused on content (422) once the token may write
+    ("/api/v1/organizations/<int:org_id>/electricity-instruments", "POST"): (
+        OWNER_WRITE_VALIDATED,
+        "/api/v1/organizations/{org}/electricity-instruments",
+        lambda ids: {
+            "certificate_id": "MATRIX-1",
+            "kind": "green_certificate",
+            "issuer": "registry",
+            "generation": "wind",
+            "volume_kwh": "-1",
+            "vintage_start": "2026-01-01",
+            "vintage_end": "2026-12-31",
+            "site_id": ids.site,
+            "evidence_id": ids.evidence,
+        },
     ),
     ("/api/v1/organizations/<int:org_id>/evidence", "POST"): (
         OWNER_WRITE,

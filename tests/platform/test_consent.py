@@ -303,8 +303,9 @@ def test_a_consent_changed_behind_the_snapshot_is_never_patched_over(demo_app: F
 
 
 def _new_cathode_version() -> None:
-    """Minjiang resubmits its cathode with twice the energy: the cells, the NMC pack and the
-    SUV (declared in the demo) get new automatic draft versions."""
+    """Minjiang resubmits its cathode with twice the grid energy (its certificate covers the
+    sintering kWh only): the cells, the NMC pack and the SUV (declared in the demo) get new
+    automatic draft versions."""
     actor = admin_actor(MINJIANG)
     cathode = _product(CATHODE)
     draft = submissions.start_draft(db.session, actor, cathode.id, *PERIOD)
@@ -312,10 +313,11 @@ def _new_cathode_version() -> None:
     for i in draft.inputs:
         row = {f: getattr(i, f) for f in FIELDS}
         row["kind"] = i.kind.value
-        if i.kind.value == "electricity":
+        if i.kind.value == "electricity" and not i.certificate_id:
             row["quantity"] = i.quantity * 2
         rows.append(row)
-    submissions.save_draft(db.session, actor, draft.id, {"dqr": draft.dqr or Decimal(2)}, rows)
+    header = {"dqr": draft.dqr or Decimal(2), "production_volume": draft.production_volume}
+    submissions.save_draft(db.session, actor, draft.id, header, rows)
     submissions.submit(db.session, actor, draft.id)
 
 

@@ -60,12 +60,44 @@ def _result(product: Product, start: date) -> ProductResult:
 
 
 def _submit_cathode(year: int) -> Submission:
-    """The cathode maker's routine step: next year's version, started from its last figures."""
+    """The cathode maker's routine step: next year's version, started from its last figures,
+    with this year's green certificates registered and named on the sintering row (last
+    year's claim is not carried forward)."""
+    from footprint_platform.services import evidence, instruments
+    from footprint_platform.services.activity import FIELDS
+
     actor = admin_actor(CATHODE_MAKER)
+    cathode = _product(CATHODE)
     draft = submissions.start_draft(
-        db.session, actor, _product(CATHODE).id, date(year, 1, 1), date(year, 12, 31)
+        db.session, actor, cathode.id, date(year, 1, 1), date(year, 12, 31)
     )
-    db.session.commit()
+    proof = evidence.add_evidence(
+        db.session, actor, cathode.organization_id, "gec.pdf", f"%PDF-1.4 GEC {year}".encode()
+    ).id
+    instruments.register(
+        db.session,
+        actor,
+        cathode.organization_id,
+        {
+            "certificate_id": f"TEST-GEC-{year}-MJ",
+            "kind": "green_certificate",
+            "issuer": "test registry",
+            "generation": "wind",
+            "volume_kwh": "220000000",
+            "vintage_start": f"{year}-01-01",
+            "vintage_end": f"{year}-12-31",
+            "site_id": cathode.site_id,
+            "evidence_id": proof,
+        },
+    )
+    rows = []
+    for i in draft.inputs:
+        row = {f: getattr(i, f) for f in FIELDS} | {"kind": i.kind.value}
+        if "green certificates" in (i.description or ""):
+            row.update(instrument="green_certificate", certificate_id=f"TEST-GEC-{year}-MJ")
+        rows.append(row)
+    header = {f: getattr(draft, f) for f in submissions.HEADER_FIELDS}
+    submissions.save_draft(db.session, actor, draft.id, header, rows)
     return submissions.submit(db.session, actor, draft.id)
 
 

@@ -28,11 +28,12 @@ def _results(app: Flask) -> tuple[dict[str, float], dict[str, float], list[str]]
 
 def test_a_foil_is_its_own_energy_plus_its_generic_aluminium(demo_app: Flask) -> None:
     """JN-AL-12 (per kg): 1.05 kg primary aluminium × 15.947 (mat.aluminium.primary.cn)
-    + 1.8 kWh × 0.6205 (elec.cn.cfp.2023) = 16.74435 + 1.1169 = 17.86125 kg CO2e/kg; only the
-    electricity part is the foil maker's own (primary): 1.1169 / 17.86125 = 0.0625."""
+    + 1.8 kWh × 0.5777 (elec.cn.cfp.2024, the rule's grid factor for the 2025 period)
+    = 16.74435 + 1.03986 = 17.78421 kg CO2e/kg; only the electricity part is the foil maker's
+    own (primary): 1.03986 / 17.78421 = 0.0585."""
     total, share, _ = _results(demo_app)
-    assert total["JN-AL-12"] == pytest.approx(17.86125, rel=1e-9)
-    assert share["JN-AL-12"] == pytest.approx(1.1169 / 17.86125, rel=1e-9)
+    assert total["JN-AL-12"] == pytest.approx(17.78421, rel=1e-9)
+    assert share["JN-AL-12"] == pytest.approx(1.03986 / 17.78421, rel=1e-9)
 
 
 def test_the_demo_cell_lands_in_the_published_range(demo_app: Flask) -> None:
@@ -53,10 +54,10 @@ def test_products_without_data_are_reported_missing(demo_app: Flask) -> None:
 
 
 def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: Flask) -> None:
-    """A new foil version with twice the electricity (3.6 kWh): the foil gains 1.8 × 0.6205 =
-    1.1169 kg CO2e/kg; the NCM811 cell uses 0.3 kg of it per kWh (its production scrap reaches
-    the recycler burden-free, so no loop brings any back), so it gains 0.3 × 1.1169 = 0.33507.
-    The earlier run keeps its numbers."""
+    """A new foil version with twice the electricity (3.6 kWh): the foil gains 1.8 × 0.5777 =
+    1.03986 kg CO2e/kg (a 2025 period takes the 2024 grid factor); the NCM811 cell uses 0.3 kg
+    of it per kWh (its production scrap reaches the recycler burden-free, so no loop brings any
+    back), so it gains 0.3 × 1.03986 = 0.311958. The earlier run keeps its numbers."""
     from footprint_platform.services import results, submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -90,7 +91,7 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
         foil_per_cell = x[chain.graph.node_index(product_node(foil.id))]
         assert foil_per_cell == pytest.approx(0.3, rel=1e-12)
         assert float(after.result.total - old_total) == pytest.approx(
-            foil_per_cell * 1.8 * 0.6205, rel=1e-6
+            foil_per_cell * 1.8 * 0.5777, rel=1e-6
         )
         kept = db.session.scalar(
             select(ProductResult.total).where(
@@ -122,15 +123,16 @@ def test_a_maker_sees_its_products_footprints_on_its_product_list(demo_app: Flas
     page = session.client.get(
         f"/orgs/{foil.organization_id}/products", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
-    assert "17.861" in page and "6 %" in page  # 17.86125 kg CO2e/kg, 6 % primary
+    assert "17.784" in page and "6 %" in page  # 17.78421 kg CO2e/kg, 6 % primary
 
 
 def test_recycled_nickel_sulfate_is_not_above_virgin(demo_app: Flask) -> None:
     """The recycler's feed is cell production scrap entered by mass with recycled share 1: it
     enters burden-free (the material rule's cut-off; under the CFF too, the scrap is free and
     the recycling is shared at its user), never as buying 0.05 kWh of a new cell. So the
-    recycled salt is its own process only, 3 kWh × 0.6205 + 0.3 m³ natural gas, below the
-    virgin salt (MHP from HPAL on captive coal), and no loop joins it to the cell."""
+    recycled salt is its own process only, 3 kWh × 0.5777 (the 2024 grid factor, for a 2025
+    period) + 0.3 m³ natural gas, below the virgin salt (MHP from HPAL on captive coal), and
+    no loop joins it to the cell."""
     import scipy.sparse.csgraph as csgraph
 
     with demo_app.app_context():
@@ -149,7 +151,7 @@ def test_recycled_nickel_sulfate_is_not_above_virgin(demo_app: Flask) -> None:
             .where(EmissionFactor.code == "fuel.natural_gas.combustion.cn")
             .limit(1)
         )
-        assert recycled.total == pytest.approx(3 * 0.6205 + 0.3 * float(gas), rel=1e-9)
+        assert recycled.total == pytest.approx(3 * 0.5777 + 0.3 * float(gas), rel=1e-9)
         assert recycled.total < virgin.total
         cell = parts["DT-P811-150"]
         users = chain.graph.consumer[

@@ -65,7 +65,8 @@ def test_a_draft_is_saved_submitted_and_then_never_changes(prepared_app: Flask, 
         "material",
         "transport",
     ]
-    assert body["inputs"][0]["factor_code"] == "elec.cn.cfp.2023"  # the rule's grid factor
+    # the rule's grid factor: the latest published for the period's year (2026) or before
+    assert body["inputs"][0]["factor_code"] == "elec.cn.cfp.2024"
     done = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
     assert done.status_code == 200 and done.get_json()["status"] == "submitted"
     assert len(done.get_json()["content_hash"]) == 64
@@ -182,19 +183,45 @@ def test_missing_quantity_is_a_schema_error_naming_the_row(prepared_app: Flask, 
     assert "inputs.0.quantity" in response.get_json()["errors"]
 
 
-def test_a_green_certificate_needs_evidence_to_be_submitted(prepared_app: Flask, ids: Ids) -> None:
+def test_a_green_certificate_counts_only_as_a_registered_record(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    """A draft may wait for its record; submitting needs the certificate registered (with
+    its retirement evidence) and the period's production volume its kWh are checked against."""
     client, auth = prepared_app.test_client(), _bearer(ids.write_secret)
     content = _content(prepared_app)
     content["inputs"][0].update(instrument="green_certificate", factor_code="elec.cn.wind.cfp.2023")
     assert (
         client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth).status_code
         == 200
-    )  # a draft may wait for its evidence
+    )  # a draft may wait for its record
     refused = client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth)
     assert refused.status_code == 422
-    assert "evidence" in " ".join(refused.get_json()["errors"]["inputs[1].evidence_id"])
-    content["inputs"][0]["evidence_id"] = ids.evidence
-    client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    assert "certificate" in " ".join(refused.get_json()["errors"]["inputs[1].certificate_id"])
+    with prepared_app.app_context():
+        site = db.session.get(Product, ids.product).site_id  # type: ignore[union-attr]
+    made = client.post(
+        f"/api/v1/organizations/{ids.org}/electricity-instruments",
+        json={
+            "certificate_id": "GEC 2026 0001",
+            "kind": "green_certificate",
+            "issuer": "China green certificate platform",
+            "generation": "wind",
+            "volume_kwh": "250000",
+            "vintage_start": "2026-01-01",
+            "vintage_end": "2026-12-31",
+            "site_id": site,
+            "evidence_id": ids.evidence,
+        },
+        headers=auth,
+    )
+    assert made.status_code == 201, made.get_json()
+    content["inputs"][0]["certificate_id"] = "gec2026 0001"
+    content["production_volume"] = "100000"  # 2.5 kWh x 100,000 kWh of packs = the volume
+    saved = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    assert saved.status_code == 200, saved.get_json()
+    row = client.get(f"/api/v1/submissions/{ids.draft}", headers=auth).get_json()["inputs"][0]
+    assert (row["certificate_id"], row["factor_code"]) == ("GEC20260001", "elec.cn.wind.cfp.2023")
     assert (
         client.post(f"/api/v1/submissions/{ids.draft}/submit", json={}, headers=auth).status_code
         == 200
@@ -275,7 +302,8 @@ def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -
 
 
 def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> None:
-    """The NCM811 cell's own electricity (45 kWh × 0.6205) and gas dominate its direct part."""
+    """The NCM811 cell's own electricity (45 kWh × 0.5777, the 2024 factor for 2025) and gas
+    dominate its direct part."""
     from footprint_platform.services import history
     from tests.platform.demo_ids import admin_actor
 
@@ -285,7 +313,7 @@ def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> N
         )
         review = history.review(db.session, admin_actor("admin@dongtai-cells.example"), cell.id)
         direct = sum(review.direct_by_stage.values())
-        assert 45 * 0.6205 < float(direct) < 45 * 0.6205 + 3
+        assert 45 * 0.5777 < float(direct) < 45 * 0.5777 + 3
         assert len(review.linked) == 7 and review.problems == []
 
 
@@ -315,7 +343,7 @@ def test_implausible_data_saves_with_warnings_naming_the_doubt(demo_app: Flask) 
         ]
         checked = submissions.save_draft(db.session, actor, sub.id, {"dqr": 2}, rows)
         reasons = " ".join(w.reason for w in checked.warnings)
-        assert "35.6" in reasons and "59.2" in reasons and "5.00" in reasons
+        assert "35.6" in reasons and "55.8" in reasons and "5.00" in reasons
         assert len(db.session.get(Submission, sub.id).inputs) == 2
 
 

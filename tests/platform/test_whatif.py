@@ -27,7 +27,6 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import SYSTEM
-from footprint_platform.rules import rule_for_category
 from footprint_platform.services import factors, sharing, whatif
 from footprint_platform.services.factors import SEED_FILE
 from footprint_platform.services.rollup import chain_graph, product_node
@@ -112,12 +111,15 @@ def test_a_green_share_equals_rolling_up_the_changed_data(ctx: None) -> None:
         quantity=kwh * Decimal("0.3"),
         unit="kWh",
         factor_code="elec.cn.wind.cfp.2023",
+        td_factor_code="elec.cn.td.cfp.2024",
         grid_region=grid.grid_region,
         instrument="ppa",
     )
     _same(outcome, _slow("JH-S7-LR"))
-    wind, grid_factor = 0.0336, 0.6205  # seed release: elec.cn.wind.cfp.2023, elec.cn.cfp.2023
-    assert outcome.delta == pytest.approx(float(kwh) * 0.3 * (wind - grid_factor), rel=1e-9)
+    # seed release: elec.cn.wind.cfp.2023, T&D elec.cn.td.cfp.2024 (a PPA delivers over the
+    # grid, rule 1.1), against the grid factor the rule chose for 2025, elec.cn.cfp.2024
+    wind, td, grid_factor = 0.0336, 0.0327, 0.5777
+    assert outcome.delta == pytest.approx(float(kwh) * 0.3 * (wind + td - grid_factor), rel=1e-9)
 
 
 def test_moving_a_chinese_site_changes_nothing_and_says_why(ctx: None) -> None:
@@ -138,16 +140,25 @@ def test_a_region_the_rule_has_no_factor_for_is_refused(ctx: None) -> None:
 def test_a_move_to_another_factor_equals_rolling_up_the_changed_data(
     ctx: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rule that picks another factor abroad (here the 2024 national factor, to have one):
-    the product's grid rows are recomputed with it."""
+    """On release 2026.1 the rule has a Hungarian factor (elec.hu.cfp.2024): moving the site
+    to Hungary recomputes the product's grid rows with it."""
+    release = factors._publish(
+        db.session,
+        SYSTEM,
+        "2026.1",
+        "test",
+        (SEED_FILE.parent / "seed-2026.1.csv").read_bytes(),
+        None,
+    )
+    _submission("JH-S7-LR").factor_release_id = release.id
+    db.session.commit()
     suv = _product("JH-S7-LR")
-    monkeypatch.setitem(rule_for_category(suv.category).grid_factor, "HU", "elec.cn.cfp.2024")
     outcome = whatif.evaluate(
         db.session, admin_actor(OEM), suv.id, [{"kind": "grid_region", "region": "HU"}]
     )
     assert outcome.delta < 0
     for row in _rows("JH-S7-LR", kind=InputKind.ELECTRICITY):
-        row.factor_code, row.grid_region = "elec.cn.cfp.2024", "HU"
+        row.factor_code, row.grid_region = "elec.hu.cfp.2024", "HU"
     _same(outcome, _slow("JH-S7-LR"))
 
 
@@ -206,6 +217,7 @@ def test_all_four_kinds_together_equal_the_changed_data(ctx: None) -> None:
         quantity=grid.quantity,
         unit="kWh",
         factor_code="elec.cn.pv.cfp.2023",
+        td_factor_code="elec.cn.td.cfp.2024",  # a PPA delivers over the grid (rule 1.1)
         instrument="ppa",
     )
     (aluminium,) = _rows("JH-S7-LR", factor_code="mat.aluminium.primary.cn")

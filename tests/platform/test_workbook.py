@@ -57,7 +57,8 @@ def _fill(wb: Any) -> Any:
     for row in guide.iter_rows(min_row=1, max_col=2):
         if row[0].value == "dqr":
             row[1].value = 2
-    wb[ELECTRICITY].append([None, 2.2, "kWh", "grid", None, None, None, 2])
+    # description, quantity, unit, supply, certificate id, factor, grid region, evidence, rating
+    wb[ELECTRICITY].append([None, 2.2, "kWh", "grid", None, None, None, None, 2])
     wb[MATERIALS].append(["Cells", 1, "kWh", "BS-LFP-280 | Bashu LFP Power", None, None, 2])
     wb[MATERIALS].append(["Steel", 0.8, "kg", None, "mat.steel.crude.glo", None, 3])
     return wb
