@@ -42,6 +42,8 @@ class NodeResult:
     by_stage: dict[str, float]
     primary_data_share: float
     dqr: float | None
+    # technological, temporal, geographical (PACT v3 dqi), None where unrated
+    dqi: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +56,7 @@ class RollupResult:
     primary_data_share: FloatArray
     dqr: FloatArray  # NaN where no contributing node has a rating
     index: dict[str, int] | None = None
+    dqi: FloatArray | None = None  # (n, 3) technological, temporal, geographical; NaN: unrated
 
     @property
     def total(self) -> FloatArray:
@@ -75,7 +78,15 @@ class RollupResult:
             by_stage={s: float(v) for s, v in zip(self.stages, self.by_stage[i], strict=True)},
             primary_data_share=float(self.primary_data_share[i]),
             dqr=None if np.isnan(dqr) else dqr,
+            dqi=_ratings(self.dqi, i),
         )
+
+
+def _ratings(dqi: FloatArray | None, i: int) -> tuple[float, float, float] | None:
+    if dqi is None or np.isnan(dqi[i]).any():
+        return None
+    t, m, g = (float(v) for v in dqi[i])
+    return (t, m, g)
 
 
 def rollup(
@@ -202,6 +213,7 @@ def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> Roll
         primary_data_share=quality.primary_data_share,
         dqr=quality.dqr,
         index=graph.__dict__.get("index"),
+        dqi=quality.dqi,
     )
 
 
