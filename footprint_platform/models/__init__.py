@@ -26,8 +26,11 @@ from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.sharing import FootprintShare, LinkRequest, LinkStatus
 from footprint_platform.models.submission import (
+    PRIMARY_PROVENANCE,
+    RATING_FIELDS,
     Evidence,
     InputKind,
+    Provenance,
     Submission,
     SubmissionInput,
     SubmissionStatus,
@@ -50,6 +53,9 @@ __all__ = [
     "FactorRelease",
     "FootprintShare",
     "InputKind",
+    "PRIMARY_PROVENANCE",
+    "Provenance",
+    "RATING_FIELDS",
     "Invitation",
     "LinkRequest",
     "LinkStatus",

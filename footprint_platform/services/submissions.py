@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
+    RATING_FIELDS,
     Evidence,
     ExternalFootprint,
     Product,
@@ -34,6 +35,7 @@ from footprint_platform.services.activity import (
     FIELDS,
     Checked,
     Context,
+    check_ratings,
     check_rows,
 )
 from footprint_platform.services.factors import factor_by_code, latest_release
@@ -43,6 +45,9 @@ from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
 HEADER_LABELS = {
     "production_volume": _l("Production in the period (declared units)"),
     "dqr": _l("Overall data quality"),
+    "dqr_technological": _l("Technological representativeness (1–5)"),
+    "dqr_temporal": _l("Temporal representativeness (1–5)"),
+    "dqr_geographical": _l("Geographical representativeness (1–5)"),
     "notes": _l("Notes for your verifier"),
 }
 
@@ -119,7 +124,7 @@ def _changed_parts(
     sub: Submission, header: dict[str, Any], rows: list[dict[str, Any]]
 ) -> list[str]:
     """What a save changes: header fields and sections (by kind) whose rows differ."""
-    parts = [f for f in HEADER_FIELDS if header.get(f) != getattr(sub, f)]
+    parts = [f for f in (*HEADER_FIELDS, *RATING_FIELDS) if header.get(f) != getattr(sub, f)]
 
     def by_kind(items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
@@ -204,7 +209,7 @@ def start_draft(
         ).first()
     )
     if template is not None:
-        for f in HEADER_FIELDS:
+        for f in (*HEADER_FIELDS, *RATING_FIELDS):
             setattr(sub, f, getattr(template, f))
         sub.inputs = [
             SubmissionInput(**{f: getattr(i, f) for f in (*FIELDS, "position")})
@@ -303,7 +308,7 @@ def save_draft(
         )
     changed = _changed_parts(sub, header, checked.rows)
     seen = sub.lock_version if lock_version is None else lock_version
-    for f in HEADER_FIELDS:
+    for f in (*HEADER_FIELDS, *RATING_FIELDS):
         setattr(sub, f, header.get(f))
     if channel:
         sub.channel = channel
@@ -330,18 +335,15 @@ def save_draft(
 
 
 def _check_header(header: dict[str, Any]) -> list[Problem]:
-    problems = []
-    dqr = header.get("dqr")
-    if dqr is not None and not Decimal(1) <= Decimal(dqr) <= Decimal(5):
-        problems.append(
-            Problem(
-                "—",
-                None,
-                "dqr",
-                str(dqr),
-                str(_l("A data-quality rating runs from 1 (best) to 5.")),
-            )
-        )
+    """Checks the header and writes its derived ratings into it: the three defaults for the
+    rows (PACT dqi) and the single `dqr`, their mean (`activity.check_ratings`)."""
+    problems: list[Problem] = []
+
+    def bad(column: str, reason: Any) -> None:
+        value = header.get(column)
+        problems.append(Problem("—", None, column, None if value is None else str(value), str(reason)))
+
+    header.update(check_ratings(header, bad))
     volume = header.get("production_volume")
     if volume is not None and Decimal(volume) <= 0:
         problems.append(
