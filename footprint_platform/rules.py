@@ -45,6 +45,16 @@ class MissingData:
             return None
         return min(self.worst_dqr, dqr + self.temporal_dqr_step * max(age_years, 0))
 
+    def carried_ratings(
+        self, ratings: tuple[float, float, float], age_years: int
+    ) -> tuple[float, float, float]:
+        """The three ratings (technological, temporal, geographical) of data carried forward:
+        only the temporal one ages (ISO 14067 6.3.5, time-related coverage), by the rule's
+        step per year, never past the worst."""
+        technological, temporal, geographical = ratings
+        aged = min(self.worst_dqr, temporal + self.temporal_dqr_step * max(age_years, 0))
+        return (technological, aged, geographical)
+
 
 def _missing_data(data: dict[str, Any]) -> MissingData:
     return MissingData(

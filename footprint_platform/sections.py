@@ -30,9 +30,24 @@ DESCRIPTION = Column("description", _l("Description"))
 FACTOR = Column("factor_code", _l("Factor dataset"), "factor")
 STAGE = Column("stage", _l("Life-cycle stage"), "stage")
 DQR = Column(
-    "dqr", _l("Data quality (1–5)"), "number", hint=_l("1 measured at your site … 5 rough estimate")
+    "dqr",
+    _l("Data quality (1–5)"),
+    "number",
+    hint=_l("The mean of the three ratings; given alone it counts for all three"),
 )
 EVIDENCE = Column("evidence_id", _l("Evidence"), "evidence")
+PROVENANCE = Column(
+    "provenance",
+    _l("Source of the figure"),
+    "provenance",
+    hint=_l("Measured or calculated from measured data count as primary data"),
+)
+# PACT v3 dqi, per row (empty: the submission's defaults)
+RATINGS = (
+    Column("dqr_technological", _l("Technological rating (1–5)"), "number"),
+    Column("dqr_temporal", _l("Temporal rating (1–5)"), "number"),
+    Column("dqr_geographical", _l("Geographical rating (1–5)"), "number"),
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("grid_region", _l("Grid region (if not your site's)")),
             EVIDENCE,
             DQR,
+            PROVENANCE,  # later columns last, so earlier workbooks keep their columns
+            *RATINGS,
         ),
         ("kWh", "MWh", "MJ", "GJ"),
     ),
@@ -79,6 +96,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("Fuel or heat"), "factor", True),
             STAGE,
             DQR,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("m^3", "L", "kg", "t", "MJ", "GJ", "kWh"),
     ),
@@ -89,7 +108,16 @@ SECTIONS: tuple[Section, ...] = (
             "Greenhouse gases released by the process itself (not from fuels), per "
             "declared unit, by gas."
         ),
-        (DESCRIPTION, QUANTITY, UNIT, Column("factor_code", _l("Gas"), "factor", True), STAGE, DQR),
+        (
+            DESCRIPTION,
+            QUANTITY,
+            UNIT,
+            Column("factor_code", _l("Gas"), "factor", True),
+            STAGE,
+            DQR,
+            PROVENANCE,
+            *RATINGS,
+        ),
         ("kg", "g", "t"),
     ),
     Section(
@@ -110,6 +138,7 @@ SECTIONS: tuple[Section, ...] = (
             DQR,
             # last, so workbooks made before it keep their columns where they were
             Column("external_footprint_id", _l("or partner's footprint (PACT)"), "external"),
+            *RATINGS,
         ),
         ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
     ),
@@ -125,6 +154,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("Transport mode"), "factor", True),
             STAGE,
             DQR,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("kg", "t", "t*km"),
     ),
@@ -152,6 +183,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("factor_code", _l("Treatment"), "factor", True),
             STAGE,
             DQR,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("kg", "t"),
     ),
@@ -174,6 +207,12 @@ INSTRUMENT_LABELS = {
     "ppa": _l("Power purchase agreement"),
     "direct_supply": _l("Direct supply (dedicated line)"),
     "onsite": _l("On-site generation"),
+}
+PROVENANCE_LABELS = {
+    "measured": _l("Measured (meter, invoice, weighing)"),
+    "calculated": _l("Calculated from measured data"),
+    "estimated": _l("Estimated"),
+    "secondary": _l("Database or literature value (secondary)"),
 }
 BASIS_LABELS = {"mass": _l("Mass"), "energy": _l("Energy"), "economic": _l("Economic value")}
 

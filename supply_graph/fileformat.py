@@ -441,6 +441,7 @@ def write_graph(graph: SupplyGraph, path: str | Path) -> None:
     path = Path(path)
     if path.suffix == ".npz":
         alloc = sorted(graph.allocations.items())
+        ratings: dict[str, Any] = {} if graph.ratings is None else {"ratings": graph.ratings}
         np.savez(
             path,
             format=np.array(GRAPH_FORMAT),
@@ -451,7 +452,7 @@ def write_graph(graph: SupplyGraph, path: str | Path) -> None:
             direct=graph.direct,
             primary=graph.primary,
             dqr=graph.dqr,
-            **({} if graph.ratings is None else {"ratings": graph.ratings}),
+            **ratings,
             category_names=np.array(graph.category_names, dtype=np.str_),
             category_code=graph.category_code,
             provider=graph.provider,

@@ -48,11 +48,13 @@ def quality_columns(
     return out
 
 
-def _fill_quality(out: FloatArray, primary: FloatArray, dqi: FloatArray, direct: FloatArray) -> None:
+def _fill_quality(
+    out: FloatArray, primary: FloatArray, dqi: FloatArray, direct: FloatArray
+) -> None:
     """Write b∘primary, b∘r_k (k = 1..3) and b∘[rated] into the columns of `out`; a node is
     rated when all three ratings are set."""
     own = row_sums(direct)
-    has = ~np.isnan(dqi).any(axis=1)
+    has = np.logical_not(np.isnan(dqi).any(axis=1))
     np.multiply(own, primary, out=out[:, 0])
     out[:, 1:4] = 0.0
     np.multiply(own[:, None], dqi, out=out[:, 1:4], where=has[:, None])

@@ -40,6 +40,8 @@ from footprint_platform.models.webhooks import WebhookDelivery, WebhookEndpoint
 from footprint_platform.models.whatif import WhatIfScenario
 
 __all__ = [
+    "PRIMARY_PROVENANCE",
+    "RATING_FIELDS",
     "ApiToken",
     "AuditEvent",
     "AuditLogImmutable",
@@ -53,9 +55,6 @@ __all__ = [
     "FactorRelease",
     "FootprintShare",
     "InputKind",
-    "PRIMARY_PROVENANCE",
-    "Provenance",
-    "RATING_FIELDS",
     "Invitation",
     "LinkRequest",
     "LinkStatus",
@@ -73,6 +72,7 @@ __all__ = [
     "PasswordReset",
     "Product",
     "ProductResult",
+    "Provenance",
     "RequestStatus",
     "RollupJob",
     "RollupRun",

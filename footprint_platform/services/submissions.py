@@ -341,7 +341,9 @@ def _check_header(header: dict[str, Any]) -> list[Problem]:
 
     def bad(column: str, reason: Any) -> None:
         value = header.get(column)
-        problems.append(Problem("—", None, column, None if value is None else str(value), str(reason)))
+        problems.append(
+            Problem("—", None, column, None if value is None else str(value), str(reason))
+        )
 
     header.update(check_ratings(header, bad))
     volume = header.get("production_volume")

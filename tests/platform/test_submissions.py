@@ -27,7 +27,7 @@ def _part(app: Flask, part: str) -> int:
 
 
 GOOD = [
-    {"kind": "electricity", "quantity": "2.5", "unit": "kWh"},
+    {"kind": "electricity", "quantity": "2.5", "unit": "kWh", "provenance": "measured"},
     {"kind": "material", "quantity": "1", "unit": "kWh", "linked_product_id": None},
     {
         "kind": "material",
@@ -42,6 +42,7 @@ GOOD = [
         "unit": "kg",
         "distance_km": "500",
         "factor_code": "transport.truck.heavy",
+        "provenance": "calculated",
     },
 ]
 
