@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import RATING_FIELDS, Evidence, Organization, Product, Submission
 from footprint_platform.rules import load_rules
-from footprint_platform.sections import BASIS_LABELS, INSTRUMENT_LABELS, SECTIONS, Section
+from footprint_platform.sections import (
+    BASIS_LABELS,
+    INSTRUMENT_LABELS,
+    PROVENANCE_LABELS,
+    SECTIONS,
+    Section,
+)
 from footprint_platform.services import completeness
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.services.xlsx_package import check_package

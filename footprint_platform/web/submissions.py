@@ -28,9 +28,9 @@ from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import ProductPeriodSchema
 from footprint_platform.sections import (
     BASIS_LABELS,
-    PROVENANCE_LABELS,
     BY_KIND,
     INSTRUMENT_LABELS,
+    PROVENANCE_LABELS,
     SECTIONS,
     STEPS,
     section_names,

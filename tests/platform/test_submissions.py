@@ -246,6 +246,7 @@ def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -
             "electricity-0-quantity": "2.2",
             "electricity-0-unit": "kWh",
             "electricity-0-instrument": "grid",
+            "electricity-0-provenance": "measured",
             "fuel-count": "0",
         },
     )
