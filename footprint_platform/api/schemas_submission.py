@@ -99,10 +99,11 @@ class InputRowSchema(ma.Schema):
     provenance = ma.fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.OneOf([p.value for p in Provenance]),
+        validate=validate.Length(max=12),  # the values are checked with the row (activity.py)
         metadata={
+            "enum": [p.value for p in Provenance],
             "description": "where the row's figure comes from; required to submit the "
-            "supplier's own activity (measured and calculated count as primary data)"
+            "supplier's own activity (measured and calculated count as primary data)",
         },
     )
 

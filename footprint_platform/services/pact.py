@@ -13,8 +13,14 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   our `period_end`, both at 00:00 UTC.
 - Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil;
   `fossilCarbonContent` is "0" because carbon content is not recorded (unknown, not measured 0).
-- `dqi` is left out: PACT wants three ratings (technological, geographical, temporal) and we
-  keep one contribution-weighted rating, carried in the Tanlian extension instead.
+- `dqi`: the technological, temporal and geographical ratings (1 best to 5, as PACT v3.0.3's
+  OpenAPI states), each weighted by emissions contribution over the whole upstream chain, as
+  stored with the declaration; declarations made before the three were computed carry only the
+  single rating (in the Tanlian extension) and no `dqi`. PACT v3 has no coverage, completeness
+  or reliability rating (v2 had them); the single rating, their mean, stays in the extension.
+- `primaryDataShare`: the share of the footprint's emissions computed from primary data
+  (activity measured at, or calculated from measurements of, a company's own processes in the
+  chain, each data point by its stated provenance), in percent.
 - `ipccCharacterizationFactors`: the GWP sets the used factors state; when none states one, the
   configured default (PACT_GWP_WHEN_UNSTATED), and `comment` says so.
 - `verification` only if decided before publication, since a published footprint never changes
@@ -258,6 +264,9 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         "exemptedEmissionsDescription": _exemptions(rule, d),
         "primaryDataShare": decimal_string(d.primary_data_share * 100),
     }
+    dqi = pact_dqi(d)
+    if dqi is not None:
+        pcf["dqi"] = dqi
     sources = _factor_sources(session, d)
     if sources:
         pcf["secondaryEmissionFactorSources"] = sources
@@ -265,6 +274,17 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
     if verification:
         pcf["verification"] = verification
     return pcf
+
+
+def pact_dqi(d: Declaration) -> dict[str, str] | None:
+    """PACT v3 `dqi` from the declaration's stored ratings, None where it has none."""
+    if not d.dqi:
+        return None
+    return {
+        "technologicalDQR": decimal_string(d.dqi["technological"]),
+        "temporalDQR": decimal_string(d.dqi["temporal"]),
+        "geographicalDQR": decimal_string(d.dqi["geographical"]),
+    }
 
 
 def _mass(d: Declaration) -> Decimal:
@@ -419,7 +439,12 @@ def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
     elif unstated:
         parts.append(f"{unstated} of the factors used do not state their GWP set.")
     parts.append(
-        "Data quality: one rating 1-5 in the Tanlian extension, not split into PACT's three."
+        "Data quality: dqi gives the technological, temporal and geographical ratings (1 best "
+        "to 5), weighted by emissions contribution; the Tanlian extension's single rating is "
+        "their mean."
+        if d.dqi
+        else "Data quality: one rating 1-5 in the Tanlian extension; this declaration was made "
+        "before the three PACT ratings were computed."
     )
     if d.composition is not None:
         parts.append(_composition_text(d))

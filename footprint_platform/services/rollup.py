@@ -60,8 +60,9 @@ from supply_graph import (
 )
 from supply_graph.units import conversion_factor
 
-# Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
-# 1 to 5: a generic literature value entered as an input is rated 3 here ("fair"). A product
+# Secondary generic datasets carry no supplier rating; PACT v3.0.3's dqi and ours both run
+# 1 (best) to 5: a generic literature value entered as an input is rated 3 on each of the three
+# indicators unless its row rates it ("fair"). A product
 # standing in for missing data (a fallback dataset, or nothing) carries its rule's worst rating
 # (`[missing_data] worst_dqr`), so a gap never improves a result's rating.
 GENERIC_DQR = 3.0
