@@ -67,6 +67,27 @@ def _missing_data(data: dict[str, Any]) -> MissingData:
     )
 
 
+DEFAULT_GWP = "AR6"
+
+
+@dataclass(frozen=True)
+class Characterisation:
+    """How a rule characterises greenhouse gases (`[characterisation]`): the IPCC GWP100 set
+    (`gwp`, e.g. "AR6"); a factor whose source states another set is refused (no conversion:
+    a CO2e figure cannot be re-weighted without its gases). A CO2-only factor (gas basis CO2)
+    counts only if its code is listed in `co2_only_accepted`, at its CO2 value, with the
+    stated note on every result that uses it; any other is refused."""
+
+    gwp: str
+    co2_only_accepted: tuple[str, ...]
+    co2_only_note_en: str
+    co2_only_note_zh: str
+    source: str
+
+    def co2_only_note(self, locale: str) -> str:
+        return self.co2_only_note_zh if locale.startswith("zh") else self.co2_only_note_en
+
+
 @dataclass(frozen=True)
 class AccountingRule:
     """What a footprint of a product category must follow: declared unit, stages, cut-off,
@@ -96,6 +117,18 @@ class AccountingRule:
 
     def name(self, locale: str) -> str:
         return self.name_zh if locale.startswith("zh") else self.name_en
+
+    @property
+    def characterisation(self) -> Characterisation:
+        """The GWP set the rule's footprints use and how it treats factors of another basis."""
+        c = self.raw.get("characterisation") or {}
+        return Characterisation(
+            gwp=str(c.get("gwp", DEFAULT_GWP)),
+            co2_only_accepted=tuple(c.get("co2_only_accepted", ())),
+            co2_only_note_en=str(c.get("co2_only_note_en", "")),
+            co2_only_note_zh=str(c.get("co2_only_note_zh", "")),
+            source=str(c.get("source", "")),
+        )
 
     @property
     def mass_balance(self) -> MassBalance | None:

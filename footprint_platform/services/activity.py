@@ -235,9 +235,38 @@ class _Row:
             self.bad("factor_code", _l("Unknown factor code in this factor release."))
         elif factor.category not in FACTOR_CATEGORIES[self.kind]:
             self.bad("factor_code", _l("This factor is not for this kind of input."))
-        else:
+        elif self._characterised(factor):
             return factor
         return None
+
+    def _characterised(self, factor: EmissionFactor) -> bool:
+        """The factor's basis agrees with the rule's characterisation (rules.Characterisation):
+        a GWP set other than the rule's is refused, and so is a CO2-only factor the rule does
+        not list (it would count as CO2e what is CO2 alone)."""
+        rule = self.ctx.rule.characterisation
+        if factor.gwp and factor.gwp != rule.gwp:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This factor uses %(factor_gwp)s GWP values; this product's rule uses "
+                    "%(rule_gwp)s. Choose a factor on %(rule_gwp)s.",
+                    factor_gwp=factor.gwp,
+                    rule_gwp=rule.gwp,
+                ),
+            )
+            return False
+        if self.kind is InputKind.ELECTRICITY:
+            return True  # the rule's grid series decides (carbon_footprint is CO2e, see below)
+        if factor.gas_basis == "CO2" and factor.code not in rule.co2_only_accepted:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This factor counts CO2 only; this product's rule does not accept it as "
+                    "CO2e. Choose a CO2e factor."
+                ),
+            )
+            return False
+        return True
 
     def _converts(self, target: str, column: str = "unit") -> None:
         unit = self.out.get("unit")
