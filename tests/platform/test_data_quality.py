@@ -279,3 +279,59 @@ def test_a_submission_refused_for_a_rating_saves_nothing(demo_app: Flask) -> Non
         assert {"dqr_temporal", "dqr_technological"} <= columns
         again = db.session.get(Submission, draft.id)
         assert [(i.kind, i.quantity) for i in again.inputs] == before
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        (  # a GWP set other than the rule's (AR6): refused, not mixed
+            {"kind": "process", "quantity": "0.01", "unit": "kg", "factor_code": "gas.n2o.ar5"},
+            "AR5",
+        ),
+        (  # CO2 only and not listed by the rule: never counted as CO2e
+            {"kind": "fuel", "quantity": "1", "unit": "GJ", "factor_code": "heat.purchased.cn"},
+            "CO2 only",
+        ),
+    ],
+)
+def test_a_factor_of_another_basis_is_refused(
+    prepared_app: Flask, ids: Ids, row: dict[str, str], words: str
+) -> None:
+    auth = {"Authorization": f"Bearer {ids.write_secret}", "Accept-Language": "en"}
+    response = prepared_app.test_client().put(
+        f"/api/v1/submissions/{ids.draft}",
+        json={"dqr": "2", "inputs": [{**row, "provenance": "measured"}]},
+        headers=auth,
+    )
+    assert response.status_code == 422
+    assert words in " ".join(response.get_json()["errors"]["inputs[1].factor_code"])
+
+
+def test_the_rules_set_and_listed_co2_only_factors_are_accepted_and_stated(
+    prepared_app: Flask, ids: Ids
+) -> None:
+    auth = {"Authorization": f"Bearer {ids.write_secret}", "Accept-Language": "en"}
+    rows = [
+        {"kind": "process", "quantity": "0.01", "unit": "kg", "factor_code": "gas.n2o.ar6"},
+        {
+            "kind": "fuel",
+            "quantity": "1",
+            "unit": "kg",
+            "factor_code": "fuel.diesel.combustion.per_kg",
+        },
+    ]
+    response = prepared_app.test_client().put(
+        f"/api/v1/submissions/{ids.draft}",
+        json={"dqr": "2", "inputs": [{**r, "provenance": "measured"} for r in rows]},
+        headers=auth,
+    )
+    assert response.status_code == 200, response.get_json()
+    with prepared_app.app_context():
+        d = db.session.scalars(
+            select(Declaration).join(Product).where(Product.part_number == "HD-PK-811-78")
+        ).first()
+        pcf_comment = pact.product_footprint(db.session, d, OPTIONS)
+        assert pcf_comment["pcf"]["ipccCharacterizationFactors"] == ["AR6"]
+        # the pack's chain burns diesel and coal: the footprint says which factors are CO2 only
+        assert "CO2-only factors used" in pcf_comment["comment"]
+        assert "fuel.diesel.combustion.per_kg" in pcf_comment["comment"]
