@@ -11,8 +11,10 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   newest first; drafts that never left Tanlian are not named.
 - Reference period: ours is whole days, end inclusive; PACT's end is exclusive, so the day after
   our `period_end`, both at 00:00 UTC.
-- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil;
-  `fossilCarbonContent` is "0" because carbon content is not recorded (unknown, not measured 0).
+- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil.
+  `fossilCarbonContent` is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value;
+  Tanlian does not yet record materials' carbon content, so "0" is written and `comment` says
+  plainly that it is not known and not a measurement (open: issue 18).
 - `dqi`: the technological, temporal and geographical ratings (1 best to 5, as PACT v3.0.3's
   OpenAPI states), each weighted by emissions contribution over the whole upstream chain, as
   stored with the declaration; declarations made before the three were computed carry only the
@@ -436,7 +438,9 @@ def _comment(d: Declaration, unstated: int, rule: AccountingRule, co2_only: list
         )
     parts.append(
         "Biogenic carbon is not tracked: both PCF values are the total, counted as fossil; "
-        "fossil carbon content is not recorded (0 means unknown)."
+        "fossilCarbonContent is not known: Tanlian does not yet record the carbon content of "
+        "materials, PACT v3 requires the field, and the 0 written is not a measurement (a "
+        "product holding graphite or polymers contains fossil carbon)."
     )
     characterisation = rule.characterisation
     parts.append(f"GWP100 values of IPCC {characterisation.gwp}, as the rule names.")
