@@ -335,3 +335,21 @@ def test_the_rules_set_and_listed_co2_only_factors_are_accepted_and_stated(
         # the pack's chain burns diesel and coal: the footprint says which factors are CO2 only
         assert "CO2-only factors used" in pcf_comment["comment"]
         assert "fuel.diesel.combustion.per_kg" in pcf_comment["comment"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("GWP100 values of IPCC AR6", "primaryDataShare", "exported as PACT dqi")),
+        ("zh", ("IPCC AR6 的 GWP100 值", "初级数据占比", "导出为 PACT dqi")),
+    ],
+)
+def test_the_methodology_page_states_the_definitions(
+    demo_app: Flask, language: str, words: tuple[str, ...]
+) -> None:
+    page = demo_app.test_client().get(
+        "/methodology/rules/power_battery", headers={"Accept-Language": language}
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert all(w in text for w in words), language
