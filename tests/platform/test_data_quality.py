@@ -22,6 +22,7 @@ from footprint_platform.models import (
     ProductResult,
     RollupRun,
     Submission,
+    SubmissionInput,
 )
 from footprint_platform.services import activity, declarations, pact, submissions
 from footprint_platform.services.fingerprint import content_hash
@@ -229,6 +230,46 @@ def test_the_form_asks_for_provenance_and_the_three_ratings_in_both_languages(
         sub = db.session.get(Submission, ids.draft)
         assert (sub.dqr_technological, sub.dqr_temporal, sub.dqr_geographical) == (1, 2, 4)
         assert sub.dqr == Decimal("2.3")
+
+
+def test_migration_0029_states_provenance_by_its_rule_and_keeps_every_pin(
+    demo_app: Flask,
+) -> None:
+    """Back to 0026 (no provenance, one rating) and up again: the migration gives own activity
+    'measured', dataset materials 'secondary', links none, a single rating to all three; every
+    submission's hash and every declaration still verifies."""
+    from flask_migrate import downgrade, upgrade
+
+    with demo_app.app_context():
+        # the demo's declarations were made with dqi, which going down to 0026 drops: put it
+        # back after, as it was (what is under test is the submissions' data)
+        kept = {d.id: d.dqi for d in db.session.scalars(select(Declaration))}
+        db.session.commit()
+        downgrade(revision="0026")
+        upgrade(revision="0029")
+        db.session.expire_all()
+        for d in db.session.scalars(select(Declaration)):
+            d.dqi = kept[d.id]
+        db.session.commit()
+        rows = db.session.scalars(select(SubmissionInput)).all()
+        assert rows
+        for row in rows:
+            own = row.kind.value in {k.value for k in activity.OWN_ACTIVITY}
+            dataset = (
+                row.kind.value == "material"
+                and row.factor_code
+                and not (row.linked_product_id or row.external_footprint_id)
+            )
+            expected = "measured" if own else "secondary" if dataset else None
+            assert row.provenance == expected, (row.kind, row.factor_code)
+            ratings = (row.dqr_technological, row.dqr_temporal, row.dqr_geographical)
+            assert ratings == (row.dqr,) * 3
+        for sub in db.session.scalars(
+            select(Submission).where(Submission.content_hash.isnot(None))
+        ):
+            assert content_hash(sub) == sub.content_hash
+            assert (sub.dqr_technological, sub.dqr_temporal, sub.dqr_geographical) == (sub.dqr,) * 3
+        assert declarations.verify(db.session) == []
 
 
 def test_a_legacy_row_hashes_as_before_and_a_stated_one_differently(demo_app: Flask) -> None:
