@@ -14,7 +14,7 @@ model differ, each also stated in the footprint's `comment` where a reader needs
 - Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil.
   `fossilCarbonContent` is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value;
   Tanlian does not yet record materials' carbon content, so "0" is written and `comment` says
-  plainly that it is not known and not a measurement (open: issue 18).
+  plainly that it is not known and not a measurement (an open gap).
 - `dqi`: the technological, temporal and geographical ratings (1 best to 5, as PACT v3.0.3's
   OpenAPI states), each weighted by emissions contribution over the whole upstream chain, as
   stored with the declaration; declarations made before the three were computed carry only the

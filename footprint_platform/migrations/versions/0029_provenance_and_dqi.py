@@ -1,12 +1,12 @@
 """data quality by data point: each activity row's provenance and three PACT v3 ratings
 
-Issue 18. A row records where its figure comes from (measured, calculated from measured data,
+A row records where its figure comes from (measured, calculated from measured data,
 estimated, a secondary database value) and its technological, temporal and geographical
 ratings (PACT v3 `dqi`, 1 to 5); a submission carries the three as defaults for its rows; a
 result and a declaration store the contribution-weighted three. The single `dqr` stays as
 the mean of the three.
 
-Existing rows are migrated by this rule, stated here and in docs/methodology:
+Existing rows are migrated by this rule, stated here and in the README:
 
 - provenance: a row of the supplier's own activity (electricity, fuel, process gas,
   transport, waste) becomes 'measured': the form asked for the site's own data and the
