@@ -23,7 +23,15 @@ import numpy as np
 from supply_graph.model import FloatArray, IntArray, SupplyGraph
 
 RATINGS = ("technological", "temporal", "geographical")
-N_QUALITY_COLUMNS = 2 + len(RATINGS)  # primary, the three ratings, the rating weight
+# [primary, r_1, r_2, r_3, weight]; a graph without its own three ratings (each node's `dqr`
+# stands for all three) solves the three-column form [primary, dqr, weight] and repeats the one
+# solved rating: the same numbers with 40 % less work in the quality block.
+N_QUALITY_COLUMNS = 2 + len(RATINGS)
+N_SINGLE_COLUMNS = 3
+
+
+def n_quality_columns(graph: SupplyGraph) -> int:
+    return N_SINGLE_COLUMNS if graph.ratings is None else N_QUALITY_COLUMNS
 
 
 def row_sums(values: FloatArray) -> FloatArray:
@@ -33,32 +41,41 @@ def row_sums(values: FloatArray) -> FloatArray:
     return sums
 
 
+def _node_ratings(graph: SupplyGraph, rows: IntArray | None) -> FloatArray:
+    """(n, 3) ratings, or (n, 1) the single `dqr` when the graph has no three of its own."""
+    if graph.ratings is None:
+        dqr = graph.dqr if rows is None else graph.dqr[rows]
+        return dqr[:, None]
+    return graph.ratings if rows is None else graph.ratings[rows]
+
+
 def quality_columns(
     graph: SupplyGraph, direct: FloatArray | None = None, rows: IntArray | None = None
 ) -> FloatArray:
-    """The extra right-hand sides (n, 5): b∘primary, b∘r_k for the three ratings, b∘[rated];
-    with `rows`, those nodes in that order (`direct` then holds their effective direct
-    emissions)."""
+    """The extra right-hand sides: b∘primary, b∘r_k for the ratings, b∘[rated] (five columns,
+    or three for a graph rated by `dqr` alone); with `rows`, those nodes in that order
+    (`direct` then holds their effective direct emissions)."""
     direct = graph.effective_direct if direct is None else direct
-    out = np.empty((direct.shape[0], N_QUALITY_COLUMNS))
-    if rows is None:
-        _fill_quality(out, graph.primary, graph.dqi, direct)
-    else:
-        _fill_quality(out, graph.primary[rows], graph.dqi[rows], direct)
+    ratings = _node_ratings(graph, rows)
+    out = np.empty((direct.shape[0], ratings.shape[1] + 2))
+    primary = graph.primary if rows is None else graph.primary[rows]
+    _fill_quality(out, primary, ratings, direct)
     return out
 
 
 def _fill_quality(
-    out: FloatArray, primary: FloatArray, dqi: FloatArray, direct: FloatArray
+    out: FloatArray, primary: FloatArray, ratings: FloatArray, direct: FloatArray
 ) -> None:
-    """Write b∘primary, b∘r_k (k = 1..3) and b∘[rated] into the columns of `out`; a node is
-    rated when all three ratings are set."""
+    """Write b∘primary, b∘r_k and b∘[rated] into the columns of `out`; a node is rated when
+    all its ratings are set."""
     own = row_sums(direct)
-    has = np.logical_not(np.isnan(dqi).any(axis=1))
+    k = ratings.shape[1]
+    has = ratings[:, 0] == ratings[:, 0] if k == 1 else np.logical_not(np.isnan(ratings).any(1))
     np.multiply(own, primary, out=out[:, 0])
-    out[:, 1:4] = 0.0
-    np.multiply(own[:, None], dqi, out=out[:, 1:4], where=has[:, None])
-    np.multiply(own, has, out=out[:, 4])
+    for c in range(k):
+        out[:, 1 + c] = 0.0
+        np.multiply(own, ratings[:, c], out=out[:, 1 + c], where=has)
+    np.multiply(own, has, out=out[:, 1 + k])
 
 
 @dataclass(frozen=True)
@@ -72,27 +89,31 @@ class Quality:
 
 
 def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
-    """Shares from the solved quality columns; a node with zero footprint has share 0 (nothing
-    to attribute), and the ratings are NaN where no contributing node carries one."""
+    """Shares from the solved quality columns (five, or three for single ratings); a node with
+    zero footprint has share 0 (nothing to attribute), and the ratings are NaN where no
+    contributing node carries one."""
     share = np.zeros(total.shape[0])
     np.divide(solved[:, 0], total, out=share, where=total != 0)
-    weight = solved[:, 4]
-    dqi = np.full((total.shape[0], len(RATINGS)), np.nan)
-    np.divide(solved[:, 1:4], weight[:, None], out=dqi, where=weight[:, None] != 0)
-    return Quality(primary_data_share=share, dqr=dqi.mean(axis=1), dqi=dqi)
+    k = solved.shape[1] - 2
+    weight = solved[:, 1 + k]
+    rated = np.full((total.shape[0], k), np.nan)
+    np.divide(solved[:, 1 : 1 + k], weight[:, None], out=rated, where=weight[:, None] != 0)
+    if k == 1:
+        dqr = rated[:, 0]
+        return Quality(share, dqr, np.repeat(rated, len(RATINGS), axis=1))
+    return Quality(share, rated.mean(axis=1), rated)
 
 
 def right_hand_sides(graph: SupplyGraph, rows: IntArray | None = None) -> FloatArray:
-    """[E_effective | quality columns], shape (n, stages + 5): everything one solve needs;
-    with `rows`, only those rows in that order (e.g. a plan's level order)."""
+    """[E_effective | quality columns], shape (n, stages + 5, or + 3): everything one solve
+    needs; with `rows`, only those rows in that order (e.g. a plan's level order)."""
     direct = graph.effective_direct if rows is None else np.take(graph.effective_direct, rows, 0)
     s = direct.shape[1]
-    out = np.empty((direct.shape[0], s + N_QUALITY_COLUMNS))
+    ratings = _node_ratings(graph, rows)
+    out = np.empty((direct.shape[0], s + ratings.shape[1] + 2))
     out[:, :s] = direct
-    primary, dqi = (
-        (graph.primary, graph.dqi) if rows is None else (graph.primary[rows], graph.dqi[rows])
-    )
-    _fill_quality(out[:, s:], primary, dqi, direct)
+    primary = graph.primary if rows is None else graph.primary[rows]
+    _fill_quality(out[:, s:], primary, ratings, direct)
     return out
 
 
@@ -100,6 +121,8 @@ def right_hand_side_row(graph: SupplyGraph, node: int, direct: FloatArray) -> Fl
     """The row of `right_hand_sides` for `node` if its direct emissions were `direct` (by stage,
     before allocation): used by scenarios and incremental updates."""
     e = direct * graph.allocation_share[node]
-    out = np.empty((1, N_QUALITY_COLUMNS))
-    _fill_quality(out, graph.primary[node : node + 1], graph.dqi[node : node + 1], e[None, :])
+    rows = np.array([node], dtype=np.int64)
+    ratings = _node_ratings(graph, rows)
+    out = np.empty((1, ratings.shape[1] + 2))
+    _fill_quality(out, graph.primary[rows], ratings, e[None, :])
     return np.concatenate([e, out[0]])
