@@ -27,8 +27,8 @@ class MissingData:
     """What stands in for a linked input without submitted data for the period (the rule's
     `[missing_data]`): the steps in `order` ("carry_forward": the supplier's latest earlier
     period, at most `max_age_years` old, its temporal rating raised by `temporal_dqr_step`
-    per year of age; "secondary": a dataset of the category, the one `secondary` names, else the highest
-    applicable), then nothing: the result is incomplete. Gaps and fallbacks are rated
+    per year of age; "secondary": a dataset of the category, the one `secondary` names, else
+    the highest applicable), then nothing: the result is incomplete. Gaps and fallbacks are rated
     `worst_dqr`."""
 
     order: tuple[str, ...]
