@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
+    RATING_FIELDS,
     DataRequest,
     FactorRelease,
     MemberRole,
@@ -39,7 +40,7 @@ from footprint_platform.services import (
     submissions,
 )
 from footprint_platform.services.accounts import user_actor
-from footprint_platform.services.activity import FIELDS
+from footprint_platform.services.activity import FIELDS, OWN_ACTIVITY
 
 DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
 # A stand-in certificate: a real one is the issuer's PDF. Marked as demo in its own text.
@@ -87,7 +88,9 @@ def load_demo_submissions(
             ).id
         record = _instrument(session, actor, product, spec.get("certificate"), certificate)
         sub = submissions.start_draft(session, actor, product.id, start, end, channel="cli")
-        rows = [_row(session, r, certificate, record) for r in spec["inputs"]]
+        rows = [
+            _row(session, r, certificate, record, demo.get("provenance")) for r in spec["inputs"]
+        ]
         submissions.save_draft(session, actor, sub.id, _header(spec), rows)
         done[spec["product"]] = submissions.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
@@ -156,7 +159,7 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
             )
             for i in sub.inputs
         ]
-        header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
+        header = {f: getattr(sub, f) for f in (*submissions.HEADER_FIELDS, *RATING_FIELDS)}
         submissions.save_draft(session, actor, sub.id, header, rows)
         submissions.submit(session, actor, sub.id)
     jobs.run_pending(session, start, end)  # its results too, whatever the inline threshold
@@ -237,14 +240,22 @@ def _instrument(
 
 
 def _row(
-    session: Session, spec: dict[str, Any], certificate: int | None, record: str | None = None
+    session: Session,
+    spec: dict[str, Any],
+    certificate: int | None,
+    record: str | None = None,
+    provenance: str | None = None,
 ) -> dict[str, Any]:
+    """A demo input row; the supplier's own activity takes the file's `provenance` unless the
+    row names its own."""
     skip = ("link", "factor", "recycled", "evidence", "certificate")
     row = {k: v for k, v in spec.items() if k not in skip}
     if spec.get("certificate"):
         row["certificate_id"] = record
     if "recycled" in spec:
         row["recycled_factor_code"] = spec["recycled"]
+    if provenance and spec["kind"] in {k.value for k in OWN_ACTIVITY}:
+        row.setdefault("provenance", provenance)
     if "link" in spec:
         row["linked_product_id"] = _product(session, spec["link"]).id
     if "factor" in spec:

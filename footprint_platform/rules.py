@@ -28,9 +28,9 @@ class Stage:
 class MissingData:
     """What stands in for a linked input without submitted data for the period (the rule's
     `[missing_data]`): the steps in `order` ("carry_forward": the supplier's latest earlier
-    period, at most `max_age_years` old, its rating raised by `temporal_dqr_step` per year of
-    age; "secondary": a dataset of the category, the one `secondary` names for the category
-    (one code, or one per geography: the site's country, else "*"), else the highest
+    period, at most `max_age_years` old, its temporal rating raised by `temporal_dqr_step`
+    per year of age; "secondary": a dataset of the category, the one `secondary` names for the
+    category (one code, or one per geography: the site's country, else "*"), else the highest
     applicable of the most representative geography in `geography` order: "site" (the
     country of the missing product's site, its regions included), then the listed codes,
     then any), then nothing: the result is incomplete. Gaps and fallbacks are rated
@@ -56,6 +56,16 @@ class MissingData:
             return None
         return min(self.worst_dqr, dqr + self.temporal_dqr_step * max(age_years, 0))
 
+    def carried_ratings(
+        self, ratings: tuple[float, float, float], age_years: int
+    ) -> tuple[float, float, float]:
+        """The three ratings (technological, temporal, geographical) of data carried forward:
+        only the temporal one ages (ISO 14067 6.3.5, time-related coverage), by the rule's
+        step per year, never past the worst."""
+        technological, temporal, geographical = ratings
+        aged = min(self.worst_dqr, temporal + self.temporal_dqr_step * max(age_years, 0))
+        return (technological, aged, geographical)
+
 
 def _missing_data(data: dict[str, Any]) -> MissingData:
     return MissingData(
@@ -70,6 +80,27 @@ def _missing_data(data: dict[str, Any]) -> MissingData:
         source=str(data["source"]),
         geography=tuple(data.get("geography", ("site", "GLO"))),
     )
+
+
+DEFAULT_GWP = "AR6"
+
+
+@dataclass(frozen=True)
+class Characterisation:
+    """How a rule characterises greenhouse gases (`[characterisation]`): the IPCC GWP100 set
+    (`gwp`, e.g. "AR6"); a factor whose source states another set is refused (no conversion:
+    a CO2e figure cannot be re-weighted without its gases). A CO2-only factor (gas basis CO2)
+    counts only if its code is listed in `co2_only_accepted`, at its CO2 value, with the
+    stated note on every result that uses it; any other is refused."""
+
+    gwp: str
+    co2_only_accepted: tuple[str, ...]
+    co2_only_note_en: str
+    co2_only_note_zh: str
+    source: str
+
+    def co2_only_note(self, locale: str) -> str:
+        return self.co2_only_note_zh if locale.startswith("zh") else self.co2_only_note_en
 
 
 @dataclass(frozen=True)
@@ -202,6 +233,18 @@ class AccountingRule:
 
     def name(self, locale: str) -> str:
         return self.name_zh if locale.startswith("zh") else self.name_en
+
+    @property
+    def characterisation(self) -> Characterisation:
+        """The GWP set the rule's footprints use and how it treats factors of another basis."""
+        c = self.raw.get("characterisation") or {}
+        return Characterisation(
+            gwp=str(c.get("gwp", DEFAULT_GWP)),
+            co2_only_accepted=tuple(c.get("co2_only_accepted", ())),
+            co2_only_note_en=str(c.get("co2_only_note_en", "")),
+            co2_only_note_zh=str(c.get("co2_only_note_zh", "")),
+            source=str(c.get("source", "")),
+        )
 
     @property
     def mass_balance(self) -> MassBalance | None:

@@ -47,6 +47,7 @@ from footprint_platform.policy import SYSTEM, Actor
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services import audit
+from footprint_platform.services.activity import implied_provenance
 from footprint_platform.services.factors import load_seed
 from footprint_platform.services.fingerprint import content_hash
 
@@ -352,7 +353,10 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
             "rule_version": rule.version,
             "factor_release_id": release_id,
             "production_volume": None,
-            "dqr": Decimal(int(rng.integers(15, 41))) / 10,
+            "dqr": (dqr := Decimal(int(rng.integers(15, 41))) / 10),
+            "dqr_technological": dqr,
+            "dqr_temporal": dqr,
+            "dqr_geographical": dqr,
             "notes": None,
             "channel": "cli",
             "created_at": now,
@@ -431,8 +435,17 @@ def _row(kind: str, stage: str, quantity: Decimal, unit: str, **extra: Any) -> d
         "allocation_share": None,
         "evidence_id": None,
         "dqr": None,
+        "dqr_technological": None,
+        "dqr_temporal": None,
+        "dqr_geographical": None,
+        # as services/activity.py stores it: the makers' own activity measured, a material
+        # valued by a dataset secondary, a link none
+        "provenance": None,
     }
     row.update(extra)
+    row["provenance"] = implied_provenance(
+        kind, row["factor_code"], row["linked_product_id"], row["external_footprint_id"]
+    )
     return row
 
 

@@ -30,13 +30,28 @@ DESCRIPTION = Column("description", _l("Description"))
 FACTOR = Column("factor_code", _l("Factor dataset"), "factor")
 STAGE = Column("stage", _l("Life-cycle stage"), "stage")
 DQR = Column(
-    "dqr", _l("Data quality (1–5)"), "number", hint=_l("1 measured at your site … 5 rough estimate")
+    "dqr",
+    _l("Data quality (1–5)"),
+    "number",
+    hint=_l("The mean of the three ratings; given alone it counts for all three"),
 )
 EVIDENCE = Column("evidence_id", _l("Evidence"), "evidence")
 UNCERTAINTY = Column(
     "uncertainty",
     _l("Stated uncertainty"),
     hint=_l("GSD (e.g. 1.2) or range in percent (e.g. -10/+20); empty: from the rating"),
+)
+PROVENANCE = Column(
+    "provenance",
+    _l("Source of the figure"),
+    "provenance",
+    hint=_l("Measured or calculated from measured data count as primary data"),
+)
+# PACT v3 dqi, per row (empty: the submission's defaults)
+RATINGS = (
+    Column("dqr_technological", _l("Technological rating (1–5)"), "number"),
+    Column("dqr_temporal", _l("Temporal rating (1–5)"), "number"),
+    Column("dqr_geographical", _l("Geographical rating (1–5)"), "number"),
 )
 
 
@@ -73,6 +88,8 @@ SECTIONS: tuple[Section, ...] = (
             EVIDENCE,
             DQR,
             UNCERTAINTY,
+            PROVENANCE,  # later columns last, so earlier workbooks keep their columns
+            *RATINGS,
         ),
         ("kWh", "MWh", "MJ", "GJ"),
     ),
@@ -88,6 +105,8 @@ SECTIONS: tuple[Section, ...] = (
             STAGE,
             DQR,
             UNCERTAINTY,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("m^3", "L", "kg", "t", "MJ", "GJ", "kWh"),
     ),
@@ -106,6 +125,8 @@ SECTIONS: tuple[Section, ...] = (
             STAGE,
             DQR,
             UNCERTAINTY,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("kg", "g", "t"),
     ),
@@ -135,6 +156,7 @@ SECTIONS: tuple[Section, ...] = (
                 hint=_l("1 without a dataset: scrap you recycle, burden-free"),
             ),
             Column("recycled_factor_code", _l("Recycled dataset"), "recycled"),
+            *RATINGS,
         ),
         ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
     ),
@@ -151,6 +173,8 @@ SECTIONS: tuple[Section, ...] = (
             STAGE,
             DQR,
             UNCERTAINTY,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("kg", "t", "t*km"),
     ),
@@ -186,6 +210,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("recycled_share", _l("Share recycled (0–1)"), "number"),
             Column("recycled_factor_code", _l("Dataset of the recycling"), "recycled"),
             UNCERTAINTY,
+            PROVENANCE,
+            *RATINGS,
         ),
         ("kg", "t"),
     ),
@@ -208,6 +234,12 @@ INSTRUMENT_LABELS = {
     "ppa": _l("Power purchase agreement"),
     "direct_supply": _l("Direct supply (dedicated line)"),
     "onsite": _l("On-site generation"),
+}
+PROVENANCE_LABELS = {
+    "measured": _l("Measured (meter, invoice, weighing)"),
+    "calculated": _l("Calculated from measured data"),
+    "estimated": _l("Estimated"),
+    "secondary": _l("Database or literature value (secondary)"),
 }
 BASIS_LABELS = {"mass": _l("Mass"), "energy": _l("Energy"), "economic": _l("Economic value")}
 

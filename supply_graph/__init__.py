@@ -6,7 +6,7 @@ See README.md in this package for the API, the equations and the measured design
 """
 
 # Declarations pin the engine version that computed them; bump it when results can change.
-__version__ = "1.0.0"
+__version__ = "1.1.0"  # 1.1: primary as a share per node, three dqi ratings
 
 from supply_graph.errors import (
     DuplicateNode,

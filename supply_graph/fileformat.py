@@ -77,7 +77,7 @@ def graph_from_document(document: Any) -> SupplyGraph:
         units=units,
         direct=_direct_columns(directs, stages, ids, "stages" in document),
         stages=stages,
-        primary=[bool(n.get("primary", False)) for n in nodes],
+        primary=[float(n.get("primary", False)) for n in nodes],
         dqr=[n.get("dqr") for n in nodes],
         categories=[n.get("category") for n in nodes],
         allocations=_allocations(nodes),
@@ -85,7 +85,21 @@ def graph_from_document(document: Any) -> SupplyGraph:
         edge_to=edge_to,
         edge_amount=amounts,
         edge_unit=[e.get("unit") for e in edges],
+        ratings=_node_ratings([n.get("dqi") for n in nodes], [n.get("dqr") for n in nodes]),
     )
+
+
+def _node_ratings(dqi: list[Any], dqr: list[Any]) -> list[list[Any]] | None:
+    """The nodes' three ratings (`dqi`: technological, temporal, geographical), a node without
+    them rated `dqr` in all three; None when no node has them."""
+    if all(d is None for d in dqi):
+        return None
+    out = []
+    for d, single in zip(dqi, dqr, strict=True):
+        if d is not None and (not isinstance(d, list) or len(d) != 3):
+            raise GraphFormatError("a node's 'dqi' must list three ratings")
+        out.append(list(d) if d is not None else [single] * 3)
+    return out
 
 
 def _direct_columns(
@@ -210,13 +224,14 @@ def _read_typed(data: Any) -> SupplyGraph:
         units=nodes.units.encoded(),
         direct=np.concatenate(nodes.direct) if nodes.direct else np.empty((0, len(stages))),
         stages=stages,
-        primary=_joined(nodes.primary, np.bool_),
+        primary=_joined(nodes.primary, np.float64),
         dqr=_joined(nodes.dqr, np.float64),
         categories=nodes.categories.encoded(),
         endpoints=edges.endpoints,
         edge_amount=_joined(edges.amount, np.float64),
         edge_units=edges.units.encoded(),
         allocations=nodes.allocations,
+        ratings=nodes.ratings(),
     )
 
 
@@ -302,8 +317,9 @@ class _NodeColumns:
                 ("id", str),
                 ("unit", str),
                 ("direct", direct | float, 0.0),
-                ("primary", bool, False),
+                ("primary", bool | float, False),
                 ("dqr", float | None, None),
+                ("dqi", tuple[float, float, float] | None, None),
                 ("category", str | None, None),
                 ("allocation", _Allocation | None, None),
             ],
@@ -317,7 +333,18 @@ class _NodeColumns:
         self.direct: list[np.ndarray[Any, Any]] = []
         self.primary: list[np.ndarray[Any, Any]] = []
         self.dqr: list[np.ndarray[Any, Any]] = []
+        self.dqi: dict[int, tuple[float, float, float]] = {}
         self.allocations: dict[int, Allocation] = {}
+
+    def ratings(self) -> np.ndarray[Any, Any] | None:
+        """(n, 3) ratings when any node has `dqi` (the others rated their `dqr`), else None."""
+        if not self.dqi:
+            return None
+        dqr = _joined(self.dqr, np.float64)
+        out = np.repeat(dqr[:, None], 3, axis=1)
+        for k, d in self.dqi.items():
+            out[k] = d
+        return out
 
     def add(self, nodes: list[Any]) -> None:
         offset, n = len(self.ids), len(nodes)
@@ -327,9 +354,12 @@ class _NodeColumns:
         self.units.add(list(map(_UNIT, nodes)))
         self.categories.add(list(map(_CATEGORY, nodes)))
         self.direct.append(self._direct(list(map(_DIRECT, nodes))))
-        self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.bool_, n))
+        self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.float64, n))
         dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
         self.dqr.append(np.fromiter(dqr, np.float64, n))
+        for k, d in enumerate(map(_DQI, nodes), start=offset):
+            if d is not None:
+                self.dqi[k] = d
         for k, alloc in enumerate(map(_ALLOCATION, nodes), start=offset):
             if alloc is not None:
                 self.allocations[k] = Allocation(alloc.basis, alloc.share)
@@ -402,6 +432,7 @@ _NAN = float("nan")
 _ID, _UNIT, _DIRECT, _PRIMARY, _DQR, _CATEGORY, _ALLOCATION = map(
     attrgetter, ("id", "unit", "direct", "primary", "dqr", "category", "allocation")
 )
+_DQI = attrgetter("dqi")
 _FROM, _TO, _AMOUNT, _EDGE_UNIT = map(attrgetter, ("provider", "consumer", "amount", "unit"))
 
 
@@ -410,6 +441,7 @@ def write_graph(graph: SupplyGraph, path: str | Path) -> None:
     path = Path(path)
     if path.suffix == ".npz":
         alloc = sorted(graph.allocations.items())
+        ratings: dict[str, Any] = {} if graph.ratings is None else {"ratings": graph.ratings}
         np.savez(
             path,
             format=np.array(GRAPH_FORMAT),
@@ -420,6 +452,7 @@ def write_graph(graph: SupplyGraph, path: str | Path) -> None:
             direct=graph.direct,
             primary=graph.primary,
             dqr=graph.dqr,
+            **ratings,
             category_names=np.array(graph.category_names, dtype=np.str_),
             category_code=graph.category_code,
             provider=graph.provider,
@@ -442,9 +475,12 @@ def graph_document(graph: SupplyGraph) -> dict[str, Any]:
     for i, row in enumerate(graph.direct.tolist()):
         node: dict[str, Any] = {"id": ids[i], "unit": units[i]}
         node["direct"] = dict(zip(graph.stages, row, strict=True))
-        node["primary"] = bool(graph.primary[i])
+        share = float(graph.primary[i])
+        node["primary"] = share if 0.0 < share < 1.0 else bool(share)
         if not np.isnan(graph.dqr[i]):
             node["dqr"] = float(graph.dqr[i])
+        if graph.ratings is not None and not np.isnan(graph.ratings[i]).any():
+            node["dqi"] = [float(v) for v in graph.ratings[i]]
         if cats[i] >= 0:
             node["category"] = graph.category_names[cats[i]]
         if i in graph.allocations:
@@ -481,8 +517,9 @@ def _load_npz(path: Path) -> SupplyGraph:
             unit_names=tuple(z["unit_names"].tolist()),
             unit_code=z["unit_code"],
             direct=z["direct"],
-            primary=z["primary"],
+            primary=np.asarray(z["primary"], dtype=np.float64),
             dqr=z["dqr"],
+            ratings=z["ratings"] if "ratings" in z.files else None,
             category_names=tuple(z["category_names"].tolist()),
             category_code=z["category_code"],
             provider=provider,

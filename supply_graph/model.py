@@ -54,10 +54,14 @@ class Node:
     id: str
     unit: str
     direct: Mapping[str, float] | float = 0.0
-    primary: bool = False
+    # Share (0..1) of the node's own emissions that come from primary data: True is 1.
+    primary: bool | float = False
     dqr: float | None = None
     category: str | None = None
     allocation: Allocation | None = None
+    # Technological, temporal and geographical ratings (PACT v3 `dqi`, each 1..5); when given
+    # they replace `dqr`, which is then their mean.
+    dqi: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class SupplyGraph:
     unit_names: tuple[str, ...]
     unit_code: IntArray
     direct: FloatArray  # (n, stages)
-    primary: BoolArray
+    primary: FloatArray  # share (0..1) of each node's own emissions from primary data
     dqr: FloatArray  # NaN where a node has no rating
     category_names: tuple[str, ...]
     category_code: IntArray  # -1 where a node has no category
@@ -91,6 +95,16 @@ class SupplyGraph:
     consumer: IntArray
     amount: FloatArray
     allocations: Mapping[int, Allocation] = field(default_factory=dict)
+    # (n, 3) technological, temporal, geographical ratings; None: each is the node's `dqr`
+    ratings: FloatArray | None = None
+
+    @cached_property
+    def dqi(self) -> FloatArray:
+        """(n, 3) technological, temporal and geographical ratings (NaN where unrated): the
+        graph's own, else each node's single `dqr` in all three."""
+        if self.ratings is not None:
+            return self.ratings
+        return np.repeat(self.dqr[:, None], 3, axis=1)
 
     @property
     def n_nodes(self) -> int:
@@ -155,6 +169,7 @@ class SupplyGraph:
             direct=np.ascontiguousarray(self.direct[node_order]),
             primary=self.primary[node_order],
             dqr=self.dqr[node_order],
+            ratings=None if self.ratings is None else self.ratings[node_order],
             category_code=self.category_code[node_order],
             provider=position[self.provider[edges]],
             consumer=position[self.consumer[edges]],
@@ -180,13 +195,20 @@ class SupplyGraph:
         stage_names = tuple(stages) if stages else (DEFAULT_STAGE,)
         directs = [n.direct for n in node_list]
         allocations = {i: n.allocation for i, n in enumerate(node_list) if n.allocation}
+        rated = any(n.dqi is not None for n in node_list)
+        ratings = (
+            [n.dqi if n.dqi is not None else (n.dqr, n.dqr, n.dqr) for n in node_list]
+            if rated
+            else None
+        )
         return cls.from_columns(
             ids=[n.id for n in node_list],
             units=[n.unit for n in node_list],
             direct=direct_matrix(directs, stage_names, [n.id for n in node_list]),
             stages=stage_names,
-            primary=[n.primary for n in node_list],
+            primary=[float(n.primary) for n in node_list],
             dqr=[n.dqr for n in node_list],
+            ratings=ratings,
             categories=[n.category for n in node_list],
             allocations=allocations,
             edge_from=[e.provider for e in edge_list],
@@ -203,7 +225,7 @@ class SupplyGraph:
         units: Sequence[str],
         direct: FloatArray,
         stages: Sequence[str],
-        primary: Sequence[bool] | BoolArray,
+        primary: Sequence[bool | float] | BoolArray | FloatArray,
         dqr: Sequence[float | None] | FloatArray,
         categories: Sequence[str | None],
         edge_from: Sequence[str],
@@ -211,6 +233,7 @@ class SupplyGraph:
         edge_amount: Sequence[float] | FloatArray,
         edge_unit: Sequence[str | None],
         allocations: Mapping[int, Allocation] | None = None,
+        ratings: Sequence[Sequence[float | None]] | FloatArray | None = None,
     ) -> SupplyGraph:
         """Validate columns (ids, units, values) and convert every edge amount to its provider's
         declared unit; errors name the node or edge at fault."""
@@ -236,6 +259,7 @@ class SupplyGraph:
             edge_amount=edge_amount,
             edge_units=_encode(edge_unit),
             allocations=allocations,
+            ratings=None if ratings is None else _ratings(ratings, len(ids)),
         )
 
     @classmethod
@@ -246,7 +270,7 @@ class SupplyGraph:
         units: tuple[tuple[str, ...], IntArray],
         direct: FloatArray,
         stages: Sequence[str],
-        primary: Sequence[bool] | BoolArray,
+        primary: Sequence[bool | float] | BoolArray | FloatArray,
         dqr: FloatArray,
         categories: tuple[tuple[str | None, ...], IntArray],
         endpoints: Callable[[], tuple[IntArray, IntArray]],
@@ -254,6 +278,7 @@ class SupplyGraph:
         edge_units: tuple[tuple[str | None, ...], IntArray],
         allocations: Mapping[int, Allocation] | None = None,
         ids_array: npt.NDArray[np.str_] | None = None,
+        ratings: FloatArray | None = None,
     ) -> SupplyGraph:
         """`from_columns` for a loader that has checked its ids are distinct, dictionary-encoded
         its strings and looks up its edges itself (`endpoints()` gives provider and consumer
@@ -266,7 +291,8 @@ class SupplyGraph:
                 raise InvalidValue(f"node {node!r}: declared unit {name!r} is not a unit")
         ids_arr = np.asarray(ids, dtype=np.str_) if ids_array is None else ids_array
         direct_arr = np.ascontiguousarray(direct, dtype=np.float64).reshape(len(ids), len(stages))
-        _check_node_values(ids_arr, direct_arr, dqr)
+        primary_arr = np.asarray(primary, dtype=np.float64)
+        _check_node_values(ids_arr, direct_arr, dqr, primary_arr, ratings)
         provider, consumer = endpoints()
         amount = np.asarray(edge_amount, dtype=np.float64)
         bad = np.flatnonzero(~(amount >= 0) | ~np.isfinite(amount))
@@ -285,15 +311,32 @@ class SupplyGraph:
             unit_names=unit_names,
             unit_code=unit_code,
             direct=direct_arr,
-            primary=np.asarray(primary, dtype=np.bool_),
-            dqr=dqr,
+            primary=primary_arr,
+            dqr=dqr if ratings is None else _mean_rating(ratings),
             category_names=cast(tuple[str, ...], categories[0]),
             category_code=categories[1],
             provider=provider,
             consumer=consumer,
             amount=amount * factor,
             allocations=allocs,
+            ratings=ratings,
         )
+
+
+def _ratings(ratings: Sequence[Sequence[float | None]] | FloatArray, n: int) -> FloatArray:
+    """(n, 3) float ratings, NaN for None."""
+    if isinstance(ratings, np.ndarray):
+        return np.asarray(ratings, dtype=np.float64).reshape(n, 3)
+    out = np.array(
+        [[np.nan if v is None else v for v in r] for r in ratings], dtype=np.float64
+    ).reshape(n, 3)
+    return out
+
+
+def _mean_rating(ratings: FloatArray) -> FloatArray:
+    """The single rating derived from the three: their mean, NaN unless all three are set."""
+    mean: FloatArray = ratings.mean(axis=1)
+    return mean
 
 
 def direct_matrix(
@@ -344,13 +387,26 @@ def _lookup(index: Mapping[str, int], names: Sequence[str], role: str) -> IntArr
         raise UnknownNode(str(exc.args[0]), f"{role} of edge #{k}") from None
 
 
-def _check_node_values(ids: npt.NDArray[np.str_], direct: FloatArray, dqr: FloatArray) -> None:
+def _check_node_values(
+    ids: npt.NDArray[np.str_],
+    direct: FloatArray,
+    dqr: FloatArray,
+    primary: FloatArray,
+    ratings: FloatArray | None = None,
+) -> None:
     bad = np.flatnonzero(~np.isfinite(direct).all(axis=1))
     if bad.size:
         raise InvalidValue(f"node {ids[bad[0]]!r}: direct emissions must be finite numbers")
     bad = np.flatnonzero(~np.isnan(dqr) & ~((dqr >= 1) & (dqr <= 5)))
     if bad.size:
         raise InvalidValue(f"node {ids[bad[0]]!r}: dqr {dqr[bad[0]]!r} is outside 1..5")
+    bad = np.flatnonzero(~((primary >= 0) & (primary <= 1)))
+    if bad.size:
+        raise InvalidValue(f"node {ids[bad[0]]!r}: primary share {primary[bad[0]]!r} not in 0..1")
+    if ratings is not None:
+        bad = np.flatnonzero((~np.isnan(ratings) & ~((ratings >= 1) & (ratings <= 5))).any(1))
+        if bad.size:
+            raise InvalidValue(f"node {ids[bad[0]]!r}: a rating is outside 1..5")
 
 
 def _check_allocations(allocations: Mapping[int, Allocation], ids: Sequence[str]) -> None:

@@ -13,7 +13,7 @@ from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.loops import BadLoop
 from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 from supply_graph.quality import (
-    N_QUALITY_COLUMNS,
+    n_quality_columns,
     quality_columns,
     quality_from_solution,
     right_hand_sides,
@@ -43,6 +43,8 @@ class NodeResult:
     by_stage: dict[str, float]
     primary_data_share: float
     dqr: float | None
+    # technological, temporal, geographical (PACT v3 dqi), None where unrated
+    dqi: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +57,7 @@ class RollupResult:
     primary_data_share: FloatArray
     dqr: FloatArray  # NaN where no contributing node has a rating
     index: dict[str, int] | None = None
+    dqi: FloatArray | None = None  # (n, 3) technological, temporal, geographical; NaN: unrated
     # (n, K) when the roll-up was given a boundary membership: column k of row j is the part
     # of j's footprint emitted by the nodes of boundary set k (quality.boundary_members)
     boundary: FloatArray | None = None
@@ -79,7 +82,15 @@ class RollupResult:
             by_stage={s: float(v) for s, v in zip(self.stages, self.by_stage[i], strict=True)},
             primary_data_share=float(self.primary_data_share[i]),
             dqr=None if np.isnan(dqr) else dqr,
+            dqi=_ratings(self.dqi, i),
         )
+
+
+def _ratings(dqi: FloatArray | None, i: int) -> tuple[float, float, float] | None:
+    if dqi is None or np.isnan(dqi[i]).any():
+        return None
+    t, m, g = (float(v) for v in dqi[i])
+    return (t, m, g)
 
 
 def rollup(
@@ -207,8 +218,9 @@ def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> Roll
         bad = np.flatnonzero(~np.isfinite(by_stage).all(axis=1))
         if bad.size:
             raise SingularLoop([str(graph.ids[bad[0]])], "the footprint is not a finite number")
-    quality = quality_from_solution(total, extra)
-    boundary = extra[:, N_QUALITY_COLUMNS:] if extra.shape[1] > N_QUALITY_COLUMNS else None
+    q = n_quality_columns(graph)
+    quality = quality_from_solution(total, extra[:, :q])
+    boundary = extra[:, q:] if extra.shape[1] > q else None
     return RollupResult(
         ids=graph.ids,
         stages=graph.stages,
@@ -216,6 +228,7 @@ def _result(graph: SupplyGraph, by_stage: FloatArray, extra: FloatArray) -> Roll
         primary_data_share=quality.primary_data_share,
         dqr=quality.dqr,
         index=graph.__dict__.get("index"),
+        dqi=quality.dqi,
         boundary=None if boundary is None else np.ascontiguousarray(boundary),
     )
 

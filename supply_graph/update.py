@@ -85,6 +85,7 @@ class Updater:
             by_stage=dict(zip(self.graph.stages, map(float, row[:s]), strict=True)),
             primary_data_share=float(quality.primary_data_share[0]),
             dqr=None if np.isnan(dqr) else dqr,
+            dqi=None if np.isnan(dqr) else tuple(float(v) for v in quality.dqi[0]),  # type: ignore[arg-type]
         )
 
     def set_direct(self, node: str, direct: Mapping[str, float] | float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from footprint_platform.models import InputKind
+from footprint_platform.models import InputKind, Provenance
 from footprint_platform.schemas import DecimalString
 
 KINDS = [k.value for k in InputKind]
@@ -65,6 +65,10 @@ class FactorQuerySchema(ma.Schema):
     q = ma.fields.String(load_default=None, validate=validate.Length(max=100))
 
 
+RATING_HELP = "%s representativeness, PACT v3 dqi: 1 (best) to 5; all three or none"
+DEFAULT_HELP = "the rows' default %s rating, PACT v3 dqi: 1 (best) to 5"
+
+
 class InputRowSchema(ma.Schema):
     """One row of activity data per declared unit of the product."""
 
@@ -86,7 +90,22 @@ class InputRowSchema(ma.Schema):
     )
     allocation_share = _opt_decimal()
     evidence_id = _opt_id()
-    dqr = _opt_decimal()
+    dqr = _opt_decimal(
+        metadata={"description": "derived: the mean of the three ratings (given alone: all three)"}
+    )
+    dqr_technological = _opt_decimal(metadata={"description": RATING_HELP % "technological"})
+    dqr_temporal = _opt_decimal(metadata={"description": RATING_HELP % "temporal"})
+    dqr_geographical = _opt_decimal(metadata={"description": RATING_HELP % "geographical"})
+    provenance = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=12),  # the values are checked with the row (activity.py)
+        metadata={
+            "enum": [p.value for p in Provenance],
+            "description": "where the row's figure comes from; required to submit the "
+            "supplier's own activity (measured and calculated count as primary data)",
+        },
+    )
     recycled_share = _opt_decimal(
         metadata={
             "description": "material: recycled content R1; waste or end of life: share "
@@ -126,7 +145,12 @@ class ExclusionSchema(ma.Schema):
 
 class SubmissionContentSchema(ma.Schema):
     production_volume = _opt_decimal(metadata={"description": "declared units made in the period"})
-    dqr = _opt_decimal(metadata={"description": "overall data-quality rating, 1 (best) to 5"})
+    dqr = _opt_decimal(
+        metadata={"description": "derived: the mean of the three ratings (given alone: all three)"}
+    )
+    dqr_technological = _opt_decimal(metadata={"description": DEFAULT_HELP % "technological"})
+    dqr_temporal = _opt_decimal(metadata={"description": DEFAULT_HELP % "temporal"})
+    dqr_geographical = _opt_decimal(metadata={"description": DEFAULT_HELP % "geographical"})
     notes = _opt_str(2000)
     mass_balance_reason = _opt_str(
         2000,
@@ -174,6 +198,9 @@ class SubmissionSchema(ma.Schema):
     factor_release_id = ma.fields.Integer()
     production_volume = DecimalString(allow_none=True)
     dqr = DecimalString(allow_none=True)
+    dqr_technological = DecimalString(allow_none=True)
+    dqr_temporal = DecimalString(allow_none=True)
+    dqr_geographical = DecimalString(allow_none=True)
     notes = ma.fields.String(allow_none=True)
     mass_balance_reason = ma.fields.String(allow_none=True)
     exclusions = ma.fields.List(ma.fields.Dict(), allow_none=True)

@@ -32,8 +32,11 @@ from footprint_platform.models.requests import DataRequest, RequestStatus
 from footprint_platform.models.results import ProductResult, RollupJob, RollupRun, RollupSnapshot
 from footprint_platform.models.sharing import FootprintShare, LinkRequest, LinkStatus
 from footprint_platform.models.submission import (
+    PRIMARY_PROVENANCE,
+    RATING_FIELDS,
     Evidence,
     InputKind,
+    Provenance,
     Submission,
     SubmissionInput,
     SubmissionStatus,
@@ -48,6 +51,8 @@ from footprint_platform.models.webhooks import WebhookDelivery, WebhookEndpoint
 from footprint_platform.models.whatif import WhatIfScenario
 
 __all__ = [
+    "PRIMARY_PROVENANCE",
+    "RATING_FIELDS",
     "STANDARDS",
     "ApiToken",
     "Assurance",
@@ -84,6 +89,7 @@ __all__ = [
     "PasswordReset",
     "Product",
     "ProductResult",
+    "Provenance",
     "RequestStatus",
     "RollupJob",
     "RollupRun",

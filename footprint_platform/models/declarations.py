@@ -43,6 +43,8 @@ class Declaration(Base):
     by_stage: Mapped[dict[str, str]] = mapped_column(JSON)
     primary_data_share: Mapped[Decimal] = mapped_column(Numeric(8, 6))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    # PACT v3 dqi as the result gave it (strings; None before it was stored or when unrated)
+    dqi: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     # Estimated share of the footprint left out under the cut-off, in percent, from the
     # exclusions its pinned submissions declare (PACT exemptedEmissionsPercent).
     exempted_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))

@@ -52,6 +52,9 @@ class ProductResult(Base):
     by_stage: Mapped[dict[str, float]] = mapped_column(JSON)
     primary_data_share: Mapped[Decimal] = mapped_column(Numeric(8, 6))
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    # {"technological", "temporal", "geographical"}: contribution-weighted ratings as strings
+    # (PACT v3 dqi), None where unrated or computed before they were stored; dqr is their mean
+    dqi: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     # how the product's own data entered: submitted, generic fallback, or missing
     basis: Mapped[str] = mapped_column(String(12))
     upstream_missing: Mapped[bool] = mapped_column(Boolean, default=False)

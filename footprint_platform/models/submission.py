@@ -45,6 +45,23 @@ class InputKind(enum.StrEnum):
     WASTE = "waste"
 
 
+class Provenance(enum.StrEnum):
+    """Where an activity row's figure comes from (PACT Methodology v3: primary data are
+    measured at, or calculated from measurements of, the reporting company's own processes;
+    estimates and database values are secondary)."""
+
+    MEASURED = "measured"
+    CALCULATED = "calculated"  # calculated from measured data (e.g. metered total allocated)
+    ESTIMATED = "estimated"
+    SECONDARY = "secondary"  # a database or literature value
+
+
+PRIMARY_PROVENANCE = frozenset({Provenance.MEASURED.value, Provenance.CALCULATED.value})
+# The three PACT v3 data-quality indicators (dqi), each rated 1 (best) to 5, per row and as
+# the submission's defaults; the single `dqr` is their mean.
+RATING_FIELDS = ("dqr_technological", "dqr_temporal", "dqr_geographical")
+
+
 class Submission(Base):
     """One organization's primary data for one product and reference period, in one version.
 
@@ -78,7 +95,11 @@ class Submission(Base):
     rule_version: Mapped[str] = mapped_column(String(16))
     factor_release_id: Mapped[int] = mapped_column(ForeignKey("factor_release.id"))
     production_volume: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    # Derived: the mean of the three ratings below (the submission's defaults for its rows).
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    dqr_technological: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    dqr_temporal: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    dqr_geographical: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     notes: Mapped[str | None] = mapped_column(Text)
     # Why material inputs lie outside the rule's mass-balance range (services/completeness.py):
     # without it such a version cannot be submitted; a verification must accept it.
@@ -143,6 +164,7 @@ class SubmissionInput(Base):
     allocation_basis: Mapped[str | None] = mapped_column(String(12))
     allocation_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    # Derived: the mean of the row's three ratings (None: the submission's defaults apply).
     dqr: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     # Recycled content and end of life (the rule's `[end_of_life]`, supply_graph/circular.py):
     # a material's recycled share R1 and the recycled dataset Erec it uses (R1 = 1 without any
@@ -159,6 +181,12 @@ class SubmissionInput(Base):
     # to its kWh (the roll-up adds its value to the row's factor).
     certificate_id: Mapped[str | None] = mapped_column(String(100))
     td_factor_code: Mapped[str | None] = mapped_column(String(80))
+    dqr_technological: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    dqr_temporal: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    dqr_geographical: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    # `Provenance` of the row's own activity figure; None where the row's emissions are
+    # another product's or partner's footprint (a link) or a co-product's share.
+    provenance: Mapped[str | None] = mapped_column(String(12))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

@@ -17,11 +17,13 @@ from flask_babel import lazy_gettext as _l
 from footprint_platform.electricity import GRID_MIX_ONLY, ElectricityPolicy, country_of
 from footprint_platform.errors import Problem
 from footprint_platform.models import (
+    RATING_FIELDS,
     ElectricityInstrument,
     EmissionFactor,
     ExternalFootprint,
     InputKind,
     Product,
+    Provenance,
 )
 from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
 from footprint_platform.services import input_uncertainty as uncertainty
@@ -68,7 +70,48 @@ FIELDS = (
     "uncertainty",
     "certificate_id",
     "td_factor_code",
+    "dqr_technological",
+    "dqr_temporal",
+    "dqr_geographical",
+    "provenance",
 )
+# Fields added after submissions were first hashed (services/fingerprint.py says how each
+# enters the canonical form).
+LATER_FIELDS = (
+    "external_footprint_id",
+    "recycled_share",
+    "recycled_factor_code",
+    "virgin_factor_code",
+    "uncertainty",
+    "certificate_id",
+    "td_factor_code",
+    "dqr_technological",
+    "dqr_temporal",
+    "dqr_geographical",
+    "provenance",
+)
+# Kinds whose rows are the supplier's own activity times a factor: their provenance decides
+# whether their emissions are primary data.
+OWN_ACTIVITY = (
+    InputKind.ELECTRICITY,
+    InputKind.FUEL,
+    InputKind.PROCESS,
+    InputKind.TRANSPORT,
+    InputKind.WASTE,
+)
+
+
+def implied_provenance(
+    kind: str, factor_code: str | None, linked: int | None, external: int | None
+) -> str | None:
+    """The provenance migration 0029 gave rows entered before it was recorded: own activity
+    'measured' (it was asked for as the site's data and counted primary), a material valued by
+    a factor dataset 'secondary', links and co-products none."""
+    if kind in {k.value for k in OWN_ACTIVITY}:
+        return Provenance.MEASURED.value
+    if kind == InputKind.MATERIAL.value and factor_code and linked is None and external is None:
+        return Provenance.SECONDARY.value
+    return None
 
 
 @dataclass
@@ -152,7 +195,40 @@ class _Row:
     def check(self) -> dict[str, Any] | None:
         self._common()
         getattr(self, f"_{self.kind.value}")()
+        self._provenance()
         return None if self.problems else self.out
+
+    def _provenance(self) -> None:
+        """Where the row's figure comes from. The supplier's own activity must say it before
+        submitting (it decides whether its emissions count as primary data); a material valued
+        by a factor dataset is a secondary database value; a link or a co-product has none
+        (the linked footprint carries its own primary-data share)."""
+        raw = self.text("provenance", 12)
+        known = {p.value for p in Provenance}
+        if raw is not None and raw not in known:
+            self.bad("provenance", _l("Choose measured, calculated, estimated or secondary."))
+            return
+        if self.kind in OWN_ACTIVITY:
+            if raw is None and self.for_submit:
+                self.bad(
+                    "provenance",
+                    _l(
+                        "Say where this figure comes from: measured, calculated from measured "
+                        "data, estimated, or a database value (secondary)."
+                    ),
+                )
+            self.out["provenance"] = raw
+        elif self.kind is InputKind.MATERIAL and self.out.get("factor_code"):
+            if raw not in (None, Provenance.SECONDARY.value):
+                self.bad("provenance", _l("A factor dataset is a secondary database value."))
+            self.out["provenance"] = Provenance.SECONDARY.value
+        else:
+            if raw is not None:
+                self.bad(
+                    "provenance",
+                    _l("A linked footprint or a co-product carries no provenance of its own."),
+                )
+            self.out["provenance"] = None
 
     def _common(self) -> None:
         self.out["description"] = self.text("description")
@@ -170,10 +246,7 @@ class _Row:
         if not unit or not is_unit(unit):
             self.bad("unit", _l("Choose a unit from the list."))
         self.out["unit"] = unit
-        dqr = parse_number(self.raw.get("dqr"))
-        if self.raw.get("dqr") not in (None, "") and (dqr is None or not 1 <= dqr <= 5):
-            self.bad("dqr", _l("A data-quality rating runs from 1 (best) to 5."))
-        self.out["dqr"] = dqr
+        self.out.update(check_ratings(self.raw, self.bad))
         self._uncertainty()
         evidence = self.raw.get("evidence_id")
         if evidence not in (None, ""):
@@ -212,9 +285,38 @@ class _Row:
             self.bad("factor_code", _l("Unknown factor code in this factor release."))
         elif factor.category not in FACTOR_CATEGORIES[self.kind]:
             self.bad("factor_code", _l("This factor is not for this kind of input."))
-        else:
+        elif self._characterised(factor):
             return factor
         return None
+
+    def _characterised(self, factor: EmissionFactor) -> bool:
+        """The factor's basis agrees with the rule's characterisation (rules.Characterisation):
+        a GWP set other than the rule's is refused, and so is a CO2-only factor the rule does
+        not list (it would count as CO2e what is CO2 alone)."""
+        rule = self.ctx.rule.characterisation
+        if factor.gwp and factor.gwp != rule.gwp:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This factor uses %(factor_gwp)s GWP values; this product's rule uses "
+                    "%(rule_gwp)s. Choose a factor on %(rule_gwp)s.",
+                    factor_gwp=factor.gwp,
+                    rule_gwp=rule.gwp,
+                ),
+            )
+            return False
+        if self.kind is InputKind.ELECTRICITY:
+            return True  # the rule's grid series decides (carbon_footprint is CO2e, see below)
+        if factor.gas_basis == "CO2" and factor.code not in rule.co2_only_accepted:
+            self.bad(
+                "factor_code",
+                _l(
+                    "This factor counts CO2 only; this product's rule does not accept it as "
+                    "CO2e. Choose a CO2e factor."
+                ),
+            )
+            return False
+        return True
 
     def _converts(self, target: str, column: str = "unit") -> None:
         unit = self.out.get("unit")
@@ -632,6 +734,34 @@ class _Row:
                 "allocation_share", _l("The co-product's share of the burden lies between 0 and 1.")
             )
         self.out.update(allocation_basis=basis, allocation_share=share)
+
+
+def check_ratings(raw: dict[str, Any], bad: Any) -> dict[str, Any]:
+    """The three PACT v3 ratings (technological, temporal, geographical; 1 best to 5) of a row
+    or a submission's defaults, all three or none; the single `dqr` is derived as their mean.
+    A single `dqr` given alone (the earlier way in) stands for all three. `bad(column,
+    reason)` reports a problem. Shared by rows and submission headers."""
+    message = _l("A data-quality rating runs from 1 (best) to 5.")
+    values: dict[str, Decimal | None] = {}
+    for f in RATING_FIELDS:
+        value = parse_number(raw.get(f))
+        if raw.get(f) not in (None, "") and (value is None or not 1 <= value <= 5):
+            bad(f, message)
+            value = None
+        values[f] = value
+    given = [f for f in RATING_FIELDS if raw.get(f) not in (None, "")]
+    if given and len(given) < len(RATING_FIELDS):
+        missing = next(f for f in RATING_FIELDS if f not in given)
+        bad(missing, _l("Give all three ratings (technological, temporal, geographical) or none."))
+    if not given:
+        single = parse_number(raw.get("dqr"))
+        if raw.get("dqr") not in (None, "") and (single is None or not 1 <= single <= 5):
+            bad("dqr", message)
+            single = None
+        return {"dqr": single, **{f: single for f in RATING_FIELDS}}
+    rated = [v for v in values.values() if v is not None]
+    dqr = (sum(rated) / len(rated)).quantize(Decimal("0.1")) if len(rated) == 3 else None
+    return {"dqr": dqr, **values}
 
 
 def check_rows(rows: list[dict[str, Any]], ctx: Context, for_submit: bool) -> Checked:

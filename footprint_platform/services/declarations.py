@@ -304,6 +304,7 @@ def canonical(d: Declaration) -> dict[str, Any]:
         # added later: only when set, so earlier declarations keep their hashes
         **({} if d.exempted_percent is None else {"exempted": str(d.exempted_percent)}),
         **({} if d.functional_unit is None else {"functional_unit": d.functional_unit}),
+        **({} if d.dqi is None else {"dqi": d.dqi}),
     }
 
 
@@ -545,6 +546,7 @@ def _store(
             by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
             primary_data_share=result.primary_data_share,
             dqr=result.dqr,
+            dqi=result.dqi,
             exempted_percent=exempted,
             rule_code=rule.code,
             rule_version=rule.version,

@@ -11,12 +11,24 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   newest first; drafts that never left Tanlian are not named.
 - Reference period: ours is whole days, end inclusive; PACT's end is exclusive, so the day after
   our `period_end`, both at 00:00 UTC.
-- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil;
-  `fossilCarbonContent` is "0" because carbon content is not recorded (unknown, not measured 0).
-- `dqi` is left out: PACT wants three ratings (technological, geographical, temporal) and we
-  keep one contribution-weighted rating, carried in the Tanlian extension instead.
-- `ipccCharacterizationFactors`: the GWP sets the used factors state; when none states one, the
-  configured default (PACT_GWP_WHEN_UNSTATED), and `comment` says so.
+- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil.
+  `fossilCarbonContent` is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value;
+  Tanlian does not yet record materials' carbon content, so "0" is written and `comment` says
+  plainly that it is not known and not a measurement (an open gap).
+- `dqi`: the technological, temporal and geographical ratings (1 best to 5, as PACT v3.0.3's
+  OpenAPI states), each weighted by emissions contribution over the whole upstream chain, as
+  stored with the declaration; declarations made before the three were computed carry only the
+  single rating (in the Tanlian extension) and no `dqi`. PACT v3 has no coverage, completeness
+  or reliability rating (v2 had them); the single rating, their mean, stays in the extension.
+- `primaryDataShare`: the share of the footprint's emissions computed from primary data
+  (activity measured at, or calculated from measurements of, a company's own processes in the
+  chain, each data point by its stated provenance), in percent.
+- `ipccCharacterizationFactors`: the GWP set the declaration's rule names
+  (`[characterisation] gwp`), plus any other set a used factor states (a factor of another set
+  is refused at entry, but versions submitted before that rule are kept as pinned); `comment`
+  counts the factors that state no set and names the CO2-only factors the rule accepted, with
+  the rule's note (their CH4 and N2O are not included). PACT_GWP_WHEN_UNSTATED applies only
+  to a rule that names no set.
 - `verification` only if decided before publication, since a published footprint never changes
   except its status (PACT lifecycle).
 """
@@ -128,7 +140,9 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
     """The ProductFootprint of a declaration, as plain JSON values (decimals as strings)."""
     rule = load_rules()[d.rule_code]
     product, org = d.product, d.product.organization
-    gwp, unstated = _gwp_sets(session, d, options.gwp_when_unstated)
+    used = _used_factors(session, d)
+    gwp, unstated = _gwp_sets(used, rule, options.gwp_when_unstated)
+    co2_only = sorted({f.code for f, _ in used if f.gas_basis == "CO2"})
     ids = identifiers(d, options.issuer_domain)
     pf: dict[str, Any] = {
         "id": d.public_id,
@@ -141,7 +155,7 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
         "productIds": ids.product_ids,
         "productClassifications": ids.classifications,
         "productNameCompany": product.name_en,
-        "comment": _comment(d, unstated, options.gwp_when_unstated if unstated == -1 else None),
+        "comment": _comment(d, unstated, rule, co2_only),
         "pcf": _pcf(session, d, rule, gwp),
         "extensions": [_extension(d, rule, options.extension_schema_url)],
     }
@@ -260,6 +274,9 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         "exemptedEmissionsDescription": _exemptions(rule, d),
         "primaryDataShare": decimal_string(d.primary_data_share * 100),
     }
+    dqi = pact_dqi(d)
+    if dqi is not None:
+        pcf["dqi"] = dqi
     sources = _factor_sources(session, d)
     if sources:
         pcf["secondaryEmissionFactorSources"] = sources
@@ -267,6 +284,17 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
     if verification:
         pcf["verification"] = verification
     return pcf
+
+
+def pact_dqi(d: Declaration) -> dict[str, str] | None:
+    """PACT v3 `dqi` from the declaration's stored ratings, None where it has none."""
+    if not d.dqi:
+        return None
+    return {
+        "technologicalDQR": decimal_string(d.dqi["technological"]),
+        "temporalDQR": decimal_string(d.dqi["temporal"]),
+        "geographicalDQR": decimal_string(d.dqi["geographical"]),
+    }
 
 
 def _mass(d: Declaration) -> Decimal:
@@ -357,14 +385,15 @@ def _used_factors(session: Session, d: Declaration) -> list[tuple[EmissionFactor
     return [(f, r) for f, r in rows]
 
 
-def _gwp_sets(session: Session, d: Declaration, default: str) -> tuple[list[str], int]:
-    """The GWP sets the used factors state, and how many state none (-1: none states one)."""
-    used = _used_factors(session, d)
-    stated = sorted({f.gwp for f, _ in used if f.gwp}, key=lambda s: int(s[2:]))
-    unstated = sum(1 for f, _ in used if not f.gwp)
-    if not stated:
-        return [default], -1
-    return stated, unstated
+def _gwp_sets(
+    used: list[tuple[EmissionFactor, FactorRelease]], rule: AccountingRule, default: str
+) -> tuple[list[str], int]:
+    """The rule's GWP set and any other a used factor states, and how many used factors state
+    none."""
+    named = rule.raw.get("characterisation", {}).get("gwp") or default
+    stated = {named} | {f.gwp for f, _ in used if f.gwp}
+    unstated = sum(1 for f, _ in used if not f.gwp and f.gas_basis != "CO2")
+    return sorted(stated, key=lambda s: int(s[2:])), unstated
 
 
 def _factor_sources(session: Session, d: Declaration) -> list[dict[str, str]]:
@@ -422,7 +451,7 @@ def _verification_comments(v: Verification) -> str:
     return " ".join(parts)
 
 
-def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
+def _comment(d: Declaration, unstated: int, rule: AccountingRule, co2_only: list[str]) -> str:
     """What a recipient needs to read the numbers right. A change reason is quoted only when a
     person wrote it: the platform's own reasons name an upstream product, and who supplies whom
     is not for the public."""
@@ -440,17 +469,28 @@ def _comment(d: Declaration, unstated: int, assumed_gwp: str | None) -> str:
         )
     parts.append(
         "Biogenic carbon is not tracked: both PCF values are the total, counted as fossil; "
-        "fossil carbon content is not recorded (0 means unknown)."
+        "fossilCarbonContent is not known: Tanlian does not yet record the carbon content of "
+        "materials, PACT v3 requires the field, and the 0 written is not a measurement (a "
+        "product holding graphite or polymers contains fossil carbon)."
     )
-    if assumed_gwp:
+    characterisation = rule.characterisation
+    parts.append(f"GWP100 values of IPCC {characterisation.gwp}, as the rule names.")
+    if unstated:
         parts.append(
-            f"No factor used states its GWP set; {assumed_gwp} is assumed (PACT methodology "
-            "default)."
+            f"{unstated} of the CO2e factors used do not state the GWP set of their source."
         )
-    elif unstated:
-        parts.append(f"{unstated} of the factors used do not state their GWP set.")
+    if co2_only:
+        parts.append(
+            f"CO2-only factors used, as the rule accepts them: {', '.join(co2_only)}. "
+            f"{characterisation.co2_only_note_en}"
+        )
     parts.append(
-        "Data quality: one rating 1-5 in the Tanlian extension, not split into PACT's three."
+        "Data quality: dqi gives the technological, temporal and geographical ratings (1 best "
+        "to 5), weighted by emissions contribution; the Tanlian extension's single rating is "
+        "their mean."
+        if d.dqi
+        else "Data quality: one rating 1-5 in the Tanlian extension; this declaration was made "
+        "before the three PACT ratings were computed."
     )
     if d.composition is not None:
         parts.append(_composition_text(d))

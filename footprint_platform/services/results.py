@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,6 +38,7 @@ from footprint_platform.services.rollup import (
     rollup_isolating,
     worst_dqr,
 )
+from supply_graph.quality import RATINGS
 
 
 @dataclass(frozen=True)
@@ -330,7 +331,7 @@ def _store(
             session,
             ProductResult.__table__,  # type: ignore[arg-type]
             columns,
-            ([json.dumps(r[c]) if c == "by_stage" else r[c] for c in columns] for r in rows),
+            ([_copy_value(c, r[c]) for c in columns] for r in rows),
         )
     else:
         bulk_insert(session, ProductResult.__table__, rows)  # type: ignore[arg-type]
@@ -368,6 +369,7 @@ def result_rows(
     totals = result.total[rows].tolist()
     shares = result.primary_data_share[rows].tolist()
     dqrs = result.dqr[rows].tolist()
+    dqis = (np.full((len(rows), 3), np.nan) if result.dqi is None else result.dqi[rows]).tolist()
     if origins is None:
         origins = np.zeros((len(chain.product_ids), 2))
     carried_shares, fallback_shares = origins[rows, 0].tolist(), origins[rows, 1].tolist()
@@ -383,10 +385,11 @@ def result_rows(
             if product_id in missing
             else "generic"
         )
-        dqr = dqrs[k]
+        dqr, dqi = dqrs[k], dqis[k]
         gap = product_id in missing or product_id in upstream_missing
         if gap:
             dqr = worst_dqr(chain.categories[product_id])
+            dqi = [dqr] * 3
         yield {
             "run_id": run_id,
             "product_id": product_id,
@@ -394,6 +397,7 @@ def result_rows(
             "by_stage": dict(zip(stage_names, by_stage[k], strict=True)),
             "primary_data_share": Decimal(f"{shares[k]:.6f}"),
             "dqr": None if np.isnan(dqr) else Decimal(f"{dqr:.2f}"),
+            "dqi": dqi_strings(dqi),
             "basis": basis,
             "upstream_missing": product_id in upstream_missing,
             "carried_share": Decimal(f"{carried_shares[k]:.6f}"),
@@ -466,3 +470,20 @@ def _newest_runs(session: Session, starts: Collection[date]) -> list[int]:
         .group_by(RollupRun.period_start, RollupRun.period_end)
     )
     return [int(i) for i in session.scalars(stmt)]
+
+
+def dqi_strings(dqi: Sequence[float]) -> dict[str, str] | None:
+    """The three contribution-weighted ratings as stored: decimal strings to two places keyed
+    by PACT v3's indicator (technological, temporal, geographical); None where unrated."""
+    if any(v != v for v in dqi):  # NaN
+        return None
+    return {name: f"{v:.2f}" for name, v in zip(RATINGS, dqi, strict=True)}
+
+
+def _copy_value(column: str, value: Any) -> Any:
+    """A value as COPY takes it: JSON columns serialised (a missing dqi as NULL)."""
+    if column == "by_stage":
+        return json.dumps(value)
+    if column == "dqi":
+        return None if value is None else json.dumps(value)
+    return value

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 
 from footprint_platform import stages as stages_module
 from footprint_platform.models import (
+    PRIMARY_PROVENANCE,
     EmissionFactor,
     ExternalFootprint,
     FactorRelease,
@@ -63,8 +64,9 @@ from supply_graph import (
 from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor
 
-# Secondary generic datasets carry no supplier rating; PACT's scale runs 1 (best) to 3 and ours
-# 1 to 5: a generic literature value entered as an input is rated 3 here ("fair"). A product
+# Secondary generic datasets carry no supplier rating; PACT v3.0.3's dqi and ours both run
+# 1 (best) to 5: a generic literature value entered as an input is rated 3 on each of the three
+# indicators unless its row rates it ("fair"). A product
 # standing in for missing data (a fallback dataset, or nothing) carries its rule's worst rating
 # (`[missing_data] worst_dqr`), so a gap never improves a result's rating.
 GENERIC_DQR = 3.0
@@ -374,17 +376,12 @@ def pinned_upstream_graph(
     pinned graph gives (the same rows in the same order, so the same sums); what this skips
     is reading the period's other ~700k input rows and building nodes nothing here uses."""
     wanted = sorted(set(pinned.values()))
-    subs: list[tuple[int, int, str | None, float | None]] = []
+    subs: list[SubRow] = []
     for part in _parts(wanted):
         found = session.execute(
-            select(
-                Submission.id,
-                Submission.product_id,
-                Submission.content_hash,
-                cast(Submission.dqr, Float),
-            ).where(_period(start, end, pinned), Submission.id.in_(part))
+            select(*SUB_COLUMNS).where(_period(start, end, pinned), Submission.id.in_(part))
         ).all()
-        subs += [tuple(r) for r in found]  # type: ignore[misc]
+        subs += [sub_row(r) for r in found]
     rows: list[Sequence[Any]] = []
     for part in _parts(sorted(s[0] for s in subs)):
         rows += _input_rows_for(session, part)
@@ -432,7 +429,26 @@ def _parts(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[k : k + _IN_LIST]
 
 
-SubRow = tuple[int, int, str | None, float | None]  # submission id, product id, hash, dqr
+# submission id, product id, hash, dqr, (technological, temporal, geographical) or None
+SubRow = tuple[int, int, str | None, float | None, "Ratings | None"]
+Ratings = tuple[float, float, float]
+
+# The columns of a submission the graph needs (`sub_row` turns one into a SubRow).
+SUB_COLUMNS = (
+    Submission.id,
+    Submission.product_id,
+    Submission.content_hash,
+    cast(Submission.dqr, Float),
+    cast(Submission.dqr_technological, Float),
+    cast(Submission.dqr_temporal, Float),
+    cast(Submission.dqr_geographical, Float),
+)
+
+
+def sub_row(r: Sequence[Any]) -> SubRow:
+    """(id, product, hash, dqr, ratings): the three ratings when all are set, else None."""
+    ratings = None if any(v is None for v in r[4:7]) else (float(r[4]), float(r[5]), float(r[6]))
+    return (int(r[0]), int(r[1]), r[2], None if r[3] is None else float(r[3]), ratings)
 
 
 def age_in_years(earlier: date, start: date) -> int:
@@ -453,13 +469,7 @@ def carried_forward(
     periods (a declaration's carried inputs, whatever was submitted since)."""
     rules = {int(p[0]): rule_for_category(str(p[1])).missing_data for p in products}
     oldest = max((r.max_age_years for r in rules.values()), default=0)
-    columns = (
-        Submission.id,
-        Submission.product_id,
-        Submission.content_hash,
-        cast(Submission.dqr, Float),
-        Submission.period_start,
-    )
+    columns = (*SUB_COLUMNS, Submission.period_start)
     if pinned is None:
         stmt = select(*columns).where(
             Submission.status == SubmissionStatus.SUBMITTED,
@@ -477,17 +487,23 @@ def carried_forward(
         rule = rules.get(product)
         if product in submitted or rule is None or "carry_forward" not in rule.order:
             continue
-        if age_in_years(row[4], start) <= rule.max_age_years:
+        if age_in_years(row[7], start) <= rule.max_age_years:
             newest[product] = tuple(row)  # later periods, then later ids, win
-    return [
-        (
-            int(sub_id),
-            product,
-            content_hash,
-            rules[product].carried_dqr(dqr, age_in_years(period_start, start)),
+    out: list[SubRow] = []
+    for product, row in sorted(newest.items()):
+        sub_id, _, content_hash, dqr, ratings = sub_row(row)
+        age = age_in_years(row[7], start)
+        rule = rules[product]
+        out.append(
+            (
+                sub_id,
+                product,
+                content_hash,
+                rule.carried_dqr(dqr, age),
+                None if ratings is None else rule.carried_ratings(ratings, age),
+            )
         )
-        for product, (sub_id, _, content_hash, dqr, period_start) in sorted(newest.items())
-    ]
+    return out
 
 
 @dataclass(frozen=True)
@@ -543,17 +559,10 @@ def _period(start: date, end: date, pinned: Mapping[int, int] | None) -> Any:
 
 def _submissions(
     session: Session, start: date, end: date, pinned: Mapping[int, int] | None
-) -> list[tuple[int, int, str | None, float | None]]:
-    rows = session.execute(
-        select(
-            Submission.id,
-            Submission.product_id,
-            Submission.content_hash,
-            cast(Submission.dqr, Float),
-        ).where(_period(start, end, pinned))
-    ).all()
+) -> list[SubRow]:
+    rows = session.execute(select(*SUB_COLUMNS).where(_period(start, end, pinned))).all()
     wanted = None if pinned is None else set(pinned.values())
-    return [tuple(r) for r in rows if wanted is None or r[0] in wanted]  # type: ignore[misc]
+    return [sub_row(r) for r in rows if wanted is None or r[0] in wanted]
 
 
 _RECYCLED = aliased(EmissionFactor, name="recycled_factor")
@@ -585,6 +594,10 @@ _INPUT_COLUMNS = (
     cast(_RECYCLED.value, Float).label("recycled_value"),
     _VIRGIN.unit.label("virgin_unit"),
     cast(_VIRGIN.value, Float).label("virgin_value"),
+    SubmissionInput.provenance,
+    cast(SubmissionInput.dqr_technological, Float),
+    cast(SubmissionInput.dqr_temporal, Float),
+    cast(SubmissionInput.dqr_geographical, Float),
 )
 
 
@@ -683,6 +696,7 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
         pair[7:12] = [None] * 5  # not linked, not imported, no distance, no allocation
         pair[12:14] = [unit, value]
         pair[14:20] = [None] * 6  # no recycled content, no end of life
+        pair[20] = "secondary"  # a database value, whatever the fuel row's own provenance
         added.append(tuple(pair))
     return [*rows, *added]
 
@@ -725,22 +739,26 @@ def _build(
     units = [str(p[2]) for p in products]
     categories = [str(p[1]) for p in products]
     direct = np.zeros((n, len(stage_names)))
-    primary = np.zeros(n, dtype=bool)
+    primary = np.zeros(n)
     dqr = np.full(n, np.nan)
+    ratings = np.full((n, 3), np.nan)
     by_sub: dict[int, int] = {}  # submission id -> product row
     refs = SubmissionMap([s[1] for s in subs], [s[0] for s in subs], [s[2] or "" for s in subs])
-    for sub_id, product_id, _, sub_dqr in subs:
+    submitted = np.zeros(n, dtype=bool)
+    for sub_id, product_id, _, sub_dqr, sub_ratings in subs:
         i = position[product_id]
         by_sub[sub_id] = i
-        primary[i] = True
+        submitted[i] = True
+        primary[i] = 1.0
         dqr[i] = np.nan if sub_dqr is None else sub_dqr
+        ratings[i] = sub_ratings if sub_ratings is not None else dqr[i]
     fallback, missing = [], []
     sites = countries or {}
     for i, product_id in enumerate(product_ids):
-        if primary[i]:
+        if submitted[i]:
             continue
         value = _generic_value(categories[i], units[i], generic, sites.get(product_id, ""))
-        dqr[i] = worst_dqr(categories[i])
+        dqr[i] = ratings[i] = worst_dqr(categories[i])
         if value is None:
             missing.append(product_id)
         else:
@@ -755,6 +773,7 @@ def _build(
     )
     edges = _Edges(stage_names)
     edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
+    edges.own_quality(primary, ratings)
     for code, stage, unit, value in extra_leaves:
         edges.leaf(code, stage, unit, value)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
@@ -763,8 +782,9 @@ def _build(
         units=units + edges.leaf_units,
         direct=np.vstack([direct, edges.leaf_direct()]),
         stages=stage_names,
-        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=bool)]),
+        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=np.float64)]),
         dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
+        ratings=np.vstack([ratings, edges.leaf_ratings_array()]),
         categories=categories + edges.leaf_category,
         edge_from=[node_ids[k] for k in edges.provider],
         edge_to=[node_ids[k] for k in edges.consumer],
@@ -908,8 +928,11 @@ class _Edges:
         self.leaf_ids: list[str] = []  # new leaves only
         self.leaf_units: list[str] = []
         self.leaf_values: list[list[tuple[int, float]]] = []  # (stage column, value) each
-        self.leaf_primary: list[bool] = []
+        self.leaf_primary: list[float] = []
         self.leaf_dqr: list[float] = []
+        self.leaf_ratings: list[Ratings] = []
+        # the supplier's own activity rows: (product row, kg CO2e, primary?, ratings or None)
+        self.own: list[tuple[int, float, bool, Ratings | None]] = []
         self.leaf_category: list[str] = []
         self.leaf_index: dict[str, int] = {leaf: k for k, leaf in enumerate(known_leaves)}
         self.provider: list[int] = []
@@ -917,6 +940,38 @@ class _Edges:
         self.amount: list[float] = []
         self.unit: list[str | None] = []
         self.allocations: dict[int, Allocation] = {}
+
+    def leaf_ratings_array(self) -> np.ndarray:
+        return np.array(self.leaf_ratings, dtype=np.float64).reshape(len(self.leaf_ids), 3)
+
+    def own_quality(self, primary: np.ndarray, ratings: np.ndarray) -> None:
+        """Each product row's primary share and three ratings from its own activity rows,
+        weighted by their emissions: primary[i] = Σ e of rows whose provenance is primary
+        (measured, calculated from measured) / Σ e; ratings[i] = Σ e·r / Σ e with each row's
+        own ratings, else the submission's defaults already in `ratings[i]`. A product whose
+        own rows emit nothing keeps what it has (the share of nothing does not matter)."""
+        if not self.own:
+            return
+        rows = np.array([o[0] for o in self.own], dtype=np.int64)
+        value = np.array([o[1] for o in self.own], dtype=np.float64)
+        is_primary = np.array([o[2] for o in self.own], dtype=np.float64)
+        rated = ratings[rows].copy()
+        for k, o in enumerate(self.own):
+            if o[3] is not None:
+                rated[k] = o[3]
+        n = primary.shape[0]
+        total = np.bincount(rows, value, minlength=n)
+        part = np.bincount(rows, value * is_primary, minlength=n)
+        has = ~np.isnan(rated).any(axis=1)
+        weight = np.bincount(rows, value * has, minlength=n)
+        emitting = total > 0
+        primary[emitting] = part[emitting] / total[emitting]
+        weighted = weight > 0
+        for c in range(3):
+            sums = np.bincount(
+                rows, np.where(has, value * np.nan_to_num(rated[:, c]), 0), minlength=n
+            )
+            ratings[weighted, c] = sums[weighted] / weight[weighted]
 
     def leaf_direct(self) -> np.ndarray:
         out = np.zeros((len(self.leaf_ids), len(self.stage_column)))
@@ -965,6 +1020,8 @@ class _Edges:
             r_value,
             v_unit,
             v_value,
+            provenance,
+            *row_ratings,
         ) in ordered:
             me = by_sub[sub_id]
             circular = Circular(r_share, code, r_code, r_unit, r_value, v_unit, v_value)
@@ -988,7 +1045,10 @@ class _Edges:
                 eol = end_of_life_of(consent, product_ids[me])
                 direct_rows.append(me)
                 direct_cols.append(self.stage_column[stage])
-                direct_vals.append(circular.waste_value(eol, qty, unit, 0.0, 0.0, convert))
+                value = circular.waste_value(eol, qty, unit, 0.0, 0.0, convert)
+                direct_vals.append(value)
+                counted = provenance is None or provenance in PRIMARY_PROVENANCE
+                self.own.append((me, value, counted, None))
                 continue
             if f_unit is None:
                 raise ValueError(f"submission {sub_id}: factor {code!r} is not in its release")
@@ -996,16 +1056,22 @@ class _Edges:
                 amount = qty * convert(unit, "t") * km
             else:
                 amount = qty * convert(unit, f_unit)
+            rated = None if any(r is None for r in row_ratings) else tuple(row_ratings)
             eol = end_of_life_of(consent, product_ids[me])
             if kind == "material":
-                self._material(me, n, stage, code, f_unit, f_value, amount, circular, eol, convert)
+                self._material(
+                    me, n, stage, code, f_unit, f_value, amount, circular, eol, convert, rated
+                )
                 continue
             direct_rows.append(me)
             direct_cols.append(self.stage_column[stage])
             if kind == "waste" and r_share is not None:
-                direct_vals.append(circular.waste_value(eol, qty, unit, amount, f_value, convert))
+                value = circular.waste_value(eol, qty, unit, amount, f_value, convert)
             else:
-                direct_vals.append(amount * f_value)
+                value = amount * f_value
+            direct_vals.append(value)
+            counted = provenance is None or provenance in PRIMARY_PROVENANCE  # None: 0029
+            self.own.append((me, value, counted, rated))  # type: ignore[arg-type]
         np.add.at(direct, (direct_rows, direct_cols), direct_vals)
         for me, (total, basis) in coproduct.items():
             if total:
@@ -1023,18 +1089,20 @@ class _Edges:
         circular: Circular,
         eol: EndOfLife,
         convert: Callable[[str, str], float],
+        rated: Ratings | None = None,
     ) -> None:
-        """A material bought as a dataset: an edge from its leaf; with recycled content, the
-        input side of the rule's formula as two edges, virgin (Ev) and recycled (Erec)."""
+        """A material bought as a dataset: an edge from its leaf (rated by the row where it
+        rates the dataset); with recycled content, the input side of the rule's formula as two
+        edges, virgin (Ev) and recycled (Erec)."""
         if not circular.share or circular.r_unit is None or circular.r_value is None:
-            self._edge(n + self.leaf(code, stage, f_unit, f_value), me, amount, f_unit)
+            self._edge(n + self.leaf(code, stage, f_unit, f_value, rated), me, amount, f_unit)
             return
         params = eol.for_dataset(code)
         method = CFF if eol.is_cff and params is not None else CUT_OFF
         w_virgin, w_recycled = input_weights(
             method, circular.share, None if params is None else params.parameters
         )
-        leaf = self.leaf(code, stage, f_unit, f_value)
+        leaf = self.leaf(code, stage, f_unit, f_value, rated)
         self._edge(n + leaf, me, amount * w_virgin, f_unit)
         r_code = circular.recycled_code
         r_leaf = self.leaf(r_code, stage, circular.r_unit, circular.r_value)
@@ -1047,8 +1115,22 @@ class _Edges:
         self.amount.append(amount)
         self.unit.append(unit)
 
-    def leaf(self, code: str, stage: str, unit: str, value: float) -> int:
-        return self._new_leaf(f"factor:{code}@{stage}", unit, [(self.stage_column[stage], value)])
+    def leaf(
+        self, code: str, stage: str, unit: str, value: float, ratings: Ratings | None = None
+    ) -> int:
+        """A factor dataset's leaf, rated GENERIC_DQR on all three; a row that rates the
+        dataset itself gets a leaf of its own with those ratings (`…#t,m,g`)."""
+        key = f"factor:{code}@{stage}"
+        if ratings is None:
+            return self._new_leaf(key, unit, [(self.stage_column[stage], value)])
+        suffix = ",".join(f"{r:g}" for r in ratings)
+        return self._new_leaf(
+            f"{key}#{suffix}",
+            unit,
+            [(self.stage_column[stage], value)],
+            dqr=sum(ratings) / 3,
+            ratings=ratings,
+        )
 
     def _new_leaf(
         self,
@@ -1058,6 +1140,7 @@ class _Edges:
         primary: bool = False,
         dqr: float = GENERIC_DQR,
         category: str = "dataset",
+        ratings: Ratings | None = None,
     ) -> int:
         """The leaf's index among the leaves, made on first use."""
         k = self.leaf_index.get(leaf)
@@ -1066,8 +1149,9 @@ class _Edges:
             self.leaf_ids.append(leaf)
             self.leaf_units.append(unit)
             self.leaf_values.append(values)
-            self.leaf_primary.append(primary)
+            self.leaf_primary.append(float(primary))
             self.leaf_dqr.append(dqr)
+            self.leaf_ratings.append(ratings if ratings is not None else (dqr, dqr, dqr))
             self.leaf_category.append(category)
         return k
 

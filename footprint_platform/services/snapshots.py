@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, cast, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 import supply_graph
@@ -34,6 +34,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.services.factors import latest_release
 from footprint_platform.services.rollup import (
+    SUB_COLUMNS,
     ChainGraph,
     Consent,
     ExternalLeaf,
@@ -47,6 +48,7 @@ from footprint_platform.services.rollup import (
     product_node,
     site_countries,
     stages,
+    sub_row,
 )
 from supply_graph import Allocation, SupplyGraph
 
@@ -99,6 +101,7 @@ def save(session: Session, run_id: int, start: date, end: date, chain: ChainGrap
         "direct": g.direct,
         "primary": g.primary,
         "dqr": g.dqr,
+        "ratings": g.dqi,
         "category_names": np.array(g.category_names, dtype=str),
         "category_code": g.category_code,
         "provider": g.provider,
@@ -243,18 +246,12 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
         return None
     newer = (
         session.execute(
-            select(
-                Submission.id,
-                Submission.product_id,
-                Submission.content_hash,
-                cast(Submission.dqr, Float),
-            )
-            .where(Submission.id.in_(fresh.tolist()))
-            .order_by(Submission.id)
+            select(*SUB_COLUMNS).where(Submission.id.in_(fresh.tolist())).order_by(Submission.id)
         ).all()
         if fresh.size
         else []
     )
+    newer = [sub_row(r) for r in newer]
     changed = {int(r[1]) for r in newer}
     known = len(s["sub_product"]) - len(s["carried"])
     period_products = np.setdiff1d(s["sub_product"], s["carried"])
@@ -337,19 +334,24 @@ def _patch(
 ) -> ChainGraph:
     d = _derived(s)
     product_ids, position, base = d.product_ids, d.position, d.base
-    direct, primary, dqr = s["direct"].copy(), s["primary"].copy(), s["dqr"].copy()
+    direct, primary, dqr = s["direct"].copy(), s["primary"].astype(np.float64), s["dqr"].copy()
+    ratings = s["ratings"].copy()
+    n = len(product_ids)
+    own_ratings = ratings[:n]  # a view: own_quality writes into the product rows
     refs = base.replaced([(int(r[1]), int(r[0]), r[2]) for r in newer])
     by_sub: dict[int, int] = {}
-    for sub_id, product_id, _, sub_dqr in newer:
+    for sub_id, product_id, _, sub_dqr, sub_ratings in newer:
         i = position[product_id]
         by_sub[sub_id] = i
         direct[i] = 0.0
-        primary[i] = True
+        primary[i] = 1.0
         dqr[i] = np.nan if sub_dqr is None else sub_dqr
+        own_ratings[i] = sub_ratings if sub_ratings is not None else dqr[i]
     rows_changed = np.array(sorted(by_sub.values()), dtype=np.int64)
     leaf_ids: list[str] = s["leaf_ids"].tolist()
     edges = _Edges(stages(), leaf_ids)
     edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
+    edges.own_quality(primary[:n], own_ratings)
     unit_names = list(s["unit_names"].tolist())
     unit_code = s["unit_code"]
     new_leaf_units = np.array([_code(unit_names, u) for u in edges.leaf_units], dtype=np.int64)
@@ -377,8 +379,9 @@ def _patch(
         unit_names=tuple(unit_names),
         unit_code=unit_code,
         direct=np.vstack([direct, edges.leaf_direct()]),
-        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=bool)]),
-        dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
+        primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=np.float64)]),
+        dqr=np.vstack([ratings, edges.leaf_ratings_array()]).mean(axis=1),
+        ratings=np.vstack([ratings, edges.leaf_ratings_array()]),
         category_names=tuple(category_names),
         category_code=np.concatenate([s["category_code"], leaf_codes]),
         provider=np.concatenate([s["provider"][keep], np.array(edges.provider, dtype=np.int64)]),

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
 from footprint_platform.models import (
+    RATING_FIELDS,
     ElectricityInstrument,
     Evidence,
     ExternalFootprint,
@@ -36,6 +37,7 @@ from footprint_platform.services.activity import (
     FIELDS,
     Checked,
     Context,
+    check_ratings,
     check_rows,
     normalize_certificate_id,
 )
@@ -46,6 +48,9 @@ from footprint_platform.services.fingerprint import HEADER_FIELDS, content_hash
 HEADER_LABELS = {
     "production_volume": _l("Production in the period (declared units)"),
     "dqr": _l("Overall data quality"),
+    "dqr_technological": _l("Technological representativeness (1–5)"),
+    "dqr_temporal": _l("Temporal representativeness (1–5)"),
+    "dqr_geographical": _l("Geographical representativeness (1–5)"),
     "notes": _l("Notes for your verifier"),
 }
 
@@ -122,7 +127,7 @@ def _changed_parts(
     sub: Submission, header: dict[str, Any], rows: list[dict[str, Any]]
 ) -> list[str]:
     """What a save changes: header fields and sections (by kind) whose rows differ."""
-    parts = [f for f in HEADER_FIELDS if header.get(f) != getattr(sub, f)]
+    parts = [f for f in (*HEADER_FIELDS, *RATING_FIELDS) if header.get(f) != getattr(sub, f)]
 
     def by_kind(items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
@@ -207,7 +212,7 @@ def start_draft(
         ).first()
     )
     if template is not None:
-        for f in HEADER_FIELDS:
+        for f in (*HEADER_FIELDS, *RATING_FIELDS):
             setattr(sub, f, getattr(template, f))
         another_period = (template.period_start, template.period_end) != (period_start, period_end)
         sub.inputs = [SubmissionInput(**_copied(i, another_period)) for i in template.inputs]
@@ -340,7 +345,7 @@ def save_draft(
         )
     changed = _changed_parts(sub, header, checked.rows)
     seen = sub.lock_version if lock_version is None else lock_version
-    for f in HEADER_FIELDS:
+    for f in (*HEADER_FIELDS, *RATING_FIELDS):
         setattr(sub, f, header.get(f))
     if channel:
         sub.channel = channel
@@ -367,18 +372,17 @@ def save_draft(
 
 
 def _check_header(header: dict[str, Any]) -> list[Problem]:
-    problems = []
-    dqr = header.get("dqr")
-    if dqr is not None and not Decimal(1) <= Decimal(dqr) <= Decimal(5):
+    """Checks the header and writes its derived ratings into it: the three defaults for the
+    rows (PACT dqi) and the single `dqr`, their mean (`activity.check_ratings`)."""
+    problems: list[Problem] = []
+
+    def bad(column: str, reason: Any) -> None:
+        value = header.get(column)
         problems.append(
-            Problem(
-                "—",
-                None,
-                "dqr",
-                str(dqr),
-                str(_l("A data-quality rating runs from 1 (best) to 5.")),
-            )
+            Problem("—", None, column, None if value is None else str(value), str(reason))
         )
+
+    header.update(check_ratings(header, bad))
     volume = header.get("production_volume")
     if volume is not None and Decimal(volume) <= 0:
         problems.append(

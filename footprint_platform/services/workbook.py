@@ -25,9 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Problem, UploadRejected
-from footprint_platform.models import Evidence, Organization, Product, Submission
+from footprint_platform.models import RATING_FIELDS, Evidence, Organization, Product, Submission
 from footprint_platform.rules import load_rules
-from footprint_platform.sections import BASIS_LABELS, INSTRUMENT_LABELS, SECTIONS, Section
+from footprint_platform.sections import (
+    BASIS_LABELS,
+    INSTRUMENT_LABELS,
+    PROVENANCE_LABELS,
+    SECTIONS,
+    Section,
+)
 from footprint_platform.services import completeness
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.services.xlsx_package import check_package
@@ -90,6 +96,7 @@ def _write_guide(ws: Any, sub: Submission) -> None:
         (_both(_l("Period")), f"{sub.period_start} – {sub.period_end}"),
         (_both(_l("Version")), sub.version),
         ("dqr", float(sub.dqr) if sub.dqr is not None else None),
+        *((f, float(v) if (v := getattr(sub, f)) is not None else None) for f in RATING_FIELDS),
         (
             "production_volume",
             float(sub.production_volume) if sub.production_volume is not None else None,
@@ -111,7 +118,18 @@ def _write_guide(ws: Any, sub: Submission) -> None:
                 )
             ),
         ),
-        (_both(_l("Overall data quality")), _both(_l("Fill 'dqr' above: 1 (best) to 5."))),
+        (
+            _both(_l("Overall data quality")),
+            _both(
+                _l(
+                    "Fill the three ratings above (dqr_technological, dqr_temporal, "
+                    "dqr_geographical): 1 (best) to 5, the defaults of every row without its "
+                    "own; 'dqr' is their mean, and given alone counts for all three. On each "
+                    "sheet of your own activity, say where each figure comes from "
+                    "(provenance): only measured and calculated figures count as primary data."
+                )
+            ),
+        ),
         (
             _both(_l("Mass balance and cut-off")),
             _both(
@@ -154,6 +172,7 @@ def _write_lists(ws: Any, session: Session, sub: Submission) -> dict[str, str]:
             for f in factors.values()
             if f.category == "material"
         ],
+        "provenance": [(k, _both(v).replace("\n", " / ")) for k, v in PROVENANCE_LABELS.items()],
     }
     refs = {}
     for k, (name, values) in enumerate(columns.items()):
@@ -263,7 +282,7 @@ def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, 
                 str(_l("This file belongs to another submission or product.")),
             )
         )
-    header = {"dqr": values.get("dqr"), "production_volume": values.get("production_volume")}
+    header = {f: values.get(f) for f in ("dqr", "production_volume", *RATING_FIELDS)}
     out = {k: _decimal_or_none(v, GUIDE, k, problems) for k, v in header.items()}
     out["mass_balance_reason"] = str(values.get("mass_balance_reason") or "") or None
     out["exclusions"] = completeness.exclusions_from_text(str(values.get("exclusions") or ""))

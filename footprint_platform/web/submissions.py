@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from footprint_platform.errors import Conflict, InvalidInput, UploadRejected
 from footprint_platform.extensions import db, limiter
-from footprint_platform.models import Evidence, InputKind, Product, Submission
+from footprint_platform.models import RATING_FIELDS, Evidence, InputKind, Product, Submission
 from footprint_platform.policy import Action
 from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import ProductPeriodSchema
@@ -30,6 +30,7 @@ from footprint_platform.sections import (
     BASIS_LABELS,
     BY_KIND,
     INSTRUMENT_LABELS,
+    PROVENANCE_LABELS,
     SECTIONS,
     STEPS,
     section_names,
@@ -133,10 +134,17 @@ def _stored_rows(sub: Submission, except_kinds: tuple[InputKind, ...]) -> list[d
     return rows
 
 
+def _general_step_posted() -> bool:
+    """The general step was posted (its ratings, or the single rating of earlier forms)."""
+    return "dqr_technological" in request.form or "dqr" in request.form
+
+
 def _header_from_form(sub: Submission) -> dict[str, Any]:
-    header = {f: getattr(sub, f) for f in submissions.HEADER_FIELDS}
-    if "dqr" in request.form:
+    header = {f: getattr(sub, f) for f in (*submissions.HEADER_FIELDS, *RATING_FIELDS)}
+    if _general_step_posted():
         header["dqr"] = parse_number(request.form.get("dqr"))
+        for f in RATING_FIELDS:  # the three win over a single rating; none: the single one
+            header[f] = request.form.get(f, "").strip() or None
         header["production_volume"] = parse_number(request.form.get("production_volume"))
         header["notes"] = (request.form.get("notes") or "").strip()[:2000] or None
         header["mass_balance_reason"] = request.form.get("mass_balance_reason")
@@ -237,17 +245,18 @@ def _render_step(
         versions=versions_of.versions(db.session, actor(), sub.id),
         links=links.states_for(db.session, sub),
         conflict=conflict,
-        header=_header_shown(sub, posted and "dqr" in request.form),
+        header=_header_shown(sub, posted and _general_step_posted()),
+        provenances=PROVENANCE_LABELS,
+        rating_labels={f: submissions.HEADER_LABELS[f] for f in RATING_FIELDS},
     ), 409 if conflict else 422 if problems else 200
 
 
 def _header_shown(sub: Submission, typed: bool) -> dict[str, Any]:
     """The general step's fields: as typed after a refused save, else as stored."""
+    fields = (*submissions.HEADER_FIELDS, *RATING_FIELDS)
     if typed:
-        return {f: request.form.get(f, "") for f in submissions.HEADER_FIELDS}
-    return {
-        f: "" if getattr(sub, f) is None else getattr(sub, f) for f in submissions.HEADER_FIELDS
-    }
+        return {f: request.form.get(f, "") for f in fields}
+    return {f: "" if getattr(sub, f) is None else getattr(sub, f) for f in fields}
 
 
 @bp.route("/submissions/<int:submission_id>/template.xlsx")

@@ -85,7 +85,7 @@ def _new_cell(rows: list[dict[str, Any]]) -> Product:
         },
     )
     draft = submissions.start_draft(db.session, admin, cell.id, *PERIOD)
-    electricity = {"kind": "electricity", "quantity": "45", "unit": "kWh"}
+    electricity = {"kind": "electricity", "quantity": "45", "unit": "kWh", "provenance": "measured"}
     submissions.save_draft(db.session, admin, draft.id, {"dqr": Decimal(2)}, [*rows, electricity])
     submissions.submit(db.session, admin, draft.id)
     return cell
@@ -157,6 +157,7 @@ def test_a_pack_sees_its_cells_components_whatever_the_path(demo_app: Flask) -> 
                 "factor_code": i.factor_code,
                 "linked_product_id": cell.id if i.linked_product_id else None,
                 "distance_km": i.distance_km,
+                "provenance": i.provenance,
             }
             for i in draft.inputs
         ]
@@ -232,6 +233,7 @@ def _foil_version(factor: int, header: dict[str, Any], draft: Any = None) -> Any
             "quantity": i.quantity * (factor if i.kind.value == "material" else 1),
             "unit": i.unit,
             "factor_code": i.factor_code,
+            "provenance": i.provenance,
         }
         for i in draft.inputs
     ]
@@ -371,7 +373,7 @@ def test_the_api_takes_the_reason_and_the_exclusions_and_submit_enforces_the_cut
 ) -> None:
     client = prepared_app.test_client()
     auth = {"Authorization": f"Bearer {ids.write_secret}", "Accept-Language": "en"}
-    row = {"kind": "electricity", "quantity": "2.5", "unit": "kWh"}
+    row = {"kind": "electricity", "quantity": "2.5", "unit": "kWh", "provenance": "measured"}
     body = {
         "dqr": "2",
         "inputs": [row],

@@ -58,6 +58,7 @@ def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Fl
                 "quantity": i.quantity * 2,  # within the mass-balance range
                 "unit": i.unit,
                 "factor_code": i.factor_code,
+                "provenance": i.provenance,
             }
             for i in draft.inputs
         ]
@@ -232,6 +233,7 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
                 "quantity": i.quantity * 2,
                 "unit": i.unit,
                 "factor_code": i.factor_code,
+                "provenance": i.provenance,
             }
             for i in draft.inputs
         ]

@@ -21,7 +21,13 @@ def _resubmit_foil() -> int:
     actor = admin_actor("data@jiangnan-foil.example")
     draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
     rows = [
-        {"kind": i.kind.value, "quantity": i.quantity, "unit": i.unit, "factor_code": i.factor_code}
+        {
+            "kind": i.kind.value,
+            "quantity": i.quantity,
+            "unit": i.unit,
+            "factor_code": i.factor_code,
+            "provenance": i.provenance,
+        }
         for i in draft.inputs
     ]
     submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)

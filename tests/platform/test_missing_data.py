@@ -162,10 +162,13 @@ def test_the_cathodes_next_year_carries_its_precursors_data_forward(demo_app: Fl
         assert precursor.id in chain.carried and precursor.id not in chain.missing
         carried_from = db.session.get(Submission, chain.submissions[precursor.id].id)
         assert carried_from.period_start == date(2025, 1, 1)
-        # the precursor's rating is lowered by the rule's step for one year of age
+        # the precursor's temporal rating is lowered by the rule's step for one year of age;
+        # its technological and geographical ratings stay, the single rating is their mean
         step = rule_for_category(precursor.category).missing_data.temporal_dqr_step
         row = chain.product_rows([precursor.id])[0]
-        assert chain.graph.dqr[row] == pytest.approx(float(carried_from.dqr) + step)
+        own = float(carried_from.dqr)
+        assert chain.graph.dqi[row].tolist() == pytest.approx([own, own + step, own])
+        assert chain.graph.dqr[row] == pytest.approx(own + step / 3)
         result = _result(cathode, date(2026, 1, 1))
         # the same inputs as 2025: nearly the same footprint, not the precursor as zero
         assert float(result.total) == pytest.approx(before, rel=1e-9)

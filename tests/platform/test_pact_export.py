@@ -103,7 +103,11 @@ def test_the_footprint_carries_the_declaration_s_numbers(demo_app: Flask) -> Non
         assert "geographyCountry" not in pcf
         org = d.product.organization
         assert pf["companyIds"] == [f"urn:pact:tanlian.example:company-id:{org.id}"]
-        assert "dqi" not in pcf and "AR6" in pcf["ipccCharacterizationFactors"]
+        assert "AR6" in pcf["ipccCharacterizationFactors"]
+        # the three ratings as stored with the declaration, their mean its single rating
+        assert pcf["dqi"]["temporalDQR"] == pact.decimal_string(d.dqi["temporal"])
+        mean = sum(Decimal(v) for v in pcf["dqi"].values()) / 3
+        assert mean == pytest.approx(d.dqr, abs=Decimal("0.01"))
 
 
 def test_the_reference_period_end_is_exclusive(demo_app: Flask) -> None:

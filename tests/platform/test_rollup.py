@@ -75,6 +75,7 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
                 "unit": i.unit,
                 "factor_code": i.factor_code,
                 "description": i.description,
+                "provenance": i.provenance,
             }
             for i in draft.inputs
         ]

@@ -27,7 +27,7 @@ def _part(app: Flask, part: str) -> int:
 
 
 GOOD = [
-    {"kind": "electricity", "quantity": "2.5", "unit": "kWh"},
+    {"kind": "electricity", "quantity": "2.5", "unit": "kWh", "provenance": "measured"},
     {"kind": "material", "quantity": "1", "unit": "kWh", "linked_product_id": None},
     {
         "kind": "material",
@@ -42,6 +42,7 @@ GOOD = [
         "unit": "kg",
         "distance_km": "500",
         "factor_code": "transport.truck.heavy",
+        "provenance": "calculated",
     },
 ]
 
@@ -272,6 +273,7 @@ def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -
             "electricity-0-quantity": "2.2",
             "electricity-0-unit": "kWh",
             "electricity-0-instrument": "grid",
+            "electricity-0-provenance": "measured",
             "fuel-count": "0",
         },
     )

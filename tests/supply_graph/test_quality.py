@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -63,7 +65,8 @@ def test_dqr_is_a_weighted_mean_within_range(graph: SupplyGraph) -> None:
     a = graph.technosphere.toarray()
     solved = np.linalg.solve(np.eye(graph.n_nodes) - a.T, quality_columns(graph))
     with np.errstate(invalid="ignore", divide="ignore"):
-        expected = solved[:, 1] / solved[:, 2]
+        k = solved.shape[1] - 2  # one rating column for a graph rated by dqr alone, else 3
+        expected = solved[:, 1 : 1 + k].mean(axis=1) / solved[:, 1 + k]
     assert dqr[rated] == pytest.approx(expected[rated], rel=1e-9)
     assert dense_solution(graph).shape == graph.direct.shape
 
@@ -71,3 +74,56 @@ def test_dqr_is_a_weighted_mean_within_range(graph: SupplyGraph) -> None:
 def test_zero_footprint_has_share_zero() -> None:
     graph = SupplyGraph.from_records([Node("free", "kg", 0.0, primary=True)], [])
     assert rollup(graph)["free"].primary_data_share == 0.0
+
+
+def test_a_primary_share_and_three_ratings_weight_by_contribution() -> None:
+    """A node whose own emissions are 30 % primary and a rated supplier: the product's share
+    and each rating are Σ contribution × value / Σ contribution, computed here by hand."""
+    from supply_graph import Edge, Node
+
+    graph = SupplyGraph.from_records(
+        [
+            Node("salt", "kg", 4.0, primary=0.3, dqi=(1.0, 2.0, 5.0)),
+            Node("dataset", "kg", 2.0, dqr=3.0),
+            Node("cell", "kWh", 1.0, primary=True, dqi=(2.0, 2.0, 2.0)),
+        ],
+        [Edge("salt", "cell", 0.5), Edge("dataset", "cell", 1.0)],
+    )
+    result = rollup(graph)["cell"]
+    parts = {"salt": 0.5 * 4.0, "dataset": 1.0 * 2.0, "cell": 1.0}
+    total = sum(parts.values())
+    assert result.total == pytest.approx(total)
+    assert result.primary_data_share == pytest.approx((0.3 * 2.0 + 1.0) / total)
+    expected = (
+        (1 * 2.0 + 3 * 2.0 + 2 * 1.0) / total,
+        (2 * 2.0 + 3 * 2.0 + 2 * 1.0) / total,
+        (5 * 2.0 + 3 * 2.0 + 2 * 1.0) / total,
+    )
+    assert result.dqi == pytest.approx(expected)
+    assert result.dqr == pytest.approx(sum(expected) / 3)
+
+
+def test_a_primary_share_outside_0_to_1_is_refused() -> None:
+    from supply_graph import InvalidValue, Node
+
+    with pytest.raises(InvalidValue, match="primary share"):
+        SupplyGraph.from_records([Node("x", "kg", 1.0, primary=1.5)], [])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_shares_and_ratings_survive_the_file_formats(tmp_path: Any, suffix: str) -> None:
+    from supply_graph import Edge, load_graph, write_graph
+
+    graph = SupplyGraph.from_records(
+        [
+            Node("salt", "kg", 4.0, primary=0.25, dqi=(1.0, 2.0, 5.0)),
+            Node("cell", "kWh", 1.0, primary=True, dqr=2.0),
+        ],
+        [Edge("salt", "cell", 0.5)],
+    )
+    path = tmp_path / f"g{suffix}"
+    write_graph(graph, path)
+    again = load_graph(path)
+    assert again.primary.tolist() == [0.25, 1.0]
+    assert again.dqi.tolist() == [[1.0, 2.0, 5.0], [2.0, 2.0, 2.0]]
+    assert rollup(again)["cell"].dqi == pytest.approx(rollup(graph)["cell"].dqi)
