@@ -33,12 +33,13 @@ def boundary_sets() -> tuple[frozenset[str], ...]:
     return tuple(found[k] for k in sorted(found))
 
 
-def boundary_members(graph: SupplyGraph) -> np.ndarray:
+def boundary_members(graph: SupplyGraph, own_data: np.ndarray) -> np.ndarray:
     """The roll-up's boundary membership (one right-hand side per set): the nodes of its
-    categories that carry their maker's own data (the graph's primary nodes: submitted or
-    carried-forward products, never a generic dataset or a product valued without data, whose
-    figure is cradle to gate and not one plant's own)."""
-    return supply_graph.boundary_members(graph, boundary_sets(), nodes=graph.primary)
+    categories that carry their maker's own data (`own_data`: submitted or carried-forward
+    products, never a generic dataset or a product valued without data, whose figure is cradle
+    to gate and not one plant's own). Whether that data is primary (measured) or estimated
+    does not matter here: it is the plant's own gate to gate either way."""
+    return supply_graph.boundary_members(graph, boundary_sets(), nodes=own_data)
 
 
 def split(

@@ -244,6 +244,17 @@ class ChainGraph:
     base_submissions: SubmissionMap | None = None
     carried: list[int] = field(default_factory=list)  # products on an earlier period's data
 
+    def own_data(self) -> np.ndarray:
+        """(nodes,) the nodes that carry their maker's own data: products with a submitted or
+        carried-forward version, not those valued by a fallback dataset or left as gaps; never
+        a leaf (generic dataset, imported footprint, link awaiting consent)."""
+        mask = np.zeros(self.graph.n_nodes, dtype=bool)
+        mask[: len(self.product_ids)] = True
+        without = [*self.fallback, *self.missing]
+        if without:
+            mask[self.product_rows(without)] = False
+        return mask
+
     @cached_property
     def product_array(self) -> np.ndarray:
         """`product_ids` as a sorted int64 array (row i of the graph is product_array[i])."""
@@ -1295,7 +1306,7 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
     them are returned as not computed. Without a bad loop this is one `rollup` call. The
     rules' boundary columns (footprint_platform/stages.py) are solved with it, so every
     result can be split into its rule's stages."""
-    columns = stages_module.boundary_members(chain.graph)
+    columns = stages_module.boundary_members(chain.graph, chain.own_data())
     try:
         return Isolated(chain.graph, rollup(chain.graph, boundaries=columns), [], set())
     except SingularLoop as exc:

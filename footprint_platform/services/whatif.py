@@ -202,7 +202,7 @@ def evaluate_many(
         chain.graph = rollup_isolating(chain).graph
         solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
     # the rules' boundary columns, so every column shows its stages as the product's rule does
-    members = stages.boundary_members(chain.graph)
+    members = stages.boundary_members(chain.graph, chain.own_data())
     base = supply_graph.rollup(chain.graph, solver, boundaries=members)
     options = _options(session, product, own, chain, base)
     out: list[Outcome | InvalidInput] = []

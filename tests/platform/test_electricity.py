@@ -64,7 +64,13 @@ def _ctx(country: str, region: str, period: tuple[date, date] = YEAR_2025, **kw:
 
 
 def _grid_row(**extra: Any) -> dict[str, Any]:
-    return {"kind": "electricity", "quantity": "10", "unit": "kWh", **extra}
+    return {
+        "kind": "electricity",
+        "quantity": "10",
+        "unit": "kWh",
+        "provenance": "measured",
+        **extra,
+    }
 
 
 # --- the grid factor of the period's year, by country ----------------------------------------
