@@ -43,11 +43,17 @@ def boundary_members(graph: SupplyGraph, own_data: np.ndarray) -> np.ndarray:
 
 
 def split(
-    rule: AccountingRule, graph: SupplyGraph, result: RollupResult, rows: Sequence[int]
+    rule: AccountingRule,
+    graph: SupplyGraph,
+    result: RollupResult,
+    rows: Sequence[int],
+    own_data: np.ndarray | None = None,
 ) -> np.ndarray:
     """(len(rows), stages): the stages of the nodes `rows` relative to `rule` (the declared
     product's), in the result's stage order; the makers' labels as they are for a rule
-    without a stage model (version 1.0). Each row adds up to its total."""
+    without a stage model (version 1.0). Each row adds up to its total. `own_data`: the
+    boundary's node mask (`boundary_members`); None where every row is a product with its own
+    data (a declared product)."""
     index = np.asarray(rows, dtype=np.int64)
     labelled = np.asarray(result.by_stage)[index]
     model = rule.stage_model
@@ -72,7 +78,8 @@ def split(
         in_set = np.array(
             [c >= 0 and names[c] in model.main_categories for c in code.tolist()], dtype=bool
         )
-        main -= np.where(in_set & graph.primary[index], own_kept, 0.0)
+        own_rows = np.ones(len(index), dtype=bool) if own_data is None else own_data[index]
+        main -= np.where(in_set & own_rows, own_kept, 0.0)
     total = labelled.sum(axis=1)
     out[:, stages.index(model.main)] = main
     out[:, stages.index(model.residual)] = total - main - own_kept

@@ -182,9 +182,10 @@ def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str
     g = chain.graph
     missing = {product_node(p) for p in chain.missing}
     carried = {product_node(p) for p in chain.carried}
+    own = chain.own_data()
     out = {}
     for node in parts.by_node:
-        if bool(g.primary[g.node_index(node.id)]):
+        if bool(own[g.node_index(node.id)]):  # the maker's own data, primary or estimated
             out[node.id] = "carried" if node.id in carried else "primary"
         elif pending_product(node.id) is not None:
             out[node.id] = "pending"
@@ -210,7 +211,7 @@ def quality_groups(
         rating = float(graph.dqr[i])
         s = sums.setdefault((node.tier, node.category), [0.0, 0.0, 0.0, 0.0])
         s[0] += node.contribution
-        s[1] += node.contribution if bool(graph.primary[i]) else 0.0
+        s[1] += node.contribution * float(graph.primary[i])  # the node's primary share
         if not math.isnan(rating):
             s[2] += node.contribution * rating
             s[3] += node.contribution

@@ -411,6 +411,7 @@ def relative_stages(
     """The products' stages at `rows`, each relative to its own rule (stages.split), one
     vectorised split per rule (rules found per distinct category, not per product)."""
     g = chain.graph
+    own = chain.own_data()
     out = np.array(result.by_stage[rows], dtype=np.float64)  # no category: labels as given
     codes = g.category_code[rows]
     rule_of = {
@@ -418,7 +419,7 @@ def relative_stages(
     }
     for rule in {r.code: r for r in rule_of.values()}.values():
         mine = np.isin(codes, [c for c, r in rule_of.items() if r.code == rule.code])
-        out[mine] = stages.split(rule, g, result, rows[mine])
+        out[mine] = stages.split(rule, g, result, rows[mine], own)
     return out
 
 

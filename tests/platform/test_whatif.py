@@ -74,7 +74,9 @@ def _slow(part: str) -> supply_graph.NodeResult:
     db.session.flush()
     sub = _submission(part)
     chain = chain_graph(db.session, sub.period_start, sub.period_end)
-    result = supply_graph.rollup(chain.graph, boundaries=stages.boundary_members(chain.graph, chain.own_data()))
+    result = supply_graph.rollup(
+        chain.graph, boundaries=stages.boundary_members(chain.graph, chain.own_data())
+    )
     node = product_node(sub.product_id)
     rule = rule_for_category(chain.categories[sub.product_id])
     split = stages.split_one(rule, chain.graph, result, node)
