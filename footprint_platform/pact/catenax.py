@@ -77,9 +77,7 @@ def ask_exchange(request_id: str) -> Any:
     _check_bpn()
     try:
         query = catenax_exchange.parse_query(request_id, request.args)
-        queued = catenax_exchange.receive(
-            db.session, auth.partner(), query, pact_events.host_url()
-        )
+        queued = catenax_exchange.receive(db.session, auth.partner(), query, pact_events.host_url())
     except catenax.Unservable as exc:
         db.session.rollback()
         raise PactError(422, exc.message, "UnprocessableEntity") from None

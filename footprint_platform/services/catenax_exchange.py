@@ -123,13 +123,9 @@ def receive(session: Session, actor: Actor, query: Query, host: str) -> list[int
     client = session.get(PactClient, grant.client_pk)
     assert client is not None
     if not client.catenax_callback_url:
-        raise NoCallback(
-            str(
-                _l(
-                    "The data owner has not configured your PCF Exchange address, so no answer "
-                    "could reach you; ask it to add the address to your PACT client."
-                )
-            )
+        raise NoCallback(  # to a partner's system: in English, as PACT's error messages
+            "The data owner has not configured your PCF Exchange address, so no answer could "
+            "reach you; ask it to add the address to your PACT client."
         )
     seen = session.scalar(
         select(PactEvent.id).where(
@@ -304,7 +300,9 @@ def push_updates(session: Session, d: Declaration) -> list[int]:
     made = []
     now = utcnow()
     for req in asked:
-        shared = pact_events.matching(session, pact_events._grant(req), Criteria(), now, d.product_id)
+        shared = pact_events.matching(
+            session, pact_events._grant(req), Criteria(), now, d.product_id
+        )
         if d in shared:
             assert req.pact_event is not None
             made.append(push(session, req.pact_event, req, d, update=True))

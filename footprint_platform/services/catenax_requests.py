@@ -86,9 +86,7 @@ def ask(
         query["dataModelVersion"] = f"urn:samm:io.catenax.pcf:{version}"
     if message and message.strip():
         query["message"] = message.strip()[:MAX_MESSAGE]
-    target = (
-        f"{credential.base_url}{ENDPOINT}{request_id}?{urllib.parse.urlencode(query)}"
-    )
+    target = f"{credential.base_url}{ENDPOINT}{request_id}?{urllib.parse.urlencode(query)}"
     delivery = pact_events.deliver(
         session, organization_id, credential.partner_id, None, target, {}, pact_events.CX_ASK
     )
@@ -150,7 +148,9 @@ def take_pcf(
     try:
         pf = from_catenax(body)
     except (ValueError, KeyError, TypeError, ArithmeticError):
-        raise _refuse("body", "idAndVersion.id must be a UUID (PACT and our imports need one)") from None
+        raise _refuse(
+            "body", "idAndVersion.id must be a UUID (PACT and our imports need one)"
+        ) from None
     if update:
         pf["id"] = _update_id(session, sent.organization_id, pf["id"], body)
     try:
@@ -194,7 +194,8 @@ def _one(items: list[Any]) -> dict[str, Any]:
 
 
 def _num(value: Any) -> str:
-    return str(Decimal(str(value)).normalize()) if value is not None else "0"
+    """A JSON number as PACT's decimal string (no exponent: "100", never "1E+2")."""
+    return format(Decimal(str(value)).normalize(), "f") if value is not None else "0"
 
 
 def from_catenax(body: dict[str, Any]) -> dict[str, Any]:
@@ -220,8 +221,10 @@ def from_catenax(body: dict[str, Any]) -> dict[str, Any]:
     def total(key: str) -> str:
         value = Decimal(str(production.get(key, 0)))
         if with_distribution:
-            value += Decimal(str(distribution.get(f"distributionStage{key[0].upper()}{key[1:]}", 0)))
-        return str(value.normalize())
+            value += Decimal(
+                str(distribution.get(f"distributionStage{key[0].upper()}{key[1:]}", 0))
+            )
+        return _num(value)
 
     cross = standards.get("crossSectoralStandards", [])
     cross = [cross] if isinstance(cross, str) else cross

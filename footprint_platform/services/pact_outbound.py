@@ -325,9 +325,7 @@ def get_footprint(credential: PactCredential, pf_id: str) -> Any:
     return body["data"]
 
 
-def exchange(
-    credential: PactCredential, method: str, url: str, body: Any, bpn: str | None
-) -> int:
+def exchange(credential: PactCredential, method: str, url: str, body: Any, bpn: str | None) -> int:
     """One call of Catena-X's PCF Exchange API (`GET` a request, `PUT` a PCF) with the bearer
     token of the partner's credentials; `Edc-Bpn` names our BPNL as a connector would. The
     address is the one the data owner configured (or the credential's host), checked by

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from footprint_platform import json_schemas
@@ -40,6 +41,7 @@ from footprint_platform.services import (
     pact_outbound,
     requests,
 )
+from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.test_pact_conformance import (
     TOOL_CLIENT_ID,
@@ -74,7 +76,9 @@ def provider(
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_CA_FILE", str(certificate[0]))
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", True)
     with demo_app.app_context():
-        client = db.session.scalars(select(PactClient).where(PactClient.client_id == CLIENT_ID)).one()
+        client = db.session.scalars(
+            select(PactClient).where(PactClient.client_id == CLIENT_ID)
+        ).one()
         admin = _admin(db.session, client.owner_id)
         catenax_exchange.set_callback(
             db.session, admin, client.owner_id, client.id, f"{requester.base_url}/cx"
@@ -105,7 +109,9 @@ def provider(
 def _deliveries(request_id: int) -> list[PactDelivery]:
     return list(
         db.session.scalars(
-            select(PactDelivery).where(PactDelivery.request_id == request_id).order_by(PactDelivery.id)
+            select(PactDelivery)
+            .where(PactDelivery.request_id == request_id)
+            .order_by(PactDelivery.id)
         )
     )
 
@@ -120,7 +126,9 @@ def _request_of(owner: int, request_id: str) -> DataRequest:
 
 
 def test_a_request_for_a_shared_part_is_accepted_and_pushed_in_the_version_asked(
-    demo_app: Flask, provider: Any, requester: Requester  # noqa: F811
+    demo_app: Flask,
+    provider: Any,
+    requester: Requester,  # noqa: F811
 ) -> None:
     rid = str(uuid.uuid4())
     query = {"manufacturerPartId": "ZJ-EL-NCM", "dataModelVersion": V10, "message": "2025 lot"}
@@ -147,7 +155,9 @@ def test_a_request_for_a_shared_part_is_accepted_and_pushed_in_the_version_asked
 
 
 def test_a_legacy_request_is_answered_in_9_0_0_and_a_republication_pushes_an_update(
-    demo_app: Flask, provider: Any, requester: Requester  # noqa: F811
+    demo_app: Flask,
+    provider: Any,
+    requester: Requester,  # noqa: F811
 ) -> None:
     rid = str(uuid.uuid4())
     assert provider["get"](f"{PATH}{rid}?manufacturerPartId=zj-el-ncm").status_code == 202
@@ -178,7 +188,8 @@ def test_an_unknown_part_waits_in_the_inbox_a_decline_sends_nothing_an_answer_pu
         assert req.status is RequestStatus.DECLINED and _deliveries(req.id) == []
         req2 = _request_of(provider["owner"], other)
         req2.product_id = _declaration("ZJ-EL-NCM").product_id  # the owner picks the product
-        submission = _declaration("ZJ-EL-NCM").submission_id
+        d = _declaration("ZJ-EL-NCM")
+        submission = int(d.pinned[str(d.product_id)][0])
         requests.answer(db.session, owner_admin, req2.id, submission, "the same lot", True)
         (push,) = _deliveries(req2.id)
         assert push.type == pact_events.CX_PUSH and push.target_url.endswith(other)
@@ -187,12 +198,28 @@ def test_an_unknown_part_waits_in_the_inbox_a_decline_sends_nothing_an_answer_pu
 @pytest.mark.parametrize(
     ("path", "status", "words"),
     [
-        (f"{PATH}{uuid.uuid4()}", 400, "manufacturerPartId or customerPartId"),
-        (f"{PATH}{uuid.uuid4()}?manufacturerPartId=", 400, "manufacturerPartId"),
+        (
+            f"{PATH}5f0c8a2e-1b0d-4c41-9a57-0e6b1f3d2a01",
+            400,
+            "manufacturerPartId or customerPartId",
+        ),
+        (
+            f"{PATH}6a1d9b3f-2c1e-4d52-8b68-1f7c2e4e3b02?manufacturerPartId=",
+            400,
+            "manufacturerPartId",
+        ),
         (f"{PATH}a%20b?manufacturerPartId=X", 400, "requestId"),
         (f"{PATH}{'x' * 101}?manufacturerPartId=X", 400, "requestId"),
-        (f"{PATH}{uuid.uuid4()}?manufacturerPartId=X&dataModelVersion=11.0.0", 422, "11.0.0"),
-        (f"{PATH}{uuid.uuid4()}?manufacturerPartId=X&dataModelVersion=urn:samm:io.catenax.pcf:8.0.0", 422, "8.0.0"),
+        (
+            f"{PATH}7b2eac40-3d2f-4e63-9c79-208d3f5f4c03?manufacturerPartId=X&dataModelVersion=11.0.0",
+            422,
+            "11.0.0",
+        ),
+        (
+            f"{PATH}8c3fbd51-4e30-4f74-ad8a-319e40604d04?manufacturerPartId=X&dataModelVersion=urn:samm:io.catenax.pcf:8.0.0",
+            422,
+            "8.0.0",
+        ),
     ],
 )
 def test_bad_requests_get_clear_errors_and_keep_nothing(
@@ -227,7 +254,9 @@ def test_authorization_of_the_provider_endpoint(demo_app: Flask, provider: Any) 
     assert provider["get"](path, headers={"Edc-Bpn": "BPNL0000000PART"}).status_code == 202
 
 
-def test_without_a_configured_address_the_request_is_refused(demo_app: Flask, provider: Any) -> None:
+def test_without_a_configured_address_the_request_is_refused(
+    demo_app: Flask, provider: Any
+) -> None:
     with demo_app.app_context():
         client = db.session.get(PactClient, provider["client"])
         client.catenax_callback_url = None
@@ -236,9 +265,11 @@ def test_without_a_configured_address_the_request_is_refused(demo_app: Flask, pr
     assert answer.status_code == 400 and "PCF Exchange address" in answer.get_json()["message"]
 
 
-def test_the_callback_address_follows_the_outbound_rules(demo_app: Flask, provider: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_callback_address_follows_the_outbound_rules(
+    demo_app: Flask, provider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", False)
-    with demo_app.app_context():
+    with demo_app.app_context(), force_locale("en"):
         admin = _admin(db.session, provider["owner"])
         for url, words in (
             ("http://partner.example/cx", "https://"),
@@ -247,12 +278,18 @@ def test_the_callback_address_follows_the_outbound_rules(demo_app: Flask, provid
             ("https://10.0.0.8/cx", "private"),
         ):
             with pytest.raises(InvalidInput) as err:
-                catenax_exchange.set_callback(db.session, admin, provider["owner"], provider["client"], url)
+                catenax_exchange.set_callback(
+                    db.session, admin, provider["owner"], provider["client"], url
+                )
             assert words in err.value.errors["catenax_callback_url"][0]
         db.session.rollback()
         with pytest.raises(NotAllowed):  # another organization's member
             catenax_exchange.set_callback(
-                db.session, admin_actor(BUYER_ADMIN), provider["owner"], provider["client"], "https://partner.example/cx"
+                db.session,
+                admin_actor(BUYER_ADMIN),
+                provider["owner"],
+                provider["client"],
+                "https://partner.example/cx",
             )
 
 
@@ -287,7 +324,9 @@ def _partner_pcf(demo_app: Flask, version: str) -> dict[str, Any]:
 
 
 def test_our_request_leaves_as_a_get_and_the_partners_put_lands_as_a_partner_footprint(
-    demo_app: Flask, setup: Any, requester: Requester  # noqa: F811
+    demo_app: Flask,
+    setup: Any,  # noqa: F811
+    requester: Requester,  # noqa: F811
 ) -> None:
     http = demo_app.test_client()
     with demo_app.app_context():
@@ -318,10 +357,7 @@ def test_our_request_leaves_as_a_get_and_the_partners_put_lands_as_a_partner_foo
         first = db.session.get(ExternalFootprint, sent.imported[0])
         assert first.organization_id == setup["buyer"] and first.origin == "request"
         assert first.pf_id == info["idAndVersion"][0]["id"]
-    page = http.get("/")  # the buyer's inbox shows the request's state
-    from tests.conftest import Session
-
-    session = Session(demo_app.test_client())
+    session = Session(demo_app.test_client())  # the buyer's inbox shows the request's state
     session.login(BUYER_ADMIN)
     page = session.client.get(
         f"/orgs/{setup['buyer']}/requests", headers={"Accept-Language": "en"}
@@ -330,7 +366,8 @@ def test_our_request_leaves_as_a_get_and_the_partners_put_lands_as_a_partner_foo
 
 
 def test_a_legacy_request_takes_9_0_0_only_and_bad_puts_are_refused(
-    demo_app: Flask, setup: Any
+    demo_app: Flask,
+    setup: Any,  # noqa: F811
 ) -> None:
     http = demo_app.test_client()
     with demo_app.app_context():
@@ -348,7 +385,7 @@ def test_a_legacy_request_takes_9_0_0_only_and_bad_puts_are_refused(
     assert ok.status_code == 200, ok.get_json()
 
 
-def test_a_put_from_another_partner_is_not_found(demo_app: Flask, setup: Any) -> None:
+def test_a_put_from_another_partner_is_not_found(demo_app: Flask, setup: Any) -> None:  # noqa: F811
     http = demo_app.test_client()
     with demo_app.app_context():
         rid, _ = _ask(setup)
@@ -360,7 +397,7 @@ def test_a_put_from_another_partner_is_not_found(demo_app: Flask, setup: Any) ->
         assert sent.status == "waiting" and sent.imported == []
 
 
-def test_bad_asks_are_refused_and_only_buyers_ask(demo_app: Flask, setup: Any) -> None:
+def test_bad_asks_are_refused_and_only_buyers_ask(demo_app: Flask, setup: Any) -> None:  # noqa: F811
     with demo_app.app_context():
         admin = admin_actor(BUYER_ADMIN)
         for args, field in (
@@ -385,4 +422,67 @@ def test_bad_asks_are_refused_and_only_buyers_ask(demo_app: Flask, setup: Any) -
                 None,
             )
         db.session.rollback()
-        assert db.session.query(PactRequestSent).filter(PactRequestSent.catenax.is_not(None)).count() == 0
+        assert (
+            db.session.query(PactRequestSent).filter(PactRequestSent.catenax.is_not(None)).count()
+            == 0
+        )
+
+
+# -- the pages -----------------------------------------------------------------------------------
+
+
+def test_the_inbox_form_asks_over_catena_x_and_explains_in_both_languages(
+    demo_app: Flask,
+    setup: Any,  # noqa: F811
+) -> None:
+    session = Session(demo_app.test_client())
+    session.login(BUYER_ADMIN)
+    path = f"/orgs/{setup['buyer']}/requests/catenax"
+    form = {
+        "cx_credential_id": setup["credential"],
+        "part_kind": "manufacturerPartId",
+        "part_id": "CELL-42",
+        "data_model_version": "12.0.0",
+    }
+    refused = session.post(path, form)
+    assert refused.status_code == 422 and "9.0.0" in refused.get_data(as_text=True)
+    done = session.post(path, {**form, "data_model_version": "10.0.0"})
+    assert done.status_code == 302
+    page = session.client.get(f"/orgs/{setup['buyer']}/requests").get_data(as_text=True)
+    assert "Catena-X" in page and "CELL-42" in page and "等待对方答复" in page
+    assert "PCF 数据模型 10.0.0" in page
+    # a member of another organization cannot ask in the buyer's name
+    other = Session(demo_app.test_client())
+    other.login(OWNER_ADMIN)
+    assert other.post(path, {**form, "data_model_version": "10.0.0"}).status_code in (403, 404)
+    with demo_app.app_context():
+        assert (
+            db.session.query(PactRequestSent)
+            .filter(PactRequestSent.organization_id == setup["buyer"])
+            .count()
+            == 1
+        )
+
+
+def test_the_pact_page_sets_the_callback_address_and_only_for_its_admin(
+    demo_app: Flask,
+    provider: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = f"/orgs/{provider['owner']}/pact/{provider['client']}/catenax"
+    admin = Session(demo_app.test_client())
+    admin.login(OWNER_ADMIN)
+    monkeypatch.setitem(demo_app.config, "PACT_OUTBOUND_ALLOW_PRIVATE", False)
+    refused = admin.post(path, {"catenax_callback_url": "https://127.0.0.1/cx"})
+    assert refused.status_code == 422 and "本机回环地址" in refused.get_data(as_text=True)
+    ok = admin.post(path, {"catenax_callback_url": "https://partner.example/cx"})
+    assert ok.status_code == 200 and "https://partner.example/cx" in ok.get_data(as_text=True)
+    other = Session(demo_app.test_client())
+    other.login(BUYER_ADMIN)
+    assert other.post(path, {"catenax_callback_url": "https://evil.example"}).status_code in (
+        403,
+        404,
+    )
+    with demo_app.app_context():
+        client = db.session.get(PactClient, provider["client"])
+        assert client.catenax_callback_url == "https://partner.example/cx"
