@@ -335,6 +335,7 @@ def test_our_request_leaves_as_a_get_and_the_partners_put_lands_as_a_partner_foo
     ((path, headers, body),) = [r for r in requester.received if rid in r[0]]
     parts = urllib.parse.urlsplit(path)
     assert parts.path == f"{PATH}{rid}" and body is None
+    assert headers["Authorization"].startswith("Bearer ")
     assert urllib.parse.parse_qs(parts.query) == {
         "manufacturerPartId": ["CELL-42"],
         "dataModelVersion": [V10],
