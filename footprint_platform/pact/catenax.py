@@ -16,10 +16,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
-from footprint_platform.extensions import db
+from footprint_platform.extensions import db, limiter
 from footprint_platform.models import Organization, utcnow
 from footprint_platform.pact import auth
 from footprint_platform.pact.errors import PactError
+from footprint_platform.rate_limits import pact_client_key, pact_event_limit
 from footprint_platform.services import (
     catenax,
     catenax_exchange,
@@ -70,6 +71,11 @@ def _check_bpn() -> None:
 
 
 @bp.route("/footprintExchange/<path:request_id>", methods=["GET"])
+@limiter.limit(
+    pact_event_limit,
+    key_func=pact_client_key,
+    error_message="Too many calls from this client; call again after Retry-After seconds.",
+)
 def ask_exchange(request_id: str) -> Any:
     """PCF Exchange API: a partner asks for a PCF. Checked and kept, answered 202 at once; the
     PCF is pushed to the partner's PCF Exchange address later (the same requestId again
@@ -89,6 +95,11 @@ def ask_exchange(request_id: str) -> Any:
 
 
 @bp.route("/footprintExchange/<path:request_id>", methods=["PUT"])
+@limiter.limit(
+    pact_event_limit,
+    key_func=pact_client_key,
+    error_message="Too many calls from this client; call again after Retry-After seconds.",
+)
 def take_exchange(request_id: str) -> Any:
     """PCF Exchange API: a partner pushes the PCF answering our request (`update=true`: a
     changed PCF for a request it answered). 200 once kept as a partner footprint."""

@@ -180,6 +180,12 @@ def test_an_unknown_part_waits_in_the_inbox_a_decline_sends_nothing_an_answer_pu
     rid, other = str(uuid.uuid4()), str(uuid.uuid4())
     for r in (rid, other):
         assert provider["get"](f"{PATH}{r}?customerPartId=OEM-4711").status_code == 202
+    session = Session(demo_app.test_client())  # the owner's inbox says where it came from
+    session.login(OWNER_ADMIN)
+    page = session.client.get(
+        f"/orgs/{provider['owner']}/requests", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "Catena-X" in page and "customerPartId <code>OEM-4711</code>" in page
     with demo_app.app_context():
         owner_admin = admin_actor(OWNER_ADMIN)
         req = _request_of(provider["owner"], rid)
