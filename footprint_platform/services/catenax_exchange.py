@@ -50,8 +50,10 @@ from footprint_platform.services import (
     catenax,
     notifications,
     pact,
+    pact_clients,
     pact_events,
     pact_host,
+    pact_outbound,
     webhooks,
 )
 from footprint_platform.services.pact_host import Criteria
@@ -315,8 +317,6 @@ def set_callback(
 ) -> PactClient:
     """The owner configures (or clears, with an empty url) where the partner's PCF Exchange
     answers go: an https address on the public internet (footprint_platform.outbound)."""
-    from footprint_platform.services import pact_clients, pact_outbound
-
     client = pact_clients._owned(session, actor, owner_id, client_pk)
     value = pact_outbound._check_url(url, "catenax_callback_url") if url.strip() else None
     client.catenax_callback_url = value

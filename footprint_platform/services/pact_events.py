@@ -463,8 +463,6 @@ def deliver(
 ) -> PactDelivery:
     """A pending delivery of `body` to `target`. A CloudEvent names its type and id; a
     Catena-X call (`kind` CX_ASK or CX_PUSH, its body a PCF or nothing) gets a fresh id."""
-    if kind is not None:
-        body = {**body}
     kind = kind or body["type"]
     event_id = body["id"] if kind in TYPES else str(uuid.uuid4())
     delivery = PactDelivery(

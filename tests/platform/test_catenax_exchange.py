@@ -40,6 +40,7 @@ from footprint_platform.services import (
     pact_events,
     pact_outbound,
     requests,
+    sharing,
 )
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
@@ -493,3 +494,45 @@ def test_the_pact_page_sets_the_callback_address_and_only_for_its_admin(
     with demo_app.app_context():
         client = db.session.get(PactClient, provider["client"])
         assert client.catenax_callback_url == "https://partner.example/cx"
+
+
+def test_a_push_whose_footprint_is_no_longer_shared_is_cancelled(
+    demo_app: Flask, provider: Any
+) -> None:
+    rid = str(uuid.uuid4())
+    assert provider["get"](f"{PATH}{rid}?manufacturerPartId=ZJ-EL-NCM").status_code == 202
+    with demo_app.app_context():
+        req = _request_of(provider["owner"], rid)
+        (push,) = _deliveries(req.id)
+        share = sharing._active(db.session, req.product_id, provider["partner"])
+        sharing.revoke(db.session, admin_actor(OWNER_ADMIN), share.id)
+        done = pact_events.attempt(db.session, push.id)
+        assert done is not None and done.status == "cancelled"
+
+
+def test_a_pact_answer_naming_a_catena_x_request_changes_nothing(
+    demo_app: Flask,
+    setup: Any,  # noqa: F811
+) -> None:
+    http = demo_app.test_client()
+    with demo_app.app_context():
+        rid, _ = _ask(setup)
+    token = _partner_token(http, setup)
+    error = {"code": "NotFound", "message": "No."}
+    answer = http.post(
+        "/3/events",
+        json={
+            "type": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "https://partner.example/3/events",
+            "time": "2026-03-01T08:00:00Z",
+            "data": {"requestEventId": rid, "error": error},
+        },
+        headers=_bearer(token),
+        content_type="application/cloudevents+json",
+    )
+    assert answer.status_code == 200
+    with demo_app.app_context():
+        sent = db.session.scalar(select(PactRequestSent).where(PactRequestSent.event_id == rid))
+        assert sent.status == "waiting" and sent.error is None
