@@ -23,6 +23,9 @@ a `PactDelivery` row whose body is fixed when decided. A background job posts it
 deliver`), retrying with exponential back-off and giving up 72 hours after it was made.
 Only published declarations the owner shares with that partner ever go into a body, and an
 answer whose footprints are no longer shared when it is due is not sent (`cancelled`).
+Catena-X's PCF Exchange API uses the same outbox (services.catenax_exchange and
+catenax_requests): a GET of ours (CX_ASK) and a PUT of a PCF (CX_PUSH) are deliveries too,
+sent by `send` with the same credentials, back-off and cancellation.
 """
 
 from __future__ import annotations
