@@ -470,6 +470,23 @@ class PactRequestSchema(FormSchema):
     )
 
 
+class CatenaxRequestSchema(FormSchema):
+    """A buyer's request to a partner's Catena-X PCF Exchange API (checked by the service)."""
+
+    credential_id = fields.Integer(
+        required=True, data_key="cx_credential_id", validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    part_kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    part_id = fields.String(required=True, validate=[validate.Length(min=1, max=200), _text])
+    data_model_version = fields.String(load_default="", validate=validate.Length(max=20))
+    message = fields.String(
+        load_default=None,
+        allow_none=True,
+        data_key="cx_message",
+        validate=[validate.Length(max=2000), _text],
+    )
+
+
 class ShareSchema(FormSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     buyer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -32,6 +32,9 @@ class PactClient(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The partner's Catena-X PCF Exchange base URL (its connector's address): answers to its
+    # `GET /catenax/footprintExchange/{requestId}` are pushed to `{this}/footprintExchange/…`.
+    catenax_callback_url: Mapped[str | None] = mapped_column(String(300))
 
     partner: Mapped[Organization] = relationship(foreign_keys=[partner_id])
 
@@ -149,6 +152,10 @@ class PactRequestSent(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A request to a partner's Catena-X PCF Exchange API (`event_id` is its requestId): the
+    # query asked ({"manufacturerPartId"|"customerPartId": …, "dataModelVersion": …}). NULL
+    # for a PACT request.
+    catenax: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     partner: Mapped[Organization] = relationship(foreign_keys=[partner_id])
     delivery: Mapped[PactDelivery] = relationship()

@@ -97,23 +97,34 @@ def footprint(
     pf = pact_host.get_footprint(session, actor, public_id, options, now)
     d = session.scalar(select(Declaration).where(Declaration.public_id == pf["id"]))
     assert d is not None
-    bpnl = d.product.organization.bpnl
-    if chosen == "10.0.0" and not bpnl:
+    return chosen, render(d, pf, chosen)
+
+
+def check_servable(bpnl: str | None, version: str, company: str) -> None:
+    """10.0.0 needs the company's BPNL (its companyIds MUST hold it): Unservable without."""
+    if version == "10.0.0" and not bpnl:
         raise Unservable(
             str(
                 _l(
                     "PCF data model 10.0.0 needs the company's BPNL, and %(company)s has none "
                     "recorded; ask for 9.0.0.",
-                    company=pf["companyName"],
+                    company=company,
                 )
             )
         )
-    body = to_catenax(pf, chosen, bpnl, load_rules()[d.rule_code].stage_codes)
-    problems = json_schemas.problems(f"catenax-pcf-{chosen}", body)
+
+
+def render(d: Declaration, pf: dict[str, Any], version: str) -> dict[str, Any]:
+    """The PCF of declaration `d` (its PACT footprint `pf`) in `version`, checked against that
+    version's schema before it leaves (the GET above and the PCF Exchange push alike)."""
+    bpnl = d.product.organization.bpnl
+    check_servable(bpnl, version, pf["companyName"])
+    body = to_catenax(pf, version, bpnl, load_rules()[d.rule_code].stage_codes)
+    problems = json_schemas.problems(f"catenax-pcf-{version}", body)
     if problems:
-        log.error("Catena-X PCF %s %s fails the schema: %s", chosen, pf["id"], problems)
+        log.error("Catena-X PCF %s %s fails the schema: %s", version, pf["id"], problems)
         raise pact_host.Unrepresentable(f"Footprint {pf['id']} could not be produced.")
-    return chosen, body
+    return body
 
 
 def _number(value: str | Decimal) -> float:

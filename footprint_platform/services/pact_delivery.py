@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, utcnow
 from footprint_platform.policy import Actor
-from footprint_platform.services import pact_events, publication
+from footprint_platform.services import catenax_exchange, pact_events, publication
 
 QUEUE = "pact"
 log = logging.getLogger(__name__)
@@ -24,9 +24,11 @@ log = logging.getLogger(__name__)
 
 def publish_and_announce(session: Session, actor: Actor, declaration_id: int) -> Declaration:
     """Publish a declaration, then announce it to the partners subscribed to it over PACT
-    (a PublishedEvent each, sent from the background)."""
+    (a PublishedEvent each, sent from the background), and push it as an update to partners
+    whose Catena-X PCF Exchange request for the product was answered (services.catenax_exchange)."""
     d = publication.publish(session, actor, declaration_id)
     queue(pact_events.announce(session, d))
+    queue(catenax_exchange.push_updates(session, d))
     return d
 
 

@@ -23,6 +23,9 @@ a `PactDelivery` row whose body is fixed when decided. A background job posts it
 deliver`), retrying with exponential back-off and giving up 72 hours after it was made.
 Only published declarations the owner shares with that partner ever go into a body, and an
 answer whose footprints are no longer shared when it is due is not sent (`cancelled`).
+Catena-X's PCF Exchange API uses the same outbox (services.catenax_exchange and
+catenax_requests): a GET of ours (CX_ASK) and a PUT of a PCF (CX_PUSH) are deliveries too,
+sent by `send` with the same credentials, back-off and cancellation.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from footprint_platform.models import (
     DataRequest,
     Declaration,
     FootprintShare,
+    Organization,
     PactDelivery,
     PactEvent,
     Product,
@@ -69,6 +73,12 @@ REQUEST_FULFILLED = PREFIX + "RequestFulfilledEvent.3"
 REQUEST_REJECTED = PREFIX + "RequestRejectedEvent.3"
 PUBLISHED = PREFIX + "PublishedEvent.3"
 TYPES = (REQUEST_CREATED, REQUEST_FULFILLED, REQUEST_REJECTED, PUBLISHED)
+# Catena-X PCF Exchange API 1.3.0 (services.catenax_exchange): a partner's
+# `GET /footprintExchange/{requestId}` kept as a PactEvent of this type, and the calls we make
+# through the same delivery outbox (a GET of ours asking, a PUT pushing a PCF).
+CX_REQUEST = "io.catenax.pcf.FootprintExchangeRequest"
+CX_ASK = "io.catenax.pcf.FootprintExchange.GET"
+CX_PUSH = "io.catenax.pcf.FootprintExchange.PUT"
 
 LISTS = {"productid": "product_ids", "companyid": "company_ids", "geography": "geographies"}
 LISTS |= {"classification": "classifications", "status": "statuses"}
@@ -452,13 +462,18 @@ def deliver(
     req: DataRequest | None,
     target: str,
     body: dict[str, Any],
+    kind: str | None = None,
 ) -> PactDelivery:
+    """A pending delivery of `body` to `target`. A CloudEvent names its type and id; a
+    Catena-X call (`kind` CX_ASK or CX_PUSH, its body a PCF or nothing) gets a fresh id."""
+    kind = kind or body["type"]
+    event_id = body["id"] if kind in TYPES else str(uuid.uuid4())
     delivery = PactDelivery(
         organization_id=organization_id,
         partner_id=partner_id,
         request_id=req.id if req else None,
-        type=body["type"],
-        event_id=body["id"],
+        type=kind,
+        event_id=event_id,
         target_url=target[:500],
         body=body,
         status="pending",
@@ -473,7 +488,7 @@ def deliver(
         "pact.event_queued",
         delivery,
         organization_id=organization_id,
-        details={"type": body["type"], "event_id": body["id"], "target": target[:200]},
+        details={"type": kind, "event_id": event_id, "target": target[:200]},
     )
     return delivery
 
@@ -533,7 +548,8 @@ Sender = Callable[[Session, PactDelivery], None]
 
 
 def send(session: Session, delivery: PactDelivery) -> None:
-    """Post the delivery's event with the credentials we hold for the partner."""
+    """Post the delivery's event (or make its Catena-X call) with the credentials we hold for
+    the partner."""
     credential = pact_outbound.usable_credential(
         session, delivery.organization_id, delivery.partner_id
     )
@@ -541,6 +557,12 @@ def send(session: Session, delivery: PactDelivery) -> None:
         raise pact_outbound.PartnerUnreachable(
             "no credentials for this partner's host system (PACT partners page)"
         )
+    if delivery.type in (CX_ASK, CX_PUSH):
+        org = session.get(Organization, delivery.organization_id)
+        method = "PUT" if delivery.type == CX_PUSH else "GET"
+        bpn = org.bpnl if org else None
+        pact_outbound.exchange(credential, method, delivery.target_url, delivery.body, bpn)
+        return
     pact_outbound.post_event(credential, delivery.target_url, delivery.body)
 
 
@@ -634,10 +656,14 @@ def attempt(
 def _still_shared(session: Session, delivery: PactDelivery, now: datetime) -> bool:
     """Every footprint in a RequestFulfilledEvent is still published and shared with the
     partner when it leaves (a share revoked after the answer was decided stops it)."""
-    if delivery.type != REQUEST_FULFILLED or delivery.partner_id is None:
+    if delivery.type not in (REQUEST_FULFILLED, CX_PUSH) or delivery.partner_id is None:
         return True
     grant = PactGrant(0, delivery.organization_id, delivery.partner_id)
-    ids = {pf["id"] for pf in delivery.body["data"]["pfs"]}
+    if delivery.type == CX_PUSH:
+        info = delivery.body["pcfAssessmentAndMethodology"][0]["pcfAssessmentInformation"][0]
+        ids = {info["idAndVersion"][0]["id"]}
+    else:
+        ids = {pf["id"] for pf in delivery.body["data"]["pfs"]}
     shown = set(
         session.scalars(
             pact_host.visible(grant, now)

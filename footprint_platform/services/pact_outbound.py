@@ -323,3 +323,22 @@ def get_footprint(credential: PactCredential, pf_id: str) -> Any:
     if not isinstance(body, dict) or "data" not in body:
         raise PartnerUnreachable('the answer has no "data"')
     return body["data"]
+
+
+def exchange(credential: PactCredential, method: str, url: str, body: Any, bpn: str | None) -> int:
+    """One call of Catena-X's PCF Exchange API (`GET` a request, `PUT` a PCF) with the bearer
+    token of the partner's credentials; `Edc-Bpn` names our BPNL as a connector would. The
+    address is the one the data owner configured (or the credential's host), checked by
+    footprint_platform.outbound at every connection. The status on a 2xx, else
+    PartnerUnreachable."""
+    headers = {"Authorization": f"Bearer {access_token(credential)}", "Accept": "application/json"}
+    if bpn:
+        headers["Edc-Bpn"] = bpn
+    data = None
+    if method == "PUT":
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body, ensure_ascii=False).encode()
+    answer = _call(method, url, headers, data)
+    if not 200 <= answer.status < 300:
+        raise PartnerUnreachable(f"{url[:200]} answered HTTP {answer.status}")
+    return answer.status

@@ -127,7 +127,7 @@ def take_answer(session: Session, grant: PactGrant, row: PactEvent) -> None:
             PactRequestSent.partner_id == grant.partner_id,
         )
     )
-    if sent is None or sent.status != "waiting":
+    if sent is None or sent.catenax or sent.status != "waiting":  # Catena-X: its PUT answers
         return
     sent.answered_at = utcnow()
     if row.type == pact_events.REQUEST_REJECTED:

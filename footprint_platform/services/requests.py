@@ -16,6 +16,7 @@ from footprint_platform import visibility
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import (
     DataRequest,
+    PactDelivery,
     Product,
     ProductResult,
     RequestStatus,
@@ -27,6 +28,7 @@ from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
 from footprint_platform.services import (
     audit,
+    catenax_exchange,
     consent,
     notifications,
     pact_delivery,
@@ -126,7 +128,7 @@ def decline(session: Session, actor: Actor, request_id: int, reason: str) -> Dat
         msg = str(_l("Say why you decline."))
         raise InvalidInput(msg, {"reason": [msg]})
     request.status, request.decline_reason = RequestStatus.DECLINED, reason.strip()[:2000]
-    pending = pact_events.decline_deliveries(session, request) if request.pact_event_id else []
+    pending = _decline_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.decline", request.supplier_id)
     pact_delivery.queue([d.id for d in pending])
     return done
@@ -170,12 +172,32 @@ def answer(
     request.status, request.submission_id = RequestStatus.ANSWERED, sub.id
     request.product_id, request.substitute_reason = sub.product_id, reason
     shared = sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
-    pending = pact_events.answer_deliveries(session, request) if request.pact_event_id else []
+    pending = _answer_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.answer", request.supplier_id)
     pact_delivery.queue([d.id for d in pending])
     if shared:  # the buyer's links to the product count from now on
         consent.recompute_for(session, sub.product_id, request.buyer_id)
     return done
+
+
+def _over_catenax(request: DataRequest) -> bool:
+    return request.pact_event is not None and request.pact_event.type == pact_events.CX_REQUEST
+
+
+def _answer_deliveries(session: Session, request: DataRequest) -> list[PactDelivery]:
+    """The answer a request from a partner's system gets: a RequestFulfilledEvent over PACT,
+    a PUT of the PCF over Catena-X."""
+    if _over_catenax(request):
+        return catenax_exchange.answer_deliveries(session, request)
+    return pact_events.answer_deliveries(session, request)
+
+
+def _decline_deliveries(session: Session, request: DataRequest) -> list[PactDelivery]:
+    """PACT sends a RequestRejectedEvent; Catena-X's PCF Exchange API has no rejection
+    message, so a declined Catena-X request is only recorded (services.catenax_exchange)."""
+    if _over_catenax(request):
+        return []
+    return pact_events.decline_deliveries(session, request)
 
 
 def _substitute_reason(

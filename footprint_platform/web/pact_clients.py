@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from footprint_platform import links
+from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization
 from footprint_platform.policy import Action
 from footprint_platform.schemas import PactClientInputSchema, PactCredentialInputSchema
-from footprint_platform.services import catalog, pact_clients, pact_outbound
+from footprint_platform.services import catalog, catenax_exchange, pact_clients, pact_outbound
 from footprint_platform.web.context import actor, organization_for, submit
 
 CREDENTIAL_FIELDS = {"name": "cred_name", "partner_id": "cred_partner_id"}  # the form's names
@@ -87,6 +88,20 @@ def rotate(org_id: int, client_pk: int) -> Any:
 def revoke(org_id: int, client_pk: int) -> Any:
     pact_clients.revoke_client(db.session, actor(), org_id, client_pk)
     flash(_("Client revoked. Its access tokens no longer work."), "success")
+    return _page(org_id)
+
+
+@bp.route("/<int:client_pk>/catenax", methods=["POST"])
+def catenax_callback(org_id: int, client_pk: int) -> Any:
+    """Where answers to this partner's Catena-X PCF Exchange requests are pushed (empty: none)."""
+    url = (request.form.get("catenax_callback_url") or "")[:2000]
+    try:
+        catenax_exchange.set_callback(db.session, actor(), org_id, client_pk, url)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return _page(org_id)[0], 422
+    flash(_("Catena-X PCF Exchange address saved."), "success")
     return _page(org_id)
 
 

@@ -18,6 +18,7 @@ from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import (
     AnswerSchema,
+    CatenaxRequestSchema,
     DataRequestInputSchema,
     DeclineSchema,
     LinkDeclineSchema,
@@ -27,6 +28,7 @@ from footprint_platform.schemas import (
 )
 from footprint_platform.services import (
     catalog,
+    catenax_requests,
     links,
     pact_delivery,
     pact_events,
@@ -77,11 +79,46 @@ def ask_partner_system(org_id: int) -> Any:
     return redirect(url_for(".inbox", org_id=org_id, _anchor="pact-requests"))
 
 
-def _inbox(org_id: int, pact_errors: dict[str, list[str]] | None = None) -> Any:
+@bp.route("/orgs/<int:org_id>/requests/catenax", methods=["POST"])
+def ask_catenax(org_id: int) -> Any:
+    """A request to a partner's Catena-X PCF Exchange API; the GET leaves from the background,
+    the PCF comes back with the partner's PUT."""
+    organization_for(org_id, Action.REQUEST_DATA)
+    queued: list[int] = []
+    errors = submit(
+        CatenaxRequestSchema(),
+        lambda data: queued.append(
+            catenax_requests.ask(
+                db.session,
+                actor(),
+                org_id,
+                data["credential_id"],
+                data["part_kind"],
+                data["part_id"],
+                data["data_model_version"],
+                data["message"],
+            )[1]
+        ),
+    )
+    if errors:  # the service names the fields as it knows them; the form prefixes two
+        renamed = {"credential_id": "cx_credential_id", "message": "cx_message"}
+        return _inbox(org_id, cx_errors={renamed.get(k, k): v for k, v in errors.items()})
+    pact_delivery.queue(queued)
+    flash(
+        _("Request queued for the partner's Catena-X endpoint; its PCF will show here."), "success"
+    )
+    return redirect(url_for(".inbox", org_id=org_id, _anchor="pact-requests"))
+
+
+def _inbox(
+    org_id: int,
+    pact_errors: dict[str, list[str]] | None = None,
+    cx_errors: dict[str, list[str]] | None = None,
+) -> Any:
     org = organization_for(org_id, Action.VIEW_REQUESTS)
     errors: dict[str, list[str]] = {}
     join_link = None
-    if request.method == "POST" and pact_errors is None:
+    if request.method == "POST" and pact_errors is None and cx_errors is None:
         organization_for(org_id, Action.REQUEST_DATA)
         tokens: list[str | None] = []
         errors = submit(
@@ -133,7 +170,8 @@ def _inbox(org_id: int, pact_errors: dict[str, list[str]] | None = None) -> Any:
             (c.id, f"{c.name} · {c.base_url}") for c in credentials if c.partner_id is not None
         ],
         pact_errors=pact_errors or {},
-    ), 422 if errors or pact_errors else 200
+        cx_errors=cx_errors or {},
+    ), 422 if errors or pact_errors or cx_errors else 200
 
 
 def _supplier_acts(request_id: int, schema: Any, act: Any, done_message: str) -> Any:

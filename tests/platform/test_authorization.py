@@ -305,6 +305,16 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
             "product_ids": "urn:pact:partner.example:product-id:1",
         },
     ),
+    ("/orgs/<int:org_id>/requests/catenax", "POST"): (
+        EDITORS,
+        "/orgs/{org}/requests/catenax",
+        lambda ids: {
+            "cx_credential_id": ids.pact_credential,
+            "part_kind": "manufacturerPartId",
+            "part_id": "CELL-1",
+            "data_model_version": "10.0.0",
+        },
+    ),
     ("/requests/<int:request_id>/decline", "POST"): (
         RECORD_EDITORS,
         "/requests/{incoming}/decline",
@@ -442,6 +452,11 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         ADMINS,
         "/orgs/{org}/pact/{pact_client}/revoke",
         None,
+    ),
+    ("/orgs/<int:org_id>/pact/<int:client_pk>/catenax", "POST"): (
+        ADMINS,
+        "/orgs/{org}/pact/{pact_client}/catenax",
+        lambda ids: {"catenax_callback_url": "https://partner.example/cx"},
     ),
     ("/orgs/<int:org_id>/pact/credentials", "POST"): (
         ADMINS,
@@ -794,6 +809,16 @@ PACT: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("/3/events", "POST"): (PACT_READ, "/3/events"),
     # the Catena-X PCF exchange reads with the same credentials and the same shares
     ("/catenax/pcf/<path:pf_id>", "GET"): (PACT_READ, "/catenax/pcf/{pact_public_id}"),
+    # the PCF Exchange API: the partner gets past authentication and is refused on content
+    # (no PCF Exchange address configured for it: 400; no request of ours to it: 404)
+    ("/catenax/footprintExchange/<path:request_id>", "GET"): (
+        {**PACT_READ, "partner": 400},
+        "/catenax/footprintExchange/5f0c8a2e-1b0d-4c41-9a57-0e6b1f3d2a01?manufacturerPartId=X",
+    ),
+    ("/catenax/footprintExchange/<path:request_id>", "PUT"): (
+        {**PACT_READ, "partner": 404},
+        "/catenax/footprintExchange/5f0c8a2e-1b0d-4c41-9a57-0e6b1f3d2a01",
+    ),
 }
 PUBLISHED_EVENT = {
     "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",

@@ -478,6 +478,25 @@ def _requester_handler(requester: Requester) -> type[BaseHTTPRequestHandler]:
                 requester.received.append((self.path, dict(self.headers), json.loads(raw)))
             return self._answer(200)
 
+        def _exchange(self, status: int) -> None:
+            """A Catena-X PCF Exchange call (GET asks, PUT pushes), for the partner's side in
+            tests/platform/test_catenax_exchange.py: kept like an event, with its answer."""
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+            if scheme != "Bearer" or token not in requester.tokens:
+                return self._answer(401, {"message": "Unauthorized"})
+            with requester.lock:
+                requester.received.append(
+                    (self.path, dict(self.headers), json.loads(raw) if raw else None)
+                )
+            return self._answer(status)
+
+        def do_GET(self) -> None:
+            self._exchange(202)
+
+        def do_PUT(self) -> None:
+            self._exchange(200)
+
     return Handler
 
 
