@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0026'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

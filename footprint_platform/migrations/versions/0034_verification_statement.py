@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0034'
-down_revision = '0026'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
