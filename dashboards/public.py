@@ -17,6 +17,7 @@ from dashboards import charts, public_cache, public_figures
 from footprint_platform import links
 from footprint_platform.battery import per_kwh
 from footprint_platform.classes import pinned_class
+from footprint_platform.display_labels import unit_label
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.http_headers import PUBLIC_CACHE
@@ -105,7 +106,7 @@ def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
         rule.stage_codes,
         float(d.total),
         {s.code: s.label(locale) for s in rule.stages},
-        d.declared_unit,
+        unit_label(d.declared_unit),
     )
     return charts.render(fig, "chart-stages", _("Footprint by life-cycle stage"))
 

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from footprint_platform import cli
+from footprint_platform import cli, display_labels
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from footprint_platform.http_errors import register_error_handlers
@@ -103,6 +103,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         )
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["decimal"] = lambda v: format_decimal(v) if v is not None else ""
+    app.jinja_env.filters.update(display_labels.FILTERS)
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)

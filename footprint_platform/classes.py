@@ -21,6 +21,11 @@ class PerformanceClass:
     scale_version: str
     illustrative: bool
     source: str
+    source_zh: str = ""  # the same text for Chinese readers (the scale's `source_zh`)
+
+    def source_text(self, locale: str) -> str:
+        """The scale's source in the reader's language (English when no Chinese is given)."""
+        return self.source_zh if locale.startswith("zh") and self.source_zh else self.source
 
 
 @functools.cache
@@ -44,7 +49,12 @@ def classify(category: str, declared_unit: str, total: Decimal) -> PerformanceCl
             bound = Decimal(str(c["max"])) if "max" in c else None
             if bound is None or per_scale_unit <= bound:
                 return PerformanceClass(
-                    c["class"], bound, version, bool(scale["illustrative"]), str(scale["source"])
+                    c["class"],
+                    bound,
+                    version,
+                    bool(scale["illustrative"]),
+                    str(scale["source"]),
+                    str(scale.get("source_zh", "")),
                 )
     return None
 
@@ -78,7 +88,12 @@ def pinned_class(
                     bound = Decimal(str(c["max"])) if "max" in c else None
                     illustrative = bool(scale["illustrative"])
                     return PerformanceClass(
-                        grade, bound, version, illustrative, str(scale["source"])
+                        grade,
+                        bound,
+                        version,
+                        illustrative,
+                        str(scale["source"]),
+                        str(scale.get("source_zh", "")),
                     )
     # A scale replaced since: the grade and its version stand; scales so far were illustrative.
     return PerformanceClass(grade, None, scale_version, "illustrative" in scale_version, "")
