@@ -188,12 +188,13 @@ def field_label(name: str | None) -> str:
         return ""
     if name in _FIELDS:
         return str(_FIELDS[name])
-    from footprint_platform.sections import SECTIONS  # the input columns and their labels
+    from footprint_platform import sections  # the input columns and their labels
 
-    for section in SECTIONS:
-        for column in section.columns:
-            if column.name == name:
-                return str(column.label)
+    common = (sections.QUANTITY, sections.UNIT, sections.DESCRIPTION, sections.FACTOR)
+    common += (sections.STAGE, sections.DQR, sections.EVIDENCE, sections.UNCERTAINTY)
+    for column in common + tuple(c for s in sections.SECTIONS for c in s.columns):
+        if column.name == name:
+            return str(column.label)
     return name
 
 
