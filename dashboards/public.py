@@ -32,7 +32,13 @@ from footprint_platform.public_queries import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
-from footprint_platform.services import batterypass, declarations, factors, publication
+from footprint_platform.services import (
+    batterypass,
+    citations,
+    declarations,
+    factors,
+    publication,
+)
 from footprint_platform.services.pact import valid_until
 from footprint_platform.web import downloads
 
@@ -215,10 +221,11 @@ def rule(code: str) -> Any:
 
 @bp.route("/methodology/factors/<version>")
 def factor_release(version: str) -> Any:
-    """A release's sources and licences (the values are for signed-in users)."""
+    """A release's publications as reviewed citations and their licences (the values, and the
+    operator's source notes, are for signed-in users)."""
     release = factors.release_by_version(db.session, version)
     return render_template(
         "public/factor_release.html",
         release=release,
-        sources=factors.sources_of(db.session, release.id),
+        sources=citations.public_sources(db.session, release.id),
     )
