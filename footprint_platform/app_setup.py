@@ -20,6 +20,7 @@ from footprint_platform.security import configure_hasher
 from footprint_platform.services import notifications
 from footprint_platform.settings import configure
 from footprint_platform.signing import init_signing
+from footprint_platform.static_delivery import init_static_delivery
 from footprint_platform.web import (
     auth,
     declarations,
@@ -75,6 +76,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     limiter.init_app(app)
     init_web_context(app)
     init_http_headers(app)
+    init_static_delivery(app)
     register_error_handlers(app)
     for bp in (
         home.bp,
