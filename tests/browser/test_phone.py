@@ -50,3 +50,31 @@ def test_a_phone_reads_the_qr_landing_page(
         assert tab.errors() == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_public_list_is_cards_on_a_phone(
+    browser: Any, live_server: LiveServer, locale: str
+) -> None:
+    """At 375 px each declaration is a card: names and dates on whole lines, never broken
+    into one or two characters a line, and nothing wider than the screen."""
+    context = browser.new_context(
+        locale=locale, viewport={"width": 375, "height": 812}, is_mobile=True
+    )
+    try:
+        tab = Visit(context.new_page(), live_server, f"phone-list-{locale}")
+        page = tab.go("/d/", "public-list")
+        rows = page.locator("#declarations tbody tr")
+        assert rows.count() > 0
+        assert page.locator("#declarations thead").bounding_box()["height"] <= 1
+        card = rows.first.bounding_box()
+        assert card["width"] > 300, "a row is a card across the screen"
+        for cell in rows.first.locator("td").all():
+            box = cell.bounding_box()
+            assert box["width"] > 250, "each value on its own full line"
+            line = float(cell.evaluate("c => parseFloat(getComputedStyle(c).lineHeight) || 20"))
+            assert box["height"] < 3.5 * line, "no word broken down the card"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        assert tab.errors() == []
+    finally:
+        context.close()
