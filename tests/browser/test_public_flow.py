@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -68,11 +69,13 @@ def _verify(verifier: Any, org: int) -> None:
     with page.expect_navigation():
         row.locator("a").click()
     verifier.shot("verification")
-    cards = page.locator("section.card")
-    assert cards.count() >= 10, "the pack's whole chain of pinned submissions"
+    pinned = page.locator("details.pinned")
+    assert pinned.count() >= 10, "the pack's whole chain of pinned submissions"
     assert PACK in page.inner_text("main")
-    evidence = page.locator("a[href*='/evidence/']")
+    evidence = page.locator("details.pinned a[href*='/evidence/']")
     assert evidence.count() > 0, "the demo's green certificates are pinned evidence"
+    holder = pinned.filter(has=page.locator("a[href*='/evidence/']")).first
+    holder.locator("summary").click()  # the pinned inputs are folded: open the one with it
     with page.expect_download() as info:
         evidence.first.click()
     data = info.value.path().read_bytes()
@@ -84,8 +87,16 @@ def _verify(verifier: Any, org: int) -> None:
     for k in range(reasons.count()):
         reasons.nth(k).check()
     page.fill("#findings", "Activity data and certificates checked in the browser test.")
-    verifier.submit("button[name=verdict][value=verified]", "verified")
-    assert "Decision recorded" in page.inner_text(".flash.success")
+    page.select_option("#standard", "ISO 14067:2018")
+    page.select_option("#assurance", "limited")
+    page.fill("#accreditation_body", "CNAS")
+    page.fill("#accreditation_number", "DEMO-001")
+    page.fill("#materiality_percent", "5")
+    page.fill("#scope", "Cradle to gate, the pinned submissions")
+    page.fill("#statement_date", date.today().isoformat())
+    verifier.submit("#decision button[value=verified]", "confirm")
+    verifier.submit("#confirm-verdict", "verified")
+    assert page.locator("#verification-status").get_attribute("data-status") == "verified"
 
 
 def test_a_declaration_goes_from_verification_to_its_label(
