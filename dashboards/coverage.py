@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from dashboards import charts, coverage_figures
+from footprint_platform.display_labels import unit_label
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
 from footprint_platform.reference import load_reference
@@ -87,7 +88,7 @@ def request_link(org_id: int, product: Product, period: tuple[date, date]) -> st
 
 def _charts(c: Coverage, categories: dict[str, str], locale: str) -> dict[str, Any]:
     e = c.explanation
-    unit = e.product.declared_unit
+    unit = unit_label(e.product.declared_unit)
     out = {
         "composition": charts.render(
             coverage_figures.composition(c.parts, part_names(), unit),

@@ -59,6 +59,10 @@ class Labels:
     def tier(self, tier: int) -> str:
         return str(_("Own production") if tier == 0 else _("Tier %(n)d", n=tier))
 
+    def tiers(self, first: int, last: int) -> str:
+        """A group whose members sit at several tiers."""
+        return str(_("Tiers %(first)d–%(last)d", first=first, last=last))
+
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {
@@ -211,22 +215,28 @@ def _columns(product: str, flows: Sequence[tuple[str, str]]) -> dict[str, int]:
 def _groups(
     parts: Contributions, product_key: str, column: Mapping[str, int], labels: Labels
 ) -> dict[str, _Group]:
-    """Each engine Sankey node's group: the product, a loop, or (column, category)."""
+    """Each engine Sankey node's group: the product, a loop, or (column, category). A group is
+    placed by its column (so every link runs left to right) but labelled with the engine's
+    tier of its members (edges from the product) — the tier the treemap and the quality table
+    give the same category, so the figures agree."""
     category = {n.id: n.category for n in parts.by_node}
+    tier_of = {n.id: n.tier for n in parts.by_node}
     groups = {}
     for node in parts.sankey.nodes:
-        tier = column.get(node.key, 0)
+        place = column.get(node.key, 0)
         cats = sorted({category.get(m, "") for m in node.members})
+        tiers = sorted({tier_of[m] for m in node.members if m in tier_of}) or [place]
+        tier = labels.tier(tiers[0]) if len(tiers) == 1 else labels.tiers(tiers[0], tiers[-1])
         loop = "、".join(labels.category(c) for c in cats)
         detail = _("Closed loop: %(parts)s", parts=loop) if len(node.members) > 1 else ""
         if node.key == product_key:
             groups[node.key] = _Group(("product",), labels.product, 0, detail)
-        elif detail:
-            label = _("Closed loop") + " · " + labels.tier(tier)
-            groups[node.key] = _Group((tier, "loop", *cats), label, tier, detail)
+        elif detail:  # a loop is named by what it is made of, not only as "closed loop"
+            label = _("%(parts)s (closed loop)", parts=loop) + " · " + tier
+            groups[node.key] = _Group((place, "loop", *cats), label, place, detail)
         else:
-            label = labels.category(cats[0]) + " · " + labels.tier(tier)
-            groups[node.key] = _Group((tier, cats[0]), label, tier)
+            label = labels.category(cats[0]) + " · " + tier
+            groups[node.key] = _Group((place, cats[0]), label, place)
     return groups
 
 
@@ -289,4 +299,6 @@ def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
         )
     )
     fig.update_layout(_layout(title, meta={"total": parts.total, "credits": credits}))
+    # Labels readable or not drawn: a tile too small for 11 px text shows its value on hover.
+    fig.update_layout(uniformtext={"minsize": 11, "mode": "hide"})
     return fig

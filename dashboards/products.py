@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from dashboards import charts, figures
+from footprint_platform.display_labels import unit_label
 from footprint_platform.extensions import db
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules, rule_for_category
@@ -56,7 +57,7 @@ def _labels(e: Explanation, locale: str) -> figures.Labels:
     stages = {s.code: s.label(locale) for rule in load_rules().values() for s in rule.stages}
     return figures.Labels(
         product=e.product.display_name(locale),
-        unit=e.product.declared_unit,
+        unit=unit_label(e.product.declared_unit),
         categories=categories,
         stages=stages,
     )

@@ -17,6 +17,7 @@ from dashboards import charts, public_cache, public_figures
 from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
+from footprint_platform.display_labels import unit_label
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.http_headers import PUBLIC_CACHE
@@ -31,7 +32,13 @@ from footprint_platform.public_queries import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
-from footprint_platform.services import batterypass, declarations, factors, publication
+from footprint_platform.services import (
+    batterypass,
+    citations,
+    declarations,
+    factors,
+    publication,
+)
 from footprint_platform.services.pact import valid_until
 from footprint_platform.web import downloads
 
@@ -107,7 +114,7 @@ def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
         rule.stage_codes,
         float(d.total),
         {s.code: s.label(locale) for s in rule.stages},
-        d.declared_unit,
+        unit_label(d.declared_unit),
     )
     return charts.render(fig, "chart-stages", _("Footprint by life-cycle stage"))
 
@@ -222,10 +229,11 @@ def rule(code: str) -> Any:
 
 @bp.route("/methodology/factors/<version>")
 def factor_release(version: str) -> Any:
-    """A release's sources and licences (the values are for signed-in users)."""
+    """A release's publications as reviewed citations and their licences (the values, and the
+    operator's source notes, are for signed-in users)."""
     release = factors.release_by_version(db.session, version)
     return render_template(
         "public/factor_release.html",
         release=release,
-        sources=factors.sources_of(db.session, release.id),
+        sources=citations.public_sources(db.session, release.id),
     )

@@ -21,6 +21,7 @@ from marshmallow import ValidationError, fields, validate
 
 from dashboards import charts
 from dashboards.whatif_figures import Column, scenario_bars
+from footprint_platform.display_labels import unit_label
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
@@ -160,7 +161,7 @@ def _render(
             ],
             rule_for_category(outcome.product.category).stage_codes,
             stages,
-            outcome.product.declared_unit,
+            unit_label(outcome.product.declared_unit),
         ),
         "chart-whatif",
         _("Footprint now and in this scenario"),
@@ -270,7 +271,10 @@ def compare(product_id: int) -> Any:
     ]
     chart = charts.render(
         scenario_bars(
-            columns, rule_for_category(product.category).stage_codes, stages, product.declared_unit
+            columns,
+            rule_for_category(product.category).stage_codes,
+            stages,
+            unit_label(product.declared_unit),
         ),
         "chart-compare",
         _("Saved scenarios compared"),

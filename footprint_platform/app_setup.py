@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from footprint_platform import cli
+from footprint_platform import cli, display_labels
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -21,6 +21,7 @@ from footprint_platform.security import configure_hasher
 from footprint_platform.services import notifications
 from footprint_platform.settings import configure
 from footprint_platform.signing import init_signing
+from footprint_platform.static_delivery import init_static_delivery
 from footprint_platform.web import (
     auth,
     declarations,
@@ -77,6 +78,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     limiter.init_app(app)
     init_web_context(app)
     init_http_headers(app)
+    init_static_delivery(app)
     register_error_handlers(app)
     for bp in (
         home.bp,
@@ -108,6 +110,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.jinja_env.filters["decimal"] = lambda v: format_decimal(v) if v is not None else ""
     # a declaration's figures per kWh (lifetime energy, rated capacity): battery.declared_per_kwh
     app.jinja_env.globals["declared_per_kwh"] = declared_per_kwh
+    app.jinja_env.filters.update(display_labels.FILTERS)
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)

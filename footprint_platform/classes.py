@@ -33,6 +33,11 @@ class PerformanceClass:
     illustrative: bool
     source: str
     unit: str = ""  # the scale's unit ("kWh_lifetime", "piece" …); "" when no longer known
+    source_zh: str = ""  # the same text for Chinese readers (the scale's `source_zh`)
+
+    def source_text(self, locale: str) -> str:
+        """The scale's source in the reader's language (English when no Chinese is given)."""
+        return self.source_zh if locale.startswith("zh") and self.source_zh else self.source
 
 
 @functools.cache
@@ -79,6 +84,7 @@ def _grade(scale: dict[str, Any], value: Decimal) -> PerformanceClass:
                 bool(scale["illustrative"]),
                 str(scale["source"]),
                 str(scale["unit"]),
+                str(scale.get("source_zh", "")),
             )
     raise ValueError("a scale must end with an unbounded class")
 
@@ -146,6 +152,7 @@ def pinned_class(
                         bool(scale["illustrative"]),
                         str(scale["source"]),
                         str(scale["unit"]),
+                        str(scale.get("source_zh", "")),
                     )
     # A scale replaced since: the grade and its version stand; scales so far were illustrative.
     return PerformanceClass(grade, None, scale_version, "illustrative" in scale_version, "")

@@ -32,7 +32,8 @@ def declaration_csv(d: Declaration, verification: str) -> str:
     `stage_note` says how the end-of-life stage was computed, or that it was not modelled.
     `primary_data_share` includes `carried_forward_share` (a supplier's primary data of an
     earlier period); both shares, and `fallback_share`, are fractions of the total, empty on
-    declarations made before they were stored."""
+    declarations made before they were stored. The last four columns name the product, its
+    maker and the stage in English and Chinese, for people reading the file."""
     rule = load_rules()[d.rule_code]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -59,6 +60,11 @@ def declaration_csv(d: Declaration, verification: str) -> str:
             "engine",
             "content_hash",
             "stage_note",
+            # the names a person reads, in both languages (the codes above stay for programs)
+            "product_zh",
+            "organization_zh",
+            "stage_en",
+            "stage_zh",
         ]
     )
     common = [
@@ -84,9 +90,12 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         d.engine_version,
         d.content_hash,
     ]
+    names = [d.product.display_name("zh"), d.product.organization.display_name("zh")]
     for stage in rule.stages:
         value = d.by_stage.get(stage.code, "0")
         note = end_of_life.stage_note(d, rule, stage.code)
-        writer.writerow([safe_cell(v) for v in [*common, stage.code, value, *tail, note]])
-    writer.writerow([safe_cell(v) for v in [*common, "total", d.total, *tail, ""]])
+        row = [*common, stage.code, value, *tail, note, *names, stage.en, stage.zh]
+        writer.writerow([safe_cell(v) for v in row])
+    total = [*common, "total", d.total, *tail, "", *names, "Total", "合计"]
+    writer.writerow([safe_cell(v) for v in total])
     return out.getvalue()

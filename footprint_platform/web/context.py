@@ -11,11 +11,13 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema
+from sqlalchemy import select
 
 from footprint_platform.battery import vehicle_categories
+from footprint_platform.display_labels import unit_label
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db, login_manager
-from footprint_platform.models import User
+from footprint_platform.models import EmissionFactor, User
 from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
 from footprint_platform.rules import load_rules
@@ -89,6 +91,10 @@ def select_locale() -> str:
     )
 
 
+def _units(ref: Any) -> set[str]:
+    return {u for c in ref.categories.values() for u in c.units}
+
+
 @functools.cache
 def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
     """Choices for select boxes, labelled in the reader's language; built once per language
@@ -101,10 +107,33 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
         "category_options": [(c.code, c.label(locale)) for c in ref.categories.values()],
         "chemistry_options": [(code, names[lang]) for code, names in ref.chemistries.items()],
         "vehicle_category_options": [(c, c) for c in vehicle_categories()],
-        "unit_options": [
-            (u, u) for u in sorted({u for c in ref.categories.values() for u in c.units})
-        ],
+        "unit_options": [(u, unit_label(u)) for u in sorted(_units(ref))],
     }
+
+
+def _rule_name(code: str, locale: str) -> str:
+    """An accounting rule's name in the reader's language (its code if it is not loaded)."""
+    rule = load_rules().get(code)
+    return rule.name(locale) if rule else code
+
+
+def _factor_name(code: str | None, locale: str) -> str:
+    """A factor's name in the reader's language, for pages that list pinned inputs by factor
+    code; the names of every release are read once per request (a few hundred rows)."""
+    if not code:
+        return ""
+    names = g.get("factor_names")
+    if names is None:
+        rows = db.session.execute(
+            select(EmissionFactor.code, EmissionFactor.name_en, EmissionFactor.name_zh).order_by(
+                EmissionFactor.id
+            )
+        )
+        names = g.factor_names = {c: (en, zh) for c, en, zh in rows}
+    found = names.get(code)
+    if not found:
+        return code
+    return str(found[1] if locale.startswith("zh") else found[0])
 
 
 def _template_globals() -> dict[str, Any]:
@@ -119,6 +148,8 @@ def _template_globals() -> dict[str, Any]:
         "countries": country_names(locale),
         "languages": current_app.config["LANGUAGES"],
         "sub_rule_stages": lambda sub: load_rules()[sub.rule_code].stages,
+        "rule_name": lambda code: _rule_name(code, locale),
+        "factor_name": lambda code: _factor_name(code, locale),
     }
 
 

@@ -189,3 +189,45 @@ def test_a_cell_maker_imports_a_partner_s_pact_footprint(
     assert public_id in page.inner_text("main table")
     page = tab.go(f"/orgs/{org}/pact", "pact-partners")
     assert page.locator("#base_url").count() == 1  # where partners' credentials are entered
+
+
+def test_switching_step_tabs_asks_before_unsaved_edits_are_lost(
+    visit: Any, live_server: LiveServer
+) -> None:
+    """An edit not yet saved: the step tab asks first (dismissed, the page and the typed value
+    stay); saving the step leaves without asking and keeps the value."""
+    foil = _product(live_server, "JN-AL-12")
+    org = live_server.query(
+        select(Organization.id).where(Organization.name_en == "Jiangnan Foil Materials")
+    )
+    supplier = visit("supplier")
+    supplier.login(FOIL_MAKER)
+    page = supplier.go(f"/orgs/{org}/submissions", "submissions")
+    page.select_option("#product_id", str(foil))
+    page.fill("#period_start", "2025-01-01")
+    page.fill("#period_end", "2025-12-31")
+    supplier.submit("form.filters button[type=submit]", "draft")
+    supplier.submit("main form:not(.filters) button[type=submit]", "step-energy")
+    assert page.url.endswith("/energy")
+    page.click("#electricity-0-quantity")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("42")
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.click(".steps a[href$='/process']", no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"], "the tab asked before the edit was lost"
+    assert page.url.endswith("/energy") and page.input_value("#electricity-0-quantity") == "42"
+    supplier.shot("asked-before-leaving")
+    page.remove_listener("dialog", dismiss)
+    supplier.submit("main form:not(.filters) button[type=submit]", "saved")
+    assert page.url.endswith("/process") and asked == ["beforeunload"]
+    page = supplier.go(
+        page.url.removeprefix(live_server.url).replace("/process", "/energy"), "energy"
+    )
+    assert Decimal(page.input_value("#electricity-0-quantity")) == Decimal("42")

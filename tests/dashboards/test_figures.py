@@ -188,3 +188,37 @@ def test_partners_footprints_are_labelled_external() -> None:
     assert labels.category("external") != "external"
     named = figures.Labels(product="P", unit="kWh", categories={"external": "X"}, stages={})
     assert named.category("external") == "X"
+
+
+def test_the_sankey_and_the_treemap_give_a_category_the_same_tier(
+    explained: dict[str, Explanation],
+) -> None:
+    """One tier definition for every figure: the Sankey places a group by its longest path but
+    names the engine's tier, the one the treemap (and the quality table) use. Lithium hydroxide
+    was "Tier 3" in one and tier 4 in the other."""
+    e = explained["JH-S7-LR"]
+    assert e.parts is not None
+    names = labels("SUV")
+    treemap = figures.contribution_treemap(e.parts, names).data[0]
+    in_treemap: dict[str, set[str]] = {}
+    for ident, label in zip(treemap.ids, treemap.labels, strict=True):
+        if "/" in ident:
+            tier = ident.split("/")[0].removeprefix("t")
+            in_treemap.setdefault(label, set()).add(names.tier(int(tier)))
+    sankey = figures.chain_sankey(e.parts, names).data[0]
+    checked = 0
+    for label in sankey.node.label:
+        if " · " not in label:
+            continue
+        category, tier = label.rsplit(" · ", 1)
+        if category in in_treemap and "–" not in tier:
+            assert tier in in_treemap[category], (category, tier, in_treemap[category])
+            checked += 1
+    assert checked >= 5, "the chain's categories were compared"
+
+
+def test_treemap_labels_are_readable_or_hidden(explained: dict[str, Explanation]) -> None:
+    e = explained["JH-S7-LR"]
+    assert e.parts is not None
+    fig = figures.contribution_treemap(e.parts, labels("SUV"))
+    assert fig.layout.uniformtext.minsize >= 11 and fig.layout.uniformtext.mode == "hide"

@@ -273,6 +273,14 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     stages = sum(float(r["kg_co2e_per_unit"]) for r in rows[:-1])
     assert stages == pytest.approx(float(total), rel=1e-9)
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("-1.5") == "-1.5"
+    # a person reads the names in both languages; programs keep the codes
+    assert (rows[0]["stage"], rows[0]["stage_en"], rows[0]["stage_zh"]) == (
+        "raw_material",
+        "Raw material acquisition and pre-processing",
+        "原材料获取与预处理",
+    )
+    assert rows[-1]["stage_zh"] == "合计" and "纯电" in rows[0]["product_zh"]
+    assert rows[0]["organization_zh"] and rows[0]["organization_zh"] != rows[0]["organization"]
 
 
 def test_the_breakdown_adds_up_and_names_only_shared_suppliers(demo_app: Flask) -> None:

@@ -8,9 +8,10 @@
     Array.prototype.forEach.call(charts, function (div) {
       var block = document.getElementById(div.getAttribute("data-figure"));
       var figure = JSON.parse(block.textContent);
-      // Nothing may leave for the network: no logo link, no "send to Chart Studio".
+      // Nothing may leave for the network: no logo link, no "send to Chart Studio". No toolbar:
+      // on a phone it covered the chart's title, and the figures are read, not edited.
       var config = Object.assign(
-        { responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false },
+        { responsive: true, displaylogo: false, displayModeBar: false, showSendToCloud: false, showEditInChartStudio: false },
         figure.config || {}
       );
       window.Plotly.newPlot(div, figure.data, figure.layout, config).then(function () {
