@@ -495,11 +495,12 @@ def _load_npz(path: Path) -> SupplyGraph:
 def write_result(result: RollupResult, path: str | Path) -> None:
     """Write `tanlian.rollup/1`: one entry per node; `dqr` left out where it is undefined.
 
-    Numbers are formatted by orjson a whole column at a time (numpy arrays), ids one by one,
-    and every row is one bytes %-format: no per-node dicts."""
+    Numbers are formatted by orjson a whole column at a time (numpy arrays), the ids as one
+    list, and a whole chunk of rows is one bytes %-format of a repeated row template over the
+    interleaved fields: no per-row Python work at all."""
     head = orjson.dumps({"format": RESULT_FORMAT, "stages": list(result.stages)})
     keys = [orjson.dumps(stage) + b":%b" for stage in result.stages]
-    row = b'{"id":%b,"total":%b,"by_stage":{' + b",".join(keys) + b'},"primary_data_share":%b'
+    row = b'{"id":"%b","total":%b,"by_stage":{' + b",".join(keys) + b'},"primary_data_share":%b%b'
     with Path(path).open("wb") as out:
         out.write(head[:-1] + b',"results":[')
         for start in range(0, result.ids.shape[0], _CHUNK):
@@ -515,14 +516,28 @@ def _numbers(values: np.ndarray[Any, Any]) -> list[bytes]:
     return text[1:-1].split(b",") if values.shape[0] else []
 
 
+def _strings(values: list[str]) -> list[bytes]:
+    """The JSON string bodies (between the quotes) of `values`, as orjson writes them.
+
+    One document for the whole list, cut at its `","` separators: inside an encoded string a
+    quote is always escaped (`\\"`), so that sequence only ever separates two elements."""
+    if not values:
+        return []
+    return orjson.dumps(values)[2:-2].split(b'","')
+
+
 def _result_chunk(result: RollupResult, row: bytes, start: int, stop: int) -> bytes:
     by_stage = result.by_stage[start:stop]
-    columns = [_numbers(row_sums(by_stage))]
+    columns = [_strings(result.ids[start:stop].tolist()), _numbers(row_sums(by_stage))]
     columns += [_numbers(by_stage[:, c]) for c in range(by_stage.shape[1])]
     columns.append(_numbers(result.primary_data_share[start:stop]))
-    fields = zip(map(orjson.dumps, result.ids[start:stop].tolist()), *columns, strict=True)
-    dqr = _numbers(result.dqr[start:stop])
-    return b",".join(
-        row % f + (b"}" if d == b"null" else b',"dqr":' + d + b"}")
-        for f, d in zip(fields, dqr, strict=True)
-    )
+    dqr = result.dqr[start:stop]
+    rated = ~np.isnan(dqr)
+    ends = np.full(dqr.shape[0], b"}", dtype=object)
+    ends[rated] = list(map(b',"dqr":%b}'.__mod__, _numbers(dqr[rated])))
+    columns.append(ends.tolist())
+    width, count = len(columns), dqr.shape[0]
+    fields: list[bytes] = [b""] * (width * count)
+    for k, column in enumerate(columns):
+        fields[k::width] = column
+    return b",".join([row] * count) % tuple(fields)
