@@ -243,13 +243,16 @@ def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> 
     if start < 0 or stop > len(data) or data[start] != ord("[") or data[stop - 1] != ord("]"):
         raise _Fallback
     pos, stop = start + 1, stop - 1
+    buffer = bytearray()  # "[" + a slice's text + "]", reused: one copy of the text per slice
     while pos < stop:
         cut, after = None, pos + _SLICE
         for _ in range(_WIDENINGS):
             cut = _BETWEEN.search(data, after, stop) if after < stop else None
             end = stop if cut is None else cut.start() + 1
+            if len(buffer) < end - pos + 2:
+                buffer = bytearray((end - pos + 2) * 9 // 8)
             try:
-                records = decoder.decode(b"[" + data[pos:end] + b"]")
+                records = _decode_between(decoder, data, pos, end, buffer)
             except msgspec.ValidationError:
                 raise _Fallback from None
             except msgspec.DecodeError:
@@ -265,21 +268,42 @@ def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> 
         pos = stop if cut is None else cut.end() - 1
 
 
+def _decode_between(
+    decoder: msgspec.json.Decoder[Any], data: Any, pos: int, end: int, buffer: bytearray
+) -> Any:
+    """`decoder.decode(b"[" + data[pos:end] + b"]")` with one copy of the text (into `buffer`,
+    reused from slice to slice) instead of three fresh ones."""
+    size = end - pos + 2
+    buffer[0], buffer[size - 1] = 0x5B, 0x5D  # [ ]
+    with memoryview(data) as text, memoryview(buffer) as into:
+        into[1 : size - 1] = text[pos:end]
+        return decoder.decode(into[:size])
+
+
 def _joined(parts: list[np.ndarray[Any, Any]], dtype: Any) -> np.ndarray[Any, Any]:
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
+class _CodeTable(dict[str | None, int]):
+    """Name -> code, a new name getting the next code as it is first met (so one lookup per
+    value, no separate pass for the distinct names)."""
+
+    def __missing__(self, name: str | None) -> int:
+        code = len(self) - 1
+        self[name] = code
+        return code
+
+
 class _Codes:
-    """Dictionary-encoding of a string column built slice by slice (codes as `_encode`'s)."""
+    """Dictionary-encoding of a string column built slice by slice (codes as `_encode`'s:
+    in order of first appearance, None -1)."""
 
     def __init__(self) -> None:
-        self.code: dict[str | None, int] = {None: -1}
+        self.code = _CodeTable({None: -1})
         self.parts: list[np.ndarray[Any, np.dtype[np.int64]]] = []
 
-    def add(self, values: list[str | None]) -> None:
-        for name in dict.fromkeys(values):
-            self.code.setdefault(name, len(self.code) - 1)
-        self.parts.append(np.fromiter(map(self.code.__getitem__, values), np.int64, len(values)))
+    def add(self, values: Iterator[str | None], count: int) -> None:
+        self.parts.append(np.fromiter(map(self.code.__getitem__, values), np.int64, count))
 
     def encoded(self) -> tuple[tuple[str, ...], np.ndarray[Any, np.dtype[np.int64]]]:
         names = tuple(name for name in self.code if name is not None)
@@ -324,8 +348,8 @@ class _NodeColumns:
         ids = list(map(_ID, nodes))
         self.ids += ids
         self.hashes.append(np.fromiter(map(hash, ids), np.int64, n))
-        self.units.add(list(map(_UNIT, nodes)))
-        self.categories.add(list(map(_CATEGORY, nodes)))
+        self.units.add(map(_UNIT, nodes), n)
+        self.categories.add(map(_CATEGORY, nodes), n)
         self.direct.append(self._direct(list(map(_DIRECT, nodes))))
         self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.bool_, n))
         dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
@@ -364,7 +388,7 @@ class _EdgeColumns:
         self.consumer.append(self._rows(list(map(_TO, edges)), "edge consumer", True))
         self.count += n
         self.amount.append(np.fromiter(map(_AMOUNT, edges), np.float64, n))
-        self.units.add(list(map(_EDGE_UNIT, edges)))
+        self.units.add(map(_EDGE_UNIT, edges), n)
 
     def _rows(self, names: list[str], role: str, grouped: bool) -> np.ndarray[Any, Any]:
         """`grouped`: names usually come in runs (consumers: a chain's edges are usually
