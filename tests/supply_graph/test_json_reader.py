@@ -198,6 +198,9 @@ def test_id_table_finds_rows_and_refuses_strangers() -> None:
     assert table is not None
     names = ["node-4999", "", "ü-β", "node-5000", "node-1", "node-1x", "node-"]
     assert table.find(names).tolist() == [4999, 5000, 5001, -1, 1, -1, -1]
+    # names longer than every id are compared at a fixed width: never cut down to an id
+    longer = ["node-4999" + "9" * k for k in range(1, 4)] + ["node-1" + "x" * 20]
+    assert table.find(longer).tolist() == [-1, -1, -1, -1]
     assert IdTable.build(ids[:2], np.array([7, 7], dtype=np.int64)) is None
     empty = IdTable.build(np.array([], dtype=np.str_), np.array([], dtype=np.int64))
     assert empty is not None and empty.find(["a"]).tolist() == [-1]
