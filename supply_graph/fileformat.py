@@ -32,7 +32,7 @@ from supply_graph.rollup import RollupResult
 GRAPH_FORMAT = "tanlian.supply-graph/1"
 RESULT_FORMAT = "tanlian.rollup/1"
 _CHUNK = 65536
-_SLICE = 1 << 22  # bytes of JSON text decoded at a time
+_SLICE = 1 << 20  # bytes of JSON text decoded at a time
 _WIDENINGS = 4  # a slice cut inside a string or nested value is widened this often at most
 _BETWEEN = re.compile(rb"\}\s*,\s*\{")
 
