@@ -34,7 +34,7 @@ RESULT_FORMAT = "tanlian.rollup/1"
 _CHUNK = 65536
 _SLICE = 1 << 20  # bytes of JSON text decoded at a time
 _WIDENINGS = 4  # a slice cut inside a string or nested value is widened this often at most
-_BETWEEN = re.compile(rb"\}\s*,\s*\{")
+_BETWEEN = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 
 
 def load_graph(path: str | Path) -> SupplyGraph:
@@ -182,7 +182,18 @@ def _read_mapped(path: Path) -> SupplyGraph:
 def _read_typed(data: Any) -> SupplyGraph:
     """Decode into typed structs a slice of nodes or edges at a time and build the columns
     slice by slice, so no more than one slice's records exist at once; anything the
-    reference reader would question raises `_Fallback`, so that reader gives the exact error."""
+    reference reader would question raises `_Fallback`, so that reader gives the exact error.
+
+    A file laid out as this module writes it (`format`, `stages`, `nodes`, `edges`, in that
+    order) is read without a first pass over the whole text (`_layout`); any other layout, or
+    anything that layout's reading questions, is read after a header pass that finds the arrays
+    wherever they are."""
+    layout = _layout(data)
+    if layout is not None:
+        try:
+            return _read_columns(data, *layout)
+        except _Fallback:
+            pass
     try:
         header = msgspec.json.decode(data, type=_Header)
     except msgspec.MsgspecError:
@@ -191,19 +202,80 @@ def _read_typed(data: Any) -> SupplyGraph:
         raise _Fallback
     _decoded(data, 0, len(data))
     stages = tuple(header.stages or (DEFAULT_STAGE,))
+    nodes, edges = _span(data, header.nodes), _span(data, header.edges)
+    del header
+    return _read_columns(data, stages, nodes, edges)
+
+
+_SPACE = rb"[ \t\n\r]*"  # JSON's whitespace (not regex \s: that also takes \v and \f)
+_HEAD = re.compile(
+    _SPACE.join(
+        [rb"", rb"\{", rb'"format"', rb":", rb'"tanlian\.supply-graph/1"', rb",", rb'"stages"',
+         rb":", rb"(\[[^\]]*\])", rb",", rb'"nodes"', rb":", rb"\["]
+    )
+)  # fmt: skip
+_NODES_END = re.compile(_SPACE.join([rb"\]", rb",", rb'"edges"', rb":", rb"\["]))
+_TAIL = b" \t\n\r"
+
+
+def _layout(data: Any) -> tuple[tuple[str, ...], tuple[int, int], tuple[int, int]] | None:
+    """(stages, nodes span, edges span) of a file laid out as `write_graph` writes it, found
+    without reading the arrays, or None. A span runs from an array's `[` to just past its `]`.
+
+    The nodes array ends at the first `],"edges":[` (quotes cannot appear unescaped inside a
+    string, so that text is structure, though possibly a node's own nested field: then the last
+    nodes slice cannot decode and the header pass takes over); the edges array then runs to the
+    `]` before the document's closing `}`. Every byte between is decoded by the slices, so
+    nothing is accepted that the header pass would refuse."""
+    head = _HEAD.match(data)
+    if head is None:
+        return None
+    try:
+        stages = tuple(msgspec.json.decode(head.group(1), type=list[str]))
+    except msgspec.MsgspecError:
+        return None
+    nodes_end = _NODES_END.search(data, head.end())
+    if nodes_end is None:
+        return None
+    stop = len(data)
+    while stop and data[stop - 1] in _TAIL:
+        stop -= 1
+    if stop < 2 or data[stop - 1] != ord("}"):
+        return None
+    stop -= 1
+    while stop and data[stop - 1] in _TAIL:
+        stop -= 1
+    if data[stop - 1] != ord("]") or stop - 1 < nodes_end.end() - 1:
+        return None
+    nodes = (head.end() - 1, nodes_end.start() + 1)
+    return stages or (DEFAULT_STAGE,), nodes, (nodes_end.end() - 1, stop)
+
+
+def _span(data: Any, raw: msgspec.Raw) -> tuple[int, int]:
+    """Where the array `raw` (a view into `data`) lies in `data`."""
+    if raw is _NO_EDGES:
+        return 0, 0
+    view = np.frombuffer(raw, dtype=np.uint8)
+    start = view.ctypes.data - np.frombuffer(data, dtype=np.uint8).ctypes.data
+    return start, start + view.shape[0]
+
+
+def _read_columns(
+    data: Any, stages: tuple[str, ...], node_span: tuple[int, int], edge_span: tuple[int, int]
+) -> SupplyGraph:
+    """The graph from the nodes and edges arrays at these spans of `data`."""
     if len(set(stages)) != len(stages):
         raise _Fallback
     nodes = _NodeColumns(stages)
-    for records in _slices(data, header.nodes, nodes.decoder):
+    for records in _slices(data, *node_span, nodes.decoder):
         nodes.add(records)
     ids = np.array(nodes.ids, dtype=np.str_)
     table = IdTable.build(ids, _joined(nodes.hashes, np.int64))
     if table is None:  # duplicate ids (or two sharing a hash): the reference reader decides
         raise _Fallback
     edges = _EdgeColumns(table)
-    for records in _slices(data, header.edges, _EDGES):
+    for records in _slices(data, *edge_span, _EDGES):
         edges.add(records)
-    del header
     return SupplyGraph.from_encoded(
         ids=nodes.ids,
         ids_array=ids,
@@ -228,18 +300,17 @@ def _decoded(data: Any, start: int, stop: int) -> None:
             data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
-def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
-    """The elements of a JSON array held in `data` as `raw`, decoded ~_SLICE bytes at a time.
+def _slices(
+    data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]
+) -> Iterator[Any]:
+    """The elements of the JSON array data[start:stop], decoded ~_SLICE bytes at a time.
 
-    A slice ends at a `},{` (whitespace allowed). Such a cut inside a string or a nested value
-    leaves the slice inside that string or unbalanced, so it cannot decode: the slice is then
-    widened to the next `},{` (a few times, then the reference reader takes the file). A slice
-    that decodes therefore ends between two elements."""
-    if raw is _NO_EDGES:
+    A slice ends at a `},{` (JSON whitespace allowed). Such a cut inside a string or a nested
+    value leaves the slice inside that string or unbalanced, so it cannot decode: the slice is
+    then widened to the next `},{` (a few times, then the reference reader takes the file). A
+    slice that decodes therefore ends between two elements."""
+    if start == stop:  # no such array in the file
         return
-    view = np.frombuffer(raw, dtype=np.uint8)
-    start = view.ctypes.data - np.frombuffer(data, dtype=np.uint8).ctypes.data
-    stop = start + view.shape[0]
     if start < 0 or stop > len(data) or data[start] != ord("[") or data[stop - 1] != ord("]"):
         raise _Fallback
     pos, stop = start + 1, stop - 1
