@@ -300,9 +300,7 @@ def _decoded(data: Any, start: int, stop: int) -> None:
             data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
-def _slices(
-    data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]
-) -> Iterator[Any]:
+def _slices(data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
     """The elements of the JSON array data[start:stop], decoded ~_SLICE bytes at a time.
 
     A slice ends at a `},{` (JSON whitespace allowed). Such a cut inside a string or a nested
