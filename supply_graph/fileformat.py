@@ -32,9 +32,9 @@ from supply_graph.rollup import RollupResult
 GRAPH_FORMAT = "tanlian.supply-graph/1"
 RESULT_FORMAT = "tanlian.rollup/1"
 _CHUNK = 65536
-_SLICE = 1 << 22  # bytes of JSON text decoded at a time
+_SLICE = 1 << 20  # bytes of JSON text decoded at a time
 _WIDENINGS = 4  # a slice cut inside a string or nested value is widened this often at most
-_BETWEEN = re.compile(rb"\}\s*,\s*\{")
+_BETWEEN = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 
 
 def load_graph(path: str | Path) -> SupplyGraph:
@@ -196,7 +196,18 @@ def _read_mapped(path: Path) -> SupplyGraph:
 def _read_typed(data: Any) -> SupplyGraph:
     """Decode into typed structs a slice of nodes or edges at a time and build the columns
     slice by slice, so no more than one slice's records exist at once; anything the
-    reference reader would question raises `_Fallback`, so that reader gives the exact error."""
+    reference reader would question raises `_Fallback`, so that reader gives the exact error.
+
+    A file laid out as this module writes it (`format`, `stages`, `nodes`, `edges`, in that
+    order) is read without a first pass over the whole text (`_layout`); any other layout, or
+    anything that layout's reading questions, is read after a header pass that finds the arrays
+    wherever they are."""
+    layout = _layout(data)
+    if layout is not None:
+        try:
+            return _read_columns(data, *layout)
+        except _Fallback:
+            pass
     try:
         header = msgspec.json.decode(data, type=_Header)
     except msgspec.MsgspecError:
@@ -205,19 +216,80 @@ def _read_typed(data: Any) -> SupplyGraph:
         raise _Fallback
     _decoded(data, 0, len(data))
     stages = tuple(header.stages or (DEFAULT_STAGE,))
+    nodes, edges = _span(data, header.nodes), _span(data, header.edges)
+    del header
+    return _read_columns(data, stages, nodes, edges)
+
+
+_SPACE = rb"[ \t\n\r]*"  # JSON's whitespace (not regex \s: that also takes \v and \f)
+_HEAD = re.compile(
+    _SPACE.join(
+        [rb"", rb"\{", rb'"format"', rb":", rb'"tanlian\.supply-graph/1"', rb",", rb'"stages"',
+         rb":", rb"(\[[^\]]*\])", rb",", rb'"nodes"', rb":", rb"\["]
+    )
+)  # fmt: skip
+_NODES_END = re.compile(_SPACE.join([rb"\]", rb",", rb'"edges"', rb":", rb"\["]))
+_TAIL = b" \t\n\r"
+
+
+def _layout(data: Any) -> tuple[tuple[str, ...], tuple[int, int], tuple[int, int]] | None:
+    """(stages, nodes span, edges span) of a file laid out as `write_graph` writes it, found
+    without reading the arrays, or None. A span runs from an array's `[` to just past its `]`.
+
+    The nodes array ends at the first `],"edges":[` (quotes cannot appear unescaped inside a
+    string, so that text is structure, though possibly a node's own nested field: then the last
+    nodes slice cannot decode and the header pass takes over); the edges array then runs to the
+    `]` before the document's closing `}`. Every byte between is decoded by the slices, so
+    nothing is accepted that the header pass would refuse."""
+    head = _HEAD.match(data)
+    if head is None:
+        return None
+    try:
+        stages = tuple(msgspec.json.decode(head.group(1), type=list[str]))
+    except msgspec.MsgspecError:
+        return None
+    nodes_end = _NODES_END.search(data, head.end())
+    if nodes_end is None:
+        return None
+    stop = len(data)
+    while stop and data[stop - 1] in _TAIL:
+        stop -= 1
+    if stop < 2 or data[stop - 1] != ord("}"):
+        return None
+    stop -= 1
+    while stop and data[stop - 1] in _TAIL:
+        stop -= 1
+    if data[stop - 1] != ord("]") or stop - 1 < nodes_end.end() - 1:
+        return None
+    nodes = (head.end() - 1, nodes_end.start() + 1)
+    return stages or (DEFAULT_STAGE,), nodes, (nodes_end.end() - 1, stop)
+
+
+def _span(data: Any, raw: msgspec.Raw) -> tuple[int, int]:
+    """Where the array `raw` (a view into `data`) lies in `data`."""
+    if raw is _NO_EDGES:
+        return 0, 0
+    view = np.frombuffer(raw, dtype=np.uint8)
+    start = view.ctypes.data - np.frombuffer(data, dtype=np.uint8).ctypes.data
+    return start, start + view.shape[0]
+
+
+def _read_columns(
+    data: Any, stages: tuple[str, ...], node_span: tuple[int, int], edge_span: tuple[int, int]
+) -> SupplyGraph:
+    """The graph from the nodes and edges arrays at these spans of `data`."""
     if len(set(stages)) != len(stages):
         raise _Fallback
     nodes = _NodeColumns(stages)
-    for records in _slices(data, header.nodes, nodes.decoder):
+    for records in _slices(data, *node_span, nodes.decoder):
         nodes.add(records)
     ids = np.array(nodes.ids, dtype=np.str_)
     table = IdTable.build(ids, _joined(nodes.hashes, np.int64))
     if table is None:  # duplicate ids (or two sharing a hash): the reference reader decides
         raise _Fallback
     edges = _EdgeColumns(table)
-    for records in _slices(data, header.edges, _EDGES):
+    for records in _slices(data, *edge_span, _EDGES):
         edges.add(records)
-    del header
     return SupplyGraph.from_encoded(
         ids=nodes.ids,
         ids_array=ids,
@@ -243,28 +315,28 @@ def _decoded(data: Any, start: int, stop: int) -> None:
             data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
-def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
-    """The elements of a JSON array held in `data` as `raw`, decoded ~_SLICE bytes at a time.
+def _slices(data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
+    """The elements of the JSON array data[start:stop], decoded ~_SLICE bytes at a time.
 
-    A slice ends at a `},{` (whitespace allowed). Such a cut inside a string or a nested value
-    leaves the slice inside that string or unbalanced, so it cannot decode: the slice is then
-    widened to the next `},{` (a few times, then the reference reader takes the file). A slice
-    that decodes therefore ends between two elements."""
-    if raw is _NO_EDGES:
+    A slice ends at a `},{` (JSON whitespace allowed). Such a cut inside a string or a nested
+    value leaves the slice inside that string or unbalanced, so it cannot decode: the slice is
+    then widened to the next `},{` (a few times, then the reference reader takes the file). A
+    slice that decodes therefore ends between two elements."""
+    if start == stop:  # no such array in the file
         return
-    view = np.frombuffer(raw, dtype=np.uint8)
-    start = view.ctypes.data - np.frombuffer(data, dtype=np.uint8).ctypes.data
-    stop = start + view.shape[0]
     if start < 0 or stop > len(data) or data[start] != ord("[") or data[stop - 1] != ord("]"):
         raise _Fallback
     pos, stop = start + 1, stop - 1
+    buffer = bytearray()  # "[" + a slice's text + "]", reused: one copy of the text per slice
     while pos < stop:
         cut, after = None, pos + _SLICE
         for _ in range(_WIDENINGS):
             cut = _BETWEEN.search(data, after, stop) if after < stop else None
             end = stop if cut is None else cut.start() + 1
+            if len(buffer) < end - pos + 2:
+                buffer = bytearray((end - pos + 2) * 9 // 8)
             try:
-                records = decoder.decode(b"[" + data[pos:end] + b"]")
+                records = _decode_between(decoder, data, pos, end, buffer)
             except msgspec.ValidationError:
                 raise _Fallback from None
             except msgspec.DecodeError:
@@ -280,21 +352,42 @@ def _slices(data: Any, raw: msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> 
         pos = stop if cut is None else cut.end() - 1
 
 
+def _decode_between(
+    decoder: msgspec.json.Decoder[Any], data: Any, pos: int, end: int, buffer: bytearray
+) -> Any:
+    """`decoder.decode(b"[" + data[pos:end] + b"]")` with one copy of the text (into `buffer`,
+    reused from slice to slice) instead of three fresh ones."""
+    size = end - pos + 2
+    buffer[0], buffer[size - 1] = 0x5B, 0x5D  # [ ]
+    with memoryview(data) as text, memoryview(buffer) as into:
+        into[1 : size - 1] = text[pos:end]
+        return decoder.decode(into[:size])
+
+
 def _joined(parts: list[np.ndarray[Any, Any]], dtype: Any) -> np.ndarray[Any, Any]:
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
+class _CodeTable(dict[str | None, int]):
+    """Name -> code, a new name getting the next code as it is first met (so one lookup per
+    value, no separate pass for the distinct names)."""
+
+    def __missing__(self, name: str | None) -> int:
+        code = len(self) - 1
+        self[name] = code
+        return code
+
+
 class _Codes:
-    """Dictionary-encoding of a string column built slice by slice (codes as `_encode`'s)."""
+    """Dictionary-encoding of a string column built slice by slice (codes as `_encode`'s:
+    in order of first appearance, None -1)."""
 
     def __init__(self) -> None:
-        self.code: dict[str | None, int] = {None: -1}
+        self.code = _CodeTable({None: -1})
         self.parts: list[np.ndarray[Any, np.dtype[np.int64]]] = []
 
-    def add(self, values: list[str | None]) -> None:
-        for name in dict.fromkeys(values):
-            self.code.setdefault(name, len(self.code) - 1)
-        self.parts.append(np.fromiter(map(self.code.__getitem__, values), np.int64, len(values)))
+    def add(self, values: Iterator[str | None], count: int) -> None:
+        self.parts.append(np.fromiter(map(self.code.__getitem__, values), np.int64, count))
 
     def encoded(self) -> tuple[tuple[str, ...], np.ndarray[Any, np.dtype[np.int64]]]:
         names = tuple(name for name in self.code if name is not None)
@@ -351,8 +444,8 @@ class _NodeColumns:
         ids = list(map(_ID, nodes))
         self.ids += ids
         self.hashes.append(np.fromiter(map(hash, ids), np.int64, n))
-        self.units.add(list(map(_UNIT, nodes)))
-        self.categories.add(list(map(_CATEGORY, nodes)))
+        self.units.add(map(_UNIT, nodes), n)
+        self.categories.add(map(_CATEGORY, nodes), n)
         self.direct.append(self._direct(list(map(_DIRECT, nodes))))
         self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.float64, n))
         dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
@@ -394,7 +487,7 @@ class _EdgeColumns:
         self.consumer.append(self._rows(list(map(_TO, edges)), "edge consumer", True))
         self.count += n
         self.amount.append(np.fromiter(map(_AMOUNT, edges), np.float64, n))
-        self.units.add(list(map(_EDGE_UNIT, edges)))
+        self.units.add(map(_EDGE_UNIT, edges), n)
 
     def _rows(self, names: list[str], role: str, grouped: bool) -> np.ndarray[Any, Any]:
         """`grouped`: names usually come in runs (consumers: a chain's edges are usually
@@ -532,11 +625,12 @@ def _load_npz(path: Path) -> SupplyGraph:
 def write_result(result: RollupResult, path: str | Path) -> None:
     """Write `tanlian.rollup/1`: one entry per node; `dqr` left out where it is undefined.
 
-    Numbers are formatted by orjson a whole column at a time (numpy arrays), ids one by one,
-    and every row is one bytes %-format: no per-node dicts."""
+    Numbers are formatted by orjson a whole column at a time (numpy arrays), the ids as one
+    list, and a whole chunk of rows is one bytes %-format of a repeated row template over the
+    interleaved fields: no per-row Python work at all."""
     head = orjson.dumps({"format": RESULT_FORMAT, "stages": list(result.stages)})
     keys = [orjson.dumps(stage) + b":%b" for stage in result.stages]
-    row = b'{"id":%b,"total":%b,"by_stage":{' + b",".join(keys) + b'},"primary_data_share":%b'
+    row = b'{"id":"%b","total":%b,"by_stage":{' + b",".join(keys) + b'},"primary_data_share":%b%b'
     with Path(path).open("wb") as out:
         out.write(head[:-1] + b',"results":[')
         for start in range(0, result.ids.shape[0], _CHUNK):
@@ -552,14 +646,28 @@ def _numbers(values: np.ndarray[Any, Any]) -> list[bytes]:
     return text[1:-1].split(b",") if values.shape[0] else []
 
 
+def _strings(values: list[str]) -> list[bytes]:
+    """The JSON string bodies (between the quotes) of `values`, as orjson writes them.
+
+    One document for the whole list, cut at its `","` separators: inside an encoded string a
+    quote is always escaped (`\\"`), so that sequence only ever separates two elements."""
+    if not values:
+        return []
+    return orjson.dumps(values)[2:-2].split(b'","')
+
+
 def _result_chunk(result: RollupResult, row: bytes, start: int, stop: int) -> bytes:
     by_stage = result.by_stage[start:stop]
-    columns = [_numbers(row_sums(by_stage))]
+    columns = [_strings(result.ids[start:stop].tolist()), _numbers(row_sums(by_stage))]
     columns += [_numbers(by_stage[:, c]) for c in range(by_stage.shape[1])]
     columns.append(_numbers(result.primary_data_share[start:stop]))
-    fields = zip(map(orjson.dumps, result.ids[start:stop].tolist()), *columns, strict=True)
-    dqr = _numbers(result.dqr[start:stop])
-    return b",".join(
-        row % f + (b"}" if d == b"null" else b',"dqr":' + d + b"}")
-        for f, d in zip(fields, dqr, strict=True)
-    )
+    dqr = result.dqr[start:stop]
+    rated = ~np.isnan(dqr)
+    ends = np.full(dqr.shape[0], b"}", dtype=object)
+    ends[rated] = list(map(b',"dqr":%b}'.__mod__, _numbers(dqr[rated])))
+    columns.append(ends.tolist())
+    width, count = len(columns), dqr.shape[0]
+    fields: list[bytes] = [b""] * (width * count)
+    for k, column in enumerate(columns):
+        fields[k::width] = column
+    return b",".join([row] * count) % tuple(fields)

@@ -198,6 +198,46 @@ def test_id_table_finds_rows_and_refuses_strangers() -> None:
     assert table is not None
     names = ["node-4999", "", "ü-β", "node-5000", "node-1", "node-1x", "node-"]
     assert table.find(names).tolist() == [4999, 5000, 5001, -1, 1, -1, -1]
+    # names longer than every id are compared at a fixed width: never cut down to an id
+    longer = ["node-4999" + "9" * k for k in range(1, 4)] + ["node-1" + "x" * 20]
+    assert table.find(longer).tolist() == [-1, -1, -1, -1]
     assert IdTable.build(ids[:2], np.array([7, 7], dtype=np.int64)) is None
     empty = IdTable.build(np.array([], dtype=np.str_), np.array([], dtype=np.int64))
     assert empty is not None and empty.find(["a"]).tolist() == [-1]
+
+
+def test_a_nodes_own_edges_field_does_not_end_the_nodes(
+    tmp_path: Path, typed_only: None, small_slices: None
+) -> None:
+    """A file in write_graph's layout is read without a pass over the whole text: the nodes end
+    at the first `],"edges":[`. A node may hold that very text as an unknown nested field; the
+    reader must notice and still read the file, on the typed path."""
+    nodes = [_node("a", extra=[{"k": 1}], edges=[{"from": "b"}]), _node("b")]
+    document = _doc(nodes, [{"from": "a", "to": "b", "amount": 2}])
+    path = _write(tmp_path, document)
+    assert b'}],"edges":[{"from":"b"}]' in path.read_bytes()
+    _same(load_graph(path), graph_from_document(document))
+
+
+@pytest.mark.parametrize("case", ["trailing text", "extra bracket", "cut short"])
+def test_written_layout_refuses_what_json_refuses(tmp_path: Path, case: str) -> None:
+    good = orjson.dumps(_doc([_node("a"), _node("b")], [{"from": "a", "to": "b", "amount": 1}]))
+    body = {"trailing text": good + b" x", "extra bracket": good + b"]", "cut short": good[:-1]}
+    path = tmp_path / "g.json"
+    path.write_bytes(body[case])
+    with pytest.raises(orjson.JSONDecodeError) as why:
+        orjson.loads(body[case])
+    with pytest.raises(GraphFormatError) as exc:
+        load_graph(path)
+    assert str(exc.value) == f"{path}: not valid JSON ({why.value})"
+
+
+def test_only_json_whitespace_separates_elements(tmp_path: Path) -> None:
+    """A vertical tab is whitespace to a regular expression, not to JSON."""
+    good = orjson.dumps(_doc([_node("a"), _node("b")], []))
+    body = good.replace(b'},{"id":"b"', b'}\x0b,{"id":"b"')
+    assert body != good
+    path = tmp_path / "g.json"
+    path.write_bytes(body)
+    with pytest.raises(GraphFormatError, match="not valid JSON"):
+        load_graph(path)
