@@ -29,9 +29,12 @@ def _org(server: LiveServer, name: str) -> int:
 
 
 def _headline(page: Any) -> Decimal:
-    """The declared figure as the page prints it (the first number of the headline)."""
-    text = page.inner_text("p.headline strong")
-    return Decimal(re.sub(r"[^\d.]", "", text))
+    """The declared figure per declared unit as the page prints it: a battery's headline gives
+    per kWh of lifetime energy first and per kWh of rated capacity in parentheses (the unit
+    the stage chart draws), anything else one number."""
+    text = page.inner_text("p.headline strong").replace("CO2e", "").replace(",", "")
+    numbers = re.findall(r"\d+(?:\.\d+)?", text.split("(")[1] if "(" in text else text)
+    return Decimal(numbers[0])
 
 
 def _stage_total(page: Any) -> float:

@@ -51,6 +51,7 @@ EOL_ROW = {
     "factor_code": "waste.metals.landfill.gb",
     "recycled_share": "0.9",
     "recycled_factor_code": "mat.aluminium.recycled.cn",
+    "provenance": "estimated",  # own activity: where the figure comes from must be said
 }
 
 
