@@ -26,14 +26,14 @@ from tests.browser.test_tasks import _assignment
 pytestmark = pytest.mark.browser
 
 # Latin words a Chinese page may show as they are: units and SI prefixes (GB 3100-1993 keeps
-# the SI symbols in Chinese text), standards, file formats, chemistries and vehicle categories,
+# the SI symbols in Chinese text), standards and their field names (PACT dqi), file formats, chemistries and vehicle categories,
 # chemical formulas, the Circular Footprint Formula's symbols, brands and the platform's name.
 # Anything else Latin must be a part number, a person's or organisation's name, or an
 # identifier shown as it is (hashes, UUIDs, file names, paths).
 ALLOWED = set(
     """
     kg co2e kgco2e kwh mwh gj mj km t g l m kw k
-    pact iso ghg ipcc ar5 ar6 gwp gwp100 gb en iec idta miit cnas pcf eu jrc ivl
+    pact dqi iso ghg ipcc ar5 ar6 gwp gwp100 gb en iec idta miit cnas pcf eu jrc ivl
     csv pdf json aas xlsx excel qr api url id jws jwks parquet webhook svg png sha openapi
     swagger oauth https http www plotly libreoffice supply_graph catena x battery pass
     tanlian english
