@@ -242,6 +242,29 @@ TIERS = (
         waste=True,
     ),
 )
+# What a battery's lifetime energy is counted with (EU 2023/1542 functional unit, the
+# power-battery rule's [lifetime]), as the demo chain states them (config/demo/supply_chain.toml):
+# a passenger car (M1), a warranty of 8 years or 160 000 km (the longer durability term of UN
+# GTR No. 22), the usable energy at the beginning of life 95 % of the rated capacity. SYNTHETIC
+# DATA: one rated kWh per declared kWh, so the lifetime energy per declared unit is the demo's.
+BATTERY_FIELDS: dict[str, Any] = {
+    "capacity_kwh": Decimal("1"),
+    "usable_energy_kwh": Decimal("0.95"),
+    "vehicle_category": "M1",
+    "service_life_years": 8,
+    "warranty_km": 160000,
+}
+
+
+def _battery_fields(category: str) -> dict[str, Any]:
+    """The functional-unit columns of a synthetic product: a battery's (BATTERY_FIELDS), so its
+    declarations can be made as the demo's are; None for every other product."""
+    found = load_reference().categories.get(category)
+    if found is not None and found.is_battery:
+        return dict(BATTERY_FIELDS)
+    return {k: None for k in BATTERY_FIELDS}
+
+
 PRODUCTS_PER_ORG = (4, 13)  # each organization makes 4-12 products of one tier at one site
 
 
@@ -323,8 +346,8 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
                         "declared_unit": tier.unit,
                         "description": None,
                         "chemistry": tier.chemistry,
-                        "capacity_kwh": None,
                         "mass_kg": None,
+                        **_battery_fields(tier.category),
                         "created_at": now,
                         "version": 1,
                     }

@@ -161,15 +161,21 @@ def right_hand_sides(
 
 
 def right_hand_side_row(
-    graph: SupplyGraph, node: int, direct: FloatArray, member: BoolArray | None = None
+    graph: SupplyGraph,
+    node: int,
+    direct: FloatArray,
+    member: BoolArray | None = None,
+    primary: float | None = None,
 ) -> FloatArray:
     """The row of `right_hand_sides` for `node` if its direct emissions were `direct` (by stage,
     before allocation), with its boundary membership `member` (K) when the sides have one:
-    used by scenarios and incremental updates."""
+    used by scenarios and incremental updates. `primary`: the node's primary share of these
+    emissions, when it is not the graph's (its rows' emissions changed, not their provenance)."""
     e = direct * graph.allocation_share[node]
     rows = np.array([node], dtype=np.int64)
     ratings = _node_ratings(graph, rows)
     out = np.empty((1, ratings.shape[1] + 2))
-    _fill_quality(out, graph.primary[rows], ratings, e[None, :])
+    share = graph.primary[rows] if primary is None else np.array([primary], dtype=np.float64)
+    _fill_quality(out, share, ratings, e[None, :])
     bounded = np.zeros(0) if member is None else float(e.sum()) * member.astype(np.float64)
     return np.concatenate([e, out[0], bounded])

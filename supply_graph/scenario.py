@@ -29,6 +29,9 @@ class SetDirect:
 
     node: str
     direct: Mapping[str, float] | float
+    # the share of the new direct emissions that rests on primary data (as the roll-up's
+    # own-row weighting gives it); None: the node's share as the graph has it
+    primary: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def patched_rhs(
             i = graph.node_index(change.node)
             row = direct_matrix([change.direct], graph.stages, [change.node])[0]
             member = None if boundaries is None else boundaries[i]
-            patched[i] = right_hand_side_row(graph, i, row, member)
+            patched[i] = right_hand_side_row(graph, i, row, member, change.primary)
     return patched
 
 

@@ -39,6 +39,7 @@ import supply_graph
 from footprint_platform import stages, visibility
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
+    PRIMARY_PROVENANCE,
     Declaration,
     EmissionFactor,
     InputKind,
@@ -94,6 +95,7 @@ class _Power:
     instrument: str
     code: str
     value: float
+    primary: bool = True  # the row's provenance counts as primary data (as the roll-up's)
 
 
 @dataclass
@@ -107,6 +109,7 @@ class _Own:
     materials: dict[tuple[str, str], float]  # (code, stage) -> amount in the factor's unit
     linked: dict[int, Product]
     direct: dict[str, float] = field(default_factory=dict)  # stage -> change of own emissions
+    primary_delta: float = 0.0  # of which on rows whose provenance is primary
     # (virgin code, stage) -> [physical amount in the virgin dataset's unit, of which recycled]:
     # what the recycled-content lever moves; the graph's amounts follow the rule's formula
     physical: dict[tuple[str, str], list[float]] = field(default_factory=dict)
@@ -216,6 +219,20 @@ def evaluate_many(
     return out
 
 
+def _primary_share(
+    graph: supply_graph.SupplyGraph, i: int, own: _Own, new: dict[str, float]
+) -> float | None:
+    """The node's primary share of its changed own emissions, as the roll-up weighs its rows
+    (Edges.own_quality): the primary part moves with the changed rows whose provenance is
+    primary. None where the new own emissions are zero (the share of nothing is kept)."""
+    before = float(graph.direct[i].sum())
+    after = sum(new.values())
+    if after <= 0:
+        return None
+    part = float(graph.primary[i]) * before + own.primary_delta
+    return min(max(part / after, 0.0), 1.0)
+
+
 def _translate_all(
     session: Session,
     product: Product,
@@ -252,7 +269,7 @@ def _outcome(
         i = chain.graph.node_index(node)
         row = chain.graph.direct[i]
         new = {s: float(row[k]) + own.direct.get(s, 0.0) for k, s in enumerate(chain.graph.stages)}
-        changes.append(SetDirect(node, new))
+        changes.append(SetDirect(node, new, _primary_share(chain.graph, i, own, new)))
         direct = chain.graph.direct.copy()
         direct[i] = [new[s] for s in chain.graph.stages]
         changed = replace(chain.graph, direct=direct)
@@ -321,7 +338,8 @@ def _read_row(own: _Own, row: SubmissionInput) -> None:
         instrument = row.instrument or GRID
         td = own.factors.get(row.td_factor_code or "")  # T&D the rule added to an instrument
         value = float(factor.value) + (float(td.value) if td else 0.0)
-        own.power.append(_Power(row.stage, kwh, region, instrument, factor.code, value))
+        primary = row.provenance is None or row.provenance in PRIMARY_PROVENANCE
+        own.power.append(_Power(row.stage, kwh, region, instrument, factor.code, value, primary))
     elif row.kind is InputKind.MATERIAL and row.linked_product is not None:
         own.linked[row.linked_product.id] = row.linked_product
     elif row.kind is InputKind.MATERIAL and factor is not None:
@@ -502,7 +520,7 @@ def _grid(session: Session, product: Product, own: _Own, spec: dict[str, Any], p
         in {own.rule.electricity.grid_code(own.factors, p.region, y) for y in (year, None)}
     ]
     for p in picked:
-        _add(own, p.stage, p.kwh * (float(new.value) - p.value))
+        _add(own, p.stage, p.kwh * (float(new.value) - p.value), p.primary)
         p.region, p.code, p.value = region, new.code, float(new.value)
     plan.described.append(str(_l("Move the site to the grid region %(region)s", region=region)))
     if not picked:
@@ -538,9 +556,11 @@ def _green(
         factor = _green_factor(own, p.region.split("-")[0], spec["source"])
         value = float(factor.value) + _green_td(own, p.region)
         moved = p.kwh * share
-        _add(own, p.stage, moved * (value - p.value))
+        _add(own, p.stage, moved * (value - p.value), p.primary)
         p.kwh -= moved
-        own.power.append(_Power(p.stage, moved, p.region, GREEN_INSTRUMENT, factor.code, value))
+        own.power.append(
+            _Power(p.stage, moved, p.region, GREEN_INSTRUMENT, factor.code, value, p.primary)
+        )
     plan.described.append(
         str(
             _l(
@@ -683,8 +703,10 @@ def _name(product: Product) -> str:
     return product.display_name(_locale())
 
 
-def _add(own: _Own, stage: str, value: float) -> None:
+def _add(own: _Own, stage: str, value: float, primary: bool) -> None:
     own.direct[stage] = own.direct.get(stage, 0.0) + value
+    if primary:
+        own.primary_delta += value
 
 
 # --- what the organization may know ----------------------------------------------------------

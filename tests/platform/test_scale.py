@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from footprint_platform.scale import build_industry, maker_admin
 from footprint_platform.services import jobs, results, submissions
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.services.fingerprint import content_hash
-from footprint_platform.services.rollup import product_node, rollup_period
+from footprint_platform.services.rollup import product_node, rollup_isolating, rollup_period
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -139,12 +140,19 @@ def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
         )
         assert stored == downstream and len(stored) < N
         after = _newest()
-        for p in chain.product_ids:
+        # results store each product's stages relative to its own rule (stages.split), which
+        # needs the rules' boundary columns: the full recompute's split, not the makers' labels
+        isolated = rollup_isolating(chain)
+        rows = np.arange(len(chain.product_ids))
+        split = results.relative_stages(chain, isolated.result, rows)
+        stage_names = list(isolated.result.stages)
+        for k, p in enumerate(chain.product_ids):
             fresh, r = full[product_node(p)], after[p]
             assert float(r.total) == pytest.approx(
                 fresh.total, rel=1e-12, abs=1e-10
             )  # Numeric(24, 10)
-            assert r.by_stage == pytest.approx(fresh.by_stage, rel=1e-12)
+            relative = dict(zip(stage_names, split[k].tolist(), strict=True))
+            assert r.by_stage == pytest.approx(relative, rel=1e-12, abs=1e-12)
             assert float(r.primary_data_share) == pytest.approx(
                 fresh.primary_data_share, abs=1.01e-6
             )
@@ -390,7 +398,6 @@ def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app
     """A process keeps the last snapshot it read or wrote; when another process has since
     stored a newer one (another full run), the stored one is read again, so the patched
     graph is today's either way."""
-    import numpy as np
 
     from footprint_platform.services import snapshots
 
