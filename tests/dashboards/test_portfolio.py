@@ -56,18 +56,20 @@ def _resubmit(
     period: tuple[date, date],
     extra: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> None:
-    """Submit the product's 2025 inputs again for `period` (plus `extra` rows)."""
+    """Submit the product's 2025 inputs again for `period` (plus `extra` rows), as the draft
+    copied them: a 2025 certificate's claim is not carried into another period (its kWh wait
+    for the grid factor submission chooses), so the rows are read from the draft."""
     product, actor = _product(part), admin_actor(email)
     current = db.session.scalar(
         select(Submission).where(
             Submission.product_id == product.id, Submission.status == SubmissionStatus.SUBMITTED
         )
     )
+    draft = submissions.start_draft(db.session, actor, product.id, *period)
     rows = [
         {**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value, "quantity": i.quantity}
-        for i in current.inputs
+        for i in draft.inputs
     ]
-    draft = submissions.start_draft(db.session, actor, product.id, *period)
     submissions.save_draft(db.session, actor, draft.id, {"dqr": current.dqr}, rows + list(extra))
     submissions.submit(db.session, actor, draft.id)
 

@@ -82,6 +82,11 @@ def _new_cell(rows: list[dict[str, Any]]) -> Product:
             "chemistry": "NMC811",
             "capacity_kwh": Decimal("0.555"),
             "mass_kg": Decimal("2.18"),
+            # the functional unit a battery's declaration needs, as the demo cell states it
+            "usable_energy_kwh": maker.usable_energy_kwh,
+            "vehicle_category": maker.vehicle_category,
+            "service_life_years": maker.service_life_years,
+            "warranty_km": maker.warranty_km,
         },
     )
     draft = submissions.start_draft(db.session, admin, cell.id, *PERIOD)

@@ -235,17 +235,19 @@ def test_the_form_asks_for_provenance_and_the_three_ratings_in_both_languages(
 def test_migration_0029_states_provenance_by_its_rule_and_keeps_every_pin(
     demo_app: Flask,
 ) -> None:
-    """Back to 0026 (no provenance, one rating) and up again: the migration gives own activity
-    'measured', dataset materials 'secondary', links none, a single rating to all three; every
-    submission's hash and every declaration still verifies."""
+    """Back to 0030, the revision below 0029 (no provenance, one rating), and up again: the
+    migration gives own activity 'measured', dataset materials 'secondary', links none, a
+    single rating to all three; every submission's hash and every declaration still verifies."""
     from flask_migrate import downgrade, upgrade
 
     with demo_app.app_context():
-        # the demo's declarations were made with dqi, which going down to 0026 drops: put it
+        # the demo's declarations were made with dqi, which going below 0029 drops: put it
         # back after, as it was (what is under test is the submissions' data)
         kept = {d.id: d.dqi for d in db.session.scalars(select(Declaration))}
         db.session.commit()
-        downgrade(revision="0026")
+        # only 0029 down and up: going further down would also undo the features chained
+        # before it (0028's pinned functional unit, ...), which is not what is under test
+        downgrade(revision="0030")
         upgrade(revision="0029")
         db.session.expire_all()
         for d in db.session.scalars(select(Declaration)):

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import Product, Submission, SubmissionInput
+from footprint_platform.models import InputKind, Product, Submission, SubmissionInput
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 
@@ -427,6 +427,12 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
         )
         submissions.submit(db.session, admin_actor(maker), draft.id)
         jobs.run_pending(db.session, *period)
+        # The demo's kilns ran on 2025 green certificates: a claim never carries into 2026's
+        # draft, so that row waits (unvalued) for the grid factor submission chooses; the
+        # roll-up is compared with the review of what was submitted, the pair still in it.
+        review = history.review(db.session, admin_actor(maker), draft.id)
+        assert [i.factor_code for i, _ in review.lines].count("fuel.natural_gas.upstream.gb") == 1
+        assert all(kg is not None for i, kg in review.lines if i.kind is InputKind.ELECTRICITY)
         graph = rollup.chain_graph(db.session, *period).graph
         row = graph.ids.tolist().index(rollup.product_node(cathode.id))
         assert float(graph.direct[row].sum()) == pytest.approx(

@@ -60,6 +60,11 @@ def _foil_rows(draft, uncertainty: list[str | None]) -> list[dict[str, object]]:
             "quantity": i.quantity,
             "unit": i.unit,
             "factor_code": i.factor_code,
+            # the row's own statement of its source and its ratings, unchanged
+            "provenance": i.provenance,
+            "dqr_technological": i.dqr_technological,
+            "dqr_temporal": i.dqr_temporal,
+            "dqr_geographical": i.dqr_geographical,
             "uncertainty": u,
         }
         for i, u in zip(draft.inputs, uncertainty, strict=False)
