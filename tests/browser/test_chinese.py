@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 
 # Latin words a Chinese page may show as they are: units and SI prefixes (GB 3100-1993 keeps
 # the SI symbols in Chinese text), standards and their field names (PACT dqi), file formats,
-# chemistries and vehicle categories, chemical formulas, the Circular Footprint Formula's symbols, brands and the platform's name.
+# chemistries and vehicle categories, chemical formulas, the Circular Footprint Formula's
+# symbols, brands and the platform's name.
 # Anything else Latin must be a part number, a person's or organisation's name, or an
 # identifier shown as it is (hashes, UUIDs, file names, paths).
 ALLOWED = set(
