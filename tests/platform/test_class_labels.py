@@ -20,8 +20,9 @@ CAPACITY = {"en": "kWh of rated capacity", "zh": "千瓦时额定容量"}
 
 
 def _class_cells(html: str) -> list[str]:
-    """The class cells that carry a letter: a letter A–E then the tag, nothing bare."""
-    return re.findall(r"<td>([A-E])(?: <span class=\"tag\">([^<]+)</span>)?</td>", html)
+    """The class cells that carry a letter: a letter A–E then the tag, nothing bare (a cell may
+    carry attributes, e.g. the label a phone's card layout shows)."""
+    return re.findall(r"<td[^>]*>([A-E])(?: <span class=\"tag\">([^<]+)</span>)?</td>", html)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
