@@ -137,15 +137,15 @@ def test_the_scan_sees_the_kinds_of_reference_it_promises(tmp_path: Path) -> Non
     doc = tmp_path / "x.md"
     doc.write_text(
         "See [the design](../outside/DESIGN.md), docs/design.md, `specs/supply-graph-file.md`,"
-        " ../shared/specs/pact.md, /work/shared/data/x.csv and https://example.org/a/README.md.",
+        " ../elsewhere/specs/pact.md, /srv/elsewhere/data/x.csv and https://example.org/a/README.md.",
         encoding="utf-8",
     )
     assert _references(doc) == {
         "../outside/DESIGN.md",
         "docs/design.md",
         "specs/supply-graph-file.md",
-        "../shared/specs/pact.md",
-        "/work/shared/data/x.csv",
+        "../elsewhere/specs/pact.md",
+        "/srv/elsewhere/data/x.csv",
     }
     module = tmp_path / "m.py"
     module.write_text(
