@@ -48,6 +48,21 @@ FACTOR_CATEGORIES = {
     InputKind.WASTE: ("waste",),
 }
 GRID = "grid"
+# Fields added after submissions were first hashed (services/fingerprint.py says how each
+# enters the canonical form).
+LATER_FIELDS = (
+    "external_footprint_id",
+    "recycled_share",
+    "recycled_factor_code",
+    "virgin_factor_code",
+    "uncertainty",
+    "certificate_id",
+    "td_factor_code",
+    "dqr_technological",
+    "dqr_temporal",
+    "dqr_geographical",
+    "provenance",
+)
 FIELDS = (
     "kind",
     "stage",
@@ -64,31 +79,7 @@ FIELDS = (
     "allocation_share",
     "evidence_id",
     "dqr",
-    "recycled_share",
-    "recycled_factor_code",
-    "virgin_factor_code",
-    "uncertainty",
-    "certificate_id",
-    "td_factor_code",
-    "dqr_technological",
-    "dqr_temporal",
-    "dqr_geographical",
-    "provenance",
-)
-# Fields added after submissions were first hashed (services/fingerprint.py says how each
-# enters the canonical form).
-LATER_FIELDS = (
-    "external_footprint_id",
-    "recycled_share",
-    "recycled_factor_code",
-    "virgin_factor_code",
-    "uncertainty",
-    "certificate_id",
-    "td_factor_code",
-    "dqr_technological",
-    "dqr_temporal",
-    "dqr_geographical",
-    "provenance",
+    *LATER_FIELDS[1:],  # the rest, in the order they were added
 )
 # Kinds whose rows are the supplier's own activity times a factor: their provenance decides
 # whether their emissions are primary data.
