@@ -456,7 +456,7 @@ def _edit_workbook(data: bytes, marker: int, bad: bool) -> bytes:
     word where a number belongs (in a row of its own when the template has no rows)."""
     from openpyxl import load_workbook
 
-    from footprint_platform.services.workbook import GUIDE, LISTS
+    from footprint_platform.services.intake.workbook import GUIDE, LISTS
 
     wb = load_workbook(io.BytesIO(data))
     for row in wb[GUIDE].iter_rows(min_row=1, max_col=2):
@@ -567,7 +567,7 @@ def _expected_rows(app: Any, draft_id: int, data: bytes) -> list[tuple[str, str,
     """The rows of an uploaded workbook as the application reads them: (kind, quantity, unit)."""
     from footprint_platform.extensions import db
     from footprint_platform.models import Submission
-    from footprint_platform.services.workbook import read_upload
+    from footprint_platform.services.intake.workbook import read_upload
 
     with app.test_request_context():
         sub = db.session.get(Submission, draft_id)

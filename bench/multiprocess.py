@@ -59,7 +59,7 @@ def _tokens(setup: Any) -> tuple[dict[int, str], list[int]]:
     from footprint_platform.demo_submissions import _admin
     from footprint_platform.extensions import db
     from footprint_platform.models import Product, Submission, SubmissionStatus
-    from footprint_platform.services import accounts
+    from footprint_platform.services.catalogue import accounts
 
     app = create_app()
     with app.app_context():

@@ -24,7 +24,7 @@ from footprint_platform import json_schemas
 from footprint_platform.demo import load_demo
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import pact
+from footprint_platform.services.pact import footprint as pact
 
 
 def main() -> None:

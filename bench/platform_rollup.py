@@ -66,7 +66,8 @@ def run_case(db: str, n: int, seed: int, pg: str, profile: bool = False) -> dict
     from app import create_app
     from footprint_platform.extensions import db as fdb
     from footprint_platform.scale import load_scale
-    from footprint_platform.services import declarations, jobs, results, snapshots
+    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.graph import jobs, results, snapshots
     from supply_graph.units import conversion_factor
 
     if db == "postgres":
@@ -152,7 +153,7 @@ def _declare(s: Any, run: Any, chain: Any, upstream: Any) -> list[int]:
     (declare() itself would rebuild the pinned graph per product)."""
     from footprint_platform.models import Product
     from footprint_platform.scale import maker_admin
-    from footprint_platform.services import declarations
+    from footprint_platform.services.disclosure import declarations
 
     down = chain.reachable([upstream.id], "down")
     made = []
@@ -174,8 +175,10 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
 
     from footprint_platform.models import Declaration, ProductResult, RollupRun
     from footprint_platform.scale import maker_admin
-    from footprint_platform.services import declarations, results, submissions
-    from footprint_platform.services.activity import FIELDS
+    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.graph import results
+    from footprint_platform.services.intake import submissions
+    from footprint_platform.services.intake.activity import FIELDS
 
     actor = maker_admin(product)
     draft = submissions.start_draft(s, actor, product.id, *PERIOD)

@@ -12,7 +12,7 @@ treemap, data quality) and its coverage page `/dashboard/products/<id>/coverage`
 test client, `--repeat` times each. "view_before" is the view as it was first built: the run's
 graph rebuilt from its pinned rows on every view. "first" is the first view after the run now
 (the graph from the period's snapshot, which is the run's, solved and broken down), "again"
-the median of the views after it (from the per-run cache, services/explain_cache.py);
+the median of the views after it (from the per-run cache, services/graph/explain_cache.py);
 "explain" times the service alone with the cache cleared, split into graph build, solve and
 breakdown. The page weight is the HTML (figures' JSON included) without plotly.js, which the
 browser caches. Each database runs in its own process; JSON lines on stdout and in
@@ -75,7 +75,7 @@ def _drop(db: str, pg: str) -> None:
 def _setup(s: Any, n: int, seed: int) -> dict[str, Any]:
     """Load the synthetic industry and run the period once; time both."""
     from footprint_platform.scale import PERIOD, load_scale
-    from footprint_platform.services import results
+    from footprint_platform.services.graph import results
 
     t0 = time.perf_counter()
     load_scale(s, n, seed)
@@ -91,7 +91,7 @@ def _biggest_vehicle(s: Any) -> tuple[int, int, int]:
 
     from footprint_platform.models import Product
     from footprint_platform.scale import PERIOD
-    from footprint_platform.services.rollup import chain_graph
+    from footprint_platform.services.graph.rollup import chain_graph
 
     chain = chain_graph(s, *PERIOD)
     vehicles = s.execute(
@@ -135,8 +135,8 @@ def _explain_parts(s: Any, product_id: int, org_id: int) -> dict[str, Any]:
     import supply_graph
     from footprint_platform.models import MemberRole
     from footprint_platform.policy import Actor
-    from footprint_platform.services import breakdowns, explain_cache, results
-    from footprint_platform.services.rollup import chain_graph, product_node
+    from footprint_platform.services.graph import breakdowns, explain_cache, results
+    from footprint_platform.services.graph.rollup import chain_graph, product_node
 
     explain_cache.clear()
     out: dict[str, Any] = {}
@@ -201,8 +201,8 @@ def _resubmit_near(s: Any, vehicle: int, pick: str) -> None:
     from bench.platform_rollup import _after_submission
     from footprint_platform.models import Product
     from footprint_platform.scale import PERIOD
-    from footprint_platform.services import jobs
-    from footprint_platform.services.rollup import chain_graph
+    from footprint_platform.services.graph import jobs
+    from footprint_platform.services.graph.rollup import chain_graph
 
     chain = chain_graph(s, *PERIOD)
     up = chain.reachable([vehicle], "up")
@@ -218,7 +218,7 @@ def _resubmit_near(s: Any, vehicle: int, pick: str) -> None:
 def _without_cache(client: Any, path: str) -> dict[str, Any]:
     """The view as it was before this benchmark: the graph rebuilt from the pinned rows on
     every view (no snapshot path, no cache); two views."""
-    from footprint_platform.services import breakdowns, explain_cache
+    from footprint_platform.services.graph import breakdowns, explain_cache
 
     snapshot_of, cached = breakdowns._snapshot_of, explain_cache.cached
     breakdowns._snapshot_of = lambda *args: None  # type: ignore[assignment]
@@ -234,7 +234,7 @@ def run_case(db: str, n: int, seed: int, pg: str, repeat: int, keep: bool) -> di
 
     from app import create_app
     from footprint_platform.extensions import db as fdb
-    from footprint_platform.services import explain_cache
+    from footprint_platform.services.graph import explain_cache
     from supply_graph.units import conversion_factor
 
     url, fresh = _database(db, n, pg, keep)

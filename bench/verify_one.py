@@ -32,7 +32,7 @@ def _declaration(s):  # type: ignore[no-untyped-def]
 
     from footprint_platform.models import Declaration, Product
     from footprint_platform.scale import maker_admin
-    from footprint_platform.services import declarations
+    from footprint_platform.services.disclosure import declarations
 
     found = s.scalars(select(Declaration).order_by(Declaration.id).limit(1)).first()
     if found is None:
@@ -47,8 +47,8 @@ def one(mode: str) -> dict[str, object]:
     import supply_graph
     from app import create_app
     from footprint_platform.extensions import db
-    from footprint_platform.services import declarations
-    from footprint_platform.services.rollup import chain_graph, product_node
+    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.graph.rollup import chain_graph, product_node
     from supply_graph.units import conversion_factor
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "SECRET_KEY": "b"})

@@ -34,7 +34,7 @@ DB_NAME = "tanlian_bench_worker"
 def cold_recompute(job_id: int) -> None:
     """The job as it ran before the warm worker: a new application in the forked process."""
     from footprint_platform.extensions import db
-    from footprint_platform.services import jobs
+    from footprint_platform.services.graph import jobs
     from footprint_platform.worker import platform_app
 
     app = platform_app()
@@ -50,8 +50,9 @@ def _queue_resubmissions(app: Any, n: int, function: str) -> None:
 
     from footprint_platform.extensions import db
     from footprint_platform.models import Product, User
-    from footprint_platform.services import jobs, submissions
-    from footprint_platform.services.accounts import user_actor
+    from footprint_platform.services.catalogue.accounts import user_actor
+    from footprint_platform.services.graph import jobs
+    from footprint_platform.services.intake import submissions
 
     queue = Queue(jobs.QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
     original = jobs._enqueue
@@ -75,7 +76,7 @@ def _work(app: Any, kind: str, n: int) -> dict[str, Any]:
     from rq.job import Job
 
     from footprint_platform import worker
-    from footprint_platform.services import jobs
+    from footprint_platform.services.graph import jobs
 
     connection = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(jobs.QUEUE, connection=connection)

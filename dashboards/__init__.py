@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dashboards import coverage, overview, portfolio, products, public, supplier, whatif
-from footprint_platform.services import periods
+from footprint_platform.services.graph import periods
 
 
 def init_dashboards(app: Flask) -> None:

@@ -2,7 +2,7 @@
 footprint rests on primary data, which missing submissions would raise that most, and the
 suppliers behind it with the status of the data requests sent to them.
 
-Thin: `services.coverage` decides what may be named (direct suppliers, shared products, the
+Thin: `services.insight.coverage` decides what may be named (direct suppliers, shared products, the
 organization's own) and reads the request states; this module only labels and draws.
 """
 
@@ -22,8 +22,8 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Product
 from footprint_platform.reference import load_reference
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import coverage as service
-from footprint_platform.services.coverage import Coverage, Gap
+from footprint_platform.services.insight import coverage as service
+from footprint_platform.services.insight.coverage import Coverage, Gap
 from footprint_platform.web.context import actor
 
 bp = Blueprint("coverage", __name__, url_prefix="/dashboard", template_folder="templates")

@@ -70,7 +70,7 @@ def primary_shares(rows: Sequence[tuple[str, float]]) -> go.Figure:
 
 
 def composition(parts: Mapping[str, float], names: Mapping[str, str], unit: str) -> go.Figure:
-    """One stacked bar: the footprint by where its numbers come from (services/coverage.PARTS);
+    """One stacked bar: the footprint by where its numbers come from (coverage.PARTS);
     a negative part (a credit) stacks below zero, so the bar's net length is the footprint."""
     shown = [(k, v) for k, v in parts.items() if v]
     total = sum(parts.values())

@@ -11,7 +11,9 @@ from flask_login import login_required
 from footprint_platform.extensions import db
 from footprint_platform.queries import organization_summaries
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import catalog, periods, results, tasks
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.graph import periods, results
+from footprint_platform.services.notify import tasks
 from footprint_platform.web.context import actor
 
 # The read side's own static files (vendored plotly.js, the chart loader) at /dashboard/static.

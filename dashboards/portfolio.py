@@ -2,9 +2,9 @@
 footprint per declared unit, class, primary-data share, rating, the verification of its newest
 declaration and its trend across periods; filtered by category, chemistry and period. And the
 results of one period as a file for analysis tools (`…/results.csv` or `…/results.parquet`
-`?period=2025-01-01/2025-12-31`, `services.results_export`).
+`?period=2025-01-01/2025-12-31`, `services.disclosure.results_export`).
 
-Thin: `services.portfolio` reads (and authorizes), `coverage_figures` draws.
+Thin: `services.insight.portfolio` reads (and authorizes), `coverage_figures` draws.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from footprint_platform.extensions import db
 from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
 from footprint_platform.schemas import FormSchema, PeriodField, parse
-from footprint_platform.services import portfolio as service
-from footprint_platform.services import results_export as results_export_service
+from footprint_platform.services.disclosure import results_export as results_export_service
+from footprint_platform.services.insight import portfolio as service
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("portfolio", __name__, url_prefix="/dashboard", template_folder="templates")

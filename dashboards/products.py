@@ -1,6 +1,6 @@
 """A product's own dashboard for its maker: the latest result as charts, and its data quality.
 
-Thin: the breakdown (with its authorization) comes from `services.breakdowns`, the figures
+Thin: the breakdown (with its authorization) comes from `services.graph.breakdowns`, the figures
 from `figures`; this module only chooses the labels in the reader's language.
 """
 
@@ -19,8 +19,9 @@ from footprint_platform.extensions import db
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import breakdowns, coverage, uncertainty
-from footprint_platform.services.breakdowns import Explanation
+from footprint_platform.services.graph import breakdowns, uncertainty
+from footprint_platform.services.graph.breakdowns import Explanation
+from footprint_platform.services.insight import coverage
 from footprint_platform.web.context import actor
 
 bp = Blueprint(

@@ -32,14 +32,9 @@ from footprint_platform.public_queries import (
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
-from footprint_platform.services import (
-    batterypass,
-    citations,
-    declarations,
-    factors,
-    publication,
-)
-from footprint_platform.services.pact import valid_until
+from footprint_platform.services.catalogue import citations, factors
+from footprint_platform.services.disclosure import batterypass, declarations, publication
+from footprint_platform.services.pact.footprint import valid_until
 from footprint_platform.web import downloads
 
 bp = Blueprint("public", __name__, template_folder="templates")

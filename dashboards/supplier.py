@@ -2,7 +2,7 @@
 request inbox in numbers, its results and declarations, how many customer products use each
 product, and where each sits in its category (groups of at least PUBLIC_MIN_GROUP only).
 
-Thin: `services.supplier_view` reads and authorizes.
+Thin: `services.insight.supplier_view` reads and authorizes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from footprint_platform.extensions import db
 from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
 from footprint_platform.schemas import PeriodQuery, parse
-from footprint_platform.services import supplier_view
+from footprint_platform.services.insight import supplier_view
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("supplier_view", __name__, url_prefix="/dashboard", template_folder="templates")

@@ -2,8 +2,8 @@
 GET forms carrying the scenario so far as JSON, so the page works without JavaScript), see the
 engine's answer, save the scenario, and compare saved ones side by side.
 
-Thin: the numbers, the refusals and the authorization come from `services.whatif` and
-`services.whatif_saved`; this module parses the request and chooses labels.
+Thin: the numbers, the refusals and the authorization come from `services.insight.whatif` and
+`services.insight.whatif_saved`; this module parses the request and chooses labels.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from footprint_platform.models import Product
 from footprint_platform.reference import country_names
 from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.schemas import FormSchema, PeriodField, parse
-from footprint_platform.services import periods, whatif, whatif_saved
-from footprint_platform.services.periods import Period
+from footprint_platform.services.graph import periods
+from footprint_platform.services.graph.periods import Period
+from footprint_platform.services.insight import whatif, whatif_saved
 from footprint_platform.web.context import actor
 
 bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")

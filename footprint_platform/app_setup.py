@@ -18,7 +18,7 @@ from footprint_platform.http_errors import register_error_handlers
 from footprint_platform.http_headers import init_http_headers
 from footprint_platform.pact import init_pact
 from footprint_platform.security import configure_hasher
-from footprint_platform.services import notifications
+from footprint_platform.services.notify import notifications
 from footprint_platform.settings import configure
 from footprint_platform.signing import init_signing
 from footprint_platform.static_delivery import init_static_delivery

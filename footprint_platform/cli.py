@@ -17,7 +17,8 @@ from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
-from footprint_platform.services import declarations, jobs, signatures
+from footprint_platform.services.disclosure import declarations, signatures
+from footprint_platform.services.graph import jobs
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -236,7 +237,7 @@ webhooks_cli = AppGroup("webhooks", help="Webhook deliveries to organizations' e
 @webhooks_cli.command("deliver")
 def webhooks_deliver() -> None:
     """Attempt every webhook delivery that is due now (cron, without a Redis worker)."""
-    from footprint_platform.services import webhook_delivery
+    from footprint_platform.services.notify import webhook_delivery
 
     ids = webhook_delivery.due(db.session)
     for delivery_id in ids:
@@ -250,7 +251,7 @@ notifications_cli = AppGroup("notifications", help="E-mail notifications of even
 @notifications_cli.command("send")
 def notifications_send() -> None:
     """Mail the immediate notifications not sent yet (those a mail server refused)."""
-    from footprint_platform.services import notifications
+    from footprint_platform.services.notify import notifications
 
     click.echo(f"{notifications.deliver_immediate(db.session)} notification mails sent.")
 
@@ -259,7 +260,7 @@ def notifications_send() -> None:
 def notifications_digest() -> None:
     """Mail each person's digest of the events gathered since the last run (run it daily,
     e.g. from cron; a second run sends nothing until new events arrive)."""
-    from footprint_platform.services import notifications
+    from footprint_platform.services.notify import notifications
 
     click.echo(f"{notifications.send_digests(db.session)} digest mails sent.")
 
@@ -267,7 +268,7 @@ def notifications_digest() -> None:
 @pact_cli.command("deliver")
 def pact_deliver() -> None:
     """Attempt every PACT event delivery that is due now (cron, without a Redis worker)."""
-    from footprint_platform.services import pact_events
+    from footprint_platform.services.pact import events as pact_events
 
     ids = pact_events.due(db.session)
     for delivery_id in ids:

@@ -26,9 +26,10 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.security import hash_password
-from footprint_platform.services import audit, notifications
-from footprint_platform.services.catalog import site_location
-from footprint_platform.services.factors import load_seed
+from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue.catalog import site_location
+from footprint_platform.services.catalogue.factors import load_seed
+from footprint_platform.services.notify import notifications
 
 DEMO_FILE = CONFIG_DIR / "demo" / "supply_chain.toml"
 

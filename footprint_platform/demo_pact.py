@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from footprint_platform.demo_submissions import _admin, _product
 from footprint_platform.models import Organization
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import pact_clients, sharing
+from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.pact import clients as pact_clients
 
 DEMO_FILE = CONFIG_DIR / "demo" / "pact.toml"
 

@@ -27,20 +27,13 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import (
-    declarations,
-    evidence,
-    factors,
-    instruments,
-    jobs,
-    pact_delivery,
-    publication,
-    requests,
-    sharing,
-    submissions,
-)
-from footprint_platform.services.accounts import user_actor
-from footprint_platform.services.activity import FIELDS, OWN_ACTIVITY
+from footprint_platform.services.catalogue import factors
+from footprint_platform.services.catalogue.accounts import user_actor
+from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.graph import jobs
+from footprint_platform.services.intake import evidence, instruments, requests, submissions
+from footprint_platform.services.intake.activity import FIELDS, OWN_ACTIVITY
+from footprint_platform.services.pact import delivery as pact_delivery
 
 DEMO_FILE = CONFIG_DIR / "demo" / "submissions.toml"
 # A stand-in certificate: a real one is the issuer's PDF. Marked as demo in its own text.
@@ -216,7 +209,7 @@ def _instrument(
     spec: dict[str, Any] | None,
     evidence_id: int | None,
 ) -> str | None:
-    """The submission's green certificates registered as a record (services/instruments.py),
+    """The submission's green certificates registered as a record (services/intake/instruments.py),
     with the uploaded certificate as its retirement evidence; returns its id."""
     if spec is None:
         return None

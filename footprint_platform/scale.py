@@ -13,7 +13,7 @@ declared unit but illustrative: this is not any company's data, and every name s
 Everything is drawn from one seeded generator, so a seed gives the same rows and the same
 submission content hashes in any empty database. The rows go in with bulk Core inserts (COPY on
 PostgreSQL), not through the ORM, so 100k products load in seconds; they skip the per-row
-validation of services/activity.py, which the generator's shapes satisfy (a test checks that
+validation of services/intake/activity.py, which the generator's shapes satisfy (a test checks that
 a sample passes `check_rows`). It refuses a database that already has organizations, so it is
 never mixed with the ordinary demo.
 """
@@ -46,10 +46,10 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Actor
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import audit
-from footprint_platform.services.activity import implied_provenance
-from footprint_platform.services.factors import load_seed
-from footprint_platform.services.fingerprint import content_hash
+from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue.factors import load_seed
+from footprint_platform.services.intake.activity import implied_provenance
+from footprint_platform.services.intake.fingerprint import content_hash
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 DIESEL = "fuel.diesel.combustion.per_kg"
@@ -461,7 +461,7 @@ def _row(kind: str, stage: str, quantity: Decimal, unit: str, **extra: Any) -> d
         "dqr_technological": None,
         "dqr_temporal": None,
         "dqr_geographical": None,
-        # as services/activity.py stores it: the makers' own activity measured, a material
+        # as services/intake/activity.py stores it: the makers' own activity measured, a material
         # valued by a dataset secondary, a link none
         "provenance": None,
     }
@@ -475,7 +475,7 @@ def _row(kind: str, stage: str, quantity: Decimal, unit: str, **extra: Any) -> d
 def _inputs(
     rng: np.random.Generator, tier: Tier, pool: dict[str, list[tuple[int, str]]], region: str
 ) -> Iterator[dict[str, Any]]:
-    """One product's activity rows per declared unit, shaped as services/activity.py stores
+    """One product's activity rows per declared unit, shaped as services/intake/activity.py stores
     them (grid electricity with its region and factor filled in, transport as mass x km)."""
     for category, low, high in tier.links:
         suppliers = pool[category]
@@ -586,7 +586,7 @@ def load_scale(session: Session, n: int, seed: int = 2024) -> dict[str, int]:
 
 
 def _seed_release_id(session: Session) -> int:
-    from footprint_platform.services.factors import latest_release
+    from footprint_platform.services.catalogue.factors import latest_release
 
     return latest_release(session).id
 

@@ -13,7 +13,7 @@ from footprint_platform.battery import vehicle_categories
 from footprint_platform.errors import InvalidInput
 from footprint_platform.models import MemberRole, OrgRole, TokenScope
 from footprint_platform.reference import country_names, load_reference
-from footprint_platform.services import periods
+from footprint_platform.services.graph import periods
 
 _text = validate.Regexp(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Control characters are not allowed."
@@ -242,7 +242,7 @@ class ProductInputSchema(FormSchema):
     )
     # E_total of the draft delegated act starts from the usable energy at the beginning of life.
     usable_energy_kwh = _positive_decimal(10_000)
-    # Checked segment by segment in services.catalog (it must also fit category and chemistry).
+    # Checked segment by segment in catalogue.catalog (it must also fit category and chemistry).
     battery_code = fields.String(
         load_default=None,
         allow_none=True,
@@ -436,7 +436,7 @@ class PactClientInputSchema(FormSchema):
 
 
 class PactCredentialInputSchema(FormSchema):
-    """Credentials a partner's host system issued to us (services.pact_outbound checks the
+    """Credentials a partner's host system issued to us (services.pact.outbound checks the
     addresses); the secret is kept as typed, not stripped of inner characters."""
 
     # named apart from the client form's fields on the same page

@@ -21,7 +21,9 @@ from rq.worker.base import WorkerStatus
 
 from footprint_platform.app_setup import init_platform
 from footprint_platform.extensions import db
-from footprint_platform.services import jobs, pact_delivery, webhook_delivery
+from footprint_platform.services.graph import jobs
+from footprint_platform.services.notify import webhook_delivery
+from footprint_platform.services.pact import delivery as pact_delivery
 
 log = logging.getLogger(__name__)
 _APPS: dict[str | None, Flask] = {}  # by DATABASE_URL
@@ -50,7 +52,7 @@ def _app() -> Flask:
 
 
 def recompute(job_id: int) -> None:
-    """RQ job: recompute a period (see services/jobs.py); nothing if it is done or taken."""
+    """RQ job: recompute a period (see services/graph/jobs.py); nothing if it is done or taken."""
     with _app().app_context():
         try:
             jobs.run_job(db.session, job_id)

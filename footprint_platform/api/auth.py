@@ -11,7 +11,7 @@ from flask_smorest import abort
 from footprint_platform.extensions import db
 from footprint_platform.models import MemberRole
 from footprint_platform.policy import Actor
-from footprint_platform.services.accounts import token_actor
+from footprint_platform.services.catalogue.accounts import token_actor
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -22,7 +22,7 @@ from footprint_platform.schemas import (
     SitePatchSchema,
     SiteSchema,
 )
-from footprint_platform.services import catalog
+from footprint_platform.services.catalogue import catalog
 
 blp = Blueprint("api_catalog", __name__, description="Organizations, sites and products")
 blp.before_request(authenticate_api_request)

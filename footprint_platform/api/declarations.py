@@ -23,7 +23,9 @@ from footprint_platform.api.schemas_results import (
 )
 from footprint_platform.extensions import db
 from footprint_platform.policy import Action
-from footprint_platform.services import catalog, declarations, listings, pact_delivery, publication
+from footprint_platform.services.catalogue import catalog, listings
+from footprint_platform.services.disclosure import declarations, publication
+from footprint_platform.services.pact import delivery as pact_delivery
 
 blp = Blueprint("api_declarations", __name__, description="Declarations and verification")
 blp.before_request(authenticate_api_request)

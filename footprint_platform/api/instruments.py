@@ -1,6 +1,6 @@
 """API resources: the organization's electricity instruments (green certificates, PPAs,
 direct-supply contracts) as records, registered with the same validation as the web form
-(services/instruments.py)."""
+(services/intake/instruments.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask.views import MethodView
 from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.extensions import db
-from footprint_platform.services import catalog, instruments
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.intake import instruments
 
 blp = Blueprint("api_instruments", __name__, description="Electricity instruments")
 blp.before_request(authenticate_api_request)

@@ -19,7 +19,8 @@ from footprint_platform.schemas import (
     DeclineSchema,
     InboxQuerySchema,
 )
-from footprint_platform.services import catalog, requests
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.intake import requests
 
 blp = Blueprint("api_requests", __name__, description="Data requests")
 blp.before_request(authenticate_api_request)

@@ -12,7 +12,8 @@ from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.api.pagination import FilteredQuerySchema, page
 from footprint_platform.api.schemas_results import BreakdownSchema, ResultPage
 from footprint_platform.extensions import db
-from footprint_platform.services import breakdowns, catalog, listings
+from footprint_platform.services.catalogue import catalog, listings
+from footprint_platform.services.graph import breakdowns
 
 blp = Blueprint("api_results", __name__, description="Results and breakdowns")
 blp.before_request(authenticate_api_request)

@@ -8,13 +8,13 @@ import marshmallow as ma
 from footprint_platform.api.pagination import page_schema
 from footprint_platform.extensions import db
 from footprint_platform.schemas import DecimalString, FormSchema
-from footprint_platform.services import publication
+from footprint_platform.services.disclosure import publication
 
 ID = ma.validate.Range(min=1, max=2**31 - 1)
 
 
 class ResultSchema(ma.Schema):
-    """A product's newest result of one period (services.listings.PeriodResult)."""
+    """A product's newest result of one period (services.catalogue.listings.PeriodResult)."""
 
     product_id = ma.fields.Integer(attribute="product.id")
     part_number = ma.fields.String(attribute="product.part_number")

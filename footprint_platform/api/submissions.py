@@ -25,7 +25,8 @@ from footprint_platform.extensions import db, limiter
 from footprint_platform.models import FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
 from footprint_platform.rate_limits import upload_limit, uploader_key
-from footprint_platform.services import catalog, evidence, factors, history, submissions
+from footprint_platform.services.catalogue import catalog, factors
+from footprint_platform.services.intake import evidence, history, submissions
 
 blp = Blueprint("api_submissions", __name__, description="Factor releases and submissions")
 blp.before_request(authenticate_api_request)

@@ -1,6 +1,6 @@
 """API resources: the organization's webhook endpoints and their delivery log, for an
 integration's own write token (it registers its own callback address) or, on the web, the
-organization's administrators (services/webhooks.py)."""
+organization's administrators (services/notify/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask.views import MethodView
 from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
 from footprint_platform.extensions import db
-from footprint_platform.services import catalog, webhooks
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.notify import webhooks
 
 blp = Blueprint("api_webhooks", __name__, description="Webhooks")
 blp.before_request(authenticate_api_request)

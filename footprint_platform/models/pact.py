@@ -62,7 +62,7 @@ class PactCredential(Base):
     it about new footprints, and to pull its footprints. `partner_id` names the partner
     organization when it is on Tanlian (needed for events: its PACT client's requests are
     answered with these); a host not on Tanlian (pulls only) has none. The secret is encrypted
-    at rest (services.pact_outbound.seal) since we must present it, not only check it."""
+    at rest (services.pact.outbound.seal) since we must present it, not only check it."""
 
     __tablename__ = "pact_credential"
 

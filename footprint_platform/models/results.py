@@ -99,7 +99,7 @@ class RollupJob(Base):
 
 
 class RollupSnapshot(Base):
-    """The supply graph of a period's last full run, as numpy columns (services/snapshots.py),
+    """The supply graph of a period's last full run, as numpy columns (services/graph/snapshots.py),
     so that the run after one submission patches that product instead of reading every input
     row again. A cache: one per period, replaced by each full run, never needed for a result
     to be reproduced (declarations recompute from their pins)."""

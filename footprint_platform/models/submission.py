@@ -101,7 +101,7 @@ class Submission(Base):
     dqr_temporal: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     dqr_geographical: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     notes: Mapped[str | None] = mapped_column(Text)
-    # Why material inputs lie outside the rule's mass-balance range (services/completeness.py):
+    # Why material inputs lie outside the rule's mass-balance range (intake/completeness.py):
     # without it such a version cannot be submitted; a verification must accept it.
     mass_balance_reason: Mapped[str | None] = mapped_column(Text)
     # Inputs left out under the rule's cut-off: [{"what": str, "percent": "0.8"}], each with
@@ -134,7 +134,7 @@ class Submission(Base):
 class SubmissionInput(Base):
     """One row of activity data, per declared unit of the submission's product.
 
-    Which columns apply depends on `kind`; the validation in services/activity.py says which.
+    Which columns apply depends on `kind`; the validation in services/intake/activity.py says which.
     A material links to a supplier's product (primary), to a partner's footprint imported over
     PACT (external), or to a factor dataset (secondary): exactly one.
     """
@@ -173,7 +173,7 @@ class SubmissionInput(Base):
     recycled_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     recycled_factor_code: Mapped[str | None] = mapped_column(String(80))
     virgin_factor_code: Mapped[str | None] = mapped_column(String(80))
-    # Stated uncertainty, normalized (services/activity.py): "1.2" a geometric standard
+    # Stated uncertainty, normalized (services/intake/activity.py): "1.2" a geometric standard
     # deviation (lognormal), "-10/+20" a range in percent (uniform); None: from the rating.
     uncertainty: Mapped[str | None] = mapped_column(String(24))
     # Electricity under a contractual instrument: the registered record's id (platform-wide

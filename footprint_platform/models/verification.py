@@ -53,7 +53,7 @@ class Verification(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The verification statement, as verifiers record it (required to verify; see
-    # services.publication.Statement).
+    # services.disclosure.publication.Statement).
     standard: Mapped[str | None] = mapped_column(String(64))
     assurance: Mapped[Assurance | None] = mapped_column(str_enum(Assurance, "assurance_level"))
     accreditation_body: Mapped[str | None] = mapped_column(String(200))

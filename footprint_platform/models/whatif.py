@@ -13,7 +13,7 @@ from footprint_platform.models.catalog import Product
 
 
 class WhatIfScenario(Base):
-    """The change specs (plain JSON, as services/whatif.py reads them) a member of the product's
+    """The change specs (plain JSON, as insight/whatif.py reads them) a member of the product's
     maker saved to evaluate again and compare; the numbers are recomputed on every view, so a
     scenario always reflects the period's current data."""
 

@@ -2,7 +2,7 @@
 ListFootprints, GetFootprint), `auth` (client credentials and bearer tokens), `filters` (the
 list's query and page links), `errors` (PACT's and OAuth's error bodies), `catenax` (the
 Catena-X PCF exchange with the same credentials). Separate from the
-/api/v1 API: other paths, other credentials (services.pact_clients), other error bodies."""
+/api/v1 API: other paths, other credentials (services.pact.clients), other error bodies."""
 
 from __future__ import annotations
 

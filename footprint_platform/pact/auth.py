@@ -18,7 +18,7 @@ from flask import current_app, g, request
 from footprint_platform.extensions import db
 from footprint_platform.pact.errors import OAuthError, PactError
 from footprint_platform.policy import Actor
-from footprint_platform.services import pact_clients
+from footprint_platform.services.pact import clients as pact_clients
 
 BEARER_REALM = 'Bearer realm="pact"'
 

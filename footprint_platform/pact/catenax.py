@@ -4,9 +4,9 @@ Catena-X PCF data model, in the version the `dataModelVersion` query asks for (9
 absent, 422 for one we cannot serve). Behind a dataspace connector this is the submodel address
 the digital twin names; the connector's data plane adds the bearer token (docs/specs/catena-x.md).
 The asynchronous PCF Exchange API 1.3.0 is `/catenax/footprintExchange/{requestId}`: a
-partner's GET asks us (202; services.catenax_exchange), a partner's PUT answers a request of
-ours (200; services.catenax_requests).
-Thin: parse, call services.catenax*, answer."""
+partner's GET asks us (202; services.pact.catenax_exchange), a partner's PUT answers a request of
+ours (200; services.pact.catenax_requests).
+Thin: parse, call services.pact.catenax*, answer."""
 
 from __future__ import annotations
 
@@ -21,13 +21,9 @@ from footprint_platform.models import Organization, utcnow
 from footprint_platform.pact import auth
 from footprint_platform.pact.errors import PactError
 from footprint_platform.rate_limits import pact_client_key, pact_event_limit
-from footprint_platform.services import (
-    catenax,
-    catenax_exchange,
-    catenax_requests,
-    pact_delivery,
-    pact_events,
-)
+from footprint_platform.services.pact import catenax, catenax_exchange, catenax_requests
+from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.pact import events as pact_events
 from footprint_platform.web.downloads import pact_options
 
 bp = Blueprint("catenax", __name__, url_prefix="/catenax")

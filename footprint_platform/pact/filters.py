@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
 from footprint_platform.pact.errors import PactError
-from footprint_platform.services.pact_host import Criteria
+from footprint_platform.services.pact.host import Criteria
 
 SETS = {
     "productid": "product_ids",

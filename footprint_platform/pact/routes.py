@@ -1,6 +1,6 @@
 """The PACT v3 endpoints (Tech Specs 3.0.3): discovery and token at the auth base, the
-footprints and the events under /3/. Thin: parse, call services.pact_clients /
-services.pact_host / services.pact_events, answer."""
+footprints and the events under /3/. Thin: parse, call services.pact.clients /
+services.pact.host / services.pact.events, answer."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from footprint_platform.models import utcnow
 from footprint_platform.pact import auth, filters
 from footprint_platform.pact.errors import NO_STORE, OAuthError, PactError
 from footprint_platform.rate_limits import pact_client_key, pact_event_limit
-from footprint_platform.services import pact_clients, pact_delivery, pact_events, pact_host
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import host as pact_host
 from footprint_platform.web.downloads import pact_options
 
 auth_bp = Blueprint("pact_auth", __name__)

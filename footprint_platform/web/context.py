@@ -22,9 +22,9 @@ from footprint_platform.policy import Action, Actor, allowed, authorize
 from footprint_platform.reference import country_names, load_reference
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import parse
-from footprint_platform.services import tasks
-from footprint_platform.services.accounts import session_user, user_actor
-from footprint_platform.services.catalog import get_organization
+from footprint_platform.services.catalogue.accounts import session_user, user_actor
+from footprint_platform.services.catalogue.catalog import get_organization
+from footprint_platform.services.notify import tasks
 
 
 def client_ip() -> str | None:

@@ -17,15 +17,15 @@ from footprint_platform.models import STANDARDS, Declaration, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.rules import load_rules
 from footprint_platform.schemas import ProductPeriodSchema
-from footprint_platform.services import (
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.disclosure import (
     batterypass,
-    catalog,
     declarations,
     obligations,
-    pact_delivery,
     publication,
-    uncertainty,
 )
+from footprint_platform.services.graph import uncertainty
+from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, submit
 

@@ -1,6 +1,6 @@
 """An organization's electricity instruments page: registered green certificates, PPAs and
 direct-supply contracts with their claims, and the form that registers one (the same
-validation as the API, services/instruments.py)."""
+validation as the API, services/intake/instruments.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Evidence, Site
 from footprint_platform.policy import Action
 from footprint_platform.sections import INSTRUMENT_LABELS
-from footprint_platform.services import instruments
+from footprint_platform.services.intake import instruments
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("instruments", __name__, url_prefix="/orgs/<int:org_id>/electricity-instruments")

@@ -23,7 +23,8 @@ from footprint_platform.schemas import (
     SiteInputSchema,
     parse,
 )
-from footprint_platform.services import accounts, catalog, periods, results
+from footprint_platform.services.catalogue import accounts, catalog
+from footprint_platform.services.graph import periods, results
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")

@@ -1,7 +1,7 @@
 """An organization's PACT partners page: the clients it issued to partners' host systems
-(create with the secret shown once, rotate, revoke; services.pact_clients), and the
+(create with the secret shown once, rotate, revoke; services.pact.clients), and the
 credentials partners' host systems issued to it, which it answers their requests, announces
-publications and pulls footprints with (services.pact_outbound)."""
+publications and pulls footprints with (services.pact.outbound)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Organization
 from footprint_platform.policy import Action
 from footprint_platform.schemas import PactClientInputSchema, PactCredentialInputSchema
-from footprint_platform.services import catalog, catenax_exchange, pact_clients, pact_outbound
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.pact import catenax_exchange
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.web.context import actor, organization_for, submit
 
 CREDENTIAL_FIELDS = {"name": "cred_name", "partner_id": "cred_partner_id"}  # the form's names

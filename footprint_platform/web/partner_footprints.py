@@ -1,4 +1,4 @@
-"""Partners' PACT footprints an organization took in (services.pact_consume): the list, a file
+"""Partners' PACT footprints an organization took in (services.pact.consume): the list, a file
 upload, and a pull from a partner's host system. Imported footprints then value material
 inputs on the submission form ("or partner's footprint")."""
 
@@ -15,7 +15,8 @@ from footprint_platform.extensions import db, limiter
 from footprint_platform.policy import Action, allowed
 from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import PullFootprintSchema
-from footprint_platform.services import pact_consume, pact_outbound
+from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("partner_footprints", __name__, url_prefix="/orgs/<int:org_id>/partner-footprints")

@@ -1,5 +1,5 @@
 """The request inbox: buyers ask suppliers for data; suppliers answer or decline. Link requests
-(a buyer asks to link a supplier's product: services/links.py) sit beside them: the supplier
+(a buyer asks to link a supplier's product: catalogue/links.py) sit beside them: the supplier
 accepts or declines, the buyer may cancel or ask explicitly."""
 
 from __future__ import annotations
@@ -26,17 +26,13 @@ from footprint_platform.schemas import (
     PactRequestSchema,
     parse,
 )
-from footprint_platform.services import (
-    catalog,
-    catenax_requests,
-    links,
-    pact_delivery,
-    pact_events,
-    pact_outbound,
-    pact_requests,
-    requests,
-    submissions,
-)
+from footprint_platform.services.catalogue import catalog, links
+from footprint_platform.services.intake import requests, submissions
+from footprint_platform.services.pact import catenax_requests
+from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import partner_requests as pact_requests
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)

@@ -13,7 +13,8 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import ShareSchema
-from footprint_platform.services import catalog, sharing
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.disclosure import sharing
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("sharing", __name__)

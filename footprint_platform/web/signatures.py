@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 from footprint_platform import signing
 from footprint_platform.extensions import db, limiter
 from footprint_platform.rate_limits import upload_limit, uploader_key
-from footprint_platform.services import signatures
+from footprint_platform.services.disclosure import signatures
 
 bp = Blueprint("signatures", __name__)
 

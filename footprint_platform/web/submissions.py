@@ -35,20 +35,19 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
-from footprint_platform.services import (
-    catalog,
+from footprint_platform.services.catalogue import catalog, links
+from footprint_platform.services.catalogue.factors import factor_by_code
+from footprint_platform.services.graph import jobs
+from footprint_platform.services.intake import (
     completeness,
     evidence,
-    jobs,
-    links,
-    pact_consume,
     submissions,
     workbook,
     xlsx_package,
 )
-from footprint_platform.services import history as versions_of
-from footprint_platform.services.activity import FIELDS, parse_number
-from footprint_platform.services.factors import factor_by_code
+from footprint_platform.services.intake import history as versions_of
+from footprint_platform.services.intake.activity import FIELDS, parse_number
+from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, safe_next
 from footprint_platform.web.context import submit as submit_form

@@ -1,5 +1,5 @@
 """An organization's webhooks page (its administrators): endpoints with the signing secret
-shown once, deleting one, and the delivery log (services/webhooks.py)."""
+shown once, deleting one, and the delivery log (services/notify/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_login import login_required
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.policy import Action
-from footprint_platform.services import webhooks
+from footprint_platform.services.notify import webhooks
 from footprint_platform.web.context import actor, organization_for
 
 bp = Blueprint("webhooks", __name__, url_prefix="/orgs/<int:org_id>/webhooks")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
-from footprint_platform.services import submissions
+from footprint_platform.services.intake import submissions
 from tests.browser.conftest import LiveServer
 from tests.platform.demo_ids import admin_actor
 

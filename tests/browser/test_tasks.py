@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Product, RequestStatus, Submission
-from footprint_platform.services import declarations, publication
+from footprint_platform.services.disclosure import declarations, publication
 from tests.browser.conftest import LiveServer
 from tests.platform.demo_ids import admin_actor, org_id
 

@@ -17,8 +17,8 @@ import supply_graph
 from dashboards import figures
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
-from footprint_platform.services import breakdowns
-from footprint_platform.services.breakdowns import Explanation
+from footprint_platform.services.graph import breakdowns
+from footprint_platform.services.graph.breakdowns import Explanation
 from tests.platform.demo_ids import admin_actor
 from tests.supply_graph.conftest import make_graph
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization, Product, ProductResult, RollupRun
-from footprint_platform.services import submissions
+from footprint_platform.services.intake import submissions
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
@@ -167,7 +167,8 @@ def test_coverage_shows_the_requests_of_its_period(demo_app: Flask) -> None:
     ask, and shows the 2026 request only in 2026."""
     from datetime import timedelta
 
-    from footprint_platform.services import coverage, requests
+    from footprint_platform.services.insight import coverage
+    from footprint_platform.services.intake import requests
 
     suv, oem_org = _product(demo_app, SUV)
     pack, pack_org = _product(demo_app, "HD-PK-811-78")

@@ -18,16 +18,13 @@ from sqlalchemy import select
 from dashboards import coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Product, Submission, SubmissionStatus
-from footprint_platform.services import (
-    catalog,
-    coverage,
-    jobs,
-    sharing,
-    submissions,
-    supplier_view,
-)
-from footprint_platform.services.activity import FIELDS
-from footprint_platform.services.portfolio import Point, Row
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.graph import jobs
+from footprint_platform.services.insight import coverage, supplier_view
+from footprint_platform.services.insight.portfolio import Point, Row
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.activity import FIELDS
 from tests.conftest import Session
 from tests.dashboards.test_product_view import _outsiders
 from tests.platform.demo_ids import admin_actor
@@ -159,7 +156,7 @@ def test_the_portfolio_filters_by_category_chemistry_and_period(
 def test_the_trend_holds_the_newest_result_of_every_period(demo_app: Flask, auth: Session) -> None:
     with demo_app.app_context():
         _resubmit("HD-PK-811-78", PACKS, NEXT)
-        from footprint_platform.services import portfolio
+        from footprint_platform.services.insight import portfolio
 
         pack = _product("HD-PK-811-78")
         found = portfolio.portfolio(db.session, admin_actor(PACKS), pack.organization_id)
@@ -371,7 +368,7 @@ def test_the_snapshot_explains_a_run_only_where_nothing_upstream_changed(demo_ap
     from the snapshot graph; the vehicle's older run has the foil upstream changed, so it is
     explained from its pinned rows — and every breakdown matches its stored total."""
     from footprint_platform.models import ProductResult
-    from footprint_platform.services import breakdowns, explain_cache, results
+    from footprint_platform.services.graph import breakdowns, explain_cache, results
 
     with demo_app.app_context():
         car, sedan = _product("JH-S7-LR"), _product("LN-E3")

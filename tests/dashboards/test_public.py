@@ -13,7 +13,7 @@ from sqlalchemy import select
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, DeclarationStatus, Product
 from footprint_platform.public_queries import Group, _group, industry_overview
-from footprint_platform.services.pact import valid_until
+from footprint_platform.services.pact.footprint import valid_until
 
 EN = {"Accept-Language": "en"}
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product, ProductResult
-from footprint_platform.services import catalog
+from footprint_platform.services.catalogue import catalog
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

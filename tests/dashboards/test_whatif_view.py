@@ -24,7 +24,7 @@ from footprint_platform.models import (
     SubmissionInput,
     WhatIfScenario,
 )
-from footprint_platform.services import sharing
+from footprint_platform.services.disclosure import sharing
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

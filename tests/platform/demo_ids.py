@@ -25,18 +25,12 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services import (
-    accounts,
-    declarations,
-    evidence,
-    links,
-    pact_clients,
-    pact_outbound,
-    publication,
-    sharing,
-    submissions,
-    webhooks,
-)
+from footprint_platform.services.catalogue import accounts, links
+from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.intake import evidence, submissions
+from footprint_platform.services.notify import webhooks
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact import outbound as pact_outbound
 
 PACK = "Huadong Battery Systems"
 LITHIUM = "Lanhu Lithium Refining"

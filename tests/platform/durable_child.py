@@ -26,7 +26,8 @@ def _submit() -> None:
     from app import create_app
     from footprint_platform.extensions import db
     from footprint_platform.models import Product
-    from footprint_platform.services import jobs, submissions
+    from footprint_platform.services.graph import jobs
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     for name in ("dispatch", "schedule"):  # whatever hands the recompute on
@@ -44,7 +45,8 @@ def _submit() -> None:
 def _worker(stage: str) -> None:
     from app import create_app
     from footprint_platform import worker
-    from footprint_platform.services import declarations, results
+    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.graph import results
 
     if stage == "recompute":
         results.recompute = _die  # type: ignore[assignment]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from footprint_platform.services.publication import Statement
+from footprint_platform.services.disclosure.publication import Statement
 
 STATEMENT_FORM = {
     "standard": "ISO 14064-3:2019",

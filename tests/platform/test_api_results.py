@@ -156,7 +156,7 @@ def test_a_declaration_goes_from_draft_to_verified_publication_and_withdrawal(
     # the maker cannot decide its own verification
     from footprint_platform.extensions import db
     from footprint_platform.models import Declaration
-    from footprint_platform.services import publication
+    from footprint_platform.services.disclosure import publication
 
     with client.application.app_context():  # the mass-balance reasons the verifier accepts
         stated = publication.stated_reasons(db.session, db.session.get(Declaration, d["id"]))

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from footprint_platform.backup import DumpRefused, export_database, import_database
 from footprint_platform.extensions import db
 from footprint_platform.models import Base, Declaration, Evidence
-from footprint_platform.services import declarations, evidence
+from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.intake import evidence
 
 pytestmark = pytest.mark.postgres
 

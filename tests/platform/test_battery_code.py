@@ -17,7 +17,7 @@ from footprint_platform import battery_code
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, Site
-from footprint_platform.services import catalog
+from footprint_platform.services.catalogue import catalog
 from tests.conftest import Session
 from tests.platform.demo_ids import PACK, admin_actor, org_id
 

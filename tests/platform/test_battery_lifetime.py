@@ -123,7 +123,7 @@ def test_the_pack_maker_sees_which_packs_over_2_kwh_it_must_declare(demo_app: Fl
     """Huadong makes two packs over 2 kWh: the NMC pack is declared and published, the LFP
     pack is not (its cells' data are missing). A 1.5 kWh pack is outside the notice."""
     from footprint_platform.models import Site
-    from footprint_platform.services import obligations
+    from footprint_platform.services.disclosure import obligations
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():

@@ -14,8 +14,8 @@ from footprint_platform import json_schemas
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product
-from footprint_platform.services import batterypass
-from footprint_platform.services.batterypass import Lifetime
+from footprint_platform.services.disclosure import batterypass
+from footprint_platform.services.disclosure.batterypass import Lifetime
 
 pytestmark = pytest.mark.postgres
 CAR_8_YEARS = Lifetime("M1", Decimal(8))  # 60 cycles a year (rule power_battery), 8 years

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from footprint_platform.errors import Conflict, InvalidInput, NotAllowed
 from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, Product, Site
-from footprint_platform.services import catalog
+from footprint_platform.services.catalogue import catalog
 from tests.platform.demo_ids import LITHIUM, PACK, admin_actor, org_id
 
 pytestmark = pytest.mark.postgres

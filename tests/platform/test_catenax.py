@@ -18,7 +18,8 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, Organization, Product
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import catalog, catenax
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.pact import catenax
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.test_pact_host import OWNER, _bearer, _declaration, _token

@@ -34,14 +34,11 @@ from footprint_platform.models import (
     PactRequestSent,
     RequestStatus,
 )
-from footprint_platform.services import (
-    catenax_exchange,
-    catenax_requests,
-    pact_events,
-    pact_outbound,
-    requests,
-    sharing,
-)
+from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.intake import requests
+from footprint_platform.services.pact import catenax_exchange, catenax_requests
+from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import outbound as pact_outbound
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.test_pact_conformance import (

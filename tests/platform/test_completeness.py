@@ -26,16 +26,12 @@ from footprint_platform.models import (
     Verification,
     VerificationStatus,
 )
-from footprint_platform.services import (
-    catalog,
-    declarations,
-    pact,
-    pact_consume,
-    publication,
-    sharing,
-    submissions,
-)
-from footprint_platform.services.activity import FIELDS
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.pact import footprint as pact
 from footprint_platform.web.downloads import pact_options
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from footprint_platform.api.schemas_submission import InputRowSchema
 from footprint_platform.extensions import db
 from footprint_platform.models import Product, Submission, SubmissionStatus
-from footprint_platform.services import accounts, declarations
+from footprint_platform.services.catalogue import accounts
+from footprint_platform.services.disclosure import declarations
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres

@@ -35,22 +35,15 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
-from footprint_platform.services import (
-    breakdowns,
-    catalog,
-    coverage,
-    declarations,
-    explain_cache,
-    pact_delivery,
-    publication,
-    rollup,
-    sharing,
-    snapshots,
-    submissions,
-)
-from footprint_platform.services.activity import FIELDS
-from footprint_platform.services.factors import latest_release
-from footprint_platform.services.results import latest_results
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.catalogue.factors import latest_release
+from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.graph import breakdowns, explain_cache, rollup, snapshots
+from footprint_platform.services.graph.results import latest_results
+from footprint_platform.services.insight import coverage
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.pact import delivery as pact_delivery
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.statement import STATEMENT

@@ -24,8 +24,10 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
-from footprint_platform.services import activity, declarations, pact, submissions
-from footprint_platform.services.fingerprint import content_hash
+from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.intake import activity, submissions
+from footprint_platform.services.intake.fingerprint import content_hash
+from footprint_platform.services.pact import footprint as pact
 from tests.platform.demo_ids import Ids, admin_actor
 
 pytestmark = pytest.mark.postgres

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, DeclarationStatus, Product
-from footprint_platform.services import declarations, submissions
+from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.intake import submissions
 from tests.platform.demo_ids import admin_actor
 from tests.platform.statement import STATEMENT
 
@@ -167,7 +168,7 @@ def test_the_owner_declares_from_the_page_and_outsiders_cannot_see_it(demo_app: 
 
 def test_a_battery_declaration_is_published_only_once_verified(demo_app: Flask) -> None:
     from footprint_platform.errors import Conflict
-    from footprint_platform.services import publication
+    from footprint_platform.services.disclosure import publication
     from tests.conftest import Session
     from tests.platform.demo_ids import org_id
 
@@ -259,7 +260,7 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     import csv
     import io
 
-    from footprint_platform.services.exports import safe_cell
+    from footprint_platform.services.disclosure.exports import safe_cell
 
     with demo_app.app_context():
         d = db.session.scalar(
@@ -337,7 +338,8 @@ def test_the_verifier_reads_the_evidence_behind_pinned_inputs_only(demo_app: Fla
         Organization,
         SubmissionInput,
     )
-    from footprint_platform.services import evidence, publication
+    from footprint_platform.services.disclosure import publication
+    from footprint_platform.services.intake import evidence
     from tests.conftest import Session
 
     with demo_app.app_context():
@@ -379,7 +381,7 @@ def test_pages_and_exports_show_the_class_the_declaration_was_given(
     """A new scale grades the same total differently; the published declaration keeps its class
     on its page, the public page and its PACT extension (never a live reclassification)."""
     from footprint_platform import classes
-    from footprint_platform.services import pact
+    from footprint_platform.services.pact import footprint as pact
 
     with demo_app.app_context():
         pack = _product("HD-PK-811-78")
@@ -423,7 +425,7 @@ def test_verification_recomputes_the_upstream_part_of_the_pinned_graph(demo_app:
     application's back (so it still recomputes from the database, caching nothing)."""
     import numpy as np
 
-    from footprint_platform.services.rollup import (
+    from footprint_platform.services.graph.rollup import (
         chain_graph,
         pinned_upstream_graph,
         product_node,

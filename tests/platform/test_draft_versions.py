@@ -128,7 +128,7 @@ def test_the_form_keeps_what_was_typed_when_someone_saved_first(prepared_app: Fl
 
     with prepared_app.app_context():
         foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
-        from footprint_platform.services import submissions
+        from footprint_platform.services.intake import submissions
 
         actor = admin_actor("data@jiangnan-foil.example")
         draft = submissions.start_draft(db.session, actor, foil.id, *_period())

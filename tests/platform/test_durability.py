@@ -27,7 +27,8 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
-from footprint_platform.services import jobs, submissions
+from footprint_platform.services.graph import jobs
+from footprint_platform.services.intake import submissions
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

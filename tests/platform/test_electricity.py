@@ -33,9 +33,10 @@ from footprint_platform.models import (
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.rules import load_rules, rule_version
-from footprint_platform.services import catalog, evidence, factors, instruments, submissions
-from footprint_platform.services.accounts import user_actor
-from footprint_platform.services.activity import Context, check_rows
+from footprint_platform.services.catalogue import catalog, factors
+from footprint_platform.services.catalogue.accounts import user_actor
+from footprint_platform.services.intake import evidence, instruments, submissions
+from footprint_platform.services.intake.activity import Context, check_rows
 from tests.platform.demo_ids import PACK, Ids
 
 RELEASE_2026 = CONFIG_DIR / "factors" / "seed-2026.1.csv"

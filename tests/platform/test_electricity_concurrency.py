@@ -16,7 +16,7 @@ from sqlalchemy import select
 from footprint_platform.errors import Conflict, UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import ElectricityInstrument, Product, SubmissionStatus
-from footprint_platform.services import evidence, instruments, submissions
+from footprint_platform.services.intake import evidence, instruments, submissions
 from tests.platform.demo_ids import Ids
 from tests.platform.test_electricity import _HEADER, _admin, _cert_row, _product_at, _register
 

@@ -18,18 +18,12 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import (
-    battery_aas,
-    batterypass,
-    declarations,
-    exports,
-    factors,
-    history,
-    pact,
-    submissions,
-)
-from footprint_platform.services.activity import FIELDS
-from footprint_platform.services.results import latest_results
+from footprint_platform.services.catalogue import factors
+from footprint_platform.services.disclosure import battery_aas, batterypass, declarations, exports
+from footprint_platform.services.graph.results import latest_results
+from footprint_platform.services.intake import history, submissions
+from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.pact import footprint as pact
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres
@@ -276,7 +270,7 @@ def test_the_recycled_content_lever_follows_the_rule_and_equals_the_data(demo_ap
     "recycled content 30 %" of its aluminium gives exactly what submitting the row with
     recycled share 0.3 gives: 0.94 of the primary dataset and 0.06 of the recycled one (A =
     0.2), not the cut-off's 0.7 and 0.3. On the demo's own release it says what is missing."""
-    from footprint_platform.services import whatif
+    from footprint_platform.services.insight import whatif
 
     spec = {"kind": "recycled", "material": "mat.aluminium.primary.cn@raw_material", "share": "30"}
     with demo_app.app_context():

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from footprint_platform.errors import NotAllowed, UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, FactorRelease
-from footprint_platform.services import factors
+from footprint_platform.services.catalogue import factors
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres

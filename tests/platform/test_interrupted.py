@@ -34,7 +34,7 @@ from footprint_platform.models import (
     RollupSnapshot,
     utcnow,
 )
-from footprint_platform.services import jobs
+from footprint_platform.services.graph import jobs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product, RollupJob, RollupRun
-from footprint_platform.services import submissions
+from footprint_platform.services.intake import submissions
 from tests.platform.demo_ids import admin_actor
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))

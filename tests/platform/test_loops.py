@@ -23,7 +23,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
-from footprint_platform.services.activity import FIELDS
+from footprint_platform.services.intake.activity import FIELDS
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 
@@ -52,8 +52,8 @@ def _with_cathode(draft: dict[str, Any], cathode: int, kg: str) -> dict[str, Any
 
 def _consent_to_lanhu(product: int, maker: str = "data@minjiang-cathode.example") -> None:
     """The maker lets Lanhu link its product: without consent the link is valued as a product
-    without data and closes no loop (services/consent.py)."""
-    from footprint_platform.services import sharing
+    without data and closes no loop (services/catalogue/consent.py)."""
+    from footprint_platform.services.disclosure import sharing
     from tests.platform.demo_ids import admin_actor
 
     lanhu = db.session.scalar(
@@ -136,7 +136,7 @@ def _plant_loop() -> tuple[int, int]:
 
 
 def _resubmit(part: str, email: str) -> Submission:
-    from footprint_platform.services import submissions
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     actor = admin_actor(email)
@@ -153,7 +153,8 @@ def _resubmit(part: str, email: str) -> Submission:
 
 def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app: Flask) -> None:
     from footprint_platform.errors import InvalidInput
-    from footprint_platform.services import declarations, jobs, results
+    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.graph import jobs, results
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -219,7 +220,7 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
     """A draft row written past the save check (an old draft, a restored row): submit checks
     again and the draft stays a draft."""
     from footprint_platform.errors import UploadRejected
-    from footprint_platform.services import submissions
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -256,7 +257,8 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
     fails afterwards loses nothing and tells no one "nothing was saved" — the version stands,
     its job says it failed and why, and the period's next recompute takes the version in."""
     import supply_graph
-    from footprint_platform.services import jobs, results, rollup, submissions
+    from footprint_platform.services.graph import jobs, results, rollup
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     def broken(*args: Any, **kwargs: Any) -> Any:

@@ -19,16 +19,12 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, ProductResult, Submission
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services import (
-    declarations,
-    exports,
-    pact,
-    rollup,
-    snapshots,
-    submissions,
-)
-from footprint_platform.services.factors import latest_release
-from footprint_platform.services.results import latest_results, recompute
+from footprint_platform.services.catalogue.factors import latest_release
+from footprint_platform.services.disclosure import declarations, exports
+from footprint_platform.services.graph import rollup, snapshots
+from footprint_platform.services.graph.results import latest_results, recompute
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.pact import footprint as pact
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
@@ -63,8 +59,8 @@ def _submit_cathode(year: int) -> Submission:
     """The cathode maker's routine step: next year's version, started from its last figures,
     with this year's green certificates registered and named on the sintering row (last
     year's claim is not carried forward)."""
-    from footprint_platform.services import evidence, instruments
-    from footprint_platform.services.activity import FIELDS
+    from footprint_platform.services.intake import evidence, instruments
+    from footprint_platform.services.intake.activity import FIELDS
 
     actor = admin_actor(CATHODE_MAKER)
     cathode = _product(CATHODE)

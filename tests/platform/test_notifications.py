@@ -22,7 +22,9 @@ from footprint_platform.models import (
     Product,
     User,
 )
-from footprint_platform.services import declarations, notifications, publication, requests
+from footprint_platform.services.disclosure import declarations, publication
+from footprint_platform.services.intake import requests
+from footprint_platform.services.notify import notifications
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.statement import STATEMENT
@@ -198,8 +200,8 @@ def test_verification_verdict_and_publication_reach_who_may_know_and_carry_no_fi
 def test_a_link_request_and_its_decision_are_mailed_to_each_side(
     demo_app: Flask, outbox: Path
 ) -> None:
-    from footprint_platform.services import links
-    from footprint_platform.services.catalog import products_query
+    from footprint_platform.services.catalogue import links
+    from footprint_platform.services.catalogue.catalog import products_query
 
     _english()
     with demo_app.test_request_context("/"):

@@ -20,7 +20,8 @@ from footprint_platform import outbound
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import PactCredential
-from footprint_platform.services import pact_consume, pact_outbound
+from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.pact import outbound as pact_outbound
 from tests.conftest import Session
 from tests.platform.conftest import https_server
 from tests.platform.demo_ids import admin_actor

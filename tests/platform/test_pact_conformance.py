@@ -532,7 +532,7 @@ def events_tool(
     from footprint_platform.demo_submissions import _admin
     from footprint_platform.extensions import db
     from footprint_platform.models import PactClient
-    from footprint_platform.services import pact_outbound
+    from footprint_platform.services.pact import outbound as pact_outbound
 
     monkeypatch.setitem(demo_app.config, "PACT_DELIVERY", "thread")
     monkeypatch.setitem(demo_app.config, "PACT_DELIVERY_DELAY_SECONDS", 0.05)

@@ -1,4 +1,4 @@
-"""Taking in a partner's PACT footprint (services.pact_consume) and using it as an input: the
+"""Taking in a partner's PACT footprint (services.pact.consume) and using it as an input: the
 round trip (a demo declaration exported as PACT, imported by another organization, linked in
 place of the supplier's product, rolled up: the same number flows in), refusals that name the
 field and store nothing, and the footprint shown as external in the breakdown."""
@@ -26,8 +26,11 @@ from footprint_platform.models import (
     ExternalFootprint,
     Product,
 )
-from footprint_platform.services import breakdowns, pact, pact_consume, results, submissions
-from footprint_platform.services.activity import FIELDS
+from footprint_platform.services.graph import breakdowns, results
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.pact import footprint as pact
 from footprint_platform.web.downloads import pact_options
 from supply_graph import rollup as solve
 from tests.platform.conftest import https_server
@@ -110,9 +113,9 @@ def test_round_trip_the_same_number_flows_in(demo_app: Flask) -> None:
 
 
 def test_the_graph_patched_from_the_snapshot_is_the_full_build(demo_app: Flask) -> None:
-    """A submission's run patches the stored graph (services.snapshots): with an external
+    """A submission's run patches the stored graph (services.graph.snapshots): with an external
     leaf it gives what building the period afresh gives."""
-    from footprint_platform.services import rollup, snapshots
+    from footprint_platform.services.graph import rollup, snapshots
 
     with demo_app.test_request_context("/"):
         pf = _exported(ELECTROLYTE)
@@ -294,7 +297,7 @@ def test_a_footprint_is_pulled_from_the_partner_s_host(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from footprint_platform.demo_pact import demo_pact_logins
-    from footprint_platform.services import pact_outbound
+    from footprint_platform.services.pact import outbound as pact_outbound
 
     _, _, client_id, secret = demo_pact_logins()[0]
     with prepared_app.app_context():

@@ -1,4 +1,4 @@
-"""PACT events (services.pact_events, POST /3/events): what is checked, what becomes a data
+"""PACT events (services.pact.events, POST /3/events): what is checked, what becomes a data
 request, the supplier answering in the inbox with the answer posted back to the requester (a
 second Tanlian instance over HTTPS, acting as the partner's host), retries with back-off on a
 fake clock, announcements on publication, confidentiality and the audit trail."""
@@ -35,15 +35,12 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services import (
-    declarations,
-    pact_clients,
-    pact_delivery,
-    pact_events,
-    pact_outbound,
-    sharing,
-)
-from footprint_platform.services.pact_outbound import PartnerUnreachable
+from footprint_platform.services.disclosure import declarations, sharing
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact.outbound import PartnerUnreachable
 from tests.conftest import Session
 from tests.platform.conftest import https_server
 from tests.platform.demo_ids import admin_actor
@@ -217,7 +214,7 @@ def test_fulfilled_and_rejected_events_are_accepted_when_well_formed(
     demo_app: Flask, partner: Any
 ) -> None:
     with demo_app.test_request_context("/"):
-        from footprint_platform.services import pact
+        from footprint_platform.services.pact import footprint as pact
         from footprint_platform.web.downloads import pact_options
 
         pf = pact.product_footprint(
@@ -430,7 +427,7 @@ def test_an_answer_without_a_published_footprint_is_refused_and_nothing_changes(
 
 def test_the_partner_cannot_cancel_a_request_made_over_pact(demo_app: Flask, partner: Any) -> None:
     from footprint_platform.errors import Conflict
-    from footprint_platform.services import requests
+    from footprint_platform.services.intake import requests
 
     with demo_app.app_context():
         _revoke_share("ZJ-EL-NCM")

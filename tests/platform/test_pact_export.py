@@ -19,8 +19,9 @@ from footprint_platform import json_schemas
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, Declaration, Organization, Product, Submission
-from footprint_platform.services import declarations, pact, publication
-from footprint_platform.services.pact_import import parse_product_footprint
+from footprint_platform.services.disclosure import declarations, publication
+from footprint_platform.services.pact import footprint as pact
+from footprint_platform.services.pact.parse import parse_product_footprint
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.statement import STATEMENT

@@ -31,8 +31,9 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, PactGrant, allowed
-from footprint_platform.services import declarations, pact_clients, publication, sharing
-from footprint_platform.services.pact import urn
+from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact.footprint import urn
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 

@@ -26,13 +26,11 @@ from footprint_platform.models import (
     PactRequestSent,
     Product,
 )
-from footprint_platform.services import (
-    pact,
-    pact_clients,
-    pact_events,
-    pact_outbound,
-    pact_requests,
-)
+from footprint_platform.services.pact import clients as pact_clients
+from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import footprint as pact
+from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import partner_requests as pact_requests
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.test_pact_conformance import (

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, FactorRelease
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services import citations
+from footprint_platform.services.catalogue import citations
 from tests.conftest import Session
 
 # Phrases of working notes found in the seed releases' source texts.

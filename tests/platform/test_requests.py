@@ -12,7 +12,8 @@ from sqlalchemy import select
 from footprint_platform.errors import Conflict, InvalidInput, NotAllowed
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Organization, OrgRole
-from footprint_platform.services import onboarding, requests
+from footprint_platform.services.catalogue import onboarding
+from footprint_platform.services.intake import requests
 from tests.platform.demo_ids import Ids, admin_actor, org_id
 
 pytestmark = pytest.mark.postgres
@@ -299,7 +300,7 @@ def test_the_buyer_opens_the_substitute_with_its_reason_and_basis(
 
 def test_an_answer_of_the_requested_period_is_no_substitute(demo_app: Flask) -> None:
     from footprint_platform.models import Product
-    from footprint_platform.services import submissions
+    from footprint_platform.services.intake import submissions
 
     request_id = _ask_cathode_2026(demo_app)
     with demo_app.app_context():

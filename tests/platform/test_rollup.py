@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, Product, ProductResult
-from footprint_platform.services.results import run_pins
-from footprint_platform.services.rollup import product_node, rollup_period
+from footprint_platform.services.graph.results import run_pins
+from footprint_platform.services.graph.rollup import product_node, rollup_period
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -58,7 +58,8 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
     1.03986 kg CO2e/kg (a 2025 period takes the 2024 grid factor); the NCM811 cell uses 0.3 kg
     of it per kWh (its production scrap reaches the recycler burden-free, so no loop brings any
     back), so it gains 0.3 × 1.03986 = 0.311958. The earlier run keeps its numbers."""
-    from footprint_platform.services import results, submissions
+    from footprint_platform.services.graph import results
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -104,7 +105,7 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
 
 
 def test_products_using_a_missing_product_are_flagged(demo_app: Flask) -> None:
-    from footprint_platform.services import results
+    from footprint_platform.services.graph import results
 
     with demo_app.app_context():
         pack = db.session.scalar(select(Product).where(Product.part_number == "HD-PK-LFP-60"))
@@ -168,8 +169,9 @@ def test_a_draft_opened_before_a_full_run_and_submitted_after_it_is_patched_in(
     """A draft's id is taken when it is opened: one opened before the period's last full run
     and submitted after it has a smaller id than versions that run holds, and the next
     recompute (patched from that run's snapshot) must still take it in."""
-    from footprint_platform.services import jobs, snapshots, submissions
-    from footprint_platform.services.results import latest_results
+    from footprint_platform.services.graph import jobs, snapshots
+    from footprint_platform.services.graph.results import latest_results
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():

@@ -22,10 +22,11 @@ from footprint_platform.models import (
     Submission,
 )
 from footprint_platform.scale import build_industry, maker_admin
-from footprint_platform.services import jobs, results, submissions
-from footprint_platform.services.activity import FIELDS
-from footprint_platform.services.fingerprint import content_hash
-from footprint_platform.services.rollup import product_node, rollup_isolating, rollup_period
+from footprint_platform.services.graph import jobs, results
+from footprint_platform.services.graph.rollup import product_node, rollup_isolating, rollup_period
+from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.intake.fingerprint import content_hash
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -187,7 +188,7 @@ def test_a_new_factor_release_makes_the_next_run_store_everything(app: Flask) ->
 def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> None:
     """After a run that stored only a cathode's chain, a product outside it is still
     declared from its newest result (the earlier full run)."""
-    from footprint_platform.services import declarations
+    from footprint_platform.services.disclosure import declarations
 
     assert _load(app).exit_code == 0
     with app.app_context():
@@ -211,7 +212,7 @@ def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> Non
 def test_the_run_after_a_submission_patches_the_stored_graph_to_todays(app: Flask) -> None:
     """The period's snapshot plus the submissions after it is the graph a full build gives;
     an edited product (or a newer factor release) makes it unusable."""
-    from footprint_platform.services import snapshots
+    from footprint_platform.services.graph import snapshots
 
     assert _load(app).exit_code == 0
     with app.app_context():
@@ -243,7 +244,7 @@ def _declared_downstream(upstream: Product, categories: tuple[str, ...]) -> list
     """Declare (one by one, from the newest run) up to three products of each category
     downstream of `upstream` that the data supports; their declarations' ids."""
     from footprint_platform.errors import InvalidInput
-    from footprint_platform.services import declarations
+    from footprint_platform.services.disclosure import declarations
 
     chain, _ = rollup_period(db.session, *PERIOD)
     down = chain.reachable([upstream.id], "down")
@@ -277,7 +278,7 @@ def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> Non
     each has its audit record, and everything verifies, also from the run that stored its pins
     as changes against the snapshot's run."""
     from footprint_platform.models import AuditEvent, Declaration, DeclarationStatus, RollupRun
-    from footprint_platform.services import declarations
+    from footprint_platform.services.disclosure import declarations
 
     assert _load(app).exit_code == 0
     with app.app_context():
@@ -342,7 +343,8 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
     rule needs primary data for anodes (EU Annex II), so its declaration stays as it was; the
     vehicles built on the pack (their rule names no components) get their new drafts."""
     from footprint_platform.models import Declaration, DeclarationStatus
-    from footprint_platform.services import catalog, declarations
+    from footprint_platform.services.catalogue import catalog
+    from footprint_platform.services.disclosure import declarations
 
     assert _load(app).exit_code == 0
     with app.app_context():
@@ -399,7 +401,7 @@ def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app
     stored a newer one (another full run), the stored one is read again, so the patched
     graph is today's either way."""
 
-    from footprint_platform.services import snapshots
+    from footprint_platform.services.graph import snapshots
 
     def same(a: Any, b: Any) -> bool:
         ga, gb = a.graph, b.graph

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, Organization
-from footprint_platform.services import pact_clients
+from footprint_platform.services.pact import clients as pact_clients
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids, admin_actor
 

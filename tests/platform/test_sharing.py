@@ -18,7 +18,8 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
-from footprint_platform.services import declarations, requests, sharing
+from footprint_platform.services.disclosure import declarations, sharing
+from footprint_platform.services.intake import requests
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

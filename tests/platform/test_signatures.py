@@ -23,7 +23,7 @@ from app import create_app
 from footprint_platform import signing
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, DeclarationStatus, Product
-from footprint_platform.services import publication
+from footprint_platform.services.disclosure import publication
 from footprint_platform.settings import ConfigurationError
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids, admin_actor

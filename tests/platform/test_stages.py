@@ -23,8 +23,9 @@ from footprint_platform.models import (
     SubmissionInput,
 )
 from footprint_platform.rules import load_rules, rule_version
-from footprint_platform.services import declarations, exports, pact
-from footprint_platform.services.batterypass import STAGES as BATTERY_PASS_STAGES
+from footprint_platform.services.disclosure import declarations, exports
+from footprint_platform.services.disclosure.batterypass import STAGES as BATTERY_PASS_STAGES
+from footprint_platform.services.pact import footprint as pact
 
 pytestmark = pytest.mark.postgres
 BATTERY = {"battery_cell", "battery_module", "battery_pack"}
@@ -140,7 +141,7 @@ def test_verify_reproduces_a_declaration_of_each_rule_version(demo_app: Flask) -
 
 def _labelled_stages(d: Declaration) -> dict[str, float]:
     """The engine's stage columns (each maker's labels carried up): rule 1.0's split."""
-    from footprint_platform.services.rollup import (
+    from footprint_platform.services.graph.rollup import (
         pinned_upstream_graph,
         product_node,
         rollup_isolating,

@@ -97,7 +97,7 @@ def test_a_new_version_starts_from_the_last_and_supersedes_it(
     versions = client.get(f"/api/v1/submissions/{v2['id']}/versions", headers=auth).get_json()
     assert [(v["version"], v["status"]) for v in versions] == [(1, "superseded"), (2, "submitted")]
     with prepared_app.app_context():
-        from footprint_platform.services import history
+        from footprint_platform.services.intake import history
         from tests.platform.demo_ids import admin_actor
 
         diff = history.diff(
@@ -306,7 +306,7 @@ def test_a_supplier_fills_the_form_step_by_step(prepared_app: Flask, ids: Ids) -
 def test_demo_submissions_give_plausible_direct_footprints(demo_app: Flask) -> None:
     """The NCM811 cell's own electricity (45 kWh × 0.5777, the 2024 factor for 2025) and gas
     dominate its direct part."""
-    from footprint_platform.services import history
+    from footprint_platform.services.intake import history
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -325,7 +325,7 @@ def test_implausible_data_saves_with_warnings_naming_the_doubt(demo_app: Flask) 
     flagged; material mass of 5 kg per kg of product is flagged too."""
     from datetime import date
 
-    from footprint_platform.services import submissions
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -352,7 +352,7 @@ def test_implausible_data_saves_with_warnings_naming_the_doubt(demo_app: Flask) 
 def test_a_new_period_starts_from_last_periods_submitted_figures(demo_app: Flask) -> None:
     from datetime import date
 
-    from footprint_platform.services import submissions
+    from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -402,7 +402,8 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
     from datetime import date
 
     from footprint_platform.demo_submissions import publish_next_release
-    from footprint_platform.services import history, jobs, rollup, submissions
+    from footprint_platform.services.graph import jobs, rollup
+    from footprint_platform.services.intake import history, submissions
     from tests.platform.demo_ids import admin_actor
 
     maker = "data@minjiang-cathode.example"

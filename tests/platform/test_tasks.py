@@ -13,8 +13,11 @@ from sqlalchemy import select
 from footprint_platform.errors import NotAllowed, NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, RequestStatus, Submission, SubmissionStatus
-from footprint_platform.services import links, publication, requests, tasks
-from footprint_platform.services.catalog import products_query
+from footprint_platform.services.catalogue import links
+from footprint_platform.services.catalogue.catalog import products_query
+from footprint_platform.services.disclosure import publication
+from footprint_platform.services.intake import requests
+from footprint_platform.services.notify import tasks
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 
@@ -67,7 +70,7 @@ def test_verifications_and_link_requests_wait_for_their_deciders(demo_app: Flask
             )
         )
         if declaration is None:  # every demo declaration is published: declare one again
-            from footprint_platform.services import declarations
+            from footprint_platform.services.disclosure import declarations
 
             pack_id = next(
                 p.id

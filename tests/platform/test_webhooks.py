@@ -30,14 +30,10 @@ from footprint_platform.models import (
     WebhookEndpoint,
     utcnow,
 )
-from footprint_platform.services import (
-    declarations,
-    publication,
-    requests,
-    results,
-    webhook_delivery,
-    webhooks,
-)
+from footprint_platform.services.disclosure import declarations, publication
+from footprint_platform.services.graph import results
+from footprint_platform.services.intake import requests
+from footprint_platform.services.notify import webhook_delivery, webhooks
 from tests.conftest import Session
 from tests.platform.conftest import https_server
 from tests.platform.demo_ids import LITHIUM, PACK, Ids, admin_actor, org_id
@@ -179,7 +175,7 @@ def test_a_500_is_retried_after_its_back_off_then_delivered(
 def _buyer_editor(buyer_org: int) -> Any:
     """The OEM's administrator (a buyer's editor may ask for data)."""
     from footprint_platform.models import MemberRole, Membership, User
-    from footprint_platform.services import accounts
+    from footprint_platform.services.catalogue import accounts
 
     user = db.session.scalar(
         select(User)

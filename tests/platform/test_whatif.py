@@ -27,9 +27,11 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import SYSTEM
-from footprint_platform.services import factors, sharing, whatif
-from footprint_platform.services.factors import SEED_FILE
-from footprint_platform.services.rollup import chain_graph, product_node
+from footprint_platform.services.catalogue import factors
+from footprint_platform.services.catalogue.factors import SEED_FILE
+from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.graph.rollup import chain_graph, product_node
+from footprint_platform.services.insight import whatif
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres

@@ -19,7 +19,7 @@ Existing rows are migrated by this rule, stated here and in the README:
   declarations made before keep no `dqi` (it was not computed); new ones store it.
 
 Content hashes do not change: the canonical form omits a provenance equal to what this rule
-gives and three ratings equal to the row's single one (services/fingerprint.py).
+gives and three ratings equal to the row's single one (services/intake/fingerprint.py).
 
 Revision ID: 0029
 Revises: 0030

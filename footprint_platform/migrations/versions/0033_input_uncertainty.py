@@ -2,8 +2,8 @@
 
 `submission_input.uncertainty`: the row's stated uncertainty in its normalized text form (a
 geometric standard deviation "1.2", lognormal; or a range in percent "-10/+20", uniform), as
-services/activity.py validates it; NULL: derived from the row's data-quality rating by the
-pedigree approach (services/uncertainty.py).
+services/intake/activity.py validates it; NULL: derived from the row's data-quality rating by the
+pedigree approach (services/graph/uncertainty.py).
 
 Revision ID: 0033
 Revises: 0032

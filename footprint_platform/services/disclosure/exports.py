@@ -1,0 +1,101 @@
+"""Exports of one pinned declaration. CSV cells that a spreadsheet would run as a formula are
+neutralised (a leading ' before = + - @), so an export never becomes an attack on its reader."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from footprint_platform.models import Declaration
+from footprint_platform.rules import load_rules
+from footprint_platform.services.disclosure import end_of_life
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def declaration_csv(d: Declaration, verification: str) -> str:
+    """One row per life-cycle stage plus the total, with the pins that make it reproducible;
+    `stage_note` says how the end-of-life stage was computed, or that it was not modelled.
+    `primary_data_share` includes `carried_forward_share` (a supplier's primary data of an
+    earlier period); both shares, and `fallback_share`, are fractions of the total, empty on
+    declarations made before they were stored. The last four columns name the product, its
+    maker and the stage in English and Chinese, for people reading the file."""
+    rule = load_rules()[d.rule_code]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "public_id",
+            "product",
+            "part_number",
+            "battery_code",
+            "organization",
+            "period_start",
+            "period_end",
+            "version",
+            "declared_unit",
+            "stage",
+            "kg_co2e_per_unit",
+            "primary_data_share",
+            "carried_forward_share",
+            "fallback_share",
+            "dqr",
+            "performance_class",
+            "verification",
+            "rule",
+            "engine",
+            "content_hash",
+            "stage_note",
+            # the names a person reads, in both languages (the codes above stay for programs)
+            "product_zh",
+            "organization_zh",
+            "stage_en",
+            "stage_zh",
+        ]
+    )
+    common = [
+        d.public_id,
+        d.product.name_en,
+        d.product.part_number,
+        d.product.battery_code or "",
+        d.product.organization.name_en,
+        d.period_start,
+        d.period_end,
+        d.version,
+        d.declared_unit,
+    ]
+    composition = d.composition or {}
+    tail = [
+        d.primary_data_share,
+        composition.get("carried_forward", ""),
+        composition.get("fallback", ""),
+        d.dqr,
+        d.performance_class or "",
+        verification,
+        f"{rule.code} {d.rule_version}",
+        d.engine_version,
+        d.content_hash,
+    ]
+    names = [d.product.display_name("zh"), d.product.organization.display_name("zh")]
+    for stage in rule.stages:
+        value = d.by_stage.get(stage.code, "0")
+        note = end_of_life.stage_note(d, rule, stage.code)
+        row = [*common, stage.code, value, *tail, note, *names, stage.en, stage.zh]
+        writer.writerow([safe_cell(v) for v in row])
+    total = [*common, "total", d.total, *tail, "", *names, "Total", "合计"]
+    writer.writerow([safe_cell(v) for v in total])
+    return out.getvalue()

@@ -1,0 +1,168 @@
+"""Sending webhook deliveries (services/notify/webhooks.py), never inside the web request: on the RQ
+worker when REDIS_URL is set, else on a timer thread of this process, or by `flask webhooks
+deliver` — the same ways and the same PACT_DELIVERY setting as PACT events. One attempt at a
+time (a claim in the database), and while a delivery is pending the next attempt is queued
+after its back-off: 30 s, 1 min, 2 min, … at most 4 h, `failed` after MAX_ATTEMPTS."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from footprint_platform import outbound
+from footprint_platform.extensions import db
+from footprint_platform.models import WebhookDelivery, utcnow
+from footprint_platform.services.notify import webhooks
+from footprint_platform.services.pact import outbound as pact_outbound
+
+QUEUE = "webhooks"
+FIRST_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=4)
+MAX_ATTEMPTS = 12  # about 16 hours of retries
+LEASE = timedelta(minutes=2)  # an attempt's claim; a worker that died frees it after this
+TIMEOUT_SECONDS = 10
+log = logging.getLogger(__name__)
+
+Sender = Callable[[str, dict[str, str], bytes], outbound.Answer]
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the n-th failed attempt."""
+    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+
+
+def queue(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        queue_one(delivery_id)
+
+
+def queue_one(delivery_id: int, delay: timedelta | None = None) -> None:
+    """Send later: RQ (its scheduler runs the delayed retries), a thread of this process after
+    the response (PACT_DELIVERY = "thread"), or nothing ("manual": the command sends)."""
+    wait = max(delay or timedelta(0), timedelta(0))
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        rq_queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        name = "footprint_platform.worker.deliver_webhook"
+        if wait:
+            rq_queue.enqueue_in(wait, name, delivery_id, job_timeout=60)
+        else:
+            rq_queue.enqueue(name, delivery_id, job_timeout=60)
+    elif current_app.config["PACT_DELIVERY"] == "thread":
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        seconds = wait.total_seconds() or float(current_app.config["PACT_DELIVERY_DELAY_SECONDS"])
+        timer = threading.Timer(seconds, _deliver_in_thread, (app, delivery_id))
+        timer.daemon = True
+        timer.start()
+
+
+def _deliver_in_thread(app: Flask, delivery_id: int) -> None:
+    with app.app_context():
+        try:
+            run(db.session, delivery_id)
+        except Exception:  # a thread has no one to tell: the row says where it stands
+            log.exception("webhook delivery %s failed", delivery_id)
+        finally:
+            db.session.remove()
+
+
+def run(session: Session, delivery_id: int) -> None:
+    """One attempt, and the next one queued after its back-off while it is still pending."""
+    delivery = attempt(session, delivery_id)
+    if delivery is not None and delivery.status == "pending":
+        queue_one(delivery.id, delivery.next_attempt_at - utcnow())
+
+
+def _claim(session: Session, delivery: WebhookDelivery, now: datetime) -> bool:
+    taken = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery.id,
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.attempts == delivery.attempts,
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .values(attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    session.refresh(delivery)
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> outbound.Answer:
+    return outbound.request(
+        "POST",
+        url,
+        headers,
+        body,
+        context=pact_outbound._context(),
+        timeout=TIMEOUT_SECONDS,
+        max_bytes=2000,
+        allow_private=bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE")),
+    )
+
+
+def attempt(
+    session: Session, delivery_id: int, now: datetime | None = None, sender: Sender | None = None
+) -> WebhookDelivery | None:
+    """One attempt at a due delivery: signed now, posted, its answer recorded. `now` is for
+    tests (a clock moved past the back-off)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    now = now or utcnow()
+    if delivery is None or delivery.status != "pending" or delivery.next_attempt_at > now:
+        return delivery
+    if not _claim(session, delivery, now):
+        return delivery
+    endpoint = delivery.endpoint
+    if endpoint.disabled_at is not None:
+        delivery.status, delivery.last_error = "failed", "the endpoint was deleted"
+        session.commit()
+        return delivery
+    body = webhooks.body_bytes(delivery)
+    try:
+        secret = pact_outbound.unseal(endpoint.secret_sealed)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Tanlian-Webhooks/1",
+            "Tanlian-Event": delivery.event,
+            "Tanlian-Delivery": delivery.event_id,
+            webhooks.SIGNATURE_HEADER: webhooks.signature(secret, int(now.timestamp()), body),
+        }
+        answer = (sender or _post)(endpoint.url, headers, body)
+    except (outbound.OutboundError, pact_outbound.PartnerUnreachable) as exc:
+        delivery.last_status, delivery.last_error = None, str(exc)[:500]
+    else:
+        delivery.last_status = answer.status
+        delivery.last_error = None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+    if delivery.last_error is None:
+        delivery.status, delivery.sent_at = "sent", now
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+    session.commit()
+    return delivery
+
+
+def due(session: Session, now: datetime | None = None) -> list[int]:
+    """Pending deliveries whose next attempt is due (what `flask webhooks deliver` sends)."""
+    return list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= (now or utcnow()),
+            )
+            .order_by(WebhookDelivery.id)
+        )
+    )
