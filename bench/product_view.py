@@ -91,7 +91,7 @@ def _biggest_vehicle(s: Any) -> tuple[int, int, int]:
 
     from footprint_platform.models import Product
     from footprint_platform.scale import PERIOD
-    from footprint_platform.services.graph.rollup import chain_graph
+    from footprint_platform.services.graph.build import chain_graph
 
     chain = chain_graph(s, *PERIOD)
     vehicles = s.execute(
@@ -136,7 +136,8 @@ def _explain_parts(s: Any, product_id: int, org_id: int) -> dict[str, Any]:
     from footprint_platform.models import MemberRole
     from footprint_platform.policy import Actor
     from footprint_platform.services.graph import breakdowns, explain_cache, results
-    from footprint_platform.services.graph.rollup import chain_graph, product_node
+    from footprint_platform.services.graph.build import chain_graph
+    from footprint_platform.services.graph.chain import product_node
 
     explain_cache.clear()
     out: dict[str, Any] = {}
@@ -202,7 +203,7 @@ def _resubmit_near(s: Any, vehicle: int, pick: str) -> None:
     from footprint_platform.models import Product
     from footprint_platform.scale import PERIOD
     from footprint_platform.services.graph import jobs
-    from footprint_platform.services.graph.rollup import chain_graph
+    from footprint_platform.services.graph.build import chain_graph
 
     chain = chain_graph(s, *PERIOD)
     up = chain.reachable([vehicle], "up")

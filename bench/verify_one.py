@@ -48,7 +48,8 @@ def one(mode: str) -> dict[str, object]:
     from app import create_app
     from footprint_platform.extensions import db
     from footprint_platform.services.disclosure import declarations
-    from footprint_platform.services.graph.rollup import chain_graph, product_node
+    from footprint_platform.services.graph.build import chain_graph
+    from footprint_platform.services.graph.chain import product_node
     from supply_graph.units import conversion_factor
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "SECRET_KEY": "b"})

@@ -38,7 +38,10 @@ from footprint_platform.models import (
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.catalogue.factors import latest_release
 from footprint_platform.services.disclosure import declarations, publication, sharing
-from footprint_platform.services.graph import breakdowns, explain_cache, rollup, snapshots
+from footprint_platform.services.graph import breakdowns, explain_cache, snapshots
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import product_node
+from footprint_platform.services.graph.fallbacks import generic_factors, generic_value
 from footprint_platform.services.graph.results import latest_results
 from footprint_platform.services.insight import coverage
 from footprint_platform.services.intake import submissions
@@ -68,8 +71,8 @@ def _stored(product: Product) -> float:
 def _secondary(product: Product) -> float:
     """What the product is worth per declared unit without a submission: its category's
     generic dataset in the newest release (the roll-up's own fallback), 0 without one."""
-    generic = rollup._generic_factors(db.session, latest_release(db.session).id)
-    return rollup._generic_value(product.category, product.declared_unit, generic) or 0.0
+    generic = generic_factors(db.session, latest_release(db.session).id)
+    return generic_value(product.category, product.declared_unit, generic) or 0.0
 
 
 def _numbers(text: str) -> list[float]:
@@ -267,12 +270,12 @@ def test_a_consent_changed_behind_the_snapshot_is_never_patched_over(demo_app: F
         probe, _, _ = _link_cathode_as_lanhu()
 
         def same() -> None:
-            full = rollup.chain_graph(db.session, *PERIOD)
+            full = chain_graph(db.session, *PERIOD)
             patched = snapshots.patched_chain(db.session, *PERIOD)
             assert patched is not None
             a, b = supply_graph.rollup(full.graph), supply_graph.rollup(patched.graph)
             for p in full.product_ids:
-                node = rollup.product_node(p)
+                node = product_node(p)
                 assert math.isclose(a[node].total, b[node].total, rel_tol=1e-12, abs_tol=1e-12)
 
         same()  # the probe's run patched the snapshot with an unconsented link

@@ -425,11 +425,8 @@ def test_verification_recomputes_the_upstream_part_of_the_pinned_graph(demo_app:
     application's back (so it still recomputes from the database, caching nothing)."""
     import numpy as np
 
-    from footprint_platform.services.graph.rollup import (
-        chain_graph,
-        pinned_upstream_graph,
-        product_node,
-    )
+    from footprint_platform.services.graph.build import chain_graph, pinned_upstream_graph
+    from footprint_platform.services.graph.chain import product_node
     from supply_graph import rollup
 
     def both(d: Declaration) -> tuple[object, object, int, int]:

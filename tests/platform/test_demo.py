@@ -163,7 +163,7 @@ def test_the_demo_publishes_2026_1_through_the_operators_service_and_2025_keeps_
     fuel carries its rule's well-to-tank upstream: the cathode's 0.46 m³ of natural gas adds
     0.46 × 0.3366 kg CO2e (fuel.natural_gas.upstream.gb) that 2025.1 did not add."""
     from footprint_platform.models import AuditEvent, FactorRelease
-    from footprint_platform.services.graph import rollup
+    from footprint_platform.services.graph.rows import input_rows_for
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
@@ -199,7 +199,7 @@ def test_the_demo_publishes_2026_1_through_the_operators_service_and_2025_keeps_
                     Submission.status == SubmissionStatus.SUBMITTED,
                 )
             )
-            return rollup._input_rows_for(db.session, [sub.id])
+            return input_rows_for(db.session, [sub.id])
 
         added = [r for r in rows("MJ-NCM811-S", 2026) if r[6] == "fuel.natural_gas.upstream.gb"]
         assert [(r[3], r[4], r[5], r[12], r[13]) for r in added] == [

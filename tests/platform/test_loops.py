@@ -257,7 +257,7 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
     fails afterwards loses nothing and tells no one "nothing was saved" — the version stands,
     its job says it failed and why, and the period's next recompute takes the version in."""
     import supply_graph
-    from footprint_platform.services.graph import jobs, results, rollup
+    from footprint_platform.services.graph import build, chain, jobs, results
     from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -270,7 +270,8 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
         draft = submissions.start_draft(db.session, actor, previous.product_id, *DATES)
         draft_id, audits = draft.id, _audit_count()
         with monkeypatch.context() as patched:
-            patched.setattr(rollup, "rollup", broken)
+            patched.setattr(build, "rollup", broken)
+            patched.setattr(chain, "rollup", broken)
             patched.setattr(supply_graph, "rollup", broken)
             submissions.submit(db.session, actor, draft_id)
         db.session.expire_all()

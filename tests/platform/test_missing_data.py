@@ -21,7 +21,10 @@ from footprint_platform.models import Declaration, Product, ProductResult, Submi
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue.factors import latest_release
 from footprint_platform.services.disclosure import declarations, exports
-from footprint_platform.services.graph import rollup, snapshots
+from footprint_platform.services.graph import snapshots
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import product_node
+from footprint_platform.services.graph.fallbacks import fallback_dataset, generic_factors
 from footprint_platform.services.graph.results import latest_results, recompute
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.pact import footprint as pact
@@ -99,9 +102,9 @@ def _submit_cathode(year: int) -> Submission:
 
 def test_the_fallback_is_the_rules_choice_never_the_first_code(demo_app: Flask) -> None:
     with demo_app.app_context():
-        generic = rollup._generic_factors(db.session, latest_release(db.session).id)
+        generic = generic_factors(db.session, latest_release(db.session).id)
         chosen = {
-            category: rollup.fallback_dataset(category, "kg", generic)
+            category: fallback_dataset(category, "kg", generic)
             for category in ("lithium_carbonate", "lithium_hydroxide", "anode_graphite")
         }
         assert {c: code for c, (code, _) in chosen.items()} == {
@@ -114,7 +117,7 @@ def test_the_fallback_is_the_rules_choice_never_the_first_code(demo_app: Flask) 
             prefix = f"mat.{category.removeprefix('anode_')}."
             assert value == max(v for code, _, v, _ in generic if code.startswith(prefix))
         # a battery has no secondary fallback under its rule: without data it is a gap
-        assert rollup.fallback_dataset("battery_cell", "kWh", generic) is None
+        assert fallback_dataset("battery_cell", "kWh", generic) is None
 
 
 @pytest.mark.parametrize(
@@ -137,12 +140,12 @@ def test_the_fallback_represents_the_sites_geography_first(country: str, expecte
         ("mat.nickel_sulfate.route_b.cn", "kg", 3.0, "CN"),
         ("mat.nickel_sulfate.route_c.id", "kg", 9.0, "ID"),
     ]
-    chosen = rollup.fallback_dataset("nickel_sulfate", "kg", generic, country)
+    chosen = fallback_dataset("nickel_sulfate", "kg", generic, country)
     assert chosen is not None and chosen[0] == expected
     # a rule naming a dataset for the category wins over geography and value
     named = [("mat.lithium_carbonate.spodumene.cn", "kg", 24.1, "CN")]
     named.append(("mat.lithium_carbonate.other.id", "kg", 50.0, "ID"))
-    assert rollup.fallback_dataset("lithium_carbonate", "kg", named, "ID") == (
+    assert fallback_dataset("lithium_carbonate", "kg", named, "ID") == (
         "mat.lithium_carbonate.spodumene.cn",
         24.1,
     )
@@ -154,7 +157,7 @@ def test_the_cathodes_next_year_carries_its_precursors_data_forward(demo_app: Fl
         before = float(_result(cathode, date(2025, 1, 1)).total)
         _submit_cathode(2026)
         recompute(db.session, date(2026, 1, 1), date(2026, 12, 31), "test")
-        chain = rollup.chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
+        chain = chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
         assert precursor.id in chain.carried and precursor.id not in chain.missing
         carried_from = db.session.get(Submission, chain.submissions[precursor.id].id)
         assert carried_from.period_start == date(2025, 1, 1)
@@ -245,7 +248,7 @@ def test_a_gap_never_improves_the_rating(demo_app: Flask) -> None:
         worst = rule_for_category(pack.category).missing_data.worst_dqr
         assert latest.upstream_missing and float(latest.dqr) == worst
         # a product on a fallback dataset carries the worst rating with its value as weight
-        chain = rollup.chain_graph(db.session, *Y2025)
+        chain = chain_graph(db.session, *Y2025)
         for product_id in chain.fallback:
             row = chain.product_rows([product_id])[0]
             assert chain.graph.dqr[row] == worst
@@ -271,14 +274,14 @@ def test_the_patched_graph_carries_forward_as_the_full_build(demo_app: Flask) ->
         _submit_cathode(2026)
         recompute(db.session, *y2026, "full")  # the period's snapshot, cathode carried nothing
         _submit(PRECURSOR, "data@xiangjiang-pcam.example", 2026)  # patches the snapshot
-        full = rollup.chain_graph(db.session, *y2026)
+        full = chain_graph(db.session, *y2026)
         patched = snapshots.patched_chain(db.session, *y2026)
         assert patched is not None
         assert patched.carried == full.carried and _product(PRECURSOR).id not in full.carried
         assert sorted(patched.fallback) == sorted(full.fallback)
         a, b = supply_graph.rollup(full.graph), supply_graph.rollup(patched.graph)
         for p in full.product_ids:
-            node = rollup.product_node(p)
+            node = product_node(p)
             assert a[node].total == pytest.approx(b[node].total, rel=1e-12, abs=1e-12)
             assert (a[node].dqr or 0) == pytest.approx(b[node].dqr or 0, rel=1e-12)
         newer = _submit(LFP_PACK, "admin@huadong-pack.example", 2025)  # a new 2025 version
@@ -300,7 +303,7 @@ def test_a_new_version_of_an_earlier_period_reaches_the_periods_carrying_it(
         draft.notes = "corrected"
         db.session.commit()
         corrected = submissions.submit(db.session, actor, draft.id)
-        chain = rollup.chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
+        chain = chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
         assert chain.submissions[_product(PRECURSOR).id].id == corrected.id
         assert _result(cathode, date(2026, 1, 1)).id != before  # stored again for 2026
 

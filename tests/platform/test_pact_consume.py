@@ -115,7 +115,9 @@ def test_round_trip_the_same_number_flows_in(demo_app: Flask) -> None:
 def test_the_graph_patched_from_the_snapshot_is_the_full_build(demo_app: Flask) -> None:
     """A submission's run patches the stored graph (services.graph.snapshots): with an external
     leaf it gives what building the period afresh gives."""
-    from footprint_platform.services.graph import rollup, snapshots
+    from footprint_platform.services.graph import snapshots
+    from footprint_platform.services.graph.build import chain_graph
+    from footprint_platform.services.graph.chain import product_node
 
     with demo_app.test_request_context("/"):
         pf = _exported(ELECTROLYTE)
@@ -123,10 +125,10 @@ def test_the_graph_patched_from_the_snapshot_is_the_full_build(demo_app: Flask) 
         admin = _admin(db.session, cell.organization_id)
         imported = pact_consume.import_footprint(db.session, admin, cell.organization_id, pf)
         _relink(cell, electrolyte.id, imported.id)
-        full = rollup.chain_graph(db.session, START, END)
+        full = chain_graph(db.session, START, END)
         patched = snapshots.patched_chain(db.session, START, END)
         assert patched is not None  # the demo's full run stored a snapshot; this patches it
-        node = rollup.product_node(cell.id)
+        node = product_node(cell.id)
         a, b = solve(full.graph)[node], solve(patched.graph)[node]
         assert b.total == pytest.approx(a.total, rel=1e-12)
         assert b.primary_data_share == pytest.approx(a.primary_data_share, abs=1e-12)

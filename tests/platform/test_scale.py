@@ -23,7 +23,8 @@ from footprint_platform.models import (
 )
 from footprint_platform.scale import build_industry, maker_admin
 from footprint_platform.services.graph import jobs, results
-from footprint_platform.services.graph.rollup import product_node, rollup_isolating, rollup_period
+from footprint_platform.services.graph.build import rollup_period
+from footprint_platform.services.graph.chain import product_node, rollup_isolating
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
 from footprint_platform.services.intake.fingerprint import content_hash

@@ -141,11 +141,8 @@ def test_verify_reproduces_a_declaration_of_each_rule_version(demo_app: Flask) -
 
 def _labelled_stages(d: Declaration) -> dict[str, float]:
     """The engine's stage columns (each maker's labels carried up): rule 1.0's split."""
-    from footprint_platform.services.graph.rollup import (
-        pinned_upstream_graph,
-        product_node,
-        rollup_isolating,
-    )
+    from footprint_platform.services.graph.build import pinned_upstream_graph
+    from footprint_platform.services.graph.chain import product_node, rollup_isolating
 
     pins = {int(p): v[0] for p, v in d.pinned.items()}
     chain = pinned_upstream_graph(

@@ -402,7 +402,9 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
     from datetime import date
 
     from footprint_platform.demo_submissions import publish_next_release
-    from footprint_platform.services.graph import jobs, rollup
+    from footprint_platform.services.graph import jobs
+    from footprint_platform.services.graph.build import chain_graph
+    from footprint_platform.services.graph.chain import product_node
     from footprint_platform.services.intake import history, submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -434,8 +436,8 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
         review = history.review(db.session, admin_actor(maker), draft.id)
         assert [i.factor_code for i, _ in review.lines].count("fuel.natural_gas.upstream.gb") == 1
         assert all(kg is not None for i, kg in review.lines if i.kind is InputKind.ELECTRICITY)
-        graph = rollup.chain_graph(db.session, *period).graph
-        row = graph.ids.tolist().index(rollup.product_node(cathode.id))
+        graph = chain_graph(db.session, *period).graph
+        row = graph.ids.tolist().index(product_node(cathode.id))
         assert float(graph.direct[row].sum()) == pytest.approx(
             float(sum(review.direct_by_stage.values())), rel=1e-9
         )

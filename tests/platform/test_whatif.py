@@ -30,7 +30,8 @@ from footprint_platform.policy import SYSTEM
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.factors import SEED_FILE
 from footprint_platform.services.disclosure import sharing
-from footprint_platform.services.graph.rollup import chain_graph, product_node
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import product_node
 from footprint_platform.services.insight import whatif
 from tests.platform.demo_ids import admin_actor
 

@@ -4,7 +4,7 @@ An input row of organization B linking a product of organization A counts in the
 once A agreed: an active share of that product with B (made explicitly, by answering B's data
 request, or by accepting B's link request, services/catalogue/links.py). Links between one
 organization's own products always count. Until then the roll-up values the input with the
-product category's secondary dataset (services/graph/rollup.py `Consent`), so nothing of A's own
+product category's secondary dataset (services/graph/parties.py `Consent`), so nothing of A's own
 data reaches B's figures.
 
 A consent made or revoked changes the buyer's results: the period's snapshot no longer matches
@@ -27,7 +27,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
-from footprint_platform.services.graph.rollup import active_shares
+from footprint_platform.services.graph.parties import active_shares
 
 
 @dataclass(frozen=True)

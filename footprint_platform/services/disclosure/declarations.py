@@ -39,15 +39,14 @@ from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.graph import uncertainty
-from footprint_platform.services.graph.results import lock_period, not_computed_now, run_pins
-from footprint_platform.services.graph.rollup import (
+from footprint_platform.services.graph.build import chain_graph, pinned_upstream_graph
+from footprint_platform.services.graph.chain import (
     ChainGraph,
-    chain_graph,
     pending_product,
-    pinned_upstream_graph,
     product_node,
     rollup_isolating,
 )
+from footprint_platform.services.graph.results import lock_period, not_computed_now, run_pins
 from footprint_platform.services.intake import completeness
 from footprint_platform.services.intake.fingerprint import content_hash as submission_hash
 from supply_graph import RELATIVE_TOLERANCE

@@ -32,7 +32,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.services.catalogue import audit, consent
-from footprint_platform.services.graph.rollup import product_node
+from footprint_platform.services.graph.chain import product_node
 
 
 def share(session: Session, actor: Actor, product_id: int, buyer_id: int) -> FootprintShare:

@@ -30,19 +30,19 @@ from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services.catalogue import consent
 from footprint_platform.services.graph import explain_cache, periods, snapshots, uncertainty
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import (
+    ChainGraph,
+    pending_product,
+    product_node,
+    rollup_isolating,
+)
 from footprint_platform.services.graph.periods import Period, PeriodChoice
 from footprint_platform.services.graph.results import (
     LatestResult,
     changed_products,
     latest_results,
     run_pins,
-)
-from footprint_platform.services.graph.rollup import (
-    ChainGraph,
-    chain_graph,
-    pending_product,
-    product_node,
-    rollup_isolating,
 )
 from supply_graph import RELATIVE_TOLERANCE
 

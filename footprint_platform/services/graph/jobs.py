@@ -37,7 +37,7 @@ from footprint_platform.models import (
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.graph import results
-from footprint_platform.services.graph.rollup import age_in_years
+from footprint_platform.services.graph.rows import age_in_years
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"

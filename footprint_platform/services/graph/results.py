@@ -31,14 +31,14 @@ from footprint_platform.policy import SYSTEM
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.graph import snapshots
-from footprint_platform.services.graph.rollup import (
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import (
     ChainGraph,
     SubmissionMap,
-    chain_graph,
     composition,
     rollup_isolating,
-    worst_dqr,
 )
+from footprint_platform.services.graph.fallbacks import worst_dqr
 from footprint_platform.services.notify import webhooks
 from supply_graph.quality import RATINGS
 

@@ -33,22 +33,19 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.services.catalogue.factors import latest_release
-from footprint_platform.services.graph.rollup import (
+from footprint_platform.services.graph.chain import ChainGraph, SubmissionMap, product_node, stages
+from footprint_platform.services.graph.edges import Edges as _Edges
+from footprint_platform.services.graph.edges import converter as _converter
+from footprint_platform.services.graph.fallbacks import generic_factors as _generic_factors
+from footprint_platform.services.graph.parties import Consent, active_shares, site_countries
+from footprint_platform.services.graph.rows import (
     SUB_COLUMNS,
-    ChainGraph,
-    Consent,
     ExternalLeaf,
-    SubmissionMap,
-    _converter,
-    _Edges,
-    _generic_factors,
-    _input_rows_for,
-    active_shares,
     external_leaves,
-    product_node,
-    site_countries,
-    stages,
     sub_row,
+)
+from footprint_platform.services.graph.rows import (
+    input_rows_for as _input_rows_for,
 )
 from supply_graph import Allocation, SupplyGraph
 

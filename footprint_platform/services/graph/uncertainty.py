@@ -39,7 +39,7 @@ from sqlalchemy import Float, String, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import EmissionFactor, Submission, SubmissionInput
-from footprint_platform.services.graph.rollup import PENDING, ChainGraph, product_node
+from footprint_platform.services.graph.chain import PENDING, ChainGraph, product_node
 from footprint_platform.services.intake.input_uncertainty import distribution
 from supply_graph import SupplyGraph, build_plan
 from supply_graph.uncertainty import (
@@ -237,7 +237,7 @@ class _TermBuilder:
         f_value: float | None,
     ) -> float:
         """The row's contribution to its product's direct emissions before allocation, kg CO2e
-        per declared unit (as `services.graph.rollup` adds the row into the graph)."""
+        per declared unit (as `services.graph.edges` adds the row into the graph)."""
         if linked is not None:
             return self._via([product_node(int(linked)), f"{PENDING}{int(linked)}"], qty, unit, me)
         if external is not None:

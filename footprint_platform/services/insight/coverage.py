@@ -29,7 +29,7 @@ from footprint_platform.models import DataRequest, Product
 from footprint_platform.policy import Actor
 from footprint_platform.services.graph import breakdowns
 from footprint_platform.services.graph.breakdowns import Explanation
-from footprint_platform.services.graph.rollup import pending_product
+from footprint_platform.services.graph.chain import pending_product
 
 # The parts of a footprint by where their numbers come from, in the order they are drawn.
 PARTS = ("own_primary", "suppliers_primary", "own_generic", "suppliers_generic", "datasets")

@@ -51,10 +51,10 @@ from footprint_platform.models import (
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, rule_version
-from footprint_platform.services.graph.rollup import (
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import (
     PENDING,
     ChainGraph,
-    chain_graph,
     product_node,
     rollup_isolating,
 )
@@ -363,7 +363,7 @@ def _read_row(own: _Own, row: SubmissionInput) -> None:
 def _weights(own: _Own, code: str, share: float) -> tuple[float, float]:
     """The virgin and recycled datasets' weights for a recycled share, as the product's rule
     states its approach (the CFF where it gives the material's parameters, else cut-off), as
-    the roll-up builds them (services/graph/rollup.py)."""
+    the roll-up builds them (services/graph/edges.py)."""
     eol = own.rule.end_of_life
     params = eol.for_dataset(code)
     if eol.is_cff and params is not None:

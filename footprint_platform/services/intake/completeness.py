@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Problem
 from footprint_platform.models import Submission
 from footprint_platform.rules import AccountingRule
-from footprint_platform.services.graph.rollup import ChainGraph, rollup_isolating
+from footprint_platform.services.graph.chain import ChainGraph, rollup_isolating
 from footprint_platform.services.intake.activity import Context, mass_balance_ratio
 from supply_graph import rollup
 

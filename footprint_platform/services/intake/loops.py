@@ -10,7 +10,7 @@ the roll-up and nothing else. A draft without a link to a product cannot close a
 nothing. A bad loop this version does not create (elsewhere in the period, or one the product
 was already on with its current version, say a row written past the services) does not refuse
 it: the maker of a product on a loop cannot be held up by a link someone else made. Such a
-loop is isolated by every recompute (services/graph/rollup.py, `rollup_isolating`) and reported to
+loop is isolated by every recompute (services/graph/chain.py, `rollup_isolating`) and reported to
 the operator.
 """
 
@@ -25,14 +25,15 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import Product, Submission
 from footprint_platform.services.graph import snapshots
-from footprint_platform.services.graph.rollup import (
+from footprint_platform.services.graph.build import chain_graph, graph_with_rows
+from footprint_platform.services.graph.chain import product_node
+from footprint_platform.services.graph.parties import consent_of
+from footprint_platform.services.graph.rows import (
     EXTERNAL_COLUMN,
-    _input_rows_for,
-    chain_graph,
-    consent_of,
     external_leaves,
-    graph_with_rows,
-    product_node,
+)
+from footprint_platform.services.graph.rows import (
+    input_rows_for as _input_rows_for,
 )
 from supply_graph import nonphysical_loops
 from supply_graph.loops import path_through

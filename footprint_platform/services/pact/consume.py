@@ -33,7 +33,7 @@ from footprint_platform.json_schemas import problems as schema_problems
 from footprint_platform.models import ExternalFootprint, PactCredential
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services.catalogue import audit
-from footprint_platform.services.graph.rollup import stages
+from footprint_platform.services.graph.chain import stages
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import parse as pact_import
 from footprint_platform.services.pact.parse import Incoming

@@ -1,0 +1,87 @@
+"""Who takes part in a period's graph and on what terms: each product's site country, and which
+links count (an active share of the supplier's product with the buyer is its consent)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from footprint_platform.models import (
+    FootprintShare,
+    Product,
+    Site,
+)
+from footprint_platform.services.graph.fallbacks import Generic
+from footprint_platform.services.graph.rows import id_chunks
+
+
+def site_countries(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Product id -> the country of its site (of the given products only, if given): the
+    geography a fallback dataset should represent (`fallback_dataset`)."""
+    stmt = select(Product.id, Site.country).join(Site, Site.id == Product.site_id)
+    if product_ids is None:
+        return {int(p): str(c or "") for p, c in session.execute(stmt)}
+    out: dict[int, str] = {}
+    for part in id_chunks(sorted(set(product_ids))):
+        rows = session.execute(stmt.where(Product.id.in_(part)))
+        out.update({int(p): str(c or "") for p, c in rows})
+    return out
+
+
+@dataclass
+class Consent:
+    """Which links count: a link from a product of organization B to a product of
+    organization A counts when A = B or A shares that product with B. `described` gives each
+    linked product's (category, declared unit) and `generic` the fallback release's datasets,
+    read only when a link does not count."""
+
+    owners: Mapping[int, int]  # product id -> organization id (consumers and linked products)
+    shares: set[tuple[int, int]]  # (product id, buyer organization id), active
+    described: Mapping[int, tuple[str, str]]
+    generic: Callable[[], Sequence[Generic]]
+    countries: Mapping[int, str] = field(default_factory=dict)  # product id -> site country
+
+    def allows(self, consumer: int, linked: int) -> bool:
+        buyer = self.owners[consumer]
+        return self.owners[linked] == buyer or (linked, buyer) in self.shares
+
+
+def consent_of(session: Session, product_ids: Iterable[int]) -> Consent:
+    """The consents now between the given products (consumers and the products they link):
+    their makers, the active shares among them and their descriptions, for building a graph
+    outside a full roll-up (the loop check)."""
+    wanted = sorted(set(product_ids))
+    rows = session.execute(
+        select(Product.id, Product.organization_id, Product.category, Product.declared_unit).where(
+            Product.id.in_(wanted)
+        )
+    ).all()
+    return Consent(
+        {int(r[0]): int(r[1]) for r in rows},
+        active_shares(session, products=wanted),
+        {int(r[0]): (str(r[2]), str(r[3])) for r in rows},
+        lambda: (),
+    )
+
+
+def active_shares(
+    session: Session, as_of: datetime | None = None, products: Iterable[int] | None = None
+) -> set[tuple[int, int]]:
+    """(product id, buyer id) of the shares active now, or at `as_of` (a run's start: what a
+    recompute from a run's pins must see again; a revoked share keeps its row); of the given
+    `products` only, if given."""
+    stmt = select(FootprintShare.product_id, FootprintShare.buyer_id)
+    if products is not None:
+        stmt = stmt.where(FootprintShare.product_id.in_(list(products)))
+    if as_of is None:
+        stmt = stmt.where(FootprintShare.revoked_at.is_(None))
+    else:
+        stmt = stmt.where(
+            FootprintShare.created_at <= as_of,
+            (FootprintShare.revoked_at.is_(None)) | (FootprintShare.revoked_at > as_of),
+        )
+    return {(int(p), int(b)) for p, b in session.execute(stmt)}
