@@ -30,17 +30,17 @@ from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.schemas import FormSchema, PeriodField, parse
 from footprint_platform.services.graph import periods
 from footprint_platform.services.graph.periods import Period
-from footprint_platform.services.insight import whatif, whatif_saved
+from footprint_platform.services.insight import whatif, whatif_options, whatif_saved, whatif_specs
 from footprint_platform.web.context import actor
 
 bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")
 
 # The fields each kind of change reads from its form.
 FIELDS = {
-    whatif.SWAP: ("supplier", "competitor"),
-    whatif.GRID_REGION: ("region",),
-    whatif.GREEN_SHARE: ("source", "share"),
-    whatif.RECYCLED: ("material", "share"),
+    whatif_specs.SWAP: ("supplier", "competitor"),
+    whatif_specs.GRID_REGION: ("region",),
+    whatif_specs.GREEN_SHARE: ("source", "share"),
+    whatif_specs.RECYCLED: ("material", "share"),
 }
 MAX_CHANGES = 20
 
@@ -69,7 +69,7 @@ _period = PeriodField(load_default=None, allow_none=True)
 class PageQuery(FormSchema):
     period = _period
     changes = SpecList(load_default=list)
-    add = fields.String(load_default=None, validate=validate.OneOf(whatif.KINDS))
+    add = fields.String(load_default=None, validate=validate.OneOf(whatif_specs.KINDS))
     remove = fields.Integer(load_default=None)
 
 
@@ -186,7 +186,7 @@ def _render(
             )
             for i in range(len(outcome.specs))
         ],
-        regions=whatif.regions(_locale()),
+        regions=whatif_options.regions(_locale()),
         countries=[(c, n) for c, n in country_names(_locale()).items() if c != "CN"],
         saved=whatif_saved.saved(db.session, actor(), product_id, outcome.period),
         chart_scripts=charts.scripts(),

@@ -18,7 +18,7 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, WhatIfScenario
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services.catalogue import audit
-from footprint_platform.services.insight import whatif
+from footprint_platform.services.insight import whatif, whatif_specs
 
 NAME_LENGTH = 120
 # A comparison evaluates every scenario on one graph build; more columns stop being readable.
@@ -37,9 +37,9 @@ def save(
     product = _product(session, actor, product_id)
     name = name.strip()
     if not name or len(name) > NAME_LENGTH:
-        raise whatif.refuse("name", _l("Name the scenario (at most 120 characters)."))
+        raise whatif_specs.refuse("name", _l("Name the scenario (at most 120 characters)."))
     if not specs:
-        raise whatif.refuse("changes", _l("Add at least one change before saving."))
+        raise whatif_specs.refuse("changes", _l("Add at least one change before saving."))
     outcome = whatif.evaluate(session, actor, product_id, specs, period)
     made = WhatIfScenario(
         organization_id=product.organization_id,

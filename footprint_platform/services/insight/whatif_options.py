@@ -1,0 +1,159 @@
+"""What the what-if forms may offer, and what the organization may know: swap candidates
+whose figure it may see (footprint_platform/visibility.py), regions, green sources and recycled
+datasets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import supply_graph
+from footprint_platform import visibility
+from footprint_platform.models import (
+    Declaration,
+    EmissionFactor,
+    Product,
+)
+from footprint_platform.reference import load_reference
+from footprint_platform.services.graph.chain import (
+    ChainGraph,
+    product_node,
+)
+from footprint_platform.services.insight.whatif_changes import (
+    RECYCLED_MARKS,
+    Own,
+    recycled_dataset,
+)
+from footprint_platform.services.insight.whatif_specs import GREEN_SOURCES, refuse
+from supply_graph.units import conversion_factor
+
+
+@dataclass(frozen=True)
+class MaterialOption:
+    key: str  # code@stage
+    factor: EmissionFactor
+    recycled: EmissionFactor | None
+    recycled_share: float
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the forms may offer: only the organization's own data and figures it may know."""
+
+    suppliers: list[Product]
+    competitors: dict[int, list[Product]]  # supplier id -> known products it may be swapped for
+    materials: list[MaterialOption]
+    green_sources: list[str]
+    region: str  # the site's current grid region
+
+
+def known_figure(
+    session: Session, organization_id: int, product: Product, base: supply_graph.RollupResult
+) -> bool:
+    """May the organization know this product's current footprint (footprint_platform/
+    visibility.py: its own, shared with it, or a published declaration that is still the
+    current figure)? The same answer whatever else is true of the product, so a refusal says
+    no more than that."""
+    current = base[product_node(product.id)]
+    figure = (float(current.total), {k: float(v) for k, v in current.by_stage.items()})
+    return visibility.for_organization(session, organization_id).may_see_figure(product.id, figure)
+
+
+def check_known(
+    session: Session,
+    organization_id: int,
+    product: Product,
+    name: str,
+    base: supply_graph.RollupResult,
+) -> None:
+    if known_figure(session, organization_id, product, base):
+        return
+    if name == "competitor":
+        raise refuse(
+            "competitor",
+            _l(
+                "This product's footprint is neither published nor shared with you, so it "
+                "cannot be used: ask its maker to share it."
+            ),
+        )
+    raise refuse(
+        "supplier",
+        _l(
+            "Your supplier's current footprint for this period is neither shared with you nor "
+            "published; the effect of replacing it would reveal it. Ask the supplier to share it."
+        ),
+    )
+
+
+def form_options(
+    session: Session,
+    product: Product,
+    own: Own,
+    chain: ChainGraph,
+    base: supply_graph.RollupResult,
+) -> Options:
+    suppliers = sorted(own.linked.values(), key=lambda p: p.part_number)
+    pool = _candidate_pool(session, product.organization_id, {p.category for p in suppliers})
+    competitors = {
+        s.id: [
+            c
+            for c in pool
+            if c.category == s.category
+            and c.id not in (s.id, product.id)
+            and conversion_factor(s.declared_unit, c.declared_unit) is not None
+            and product_node(c.id) in chain.graph.index
+            and known_figure(session, product.organization_id, c, base)
+        ]
+        for s in suppliers
+    }
+    materials = []
+    for (code, stage), amount in sorted(own.materials.items()):
+        if RECYCLED_MARKS & set(code.split(".")):
+            continue
+        recycled = recycled_dataset(own.factors, code)
+        total, of_which = own.physical.get((code, stage), [amount, 0.0])
+        share = of_which / total if total else 0.0
+        materials.append(MaterialOption(f"{code}@{stage}", own.factors[code], recycled, share))
+    region = product.site.grid_region
+    sources = [
+        s
+        for s in GREEN_SOURCES
+        if any(re.match(rf"^elec\.{region.split('-')[0].lower()}\.{s}\.", c) for c in own.factors)
+    ]
+    return Options(suppliers, competitors, materials, sources, region)
+
+
+def _candidate_pool(session: Session, organization_id: int, categories: set[str]) -> list[Product]:
+    """Products a swap could use: the organization's own, those shared with it and those with a
+    published declaration, in the categories of its suppliers (the rest is filtered after)."""
+    if not categories:
+        return []
+    shared = visibility.for_organization(session, organization_id).shared
+    published = select(Declaration.product_id).where(
+        Declaration.published_at.is_not(None), Declaration.withdrawn_at.is_(None)
+    )
+    return list(
+        session.scalars(
+            select(Product)
+            .where(
+                Product.category.in_(categories),
+                (Product.organization_id == organization_id)
+                | Product.id.in_(shared)
+                | Product.id.in_(published),
+            )
+            .order_by(Product.part_number)
+        )
+    )
+
+
+def regions(locale: str) -> list[tuple[str, str]]:
+    """Grid regions a site may move to: China's regional grids (reference data), for the form."""
+    ref = load_reference()
+    return [
+        (code, r["zh"] if locale.startswith("zh") else r["en"])
+        for code, r in ref.grid_regions.items()
+    ]
