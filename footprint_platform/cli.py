@@ -268,9 +268,9 @@ def notifications_digest() -> None:
 @pact_cli.command("deliver")
 def pact_deliver() -> None:
     """Attempt every PACT event delivery that is due now (cron, without a Redis worker)."""
-    from footprint_platform.services.pact import events as pact_events
+    from footprint_platform.services.pact import sending as pact_sending
 
-    ids = pact_events.due(db.session)
+    ids = pact_sending.due(db.session)
     for delivery_id in ids:
-        pact_events.attempt(db.session, delivery_id)
+        pact_sending.attempt(db.session, delivery_id)
     click.echo(f"{len(ids)} due deliveries attempted.")

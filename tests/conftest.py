@@ -31,7 +31,7 @@ TEST_SETTINGS = {
     "RATELIMIT_ENABLED": True,
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST_KIB": 1024,
-    # PACT events to partners: only sent when a test asks (pact_events.attempt, or "thread").
+    # PACT events to partners: only sent when a test asks (pact_sending.attempt, or "thread").
     "PACT_DELIVERY": "manual",
     # Notification mails of the events tests cause: a folder of their own, not instance/.
     "MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="tanlian-test-outbox-"),

@@ -33,6 +33,7 @@ from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import partner_requests as pact_requests
+from footprint_platform.services.pact import sending as pact_sending
 from footprint_platform.web.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
@@ -138,7 +139,7 @@ def _inbox(
         catalog.organizations_query(role=OrgRole.SUPPLIER).where(Organization.id != org_id)
     ).all()
     answerable = db.session.scalars(submissions.submitted_query(org_id)).all()
-    deliveries = pact_events.deliveries_for_requests(
+    deliveries = pact_sending.deliveries_for_requests(
         db.session, [r.id for r in incoming if r.pact_event_id is not None]
     )
     credentials = db.session.scalars(pact_outbound.active_credentials_query(org_id)).all()

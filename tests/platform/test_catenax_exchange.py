@@ -39,6 +39,7 @@ from footprint_platform.services.intake import requests
 from footprint_platform.services.pact import catenax_exchange, catenax_requests
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import sending as pact_sending
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.test_pact_conformance import (
@@ -140,7 +141,7 @@ def test_a_request_for_a_shared_part_is_accepted_and_pushed_in_the_version_asked
         assert req.message == "2025 lot"
         (delivery,) = _deliveries(req.id)
         assert delivery.type == pact_events.CX_PUSH
-        sent = pact_events.attempt(db.session, delivery.id)
+        sent = pact_sending.attempt(db.session, delivery.id)
         assert sent is not None and sent.status == "sent", sent.last_error
         public_id = _declaration("ZJ-EL-NCM").public_id
     ((path, headers, body),) = [r for r in requester.received if rid in r[0]]
@@ -168,7 +169,7 @@ def test_a_legacy_request_is_answered_in_9_0_0_and_a_republication_pushes_an_upd
         assert update.request_id == req.id
         assert update.target_url.endswith(f"/cx/footprintExchange/{rid}?update=true")
         assert json_schemas.problems("catenax-pcf-9.0.0", update.body) == []
-        assert pact_events.attempt(db.session, update.id).status == "sent"
+        assert pact_sending.attempt(db.session, update.id).status == "sent"
     assert any(p.endswith(f"{rid}?update=true") for p, _, _ in requester.received)
 
 
@@ -335,7 +336,7 @@ def test_our_request_leaves_as_a_get_and_the_partners_put_lands_as_a_partner_foo
     http = demo_app.test_client()
     with demo_app.app_context():
         rid, delivery_id = _ask(setup)
-        assert pact_events.attempt(db.session, delivery_id).status == "sent"
+        assert pact_sending.attempt(db.session, delivery_id).status == "sent"
     ((path, headers, body),) = [r for r in requester.received if rid in r[0]]
     parts = urllib.parse.urlsplit(path)
     assert parts.path == f"{PATH}{rid}" and body is None
@@ -503,7 +504,7 @@ def test_a_push_whose_footprint_is_no_longer_shared_is_cancelled(
         (push,) = _deliveries(req.id)
         share = sharing._active(db.session, req.product_id, provider["partner"])
         sharing.revoke(db.session, admin_actor(OWNER_ADMIN), share.id)
-        done = pact_events.attempt(db.session, push.id)
+        done = pact_sending.attempt(db.session, push.id)
         assert done is not None and done.status == "cancelled"
 
 

@@ -40,6 +40,7 @@ from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import sending as pact_sending
 from footprint_platform.services.pact.outbound import PartnerUnreachable
 from tests.conftest import Session
 from tests.platform.conftest import https_server
@@ -464,11 +465,11 @@ def test_retries_back_off_exponentially_and_give_up_after_72_hours(
         waits = []
         while delivery.status == "pending":
             before = clock
-            assert pact_events.attempt(
+            assert pact_sending.attempt(
                 db.session, delivery.id, clock - timedelta(seconds=1), unreachable
             )
             assert delivery.attempts == len(calls)  # not due yet: no attempt
-            pact_events.attempt(db.session, delivery.id, clock, unreachable)
+            pact_sending.attempt(db.session, delivery.id, clock, unreachable)
             db.session.refresh(delivery)
             clock = delivery.next_attempt_at
             waits.append((clock - before).total_seconds())
@@ -482,7 +483,7 @@ def test_retries_back_off_exponentially_and_give_up_after_72_hours(
         ).all()
         assert len(failed) == len(calls)  # every attempt recorded
         count = len(calls)
-        pact_events.attempt(db.session, delivery.id, clock + timedelta(days=9), unreachable)
+        pact_sending.attempt(db.session, delivery.id, clock + timedelta(days=9), unreachable)
         assert len(calls) == count  # abandoned: never tried again
 
 
@@ -497,7 +498,7 @@ def test_a_delivery_succeeds_once_and_is_not_sent_again(demo_app: Flask, partner
         [delivery] = _deliveries()
         now = delivery.created_at + timedelta(seconds=5)
         for _ in range(3):
-            pact_events.attempt(db.session, delivery.id, now, works)
+            pact_sending.attempt(db.session, delivery.id, now, works)
         assert len(sent) == 1 and delivery.status == "sent" and delivery.sent_at == now
 
 
@@ -507,7 +508,7 @@ def test_without_credentials_for_the_partner_the_attempt_fails_and_says_why(
     assert partner(_event(data={"productId": ["urn:pact:null"]}, id="q-nocred")).status_code == 200
     with demo_app.app_context():
         [delivery] = _deliveries()
-        pact_events.attempt(db.session, delivery.id)
+        pact_sending.attempt(db.session, delivery.id)
         db.session.refresh(delivery)
         assert delivery.status == "pending" and "no credentials" in (delivery.last_error or "")
 
@@ -533,7 +534,7 @@ def test_an_answer_goes_only_to_the_host_of_the_credentials(demo_app: Flask, par
         )
         [delivery] = _deliveries()
         assert delivery.target_url == "https://attacker.example/collect/3/events"
-        pact_events.attempt(db.session, delivery.id)
+        pact_sending.attempt(db.session, delivery.id)
         db.session.refresh(delivery)
         assert "not on the credential's host" in (delivery.last_error or "")
 
@@ -630,7 +631,7 @@ def test_an_answer_is_not_sent_once_its_footprint_is_no_longer_shared(
         [delivery] = _deliveries()
         assert delivery.type == pact_events.REQUEST_FULFILLED
         _revoke_share("ZJ-EL-NCM")
-        pact_events.attempt(db.session, delivery.id, sender=lambda s, d: sent.append(d.id))
+        pact_sending.attempt(db.session, delivery.id, sender=lambda s, d: sent.append(d.id))
         db.session.refresh(delivery)
         assert sent == [] and delivery.status == "cancelled"
         assert db.session.scalar(

@@ -27,10 +27,10 @@ from footprint_platform.models import (
     Product,
 )
 from footprint_platform.services.pact import clients as pact_clients
-from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import footprint as pact
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import partner_requests as pact_requests
+from footprint_platform.services.pact import sending as pact_sending
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.test_pact_conformance import (
@@ -145,7 +145,7 @@ def test_the_request_leaves_as_a_created_event_to_the_partners_host(
 ) -> None:
     with demo_app.app_context():
         event_id, delivery_id = _ask(setup)
-        delivery = pact_events.attempt(db.session, delivery_id)
+        delivery = pact_sending.attempt(db.session, delivery_id)
         assert delivery is not None and delivery.status == "sent", delivery.last_error
     ((path, headers, body),) = requester.received
     assert path == "/3/events" and headers["Authorization"].startswith("Bearer ")

@@ -19,6 +19,7 @@ from footprint_platform.policy import Actor
 from footprint_platform.services.disclosure import publication
 from footprint_platform.services.pact import catenax_exchange
 from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import sending as pact_sending
 
 QUEUE = "pact"
 log = logging.getLogger(__name__)
@@ -77,6 +78,6 @@ def _deliver_in_thread(app: Flask, delivery_id: int) -> None:
 
 def run(session: Session, delivery_id: int) -> None:
     """One attempt, and the next one queued after its back-off while it is still pending."""
-    delivery = pact_events.attempt(session, delivery_id)
+    delivery = pact_sending.attempt(session, delivery_id)
     if delivery is not None and delivery.status == "pending":
         queue_one(delivery.id, delivery.next_attempt_at - utcnow())

@@ -25,20 +25,18 @@ Only published declarations the owner shares with that partner ever go into a bo
 answer whose footprints are no longer shared when it is due is not sent (`cancelled`).
 Catena-X's PCF Exchange API uses the same outbox (services.pact.catenax_exchange and
 catenax_requests): a GET of ours (CX_ASK) and a PUT of a PCF (CX_PUSH) are deliveries too,
-sent by `send` with the same credentials, back-off and cancellation.
-"""
+sent by `send` with the same credentials, back-off and cancellation."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import InvalidInput
@@ -48,7 +46,6 @@ from footprint_platform.models import (
     DataRequest,
     Declaration,
     FootprintShare,
-    Organization,
     PactDelivery,
     PactEvent,
     Product,
@@ -65,31 +62,51 @@ from footprint_platform.services.pact import partner_requests as pact_requests
 from footprint_platform.services.pact.host import Criteria
 
 PREFIX = "org.wbcsd.pact.ProductFootprint."
+
+
 REQUEST_CREATED = PREFIX + "RequestCreatedEvent.3"
+
+
 REQUEST_FULFILLED = PREFIX + "RequestFulfilledEvent.3"
+
+
 REQUEST_REJECTED = PREFIX + "RequestRejectedEvent.3"
+
+
 PUBLISHED = PREFIX + "PublishedEvent.3"
+
+
 TYPES = (REQUEST_CREATED, REQUEST_FULFILLED, REQUEST_REJECTED, PUBLISHED)
+
+
 # Catena-X PCF Exchange API 1.3.0 (services.pact.catenax_exchange): a partner's
 # `GET /footprintExchange/{requestId}` kept as a PactEvent of this type, and the calls we make
 # through the same delivery outbox (a GET of ours asking, a PUT pushing a PCF).
 CX_REQUEST = "io.catenax.pcf.FootprintExchangeRequest"
+
+
 CX_ASK = "io.catenax.pcf.FootprintExchange.GET"
+
+
 CX_PUSH = "io.catenax.pcf.FootprintExchange.PUT"
 
-LISTS = {"productid": "product_ids", "companyid": "company_ids", "geography": "geographies"}
-LISTS |= {"classification": "classifications", "status": "statuses"}
-MOMENTS = {"validon": "valid_on", "validafter": "valid_after", "validbefore": "valid_before"}
-MAX_VALUES = 100  # per criterion; a request naming more is not a request for footprints
-MAX_PF_IDS = 1000
-ANSWER_DAYS = 3  # PACT: a sender gives up after 72 h, so the request is due within three days
 
-# Delivery: exponential back-off from 30 s, doubling, at most 4 h apart, abandoned 72 h after
-# the delivery was made (PACT 3.0.3: "SHOULD abandon sending the event after 72 hours").
-FIRST_DELAY = timedelta(seconds=30)
-MAX_DELAY = timedelta(hours=4)
-GIVE_UP = timedelta(hours=72)
-LEASE = timedelta(minutes=2)  # a claimed attempt is not claimed again for this long
+LISTS = {"productid": "product_ids", "companyid": "company_ids", "geography": "geographies"}
+
+
+LISTS |= {"classification": "classifications", "status": "statuses"}
+
+
+MOMENTS = {"validon": "valid_on", "validafter": "valid_after", "validbefore": "valid_before"}
+
+
+MAX_VALUES = 100  # per criterion; a request naming more is not a request for footprints
+
+
+MAX_PF_IDS = 1000
+
+
+ANSWER_DAYS = 3  # PACT: a sender gives up after 72 h, so the request is due within three days
 
 
 @dataclass(frozen=True)
@@ -99,9 +116,6 @@ class Event:
     source: str
     time: datetime
     data: dict[str, Any]
-
-
-# -- validation --------------------------------------------------------------------------------
 
 
 def _bad(field: str, reason: str) -> InvalidInput:
@@ -214,9 +228,6 @@ def criteria_of(data: dict[str, Any]) -> Criteria:
         elif name in MOMENTS:
             moments[MOMENTS[name]] = _moment(f"data.{key}", value)
     return Criteria(**sets, **moments)
-
-
-# -- receiving ---------------------------------------------------------------------------------
 
 
 def host_url() -> str:
@@ -531,166 +542,3 @@ def announce(session: Session, d: Declaration) -> list[int]:
         made.append(deliver(session, d.organization_id, share.buyer_id, None, target, body))
     session.commit()
     return [m.id for m in made]
-
-
-# -- delivering --------------------------------------------------------------------------------
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the n-th failed attempt: 30 s, 1 min, 2 min, … at most 4 h."""
-    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
-
-
-Sender = Callable[[Session, PactDelivery], None]
-
-
-def send(session: Session, delivery: PactDelivery) -> None:
-    """Post the delivery's event (or make its Catena-X call) with the credentials we hold for
-    the partner."""
-    credential = pact_outbound.usable_credential(
-        session, delivery.organization_id, delivery.partner_id
-    )
-    if credential is None:
-        raise pact_outbound.PartnerUnreachable(
-            "no credentials for this partner's host system (PACT partners page)"
-        )
-    if delivery.type in (CX_ASK, CX_PUSH):
-        org = session.get(Organization, delivery.organization_id)
-        method = "PUT" if delivery.type == CX_PUSH else "GET"
-        bpn = org.bpnl if org else None
-        pact_outbound.exchange(credential, method, delivery.target_url, delivery.body, bpn)
-        return
-    pact_outbound.post_event(credential, delivery.target_url, delivery.body)
-
-
-def _claim(session: Session, delivery: PactDelivery, now: datetime) -> bool:
-    """Take the attempt (no other worker or thread makes it at the same time)."""
-    taken = session.execute(
-        update(PactDelivery)
-        .where(
-            PactDelivery.id == delivery.id,
-            PactDelivery.status == "pending",
-            PactDelivery.attempts == delivery.attempts,
-            PactDelivery.next_attempt_at <= now,
-        )
-        .values(attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    session.refresh(delivery)
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
-def attempt(
-    session: Session,
-    delivery_id: int,
-    now: datetime | None = None,
-    sender: Sender | None = None,
-) -> PactDelivery | None:
-    """One attempt at a due delivery; each attempt is an audit record. `now` and `sender` are
-    for tests (a fake clock, a fake partner)."""
-    delivery = session.get(PactDelivery, delivery_id)
-    now = now or utcnow()
-    if delivery is None or delivery.status != "pending" or delivery.next_attempt_at > now:
-        return delivery
-    details = {"delivery": delivery.id, "type": delivery.type, "event_id": delivery.event_id}
-    if now - delivery.created_at >= GIVE_UP:
-        delivery.status = "abandoned"
-        audit.record(
-            session,
-            SYSTEM,
-            "pact.event_abandoned",
-            delivery,
-            organization_id=delivery.organization_id,
-            details=details,
-        )
-        session.commit()
-        return delivery
-    if not _claim(session, delivery, now):
-        return delivery
-    if not _still_shared(session, delivery, now):
-        delivery.status, delivery.last_error = "cancelled", "a footprint in it is no longer shared"
-        audit.record(
-            session,
-            SYSTEM,
-            "pact.event_cancelled",
-            delivery,
-            organization_id=delivery.organization_id,
-            details=details,
-        )
-        session.commit()
-        return delivery
-    try:
-        (sender or send)(session, delivery)
-    except pact_outbound.PartnerUnreachable as exc:
-        delivery.last_error = str(exc)[:500]
-        following = now + backoff(delivery.attempts)
-        delivery.next_attempt_at = following
-        if following - delivery.created_at >= GIVE_UP:
-            delivery.status = "abandoned"
-        audit.record(
-            session,
-            SYSTEM,
-            "pact.event_send_failed",
-            delivery,
-            organization_id=delivery.organization_id,
-            details={**details, "attempt": delivery.attempts, "error": delivery.last_error},
-        )
-    else:
-        delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
-        audit.record(
-            session,
-            SYSTEM,
-            "pact.event_sent",
-            delivery,
-            organization_id=delivery.organization_id,
-            details={**details, "attempt": delivery.attempts, "target": delivery.target_url[:200]},
-        )
-    session.commit()
-    return delivery
-
-
-def _still_shared(session: Session, delivery: PactDelivery, now: datetime) -> bool:
-    """Every footprint in a RequestFulfilledEvent is still published and shared with the
-    partner when it leaves (a share revoked after the answer was decided stops it)."""
-    if delivery.type not in (REQUEST_FULFILLED, CX_PUSH) or delivery.partner_id is None:
-        return True
-    grant = PactGrant(0, delivery.organization_id, delivery.partner_id)
-    if delivery.type == CX_PUSH:
-        info = delivery.body["pcfAssessmentAndMethodology"][0]["pcfAssessmentInformation"][0]
-        ids = {info["idAndVersion"][0]["id"]}
-    else:
-        ids = {pf["id"] for pf in delivery.body["data"]["pfs"]}
-    shown = set(
-        session.scalars(
-            pact_host.visible(grant, now)
-            .where(Declaration.public_id.in_(ids))
-            .with_only_columns(Declaration.public_id)
-        )
-    )
-    return ids <= shown
-
-
-def due(session: Session, now: datetime | None = None) -> list[int]:
-    """Pending deliveries whose next attempt is due (what `flask pact deliver` sends)."""
-    return list(
-        session.scalars(
-            select(PactDelivery.id)
-            .where(
-                PactDelivery.status == "pending", PactDelivery.next_attempt_at <= (now or utcnow())
-            )
-            .order_by(PactDelivery.id)
-        )
-    )
-
-
-def deliveries_for_requests(session: Session, request_ids: list[int]) -> dict[int, PactDelivery]:
-    """The latest delivery of each request (the inbox shows where its answer stands)."""
-    if not request_ids:
-        return {}
-    rows = session.scalars(
-        select(PactDelivery)
-        .where(PactDelivery.request_id.in_(request_ids))
-        .order_by(PactDelivery.id)
-    )
-    return {int(d.request_id): d for d in rows if d.request_id is not None}
