@@ -3,6 +3,7 @@ change, and primary data nobody outside the supplier can read."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -441,3 +442,28 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
         assert float(graph.direct[row].sum()) == pytest.approx(
             float(sum(review.direct_by_stage.values())), rel=1e-9
         )
+
+
+def test_the_review_names_what_submit_refuses(demo_app: Flask) -> None:
+    """One submit check: the problems the review shows on a draft are exactly those that make
+    `submit` refuse it (here a draft emptied of its rows and without its overall rating)."""
+    from footprint_platform.errors import UploadRejected
+    from footprint_platform.services.intake import history, submissions
+    from tests.platform.demo_ids import admin_actor
+
+    with demo_app.app_context():
+        actor = admin_actor("data@minjiang-cathode.example")
+        product = _part(demo_app, "MJ-NCM811-S")
+        draft = submissions.start_draft(
+            db.session, actor, product, date(2027, 1, 1), date(2027, 12, 31)
+        )
+        draft.inputs.clear()
+        draft.dqr = None
+        db.session.commit()
+        shown = [p.reason for p in history.review(db.session, actor, draft.id).problems]
+        with pytest.raises(UploadRejected) as refused:
+            submissions.submit(db.session, actor, draft.id)
+        assert shown and shown == [p.reason for p in refused.value.problems]
+        # the mass balance, the overall rating and the empty draft: the review used to show
+        # only the rating
+        assert len(shown) == 3, shown

@@ -16,12 +16,11 @@ from footprint_platform.models import InputKind, Submission, SubmissionInput
 from footprint_platform.policy import Actor
 from footprint_platform.services.intake.activity import (
     FIELDS,
-    check_rows,
     factor_amount,
     row_footprint,
 )
 from footprint_platform.services.intake.fingerprint import HEADER_FIELDS, canonical
-from footprint_platform.services.intake.submissions import context_for, get_submission
+from footprint_platform.services.intake.submissions import get_submission, submit_check
 
 
 def versions(session: Session, actor: Actor, submission_id: int) -> list[Submission]:
@@ -127,9 +126,7 @@ def _paired_upstream(
 
 def review(session: Session, actor: Actor, submission_id: int) -> Review:
     sub = get_submission(session, actor, submission_id)
-    rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in sub.inputs]
-    ctx = context_for(session, sub, rows)
-    checked = check_rows(rows, ctx, for_submit=True)
+    ctx, checked, ready_problems = submit_check(session, sub)
     by_stage = {code: Decimal(0) for code in ctx.rule.stage_codes}
     lines: list[tuple[SubmissionInput, Decimal | None]] = []
     for item in sub.inputs:
@@ -142,17 +139,8 @@ def review(session: Session, actor: Actor, submission_id: int) -> Review:
         if paired is not None:
             by_stage["raw_material"] = by_stage.get("raw_material", Decimal(0)) + paired[1]
             lines.append(paired)
-    problems = list(checked.problems)
-    if sub.editable and sub.dqr is None:
-        problems.append(
-            Problem(
-                "—",
-                None,
-                "dqr",
-                None,
-                str(_l("Give an overall data-quality rating before submitting.")),
-            )
-        )
+    # a draft shows what stops it from being submitted; a submitted version only its row checks
+    problems = ready_problems if sub.editable else list(checked.problems)
     return Review(
         by_stage,
         lines,

@@ -395,17 +395,12 @@ def _check_header(header: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def submit(
-    session: Session,
-    actor: Actor,
-    submission_id: int,
-    lock_version: int | None = None,
-    section_names: dict[str, str] | None = None,
-) -> Submission:
-    """Make the draft immutable; the previous submitted version of the period is superseded.
-    With `section_names` mapping every kind to one name, rows are numbered in overall order
-    (the API's inputs[n]); otherwise per section, as the form shows them."""
-    sub = _editable(session, actor, submission_id, lock_version)
+def submit_check(
+    session: Session, sub: Submission, section_names: dict[str, str] | None = None
+) -> tuple[Context, Checked, list[Problem]]:
+    """Everything that stops a version from being submitted, short of claiming its certificates
+    (which locks them, so it happens only in `submit`'s transaction). The review page and
+    `submit` both ask here, so a draft the review calls ready is one that submit accepts."""
     overall = section_names is not None and len(set(section_names.values())) == 1
     rows = [
         {
@@ -417,7 +412,7 @@ def submit(
     ]
     ctx = context_for(session, sub, rows, section_names)
     checked = check_rows(rows, ctx, for_submit=True)
-    problems = checked.problems
+    problems = list(checked.problems)
     if not problems:
         problems += completeness.submit_problems(sub, checked.rows, ctx)
     if sub.dqr is None:
@@ -432,6 +427,21 @@ def submit(
         )
     if not sub.inputs:
         problems.append(Problem("—", None, None, None, str(_l("Enter at least one input."))))
+    return ctx, checked, problems
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    lock_version: int | None = None,
+    section_names: dict[str, str] | None = None,
+) -> Submission:
+    """Make the draft immutable; the previous submitted version of the period is superseded.
+    With `section_names` mapping every kind to one name, rows are numbered in overall order
+    (the API's inputs[n]); otherwise per section, as the form shows them."""
+    sub = _editable(session, actor, submission_id, lock_version)
+    ctx, checked, problems = submit_check(session, sub, section_names)
     if not problems:  # certificates are claimed (locked, volume checked) in this transaction
         section = ctx.section_names.get(InputKind.ELECTRICITY.value, InputKind.ELECTRICITY.value)
         problems += instruments.claim(session, sub, checked.rows, section)
