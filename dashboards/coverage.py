@@ -24,7 +24,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services.insight import coverage as service
 from footprint_platform.services.insight.coverage import Coverage, Gap
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("coverage", __name__, url_prefix="/dashboard", template_folder="templates")
 

@@ -24,7 +24,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.schemas import FormSchema, PeriodField, parse
 from footprint_platform.services.disclosure import results_export as results_export_service
 from footprint_platform.services.insight import portfolio as service
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web_common.context import actor, organization_for
 
 bp = Blueprint("portfolio", __name__, url_prefix="/dashboard", template_folder="templates")
 

@@ -22,7 +22,7 @@ from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services.graph import breakdowns, uncertainty
 from footprint_platform.services.graph.breakdowns import Explanation
 from footprint_platform.services.insight import coverage
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint(
     "product_view", __name__, url_prefix="/dashboard/products", template_folder="templates"

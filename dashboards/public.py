@@ -35,7 +35,7 @@ from footprint_platform.schemas import PublicListQuerySchema, parse
 from footprint_platform.services.catalogue import citations, factors
 from footprint_platform.services.disclosure import batterypass, declarations, publication
 from footprint_platform.services.pact.footprint import valid_until
-from footprint_platform.web import downloads
+from footprint_platform.web_common import downloads
 
 bp = Blueprint("public", __name__, template_folder="templates")
 

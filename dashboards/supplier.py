@@ -20,7 +20,7 @@ from footprint_platform.policy import Action
 from footprint_platform.reference import load_reference
 from footprint_platform.schemas import PeriodQuery, parse
 from footprint_platform.services.insight import supplier_view
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web_common.context import actor, organization_for
 
 bp = Blueprint("supplier_view", __name__, url_prefix="/dashboard", template_folder="templates")
 

@@ -31,7 +31,7 @@ from footprint_platform.schemas import FormSchema, PeriodField, parse
 from footprint_platform.services.graph import periods
 from footprint_platform.services.graph.periods import Period
 from footprint_platform.services.insight import whatif, whatif_options, whatif_saved, whatif_specs
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")
 

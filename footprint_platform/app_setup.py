@@ -39,7 +39,7 @@ from footprint_platform.web import (
     tasks,
     webhooks,
 )
-from footprint_platform.web.context import init_web_context, select_locale
+from footprint_platform.web_common.context import init_web_context, select_locale
 
 MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
 

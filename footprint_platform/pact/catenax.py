@@ -24,7 +24,7 @@ from footprint_platform.rate_limits import pact_client_key, pact_event_limit
 from footprint_platform.services.pact import catenax, catenax_exchange, catenax_requests
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
-from footprint_platform.web.downloads import pact_options
+from footprint_platform.web_common.downloads import pact_options
 
 bp = Blueprint("catenax", __name__, url_prefix="/catenax")
 bp.before_request(auth.require_partner)

@@ -19,7 +19,7 @@ from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import host as pact_host
-from footprint_platform.web.downloads import pact_options
+from footprint_platform.web_common.downloads import pact_options
 
 auth_bp = Blueprint("pact_auth", __name__)
 bp = Blueprint("pact", __name__, url_prefix="/3")

@@ -25,7 +25,7 @@ from footprint_platform.links import public_url
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services.catalogue import accounts, onboarding
 from footprint_platform.services.intake import requests
-from footprint_platform.web.context import client_ip, safe_next
+from footprint_platform.web_common.context import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
 

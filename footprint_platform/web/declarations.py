@@ -26,8 +26,8 @@ from footprint_platform.services.disclosure import (
 )
 from footprint_platform.services.graph import uncertainty
 from footprint_platform.services.pact import delivery as pact_delivery
-from footprint_platform.web import downloads
-from footprint_platform.web.context import actor, organization_for, submit
+from footprint_platform.web_common import downloads
+from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("declarations", __name__)
 

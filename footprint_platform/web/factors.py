@@ -16,7 +16,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import FactorRelease
 from footprint_platform.policy import Action, authorize
 from footprint_platform.services.catalogue import factors
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("factors", __name__)
 

@@ -11,7 +11,7 @@ from footprint_platform.extensions import db
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import ProductQuerySchema, parse
 from footprint_platform.services.catalogue import catalog
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("home", __name__)
 

@@ -17,7 +17,7 @@ from footprint_platform.models import Evidence, Site
 from footprint_platform.policy import Action
 from footprint_platform.sections import INSTRUMENT_LABELS
 from footprint_platform.services.intake import instruments
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web_common.context import actor, organization_for
 
 bp = Blueprint("instruments", __name__, url_prefix="/orgs/<int:org_id>/electricity-instruments")
 FIELDS = (

@@ -17,7 +17,7 @@ from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
 from footprint_platform.services.catalogue import catalog, onboarding
 from footprint_platform.services.graph import results
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 

@@ -25,7 +25,7 @@ from footprint_platform.schemas import (
 )
 from footprint_platform.services.catalogue import accounts, catalog
 from footprint_platform.services.graph import periods, results
-from footprint_platform.web.context import actor, organization_for, submit
+from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
 

@@ -22,7 +22,7 @@ from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.pact import catenax_exchange
 from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import outbound as pact_outbound
-from footprint_platform.web.context import actor, organization_for, submit
+from footprint_platform.web_common.context import actor, organization_for, submit
 
 CREDENTIAL_FIELDS = {"name": "cred_name", "partner_id": "cred_partner_id"}  # the form's names
 bp = Blueprint("pact_clients", __name__, url_prefix="/orgs/<int:org_id>/pact")

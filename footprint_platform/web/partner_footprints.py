@@ -17,7 +17,7 @@ from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import PullFootprintSchema
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.services.pact import outbound as pact_outbound
-from footprint_platform.web.context import actor, organization_for, submit
+from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("partner_footprints", __name__, url_prefix="/orgs/<int:org_id>/partner-footprints")
 

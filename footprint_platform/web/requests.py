@@ -34,7 +34,7 @@ from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import partner_requests as pact_requests
 from footprint_platform.services.pact import sending as pact_sending
-from footprint_platform.web.context import actor, organization_for, submit
+from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)
 

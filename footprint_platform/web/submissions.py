@@ -48,9 +48,9 @@ from footprint_platform.services.intake import (
 from footprint_platform.services.intake import history as versions_of
 from footprint_platform.services.intake.activity import FIELDS, parse_number
 from footprint_platform.services.pact import consume as pact_consume
-from footprint_platform.web import downloads
-from footprint_platform.web.context import actor, organization_for, safe_next
-from footprint_platform.web.context import submit as submit_form
+from footprint_platform.web_common import downloads
+from footprint_platform.web_common.context import actor, organization_for, safe_next
+from footprint_platform.web_common.context import submit as submit_form
 
 bp = Blueprint("submissions", __name__)
 STEP_CODES = [s[0] for s in STEPS]

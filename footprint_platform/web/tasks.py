@@ -14,7 +14,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import NotificationMode
 from footprint_platform.services.intake import requests
 from footprint_platform.services.notify import notifications, tasks
-from footprint_platform.web.context import actor
+from footprint_platform.web_common.context import actor
 
 bp = Blueprint("tasks", __name__)
 

@@ -13,7 +13,7 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.policy import Action
 from footprint_platform.services.notify import webhooks
-from footprint_platform.web.context import actor, organization_for
+from footprint_platform.web_common.context import actor, organization_for
 
 bp = Blueprint("webhooks", __name__, url_prefix="/orgs/<int:org_id>/webhooks")
 

@@ -32,7 +32,7 @@ from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.services.pact import footprint as pact
-from footprint_platform.web.downloads import pact_options
+from footprint_platform.web_common.downloads import pact_options
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 from tests.platform.statement import STATEMENT, STATEMENT_FORM

@@ -31,7 +31,7 @@ from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.services.pact import footprint as pact
-from footprint_platform.web.downloads import pact_options
+from footprint_platform.web_common.downloads import pact_options
 from supply_graph import rollup as solve
 from tests.platform.conftest import https_server
 

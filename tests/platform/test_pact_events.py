@@ -216,7 +216,7 @@ def test_fulfilled_and_rejected_events_are_accepted_when_well_formed(
 ) -> None:
     with demo_app.test_request_context("/"):
         from footprint_platform.services.pact import footprint as pact
-        from footprint_platform.web.downloads import pact_options
+        from footprint_platform.web_common.downloads import pact_options
 
         pf = pact.product_footprint(
             db.session,

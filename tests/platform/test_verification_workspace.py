@@ -18,7 +18,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, Verification, VerificationStatus
 from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.pact import footprint as pact
-from footprint_platform.web.downloads import pact_options
+from footprint_platform.web_common.downloads import pact_options
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 from tests.platform.statement import STATEMENT, STATEMENT_FORM

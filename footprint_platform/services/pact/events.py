@@ -239,7 +239,7 @@ def host_url() -> str:
 
 
 def options_at(host: str) -> pact.Options:
-    """What a footprint built outside a request names: the same as web.downloads.pact_options
+    """What a footprint built outside a request names: the same as web_common.downloads.pact_options
     on a request to `host`."""
     return pact.Options(
         issuer_domain=current_app.config["PACT_ISSUER_DOMAIN"],
