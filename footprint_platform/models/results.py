@@ -33,7 +33,7 @@ class RollupRun(Base):
     fallback_release_id: Mapped[int] = mapped_column(ForeignKey("factor_release.id"))
     # submission ids used, by product id: what a declaration pins. A run patched from the
     # period's snapshot stores only the changes against the snapshot's run, `base_run_id`
-    # (null: a product without one now); read the whole map with `results.run_pins`. Deferred:
+    # (null: a product without one now); read the whole map with `period_graph.run_pins`. Deferred:
     # a full map is 100k entries at industry scale, and most readers of a run never need it.
     submissions: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     base_run_id: Mapped[int | None] = mapped_column(ForeignKey("rollup_run.id"))

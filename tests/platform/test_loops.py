@@ -257,7 +257,7 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
     fails afterwards loses nothing and tells no one "nothing was saved" — the version stands,
     its job says it failed and why, and the period's next recompute takes the version in."""
     import supply_graph
-    from footprint_platform.services.graph import build, chain, jobs, results
+    from footprint_platform.services.graph import build, chain, jobs, period_graph, results
     from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -282,7 +282,7 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
         assert job.status == "failed" and "the solver fell over" in job.error
         jobs.schedule_inline(db.session, *DATES, "operator: rerun")  # `flask rollup run`
         run = results.latest_results(db.session, actor.organization_ids[0])[previous.product_id].run
-        assert results.run_pins(db.session, run)[previous.product_id] == draft_id
+        assert period_graph.run_pins(db.session, run)[previous.product_id] == draft_id
 
 
 def _audit_count() -> int:

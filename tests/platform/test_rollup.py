@@ -12,7 +12,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, Product, ProductResult
 from footprint_platform.services.graph.build import rollup_period
 from footprint_platform.services.graph.chain import product_node
-from footprint_platform.services.graph.results import run_pins
+from footprint_platform.services.graph.period_graph import run_pins
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))

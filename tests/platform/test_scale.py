@@ -22,7 +22,7 @@ from footprint_platform.models import (
     Submission,
 )
 from footprint_platform.scale import build_industry, maker_admin
-from footprint_platform.services.graph import jobs, results
+from footprint_platform.services.graph import jobs, period_graph, results
 from footprint_platform.services.graph.build import rollup_period
 from footprint_platform.services.graph.chain import product_node, rollup_isolating
 from footprint_platform.services.intake import submissions
@@ -131,7 +131,7 @@ def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
         ).first()
         sub = _resubmit(product, Decimal("1.5"))
         run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
-        assert results.run_pins(db.session, run)[product.id] == sub.id
+        assert period_graph.run_pins(db.session, run)[product.id] == sub.id
         assert run.trigger.endswith("v2")
         chain, full = rollup_period(db.session, *PERIOD)
         downstream = chain.reachable([product.id], "down")
@@ -295,7 +295,7 @@ def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> Non
         run = db.session.scalars(select(RollupRun).order_by(RollupRun.id.desc())).first()
         assert run.base_run_id is not None and len(run.submissions) == 1  # a change list
         fresh_chain, _ = rollup_period(db.session, *PERIOD)
-        assert results.run_pins(db.session, run) == {
+        assert period_graph.run_pins(db.session, run) == {
             int(p): s for p, s in fresh_chain.submissions.id_map().items()
         }
         batch = db.session.scalars(
@@ -438,7 +438,7 @@ def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app
         assert base is not None
         second_run = db.session.get(RollupRun, second)
         assert dict(zip(base.products.tolist(), base.ids.tolist(), strict=True)) == (
-            results.run_pins(db.session, second_run)
+            period_graph.run_pins(db.session, second_run)
         )
         again = supply_graph.rollup(patched.graph)
         full = supply_graph.rollup(fresh.graph)

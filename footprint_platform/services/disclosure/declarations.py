@@ -38,15 +38,14 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.disclosure import sharing
-from footprint_platform.services.graph import uncertainty
-from footprint_platform.services.graph.build import chain_graph, pinned_upstream_graph
+from footprint_platform.services.graph import period_graph, uncertainty
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     pending_product,
     product_node,
     rollup_isolating,
 )
-from footprint_platform.services.graph.results import lock_period, not_computed_now, run_pins
+from footprint_platform.services.graph.results import lock_period, not_computed_now
 from footprint_platform.services.intake import completeness
 from footprint_platform.services.intake.fingerprint import content_hash as submission_hash
 from supply_graph import RELATIVE_TOLERANCE
@@ -339,9 +338,7 @@ def declare(
         )
         raise InvalidInput(msg, {"product_id": [msg]})
     run = _latest_run(session, product.id, start, end)
-    chain = chain_graph(
-        session, start, end, run_pins(session, run), run.fallback_release_id, as_of=run.started_at
-    )
+    chain = period_graph.as_of_run(session, run)
     return _declare(session, actor, product, run, chain, reason)
 
 
@@ -627,10 +624,7 @@ def _check(session: Session, d: Declaration) -> str | None:
     for sub in session.scalars(pinned):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
-    chain = pinned_upstream_graph(
-        session, d.product_id, d.period_start, d.period_end, pins, d.fallback_release_id, as_of
-    )
+    chain = period_graph.as_declared(session, d, pins, upstream_only=True)
     solved = rollup_isolating(chain)
     node = product_node(d.product_id)
     again = solved.result[node]
@@ -667,10 +661,7 @@ def change_reason_for(session: Session, d: Declaration, reader_id: int | None) -
 
 def _pinned_chain(session: Session, d: Declaration, pins: dict[int, int]) -> ChainGraph:
     """The declaration's graph from its pins, with the links' consents as its run saw them."""
-    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
-    return chain_graph(
-        session, d.period_start, d.period_end, pins, d.fallback_release_id, as_of=as_of
-    )
+    return period_graph.as_declared(session, d, pins)
 
 
 @dataclass(frozen=True)

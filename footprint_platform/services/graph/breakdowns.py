@@ -29,8 +29,7 @@ from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services.catalogue import consent
-from footprint_platform.services.graph import explain_cache, periods, snapshots, uncertainty
-from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph import explain_cache, period_graph, periods, uncertainty
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     pending_product,
@@ -42,7 +41,6 @@ from footprint_platform.services.graph.results import (
     LatestResult,
     changed_products,
     latest_results,
-    run_pins,
 )
 from supply_graph import RELATIVE_TOLERANCE
 
@@ -134,15 +132,7 @@ def breakdown(session: Session, run: RollupRun, product_id: int, stored: float) 
         found = _breakdown(session, chain, product_id, stored)
         if found.consistent:
             return found
-    pins = run_pins(session, run)
-    chain = chain_graph(
-        session,
-        run.period_start,
-        run.period_end,
-        pins,
-        run.fallback_release_id,
-        as_of=run.started_at,
-    )
+    chain = period_graph.as_of_run(session, run)
     return _breakdown(session, chain, product_id, stored)
 
 
@@ -154,10 +144,10 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
     would also be upstream (or leave a changed product upstream) today; with none, the product's
     whole upstream, nodes and edges, is the run's. Typical: the product's newest result comes
     from an older run exactly because nothing upstream of it changed since."""
-    chain = snapshots.patched_chain(session, run.period_start, run.period_end)
+    chain = period_graph.snapshot(session, run.period_start, run.period_end)
     if chain is None or chain.fallback_release_id != run.fallback_release_id:
         return None
-    changed = changed_products(run_pins(session, run), chain.submissions)
+    changed = changed_products(period_graph.run_pins(session, run), chain.submissions)
     # a product whose links' consent changed since the run has other edges today, like one
     # with a new submission
     changed |= consent.changed_since(session, run.started_at)

@@ -30,8 +30,7 @@ from footprint_platform.models import AuditEvent, Product, ProductResult, Rollup
 from footprint_platform.policy import SYSTEM
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
-from footprint_platform.services.graph import snapshots
-from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph import period_graph, snapshots
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     SubmissionMap,
@@ -97,10 +96,7 @@ def recompute_timed(
 ) -> tuple[RollupRun, ChainGraph, Timings]:
     t0 = time.perf_counter()
     started = utcnow()  # before the build reads the consents (chain_graph's `as_of`)
-    chain = None if changed_product_id is None else snapshots.patched_chain(session, start, end)
-    patched = chain is not None
-    if chain is None:
-        chain = chain_graph(session, start, end)
+    chain, patched = period_graph.now(session, start, end, rebuild=changed_product_id is None)
     t1 = time.perf_counter()
     isolated = rollup_isolating(chain)
     result, bad_loops, skipped = isolated.result, isolated.loops, isolated.not_computed
@@ -291,26 +287,11 @@ def _previous_pins(session: Session, previous: RollupRun, chain: ChainGraph) -> 
     if base is not None and chain.base_run_id in (previous.id, previous.base_run_id):
         pairs = (base.products, base.ids)
         return pairs if previous.id == chain.base_run_id else _apply(pairs, previous.submissions)
-    pins = run_pins(session, previous)
+    pins = period_graph.run_pins(session, previous)
     return (
         np.fromiter(pins, dtype=np.int64, count=len(pins)),
         np.fromiter(pins.values(), dtype=np.int64, count=len(pins)),
     )
-
-
-def run_pins(session: Session, run: RollupRun) -> dict[int, int]:
-    """A run's whole pins, product id -> submission id: its map, or its base run's map with
-    its changes applied."""
-    pins: dict[int, int] = {}
-    if run.base_run_id is not None:
-        base = session.scalar(select(RollupRun.submissions).where(RollupRun.id == run.base_run_id))
-        pins = {int(p): s for p, s in (base or {}).items()}
-    for p, s in run.submissions.items():
-        if s is None:
-            pins.pop(int(p), None)
-        else:
-            pins[int(p)] = s
-    return pins
 
 
 def _store(

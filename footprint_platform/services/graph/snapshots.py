@@ -34,18 +34,15 @@ from footprint_platform.models import (
 )
 from footprint_platform.services.catalogue.factors import latest_release
 from footprint_platform.services.graph.chain import ChainGraph, SubmissionMap, product_node, stages
-from footprint_platform.services.graph.edges import Edges as _Edges
-from footprint_platform.services.graph.edges import converter as _converter
-from footprint_platform.services.graph.fallbacks import generic_factors as _generic_factors
+from footprint_platform.services.graph.edges import Edges, converter
+from footprint_platform.services.graph.fallbacks import generic_factors
 from footprint_platform.services.graph.parties import Consent, active_shares, site_countries
 from footprint_platform.services.graph.rows import (
     SUB_COLUMNS,
     ExternalLeaf,
     external_leaves,
+    input_rows_for,
     sub_row,
-)
-from footprint_platform.services.graph.rows import (
-    input_rows_for as _input_rows_for,
 )
 from supply_graph import Allocation, SupplyGraph
 
@@ -255,7 +252,7 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     added = len(changed) - int(np.isin(sorted(changed), period_products).sum())
     if current.size != known + added:
         return None
-    rows = _input_rows_for(session, [int(r[0]) for r in newer])
+    rows = input_rows_for(session, [int(r[0]) for r in newer])
     consent = _consent(session, release, [int(r[1]) for r in newer], rows)
     chain = _patch(s, newer, rows, consent, external_leaves(session, rows))
     chain.base_run_id = base_run_id
@@ -275,7 +272,7 @@ def _consent(session: Session, release: int, changed: list[int], rows: list[Any]
 
     def factors() -> list[Any]:
         if not generic:
-            generic.extend(_generic_factors(session, release))
+            generic.extend(generic_factors(session, release))
         return generic
 
     return Consent(
@@ -346,14 +343,14 @@ def _patch(
         own_ratings[i] = sub_ratings if sub_ratings is not None else dqr[i]
     rows_changed = np.array(sorted(by_sub.values()), dtype=np.int64)
     leaf_ids: list[str] = s["leaf_ids"].tolist()
-    edges = _Edges(stages(), leaf_ids)
+    edges = Edges(stages(), leaf_ids)
     edges.add_inputs(rows, by_sub, position, direct, externals or {}, consent, product_ids)
     edges.own_quality(primary[:n], own_ratings)
     unit_names = list(s["unit_names"].tolist())
     unit_code = s["unit_code"]
     new_leaf_units = np.array([_code(unit_names, u) for u in edges.leaf_units], dtype=np.int64)
     unit_code = np.concatenate([unit_code, new_leaf_units])
-    convert = _converter()
+    convert = converter()
     amount = np.array(
         [
             a * (1.0 if u is None else convert(u, unit_names[unit_code[p]]))

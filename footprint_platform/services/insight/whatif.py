@@ -41,7 +41,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.rules import AccountingRule
-from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph import period_graph
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     product_node,
@@ -114,7 +114,10 @@ def evaluate_many(
         except InvalidInput as refused:
             translated.append(refused)
     leaves = [leaf for t in translated if not isinstance(t, InvalidInput) for leaf in t[1].leaves]
-    chain = chain_graph(session, start, end, extra_leaves=list(dict.fromkeys(leaves)))
+    # always fresh: the scenario's graph gets its own leaves, and the solve below changes it
+    chain, _ = period_graph.now(
+        session, start, end, rebuild=True, extra_leaves=list(dict.fromkeys(leaves))
+    )
     try:
         solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
     except supply_graph.SingularLoop:  # a bad loop in the period: isolated, as in a recompute

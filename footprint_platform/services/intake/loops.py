@@ -24,16 +24,14 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import Product, Submission
-from footprint_platform.services.graph import snapshots
-from footprint_platform.services.graph.build import chain_graph, graph_with_rows
+from footprint_platform.services.graph import period_graph
+from footprint_platform.services.graph.build import graph_with_rows
 from footprint_platform.services.graph.chain import product_node
 from footprint_platform.services.graph.parties import consent_of
 from footprint_platform.services.graph.rows import (
     EXTERNAL_COLUMN,
     external_leaves,
-)
-from footprint_platform.services.graph.rows import (
-    input_rows_for as _input_rows_for,
+    input_rows_for,
 )
 from supply_graph import nonphysical_loops
 from supply_graph.loops import path_through
@@ -68,12 +66,12 @@ def refuse_bad_loops(
     roll-up's graph (for instance, a link that the roll-up values with a generic dataset is no
     edge and closes no loop).
     """
-    rows = _input_rows_for(session, [sub.id])
+    rows = input_rows_for(session, [sub.id])
     linked = sorted({int(r[LINKED_COLUMN]) for r in rows if r[LINKED_COLUMN] is not None})
     if not linked:
         return
     start, end = sub.period_start, sub.period_end
-    chain = snapshots.patched_chain(session, start, end) or chain_graph(session, start, end)
+    chain, _ = period_graph.now(session, start, end)
     consent = consent_of(session, [sub.product_id, *linked])
     externals = external_leaves(session, rows)
     graph = graph_with_rows(chain, sub.product_id, sub.id, rows, consent, externals)
