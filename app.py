@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from dashboards import init_dashboards
+from footprint_platform import cli
 from footprint_platform.app_setup import init_platform
 
 PLATFORM_DIR = Path(__file__).resolve().parent / "footprint_platform"
@@ -23,5 +24,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     init_platform(app, test_config)
+    cli.register(app)
     init_dashboards(app)
     return app

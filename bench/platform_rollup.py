@@ -9,7 +9,7 @@ Per (database, N): a fresh database (SQLite file in bench/out/, or the PostgreSQ
 `flask demo load --scale N` (timed); a full recompute (`results.recompute_timed`: build from
 the database, solve, store, snapshot); a few products declared downstream of one cathode
 maker's product; then that product, an ore and a pack are each resubmitted through the
-ordinary services (`submissions.submit`), which runs the job inline: the patched graph, the
+ordinary services (`workflow.submit`), which runs the job inline: the patched graph, the
 solve, the stored downstream results and the new draft declarations. Those three start with
 the process's snapshot cache emptied (as in a process that has not read the period's snapshot
 yet); the cathode is then resubmitted once more with the cache warm ("cathode_ncm_warm").
@@ -33,6 +33,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from footprint_platform.services import workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -205,9 +207,9 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
         profiler = cProfile.Profile() if profile else None
         t0 = time.perf_counter()
         if profiler:
-            profiler.runcall(submissions.submit, s, actor, draft.id)
+            profiler.runcall(workflow.submit, s, actor, draft.id)
         else:
-            submissions.submit(s, actor, draft.id)
+            workflow.submit(s, actor, draft.id)
         total = time.perf_counter() - t0
         if profiler:
             profiler.dump_stats(OUT / f"profile-{profile}.prof")

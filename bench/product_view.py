@@ -196,7 +196,7 @@ def _views(client: Any, path: str, repeat: int) -> dict[str, Any]:
 
 
 def _resubmit_near(s: Any, vehicle: int, pick: str) -> None:
-    """Resubmit (quantities +10 %, through `submissions.submit`, which recomputes) either
+    """Resubmit (quantities +10 %, through `workflow.submit`, which recomputes) either
     another vehicle ("other": nothing upstream of ours changes, so ours keeps its result from
     the older run) or the lithium ore upstream of ours with the most customers ("ore")."""
     from bench.platform_rollup import _after_submission

@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from footprint_platform.services import workflow
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -34,12 +36,11 @@ DB_NAME = "tanlian_bench_worker"
 def cold_recompute(job_id: int) -> None:
     """The job as it ran before the warm worker: a new application in the forked process."""
     from footprint_platform.extensions import db
-    from footprint_platform.services.graph import jobs
     from footprint_platform.worker import platform_app
 
     app = platform_app()
     with app.app_context():
-        jobs.run_job(db.session, job_id)
+        workflow.run_job(db.session, job_id)
         db.session.remove()
 
 
@@ -64,7 +65,7 @@ def _queue_resubmissions(app: Any, n: int, function: str) -> None:
             actor = user_actor(user)
             for _ in range(n):
                 draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
-                submissions.submit(db.session, actor, draft.id)
+                workflow.submit(db.session, actor, draft.id)
             db.session.remove()
     finally:
         jobs._enqueue = original  # type: ignore[assignment]

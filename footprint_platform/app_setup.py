@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from footprint_platform import cli, display_labels
+from footprint_platform import display_labels
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -18,7 +18,7 @@ from footprint_platform.http_errors import register_error_handlers
 from footprint_platform.http_headers import init_http_headers
 from footprint_platform.pact import init_pact
 from footprint_platform.security import configure_hasher
-from footprint_platform.services.notify import notifications
+from footprint_platform.services.notify import notifications, webhook_delivery
 from footprint_platform.settings import configure
 from footprint_platform.signing import init_signing
 from footprint_platform.static_delivery import init_static_delivery
@@ -79,6 +79,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     init_web_context(app)
     init_http_headers(app)
     init_static_delivery(app)
+    webhook_delivery.listen()  # hand committed webhook deliveries to the background
     register_error_handlers(app)
     for bp in (
         home.bp,
@@ -111,15 +112,6 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     # a declaration's figures per kWh (lifetime energy, rated capacity): battery.declared_per_kwh
     app.jinja_env.globals["declared_per_kwh"] = declared_per_kwh
     app.jinja_env.filters.update(display_labels.FILTERS)
-    app.cli.add_command(cli.demo)
-    app.cli.add_command(cli.declarations_cli)
-    app.cli.add_command(cli.rollup_cli)
-    app.cli.add_command(cli.pact_cli)
-    app.cli.add_command(cli.webhooks_cli)
-    app.cli.add_command(cli.notifications_cli)
-    app.cli.add_command(cli.signing_cli)
-    app.cli.add_command(cli.export_cmd)
-    app.cli.add_command(cli.import_cmd)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))
     app.after_request(_mail_notifications)
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -17,8 +17,8 @@ from footprint_platform.demo import demo_logins, load_demo
 from footprint_platform.demo_pact import demo_pact_logins
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations, signatures
-from footprint_platform.services.graph import jobs
 
 demo = AppGroup("demo", help="The demo supply chain.")
 
@@ -152,7 +152,7 @@ def rollup_worker(burst: bool) -> None:
 def rollup_dispatch() -> None:
     """Run the recompute jobs nobody is running (their process died, or they never reached the
     queue); cron it where there is no background worker."""
-    ran = jobs.run_due(db.session)
+    ran = workflow.run_due(db.session)
     click.echo(f"{ran} recompute jobs run.")
 
 
@@ -161,7 +161,7 @@ def rollup_dispatch() -> None:
 def rollup_run(period: str) -> None:
     """Recompute a period now, in this process."""
     start, end = (date.fromisoformat(p) for p in period.split(":"))
-    job = jobs.schedule_inline(db.session, start, end, "command line")
+    job = workflow.schedule_inline(db.session, start, end, "command line")
     click.echo(f"run {job.run_id}: {job.status}")
 
 
@@ -274,3 +274,21 @@ def pact_deliver() -> None:
     for delivery_id in ids:
         pact_sending.attempt(db.session, delivery_id)
     click.echo(f"{len(ids)} due deliveries attempted.")
+
+
+def register(app: Flask) -> None:
+    """The `flask` commands, added by the application's composition root (app.py), not by
+    init_platform: the worker builds its application with init_platform, and this module imports
+    the worker."""
+    for command in (
+        demo,
+        declarations_cli,
+        rollup_cli,
+        pact_cli,
+        webhooks_cli,
+        notifications_cli,
+        signing_cli,
+        export_cmd,
+        import_cmd,
+    ):
+        app.cli.add_command(command)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from footprint_platform.demo_submissions import _admin, _product
 from footprint_platform.models import Organization
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services.disclosure import sharing
+from footprint_platform.services import workflow
 from footprint_platform.services.pact import clients as pact_clients
 
 DEMO_FILE = CONFIG_DIR / "demo" / "pact.toml"
@@ -43,7 +43,7 @@ def load_demo_pact(session: Session, path: Path = DEMO_FILE) -> None:
             client_id=spec["client_id"],
         )
         for part in spec.get("share", []):
-            sharing.share(session, admin, _product(session, part).id, partner.id)
+            workflow.share(session, admin, _product(session, part).id, partner.id)
 
 
 def demo_pact_logins(path: Path = DEMO_FILE) -> list[tuple[str, str, str, str]]:

@@ -27,10 +27,10 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.accounts import user_actor
-from footprint_platform.services.disclosure import declarations, publication, sharing
-from footprint_platform.services.graph import jobs
+from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.intake import evidence, instruments, requests, submissions
 from footprint_platform.services.intake.activity import FIELDS, OWN_ACTIVITY
 from footprint_platform.services.pact import delivery as pact_delivery
@@ -85,11 +85,11 @@ def load_demo_submissions(
             _row(session, r, certificate, record, demo.get("provenance")) for r in spec["inputs"]
         ]
         submissions.save_draft(session, actor, sub.id, _header(spec), rows)
-        done[spec["product"]] = submissions.submit(session, actor, sub.id)
+        done[spec["product"]] = workflow.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
     # the declarations below need the recomputes done, also when they went to the queue
-    jobs.run_pending(session, start, end)
+    workflow.run_pending(session, start, end)
     for part in demo.get("declare", []):
         _declare_verify_publish(session, _product(session, part), start, end)
     later = demo.get("second_period") if second_period else None
@@ -154,8 +154,8 @@ def _second_period(session: Session, spec: dict[str, Any]) -> int:
         ]
         header = {f: getattr(sub, f) for f in (*submissions.HEADER_FIELDS, *RATING_FIELDS)}
         submissions.save_draft(session, actor, sub.id, header, rows)
-        submissions.submit(session, actor, sub.id)
-    jobs.run_pending(session, start, end)  # its results too, whatever the inline threshold
+        workflow.submit(session, actor, sub.id)
+    workflow.run_pending(session, start, end)  # its results too, whatever the inline threshold
     return len(spec["submission"])
 
 
@@ -199,7 +199,7 @@ def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
             supplier = _product(session, row["link"])
             if supplier.organization_id != buyer:
                 admin = _admin(session, supplier.organization_id)
-                sharing.share(session, admin, supplier.id, buyer)
+                workflow.share(session, admin, supplier.id, buyer)
 
 
 def _instrument(
@@ -281,7 +281,9 @@ def _request(
         },
     )[0]
     if spec.get("answered"):
-        requests.answer(session, _admin(session, supplier.id), request.id, done[spec["part"]].id)
+        workflow.answer_request(
+            session, _admin(session, supplier.id), request.id, done[spec["part"]].id
+        )
     if spec["due_in_days"] < 0:  # show an overdue request: its due date lies in the past
         stored = session.get(DataRequest, request.id)
         assert stored is not None

@@ -21,6 +21,7 @@ from rq.worker.base import WorkerStatus
 
 from footprint_platform.app_setup import init_platform
 from footprint_platform.extensions import db
+from footprint_platform.services import workflow
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.notify import webhook_delivery
 from footprint_platform.services.pact import delivery as pact_delivery
@@ -55,7 +56,7 @@ def recompute(job_id: int) -> None:
     """RQ job: recompute a period (see services/graph/jobs.py); nothing if it is done or taken."""
     with _app().app_context():
         try:
-            jobs.run_job(db.session, job_id)
+            workflow.run_job(db.session, job_id)
         finally:
             db.session.remove()
 
@@ -96,7 +97,7 @@ class PlatformWorker(SimpleWorker):
         self.set_state(WorkerStatus.BUSY)
         with self.app.app_context():
             try:
-                ran = jobs.run_due(db.session)
+                ran = workflow.run_due(db.session)
                 if ran:
                     log.info("worker sweep: %d recompute jobs run again", ran)
             except Exception:

@@ -9,8 +9,8 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
+from footprint_platform.api.blueprint import Blueprint
 from footprint_platform.extensions import db
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.intake import instruments

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask.views import MethodView
 
-from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
+from footprint_platform.api.blueprint import Blueprint
 from footprint_platform.extensions import db
 from footprint_platform.links import public_url
 from footprint_platform.policy import Action, authorize
@@ -19,6 +19,7 @@ from footprint_platform.schemas import (
     DeclineSchema,
     InboxQuerySchema,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.intake import requests
 
@@ -89,7 +90,7 @@ class Answer(MethodView):
         """The supplier answers with a submitted version of the requested product for the
         requested period; another period's version only with `substitute_reason` and
         `confirm_substitute: true` (the reason is shown to the buyer)."""
-        return requests.answer(
+        return workflow.answer_request(
             db.session,
             api_actor(),
             request_id,

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask.views import MethodView
 
-from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
+from footprint_platform.api.blueprint import Blueprint
 from footprint_platform.api.pagination import FilteredQuerySchema, page
 from footprint_platform.api.schemas_results import BreakdownSchema, ResultPage
 from footprint_platform.extensions import db

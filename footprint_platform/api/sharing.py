@@ -9,8 +9,8 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
+from footprint_platform.api.blueprint import Blueprint
 from footprint_platform.api.pagination import CursorQuerySchema, page
 from footprint_platform.api.schemas_results import (
     LinkAskSchema,

@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
-from footprint_platform.api import Blueprint
 from footprint_platform.api.auth import api_actor, authenticate_api_request
+from footprint_platform.api.blueprint import Blueprint
 from footprint_platform.api.schemas_submission import (
     EmissionFactorSchema,
     EvidenceSchema,
@@ -25,6 +25,7 @@ from footprint_platform.extensions import db, limiter
 from footprint_platform.models import FactorRelease, InputKind
 from footprint_platform.policy import Action, authorize
 from footprint_platform.rate_limits import upload_limit, uploader_key
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog, factors
 from footprint_platform.services.intake import evidence, history, submissions
 
@@ -126,9 +127,7 @@ class SubmitResource(MethodView):
     @blp.response(200, SubmissionSchema)
     def post(self, data: dict[str, Any], submission_id: int) -> Any:
         """Submit the draft: it becomes immutable and supersedes the earlier version."""
-        return submissions.submit(
-            db.session, api_actor(), submission_id, data["lock_version"], INPUTS
-        )
+        return workflow.submit(db.session, api_actor(), submission_id, data["lock_version"], INPUTS)
 
 
 @blp.route("/submissions/<int:submission_id>/versions")

@@ -26,6 +26,7 @@ from footprint_platform.schemas import (
     PactRequestSchema,
     parse,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog, links
 from footprint_platform.services.intake import requests, submissions
 from footprint_platform.services.pact import catenax_requests
@@ -197,7 +198,7 @@ def answer(request_id: int) -> Any:
     return _supplier_acts(
         request_id,
         AnswerSchema(),
-        lambda s, a, r, data: requests.answer(
+        lambda s, a, r, data: workflow.answer_request(
             s, a, r, data["submission_id"], data["substitute_reason"], data["confirm_substitute"]
         ),
         _("Request answered."),
@@ -245,7 +246,7 @@ def _link_acts(request_id: int, act: Any, done_message: str, side: str) -> Any:
 
 @bp.route("/link-requests/<int:request_id>/accept", methods=["POST"])
 def accept_link(request_id: int) -> Any:
-    return _link_acts(request_id, links.accept, _("Link accepted."), "supplier_id")
+    return _link_acts(request_id, workflow.accept_link, _("Link accepted."), "supplier_id")
 
 
 @bp.route("/link-requests/<int:request_id>/decline", methods=["POST"])

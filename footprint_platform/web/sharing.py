@@ -13,6 +13,7 @@ from footprint_platform.extensions import db
 from footprint_platform.models import Organization, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import ShareSchema
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.disclosure import sharing
 from footprint_platform.web_common.context import actor, organization_for, submit
@@ -38,7 +39,7 @@ def shares(org_id: int) -> Any:
         organization_for(org_id, Action.SHARE_FOOTPRINTS)
         errors = submit(
             ShareSchema(),
-            lambda data: sharing.share(db.session, actor(), data["product_id"], data["buyer_id"]),
+            lambda data: workflow.share(db.session, actor(), data["product_id"], data["buyer_id"]),
         )
         if not errors:
             flash(_("Shared."), "success")
@@ -63,7 +64,7 @@ def shares(org_id: int) -> Any:
 
 @bp.route("/shares/<int:share_id>/revoke", methods=["POST"])
 def revoke(share_id: int) -> Any:
-    found = sharing.revoke(db.session, actor(), share_id)
+    found = workflow.revoke(db.session, actor(), share_id)
     flash(_("No longer shared. The record of the share is kept."), "success")
     return redirect(url_for(".shares", org_id=found.organization_id))
 

@@ -35,6 +35,7 @@ from footprint_platform.sections import (
     STEPS,
     section_names,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog, links
 from footprint_platform.services.catalogue.factors import factor_by_code
 from footprint_platform.services.graph import jobs
@@ -296,7 +297,7 @@ def upload(submission_id: int) -> Any:
 def submit(submission_id: int) -> Any:
     sub = submissions.get_submission(db.session, actor(), submission_id)
     try:
-        submissions.submit(
+        workflow.submit(
             db.session, actor(), sub.id, int(request.form.get("lock_version") or 0) or None
         )
     except UploadRejected as exc:

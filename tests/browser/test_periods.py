@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product
+from footprint_platform.services import workflow
 from footprint_platform.services.intake import submissions
 from tests.browser.conftest import LiveServer
 from tests.platform.demo_ids import admin_actor
@@ -36,7 +37,7 @@ def _submit_2026_cathode(server: LiveServer, cathode: int) -> None:
         draft = submissions.start_draft(
             db.session, actor, cathode, date(2026, 1, 1), date(2026, 12, 31)
         )
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         db.session.remove()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Organization, Product, ProductResult, RollupRun
+from footprint_platform.services import workflow
 from footprint_platform.services.intake import submissions
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
@@ -32,7 +33,7 @@ def submit_2026_cathode(app: Flask) -> None:
         draft = submissions.start_draft(
             db.session, actor, product, date(2026, 1, 1), date(2026, 12, 31)
         )
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
 
 
 def _product(app: Flask, part: str) -> tuple[int, int]:

@@ -18,9 +18,8 @@ from sqlalchemy import select
 from dashboards import coverage_figures
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Product, Submission, SubmissionStatus
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
-from footprint_platform.services.disclosure import sharing
-from footprint_platform.services.graph import jobs
 from footprint_platform.services.insight import coverage, supplier_view
 from footprint_platform.services.insight.portfolio import Point, Row
 from footprint_platform.services.intake import submissions
@@ -68,7 +67,7 @@ def _resubmit(
         for i in draft.inputs
     ]
     submissions.save_draft(db.session, actor, draft.id, {"dqr": current.dqr}, rows + list(extra))
-    submissions.submit(db.session, actor, draft.id)
+    workflow.submit(db.session, actor, draft.id)
 
 
 def _generic_lithium(app: Flask) -> int:
@@ -99,7 +98,7 @@ def _generic_lithium(app: Flask) -> int:
             "linked_product_id": made.id,
         }
         cells = _product("DT-P811-150").organization_id
-        sharing.share(db.session, lithium, made.id, cells)  # Lanhu agrees to the link
+        workflow.share(db.session, lithium, made.id, cells)  # Lanhu agrees to the link
         _resubmit("DT-P811-150", CELLS, PERIOD, [link])
         return made.id
 
@@ -235,7 +234,7 @@ def test_a_shared_product_is_named_with_its_share(demo_app: Flask) -> None:
     with demo_app.test_request_context():
         cell = _product("DT-P811-150")
         oem_org = _product("JH-S7-LR").organization_id
-        sharing.share(db.session, admin_actor(CELLS), cell.id, oem_org)
+        workflow.share(db.session, admin_actor(CELLS), cell.id, oem_org)
         car = coverage.coverage(db.session, admin_actor(OEM), _product("JH-S7-LR").id)
         shared = next(s for s in car.suppliers if s.product.id == cell.id)
         assert shared.tier == 2 and shared.share is not None and 0 < shared.share < 1
@@ -399,7 +398,7 @@ def test_the_newest_submission_column_speaks_of_the_period_shown(demo_app: Flask
     cathode, org = _ids(demo_app, "MJ-NCM811-S")
     with demo_app.app_context():
         _resubmit("MJ-NCM811-S", "data@minjiang-cathode.example", NEXT)
-        jobs.run_pending(db.session, *NEXT)
+        workflow.run_pending(db.session, *NEXT)
         actor = admin_actor("data@minjiang-cathode.example")
         for period in (PERIOD, NEXT):
             board = supplier_view.dashboard(db.session, actor, org, 3, period=period)

@@ -24,7 +24,7 @@ from footprint_platform.models import (
     SubmissionInput,
     WhatIfScenario,
 )
-from footprint_platform.services.disclosure import sharing
+from footprint_platform.services import workflow
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
@@ -197,7 +197,7 @@ def test_the_pages_show_no_supplier_inputs_and_no_unshared_figure(
     leaked = [d for d in theirs if d in html and d not in _public_words(demo_app)]
     assert leaked == []
     with demo_app.app_context():
-        sharing.share(db.session, admin_actor(PACK_ADMIN), lfp, _org(demo_app, "JH-S7-LR"))
+        workflow.share(db.session, admin_actor(PACK_ADMIN), lfp, _org(demo_app, "JH-S7-LR"))
     allowed = _page(auth.client, suv, swap)
     assert allowed.status_code == 302
 

@@ -25,8 +25,9 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import Actor
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import accounts, links
-from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.intake import evidence, submissions
 from footprint_platform.services.notify import webhooks
 from footprint_platform.services.pact import clients as pact_clients
@@ -164,7 +165,7 @@ def prepare(app: Flask) -> Ids:
             .join(User)
             .where(User.email == "analyst@jinghai-motors.example")
         )
-        shared = sharing.share(db.session, admin, lfp_pack, buyer_org)
+        shared = workflow.share(db.session, admin, lfp_pack, buyer_org)
         pact = _pact(admin, pack, buyer_org, nmc_pack)
         viewer = db.session.scalar(
             select(Membership.id).join(User).where(User.email == "analyst@huadong-pack.example")
@@ -221,7 +222,7 @@ def _pact(admin: Actor, pack: int, buyer: int, product: int) -> dict[str, Any]:
     gone, _ = pact_clients.create_client(db.session, admin, pack, buyer, "revoked")
     gone_token = pact_clients.issue_token(db.session, gone, ttl, None).access_token
     pact_clients.revoke_client(db.session, admin, pack, gone.id)
-    sharing.share(db.session, admin, product, buyer)
+    workflow.share(db.session, admin, product, buyer)
     published = db.session.scalar(
         select(Declaration.public_id).where(
             Declaration.product_id == product, Declaration.published_at.is_not(None)

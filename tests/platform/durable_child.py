@@ -14,6 +14,8 @@ import sys
 from datetime import date
 from typing import Any, NoReturn
 
+from footprint_platform.services import workflow
+
 
 def _die(*_: Any, **__: Any) -> NoReturn:
     os.kill(os.getpid(), signal.SIGKILL)
@@ -39,7 +41,7 @@ def _submit() -> None:
         draft = submissions.start_draft(
             db.session, actor, foil.id, date(2025, 1, 1), date(2025, 12, 31)
         )
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
 
 
 def _worker(stage: str) -> None:

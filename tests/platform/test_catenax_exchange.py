@@ -34,11 +34,12 @@ from footprint_platform.models import (
     PactRequestSent,
     RequestStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.intake import requests
 from footprint_platform.services.pact import catenax_exchange, catenax_requests
-from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact import sending as pact_sending
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
@@ -140,7 +141,7 @@ def test_a_request_for_a_shared_part_is_accepted_and_pushed_in_the_version_asked
         assert req.status is RequestStatus.ANSWERED and req.buyer_id == provider["partner"]
         assert req.message == "2025 lot"
         (delivery,) = _deliveries(req.id)
-        assert delivery.type == pact_events.CX_PUSH
+        assert delivery.type == pact_outbox.CX_PUSH
         sent = pact_sending.attempt(db.session, delivery.id)
         assert sent is not None and sent.status == "sent", sent.last_error
         public_id = _declaration("ZJ-EL-NCM").public_id
@@ -195,9 +196,9 @@ def test_an_unknown_part_waits_in_the_inbox_a_decline_sends_nothing_an_answer_pu
         req2.product_id = _declaration("ZJ-EL-NCM").product_id  # the owner picks the product
         d = _declaration("ZJ-EL-NCM")
         submission = int(d.pinned[str(d.product_id)][0])
-        requests.answer(db.session, owner_admin, req2.id, submission, "the same lot", True)
+        workflow.answer_request(db.session, owner_admin, req2.id, submission, "the same lot", True)
         (push,) = _deliveries(req2.id)
-        assert push.type == pact_events.CX_PUSH and push.target_url.endswith(other)
+        assert push.type == pact_outbox.CX_PUSH and push.target_url.endswith(other)
 
 
 @pytest.mark.parametrize(
@@ -503,7 +504,7 @@ def test_a_push_whose_footprint_is_no_longer_shared_is_cancelled(
         req = _request_of(provider["owner"], rid)
         (push,) = _deliveries(req.id)
         share = sharing._active(db.session, req.product_id, provider["partner"])
-        sharing.revoke(db.session, admin_actor(OWNER_ADMIN), share.id)
+        workflow.revoke(db.session, admin_actor(OWNER_ADMIN), share.id)
         done = pact_sending.attempt(db.session, push.id)
         assert done is not None and done.status == "cancelled"
 

@@ -26,8 +26,9 @@ from footprint_platform.models import (
     Verification,
     VerificationStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
-from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
 from footprint_platform.services.pact import consume as pact_consume
@@ -88,7 +89,7 @@ def _new_cell(rows: list[dict[str, Any]]) -> Product:
     draft = submissions.start_draft(db.session, admin, cell.id, *PERIOD)
     electricity = {"kind": "electricity", "quantity": "45", "unit": "kWh", "provenance": "measured"}
     submissions.save_draft(db.session, admin, draft.id, {"dqr": Decimal(2)}, [*rows, electricity])
-    submissions.submit(db.session, admin, draft.id)
+    workflow.submit(db.session, admin, draft.id)
     return cell
 
 
@@ -145,7 +146,7 @@ def test_a_pack_sees_its_cells_components_whatever_the_path(demo_app: Flask) -> 
         cell = _new_cell(_components(anode=generic))
         pack = _product(db.session, "HD-PK-811-78")
         admin = _admin(db.session, pack.organization_id)
-        sharing.share(
+        workflow.share(
             db.session, _admin(db.session, cell.organization_id), cell.id, pack.organization_id
         )
         draft = submissions.start_draft(db.session, admin, pack.id, *PERIOD)
@@ -163,7 +164,7 @@ def test_a_pack_sees_its_cells_components_whatever_the_path(demo_app: Flask) -> 
             for i in draft.inputs
         ]
         submissions.save_draft(db.session, admin, draft.id, {"dqr": Decimal(2)}, rows)
-        submissions.submit(db.session, admin, draft.id)
+        workflow.submit(db.session, admin, draft.id)
         message = _refusal(pack)
         assert "anode: generic dataset mat.graphite.natural.cn" in message
 
@@ -246,13 +247,13 @@ def test_a_mass_balance_outside_the_rules_range_needs_a_reason(demo_app: Flask) 
     with demo_app.test_request_context("/", headers=EN):
         admin, draft = _foil_version(3, {})  # 3.15 kg aluminium per kg of foil
         with pytest.raises(UploadRejected) as caught:
-            submissions.submit(db.session, admin, draft.id)
+            workflow.submit(db.session, admin, draft.id)
         [problem] = caught.value.problems
         assert problem.column == "mass_balance_reason" and problem.value == "3.15"
         assert "0.5–3" in problem.reason and "ISO 14044" in problem.reason
         reason = {"mass_balance_reason": "Trial run: high scrap rate."}
         admin, draft = _foil_version(3, reason, draft)
-        done = submissions.submit(db.session, admin, draft.id)
+        done = workflow.submit(db.session, admin, draft.id)
         assert done.mass_balance_reason == "Trial run: high scrap rate."
 
 
@@ -314,11 +315,11 @@ def test_exclusions_above_the_rules_cut_off_cannot_be_submitted(demo_app: Flask)
         too_many = [{"what": "Packaging", "percent": "3"}, {"what": "Lubricants", "percent": "2.5"}]
         admin, draft = _foil_version(1, {"exclusions": too_many})
         with pytest.raises(UploadRejected) as caught:
-            submissions.submit(db.session, admin, draft.id)
+            workflow.submit(db.session, admin, draft.id)
         [problem] = caught.value.problems
         assert problem.column == "exclusions" and "5 %" in problem.reason
         admin, draft = _foil_version(1, {"exclusions": too_many[:1]}, draft)
-        assert submissions.submit(db.session, admin, draft.id).exclusions == [
+        assert workflow.submit(db.session, admin, draft.id).exclusions == [
             {"what": "Packaging", "percent": "3"}
         ]
 
@@ -361,7 +362,7 @@ def test_exclusions_summed_along_the_chain_above_the_cut_off_cannot_be_declared(
             header = {f: getattr(draft, f) for f in submissions.HEADER_FIELDS}
             header["exclusions"] = [{"what": "Adhesives", "percent": "4"}]
             submissions.save_draft(db.session, admin, draft.id, header, rows)
-            submissions.submit(db.session, admin, draft.id)
+            workflow.submit(db.session, admin, draft.id)
         pack = _product(db.session, "HD-PK-811-78")
         with pytest.raises(InvalidInput, match="cut-off allows 5 %"):
             declarations.declare(

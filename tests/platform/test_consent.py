@@ -35,6 +35,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.catalogue.factors import latest_release
 from footprint_platform.services.disclosure import declarations, publication, sharing
@@ -112,7 +113,7 @@ def _link_cathode_as_lanhu(part: str = CATHODE) -> tuple[int, float, float]:
         "linked_product_id": cathode.id,
     }
     submissions.save_draft(db.session, lanhu, draft.id, {"dqr": Decimal("2")}, [row])
-    submissions.submit(db.session, lanhu, draft.id)
+    workflow.submit(db.session, lanhu, draft.id)
     return made.id, _stored(cathode), _secondary(cathode)
 
 
@@ -222,7 +223,7 @@ def _withdraw(part: str, buyer_email: str) -> tuple[Product, int]:
     )
     maker = db.session.get(Organization, product.organization_id)
     email = maker.memberships[0].user.email
-    sharing.revoke(db.session, admin_actor(email), share.id)
+    workflow.revoke(db.session, admin_actor(email), share.id)
     return product, buyer
 
 
@@ -293,7 +294,7 @@ def test_a_consent_changed_behind_the_snapshot_is_never_patched_over(demo_app: F
         share = db.session.scalar(
             select(FootprintShare).where(FootprintShare.buyer_id == lanhu_org)
         )
-        sharing.revoke(db.session, admin_actor(MINJIANG), share.id)  # recomputes, new snapshot
+        workflow.revoke(db.session, admin_actor(MINJIANG), share.id)  # recomputes, new snapshot
         same()
         explain_cache.clear()
 
@@ -314,7 +315,7 @@ def _new_cathode_version() -> None:
         rows.append(row)
     header = {"dqr": draft.dqr or Decimal(2), "production_volume": draft.production_volume}
     submissions.save_draft(db.session, actor, draft.id, header, rows)
-    submissions.submit(db.session, actor, draft.id)
+    workflow.submit(db.session, actor, draft.id)
 
 
 def test_change_reasons_name_only_what_the_reader_may_name(demo_app: Flask) -> None:

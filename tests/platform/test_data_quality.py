@@ -24,6 +24,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.intake import activity, submissions
 from footprint_platform.services.intake.fingerprint import content_hash
@@ -76,7 +77,7 @@ def _submit(rows: list[dict[str, Any]], header: dict[str, Any]) -> Submission:
     actor = admin_actor(FOIL_ADMIN)
     draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
     submissions.save_draft(db.session, actor, draft.id, header, [dict(r) for r in rows])
-    return submissions.submit(db.session, actor, draft.id)
+    return workflow.submit(db.session, actor, draft.id)
 
 
 def _emissions(sub: Submission) -> list[Decimal]:

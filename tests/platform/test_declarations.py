@@ -14,6 +14,7 @@ from sqlalchemy import select
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.intake import submissions
 from tests.platform.demo_ids import admin_actor
@@ -64,7 +65,7 @@ def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Fl
             for i in draft.inputs
         ]
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         assert declarations.verify(db.session) == []
         cell = _product("DT-P811-150")
         old, new = db.session.scalars(
@@ -239,7 +240,7 @@ def test_new_upstream_data_redeclares_downstream_and_leaves_published_ones(
             for i in draft.inputs
         ]
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         fresh = db.session.scalars(
             select(Declaration).where(Declaration.status == DeclarationStatus.DRAFT)
         ).all()

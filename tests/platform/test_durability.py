@@ -27,6 +27,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import submissions
 from tests.conftest import Session
@@ -137,7 +138,7 @@ def test_a_worker_killed_at_any_stage_is_run_again_and_every_declaration_follows
             actor = admin_actor("data@jiangnan-foil.example")
             foil = db.session.scalar(sa.select(Product).where(Product.part_number == "JN-AL-12"))
             draft = submissions.start_draft(db.session, actor, foil.id, *PERIOD)
-            submissions.submit(db.session, actor, draft.id)
+            workflow.submit(db.session, actor, draft.id)
             job_id = jobs.latest_job(db.session, *PERIOD).id
             assert db.session.get(RollupJob, job_id).status == "queued"
             db.session.remove()

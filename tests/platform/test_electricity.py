@@ -33,6 +33,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Actor
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.rules import load_rules, rule_version
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog, factors
 from footprint_platform.services.catalogue.accounts import user_actor
 from footprint_platform.services.intake import evidence, instruments, submissions
@@ -330,7 +331,7 @@ def _submit_with_certificate(actor: Actor, product: Product, kwh: str, volume: s
     rows = [_cert_row(quantity=kwh, certificate_id="t-gec-0001")]
     header = {**_HEADER, "production_volume": Decimal(volume)}
     submissions.save_draft(db.session, actor, draft_id, header, rows)
-    return submissions.submit(db.session, actor, draft_id)
+    return workflow.submit(db.session, actor, draft_id)
 
 
 @pytest.mark.postgres
@@ -609,7 +610,7 @@ def test_next_periods_draft_does_not_carry_a_certificate_forward(demo_app: Flask
             None,
             None,
         )
-        done = submissions.submit(db.session, actor, draft.id)
+        done = workflow.submit(db.session, actor, draft.id)
         assert {i.factor_code for i in done.inputs if i.kind.value == "electricity"} == {
             "elec.cn.cfp.2024"
         }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from footprint_platform.errors import Conflict, UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import ElectricityInstrument, Product, SubmissionStatus
+from footprint_platform.services import workflow
 from footprint_platform.services.intake import evidence, instruments, submissions
 from tests.platform.demo_ids import Ids
 from tests.platform.test_electricity import _HEADER, _admin, _cert_row, _product_at, _register
@@ -71,7 +72,7 @@ def test_two_products_claiming_one_certificate_at_once_one_is_refused(
     def job(draft_id: int) -> Any:
         def prepare() -> Any:
             actor = _admin("admin@huadong-pack.example")
-            return lambda: submissions.submit(db.session, actor, draft_id).status
+            return lambda: workflow.submit(db.session, actor, draft_id).status
 
         return prepare
 

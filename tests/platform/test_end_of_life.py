@@ -18,6 +18,7 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product
 from footprint_platform.reference import CONFIG_DIR
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.disclosure import battery_aas, batterypass, declarations, exports
 from footprint_platform.services.graph.results import latest_results
@@ -101,7 +102,7 @@ def test_the_pack_end_of_life_by_the_cff_reaches_every_export(demo_app: Flask) -
         # the review before submitting values the rows as the roll-up will
         seen = history.review(db.session, actor, draft.id)
         assert float(seen.direct_by_stage["end_of_life"]) == pytest.approx(-19.570327504)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         after = latest_results(db.session, pack.organization_id)[pack.id].result
         assert float(after.by_stage["raw_material"]) - old_raw == pytest.approx(
             -1.630995372, rel=1e-9
@@ -260,7 +261,7 @@ def test_scrap_enters_burden_free_and_a_recycled_share_on_a_link_is_recorded(
         (scrap,) = [r for r in rows if r.get("description") == "Cell production scrap"]
         scrap["quantity"] = Decimal("1.7")  # more scrap, still burden-free
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         after = latest_results(db.session, salt.organization_id)[salt.id].result.total
         assert after == before
 
@@ -281,7 +282,7 @@ def test_the_recycled_content_lever_follows_the_rule_and_equals_the_data(demo_ap
         _publish_release()
         draft = submissions.start_draft(db.session, actor, pack.id, *PERIOD)
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, _rows(draft))
-        submissions.submit(db.session, actor, draft.id)  # the pack's data on the new release
+        workflow.submit(db.session, actor, draft.id)  # the pack's data on the new release
         before = latest_results(db.session, pack.organization_id)[pack.id].result
         outcome = whatif.evaluate(db.session, actor, pack.id, [spec])
         # 1.8 kg × (0.94 × 15.947 + 0.06 × 0.845191 − 15.947) = −1.630995372 kg CO2e/kWh
@@ -291,7 +292,7 @@ def test_the_recycled_content_lever_follows_the_rule_and_equals_the_data(demo_ap
         (alu,) = [r for r in rows if r.get("description") == "Aluminium housing and busbars"]
         alu |= {"recycled_share": "0.3", "recycled_factor_code": "mat.aluminium.recycled.cn"}
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         after = latest_results(db.session, pack.organization_id)[pack.id].result
         assert float(after.total) == pytest.approx(outcome.scenario.total, rel=1e-9)
         options = whatif.evaluate(db.session, actor, pack.id, []).options

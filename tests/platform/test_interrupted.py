@@ -34,7 +34,7 @@ from footprint_platform.models import (
     RollupSnapshot,
     utcnow,
 )
-from footprint_platform.services.graph import jobs
+from footprint_platform.services import workflow
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,7 +234,7 @@ def test_a_killed_rollup_stores_nothing_and_its_job_is_run_again_by_the_next(app
     # once their leases pass, the next dispatcher runs each again, whole
     time.sleep(LEASE + 0.1)
     with app.app_context():
-        assert jobs.run_due(db.session) == left_running
+        assert workflow.run_due(db.session) == left_running
         statuses = db.session.scalars(sa.select(RollupJob.status)).all()
         db.session.remove()
     assert set(statuses) == {"done"}
@@ -266,7 +266,7 @@ def test_jobs_past_their_lease_are_run_again_live_ones_kept_exhausted_ones_faile
         exhausted = running("killed every time", timedelta(seconds=-1), attempts)
         db.session.add_all([dead, live, exhausted])
         db.session.commit()
-        assert jobs.run_due(db.session) == 1
+        assert workflow.run_due(db.session) == 1
         for job in (dead, live, exhausted):
             db.session.refresh(job)
         assert dead.status == "done" and dead.run_id is not None and dead.attempts == 2

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import Product, RollupJob, RollupRun
+from footprint_platform.services import workflow
 from footprint_platform.services.intake import submissions
 from tests.platform.demo_ids import admin_actor
 
@@ -31,7 +32,7 @@ def _resubmit_foil() -> int:
         for i in draft.inputs
     ]
     submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-    submissions.submit(db.session, actor, draft.id)
+    workflow.submit(db.session, actor, draft.id)
     return draft.id
 
 

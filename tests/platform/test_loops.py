@@ -23,6 +23,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.intake.activity import FIELDS
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
@@ -53,13 +54,12 @@ def _with_cathode(draft: dict[str, Any], cathode: int, kg: str) -> dict[str, Any
 def _consent_to_lanhu(product: int, maker: str = "data@minjiang-cathode.example") -> None:
     """The maker lets Lanhu link its product: without consent the link is valued as a product
     without data and closes no loop (services/catalogue/consent.py)."""
-    from footprint_platform.services.disclosure import sharing
     from tests.platform.demo_ids import admin_actor
 
     lanhu = db.session.scalar(
         select(Product.organization_id).where(Product.part_number == "LH-LHM-56.5")
     )
-    sharing.share(db.session, admin_actor(maker), product, lanhu)
+    workflow.share(db.session, admin_actor(maker), product, lanhu)
 
 
 def _counts(app: Flask) -> tuple[int, int]:
@@ -148,13 +148,13 @@ def _resubmit(part: str, email: str) -> Submission:
         for i in draft.inputs
     ]
     submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-    return submissions.submit(db.session, actor, draft.id)
+    return workflow.submit(db.session, actor, draft.id)
 
 
 def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app: Flask) -> None:
     from footprint_platform.errors import InvalidInput
     from footprint_platform.services.disclosure import declarations
-    from footprint_platform.services.graph import jobs, results
+    from footprint_platform.services.graph import results
     from tests.platform.demo_ids import admin_actor
 
     with demo_app.app_context():
@@ -162,7 +162,7 @@ def test_a_period_recompute_isolates_a_planted_bad_loop_and_reports_it(demo_app:
         cell = db.session.scalar(select(Product).where(Product.part_number == "DT-P811-150"))
         foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
         before = results.latest_results(db.session, cell.organization_id)[cell.id]
-        job = jobs.schedule_inline(db.session, *DATES, "test: planted loop")
+        job = workflow.schedule_inline(db.session, *DATES, "test: planted loop")
         assert job.status == "done"
         stored = set(
             db.session.scalars(
@@ -241,7 +241,7 @@ def test_submit_refuses_a_bad_loop_that_reached_the_draft(demo_app: Flask) -> No
         )
         db.session.commit()
         with pytest.raises(UploadRejected) as err, force_locale("en"):
-            submissions.submit(db.session, actor, draft.id)
+            workflow.submit(db.session, actor, draft.id)
         (reason,) = err.value.errors["material.linked_product_id"]
         # the cathode between them belongs to another organization: counted, not named
         assert "LH-LHM-56.5 → … → DT-P811-150 → LH-LHM-56.5" in reason
@@ -257,7 +257,7 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
     fails afterwards loses nothing and tells no one "nothing was saved" — the version stands,
     its job says it failed and why, and the period's next recompute takes the version in."""
     import supply_graph
-    from footprint_platform.services.graph import build, chain, jobs, period_graph, results
+    from footprint_platform.services.graph import build, chain, period_graph, results
     from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
@@ -273,14 +273,14 @@ def test_a_submit_whose_recompute_fails_is_saved_and_says_so(
             patched.setattr(build, "rollup", broken)
             patched.setattr(chain, "rollup", broken)
             patched.setattr(supply_graph, "rollup", broken)
-            submissions.submit(db.session, actor, draft_id)
+            workflow.submit(db.session, actor, draft_id)
         db.session.expire_all()
         assert db.session.get(Submission, draft_id).status == SubmissionStatus.SUBMITTED
         assert _current("YL-W9-C").id == draft_id
         assert _audit_count() == audits + 1
         job = db.session.scalars(select(RollupJob).order_by(RollupJob.id.desc())).first()
         assert job.status == "failed" and "the solver fell over" in job.error
-        jobs.schedule_inline(db.session, *DATES, "operator: rerun")  # `flask rollup run`
+        workflow.schedule_inline(db.session, *DATES, "operator: rerun")  # `flask rollup run`
         run = results.latest_results(db.session, actor.organization_ids[0])[previous.product_id].run
         assert period_graph.run_pins(db.session, run)[previous.product_id] == draft_id
 

@@ -19,6 +19,7 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product, ProductResult, Submission
 from footprint_platform.rules import rule_for_category
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue.factors import latest_release
 from footprint_platform.services.disclosure import declarations, exports
 from footprint_platform.services.graph import snapshots
@@ -97,7 +98,7 @@ def _submit_cathode(year: int) -> Submission:
         rows.append(row)
     header = {f: getattr(draft, f) for f in submissions.HEADER_FIELDS}
     submissions.save_draft(db.session, actor, draft.id, header, rows)
-    return submissions.submit(db.session, actor, draft.id)
+    return workflow.submit(db.session, actor, draft.id)
 
 
 def test_the_fallback_is_the_rules_choice_never_the_first_code(demo_app: Flask) -> None:
@@ -261,7 +262,7 @@ def _submit(part: str, email: str, year: int) -> Submission:
         db.session, actor, _product(part).id, date(year, 1, 1), date(year, 12, 31)
     )
     db.session.commit()
-    return submissions.submit(db.session, actor, draft.id)
+    return workflow.submit(db.session, actor, draft.id)
 
 
 def test_the_patched_graph_carries_forward_as_the_full_build(demo_app: Flask) -> None:
@@ -302,7 +303,7 @@ def test_a_new_version_of_an_earlier_period_reaches_the_periods_carrying_it(
         draft = submissions.start_draft(db.session, actor, _product(PRECURSOR).id, *Y2025)
         draft.notes = "corrected"
         db.session.commit()
-        corrected = submissions.submit(db.session, actor, draft.id)
+        corrected = workflow.submit(db.session, actor, draft.id)
         chain = chain_graph(db.session, date(2026, 1, 1), date(2026, 12, 31))
         assert chain.submissions[_product(PRECURSOR).id].id == corrected.id
         assert _result(cathode, date(2026, 1, 1)).id != before  # stored again for 2026

@@ -26,6 +26,7 @@ from footprint_platform.models import (
     ExternalFootprint,
     Product,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.graph import breakdowns, results
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
@@ -68,7 +69,7 @@ def _relink(cell: Product, replace: int, external: int) -> None:
         rows.append(row)
     header = {f: getattr(draft, f) for f in submissions.HEADER_FIELDS}
     submissions.save_draft(db.session, admin, draft.id, header, rows)
-    submissions.submit(db.session, admin, draft.id)
+    workflow.submit(db.session, admin, draft.id)
 
 
 def test_round_trip_the_same_number_flows_in(demo_app: Flask) -> None:

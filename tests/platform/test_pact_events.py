@@ -35,11 +35,12 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services.disclosure import declarations, sharing
+from footprint_platform.services import workflow
+from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import delivery as pact_delivery
-from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact import sending as pact_sending
 from footprint_platform.services.pact.outbound import PartnerUnreachable
 from tests.conftest import Session
@@ -52,7 +53,7 @@ pytestmark = pytest.mark.postgres
 OWNER, PARTNER, CLIENT_ID, SECRET = demo_pact_logins()[0]
 OWNER_ADMIN = "data@zhujiang-electrolyte.example"
 DOMAIN = "tanlian.example"
-CREATED = pact_events.REQUEST_CREATED
+CREATED = pact_outbox.REQUEST_CREATED
 
 
 def _event(kind: str = CREATED, data: Any = None, **fields: Any) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def _revoke_share(part: str) -> None:
             FootprintShare.revoked_at.is_(None),
         )
     ).one()
-    sharing.revoke(db.session, admin, share.id)
+    workflow.revoke(db.session, admin, share.id)
 
 
 # -- the endpoint: what is checked -------------------------------------------------------------
@@ -147,24 +148,24 @@ def _revoke_share(part: str) -> None:
         (lambda e: e.update(data={"validOn": "2026"}), "validOn"),
         (
             lambda e: e.update(
-                type=pact_events.PUBLISHED, data={"pfIds": ["urn:gtin:4712345060507"]}
+                type=pact_outbox.PUBLISHED, data={"pfIds": ["urn:gtin:4712345060507"]}
             ),
             "pfIds",
         ),
-        (lambda e: e.update(type=pact_events.PUBLISHED, data={"pfIds": []}), "pfIds"),
+        (lambda e: e.update(type=pact_outbox.PUBLISHED, data={"pfIds": []}), "pfIds"),
         (
-            lambda e: e.update(type=pact_events.REQUEST_FULFILLED, data={"pfs": []}),
+            lambda e: e.update(type=pact_outbox.REQUEST_FULFILLED, data={"pfs": []}),
             "requestEventId",
         ),
         (
             lambda e: e.update(
-                type=pact_events.REQUEST_FULFILLED, data={"requestEventId": "1", "pfs": [{}]}
+                type=pact_outbox.REQUEST_FULFILLED, data={"requestEventId": "1", "pfs": [{}]}
             ),
             "pfs[0]",
         ),
         (
             lambda e: e.update(
-                type=pact_events.REQUEST_REJECTED, data={"requestEventId": "1", "error": {}}
+                type=pact_outbox.REQUEST_REJECTED, data={"requestEventId": "1", "error": {}}
             ),
             "code",
         ),
@@ -195,7 +196,7 @@ def test_not_json_or_another_media_type_is_a_bad_request(demo_app: Flask, partne
 def test_a_valid_event_is_200_with_an_empty_body_and_kept_once(
     demo_app: Flask, partner: Any
 ) -> None:
-    body = _event(pact_events.PUBLISHED, {"pfIds": [str(uuid.uuid4())]}, id="notice-1")
+    body = _event(pact_outbox.PUBLISHED, {"pfIds": [str(uuid.uuid4())]}, id="notice-1")
     for _ in range(2):  # the same event again: accepted, kept once
         response = partner(body)
         assert response.status_code == 200 and response.get_data() == b""
@@ -203,7 +204,7 @@ def test_a_valid_event_is_200_with_an_empty_body_and_kept_once(
     assert response.status_code == 200
     with demo_app.app_context():
         kept = db.session.scalars(select(PactEvent)).all()
-        assert [(e.type, e.event_id) for e in kept] == [(pact_events.PUBLISHED, "notice-1")]
+        assert [(e.type, e.event_id) for e in kept] == [(pact_outbox.PUBLISHED, "notice-1")]
         audit = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "pact.event_received")
         ).all()
@@ -225,10 +226,10 @@ def test_fulfilled_and_rejected_events_are_accepted_when_well_formed(
             ).first(),
             pact_options(),
         )
-    ok = _event(pact_events.REQUEST_FULFILLED, {"requestEventId": "r-1", "pfs": [pf]})
+    ok = _event(pact_outbox.REQUEST_FULFILLED, {"requestEventId": "r-1", "pfs": [pf]})
     assert partner(ok).status_code == 200
     no = _event(
-        pact_events.REQUEST_REJECTED,
+        pact_outbox.REQUEST_REJECTED,
         {"requestEventId": "r-2", "error": {"code": "NotFound", "message": "none"}},
     )
     assert partner(no).status_code == 200
@@ -249,7 +250,7 @@ def test_a_request_for_shared_published_footprints_is_fulfilled_with_them_only(
         assert req.status is RequestStatus.ANSWERED and req.message == "PCF 2025 please"
         assert req.supplier.name_en == OWNER and req.buyer.name_en == PARTNER
         [delivery] = _deliveries(req.id)
-        assert delivery.type == pact_events.REQUEST_FULFILLED and delivery.status == "pending"
+        assert delivery.type == pact_outbox.REQUEST_FULFILLED and delivery.status == "pending"
         assert delivery.target_url == "https://partner.example/3/events"
         body = delivery.body
         assert body["data"]["requestEventId"] == "q-1" and body["specversion"] == "1.0"
@@ -287,7 +288,7 @@ def test_a_request_that_names_nothing_of_ours_is_rejected(demo_app: Flask, partn
             assert req.status is RequestStatus.DECLINED
             [delivery] = _deliveries(req.id)
             error = delivery.body["data"]["error"]
-            assert delivery.type == pact_events.REQUEST_REJECTED
+            assert delivery.type == pact_outbox.REQUEST_REJECTED
             assert error["code"] == "NotFound" and error["message"]
 
 
@@ -392,11 +393,11 @@ def test_answering_in_the_inbox_posts_the_answer_to_the_requester(
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pact.event_sent"))
     [got] = _received(prepared_app, event_id)
     if answer == "answer":
-        assert got.type == pact_events.REQUEST_FULFILLED
+        assert got.type == pact_outbox.REQUEST_FULFILLED
         pfs = got.data["pfs"]
         assert pfs and all(set(pf["productIds"]) & set(wanted) for pf in pfs)
     else:
-        assert got.type == pact_events.REQUEST_REJECTED
+        assert got.type == pact_outbox.REQUEST_REJECTED
         assert "Not for this market" in got.data["error"]["message"]
     # the inbox says where the answer stands
     page = auth.client.get(f"/orgs/{req.supplier_id}/requests").get_data(as_text=True)
@@ -575,7 +576,7 @@ def test_publishing_announces_to_partners_holding_a_share_and_credentials(
                 assert made == []
                 continue
             [delivery] = made
-            assert delivery.type == pact_events.PUBLISHED
+            assert delivery.type == pact_outbox.PUBLISHED
             assert delivery.target_url == "https://partner.example/3/events"
             assert delivery.body["data"]["pfIds"] == [d.public_id, old.public_id]
 
@@ -629,7 +630,7 @@ def test_an_answer_is_not_sent_once_its_footprint_is_no_longer_shared(
     sent: list[int] = []
     with demo_app.app_context():
         [delivery] = _deliveries()
-        assert delivery.type == pact_events.REQUEST_FULFILLED
+        assert delivery.type == pact_outbox.REQUEST_FULFILLED
         _revoke_share("ZJ-EL-NCM")
         pact_sending.attempt(db.session, delivery.id, sender=lambda s, d: sent.append(d.id))
         db.session.refresh(delivery)

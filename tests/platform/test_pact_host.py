@@ -31,7 +31,8 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, PactGrant, allowed
-from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services import workflow
+from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact.footprint import urn
 from tests.conftest import Session
@@ -324,7 +325,7 @@ def test_drafts_unshared_products_and_revoked_shares_stay_out(demo_app: Flask, p
         share = db.session.scalars(
             select(FootprintShare).where(FootprintShare.product_id == lfp.product_id)
         ).one()
-        sharing.revoke(db.session, admin, share.id)
+        workflow.revoke(db.session, admin, share.id)
     ids = _ids(pact("/3/footprints"))
     assert ids == [_declaration_id(demo_app, "ZJ-EL-NCM")]
     assert (

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from footprint_platform.errors import Conflict, InvalidInput, NotAllowed
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Organization, OrgRole
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import onboarding
 from footprint_platform.services.intake import requests
 from tests.platform.demo_ids import Ids, admin_actor, org_id
@@ -84,8 +85,8 @@ def test_an_answer_must_be_a_submitted_version_of_the_product(
     with prepared_app.app_context():
         supplier = admin_actor(PACK_ADMIN)
         with pytest.raises(InvalidInput):
-            requests.answer(db.session, supplier, ids.incoming_request, ids.draft)
-        done = requests.answer(db.session, supplier, ids.incoming_request, ids.answer_with)
+            workflow.answer_request(db.session, supplier, ids.incoming_request, ids.draft)
+        done = workflow.answer_request(db.session, supplier, ids.incoming_request, ids.answer_with)
         assert done.state(date.today()) == "answered" and done.submission_id == ids.answer_with
 
 
@@ -95,7 +96,9 @@ def test_the_buyer_learns_of_the_answer_but_cannot_read_the_inputs(
     from tests.conftest import Session
 
     with prepared_app.app_context():
-        requests.answer(db.session, admin_actor(PACK_ADMIN), ids.incoming_request, ids.answer_with)
+        workflow.answer_request(
+            db.session, admin_actor(PACK_ADMIN), ids.incoming_request, ids.answer_with
+        )
     buyer = Session(prepared_app.test_client())
     buyer.login("analyst@lingnan-auto.example")
     with prepared_app.app_context():
@@ -236,14 +239,16 @@ def test_another_periods_version_needs_a_confirmed_reason(demo_app: Flask) -> No
     with demo_app.app_context():
         actor = admin_actor(CATHODE)
         with pytest.raises(InvalidInput) as refused:
-            requests.answer(db.session, actor, request_id, old)
+            workflow.answer_request(db.session, actor, request_id, old)
         assert set(refused.value.errors) == {"substitute_reason", "confirm_substitute"}
         with pytest.raises(InvalidInput) as refused:
-            requests.answer(db.session, actor, request_id, old, "2026 not closed yet")
+            workflow.answer_request(db.session, actor, request_id, old, "2026 not closed yet")
         assert set(refused.value.errors) == {"confirm_substitute"}
         db.session.rollback()
         assert db.session.get(DataRequest, request_id).status.value == "pending"
-        done = requests.answer(db.session, actor, request_id, old, "2026 not closed yet", True)
+        done = workflow.answer_request(
+            db.session, actor, request_id, old, "2026 not closed yet", True
+        )
         assert done.substitute_reason == "2026 not closed yet"
 
 
@@ -269,7 +274,7 @@ def test_the_buyer_opens_the_substitute_with_its_reason_and_basis(
 
     request_id = _ask_cathode_2026(demo_app)
     with demo_app.app_context():
-        requests.answer(
+        workflow.answer_request(
             db.session,
             admin_actor(CATHODE),
             request_id,
@@ -309,8 +314,8 @@ def test_an_answer_of_the_requested_period_is_no_substitute(demo_app: Flask) -> 
         draft = submissions.start_draft(
             db.session, actor, product, date(2026, 1, 1), date(2026, 12, 31)
         )
-        new = submissions.submit(db.session, actor, draft.id).id
-        done = requests.answer(db.session, actor, request_id, new)
+        new = workflow.submit(db.session, actor, draft.id).id
+        done = workflow.answer_request(db.session, actor, request_id, new)
         assert done.substitute_reason is None
         shown = requests.provided(db.session, admin_actor(OEM), request_id)
         assert shown is not None and not shown.substitute

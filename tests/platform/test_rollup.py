@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import EmissionFactor, Product, ProductResult
+from footprint_platform.services import workflow
 from footprint_platform.services.graph.build import rollup_period
 from footprint_platform.services.graph.chain import product_node
 from footprint_platform.services.graph.period_graph import run_pins
@@ -82,7 +83,7 @@ def test_submitting_upstream_data_recomputes_downstream_in_a_new_run(demo_app: F
             for i in draft.inputs
         ]
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         after = results.latest_results(db.session, cell.organization_id)[cell.id]
         assert after.run.id > old_run
         # x = (I - A)^-1 δ_cell, the supply vector: 0.3 kg of foil per kWh of cell, no loop.
@@ -170,7 +171,7 @@ def test_a_draft_opened_before_a_full_run_and_submitted_after_it_is_patched_in(
     """A draft's id is taken when it is opened: one opened before the period's last full run
     and submitted after it has a smaller id than versions that run holds, and the next
     recompute (patched from that run's snapshot) must still take it in."""
-    from footprint_platform.services.graph import jobs, snapshots
+    from footprint_platform.services.graph import snapshots
     from footprint_platform.services.graph.results import latest_results
     from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
@@ -182,10 +183,10 @@ def test_a_draft_opened_before_a_full_run_and_submitted_after_it_is_patched_in(
         film_maker = admin_actor("data@yunling-film.example")
         film = db.session.scalar(select(Product).where(Product.part_number == "YL-W9-C"))
         later = submissions.start_draft(db.session, film_maker, film.id, *PERIOD)
-        submissions.submit(db.session, film_maker, later.id)
-        jobs.schedule_inline(db.session, *PERIOD, "test: a full run")  # the snapshot
+        workflow.submit(db.session, film_maker, later.id)
+        workflow.schedule_inline(db.session, *PERIOD, "test: a full run")  # the snapshot
         assert early.id < later.id
-        submissions.submit(db.session, foil_maker, early.id)
+        workflow.submit(db.session, foil_maker, early.id)
         assert snapshots.patched_chain(db.session, *PERIOD) is not None  # patched, not rebuilt
         run = latest_results(db.session, foil.organization_id)[foil.id].run
         assert run_pins(db.session, run)[foil.id] == early.id

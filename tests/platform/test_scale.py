@@ -22,7 +22,8 @@ from footprint_platform.models import (
     Submission,
 )
 from footprint_platform.scale import build_industry, maker_admin
-from footprint_platform.services.graph import jobs, period_graph, results
+from footprint_platform.services import workflow
+from footprint_platform.services.graph import period_graph, results
 from footprint_platform.services.graph.build import rollup_period
 from footprint_platform.services.graph.chain import product_node, rollup_isolating
 from footprint_platform.services.intake import submissions
@@ -109,7 +110,7 @@ def _resubmit(product: Product, factor: Decimal) -> Submission:
     ]
     header = {"dqr": Decimal("2.5"), "mass_balance_reason": "Synthetic data: not mass-balanced."}
     submissions.save_draft(db.session, actor, draft.id, header, rows)
-    return submissions.submit(db.session, actor, draft.id)
+    return workflow.submit(db.session, actor, draft.id)
 
 
 def _newest() -> dict[int, ProductResult]:
@@ -124,7 +125,7 @@ def test_a_submission_stores_only_what_changed_and_matches_a_full_recompute(
 ) -> None:
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         before = _newest()
         product = db.session.scalars(
             select(Product).where(Product.category == category).order_by(Product.id)
@@ -171,7 +172,7 @@ def test_a_new_factor_release_makes_the_next_run_store_everything(app: Flask) ->
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         first = db.session.scalars(select(FactorRelease)).one()
         release = FactorRelease(
             version="2025.2", title="test", source_sha256="0" * 64, previous_id=first.id
@@ -193,7 +194,7 @@ def test_declaring_uses_the_run_of_the_products_newest_result(app: Flask) -> Non
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        full_run = jobs.schedule_inline(db.session, *PERIOD, "full").run_id
+        full_run = workflow.schedule_inline(db.session, *PERIOD, "full").run_id
         cathode = db.session.scalars(
             select(Product).where(Product.category == "cathode_lfp").order_by(Product.id)
         ).first()
@@ -217,7 +218,7 @@ def test_the_run_after_a_submission_patches_the_stored_graph_to_todays(app: Flas
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         for category in ("lithium_carbonate", "cobalt_sulfate", "battery_cell"):
             product = db.session.scalars(
                 select(Product).where(Product.category == category).order_by(Product.id)
@@ -283,7 +284,7 @@ def test_redeclaring_in_one_batch_equals_declaring_one_by_one(app: Flask) -> Non
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         cathode = _most_downstream("cathode_ncm")
         old_ids = _declared_downstream(cathode, ("battery_pack", "vehicle_bev"))
         assert len(old_ids) >= 3
@@ -349,7 +350,7 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         pack = _most_downstream("battery_pack")
         old_ids = _declared_downstream(pack, ("battery_pack", "vehicle_bev"))
         old = {i: db.session.get(Declaration, i) for i in old_ids}
@@ -384,7 +385,7 @@ def test_a_declaration_the_new_data_cannot_support_is_left_alone_and_the_others_
             }
         )
         submissions.save_draft(db.session, actor, draft.id, {"dqr": Decimal("2.5")}, rows)
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         newest = {
             d.product_id: d
             for d in db.session.scalars(select(Declaration).order_by(Declaration.version))
@@ -416,7 +417,7 @@ def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app
 
     assert _load(app).exit_code == 0
     with app.app_context():
-        jobs.schedule_inline(db.session, *PERIOD, "full")
+        workflow.schedule_inline(db.session, *PERIOD, "full")
         seen_then = dict(snapshots._CACHE)
         assert seen_then  # written by the full run
         warm = snapshots.patched_chain(db.session, *PERIOD)
@@ -427,7 +428,9 @@ def test_the_snapshot_kept_in_memory_is_used_only_while_it_is_the_stored_one(app
             select(Product).where(Product.category == "cathode_ncm").order_by(Product.id)
         ).first()
         _resubmit(product, Decimal("2"))
-        second = jobs.schedule_inline(db.session, *PERIOD, "full again").run_id  # a new snapshot
+        second = workflow.schedule_inline(
+            db.session, *PERIOD, "full again"
+        ).run_id  # a new snapshot
         snapshots._CACHE.clear()
         snapshots._CACHE.update(seen_then)  # as if this process had only seen the first one
         patched = snapshots.patched_chain(db.session, *PERIOD)

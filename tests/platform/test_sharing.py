@@ -18,8 +18,8 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations, sharing
-from footprint_platform.services.intake import requests
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
@@ -41,7 +41,7 @@ def _withdraw_demo_consent(product: Product, buyer_id: int) -> None:
             FootprintShare.revoked_at.is_(None),
         )
     )
-    sharing.revoke(db.session, admin_actor(PACK_ADMIN), found.id)
+    workflow.revoke(db.session, admin_actor(PACK_ADMIN), found.id)
 
 
 def _suv_declaration() -> Declaration:
@@ -62,7 +62,7 @@ def test_a_shared_cathode_is_named_in_the_vehicle_breakdown_until_revoked(
         cathode = _product("MJ-NCM811-S")
         before = {n.product.id for n in declarations.breakdown(db.session, suv).named}
         assert pack.id in before and cathode.id not in before
-        made = sharing.share(
+        made = workflow.share(
             db.session, admin_actor(CATHODE_ADMIN), cathode.id, suv.organization_id
         )
         after = declarations.breakdown(db.session, suv)
@@ -78,7 +78,7 @@ def test_a_shared_cathode_is_named_in_the_vehicle_breakdown_until_revoked(
     text = page.get_data(as_text=True)
     assert "MJ-NCM811-S" in text and "Minjiang Cathode" in text
     with demo_app.app_context():
-        sharing.revoke(db.session, admin_actor(CATHODE_ADMIN), share_id)
+        workflow.revoke(db.session, admin_actor(CATHODE_ADMIN), share_id)
         assert db.session.get(FootprintShare, share_id).revoked_at is not None
     text = oem.client.get(f"/declarations/{suv_id}").get_data(as_text=True)
     assert "MJ-NCM811-S" not in text
@@ -87,7 +87,7 @@ def test_a_shared_cathode_is_named_in_the_vehicle_breakdown_until_revoked(
 def test_a_shared_footprint_never_shows_the_supplier_inputs(demo_app: Flask) -> None:
     with demo_app.app_context():
         suv, pack = _suv_declaration(), _product("HD-PK-811-78")
-        sharing.share(db.session, admin_actor(PACK_ADMIN), pack.id, suv.organization_id)
+        workflow.share(db.session, admin_actor(PACK_ADMIN), pack.id, suv.organization_id)
         sub = db.session.scalar(
             select(Submission).where(
                 Submission.product_id == pack.id, Submission.status == SubmissionStatus.SUBMITTED
@@ -126,7 +126,7 @@ def test_answering_a_request_shares_the_product_with_the_buyer(demo_app: Flask) 
         product_id, buyer_id = request.product_id, request.buyer_id
         _withdraw_demo_consent(request.product, buyer_id)
         assert product_id not in sharing.shared_with(db.session, buyer_id)
-        requests.answer(db.session, admin_actor(PACK_ADMIN), request.id, answer)
+        workflow.answer_request(db.session, admin_actor(PACK_ADMIN), request.id, answer)
         assert product_id in sharing.shared_with(db.session, buyer_id)
         event = db.session.scalar(
             select(AuditEvent).where(
@@ -142,11 +142,11 @@ def test_only_the_maker_shares_and_never_with_itself(demo_app: Flask) -> None:
         pack = _product("HD-PK-811-78")
         oem_org = _suv_declaration().organization_id
         with pytest.raises(NotAllowed):
-            sharing.share(db.session, admin_actor("data@lanhu-lithium.example"), pack.id, oem_org)
+            workflow.share(db.session, admin_actor("data@lanhu-lithium.example"), pack.id, oem_org)
         with pytest.raises(InvalidInput):
-            sharing.share(db.session, admin_actor(PACK_ADMIN), pack.id, pack.organization_id)
-        first = sharing.share(db.session, admin_actor(PACK_ADMIN), pack.id, oem_org)
-        again = sharing.share(db.session, admin_actor(PACK_ADMIN), pack.id, oem_org)
+            workflow.share(db.session, admin_actor(PACK_ADMIN), pack.id, pack.organization_id)
+        first = workflow.share(db.session, admin_actor(PACK_ADMIN), pack.id, oem_org)
+        again = workflow.share(db.session, admin_actor(PACK_ADMIN), pack.id, oem_org)
         assert first.id == again.id
 
 

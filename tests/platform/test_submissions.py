@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import InputKind, Product, Submission, SubmissionInput
+from footprint_platform.services import workflow
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 
@@ -403,7 +404,6 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
     from datetime import date
 
     from footprint_platform.demo_submissions import publish_next_release
-    from footprint_platform.services.graph import jobs
     from footprint_platform.services.graph.build import chain_graph
     from footprint_platform.services.graph.chain import product_node
     from footprint_platform.services.intake import history, submissions
@@ -429,8 +429,8 @@ def test_the_review_shows_the_fuel_supply_the_rule_adds_and_the_rollup_holds_it(
         assert float(review.direct_by_stage["raw_material"]) == pytest.approx(
             float(before.direct_by_stage["raw_material"]) + 0.5 * 0.3366
         )
-        submissions.submit(db.session, admin_actor(maker), draft.id)
-        jobs.run_pending(db.session, *period)
+        workflow.submit(db.session, admin_actor(maker), draft.id)
+        workflow.run_pending(db.session, *period)
         # The demo's kilns ran on 2025 green certificates: a claim never carries into 2026's
         # draft, so that row waits (unvalued) for the grid factor submission chooses; the
         # roll-up is compared with the review of what was submitted, the pair still in it.
@@ -462,7 +462,7 @@ def test_the_review_names_what_submit_refuses(demo_app: Flask) -> None:
         db.session.commit()
         shown = [p.reason for p in history.review(db.session, actor, draft.id).problems]
         with pytest.raises(UploadRejected) as refused:
-            submissions.submit(db.session, actor, draft.id)
+            workflow.submit(db.session, actor, draft.id)
         assert shown and shown == [p.reason for p in refused.value.problems]
         # the mass balance, the overall rating and the empty draft: the review used to show
         # only the rating

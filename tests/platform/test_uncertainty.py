@@ -14,6 +14,7 @@ from sqlalchemy import select
 from footprint_platform.errors import UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product
+from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.graph import breakdowns
 from footprint_platform.services.graph.uncertainty import pedigree_scores
@@ -111,7 +112,7 @@ def test_a_stated_uncertainty_widens_the_interval_and_verification_holds(
         submissions.save_draft(db.session, actor, draft.id, {"dqr": 2}, rows)
         assert {i.uncertainty for i in draft.inputs} == {"3"}
         assert all(row["uncertainty"] == "3" for row in canonical(draft)["inputs"])
-        submissions.submit(db.session, actor, draft.id)
+        workflow.submit(db.session, actor, draft.id)
         assert declarations.verify(db.session) == []
         newer = db.session.scalars(
             select(Declaration).where(Declaration.product_id == pack.id).order_by(Declaration.id)

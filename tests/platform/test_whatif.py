@@ -27,9 +27,9 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import SYSTEM
+from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.factors import SEED_FILE
-from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.graph.build import chain_graph
 from footprint_platform.services.graph.chain import product_node
 from footprint_platform.services.insight import whatif
@@ -202,7 +202,7 @@ def test_recycled_content_equals_rolling_up_the_changed_data(ctx: None) -> None:
 def test_all_four_kinds_together_equal_the_changed_data(ctx: None) -> None:
     _release_with_recycled_aluminium()
     suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
-    sharing.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
+    workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     specs = [
         {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)},
         {"kind": "green_share", "source": "pv", "share": "50"},
@@ -233,7 +233,7 @@ def test_all_four_kinds_together_equal_the_changed_data(ctx: None) -> None:
 def test_a_swap_for_a_shared_competitor_equals_the_changed_data(ctx: None) -> None:
     suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
     _withdraw_demo_consent(nmc, suv.organization_id)
-    sharing.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
+    workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
     outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [spec])
     assert lfp in outcome.options.competitors[nmc.id]
@@ -274,7 +274,7 @@ def _withdraw_demo_consent(product: Product, buyer_id: int) -> None:
         .where(Membership.organization_id == product.organization_id)
         .limit(1)
     )
-    sharing.revoke(db.session, admin_actor(maker), found.id)
+    workflow.revoke(db.session, admin_actor(maker), found.id)
 
 
 def test_a_supplier_whose_figure_is_not_known_cannot_be_swapped_out(ctx: None) -> None:
@@ -294,7 +294,7 @@ def test_a_stale_published_figure_is_not_known(ctx: None) -> None:
     db.session.commit()
     suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
     _withdraw_demo_consent(nmc, suv.organization_id)
-    sharing.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
+    workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
     assert list(_refused("JH-S7-LR", OEM, spec)) == ["supplier"]
 

@@ -27,6 +27,7 @@ from footprint_platform.models import (
     SubmissionInput,
     SubmissionStatus,
 )
+from footprint_platform.services.graph import jobs
 from footprint_platform.services.graph.parties import active_shares
 
 
@@ -80,15 +81,14 @@ def affected(session: Session, product_id: int, buyer_id: int) -> list[tuple[dat
     return [(s, e, int(p)) for s, e, p in rows]
 
 
-def recompute_for(session: Session, product_id: int, buyer_id: int) -> int:
-    """After a consent was given or revoked (and committed): recompute each affected period
-    for each buyer product linking the product, as a submission of that product would.
-    Returns how many recomputes were scheduled."""
-    # jobs imports declarations, which reads shares: imported here to keep the import one-way
-    from footprint_platform.services.graph import jobs
-
-    done = 0
+def request_recomputes(session: Session, product_id: int, buyer_id: int) -> int:
+    """After a consent was given or revoked (and committed): request a recompute of each
+    affected period for each buyer product linking the product, as a submission of that product
+    would, and commit the requests (the workflow runs them). Returns how many."""
+    made = 0
     for start, end, consumer in affected(session, product_id, buyer_id):
-        jobs.schedule(session, start, end, "consent", consumer)
-        done += 1
-    return done
+        jobs.request(session, start, end, "consent", consumer)
+        made += 1
+    if made:
+        session.commit()
+    return made

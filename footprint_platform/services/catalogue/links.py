@@ -98,16 +98,15 @@ def _pending(found: LinkRequest) -> None:
 
 
 def accept(session: Session, actor: Actor, request_id: int) -> LinkRequest:
-    """The supplier agrees: the product is shared with the buyer (in the same transaction),
-    then the buyer's products linking it are recomputed."""
+    """The supplier agrees: the product is shared with the buyer (in the same transaction);
+    the workflow then recomputes the buyer's products linking it."""
     found = get(session, actor, request_id)
     authorize(actor, Action.SHARE_FOOTPRINTS, found.supplier_id)
     _pending(found)
     made = sharing.share_in_transaction(session, actor, found.product, found.buyer_id)
     found.status, found.share_id = LinkStatus.ACCEPTED, made.id
     _close(session, actor, found, "link_request.accept", found.supplier_id)
-    consent.recompute_for(session, found.product_id, found.buyer_id)
-    return found
+    return found  # the buyer's results follow (services/workflow.py `accept_link`)
 
 
 def decline(session: Session, actor: Actor, request_id: int, reason: str) -> LinkRequest:

@@ -4,7 +4,8 @@ A buyer sees its own results with upstream contributions grouped by stage, tier 
 and a named upstream supplier's figure only where footprint_platform/visibility.py allows it.
 A share is made here explicitly, by answering the buyer's data request for the product, or by
 accepting its link request (catalogue/links.py); it is also the supplier's consent to be linked
-(services/catalogue/consent.py), so making or revoking one recomputes the buyer's affected results.
+(services/catalogue/consent.py), so making or revoking one changes the buyer's affected results
+(services/workflow.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services.catalogue import audit, consent
+from footprint_platform.services.catalogue import audit
 from footprint_platform.services.graph.chain import product_node
 
 
@@ -48,14 +49,13 @@ def share(session: Session, actor: Actor, product_id: int, buyer_id: int) -> Foo
     if existing is not None:
         return existing
     made = _create(session, actor, product, buyer_id, "share.create")
-    session.commit()
-    consent.recompute_for(session, product_id, buyer_id)
+    session.commit()  # the buyer's results follow (services/workflow.py `share`)
     return made
 
 
 def share_on_answer(session: Session, actor: Actor, product: Product, buyer_id: int) -> bool:
     """Answering a buyer's request for a product shares that product with it, in the answer's
-    transaction (the caller commits, then recomputes with `consent.recompute_for` when this
+    transaction (the caller commits, then the workflow recomputes when this
     made a share: True)."""
     if _active(session, product.id, buyer_id) is None:
         _create(session, actor, product, buyer_id, "share.create_by_answer")
@@ -111,9 +111,7 @@ def revoke(session: Session, actor: Actor, share_id: int) -> FootprintShare:
     if found.revoked_at is None:
         found.revoked_at = utcnow()
         audit.record(session, actor, "share.revoke", found, organization_id=found.organization_id)
-        session.commit()
-        # the buyer's links to the product count no more: its results follow
-        consent.recompute_for(session, found.product_id, found.buyer_id)
+        session.commit()  # the buyer's results follow (services/workflow.py `revoke`)
     return found
 
 

@@ -1,16 +1,13 @@
-"""When footprints are recomputed, and how no request for one is lost.
+"""The record of recomputes: how no request for one is lost.
 
 A recompute request is a `RollupJob` row written in the transaction of the change that asks
 for it (`request`: a transactional outbox), so a process that dies after that commit leaves a
-"queued" row, never a submission nobody recomputes. After the commit `dispatch` hands it on:
-run now for small chains, or queued to the background worker (RQ on Redis, when REDIS_URL is
-set) for large ones. Whoever runs a job first claims it with a lease its heartbeat renews; a
-job whose lease passed lost its process and is claimed again by the next dispatcher
-(`run_due`: the worker's sweep, `flask rollup dispatch`, the next request without a queue).
-A recompute, its redeclarations and the job's "done" commit in one transaction, one period at
-a time (`results.lock_period`), so a rerun starts from nothing done. The row's status is what
-people see meanwhile. PACT events to partners are sent the same way (`queue_pact_delivery`),
-never from the web request."""
+"queued" row, never a submission nobody recomputes. After the commit the workflow hands it on
+(services/workflow.py): run now for small chains, or queued to the background worker (RQ on
+Redis, when REDIS_URL is set) for large ones. Whoever runs a job first claims it (`claim`) with
+a lease its `heartbeat` renews; a job whose lease passed lost its process and is `due` again for
+the next dispatcher (the worker's sweep, `flask rollup dispatch`, the next request without a
+queue). The row's status is what people see meanwhile."""
 
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -35,21 +32,21 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.rules import rule_for_category
-from footprint_platform.services.disclosure import declarations
-from footprint_platform.services.graph import results
 from footprint_platform.services.graph.rows import age_in_years
 
 log = logging.getLogger(__name__)
 QUEUE = "rollup"
 JOB_TIMEOUT_SECONDS = 3600  # RQ stops a job after this
 PENDING = ("queued", "running")
+REQUESTED = "rollup_jobs_requested"  # session.info key: jobs this session asked for
 
 
 def request(
     session: Session, start: date, end: date, trigger: str, changed_product_id: int | None
 ) -> RollupJob:
     """Add a recompute request to the caller's transaction: it commits with the change that
-    asks for it, or not at all. Hand it on with `dispatch` after the commit."""
+    asks for it, or not at all. The request is also noted on the session, for the workflow to
+    hand on after the commit (services/workflow.py `dispatch_requested`)."""
     job = RollupJob(
         period_start=start,
         period_end=end,
@@ -58,58 +55,15 @@ def request(
         status="queued",
     )
     session.add(job)
+    session.info.setdefault(REQUESTED, []).append(job)
     return job
-
-
-def dispatch(session: Session, job_id: int) -> None:
-    """A committed request: recompute now, or queue it when the chain is large and a queue
-    exists. A failure here loses nothing: the row stays for the next dispatcher, and a failed
-    recompute is the job's status, not the request's error (its change was saved)."""
-    products = session.scalar(select(func.count()).select_from(Product)) or 0
-    redis_url = current_app.config.get("REDIS_URL")
-    try:
-        if redis_url and products > int(current_app.config["ROLLUP_INLINE_MAX_PRODUCTS"]):
-            _enqueue(redis_url, job_id)
-            return
-        run_job(session, job_id)
-    except Exception:
-        session.rollback()
-        log.exception("recompute job %s not done now; its row says where it stands", job_id)
-        return
-    run_due(session)  # without a queue, requests are the dispatchers of what others left
-
-
-def schedule(
-    session: Session, start: date, end: date, trigger: str, changed_product_id: int | None
-) -> RollupJob:
-    """Request a recompute on its own (nothing else to commit with it) and dispatch it."""
-    job = request(session, start, end, trigger, changed_product_id)
-    session.commit()
-    dispatch(session, job.id)
-    return job
-
-
-def schedule_inline(session: Session, start: date, end: date, trigger: str) -> RollupJob:
-    """Recompute now, whatever the size (the command line and tests)."""
-    job = request(session, start, end, trigger, None)
-    session.commit()
-    return run_job(session, job.id)
-
-
-def _enqueue(redis_url: str, job_id: int) -> None:
-    from redis import Redis
-    from rq import Queue
-
-    Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-        "footprint_platform.worker.recompute", job_id, job_timeout=JOB_TIMEOUT_SECONDS
-    )
 
 
 def _lease() -> timedelta:
     return timedelta(seconds=float(current_app.config["ROLLUP_JOB_LEASE_SECONDS"]))
 
 
-def _claimable(now: object) -> object:
+def claimable(now: object) -> object:
     """Queued, or running under a lease that has passed (its process died), with attempts
     left."""
     attempts = int(current_app.config["ROLLUP_JOB_MAX_ATTEMPTS"])
@@ -131,7 +85,7 @@ def claim(session: Session, job_id: int) -> str | None:
     now, token = utcnow(), uuid.uuid4().hex
     taken = session.execute(
         update(RollupJob)
-        .where(RollupJob.id == job_id, _claimable(now))  # type: ignore[arg-type]
+        .where(RollupJob.id == job_id, claimable(now))  # type: ignore[arg-type]
         .values(
             status="running",
             started_at=now,
@@ -145,46 +99,7 @@ def claim(session: Session, job_id: int) -> str | None:
     return token if taken == 1 else None
 
 
-def run_job(session: Session, job_id: int) -> RollupJob:
-    """Do a job if it is still to do: recompute, give affected declarations their new draft
-    versions and mark it done, in one transaction under the period's lock."""
-    token = claim(session, job_id)
-    job = session.get(RollupJob, job_id, populate_existing=True)
-    assert job is not None
-    if token is None:
-        return job
-    with _heartbeat(session.get_bind(), job_id, token):  # type: ignore[arg-type]
-        try:
-            results.lock_period(session, job.period_start, job.period_end)
-            run, chain = results.recompute(
-                session,
-                job.period_start,
-                job.period_end,
-                job.trigger,
-                job.changed_product_id,
-                commit=False,
-            )
-            if job.changed_product_id is not None:
-                declarations.redeclare_downstream(
-                    session,
-                    run,
-                    chain,
-                    job.changed_product_id,
-                    declarations.UPSTREAM_CHANGED,  # names no product: read per reader
-                )
-                _follow_later_periods(session, job)
-            _finish(session, job_id, token, status="done", run_id=run.id)
-            session.commit()
-        except Exception as exc:  # the job row must say it failed; the worker logs the traceback
-            session.rollback()
-            _finish(session, job_id, token, status="failed", error=str(exc)[:500])
-            session.commit()
-            raise
-    session.refresh(job)
-    return job
-
-
-def _finish(session: Session, job_id: int, token: str, **values: object) -> None:
+def finish(session: Session, job_id: int, token: str, **values: object) -> None:
     """End the job, if the claim is still ours (a job whose lease passed may be someone
     else's now: then both runs stand, each whole)."""
     session.execute(
@@ -195,7 +110,7 @@ def _finish(session: Session, job_id: int, token: str, **values: object) -> None
 
 
 @contextmanager
-def _heartbeat(engine: Engine, job_id: int, token: str) -> Iterator[None]:
+def heartbeat(engine: Engine, job_id: int, token: str) -> Iterator[None]:
     """Renew the job's lease every third of it from a thread with its own connection, while
     the job runs in this one: a job whose process dies stops renewing and is run again."""
     lease = _lease()
@@ -226,24 +141,6 @@ def _heartbeat(engine: Engine, job_id: int, token: str) -> Iterator[None]:
         thread.join(timeout=max(lease.total_seconds(), 1))
 
 
-def run_pending(session: Session, start: date, end: date) -> int:
-    """Run the period's jobs not yet done here and now, whoever was meant to (a loader that
-    declares what the recomputes make: `flask demo load`, whatever the inline threshold).
-    Returns how many ran."""
-    pending = session.scalars(
-        select(RollupJob.id)
-        .where(
-            RollupJob.period_start == start,
-            RollupJob.period_end == end,
-            _claimable(utcnow()),  # type: ignore[arg-type]
-        )
-        .order_by(RollupJob.id)
-    ).all()
-    for job_id in pending:
-        run_job(session, job_id)
-    return len(pending)
-
-
 def due(session: Session) -> list[int]:
     """Jobs nobody is running: queued longer than a lease (the process that wrote them died
     before handing them on, or the queue lost them), or running past their lease."""
@@ -252,25 +149,12 @@ def due(session: Session) -> list[int]:
         session.scalars(
             select(RollupJob.id)
             .where(
-                _claimable(now),  # type: ignore[arg-type]
+                claimable(now),  # type: ignore[arg-type]
                 or_(RollupJob.status == "running", RollupJob.created_at < now - _lease()),
             )
             .order_by(RollupJob.id)
         )
     )
-
-
-def run_due(session: Session) -> int:
-    """Run every due job, and fail those that died too often. Returns how many ran."""
-    fail_exhausted(session)
-    ran = 0
-    for job_id in due(session):
-        try:
-            run_job(session, job_id)
-        except Exception:
-            log.exception("recompute job %s failed", job_id)
-        ran += 1
-    return ran
 
 
 def fail_exhausted(session: Session) -> int:
@@ -309,20 +193,6 @@ def latest_job(session: Session, start: date, end: date) -> RollupJob | None:
             select(RollupJob).where(*period).order_by(RollupJob.id.desc()).limit(1)
         ).first()
     )
-
-
-def _follow_later_periods(session: Session, job: RollupJob) -> None:
-    """The later periods that carry the changed product's data forward are recomputed and
-    redeclared in the same transaction, under their own period locks."""
-    assert job.changed_product_id is not None
-    for start, end in carrying_periods(session, job.changed_product_id, job.period_start):
-        results.lock_period(session, start, end)
-        later, later_chain = results.recompute(
-            session, start, end, job.trigger, job.changed_product_id, commit=False
-        )
-        declarations.redeclare_downstream(
-            session, later, later_chain, job.changed_product_id, declarations.UPSTREAM_CHANGED
-        )
 
 
 def carrying_periods(

@@ -26,7 +26,7 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
-from footprint_platform.services.catalogue import audit, consent
+from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.accounts import normalize_email
 from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.graph import periods, results
@@ -35,6 +35,7 @@ from footprint_platform.services.notify import notifications, webhooks
 from footprint_platform.services.pact import catenax_exchange
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import outbox as pact_outbox
 
 
 def create_request(
@@ -139,6 +140,13 @@ def cancel(session: Session, actor: Actor, request_id: int) -> DataRequest:
     return _close(session, actor, request, "request.cancel", request.buyer_id)
 
 
+@dataclass(frozen=True)
+class Answered:
+    request: DataRequest
+    shared: bool  # a share was made by answering
+    delivery_ids: list[int]  # the PACT answer's pending deliveries, committed
+
+
 def answer(
     session: Session,
     actor: Actor,
@@ -146,7 +154,7 @@ def answer(
     submission_id: int,
     substitute_reason: str | None = None,
     confirmed: bool = False,
-) -> DataRequest:
+) -> Answered:
     """Answer with a submitted version of the requested product for the requested period; a
     version of another period only as an explicit substitute, confirmed with a reason that is
     stored and shown to the buyer. The buyer learns that it was answered and may from then on
@@ -169,14 +177,13 @@ def answer(
     shared = sharing.share_on_answer(session, actor, sub.product, request.buyer_id)
     pending = _answer_deliveries(session, request) if request.pact_event_id else []
     done = _close(session, actor, request, "request.answer", request.supplier_id)
-    pact_delivery.queue([d.id for d in pending])
-    if shared:  # the buyer's links to the product count from now on
-        consent.recompute_for(session, sub.product_id, request.buyer_id)
-    return done
+    # what follows (services/workflow.py `answer_request`): the deliveries are sent from the
+    # background, and with a new share the buyer's links to the product count from now on
+    return Answered(done, shared, [d.id for d in pending])
 
 
 def _over_catenax(request: DataRequest) -> bool:
-    return request.pact_event is not None and request.pact_event.type == pact_events.CX_REQUEST
+    return request.pact_event is not None and request.pact_event.type == pact_outbox.CX_REQUEST
 
 
 def _answer_deliveries(session: Session, request: DataRequest) -> list[PactDelivery]:

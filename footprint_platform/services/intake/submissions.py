@@ -484,15 +484,14 @@ def submit(
     links.ask_for_submission(session, actor, sub)  # consent for other makers' products
     # The period's footprints follow. The request commits with the submission (an outbox):
     # whatever dies after this commit, the job row is there for the next dispatcher.
-    job = jobs.request(
+    jobs.request(
         session,
         sub.period_start,
         sub.period_end,
         f"{sub.product.part_number} v{sub.version}",
         sub.product_id,
     )
-    session.commit()
-    jobs.dispatch(session, job.id)  # now for a small chain, from the worker for a large one
+    session.commit()  # the workflow hands the job on (services/workflow.py `submit`)
     return sub
 
 

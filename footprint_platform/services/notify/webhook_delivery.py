@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
-from sqlalchemy import select, update
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from footprint_platform import outbound
@@ -166,3 +166,24 @@ def due(session: Session, now: datetime | None = None) -> list[int]:
             .order_by(WebhookDelivery.id)
         )
     )
+
+
+# -- handing committed deliveries to the background
+
+
+def listen() -> None:
+    """Hand the deliveries a session made to the background once it commits (forget them on a
+    rollback): in every process that makes deliveries (the platform's setup calls this)."""
+    if not event.contains(Session, "after_commit", _queue_committed):
+        event.listen(Session, "after_commit", _queue_committed)
+        event.listen(Session, "after_rollback", _forget_rolled_back)
+
+
+def _queue_committed(session: Session) -> None:
+    ids = session.info.pop(webhooks.QUEUED, None)
+    if ids and has_app_context():
+        queue(ids)
+
+
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(webhooks.QUEUED, None)

@@ -24,9 +24,9 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform import outbound
@@ -59,7 +59,7 @@ EVENTS = (
 )
 SIGNATURE_HEADER = "Tanlian-Signature"
 MAX_ENDPOINTS = 10  # per organization
-_QUEUED = "webhook_deliveries"  # session.info key: ids to hand to the background on commit
+QUEUED = "webhook_deliveries"  # session.info key: ids to hand to the background on commit
 
 
 # -- endpoints ---------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def emit(session: Session, organization_id: int | None, kind: str, data: dict[st
         )
         session.add(made)
         session.flush()
-        session.info.setdefault(_QUEUED, []).append(made.id)
+        session.info.setdefault(QUEUED, []).append(made.id)
     return len(endpoints)
 
 
@@ -341,20 +341,3 @@ def _previous_total(session: Session, result: ProductResult, start: date, end: d
         .order_by(ProductResult.id.desc())
         .limit(1)
     )
-
-
-# -- handing committed deliveries to the background ---------------------------------------------
-
-
-@event.listens_for(Session, "after_commit")
-def _queue_committed(session: Session) -> None:
-    ids = session.info.pop(_QUEUED, None)
-    if ids and has_app_context():
-        from footprint_platform.services.notify import webhook_delivery
-
-        webhook_delivery.queue(ids)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_QUEUED, None)

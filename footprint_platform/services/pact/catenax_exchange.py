@@ -53,6 +53,7 @@ from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import footprint as pact
 from footprint_platform.services.pact import host as pact_host
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact.host import Criteria
 
 PATH = "/footprintExchange/"
@@ -130,7 +131,7 @@ def receive(session: Session, actor: Actor, query: Query, host: str) -> list[int
         select(PactEvent.id).where(
             PactEvent.owner_id == grant.owner_id,
             PactEvent.partner_id == grant.partner_id,
-            PactEvent.type == pact_events.CX_REQUEST,
+            PactEvent.type == pact_outbox.CX_REQUEST,
             PactEvent.event_id == query.request_id,
         )
     )
@@ -145,7 +146,7 @@ def receive(session: Session, actor: Actor, query: Query, host: str) -> list[int
         owner_id=grant.owner_id,
         partner_id=grant.partner_id,
         event_id=query.request_id,
-        type=pact_events.CX_REQUEST,
+        type=pact_outbox.CX_REQUEST,
         source=client.catenax_callback_url,
         time=utcnow(),
         data=_data(query),
@@ -257,8 +258,8 @@ def push(
         + urllib.parse.quote(event.event_id, safe="")
         + ("?update=true" if update else "")
     )
-    return pact_events.deliver(
-        session, event.owner_id, event.partner_id, req, target, body, pact_events.CX_PUSH
+    return pact_outbox.deliver(
+        session, event.owner_id, event.partner_id, req, target, body, pact_outbox.CX_PUSH
     )
 
 
@@ -292,7 +293,7 @@ def push_updates(session: Session, d: Declaration) -> list[int]:
             DataRequest.supplier_id == d.organization_id,
             DataRequest.product_id == d.product_id,
             DataRequest.status == RequestStatus.ANSWERED,
-            PactEvent.type == pact_events.CX_REQUEST,
+            PactEvent.type == pact_outbox.CX_REQUEST,
         )
         .order_by(DataRequest.id)
     ).all()

@@ -31,7 +31,7 @@ from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.pact import catenax
 from footprint_platform.services.pact import consume as pact_consume
-from footprint_platform.services.pact import events as pact_events
+from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact.catenax_exchange import MAX_MESSAGE, MAX_PART_ID, PART_PARAMS
 
 ENDPOINT = "/catenax/footprintExchange/"
@@ -90,8 +90,8 @@ def ask(
     if message and message.strip():
         query["message"] = message.strip()[:MAX_MESSAGE]
     target = f"{credential.base_url}{ENDPOINT}{request_id}?{urllib.parse.urlencode(query)}"
-    delivery = pact_events.deliver(
-        session, organization_id, credential.partner_id, None, target, {}, pact_events.CX_ASK
+    delivery = pact_outbox.deliver(
+        session, organization_id, credential.partner_id, None, target, {}, pact_outbox.CX_ASK
     )
     sent = PactRequestSent(
         organization_id=organization_id,

@@ -60,36 +60,15 @@ from footprint_platform.services.pact import host as pact_host
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import partner_requests as pact_requests
 from footprint_platform.services.pact.host import Criteria
-
-PREFIX = "org.wbcsd.pact.ProductFootprint."
-
-
-REQUEST_CREATED = PREFIX + "RequestCreatedEvent.3"
-
-
-REQUEST_FULFILLED = PREFIX + "RequestFulfilledEvent.3"
-
-
-REQUEST_REJECTED = PREFIX + "RequestRejectedEvent.3"
-
-
-PUBLISHED = PREFIX + "PublishedEvent.3"
-
-
-TYPES = (REQUEST_CREATED, REQUEST_FULFILLED, REQUEST_REJECTED, PUBLISHED)
-
-
-# Catena-X PCF Exchange API 1.3.0 (services.pact.catenax_exchange): a partner's
-# `GET /footprintExchange/{requestId}` kept as a PactEvent of this type, and the calls we make
-# through the same delivery outbox (a GET of ours asking, a PUT pushing a PCF).
-CX_REQUEST = "io.catenax.pcf.FootprintExchangeRequest"
-
-
-CX_ASK = "io.catenax.pcf.FootprintExchange.GET"
-
-
-CX_PUSH = "io.catenax.pcf.FootprintExchange.PUT"
-
+from footprint_platform.services.pact.outbox import (
+    PUBLISHED,
+    REQUEST_CREATED,
+    REQUEST_FULFILLED,
+    REQUEST_REJECTED,
+    TYPES,
+    deliver,
+    event,
+)
 
 LISTS = {"productid": "product_ids", "companyid": "company_ids", "geography": "geographies"}
 
@@ -447,66 +426,12 @@ def decline_deliveries(session: Session, req: DataRequest) -> list[PactDelivery]
     return [_rejected(session, req.pact_event, req, "AccessDenied", reason)]
 
 
-def request_event(host: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A RequestCreatedEvent of ours, its answer to come to `host`'s /3/events."""
-    return _event(REQUEST_CREATED, host, data)
-
-
-def _event(kind: str, host: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": f"{host}/3/events",
-        "time": pact.timestamp(utcnow()),
-        "data": data,
-    }
-
-
-def deliver(
-    session: Session,
-    organization_id: int,
-    partner_id: int | None,
-    req: DataRequest | None,
-    target: str,
-    body: dict[str, Any],
-    kind: str | None = None,
-) -> PactDelivery:
-    """A pending delivery of `body` to `target`. A CloudEvent names its type and id; a
-    Catena-X call (`kind` CX_ASK or CX_PUSH, its body a PCF or nothing) gets a fresh id."""
-    kind = kind or body["type"]
-    event_id = body["id"] if kind in TYPES else str(uuid.uuid4())
-    delivery = PactDelivery(
-        organization_id=organization_id,
-        partner_id=partner_id,
-        request_id=req.id if req else None,
-        type=kind,
-        event_id=event_id,
-        target_url=target[:500],
-        body=body,
-        status="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-    )
-    session.add(delivery)
-    session.flush()
-    audit.record(
-        session,
-        SYSTEM,
-        "pact.event_queued",
-        delivery,
-        organization_id=organization_id,
-        details={"type": kind, "event_id": event_id, "target": target[:200]},
-    )
-    return delivery
-
-
 def _fulfilled(
     session: Session, event: PactEvent, req: DataRequest, found: list[Declaration]
 ) -> PactDelivery:
     options = options_at(event.host_url)
     pfs = [pact_host.footprint(session, d, options) for d in found]
-    body = _event(REQUEST_FULFILLED, event.host_url, {"requestEventId": event.event_id, "pfs": pfs})
+    body = event(REQUEST_FULFILLED, event.host_url, {"requestEventId": event.event_id, "pfs": pfs})
     target = pact_outbound.events_url(event.source)
     return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
@@ -515,7 +440,7 @@ def _rejected(
     session: Session, event: PactEvent, req: DataRequest, code: str, message: str
 ) -> PactDelivery:
     data = {"requestEventId": event.event_id, "error": {"code": code, "message": message}}
-    body = _event(REQUEST_REJECTED, event.host_url, data)
+    body = event(REQUEST_REJECTED, event.host_url, data)
     target = pact_outbound.events_url(event.source)
     return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
@@ -537,7 +462,7 @@ def announce(session: Session, d: Declaration) -> list[int]:
         credential = pact_outbound.usable_credential(session, d.organization_id, share.buyer_id)
         if credential is None:
             continue
-        body = _event(PUBLISHED, host, {"pfIds": ids})
+        body = event(PUBLISHED, host, {"pfIds": ids})
         target = credential.base_url + pact_outbound.EVENTS_PATH
         made.append(deliver(session, d.organization_id, share.buyer_id, None, target, body))
     session.commit()

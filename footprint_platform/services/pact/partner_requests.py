@@ -24,8 +24,8 @@ from footprint_platform.models import PactCredential, PactEvent, PactRequestSent
 from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.pact import consume as pact_consume
-from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.pact import outbox as pact_outbox
 
 MAX_PRODUCT_IDS = 20
 MAX_COMMENT = 2000
@@ -80,9 +80,9 @@ def ask(
     data: dict[str, Any] = {"productId": ids}
     if comment and comment.strip():
         data["comment"] = comment.strip()[:MAX_COMMENT]
-    body = pact_events.request_event(host, data)
+    body = pact_outbox.request_event(host, data)
     target = f"{credential.base_url}{pact_outbound.EVENTS_PATH}"
-    delivery = pact_events.deliver(
+    delivery = pact_outbox.deliver(
         session, organization_id, credential.partner_id, None, target, body
     )
     sent = PactRequestSent(
@@ -133,7 +133,7 @@ def take_answer(session: Session, grant: PactGrant, row: PactEvent) -> None:
     if sent is None or sent.catenax or sent.status != "waiting":  # Catena-X: its PUT answers
         return
     sent.answered_at = utcnow()
-    if row.type == pact_events.REQUEST_REJECTED:
+    if row.type == pact_outbox.REQUEST_REJECTED:
         error = row.data["error"]
         sent.status, sent.error = "rejected", f"{error['code']}: {error['message']}"[:2000]
     else:

@@ -21,7 +21,7 @@ from footprint_platform.policy import SYSTEM, PactGrant
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.pact import host as pact_host
 from footprint_platform.services.pact import outbound as pact_outbound
-from footprint_platform.services.pact.events import CX_ASK, CX_PUSH, REQUEST_FULFILLED
+from footprint_platform.services.pact.outbox import CX_ASK, CX_PUSH, REQUEST_FULFILLED
 
 # Delivery: exponential back-off from 30 s, doubling, at most 4 h apart, abandoned 72 h after
 # the delivery was made (PACT 3.0.3: "SHOULD abandon sending the event after 72 hours").
