@@ -16,6 +16,9 @@ PostgreSQL), not through the ORM, so 100k products load in seconds; they skip th
 validation of services/intake/activity.py, which the generator's shapes satisfy (a test checks that
 a sample passes `check_rows`). It refuses a database that already has organizations, so it is
 never mixed with the ordinary demo.
+
+One module because the synthetic industry's tier table, its generator and its loader are read
+together when a benchmark's figures are questioned; nothing else imports them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Marshmallow schemas: one definition of each input and output, shared by the API and the
-HTML forms, with explicit validators (the OpenAPI document is a contract that fuzzers test)."""
+HTML forms, with explicit validators (the OpenAPI document is a contract that fuzzers test).
+
+One module because every input and output schema of the API and the forms sits in one place, so
+a field is defined once and the OpenAPI document reads from one module; the schemas are
+declarations, not logic."""
 
 from __future__ import annotations
 

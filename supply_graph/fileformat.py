@@ -7,6 +7,9 @@ never exists as Python records all at once. Whatever that reader would question 
 reference reader (orjson documents, `graph_from_document`), which gives the exact error.
 `write_graph(g, "x.npz")` stores the same validated columns in numpy's uncompressed .npz, which
 loads in well under a second.
+
+One module because it is the engine's only file-format module (the JSON and .npz readers and
+writers and their exact error messages), kept apart from the arithmetic.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 A graph of a million nodes must not hold a million Python objects, so `SupplyGraph` stores
 columns (numpy arrays) and builds its id index and sparse matrix on first use. `Node` and `Edge`
 are the friendly record form the platform and the tests use to build small graphs.
+
+One module because the graph's arrays and their validation are one data structure; its friendly
+record form (`Node`, `Edge`) builds exactly those arrays.
 """
 
 from __future__ import annotations

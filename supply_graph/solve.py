@@ -5,6 +5,9 @@ grouped into topological levels: level(j) = 1 + max level of j's providers. In t
 block lower triangular, so F is computed level by level with one sparse mat-mat product per level
 over already-known rows, and each loop block is solved with a small LU of (I − A_cc)ᵀ. The plan
 (order, level slices, loop factorisations) is built once and reused for every right-hand side.
+
+One module because the ordering, the level slices and the loop factorisations form one plan
+that every right-hand side reuses; the plan and its use are read together.
 """
 
 from __future__ import annotations

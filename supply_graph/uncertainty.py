@@ -21,6 +21,9 @@ deterministic value is its median, as there):
 
 Sampling is reproducible: a seed and a sample count give the same statistics whatever the
 block size (each chunk of 16 samples draws from its own child of the seed).
+
+One module because sampling and propagation share the plan and the per-row distributions; the
+Monte Carlo loop is short only because both are beside it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Declarations: a product's result pinned to the exact data, factors, rule and engine it came
-from, with a content hash; `verify` recomputes each from its pins and reports any difference."""
+from, with a content hash; `verify` recomputes each from its pins and reports any difference.
+
+One module because declaring, redeclaring and verifying share the pinning rules (what is
+pinned, how it is hashed, how it is recomputed); split apart, a change to one would silently
+stop matching the others."""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 A verifier sees only what it was asked to verify, and every such read is logged. Publication
 needs a verified declaration unless the rule allows self-declaration (then it shows as such).
 Withdrawing keeps the declaration in the record, marked withdrawn.
+
+One module because verification and publication are one state machine (draft, with the
+verifier, verified or rejected, published, withdrawn); its transitions and their checks read
+best in one place.
 """
 
 from __future__ import annotations

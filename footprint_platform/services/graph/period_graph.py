@@ -34,7 +34,8 @@ def now(
     extra_leaves: Sequence[Any] | None = None,
 ) -> tuple[ChainGraph, bool]:
     """The period's graph as the data stand now, and whether it came from the patched snapshot
-    (it equals a fresh build: tests/platform/test_consent and test_missing_data compare them)."""
+    (it equals a fresh build: tests/platform/test_consent.py and test_missing_data.py compare
+    them)."""
     if not rebuild and not extra_leaves:
         chain = snapshots.patched_chain(session, start, end)
         if chain is not None:

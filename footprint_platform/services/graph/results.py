@@ -6,6 +6,10 @@ Submitting data triggers a run of its period that stores results only for the pr
 numbers can have changed: those downstream of any product whose submission differs from the
 previous run's (usually just the one submitted). Every other product's newest result is still
 its result, and readers take the newest result per product (`latest_results`).
+
+One module because a recompute and the storage of its results are one transaction (run, rows,
+pins, loop reports), and the readers of stored results must agree with exactly how they were
+written.
 """
 
 from __future__ import annotations

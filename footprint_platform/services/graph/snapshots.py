@@ -10,6 +10,9 @@ revoked: a link's consent is part of the graph, so a share made or revoked since
 fresh build), and every submission current now is either in it or newer than all of it.
 Otherwise the graph is built from the database and the snapshot replaced. Declarations never
 depend on it: `verify` recomputes from the pinned rows.
+
+One module because saving a snapshot and patching it after one submission must stay the exact
+inverse of each other (the patched graph equals a fresh build: tests compare them).
 """
 
 from __future__ import annotations

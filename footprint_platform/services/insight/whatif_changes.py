@@ -1,6 +1,9 @@
 """A what-if spec as engine changes on the period's graph: the product's own rows read once,
 then a swap of provider, a grid region, a green share under a contractual instrument or a recycled
-share, each touching only the product's own node and input edges."""
+share, each touching only the product's own node and input edges.
+
+One module because the four kinds of change share the product's own rows as read once (`Own`)
+and the plan they add to; each kind is a short function beside the others."""
 
 from __future__ import annotations
 

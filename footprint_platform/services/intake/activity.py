@@ -3,6 +3,10 @@
 A row is a dict of plain values. `check_rows` returns the rows ready to store and the problems,
 each naming section, row, column, value and reason, so the form, the Excel upload and the API
 report the same thing in the same words.
+
+One module because it is the one validation of an activity row for the form, the workbook and
+the API; the field list, the checks and their messages must stay together for the three ways in
+to report the same thing in the same words.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Submissions: drafts, validation, submit (immutable), new versions, history and diffs."""
+"""Submissions: drafts, validation, submit (immutable), new versions, history and diffs.
+
+One module because a version's life (draft, save with its optimistic lock, submit, new version)
+is one state machine whose checks must agree with each other."""
 
 from __future__ import annotations
 

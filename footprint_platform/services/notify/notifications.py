@@ -12,6 +12,9 @@ A mail is written when it is sent, in the recipient's language, from the record 
 only says what that person may see on its own pages: the organization the event was meant for
 is checked again at sending time (someone who left it gets nothing), and no mail carries a
 figure or input of a supplier's primary data, only names, periods, dates and a link.
+
+One module because every event that mails someone, the preferences and the digest are listed
+side by side, so what a person may be told (never a supplier's figure) is checked in one place.
 """
 
 from __future__ import annotations

@@ -25,7 +25,10 @@ Only published declarations the owner shares with that partner ever go into a bo
 answer whose footprints are no longer shared when it is due is not sent (`cancelled`).
 Catena-X's PCF Exchange API uses the same outbox (services.pact.catenax_exchange and
 catenax_requests): a GET of ours (CX_ASK) and a PUT of a PCF (CX_PUSH) are deliveries too,
-sent by `send` with the same credentials, back-off and cancellation."""
+sent by `send` with the same credentials, back-off and cancellation.
+
+One module because receiving a partner's event and answering it are one protocol (PACT 3.0.3
+§4) whose validation and replies are read against the specification together."""
 
 from __future__ import annotations
 

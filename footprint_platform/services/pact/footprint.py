@@ -31,6 +31,9 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   to a rule that names no set.
 - `verification` only if decided before publication, since a published footprint never changes
   except its status (PACT lifecycle).
+
+One module because the ProductFootprint is one document of the specification; its fields are
+built in the specification's order so that a reviewer can compare them line by line.
 """
 
 from __future__ import annotations
