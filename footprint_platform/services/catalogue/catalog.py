@@ -247,6 +247,16 @@ def products_query(
     return stmt
 
 
+def product_for(session: Session, actor: Actor | None, product_id: int, action: Action) -> Product:
+    """The product, if the actor may do `action` for its maker: the one "load or 404, then
+    authorize on the maker" every use case needs (NotFound first, so an id says nothing more)."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(str(_l("No such product.")))
+    authorize(actor, action, product.organization_id)
+    return product
+
+
 def get_product(session: Session, actor: Actor, product_id: int) -> Product:
     """Catalogue read: any signed-in actor may see a product's catalogue entry."""
     product = session.get(Product, product_id)

@@ -26,7 +26,7 @@ import supply_graph
 from footprint_platform import stages, visibility
 from footprint_platform.battery import FunctionalUnit, functional_unit, needs_functional_unit
 from footprint_platform.classes import classify_declared
-from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.errors import InvalidInput
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
@@ -40,7 +40,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
-from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue import audit, catalog
 from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.graph import period_graph, uncertainty
 from footprint_platform.services.graph.chain import (
@@ -327,10 +327,7 @@ def declare(
     reason: str | None = None,
 ) -> Declaration:
     """Turn the period's latest result of a product into a declaration pinned to its inputs."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.EDIT_SUBMISSIONS)
     lock_period(session, start, end)  # a version number is never taken twice
     if product.id in not_computed_now(session, start, end):
         msg = str(

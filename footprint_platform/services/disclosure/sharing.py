@@ -32,16 +32,13 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue import audit, catalog
 from footprint_platform.services.graph.chain import product_node
 
 
 def share(session: Session, actor: Actor, product_id: int, buyer_id: int) -> FootprintShare:
     """Let `buyer_id` see this product's footprint by name; sharing twice changes nothing."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.SHARE_FOOTPRINTS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.SHARE_FOOTPRINTS)
     if buyer_id == product.organization_id or session.get(Organization, buyer_id) is None:
         msg = str(_l("Choose another organization."))
         raise InvalidInput(msg, {"buyer_id": [msg]})

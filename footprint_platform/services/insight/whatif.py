@@ -27,20 +27,20 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import supply_graph
 from footprint_platform import stages
-from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.errors import InvalidInput
 from footprint_platform.models import (
     Product,
     Submission,
     SubmissionStatus,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor
 from footprint_platform.rules import AccountingRule
+from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.graph import period_graph
 from footprint_platform.services.graph.chain import (
     ChainGraph,
@@ -206,10 +206,7 @@ def _outcome(
 
 
 def _product(session: Session, actor: Actor | None, product_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.VIEW_RESULTS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.VIEW_RESULTS)
     return product
 
 

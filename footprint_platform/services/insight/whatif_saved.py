@@ -14,10 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, WhatIfScenario
-from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.catalogue import audit
+from footprint_platform.policy import Action, Actor
+from footprint_platform.services.catalogue import audit, catalog
 from footprint_platform.services.insight import whatif, whatif_specs
 
 NAME_LENGTH = 120
@@ -94,10 +93,7 @@ def saved(
     session: Session, actor: Actor | None, product_id: int, period: tuple[date, date]
 ) -> list[WhatIfScenario]:
     """The product's saved scenarios for the period, newest first."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.VIEW_RESULTS, product.organization_id)
+    catalog.product_for(session, actor, product_id, Action.VIEW_RESULTS)
     return list(
         session.scalars(
             select(WhatIfScenario)
@@ -140,8 +136,5 @@ def compare(
 
 
 def _product(session: Session, actor: Actor, product_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.SAVE_SCENARIOS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.SAVE_SCENARIOS)
     return product

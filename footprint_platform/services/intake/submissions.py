@@ -35,7 +35,7 @@ from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services.catalogue import audit, links
+from footprint_platform.services.catalogue import audit, catalog, links
 from footprint_platform.services.catalogue.factors import factor_by_code, latest_release
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import completeness, instruments, loops
@@ -169,10 +169,7 @@ def start_draft(
     channel: str = "web",
 ) -> Submission:
     """A new draft version for a product and period, pre-filled from the latest version."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.EDIT_SUBMISSIONS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.EDIT_SUBMISSIONS)
     if period_end < period_start:
         msg = str(_l("The period ends before it starts."))
         raise InvalidInput(msg, {"period_end": [msg]})
