@@ -47,7 +47,7 @@ from footprint_platform.services.intake import (
     xlsx_package,
 )
 from footprint_platform.services.intake import history as versions_of
-from footprint_platform.services.intake.activity import FIELDS, parse_number
+from footprint_platform.services.intake.activity import FACTOR_CATEGORIES, FIELDS, parse_number
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.web_common import downloads
 from footprint_platform.web_common.context import actor, organization_for, safe_next
@@ -232,6 +232,7 @@ def _render_step(
         shown=shown,
         blank_rows=0 if posted else BLANK_ROWS,
         factors=factors,
+        factor_categories=FACTOR_CATEGORIES,
         problems=problems,
         warnings=warnings,
         cell_errors=cell_errors,
