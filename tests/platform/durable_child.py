@@ -28,13 +28,12 @@ def _submit() -> None:
     from app import create_app
     from footprint_platform.extensions import db
     from footprint_platform.models import Product
-    from footprint_platform.services.graph import jobs
     from footprint_platform.services.intake import submissions
     from tests.platform.demo_ids import admin_actor
 
-    for name in ("dispatch", "schedule"):  # whatever hands the recompute on
-        if hasattr(jobs, name):
-            setattr(jobs, name, _die)
+    for name in ("dispatch", "dispatch_requested", "schedule"):  # whatever hands it on
+        if hasattr(workflow, name):
+            setattr(workflow, name, _die)
     with create_app().app_context():
         foil = db.session.scalar(select(Product).where(Product.part_number == "JN-AL-12"))
         actor = admin_actor("data@jiangnan-foil.example")

@@ -69,8 +69,8 @@ from footprint_platform.services.pact.outbox import (
     REQUEST_FULFILLED,
     REQUEST_REJECTED,
     TYPES,
+    cloud_event,
     deliver,
-    event,
 )
 
 LISTS = {"productid": "product_ids", "companyid": "company_ids", "geography": "geographies"}
@@ -434,7 +434,9 @@ def _fulfilled(
 ) -> PactDelivery:
     options = options_at(event.host_url)
     pfs = [pact_host.footprint(session, d, options) for d in found]
-    body = event(REQUEST_FULFILLED, event.host_url, {"requestEventId": event.event_id, "pfs": pfs})
+    body = cloud_event(
+        REQUEST_FULFILLED, event.host_url, {"requestEventId": event.event_id, "pfs": pfs}
+    )
     target = pact_outbound.events_url(event.source)
     return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
@@ -443,7 +445,7 @@ def _rejected(
     session: Session, event: PactEvent, req: DataRequest, code: str, message: str
 ) -> PactDelivery:
     data = {"requestEventId": event.event_id, "error": {"code": code, "message": message}}
-    body = event(REQUEST_REJECTED, event.host_url, data)
+    body = cloud_event(REQUEST_REJECTED, event.host_url, data)
     target = pact_outbound.events_url(event.source)
     return deliver(session, event.owner_id, event.partner_id, req, target, body)
 
@@ -465,7 +467,7 @@ def announce(session: Session, d: Declaration) -> list[int]:
         credential = pact_outbound.usable_credential(session, d.organization_id, share.buyer_id)
         if credential is None:
             continue
-        body = event(PUBLISHED, host, {"pfIds": ids})
+        body = cloud_event(PUBLISHED, host, {"pfIds": ids})
         target = credential.base_url + pact_outbound.EVENTS_PATH
         made.append(deliver(session, d.organization_id, share.buyer_id, None, target, body))
     session.commit()

@@ -51,10 +51,10 @@ CX_PUSH = "io.catenax.pcf.FootprintExchange.PUT"
 
 def request_event(host: str, data: dict[str, Any]) -> dict[str, Any]:
     """A RequestCreatedEvent of ours, its answer to come to `host`'s /3/events."""
-    return event(REQUEST_CREATED, host, data)
+    return cloud_event(REQUEST_CREATED, host, data)
 
 
-def event(kind: str, host: str, data: dict[str, Any]) -> dict[str, Any]:
+def cloud_event(kind: str, host: str, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": kind,
         "specversion": "1.0",
