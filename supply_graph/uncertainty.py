@@ -61,8 +61,12 @@ CHUNK = 16  # samples drawn from one stream (part of what a seed means: do not c
 # "Overview and methodology. Data quality guideline for the ecoinvent database version 3",
 # ecoinvent report 1 (v3), St. Gallen: The ecoinvent Centre: the pedigree matrix's table of
 # uncertainty factors (there given as the variances (ln U)² / 4 of the underlying normal; the
-# table number is not cited here because it could not be checked against the report's text),
+# table number is still not cited here: the report's text could not be read to confirm it),
 # factors carried over from Frischknecht R et al. (2007), ecoinvent report No. 1 (v2.0).
+# These are the guideline's expert-judgement factors. Ciroth A, Muller S, Weidema B, Lesage P
+# (2016), "Empirically based uncertainty factors for the pedigree matrix in ecoinvent",
+# Int J Life Cycle Assess 21(9):1338-1348, doi:10.1007/s11367-013-0670-5, proposes empirically
+# derived factors (for reliability and technology markedly larger); they are not used here.
 PEDIGREE_FACTORS: Mapping[str, tuple[float, float, float, float, float]] = {
     "reliability": (1.00, 1.05, 1.10, 1.20, 1.50),
     "completeness": (1.00, 1.02, 1.05, 1.10, 1.20),
