@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from footprint_platform import cli, display_labels
+from footprint_platform import cli, display_labels, number_format
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -111,6 +111,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     # a declaration's figures per kWh (lifetime energy, rated capacity): battery.declared_per_kwh
     app.jinja_env.globals["declared_per_kwh"] = declared_per_kwh
     app.jinja_env.filters.update(display_labels.FILTERS)
+    app.jinja_env.filters.update(number_format.FILTERS)
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.declarations_cli)
     app.cli.add_command(cli.rollup_cli)
