@@ -289,6 +289,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/evidence/<int:evidence_id>", "GET"): (RECORD_MEMBERS, "/evidence/{evidence}", None),
     ("/factors", "GET"): (SIGNED_IN, "/factors?category=electricity", None),
     ("/factors/<version>", "GET"): (SIGNED_IN, "/factors/2025.1", None),
+    ("/factors/<version>/export.csv", "GET"): (
+        SIGNED_IN,
+        "/factors/2025.1/export.csv?category=electricity",
+        None,
+    ),
+    ("/operator/factors/current.csv", "GET"): (OPERATOR, "/operator/factors/current.csv", None),
     ("/operator/factors", "GET"): (OPERATOR, "/operator/factors", None),
     ("/operator/factors", "POST"): (OPERATOR, "/operator/factors", None),
     ("/orgs/<int:org_id>/requests", "GET"): (MEMBERS, "/orgs/{org}/requests", None),
