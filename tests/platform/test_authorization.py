@@ -517,6 +517,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/d/<public_id>.csv", "GET"): (EVERYONE, "/d/{public_id}.csv", None),
     ("/d/", "GET"): (EVERYONE, "/d/?q=S7&category=vehicle_bev", None),
     ("/d/<public_id>/qr.svg", "GET"): (EVERYONE, "/d/{public_id}/qr.svg", None),
+    ("/q/<public_id>", "GET"): (EVERYONE, "/q/{public_id}", None),
     ("/industry", "GET"): (EVERYONE, "/industry", None),
     ("/methodology/rules/<code>", "GET"): (EVERYONE, "/methodology/rules/power_battery", None),
     ("/methodology/factors/<version>", "GET"): (EVERYONE, "/methodology/factors/2025.1", None),
