@@ -24,7 +24,9 @@ def _as_decimal(value: Any) -> Decimal | None:
 
 def exact_text(value: Any) -> str:
     """The exact value without trailing zeros and never in exponent form (0.0500000000 ->
-    0.05, 1E+1 -> 10); text that is not a number is returned as it is."""
+    0.05, 1E+1 -> 10); text (what a person typed) is returned as it is."""
+    if isinstance(value, str):
+        return value
     number = _as_decimal(value)
     if number is None:
         return "" if value is None else str(value)
