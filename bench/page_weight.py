@@ -1,7 +1,8 @@
 """Cold weight of the public pages a phone opens: the light page the label's QR code leads to,
-a published declaration's full page and the public list, as the HTML plus every script, style and image
-the page loads, fetched once without compression and once with `Accept-Encoding: gzip` (what a
-browser sends), through the test client over a fresh demo database.
+a published declaration's full page and the public list, as the HTML plus every script, style
+and image the page loads, fetched once without compression and once with
+`Accept-Encoding: gzip` (what a browser sends), through the test client over a fresh demo
+database.
 
     .venv/bin/python bench/page_weight.py [--db bench/out/page_weight.sqlite3]
 

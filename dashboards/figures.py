@@ -26,10 +26,6 @@ from supply_graph.explain import OTHER
 
 KG = "kg CO2e"
 
-
-def per_unit(unit: str) -> str:
-    """A figure's unit as every number on a page carries it: kg CO2e per declared unit."""
-    return f"{KG} / {unit}"
 EXTERNAL = "external"  # the roll-up's category of partners' footprints imported over PACT
 FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 POSITIVE, NEGATIVE, TOTAL = "#2f7d6d", "#b5523b", "#33475b"
@@ -45,6 +41,11 @@ PALETTE = (
     "#9c755f",
     "#bab0ac",
 )
+
+
+def per_unit(unit: str) -> str:
+    """A figure's unit as every number on a page carries it: kg CO2e per declared unit."""
+    return f"{KG} / {unit}"
 
 
 @dataclass(frozen=True)

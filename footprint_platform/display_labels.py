@@ -199,7 +199,6 @@ def field_label(name: str | None) -> str:
     return name
 
 
-
 # What an audited event concerns and what happened to it: the log stores `object.verb`
 # (`submission.submit`, `request.decline`); a page prints "Submission · submitted".
 _EVENT_OBJECTS: dict[str, Any] = {

@@ -142,9 +142,7 @@ def publish() -> Any:
         errors=errors,
         form=form,
         columns=factors.COLUMNS,
-        current=db.session.scalars(
-            select(FactorRelease).order_by(FactorRelease.id.desc())
-        ).first(),
+        current=db.session.scalars(select(FactorRelease).order_by(FactorRelease.id.desc())).first(),
     ), 422 if problems or errors else 200
 
 

@@ -75,7 +75,9 @@ def _with_value_times(data: bytes, code: str, factor: Decimal) -> tuple[bytes, D
     row = next(r for r in rows if r["code"] == code)
     old = Decimal(row["value"])
     row["value"] = str(old * factor)
-    row["range_high"] = str(max(Decimal(row["range_high"] or 0), old * factor)) if row["range_high"] else ""
+    row["range_high"] = (
+        str(max(Decimal(row["range_high"] or 0), old * factor)) if row["range_high"] else ""
+    )
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=factors.COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -89,7 +91,9 @@ def test_the_diff_names_the_change_its_percent_and_what_it_would_reach(demo_app:
     html = _upload(session, data)
     row = html.split(f'data-code="{CHANGED}"', 1)[1].split("</tr>", 1)[0]
     with demo_app.app_context():
-        name = db.session.scalar(select(EmissionFactor.name_zh).where(EmissionFactor.code == CHANGED))
+        name = db.session.scalar(
+            select(EmissionFactor.name_zh).where(EmissionFactor.code == CHANGED)
+        )
         diff = factors.diff_release(
             db.session, factors.latest_release(db.session), factors.read_release(data)
         )
@@ -130,7 +134,10 @@ def test_publishing_without_the_confirmation_publishes_nothing(demo_app: Flask) 
     assert refused.status_code == 422
     assert 'id="confirmed-error"' in refused.get_data(as_text=True)
     with demo_app.app_context():
-        assert db.session.scalar(select(FactorRelease).where(FactorRelease.version == "2026.7")) is None
+        assert (
+            db.session.scalar(select(FactorRelease).where(FactorRelease.version == "2026.7"))
+            is None
+        )
     done = session.post("/operator/factors", {**form, "confirmed": "1"})
     assert done.status_code == 302
     with demo_app.app_context():

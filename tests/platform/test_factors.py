@@ -155,7 +155,13 @@ def test_publishing_through_the_page_previews_then_publishes(demo_app: Flask) ->
     payload = html.split('name="payload" value="', 1)[1].split('"', 1)[0]
     done = session.post(
         "/operator/factors",
-        {"payload": payload, "confirm": "1", "version": "2026.1", "title": "Update", "confirmed": "1"},
+        {
+            "payload": payload,
+            "confirm": "1",
+            "version": "2026.1",
+            "title": "Update",
+            "confirmed": "1",
+        },
     )
     assert done.status_code == 302
     with demo_app.app_context():

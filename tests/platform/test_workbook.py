@@ -279,7 +279,9 @@ def test_excel_blocks_a_unit_the_row_cannot_use(
 ) -> None:
     """The unit column is a list validation that stops a wrong entry: a row with a factor may
     only use units that convert to the factor's unit; empty rows the section's units."""
-    assert _upload(session, ids.draft, _save(_fill(_download(session, ids.draft)))).status_code == 302
+    assert (
+        _upload(session, ids.draft, _save(_fill(_download(session, ids.draft)))).status_code == 302
+    )
     wb = _download(session, ids.draft)
     ws = wb[MATERIALS]
     assert [c.value for c in ws[1]][2] == "unit"
