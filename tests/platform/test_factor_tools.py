@@ -182,3 +182,20 @@ def test_the_factor_list_pages_sorts_filters_and_exports(demo_app: Flask) -> Non
 
     bad = session.client.get("/factors?sort=drop_table")
     assert bad.status_code in (400, 422)
+
+
+def test_numbers_read_without_the_ten_stored_decimals() -> None:
+    """Forms and files show a stored value exactly, pages to sensible significant digits."""
+    from footprint_platform.number_format import exact_text, significant
+
+    assert exact_text(Decimal("0.0500000000")) == "0.05"
+    assert exact_text(Decimal("130.4200000000")) == "130.42"
+    assert exact_text(Decimal("1E+1")) == "10" and exact_text(Decimal("0E-10")) == "0"
+    assert exact_text("1.50") == "1.50"  # what a person typed stays as typed
+    assert exact_text(None) == ""
+    assert significant(Decimal("130.4212345678")) == Decimal("130.4")
+    assert significant(Decimal("0.0046150000")) == Decimal("0.004615")
+    assert significant(Decimal("12345.6")) == Decimal("12346")
+    assert significant(Decimal("15.9470000000"), 6) == Decimal("15.947")
+    for stored in (Decimal("0.5810000000"), Decimal("2.2000000000"), Decimal("17.5417")):
+        assert Decimal(exact_text(stored)) == stored  # never a changed value
