@@ -133,8 +133,7 @@ def publish() -> Any:
             problems = exc.problems
         except InvalidInput as exc:
             errors = exc.errors
-            if form.get("payload"):
-                preview = _preview(_uploaded_bytes())
+            preview = _preview_again()
     return render_template(
         "factors/publish.html",
         preview=preview,
@@ -160,6 +159,17 @@ def _preview(data: bytes) -> dict[str, Any]:
         "count": len(rows),
         "payload": base64.b64encode(data).decode("ascii"),
     }
+
+
+def _preview_again() -> dict[str, Any] | None:
+    """After a refused publish (a bad version, say) the checked file is shown again, so the
+    operator corrects the field without uploading it anew."""
+    if not request.form.get("payload"):
+        return None
+    try:
+        return _preview(_uploaded_bytes())
+    except (InvalidInput, UploadRejected):
+        return None
 
 
 def _uploaded_bytes() -> bytes:

@@ -199,3 +199,18 @@ def test_numbers_read_without_the_ten_stored_decimals() -> None:
     assert significant(Decimal("15.9470000000"), 6) == Decimal("15.947")
     for stored in (Decimal("0.5810000000"), Decimal("2.2000000000"), Decimal("17.5417")):
         assert Decimal(exact_text(stored)) == stored  # never a changed value
+
+
+def test_a_refused_version_keeps_the_checked_changes_on_screen(demo_app: Flask) -> None:
+    session = _operator(demo_app)
+    data, _old = _with_value_times(_current_csv(session), CHANGED, Decimal("1.1"))
+    payload = _payload(_upload(session, data))
+    form = {"payload": payload, "confirm": "1", "version": "26.x", "confirmed": "1"}
+    refused = session.post("/operator/factors", form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="version-error"' in html
+    assert f'data-code="{CHANGED}"' in html and _payload(html) == payload
+    broken = session.post("/operator/factors", {**form, "payload": "%%%"})
+    assert broken.status_code == 422
+    with demo_app.app_context():
+        assert factors.latest_release(db.session).version == factors.SEED_VERSION
