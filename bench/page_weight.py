@@ -1,7 +1,8 @@
-"""Cold weight of the public pages a phone opens: a published declaration (the page the
-label's QR code leads to) and the public list, as the HTML plus every script, style and image
-the page loads, fetched once without compression and once with `Accept-Encoding: gzip` (what a
-browser sends), through the test client over a fresh demo database.
+"""Cold weight of the public pages a phone opens: the light page the label's QR code leads to,
+a published declaration's full page and the public list, as the HTML plus every script, style
+and image the page loads, fetched once without compression and once with
+`Accept-Encoding: gzip` (what a browser sends), through the test client over a fresh demo
+database.
 
     .venv/bin/python bench/page_weight.py [--db bench/out/page_weight.sqlite3]
 
@@ -38,7 +39,12 @@ def main() -> None:
             select(Declaration.public_id).where(Declaration.published_at.is_not(None)).limit(1)
         )
     client = app.test_client()
-    for page, path_ in (("declaration (QR landing)", f"/d/{public_id}"), ("public list", "/d/")):
+    pages = (
+        ("QR landing page", f"/q/{public_id}"),
+        ("declaration (full page)", f"/d/{public_id}"),
+        ("public list", "/d/"),
+    )
+    for page, path_ in pages:
         for encoding in ("identity", "gzip"):
             html = client.get(path_, headers={"Accept-Encoding": encoding})
             parts = {"html": len(html.data)}

@@ -82,7 +82,7 @@ def composition(parts: Mapping[str, float], names: Mapping[str, str], unit: str)
                 y=[""],
                 orientation="h",
                 marker={"color": PART_COLOURS.get(k, NEGATIVE)},
-                hovertemplate=f"{names.get(k, k)}: %{{x:,.2f}} {KG}"
+                hovertemplate=f"{names.get(k, k)}: %{{x:,.2f}} {KG} / {unit}"
                 + (f" ({100 * v / total:.1f} %)" if total else "")
                 + "<extra></extra>",
             )
@@ -125,7 +125,7 @@ def gaps(bars: Sequence[GapBar], unit: str) -> go.Figure:
             x=[b.contribution for b in shown],
             orientation="h",
             marker={"color": "#f28e2b"},
-            hovertemplate="%{y}: %{x:,.3f} " + KG + "<extra></extra>",
+            hovertemplate="%{y}: %{x:,.3f} " + f"{KG} / {unit}" + "<extra></extra>",
         )
     )
     title = _(

@@ -25,6 +25,7 @@ from supply_graph import Contributions
 from supply_graph.explain import OTHER
 
 KG = "kg CO2e"
+
 EXTERNAL = "external"  # the roll-up's category of partners' footprints imported over PACT
 FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 POSITIVE, NEGATIVE, TOTAL = "#2f7d6d", "#b5523b", "#33475b"
@@ -40,6 +41,11 @@ PALETTE = (
     "#9c755f",
     "#bab0ac",
 )
+
+
+def per_unit(unit: str) -> str:
+    """A figure's unit as every number on a page carries it: kg CO2e per declared unit."""
+    return f"{KG} / {unit}"
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def stage_waterfall(
             decreasing={"marker": {"color": NEGATIVE}},
             totals={"marker": {"color": TOTAL}},
             connector={"line": {"color": "#9aa9ad"}},
-            hovertemplate="%{x}: %{y:,.3f} " + KG + "<extra></extra>",
+            hovertemplate="%{x}: %{y:,.3f} " + per_unit(labels.unit) + "<extra></extra>",
         )
     )
     fig.update_layout(
@@ -171,7 +177,7 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
         go.Sankey(
             arrangement="snap",
             valueformat=",.2f",
-            valuesuffix=" " + KG,
+            valuesuffix=" " + per_unit(labels.unit),
             node={
                 "label": [g.label for g in order],
                 "customdata": [g.detail or g.label for g in order],
@@ -294,7 +300,7 @@ def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
             values=values,
             branchvalues="total",
             texttemplate="%{label}<br>%{value:,.1f} (%{percentRoot:.1%})",
-            hovertemplate="%{label}: %{value:,.3f} " + KG + "<extra></extra>",
+            hovertemplate="%{label}: %{value:,.3f} " + per_unit(labels.unit) + "<extra></extra>",
             marker={"colorscale": [[0, "#dfeeea"], [1, POSITIVE]], "colors": values},
         )
     )

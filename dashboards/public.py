@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from dashboards import charts, public_cache, public_figures
+from dashboards import charts, label_page, public_cache, public_figures
 from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
@@ -94,6 +94,7 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
         "reasons": {v.id: declarations.change_reason_for(db.session, v, None) for v in versions},
         "release": db.session.get(FactorRelease, d.fallback_release_id),
         "public_url": public_url(d.public_id),
+        "label_url": label_url(d.public_id),
         "valid_until": valid_until(d),
         "battery": batterypass.is_battery(d),
         "battery_pass_ready": batterypass.lifetime_for(d) is not None,
@@ -112,6 +113,31 @@ def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
         unit_label(d.declared_unit),
     )
     return charts.render(fig, "chart-stages", _("Footprint by life-cycle stage"))
+
+
+@bp.route("/q/<public_id>")
+def label(public_id: str) -> Any:
+    """The light page the label's QR code opens: key figures as text and inline SVG, no
+    script, no chart library; the full declaration is one link away."""
+    d = publication.public_declaration(db.session, public_id)
+    rule = load_rules()[d.rule_code]
+    locale = str(get_locale())
+    bars = label_page.stage_bars(
+        d.by_stage, rule.stage_codes, float(d.total), {s.code: s.label(locale) for s in rule.stages}
+    )
+    return render_template(
+        "public/label.html",
+        d=d,
+        bars=bars,
+        bar_height=label_page.ROW,
+        bar_width=label_page.WIDTH,
+        kwh=declared_per_kwh(d),
+        grade=pinned_class(
+            d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
+        ),
+        verification=publication.latest_verification(db.session, d.id),
+        valid_until=valid_until(d),
+    )
 
 
 @bp.route("/d/<public_id>.csv")
@@ -152,10 +178,11 @@ def declaration_aas(public_id: str) -> Any:
 
 @bp.route("/d/<public_id>/qr.svg")
 def qr_code(public_id: str) -> Any:
-    """The QR code for the product's label: it encodes the stable public URL."""
+    """The QR code for the product's label: it encodes the stable address of the light
+    landing page (short, so the code stays small; the full page is one link away)."""
     d = publication.public_declaration(db.session, public_id)
     out = io.BytesIO()
-    segno.make(public_url(d.public_id), error="m").save(out, kind="svg", scale=4, border=2)
+    segno.make(label_url(d.public_id), error="m").save(out, kind="svg", scale=4, border=2)
     return Response(
         out.getvalue(),
         mimetype="image/svg+xml",
@@ -174,6 +201,11 @@ def public_url(public_id: str) -> str:
     """The address printed on labels: under PUBLIC_BASE_URL, which must outlive any host the
     request came through (and is never taken from the request)."""
     return links.public_url("public.declaration", public_id=public_id)
+
+
+def label_url(public_id: str) -> str:
+    """The address the label's QR code encodes, under PUBLIC_BASE_URL like `public_url`."""
+    return links.public_url("public.label", public_id=public_id)
 
 
 @bp.route("/industry")

@@ -49,7 +49,7 @@ def declaration_stages(
             decreasing={"marker": {"color": NEGATIVE}},
             totals={"marker": {"color": TOTAL}},
             connector={"line": {"color": "#9aa9ad"}},
-            hovertemplate="%{y}: %{x:,.3f} " + KG + "<extra></extra>",
+            hovertemplate="%{y}: %{x:,.3f} " + f"{KG} / {declared_unit}" + "<extra></extra>",
         )
     )
     unit = f"{KG} / {declared_unit}"

@@ -43,7 +43,7 @@ def scenario_bars(
                 y=[float(c.by_stage.get(stage, 0.0)) for c in columns],
                 name=label,
                 marker={"color": PALETTE[k % len(PALETTE)]},
-                hovertemplate=label + ": %{y:,.3f} " + KG + "<extra></extra>",
+                hovertemplate=f"{label}: %{{y:,.3f}} {KG} / {declared_unit}<extra></extra>",
             )
         )
     totals = [float(c.total) for c in columns]

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from footprint_platform import display_labels
+from footprint_platform import display_labels, number_format
 from footprint_platform.api import TanlianApi, init_api
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -112,6 +112,7 @@ def init_platform(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     # a declaration's figures per kWh (lifetime energy, rated capacity): battery.declared_per_kwh
     app.jinja_env.globals["declared_per_kwh"] = declared_per_kwh
     app.jinja_env.filters.update(display_labels.FILTERS)
+    app.jinja_env.filters.update(number_format.FILTERS)
     app.teardown_appcontext(lambda exc: g.pop("actor", None))
     app.after_request(_mail_notifications)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 _UNITS: dict[str, Any] = {
     "piece": _l("piece"),
@@ -198,7 +199,139 @@ def field_label(name: str | None) -> str:
     return name
 
 
+# What an audited event concerns and what happened to it: the log stores `object.verb`
+# (`submission.submit`, `request.decline`); a page prints "Submission · submitted".
+_EVENT_OBJECTS: dict[str, Any] = {
+    "auth": _l("Sign-in"),
+    "catenax": _l("Catena-X exchange"),
+    "declaration": _l("Declaration"),
+    "demo": _l("Demo data"),
+    "evidence": _l("Evidence file"),
+    "external_footprint": _l("Partner footprint"),
+    "factors": _l("Factor release"),
+    "instrument": _l("Electricity instrument"),
+    "link_request": _l("Link request"),
+    "member": _l("Member"),
+    "organization": _l("Organization"),
+    "pact": _l("PACT exchange"),
+    "pact_client": _l("PACT client"),
+    "pact_credential": _l("PACT credential"),
+    "product": _l("Product"),
+    "request": _l("Data request"),
+    "share": _l("Sharing"),
+    "site": _l("Site"),
+    "submission": _l("Data submission"),
+    "token": _l("API token"),
+    "verification": _l("Verification"),
+    "webhook": _l("Webhook"),
+    "whatif": _l("What-if scenario"),
+}
+_EVENT_VERBS: dict[str, Any] = {
+    "accept": _l("accepted"),
+    "add": _l("added"),
+    "answer": _l("answered"),
+    "answer_automatic": _l("answered automatically"),
+    "cancel": _l("cancelled"),
+    "catenax_callback": _l("Catena-X callback received"),
+    "checklist": _l("checklist updated"),
+    "create": _l("created"),
+    "create_by_answer": _l("granted with an answer"),
+    "create_by_link_request": _l("granted by a link request"),
+    "decline": _l("declined"),
+    "decline_automatic": _l("declined automatically"),
+    "delete": _l("deleted"),
+    "draft": _l("draft started"),
+    "event_abandoned": _l("event given up"),
+    "event_cancelled": _l("event cancelled"),
+    "event_queued": _l("event queued"),
+    "event_received": _l("event received"),
+    "event_send_failed": _l("event not delivered"),
+    "event_sent": _l("event sent"),
+    "export": _l("exported"),
+    "get": _l("footprint read"),
+    "get_denied": _l("footprint read refused"),
+    "import": _l("imported"),
+    "invitation_revoked": _l("invitation revoked"),
+    "invite": _l("invited"),
+    "join": _l("joined"),
+    "list": _l("footprints listed"),
+    "load": _l("loaded"),
+    "login": _l("signed in"),
+    "login_failed": _l("sign-in failed"),
+    "logout": _l("signed out"),
+    "password_changed": _l("password changed"),
+    "password_reset": _l("password reset"),
+    "pcf_received": _l("footprint received"),
+    "publish": lazy_pgettext("audit event", "published"),
+    "read": _l("read"),
+    "register": _l("registered"),
+    "rejected": _l("rejected"),
+    "remove": _l("removed"),
+    "request": _l("requested"),
+    "request_answered": _l("request answered"),
+    "request_sent": _l("request sent"),
+    "reset_requested": _l("password reset requested"),
+    "revoke": _l("revoked"),
+    "role": _l("role changed"),
+    "rotate": _l("secret rotated"),
+    "save": _l("saved"),
+    "scale": _l("generated at scale"),
+    "submit": _l("submitted"),
+    "token": _l("access token issued"),
+    "token_refused": _l("access token refused"),
+    "update": _l("updated"),
+    "verified": _l("verified"),
+    "withdraw": _l("withdrawn"),
+}
+
+
+def event_label(code: str | None) -> str:
+    """An audited action (`submission.submit`) as "Data submission · submitted" in the
+    reader's language; an unknown part stays as it is stored."""
+    if not code:
+        return ""
+    obj, _, verb = str(code).partition(".")
+    if obj not in _EVENT_OBJECTS and verb not in _EVENT_VERBS:
+        return str(code)
+    return " · ".join(
+        str(part)
+        for part in (_EVENT_OBJECTS.get(obj, obj), _EVENT_VERBS.get(verb, verb) if verb else "")
+        if str(part)
+    )
+
+
+def object_type_label(code: str | None) -> str:
+    """The kind of record an audited event concerns (an audit row's object type)."""
+    if not code:
+        return ""
+    key = str(code).lower()
+    return str(_EVENT_OBJECTS.get(key, _OBJECT_TYPES.get(key, code)))
+
+
+_OBJECT_TYPES: dict[str, Any] = {
+    "datarequest": _l("Data request"),
+    "factorrelease": _l("Factor release"),
+    "linkrequest": _l("Link request"),
+    "membership": _l("Member"),
+    "pactclient": _l("PACT client"),
+    "apitoken": _l("API token"),
+    "submissioninput": _l("Data submission"),
+    "whatifscenario": _l("What-if scenario"),
+    "user": _l("Account"),
+    "invitation": _l("Invitation"),
+    "pactevent": _l("PACT exchange"),
+    "pactrequestsent": _l("PACT exchange"),
+    "none": "—",
+    "footprintshare": _l("Sharing"),
+    "electricityinstrument": _l("Electricity instrument"),
+    "pactcredential": _l("PACT credential"),
+    "externalfootprint": _l("Partner footprint"),
+    "webhookendpoint": _l("Webhook"),
+}
+
 FILTERS = {
+    "event": event_label,
+    "object_type": object_type_label,
     "component": component_label,
     "instrument": instrument_label,
     "basis": basis_label,

@@ -532,3 +532,35 @@ class PeriodQuery(FormSchema):
     """A dashboard's query string: the reporting period it shows (none: the default)."""
 
     period = PeriodField(load_default=None, allow_none=True)
+
+
+class FactorListQuerySchema(FormSchema):
+    """The factor list's filters, order and page (services/catalogue/factor_tools.py)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(
+            ("electricity", "fuel", "heat", "transport", "material", "process_gas", "waste")
+        ),
+    )
+    geography = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=24), _text]
+    )
+    series = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("carbon_footprint", "co2_emission", "life_cycle", "combustion")),
+    )
+    sort = fields.String(
+        load_default="category",
+        allow_none=True,
+        validate=validate.OneOf(
+            ("code", "name", "category", "value", "geography", "series", "year")
+        ),
+    )
+    dir = fields.String(
+        load_default="asc", allow_none=True, validate=validate.OneOf(("asc", "desc"))
+    )

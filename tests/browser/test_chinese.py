@@ -153,6 +153,7 @@ def _pages(server: LiveServer) -> dict[str, list[str]]:
             "/login",
             "/d/",
             f"/d/{public_id}",
+            f"/q/{public_id}",
             "/industry",
             "/methodology/rules/power_battery",
         ],
@@ -169,6 +170,10 @@ def _pages(server: LiveServer) -> dict[str, list[str]]:
             *(f"/submissions/{submission}/{step}" for step in steps),
             f"/dashboard/products/{foil}",
             "/factors",
+        ],
+        "operator@tanlian.example": [
+            "/factors?sort=value&dir=desc&series=carbon_footprint",
+            "/operator/factors",
         ],
         "admin@huadong-pack.example": [
             f"/orgs/{pack_org}/declarations",

@@ -1,6 +1,7 @@
-"""A reader on a 375 px phone opens a published declaration (the page the label's QR code
-leads to): the stage chart draws without plotly's toolbar over its title, and plotly.js
-arrives gzip-compressed and cacheable. Screenshots in English and Chinese."""
+"""A reader on a 375 px phone opens a published declaration's full page (one tap from the
+light page the label's QR code leads to, tests/browser/test_everyday_details.py): the stage
+chart draws without plotly's toolbar over its title, and plotly.js arrives gzip-compressed and
+cacheable. Screenshots in English and Chinese."""
 
 from __future__ import annotations
 

@@ -61,6 +61,8 @@ def test_a_withdrawn_declaration_leaves_the_current_list_but_not_the_record(
 
 
 def test_the_qr_code_encodes_the_public_address(demo_app: Flask) -> None:
+    """The label's code opens the light landing page at a stable address under
+    PUBLIC_BASE_URL (short: a smaller symbol); the full page is one link from it."""
     with demo_app.app_context():
         public_id = _published()[0].public_id
     before = demo_app.config["PUBLIC_BASE_URL"]
@@ -72,14 +74,16 @@ def test_the_qr_code_encodes_the_public_address(demo_app: Flask) -> None:
     finally:
         demo_app.config["PUBLIC_BASE_URL"] = before
     assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
-    assert f"https://tanlian.example.cn/d/{public_id}" in page
+    assert f"https://tanlian.example.cn/q/{public_id}" in page
     assert f"/d/{public_id}/qr.svg" in page
+    landing = client.get(f"/q/{public_id}", headers=EN).get_data(as_text=True)
+    assert f'href="/d/{public_id}"' in landing and "<script" not in landing
     import io
 
     import segno
 
     expected = io.BytesIO()  # the same symbol, made from the address the label must carry
-    segno.make(f"https://tanlian.example.cn/d/{public_id}", error="m").save(
+    segno.make(f"https://tanlian.example.cn/q/{public_id}", error="m").save(
         expected, kind="svg", scale=4, border=2
     )
     assert svg.data == expected.getvalue()

@@ -271,7 +271,8 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     response = demo_app.test_client().get(f"/d/{public_id}.csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert response.mimetype == "text/csv"
-    assert rows[-1]["stage"] == "total" and rows[-1]["kg_co2e_per_unit"] == str(total)
+    assert rows[-1]["stage"] == "total" and Decimal(rows[-1]["kg_co2e_per_unit"]) == total
+    assert not rows[-1]["kg_co2e_per_unit"].endswith("0")  # no stored trailing zeros
     stages = sum(float(r["kg_co2e_per_unit"]) for r in rows[:-1])
     assert stages == pytest.approx(float(total), rel=1e-9)
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("-1.5") == "-1.5"

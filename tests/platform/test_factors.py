@@ -151,11 +151,17 @@ def test_publishing_through_the_page_previews_then_publishes(demo_app: Flask) ->
         content_type="multipart/form-data",
     )
     html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "elec.cn.cfp.2023" in html and "0.6100" in html
+    assert preview.status_code == 200 and "elec.cn.cfp.2023" in html and "0.61" in html
     payload = html.split('name="payload" value="', 1)[1].split('"', 1)[0]
     done = session.post(
         "/operator/factors",
-        {"payload": payload, "confirm": "1", "version": "2026.1", "title": "Update"},
+        {
+            "payload": payload,
+            "confirm": "1",
+            "version": "2026.1",
+            "title": "Update",
+            "confirmed": "1",
+        },
     )
     assert done.status_code == 302
     with demo_app.app_context():

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from footprint_platform.extensions import db
 from footprint_platform.models import AuditEvent, EmissionFactor, FactorRelease
-from footprint_platform.services import citations, factors
+from footprint_platform.services.catalogue import citations, factors
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres

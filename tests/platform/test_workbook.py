@@ -4,6 +4,7 @@ sheet, row and column, with nothing written."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -55,8 +56,8 @@ def _save(wb: Any) -> bytes:
 def _fill(wb: Any) -> Any:
     """A supplier fills the draft in Excel: overall rating, electricity, cells, steel."""
     guide = wb["Guide 说明"]
-    for row in guide.iter_rows(min_row=1, max_col=2):
-        if row[0].value == "dqr":
+    for row in guide.iter_rows(min_row=1, max_col=3):
+        if row[2].value == "dqr":  # column C (hidden) holds the key the upload reads
             row[1].value = 2
     # description, quantity, unit, supply, certificate id, factor, grid region, evidence, rating
     wb[ELECTRICITY].append([None, 2.2, "kWh", "grid", None, None, None, None, 2])
@@ -209,10 +210,10 @@ def test_the_reason_and_the_exclusions_go_in_by_the_workbook_and_the_form(
     """The mass-balance reason and the exclusions are header fields of every way in: the
     workbook's guide sheet (pre-filled, read back) and the form's general step."""
     wb = _fill(_download(session, ids.draft))
-    for row in wb["Guide 说明"].iter_rows(min_row=1, max_col=2):
-        if row[0].value == "mass_balance_reason":
+    for row in wb["Guide 说明"].iter_rows(min_row=1, max_col=3):
+        if row[2].value == "mass_balance_reason":
             row[1].value = "Housing bought pre-assembled."
-        if row[0].value == "exclusions":
+        if row[2].value == "exclusions":
             row[1].value = "Labels; 0.3\nThermal pads; 0.5"
     assert _upload(session, ids.draft, _save(wb)).status_code == 302
     with prepared_app.app_context():
@@ -224,7 +225,7 @@ def test_the_reason_and_the_exclusions_go_in_by_the_workbook_and_the_form(
         ]
         lock = sub.lock_version
     again = _download(session, ids.draft)
-    guide = {r[0]: r[1] for r in again["Guide 说明"].iter_rows(max_col=2, values_only=True)}
+    guide = {r[2]: r[1] for r in again["Guide 说明"].iter_rows(max_col=3, values_only=True)}
     assert guide["exclusions"] == "Labels; 0.3\nThermal pads; 0.5"
     form = {
         "lock_version": lock,
@@ -237,3 +238,74 @@ def test_the_reason_and_the_exclusions_go_in_by_the_workbook_and_the_form(
         sub = db.session.get(Submission, ids.draft)
         assert sub.mass_balance_reason == "Checked again."
         assert sub.exclusions == [{"what": "Labels", "percent": "0.4"}]
+
+
+def test_the_guide_and_the_product_list_read_in_chinese_and_english(
+    session: Session, ids: Ids
+) -> None:
+    wb = _download(session, ids.draft)
+    guide = {r[2]: r[0] for r in wb["Guide 说明"].iter_rows(max_col=3, values_only=True) if r[2]}
+    assert set(guide) >= {"submission_id", "part_number", "dqr", "production_volume"}
+    for key, label in guide.items():
+        zh, _, en = str(label).partition("\n")
+        assert re.search(r"[\u4e00-\u9fff]", zh) and re.search(r"[A-Za-z]", en), key
+        assert key not in label
+    assert wb["Guide 说明"].column_dimensions["C"].hidden
+    lists = wb["Lists 代码"]
+    column = next(c for c in lists[1] if c.value == "product").column
+    products = [
+        (lists.cell(r, column).value, lists.cell(r, column + 1).value)
+        for r in range(2, lists.max_row + 1)
+        if lists.cell(r, column).value
+    ]
+    cells = next(p for p in products if p[0].startswith("BS-LFP-280 |"))
+    assert re.search(r"[\u4e00-\u9fff]", cells[0]) and "Bashu" in cells[0]
+    assert re.search(r"[\u4e00-\u9fff]", cells[1]) and re.search(r"[A-Za-z]{3}", cells[1])
+
+
+def _unit_checks(ws: Any) -> dict[str, tuple[str, Any]]:
+    """Each unit cell of a sheet (column C) → its list and whether a wrong entry is stopped."""
+    out = {}
+    for check in ws.data_validations.dataValidation:
+        for rng in check.sqref.ranges:
+            if rng.min_col == rng.max_col == 3:
+                for row in range(rng.min_row, rng.max_row + 1):
+                    out[f"C{row}"] = (check.formula1, check)
+    return out
+
+
+def test_excel_blocks_a_unit_the_row_cannot_use(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    """The unit column is a list validation that stops a wrong entry: a row with a factor may
+    only use units that convert to the factor's unit; empty rows the section's units."""
+    assert (
+        _upload(session, ids.draft, _save(_fill(_download(session, ids.draft)))).status_code == 302
+    )
+    wb = _download(session, ids.draft)
+    ws = wb[MATERIALS]
+    assert [c.value for c in ws[1]][2] == "unit"
+    checks = _unit_checks(ws)
+    steel = next(r for r in range(3, 10) if ws.cell(r, 5).value == "mat.steel.crude.glo")
+    formula, check = checks[f"C{steel}"]
+    units = formula.strip('"').split(",")
+    assert "kg" in units and "t" in units and "kWh" not in units and "m^2" not in units
+    assert check.showErrorMessage and check.errorStyle == "stop" and check.error
+    blank, _ = checks["C40"]
+    assert set(blank.strip('"').split(",")) > set(units)
+    assert {c.showErrorMessage for f, c in checks.values()} == {True}
+
+
+def test_a_workbook_made_before_the_bilingual_guide_still_uploads(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    """Files handed out earlier have the field keys in column A and nothing in C."""
+    wb = _fill(_download(session, ids.draft))
+    for row in wb["Guide 说明"].iter_rows(min_row=1, max_col=3):
+        if row[2].value:
+            row[0].value, row[2].value = row[2].value, None
+    assert wb[MATERIALS]["D3"].value == "BS-LFP-280 | Bashu LFP Power"  # old label: one name
+    assert _upload(session, ids.draft, _save(wb)).status_code == 302
+    with prepared_app.app_context():
+        assert db.session.get(Submission, ids.draft).dqr == 2
+    assert _inputs(prepared_app, ids.draft)[1] == ("material", "1", "kWh")

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from footprint_platform.models import Declaration
+from footprint_platform.number_format import exact_text
 from footprint_platform.rules import load_rules
 from footprint_platform.services.disclosure import end_of_life
 
@@ -80,10 +81,10 @@ def declaration_csv(d: Declaration, verification: str) -> str:
     ]
     composition = d.composition or {}
     tail = [
-        d.primary_data_share,
+        exact_text(d.primary_data_share),
         composition.get("carried_forward", ""),
         composition.get("fallback", ""),
-        d.dqr,
+        exact_text(d.dqr),
         d.performance_class or "",
         verification,
         f"{rule.code} {d.rule_version}",
@@ -96,6 +97,6 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         note = end_of_life.stage_note(d, rule, stage.code)
         row = [*common, stage.code, value, *tail, note, *names, stage.en, stage.zh]
         writer.writerow([safe_cell(v) for v in row])
-    total = [*common, "total", d.total, *tail, "", *names, "Total", "合计"]
+    total = [*common, "total", exact_text(d.total), *tail, "", *names, "Total", "合计"]
     writer.writerow([safe_cell(v) for v in total])
     return out.getvalue()

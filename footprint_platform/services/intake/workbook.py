@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform.display_labels import unit_label
 from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import RATING_FIELDS, Evidence, Organization, Product, Submission
 from footprint_platform.rules import load_rules
@@ -37,6 +38,7 @@ from footprint_platform.sections import (
 from footprint_platform.services.catalogue.factors import factor_by_code
 from footprint_platform.services.intake import completeness
 from footprint_platform.services.intake.xlsx_package import check_package
+from supply_graph.units import conversion_factor
 
 GUIDE = "Guide 说明"
 LISTS = "Lists 代码"
@@ -62,8 +64,29 @@ def _both(text: Any) -> str:
     return zh if zh == en else f"{zh}\n{en}"
 
 
+def _unit_both(code: str) -> str:
+    """A unit in both languages where they differ (件 / piece), else its symbol."""
+    with force_locale("zh"):
+        zh = unit_label(code)
+    with force_locale("en"):
+        en = unit_label(code)
+    return zh if zh == en else f"{zh} / {en}"
+
+
 def product_label(product: Product) -> str:
-    return f"{product.part_number}{PRODUCT_SEPARATOR}{product.organization.name_en}"
+    """A product as the drop-down offers it: part number and its maker in English and Chinese
+    (upload resolves it by the part number and either name; older files name only one)."""
+    org = product.organization
+    names = [org.name_en, *([org.name_zh] if org.name_zh and org.name_zh != org.name_en else [])]
+    return PRODUCT_SEPARATOR.join([product.part_number, *names])
+
+
+def _product_meaning(product: Product) -> str:
+    """What the Lists sheet says of a product: its name in both languages and its unit."""
+    name = product.name_en
+    if product.name_zh and product.name_zh != product.name_en:
+        name = f"{product.name_zh} / {product.name_en}"
+    return f"{name} ({product.declared_unit})"
 
 
 # -- download ----------------------------------------------------------------------------------
@@ -76,14 +99,17 @@ def build_template(session: Session, sub: Submission) -> bytes:
     guide.title = GUIDE
     _write_guide(guide, sub)
     lists = _write_lists(wb.create_sheet(LISTS), session, sub)
+    factors = factor_by_code(session, sub.factor_release_id)
     for section in SECTIONS:
-        _write_section(wb.create_sheet(sheet_title(section)), section, sub, lists)
+        _write_section(wb.create_sheet(sheet_title(section)), section, sub, lists, factors)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
 def _write_guide(ws: Any, sub: Submission) -> None:
+    """Column A the bilingual label a person reads, B the value, C (hidden) the field key the
+    upload reads (files made before the labels had the key in A, and still upload)."""
     rows = [
         (_both(_l("Tanlian data submission")), ""),
         ("submission_id", sub.id),
@@ -92,7 +118,7 @@ def _write_guide(ws: Any, sub: Submission) -> None:
             _both(_l("Product")),
             sub.product.name_en + (f" / {sub.product.name_zh}" if sub.product.name_zh else ""),
         ),
-        (_both(_l("Declared unit")), sub.product.declared_unit),
+        (_both(_l("Declared unit")), _unit_both(sub.product.declared_unit)),
         (_both(_l("Period")), f"{sub.period_start} – {sub.period_end}"),
         (_both(_l("Version")), sub.version),
         ("dqr", float(sub.dqr) if sub.dqr is not None else None),
@@ -143,10 +169,29 @@ def _write_guide(ws: Any, sub: Submission) -> None:
         ),
     ]
     for r, (key, value) in enumerate(rows, start=1):
-        ws.cell(r, 1, key).font = Font(bold=True)
+        label = _both(GUIDE_LABELS[key]) if key in GUIDE_LABELS else key
+        ws.cell(r, 1, label).font = Font(bold=True)
+        ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(r, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 28
+        if key in GUIDE_LABELS:
+            ws.cell(r, 3, key)
+    ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["C"].hidden = True
+
+
+# The guide's fields as a person reads them (the key beside each, hidden, is what is parsed).
+GUIDE_LABELS: dict[str, Any] = {
+    "submission_id": _l("Submission number"),
+    "part_number": _l("Part number"),
+    "dqr": _l("Data quality (1–5)"),
+    "dqr_technological": _l("Technological representativeness (1–5)"),
+    "dqr_temporal": _l("Temporal representativeness (1–5)"),
+    "dqr_geographical": _l("Geographical representativeness (1–5)"),
+    "production_volume": _l("Production in the period (declared units)"),
+    "mass_balance_reason": _l("Reason for a mass balance outside the rule's range"),
+    "exclusions": _l("Inputs left out under the cut-off"),
+}
 
 
 def _write_lists(ws: Any, session: Session, sub: Submission) -> dict[str, str]:
@@ -161,7 +206,7 @@ def _write_lists(ws: Any, session: Session, sub: Submission) -> dict[str, str]:
     stages = load_rules()[sub.rule_code].stages
     columns: dict[str, list[tuple[str, str]]] = {
         "factor": [(f.code, f"{f.name_zh} / {f.name_en} ({f.unit})") for f in factors.values()],
-        "product": [(product_label(p), p.declared_unit) for p in products],
+        "product": [(product_label(p), _product_meaning(p)) for p in products],
         "stage": [(s.code, f"{s.zh} / {s.en}") for s in stages],
         "instrument": [(k, _both(v).replace("\n", " / ")) for k, v in INSTRUMENT_LABELS.items()],
         "basis": [(k, _both(v).replace("\n", " / ")) for k, v in BASIS_LABELS.items()],
@@ -189,7 +234,9 @@ def _write_lists(ws: Any, session: Session, sub: Submission) -> dict[str, str]:
     return refs
 
 
-def _write_section(ws: Any, section: Section, sub: Submission, lists: dict[str, str]) -> None:
+def _write_section(
+    ws: Any, section: Section, sub: Submission, lists: dict[str, str], factors: dict[str, Any]
+) -> None:
     for c, column in enumerate(section.columns, start=1):
         ws.cell(1, c, column.name)
         label = ws.cell(2, c, _both(column.label) + (" *" if column.required else ""))
@@ -197,14 +244,12 @@ def _write_section(ws: Any, section: Section, sub: Submission, lists: dict[str, 
         label.fill = _HEADER_FILL
         label.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(c)].width = 24
-        source = (
-            '"' + ",".join(section.units) + '"' if column.kind == "unit" else lists.get(column.kind)
-        )
+        if column.kind == "unit":
+            continue  # per row, below: a row's own factor or product narrows its units
+        source = lists.get(column.kind)
         if source:
             rng = f"{get_column_letter(c)}3:{get_column_letter(c)}{MAX_ROWS + 2}"
-            check = DataValidation(type="list", formula1=source, allow_blank=True)
-            check.add(rng)
-            ws.add_data_validation(check)
+            ws.add_data_validation(_list_check(source, rng))
     ws.row_dimensions[1].hidden = True
     ws.row_dimensions[2].height = 45
     ws.freeze_panes = "A3"
@@ -212,6 +257,57 @@ def _write_section(ws: Any, section: Section, sub: Submission, lists: dict[str, 
     for r, item in enumerate(rows, start=3):
         for c, column in enumerate(section.columns, start=1):
             ws.cell(r, c, _cell_value(item, column.name))
+    _unit_checks(ws, section, rows, factors)
+
+
+def _list_check(source: str, cells: str) -> DataValidation:
+    """A drop-down that refuses a value not in its list (Excel and LibreOffice stop the entry
+    with the message below; the upload checks again)."""
+    check = DataValidation(
+        type="list",
+        formula1=source,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle="不在列表中 Not in the list"[:32],
+        error=_both(_l("Choose a value from the drop-down list.")).replace("\n", " / ")[:255],
+    )
+    for cell_range in cells.split():
+        check.add(cell_range)
+    return check
+
+
+def allowed_units(section: Section, item: Any, factors: dict[str, Any]) -> tuple[str, ...]:
+    """The units a row may use: the section's, narrowed to those that convert to the unit of
+    the row's factor or linked product when it has one (what the upload's validation asks)."""
+    target = None
+    if getattr(item, "factor_code", None) and item.factor_code in factors:
+        target = factors[item.factor_code].unit
+    elif getattr(item, "linked_product", None) is not None:
+        target = item.linked_product.declared_unit
+    if target is None or section.kind.value == "transport":
+        return section.units
+    narrowed = tuple(u for u in section.units if conversion_factor(u, target) is not None)
+    return narrowed or section.units
+
+
+def _unit_checks(ws: Any, section: Section, rows: list[Any], factors: dict[str, Any]) -> None:
+    """List validation of the unit column: each filled row with the units its factor or
+    product allows, the empty rows below with the section's units."""
+    names = [c.name for c in section.columns]
+    if "unit" not in names:
+        return
+    letter = get_column_letter(names.index("unit") + 1)
+    by_units: dict[tuple[str, ...], list[str]] = {}
+    for r, item in enumerate(rows, start=3):
+        by_units.setdefault(allowed_units(section, item, factors), []).append(f"{letter}{r}")
+    first_blank = len(rows) + 3
+    if first_blank <= MAX_ROWS + 2:
+        by_units.setdefault(section.units, []).append(
+            f"{letter}{first_blank}:{letter}{MAX_ROWS + 2}"
+        )
+    for units, cells in by_units.items():
+        ws.add_data_validation(_list_check('"' + ",".join(units) + '"', " ".join(cells)))
 
 
 def _cell_value(item: Any, field: str) -> Any:
@@ -265,9 +361,9 @@ def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, 
         )
         return {}
     values = {
-        str(r[0]): r[1]
-        for r in wb[GUIDE].iter_rows(min_row=1, max_col=2, values_only=True)
-        if r and r[0] is not None
+        str(r[2] if len(r) > 2 and r[2] else r[0]): r[1]
+        for r in wb[GUIDE].iter_rows(min_row=1, max_col=3, values_only=True)
+        if r and (r[0] is not None or (len(r) > 2 and r[2]))
     }
     if (
         str(values.get("submission_id")) != str(sub.id)
@@ -361,12 +457,10 @@ def _plain(value: Any) -> Any:
 def _resolve_product(
     session: Session, label: str, sheet: str, row: int, problems: list[Problem]
 ) -> int | None:
-    part, _, org = str(label).partition(PRODUCT_SEPARATOR)
-    stmt = select(Product.id).join(Organization).where(Product.part_number == part.strip())
-    if org:
-        stmt = stmt.where(
-            (Organization.name_en == org.strip()) | (Organization.name_zh == org.strip())
-        )
+    part, *orgs = (p.strip() for p in str(label).split(PRODUCT_SEPARATOR.strip()))
+    stmt = select(Product.id).join(Organization).where(Product.part_number == part)
+    if orgs:
+        stmt = stmt.where(Organization.name_en.in_(orgs) | Organization.name_zh.in_(orgs))
     found = session.scalars(stmt).all()
     if len(found) != 1:
         problems.append(
