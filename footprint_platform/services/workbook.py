@@ -103,6 +103,7 @@ def _write_guide(ws: Any, sub: Submission) -> None:
         ),
         ("mass_balance_reason", sub.mass_balance_reason or ""),
         ("exclusions", completeness.exclusions_as_text(sub.exclusions)),
+        *((f, float(v) if (v := getattr(sub, f)) is not None else None) for f in CARBON_FIELDS),
         ("", ""),
         (
             _both(_l("How to fill this file")),
@@ -282,7 +283,9 @@ def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, 
                 str(_l("This file belongs to another submission or product.")),
             )
         )
-    header = {f: values.get(f) for f in ("dqr", "production_volume", *RATING_FIELDS)}
+    header = {
+        f: values.get(f) for f in ("dqr", "production_volume", *RATING_FIELDS, *CARBON_FIELDS)
+    }
     out = {k: _decimal_or_none(v, GUIDE, k, problems) for k, v in header.items()}
     out["mass_balance_reason"] = str(values.get("mass_balance_reason") or "") or None
     out["exclusions"] = completeness.exclusions_from_text(str(values.get("exclusions") or ""))

@@ -47,7 +47,7 @@ from footprint_platform.services import (
     xlsx_package,
 )
 from footprint_platform.services import history as versions_of
-from footprint_platform.services.activity import FIELDS, parse_number
+from footprint_platform.services.activity import CARBON_FIELDS, FIELDS, parse_number
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.web import downloads
 from footprint_platform.web.context import actor, organization_for, safe_next
@@ -148,6 +148,8 @@ def _header_from_form(sub: Submission) -> dict[str, Any]:
         header["production_volume"] = parse_number(request.form.get("production_volume"))
         header["notes"] = (request.form.get("notes") or "").strip()[:2000] or None
         header["mass_balance_reason"] = request.form.get("mass_balance_reason")
+        for f in CARBON_FIELDS:  # checked with the header (services/submissions.py)
+            header[f] = request.form.get(f, "").strip() or None
         header["exclusions"] = completeness.exclusions_from_text(request.form.get("exclusions"))
     return header
 
