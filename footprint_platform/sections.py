@@ -60,7 +60,7 @@ CARBON = (
         "carbon_fossil",
         _l("Fossil carbon (kg C per unit)"),
         "number",
-        hint=_l("Per unit of the quantity, e.g. 0.95 for a kg of graphite; empty: not stated"),
+        hint=_l("Per unit of the quantity (kg C per kg for a material in kg); empty: not stated"),
     ),
     Column("carbon_biogenic", _l("Biogenic carbon (kg C per unit)"), "number"),
 )

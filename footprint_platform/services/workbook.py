@@ -35,6 +35,7 @@ from footprint_platform.sections import (
     Section,
 )
 from footprint_platform.services import completeness
+from footprint_platform.services.activity import CARBON_FIELDS
 from footprint_platform.services.factors import factor_by_code
 from footprint_platform.services.xlsx_package import check_package
 
