@@ -101,7 +101,9 @@ UNKNOWN = CarbonContent(None, None, None, 0)
 
 
 @dataclass(frozen=True)
-class _Row:
+class Row:
+    """A material or co-product row of a pinned submission, as the computation reads it."""
+
     position: int
     kind: InputKind
     quantity: Decimal
@@ -113,11 +115,14 @@ class _Row:
 
 
 @dataclass
-class _Node:
+class Node:
+    """A pinned submission: its product's declared unit, the stated own carbon content and
+    its material and co-product rows."""
+
     declared_unit: str
     fossil: Decimal | None
     biogenic: Decimal | None
-    rows: list[_Row]
+    rows: list[Row]
 
 
 def _factor(unit: str, target: str) -> Decimal | None:
@@ -129,12 +134,20 @@ class Chain:
     """The carbon content of every product a set of pins names, read in three queries and
     computed once per product (a batch of declarations of one run shares it)."""
 
-    def __init__(self, session: Session, pins: dict[int, int]) -> None:
-        """`pins`: product id -> pinned submission id."""
-        self.nodes: dict[int, _Node] = {}
+    def __init__(self, session: Session | None, pins: dict[int, int]) -> None:
+        """`pins`: product id -> pinned submission id (no session: an empty chain, for
+        `add`)."""
+        self.nodes: dict[int, Node] = {}
         self.externals: dict[int, tuple[Decimal | None, Decimal | None]] = {}
         self.memo: dict[int, CarbonContent] = {}
-        self._load(session, list(pins.values()))
+        if session is not None:
+            self._load(session, list(pins.values()))
+
+    def add(self, product_id: int, node: Node) -> Chain:
+        """A product's pinned data given directly (the computation without a database)."""
+        self.nodes[product_id] = node
+        self.memo.clear()
+        return self
 
     def _load(self, session: Session, submission_ids: list[int]) -> None:
         if not submission_ids:
@@ -152,7 +165,7 @@ class Chain:
             .where(Submission.id.in_(submission_ids))
         ):
             by_submission[sid] = pid
-            self.nodes[pid] = _Node(unit, fossil, biogenic, [])
+            self.nodes[pid] = Node(unit, fossil, biogenic, [])
         rows = session.execute(
             select(
                 SubmissionInput.submission_id,
@@ -174,7 +187,7 @@ class Chain:
         externals = set()
         for sid, position, kind, qty, unit, linked, external, fossil, biogenic in rows:
             self.nodes[by_submission[sid]].rows.append(
-                _Row(position, kind, qty, unit, linked, external, fossil, biogenic)
+                Row(position, kind, qty, unit, linked, external, fossil, biogenic)
             )
             if external is not None:
                 externals.add(external)
@@ -199,7 +212,7 @@ class Chain:
         self.memo[product_id] = found
         return found
 
-    def _compute(self, node: _Node, path: frozenset[int]) -> CarbonContent:
+    def _compute(self, node: Node, path: frozenset[int]) -> CarbonContent:
         fossil: Decimal | None = Decimal(0)
         bound: Decimal | None = Decimal(0)
         biogenic: Decimal | None = Decimal(0)
@@ -237,7 +250,7 @@ class Chain:
             biogenic = node.biogenic
         return CarbonContent(fossil, None if fossil is not None else bound, biogenic, unknown)
 
-    def _row(self, row: _Row, path: frozenset[int]) -> CarbonContent:
+    def _row(self, row: Row, path: frozenset[int]) -> CarbonContent:
         """The carbon one material row puts into the product, per declared unit."""
         q = row.quantity
         fossil = None if row.fossil is None else q * row.fossil
@@ -271,7 +284,7 @@ class Chain:
 
     @staticmethod
     def _bounded(
-        row: _Row, bound: Decimal | None, biogenic: Decimal | None, unknown: int
+        row: Row, bound: Decimal | None, biogenic: Decimal | None, unknown: int
     ) -> CarbonContent:
         """Carbon not known: at most the material's own mass (when entered by mass)."""
         kg = _factor(row.unit, "kg")
