@@ -4,12 +4,36 @@ known, and an upper bound where PACT's required fossil field has no known value.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
-from footprint_platform.models import InputKind
+from footprint_platform import json_schemas
+from footprint_platform.errors import InvalidInput, UploadRejected
+from footprint_platform.extensions import db
+from footprint_platform.models import (
+    RATING_FIELDS,
+    Declaration,
+    InputKind,
+    Product,
+    Submission,
+    SubmissionStatus,
+)
+from footprint_platform.services import (
+    carbon_content,
+    catenax,
+    declarations,
+    pact,
+    pact_host,
+    submissions,
+)
+from footprint_platform.services.activity import FIELDS
 from footprint_platform.services.carbon_content import CarbonContent, Chain, Node, Row
+from tests.platform.demo_ids import admin_actor
 
 D = Decimal
 
@@ -151,3 +175,175 @@ def test_a_supply_loop_gives_no_value() -> None:
 )
 def test_the_pinned_form_reads_back(content: CarbonContent) -> None:
     assert CarbonContent.from_json(content.as_json()) == content
+
+
+# --- through the platform: entered, pinned with the declaration, exported -------------------
+
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+OPTIONS = pact.Options("tanlian.example", "https://tanlian.example/static/schemas/ext.json")
+
+
+def _product(part: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.part_number == part))
+
+
+def _newest(product: Product) -> Declaration:
+    return db.session.scalars(
+        select(Declaration)
+        .where(Declaration.product_id == product.id)
+        .order_by(Declaration.period_end.desc(), Declaration.version.desc())
+        .limit(1)
+    ).one()
+
+
+def _resubmit(
+    email: str,
+    part: str,
+    header: dict[str, Any],
+    change: Any = None,
+    submit: bool = True,
+) -> None:
+    """A version of the demo product's data with the header and rows changed (continuing the
+    open draft, if a refused save left one)."""
+    actor = admin_actor(email)
+    product = _product(part)
+    draft = db.session.scalar(
+        select(Submission).where(
+            Submission.product_id == product.id, Submission.status == SubmissionStatus.DRAFT
+        )
+    ) or submissions.start_draft(db.session, actor, product.id, *PERIOD)
+    rows = []
+    for i in draft.inputs:
+        row = {f: getattr(i, f) for f in FIELDS}
+        row["kind"] = i.kind.value
+        rows.append(change(row) if change else row)
+    base = {"dqr": draft.dqr, **{f: getattr(draft, f) for f in RATING_FIELDS}}
+    submissions.save_draft(db.session, actor, draft.id, {**base, **header}, rows)
+    if submit:
+        submissions.submit(db.session, actor, draft.id)
+
+
+@pytest.mark.postgres
+def test_the_demo_exports_an_upper_bound_never_a_false_zero(demo_app: Flask) -> None:
+    """No demo material states its carbon: the pack's fossil content is not known, and PACT's
+    required field carries the upper bound, said so, with the count of inputs behind it."""
+    with demo_app.app_context():
+        d = _newest(_product("HD-PK-811-78"))
+        assert d.carbon_content is not None  # pinned, part of the content hash
+        carbon = CarbonContent.from_json(d.carbon_content)
+        assert carbon.fossil is None and carbon.biogenic is None
+        assert carbon.fossil_upper_bound is not None and carbon.fossil_upper_bound > 0
+        assert carbon.unknown_inputs > 0
+        pf = pact.product_footprint(db.session, d, OPTIONS)
+        assert Decimal(pf["pcf"]["fossilCarbonContent"]) == carbon.fossil_upper_bound
+        assert "biogenicCarbonContent" not in pf["pcf"]  # PACT rule BIO: blank if unknown
+        assert "upper bound" in pf["comment"]
+        extension = pf["extensions"][0]["data"]["carbonContent"]
+        assert extension["unknownInputs"] == carbon.unknown_inputs
+        assert "fossil" not in extension
+        assert json_schemas.problems("pact", pf) == []
+        catenax_pf = catenax.to_catenax(pf, "10.0.0", "BPNL000000000001", ["raw_material"])
+        assert catenax_pf["carbonContent"] == [{}]  # optional there: the bound is not repeated
+
+
+@pytest.mark.postgres
+def test_a_material_s_stated_carbon_reaches_the_declarations_downstream(demo_app: Flask) -> None:
+    """The aluminium foil states that its aluminium holds no carbon: the foil's content is a
+    known zero, and the cell that uses 0.3 kg of foil per kWh loses those 0.3 kg from its bound
+    (the foil, 1.05 kg of aluminium per kg, was bounded by its own mass, 1 kg per kg)."""
+    with demo_app.app_context():
+        cell = _product("DT-P811-150")
+        before = CarbonContent.from_json(_newest(cell).carbon_content or {})
+        _resubmit(
+            "data@jiangnan-foil.example",
+            "JN-AL-12",
+            {},
+            lambda r: (
+                {**r, "carbon_fossil": "0", "carbon_biogenic": "0"}
+                if r["kind"] == "material"
+                else r
+            ),
+        )
+        after_d = _newest(cell)
+        after = CarbonContent.from_json(after_d.carbon_content or {})
+        assert before.fossil_upper_bound is not None and after.fossil_upper_bound is not None
+        assert after.fossil_upper_bound == before.fossil_upper_bound - D("0.3")
+        assert after.unknown_inputs == before.unknown_inputs - 1
+        foil = declarations.declare(
+            db.session, admin_actor("data@jiangnan-foil.example"), _product("JN-AL-12").id, *PERIOD
+        )
+        assert foil.carbon_content == CarbonContent(D(0), None, D(0), 0).as_json()
+        pcf = pact.product_footprint(db.session, foil, OPTIONS)["pcf"]
+        assert pcf["fossilCarbonContent"] == "0" and pcf["biogenicCarbonContent"] == "0"
+        assert declarations.verify(db.session, [after_d, foil]) == []
+
+
+@pytest.mark.postgres
+def test_the_maker_s_stated_content_is_the_product_s(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        pack = _product("HD-PK-811-78")
+        email = "admin@huadong-pack.example"
+        with pytest.raises(UploadRejected) as refused:
+            _resubmit(email, "HD-PK-811-78", {"carbon_fossil": "-1"})
+        assert [p.column for p in refused.value.problems] == ["carbon_fossil"]
+        db.session.rollback()
+        _resubmit(email, "HD-PK-811-78", {"carbon_fossil": "0.85", "carbon_biogenic": "0.01"})
+        d = declarations.declare(db.session, admin_actor(email), pack.id, *PERIOD)
+        assert d.carbon_content == CarbonContent(D("0.85"), None, D("0.01"), 0).as_json()
+        pf = pact.product_footprint(db.session, d, OPTIONS)
+        assert pf["pcf"]["fossilCarbonContent"] == "0.85"
+        assert pf["pcf"]["biogenicCarbonContent"] == "0.01"
+        assert "upper bound" not in pf["comment"]
+        block = catenax.to_catenax(pf, "10.0.0", "BPNL000000000001", ["raw_material"])
+        assert block["carbonContent"] == [
+            {"fossilCarbonContent": 0.85, "biogenicCarbonContent": 0.01, "carbonContentTotal": 0.86}
+        ]
+        assert declarations.verify(db.session, [d]) == []
+
+
+@pytest.mark.postgres
+def test_carbon_on_a_row_that_is_no_material_is_refused(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        with pytest.raises(UploadRejected) as refused:
+            _resubmit(
+                "data@jiangnan-foil.example",
+                "JN-AL-12",
+                {},
+                lambda r: {**r, "carbon_fossil": "0.1"} if r["kind"] == "electricity" else r,
+            )
+        assert {p.column for p in refused.value.problems} == {"carbon_fossil"}
+        db.session.rollback()
+        with pytest.raises(UploadRejected) as negative:
+            _resubmit(
+                "data@jiangnan-foil.example",
+                "JN-AL-12",
+                {},
+                lambda r: {**r, "carbon_biogenic": "-0.1"} if r["kind"] == "material" else r,
+            )
+        assert {p.column for p in negative.value.problems} == {"carbon_biogenic"}
+
+
+@pytest.mark.postgres
+def test_without_a_fossil_value_or_bound_pact_refuses_and_the_host_leaves_it_out(
+    demo_app: Flask,
+) -> None:
+    with demo_app.app_context():
+        d = _newest(_product("HD-PK-811-78"))
+        d.carbon_content = CarbonContent(None, None, None, 3).as_json()  # not committed
+        with pytest.raises(InvalidInput, match="fossil carbon content"):
+            pact.product_footprint(db.session, d, OPTIONS)
+        assert list(pact_host.expressible([d])) == []
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_declarations_before_carbon_content_keep_their_hash_and_export_from_their_pins(
+    demo_app: Flask,
+) -> None:
+    with demo_app.app_context():
+        d = _newest(_product("HD-PK-811-78"))
+        pinned = CarbonContent.from_json(d.carbon_content or {})
+        d.carbon_content = None  # as a declaration made before migration 0038
+        assert "carbon_content" not in declarations.canonical(d)
+        assert carbon_content.for_declaration(db.session, d) == pinned  # same pins, same value
+        db.session.rollback()
