@@ -49,6 +49,10 @@ from footprint_platform.models import (
 )
 from supply_graph.units import conversion_factor
 
+# Where a footprint received in Catena-X's model keeps its carbon-content block as received
+# (services/catenax_requests.py), beside its PACT form.
+CATENAX_CARBON_KEY = "catenaxCarbonContent"
+
 QUANTUM = Decimal("1e-10")  # what Numeric(24, 10) holds
 
 
@@ -296,16 +300,20 @@ class Chain:
 
 def _stated_in_pact(document: Any) -> tuple[Decimal | None, Decimal | None]:
     """An imported PACT footprint's carbon content per one of its units (per declared unit
-    amount), fossil and biogenic; None where it states none or states it wrongly."""
+    amount), fossil and biogenic; None where it states none or states it wrongly. A footprint
+    received in Catena-X's model is read from its carbon-content block as received (its PACT
+    form needs a fossil value even where the block states none)."""
     try:
         pcf = document["pcf"]
         amount = Decimal(str(pcf["declaredUnitAmount"]))
     except (KeyError, TypeError, ArithmeticError, ValueError):
         return None, None
+    stated = document.get(CATENAX_CARBON_KEY, pcf)
+    stated = stated if isinstance(stated, dict) else {}
 
     def per_unit(key: str) -> Decimal | None:
         try:
-            value = Decimal(str(pcf[key]))
+            value = Decimal(str(stated[key]))
         except (KeyError, TypeError, ArithmeticError, ValueError):
             return None
         return value / amount if value.is_finite() and value >= 0 and amount > 0 else None

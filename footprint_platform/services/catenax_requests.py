@@ -29,6 +29,7 @@ from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import ExternalFootprint, PactCredential, PactRequestSent, utcnow
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.services import audit, catenax, pact_consume, pact_events
+from footprint_platform.services.carbon_content import CATENAX_CARBON_KEY
 from footprint_platform.services.catenax_exchange import MAX_MESSAGE, MAX_PART_ID, PART_PARAMS
 
 ENDPOINT = "/catenax/footprintExchange/"
@@ -269,4 +270,8 @@ def from_catenax(body: dict[str, Any]) -> dict[str, Any]:
     for key in ("validityPeriodStart", "validityPeriodEnd"):
         if time.get(key):
             pf[key] = time[key]
+    # PACT requires fossilCarbonContent and the import checks want it, so a Catena-X PCF that
+    # states none gets "0" above; the block as received says what was stated, for the carbon
+    # content of products that use it (services/carbon_content.py).
+    pf[CATENAX_CARBON_KEY] = carbon
     return pf

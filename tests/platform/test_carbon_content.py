@@ -4,6 +4,7 @@ known, and an upper bound where PACT's required fossil field has no known value.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,9 +24,11 @@ from footprint_platform.models import (
     Submission,
     SubmissionStatus,
 )
+from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import (
     carbon_content,
     catenax,
+    catenax_requests,
     declarations,
     pact,
     pact_host,
@@ -347,3 +350,23 @@ def test_declarations_before_carbon_content_keep_their_hash_and_export_from_thei
         assert "carbon_content" not in declarations.canonical(d)
         assert carbon_content.for_declaration(db.session, d) == pinned  # same pins, same value
         db.session.rollback()
+
+
+def test_a_catena_x_footprint_without_carbon_content_is_not_read_as_zero() -> None:
+    """Its PACT form needs a fossil value (the import checks), but the block as received
+    decides what a product using it holds: a stated content per unit, else not known."""
+    sample = json.loads(
+        (CONFIG_DIR / "schemas" / "catenax-pcf-10.0.0" / "Pcf.json").read_text("utf-8")
+    )
+    amount = D(str(_product_info(sample)["declaredUnitAmount"]))
+    sample["carbonContent"] = [{}]
+    silent = catenax_requests.from_catenax(sample)
+    assert silent["pcf"]["fossilCarbonContent"] == "0"
+    assert carbon_content._stated_in_pact(silent) == (None, None)
+    sample["carbonContent"] = [{"fossilCarbonContent": 3.0, "biogenicCarbonContent": 0.0}]
+    stated = catenax_requests.from_catenax(sample)
+    assert carbon_content._stated_in_pact(stated) == (D("3.0") / amount, 0)
+
+
+def _product_info(body: dict[str, Any]) -> dict[str, Any]:
+    return dict(body["companyAndProductInformation"][0]["productInformation"][0])
