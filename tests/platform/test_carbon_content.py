@@ -333,8 +333,10 @@ def test_without_a_fossil_value_or_bound_pact_refuses_and_the_host_leaves_it_out
     with demo_app.app_context():
         d = _newest(_product("HD-PK-811-78"))
         d.carbon_content = CarbonContent(None, None, None, 3).as_json()  # not committed
-        with pytest.raises(InvalidInput, match="fossil carbon content"):
+        with pytest.raises(InvalidInput) as refused:
             pact.product_footprint(db.session, d, OPTIONS)
+        assert list(refused.value.errors or {}) == ["carbon_fossil"]
+        assert "3" in refused.value.message  # says how many inputs state no carbon
         assert list(pact_host.expressible([d])) == []
         db.session.rollback()
 
