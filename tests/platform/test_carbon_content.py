@@ -36,7 +36,7 @@ from footprint_platform.services import (
 )
 from footprint_platform.services.activity import FIELDS
 from footprint_platform.services.carbon_content import CarbonContent, Chain, Node, Row
-from tests.platform.demo_ids import admin_actor
+from tests.platform.demo_ids import Ids, admin_actor
 
 D = Decimal
 
@@ -372,3 +372,37 @@ def test_a_catena_x_footprint_without_carbon_content_is_not_read_as_zero() -> No
 
 def _product_info(body: dict[str, Any]) -> dict[str, Any]:
     return dict(body["companyAndProductInformation"][0]["productInformation"][0])
+
+
+def test_the_api_takes_and_returns_carbon_content(prepared_app: Flask, ids: Ids) -> None:
+    auth = {"Authorization": f"Bearer {ids.write_secret}", "Accept-Language": "en"}
+    client = prepared_app.test_client()
+    content = {
+        "dqr": "2",
+        "carbon_fossil": "0.7",
+        "inputs": [
+            {"kind": "electricity", "quantity": "2", "unit": "kWh", "provenance": "measured"},
+            {
+                "kind": "material",
+                "quantity": "0.5",
+                "unit": "kg",
+                "factor_code": "mat.hdpe.primary.gb",
+                "carbon_fossil": "0.8",
+                "carbon_biogenic": "0",
+            },
+        ],
+    }
+    saved = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    assert saved.status_code == 200
+    sub = saved.get_json()["submission"]
+    assert Decimal(sub["carbon_fossil"]) == D("0.7") and sub["carbon_biogenic"] is None
+    rows = sub["inputs"]
+    assert [(r["carbon_fossil"], r["carbon_biogenic"]) for r in rows][0] == (None, None)
+    assert (Decimal(rows[1]["carbon_fossil"]), Decimal(rows[1]["carbon_biogenic"])) == (
+        D("0.8"),
+        0,
+    )
+    content["inputs"][0]["carbon_fossil"] = "0.1"  # type: ignore[index]
+    refused = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
+    assert refused.status_code == 422
+    assert "inputs[1].carbon_fossil" in refused.get_json()["errors"]
