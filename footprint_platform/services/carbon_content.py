@@ -302,13 +302,22 @@ def _stated_in_pact(document: Any) -> tuple[Decimal | None, Decimal | None]:
     """An imported PACT footprint's carbon content per one of its units (per declared unit
     amount), fossil and biogenic; None where it states none or states it wrongly. A footprint
     received in Catena-X's model is read from its carbon-content block as received (its PACT
-    form needs a fossil value even where the block states none)."""
+    form needs a fossil value even where the block states none); a Tanlian footprint from its
+    extension, which tells a known content from the upper bound PACT's field may carry."""
     try:
         pcf = document["pcf"]
         amount = Decimal(str(pcf["declaredUnitAmount"]))
     except (KeyError, TypeError, ArithmeticError, ValueError):
         return None, None
     stated = document.get(CATENAX_CARBON_KEY, pcf)
+    for extension in document.get("extensions") or []:
+        ours = (extension.get("data") or {}) if isinstance(extension, dict) else {}
+        if isinstance(ours, dict) and isinstance(ours.get("carbonContent"), dict):
+            known = ours["carbonContent"]
+            stated = {
+                "fossilCarbonContent": known.get("fossil"),
+                "biogenicCarbonContent": known.get("biogenic"),
+            }
     stated = stated if isinstance(stated, dict) else {}
 
     def per_unit(key: str) -> Decimal | None:

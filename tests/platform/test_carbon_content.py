@@ -397,7 +397,7 @@ def test_the_api_takes_and_returns_carbon_content(prepared_app: Flask, ids: Ids)
     sub = saved.get_json()["submission"]
     assert Decimal(sub["carbon_fossil"]) == D("0.7") and sub["carbon_biogenic"] is None
     rows = sub["inputs"]
-    assert [(r["carbon_fossil"], r["carbon_biogenic"]) for r in rows][0] == (None, None)
+    assert (rows[0]["carbon_fossil"], rows[0]["carbon_biogenic"]) == (None, None)
     assert (Decimal(rows[1]["carbon_fossil"]), Decimal(rows[1]["carbon_biogenic"])) == (
         D("0.8"),
         0,
@@ -406,3 +406,14 @@ def test_the_api_takes_and_returns_carbon_content(prepared_app: Flask, ids: Ids)
     refused = client.put(f"/api/v1/submissions/{ids.draft}", json=content, headers=auth)
     assert refused.status_code == 422
     assert "inputs[1].carbon_fossil" in refused.get_json()["errors"]
+
+
+def test_a_tanlian_footprint_s_upper_bound_is_not_read_as_its_content() -> None:
+    pf = {
+        "pcf": {"declaredUnitAmount": "1000", "fossilCarbonContent": "40"},
+        "extensions": [{"data": {"carbonContent": {"fossilUpperBound": "40", "unknownInputs": 2}}}],
+    }
+    assert carbon_content._stated_in_pact(pf) == (None, None)
+    pf["extensions"][0]["data"]["carbonContent"] = {"fossil": "40", "biogenic": "0"}  # type: ignore[index]
+    assert carbon_content._stated_in_pact(pf) == (D("0.04"), 0)
+    assert carbon_content._stated_in_pact({"pcf": pf["pcf"]}) == (D("0.04"), None)
