@@ -11,7 +11,9 @@ of materials:
   calculated); that value is the product's and takes precedence over its materials;
 - else it is the sum, over its material rows, of the quantity times the material's carbon
   content per unit: the row's own stated value, else the linked product's (computed the same way
-  from its pinned submission), else an imported PACT footprint's stated content. The materials
+  from its pinned submission), else an imported PACT footprint's stated content, else the
+  factor dataset's where its release states one (columns `carbon_fossil`, `carbon_biogenic` of
+  the release file, from the row's source). The materials
   entered per declared unit are taken to end up in the product; where carbon is lost in the
   process (burnt off, left in scrap) the maker states the product's own value instead.
   Electricity, fuels, process gases, transport and waste put no carbon into the product.
@@ -36,11 +38,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
     Declaration,
+    EmissionFactor,
     ExternalFootprint,
     InputKind,
     Product,
@@ -116,6 +119,8 @@ class Row:
     external: int | None
     fossil: Decimal | None
     biogenic: Decimal | None
+    factor: str | None = None  # the factor dataset valuing it, in `release`
+    release: int | None = None
 
 
 @dataclass
@@ -143,6 +148,8 @@ class Chain:
         `add`)."""
         self.nodes: dict[int, Node] = {}
         self.externals: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+        # (release id, factor code) -> (unit, fossil, biogenic) of datasets stating carbon
+        self.datasets: dict[tuple[int, str], tuple[str, Decimal | None, Decimal | None]] = {}
         self.memo: dict[int, CarbonContent] = {}
         if session is not None:
             self._load(session, list(pins.values()))
@@ -156,11 +163,12 @@ class Chain:
     def _load(self, session: Session, submission_ids: list[int]) -> None:
         if not submission_ids:
             return
-        by_submission: dict[int, int] = {}
-        for sid, pid, unit, fossil, biogenic in session.execute(
+        by_submission: dict[int, tuple[int, int]] = {}
+        for sid, pid, release, unit, fossil, biogenic in session.execute(
             select(
                 Submission.id,
                 Submission.product_id,
+                Submission.factor_release_id,
                 Product.declared_unit,
                 Submission.carbon_fossil,
                 Submission.carbon_biogenic,
@@ -168,7 +176,7 @@ class Chain:
             .join(Product, Product.id == Submission.product_id)
             .where(Submission.id.in_(submission_ids))
         ):
-            by_submission[sid] = pid
+            by_submission[sid] = (pid, release)
             self.nodes[pid] = Node(unit, fossil, biogenic, [])
         rows = session.execute(
             select(
@@ -181,6 +189,7 @@ class Chain:
                 SubmissionInput.external_footprint_id,
                 SubmissionInput.carbon_fossil,
                 SubmissionInput.carbon_biogenic,
+                SubmissionInput.factor_code,
             )
             .where(
                 SubmissionInput.submission_id.in_(submission_ids),
@@ -188,13 +197,17 @@ class Chain:
             )
             .order_by(SubmissionInput.submission_id, SubmissionInput.position)
         )
-        externals = set()
-        for sid, position, kind, qty, unit, linked, external, fossil, biogenic in rows:
-            self.nodes[by_submission[sid]].rows.append(
-                Row(position, kind, qty, unit, linked, external, fossil, biogenic)
+        externals, codes = set(), set()
+        for sid, position, kind, qty, unit, linked, external, fossil, biogenic, code in rows:
+            pid, release = by_submission[sid]
+            self.nodes[pid].rows.append(
+                Row(position, kind, qty, unit, linked, external, fossil, biogenic, code, release)
             )
             if external is not None:
                 externals.add(external)
+            if code is not None:
+                codes.add(code)
+        self._load_datasets(session, {r for _, r in by_submission.values()}, codes)
         if externals:
             for pk, document in session.execute(
                 select(ExternalFootprint.id, ExternalFootprint.document).where(
@@ -202,6 +215,28 @@ class Chain:
                 )
             ):
                 self.externals[pk] = _stated_in_pact(document)
+
+    def _load_datasets(self, session: Session, releases: set[int], codes: set[str]) -> None:
+        """The material datasets used whose release states their carbon content."""
+        if not codes:
+            return
+        for release, code, unit, fossil, biogenic in session.execute(
+            select(
+                EmissionFactor.release_id,
+                EmissionFactor.code,
+                EmissionFactor.unit,
+                EmissionFactor.carbon_fossil,
+                EmissionFactor.carbon_biogenic,
+            ).where(
+                EmissionFactor.release_id.in_(releases),
+                EmissionFactor.code.in_(codes),
+                or_(
+                    EmissionFactor.carbon_fossil.is_not(None),
+                    EmissionFactor.carbon_biogenic.is_not(None),
+                ),
+            )
+        ):
+            self.datasets[(release, code)] = (unit, fossil, biogenic)
 
     def of(self, product_id: int) -> CarbonContent:
         return self._of(product_id, frozenset())
@@ -282,6 +317,15 @@ class Chain:
                 fossil = q * stated_fossil
             if biogenic is None and stated_biogenic is not None:
                 biogenic = q * stated_biogenic
+        elif row.factor is not None and row.release is not None:
+            unit, ds_fossil, ds_biogenic = self.datasets.get(
+                (row.release, row.factor), ("", None, None)
+            )
+            k = _factor(row.unit, unit) if unit else None
+            if k is not None and fossil is None and ds_fossil is not None:
+                fossil = q * k * ds_fossil
+            if k is not None and biogenic is None and ds_biogenic is not None:
+                biogenic = q * k * ds_biogenic
         if fossil is not None:
             return CarbonContent(fossil, None, biogenic, 0)
         return self._bounded(row, None, biogenic, 1)

@@ -30,6 +30,7 @@ from footprint_platform.services import (
     catenax,
     catenax_requests,
     declarations,
+    factors,
     pact,
     pact_host,
     submissions,
@@ -417,3 +418,39 @@ def test_a_tanlian_footprint_s_upper_bound_is_not_read_as_its_content() -> None:
     pf["extensions"][0]["data"]["carbonContent"] = {"fossil": "40", "biogenic": "0"}  # type: ignore[index]
     assert carbon_content._stated_in_pact(pf) == (D("0.04"), 0)
     assert carbon_content._stated_in_pact({"pcf": pf["pcf"]}) == (D("0.04"), None)
+
+
+def test_a_dataset_s_stated_carbon_values_the_materials_it_values() -> None:
+    """A release may state a material dataset's carbon content per factor unit; a row valued
+    by it that states none of its own takes it, through the unit conversion."""
+    chain = Chain(None, {})
+    chain.datasets[(7, "mat.graphite.x")] = ("t", D("900"), None)
+    row = Row(0, InputKind.MATERIAL, D("0.5"), "kg", None, None, None, None, "mat.graphite.x", 7)
+    other_release = Row(
+        1, InputKind.MATERIAL, D("0.5"), "kg", None, None, None, None, "mat.graphite.x", 8
+    )
+    chain.add(1, _node([row]))
+    assert chain.of(1).fossil == D("0.5") * D("0.001") * 900 and chain.of(1).biogenic is None
+    chain.add(2, _node([other_release]))
+    assert chain.of(2).fossil is None  # that release states nothing
+
+
+def _release(extra_header: str, extra: str, category: str = "material") -> bytes:
+    header = SEED_2026.splitlines()[0]
+    row = next(line for line in SEED_2026.splitlines()[1:] if f",{category}," in line)
+    return f"{header}{extra_header}\n{row}{extra}\n".encode()
+
+
+SEED_2026 = (CONFIG_DIR / "factors" / "seed-2026.1.csv").read_text("utf-8")
+
+
+def test_a_release_file_may_state_carbon_content_of_material_datasets_only() -> None:
+    assert factors.read_release(_release("", ""))[0]["carbon_fossil"] is None
+    read = factors.read_release(_release(",carbon_fossil,carbon_biogenic", ",0.85,0"))
+    assert (read[0]["carbon_fossil"], read[0]["carbon_biogenic"]) == (D("0.85"), 0)
+    with pytest.raises(UploadRejected) as negative:
+        factors.read_release(_release(",carbon_fossil", ",-1"))
+    assert [p.column for p in negative.value.problems] == ["carbon_fossil"]
+    with pytest.raises(UploadRejected) as not_material:
+        factors.read_release(_release(",carbon_fossil", ",0.2", "electricity"))
+    assert [p.column for p in not_material.value.problems] == ["carbon_fossil"]

@@ -1,7 +1,8 @@
 """Carbon content of materials and products (PACT v3.0.3 fossilCarbonContent, biogenicCarbonContent)
 
 `submission_input.carbon_fossil`, `carbon_biogenic`: a material's carbon content, kg C per unit
-of the row's quantity; `submission.carbon_fossil`, `carbon_biogenic`: the product's own stated
+of the row's quantity; `emission_factor.carbon_fossil`, `carbon_biogenic`: a material dataset's,
+kg C per factor unit, as its release states it; `submission.carbon_fossil`, `carbon_biogenic`: the product's own stated
 carbon content per declared unit; `declaration.carbon_content`: the product's carbon content as
 pinned when declared (NULL on earlier declarations, whose content hashes stay as they were).
 
@@ -22,6 +23,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('emission_factor', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('carbon_fossil', sa.Numeric(precision=24, scale=10), nullable=True))
+        batch_op.add_column(sa.Column('carbon_biogenic', sa.Numeric(precision=24, scale=10), nullable=True))
     with op.batch_alter_table('submission_input', schema=None) as batch_op:
         batch_op.add_column(sa.Column('carbon_fossil', sa.Numeric(precision=24, scale=10), nullable=True))
         batch_op.add_column(sa.Column('carbon_biogenic', sa.Numeric(precision=24, scale=10), nullable=True))
@@ -39,5 +43,8 @@ def downgrade():
         batch_op.drop_column('carbon_biogenic')
         batch_op.drop_column('carbon_fossil')
     with op.batch_alter_table('submission_input', schema=None) as batch_op:
+        batch_op.drop_column('carbon_biogenic')
+        batch_op.drop_column('carbon_fossil')
+    with op.batch_alter_table('emission_factor', schema=None) as batch_op:
         batch_op.drop_column('carbon_biogenic')
         batch_op.drop_column('carbon_fossil')
