@@ -147,6 +147,8 @@ def to_catenax(
     total = Decimal(p["pcfExcludingBiogenicUptake"])
     distribution = _stages(pf).get("distribution", Decimal(0))
     production = total - distribution
+    # the biogenic uptake of the carbon in the product, at the production gate (PACT's)
+    uptake = Decimal(p["pcfIncludingBiogenicUptake"]) - total
     v10 = version == "10.0.0"
     comment = pf["comment"] + (
         " Catena-X: the production stage is the declared total less distribution"
@@ -250,7 +252,7 @@ def to_catenax(
                 "productionStage": [
                     {
                         "pcfExcludingBiogenicUptake": float(production),
-                        "pcfIncludingBiogenicUptake": float(production),
+                        "pcfIncludingBiogenicUptake": float(production + uptake),
                         "fossilGhgEmissions": float(production),
                     }
                 ],

@@ -11,8 +11,12 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   newest first; drafts that never left Tanlian are not named.
 - Reference period: ours is whole days, end inclusive; PACT's end is exclusive, so the day after
   our `period_end`, both at 00:00 UTC.
-- Biogenic emissions and uptake are not tracked apart: both PCF values are our total, all of it
-  counted as fossil.
+- Biogenic emissions are not tracked apart: `pcfExcludingBiogenicUptake` and
+  `fossilGhgEmissions` are our total, all of it counted as fossil. Where the product's biogenic
+  carbon content is known, `biogenicCO2Uptake` is the CO2 that carbon stands for at the gate
+  (kg C x 44.009 / 12.011, the molar masses of CO2 and C from IUPAC's standard atomic weights),
+  negative, and `pcfIncludingBiogenicUptake` the total plus it (PACT 3.0.3's formula); else
+  both PCF values are the total.
 - Carbon content (services/carbon_content.py, pinned with the declaration): `fossilCarbonContent`
   is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value, so where the product's
   fossil carbon is not known it is a conservative value, an upper bound (each material of unknown
@@ -283,7 +287,10 @@ def _pcf(
         "primaryDataShare": decimal_string(d.primary_data_share * 100),
     }
     if carbon.biogenic is not None:
+        uptake = biogenic_uptake(carbon.biogenic)
         pcf["biogenicCarbonContent"] = decimal_string(carbon.biogenic)
+        pcf["biogenicCO2Uptake"] = decimal_string(uptake)
+        pcf["pcfIncludingBiogenicUptake"] = decimal_string(total + uptake)
     dqi = pact_dqi(d)
     if dqi is not None:
         pcf["dqi"] = dqi
@@ -294,6 +301,17 @@ def _pcf(
     if verification:
         pcf["verification"] = verification
     return pcf
+
+
+# kg CO2 per kg C: the molar masses of CO2 and C (IUPAC Commission on Isotopic Abundances and
+# Atomic Weights, standard atomic weights, conventional values C 12.011, O 15.999).
+CO2_PER_C = Decimal("44.009") / Decimal("12.011")
+
+
+def biogenic_uptake(biogenic_carbon: Decimal) -> Decimal:
+    """PACT `biogenicCO2Uptake`: the CO2 taken up by the biogenic carbon the product holds at
+    the gate, negative (kg CO2e per declared unit)."""
+    return (-biogenic_carbon * CO2_PER_C).quantize(Decimal("1e-10"))
 
 
 def _fossil_carbon(carbon: CarbonContent) -> Decimal:
@@ -528,8 +546,13 @@ def _comment(
             else f"Replaces version {d.version - 1}, recomputed after upstream data changed."
         )
     parts.append(
-        "Biogenic emissions and uptake are not tracked apart: both PCF values are the total, "
-        "counted as fossil."
+        "Biogenic emissions are not tracked apart: the total is counted as fossil; "
+        + (
+            "pcfIncludingBiogenicUptake adds biogenicCO2Uptake, the CO2 of the product's "
+            "biogenic carbon content (kg C x 44.009/12.011)."
+            if carbon.biogenic is not None
+            else "the biogenic carbon content is not known, so both PCF values are the total."
+        )
     )
     parts.append(_carbon_text(carbon))
     characterisation = rule.characterisation

@@ -297,8 +297,18 @@ def test_the_maker_s_stated_content_is_the_product_s(demo_app: Flask) -> None:
         pf = pact.product_footprint(db.session, d, OPTIONS)
         assert pf["pcf"]["fossilCarbonContent"] == "0.85"
         assert pf["pcf"]["biogenicCarbonContent"] == "0.01"
+        # the CO2 the biogenic carbon stands for, taken up: PACT's including-uptake figure
+        uptake = Decimal(pf["pcf"]["biogenicCO2Uptake"])
+        assert float(uptake) == pytest.approx(-0.01 * 44.009 / 12.011, rel=1e-9)
+        assert Decimal(pf["pcf"]["pcfIncludingBiogenicUptake"]) == d.total + uptake
+        assert Decimal(pf["pcf"]["pcfExcludingBiogenicUptake"]) == d.total
+        assert json_schemas.problems("pact", pf) == []
         assert "upper bound" not in pf["comment"]
         block = catenax.to_catenax(pf, "10.0.0", "BPNL000000000001", ["raw_material"])
+        production = block["productLifeCycleStagesAndEmissions"][0]["productionStage"][0]
+        assert production["pcfIncludingBiogenicUptake"] == pytest.approx(
+            production["pcfExcludingBiogenicUptake"] + float(uptake)
+        )
         assert block["carbonContent"] == [
             {"fossilCarbonContent": 0.85, "biogenicCarbonContent": 0.01, "carbonContentTotal": 0.86}
         ]
