@@ -160,6 +160,11 @@ def to_catenax(
         + f" Waste incineration is not modelled apart ({ALLOCATION_WASTE_INCINERATION},"
         " the rulebook default)."
         + ("" if bpnl else " No BPNL is recorded for the company; its ids are Tanlian's.")
+        + (
+            ""
+            if "fossil" in pf["extensions"][0]["data"].get("carbonContent", {})
+            else " The carbon-content block leaves out the fossil content: it is not known."
+        )
     )
     standards = "ISO 14067" if "ISO14067" in p["crossSectoralStandards"] else "Other"
     return {

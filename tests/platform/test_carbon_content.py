@@ -248,6 +248,7 @@ def test_the_demo_exports_an_upper_bound_never_a_false_zero(demo_app: Flask) -> 
         assert json_schemas.problems("pact", pf) == []
         catenax_pf = catenax.to_catenax(pf, "10.0.0", "BPNL000000000001", ["raw_material"])
         assert catenax_pf["carbonContent"] == [{}]  # optional there: the bound is not repeated
+        assert "leaves out the fossil content" in catenax_pf["general"][0]["comment"]
 
 
 @pytest.mark.postgres
