@@ -2,9 +2,10 @@
 
 `submission_input.carbon_fossil`, `carbon_biogenic`: a material's carbon content, kg C per unit
 of the row's quantity; `emission_factor.carbon_fossil`, `carbon_biogenic`: a material dataset's,
-kg C per factor unit, as its release states it; `submission.carbon_fossil`, `carbon_biogenic`: the product's own stated
-carbon content per declared unit; `declaration.carbon_content`: the product's carbon content as
-pinned when declared (NULL on earlier declarations, whose content hashes stay as they were).
+kg C per factor unit, as its release states it; `submission.carbon_fossil`, `carbon_biogenic`:
+the product's own stated carbon content per declared unit; `declaration.carbon_content`: the
+product's carbon content as pinned when declared (NULL on earlier declarations, whose content
+hashes stay as they were).
 
 Revision ID: 0038
 Revises: 0037
