@@ -271,7 +271,8 @@ class Chain:
             )
             biogenic = None if biogenic is None or got.biogenic is None else biogenic + got.biogenic
         if coproducts:  # their share of the inputs' carbon is not known: only zero is certain
-            fossil = fossil if fossil == 0 else None
+            if fossil is not None and fossil != 0:
+                fossil, unknown = None, unknown + 1  # the split itself is what is not known
             biogenic = biogenic if biogenic == 0 else None
         if not any(r.kind is InputKind.MATERIAL for r in node.rows):
             # extracted, not made from materials (an ore, natural graphite): only its maker

@@ -149,7 +149,7 @@ def test_a_product_made_from_no_material_holds_only_what_its_maker_states() -> N
 def test_co_products_leave_only_a_zero_certain() -> None:
     coproduct = Row(9, InputKind.COPRODUCT, D("1"), "kg", None, None, None, None)
     carbon = Chain(None, {}).add(1, _node([_material("0.5", fossil="0.8"), coproduct]))
-    assert carbon.of(1).fossil is None
+    assert carbon.of(1).fossil is None and carbon.of(1).unknown_inputs == 1
     assert carbon.of(1).fossil_upper_bound == D("0.4")
     none = Chain(None, {}).add(1, _node([_material("0.5", fossil="0", biogenic="0"), coproduct]))
     assert none.of(1).fossil == 0 and none.of(1).biogenic == 0
