@@ -54,6 +54,17 @@ RATINGS = (
     Column("dqr_geographical", _l("Geographical rating (1–5)"), "number"),
 )
 
+# A material's carbon content (PACT v3.0.3 fossil and biogenic carbon content of the product)
+CARBON = (
+    Column(
+        "carbon_fossil",
+        _l("Fossil carbon (kg C per unit)"),
+        "number",
+        hint=_l("Per unit of the quantity (kg C per kg for a material in kg); empty: not stated"),
+    ),
+    Column("carbon_biogenic", _l("Biogenic carbon (kg C per unit)"), "number"),
+)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -157,6 +168,7 @@ SECTIONS: tuple[Section, ...] = (
             ),
             Column("recycled_factor_code", _l("Recycled dataset"), "recycled"),
             *RATINGS,
+            *CARBON,  # later columns last, so earlier workbooks keep their columns
         ),
         ("kg", "g", "t", "m^2", "L", "piece", "kWh"),
     ),

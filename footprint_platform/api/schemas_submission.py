@@ -67,6 +67,14 @@ class FactorQuerySchema(ma.Schema):
 
 RATING_HELP = "%s representativeness, PACT v3 dqi: 1 (best) to 5; all three or none"
 DEFAULT_HELP = "the rows' default %s rating, PACT v3 dqi: 1 (best) to 5"
+CARBON_ROW_HELP = (
+    "material only: its %s carbon content, kg C per unit of the quantity (PACT v3 carbon "
+    "content); omitted: not stated (a linked product's own value applies)"
+)
+CARBON_OWN_HELP = (
+    "the product's own %s carbon content, kg C per declared unit, as measured or calculated "
+    "by the maker; takes precedence over the sum of its materials' carbon"
+)
 
 
 class InputRowSchema(ma.Schema):
@@ -130,6 +138,8 @@ class InputRowSchema(ma.Schema):
         },
     )
     certificate_id = _opt_str(100)
+    carbon_fossil = _opt_decimal(metadata={"description": CARBON_ROW_HELP % "fossil"})
+    carbon_biogenic = _opt_decimal(metadata={"description": CARBON_ROW_HELP % "biogenic"})
     td_factor_code = ma.fields.String(
         dump_only=True,
         metadata={"description": "transmission and distribution factor the rule adds"},
@@ -152,6 +162,8 @@ class SubmissionContentSchema(ma.Schema):
     dqr_temporal = _opt_decimal(metadata={"description": DEFAULT_HELP % "temporal"})
     dqr_geographical = _opt_decimal(metadata={"description": DEFAULT_HELP % "geographical"})
     notes = _opt_str(2000)
+    carbon_fossil = _opt_decimal(metadata={"description": CARBON_OWN_HELP % "fossil"})
+    carbon_biogenic = _opt_decimal(metadata={"description": CARBON_OWN_HELP % "biogenic"})
     mass_balance_reason = _opt_str(
         2000,
         metadata={
@@ -202,6 +214,8 @@ class SubmissionSchema(ma.Schema):
     dqr_temporal = DecimalString(allow_none=True)
     dqr_geographical = DecimalString(allow_none=True)
     notes = ma.fields.String(allow_none=True)
+    carbon_fossil = DecimalString(allow_none=True)
+    carbon_biogenic = DecimalString(allow_none=True)
     mass_balance_reason = ma.fields.String(allow_none=True)
     exclusions = ma.fields.List(ma.fields.Dict(), allow_none=True)
     channel = ma.fields.String()

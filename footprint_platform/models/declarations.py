@@ -65,6 +65,11 @@ class Declaration(Base):
     # declared unit, pinned so a later change to the product never changes the declared figure
     # (part of the content hash; None on declarations of other products and earlier ones)
     functional_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The product's carbon content per declared unit (disclosure/carbon_content.py, pinned):
+    # {"fossil": kg C or None (not known), "fossil_upper_bound": kg C or None, "biogenic": kg C
+    # or None, "unknown_inputs": n} as strings; part of the content hash, None on declarations
+    # made before it was pinned (their exports compute it from the pins).
+    carbon_content: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     content_hash: Mapped[str] = mapped_column(String(64))
     preceding_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)

@@ -53,6 +53,10 @@ class EmissionFactor(Base):
     published: Mapped[str] = mapped_column(String(10))
     range_low: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
     range_high: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
+    # A material dataset's carbon content, kg C per `unit`, fossil and biogenic, from its
+    # source (services/disclosure/carbon_content.py); None where the release states none.
+    carbon_fossil: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
+    carbon_biogenic: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
     source: Mapped[str] = mapped_column(Text)
     licence: Mapped[str] = mapped_column(String(200))
 

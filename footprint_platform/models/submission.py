@@ -101,6 +101,11 @@ class Submission(Base):
     dqr_temporal: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     dqr_geographical: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The product's own carbon content as the maker states it (e.g. by elemental analysis),
+    # kg C per declared unit, fossil and biogenic: it takes precedence over the sum of its
+    # materials' carbon (disclosure/carbon_content.py). None: not stated.
+    carbon_fossil: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
+    carbon_biogenic: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
     # Why material inputs lie outside the rule's mass-balance range (intake/completeness.py):
     # without it such a version cannot be submitted; a verification must accept it.
     mass_balance_reason: Mapped[str | None] = mapped_column(Text)
@@ -187,6 +192,11 @@ class SubmissionInput(Base):
     # `Provenance` of the row's own activity figure; None where the row's emissions are
     # another product's or partner's footprint (a link) or a co-product's share.
     provenance: Mapped[str | None] = mapped_column(String(12))
+    # A material's carbon content, kg C per unit of the row's quantity, fossil and biogenic
+    # (PACT fossilCarbonContent / biogenicCarbonContent of what it adds to the product);
+    # None: not stated (a linked product's or imported footprint's own value then applies).
+    carbon_fossil: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
+    carbon_biogenic: Mapped[Decimal | None] = mapped_column(Numeric(24, 10))
 
     submission: Mapped[Submission] = relationship(back_populates="inputs")
     linked_product: Mapped[Product | None] = relationship()

@@ -47,7 +47,12 @@ from footprint_platform.services.intake import (
     xlsx_package,
 )
 from footprint_platform.services.intake import history as versions_of
-from footprint_platform.services.intake.activity import FACTOR_CATEGORIES, FIELDS, parse_number
+from footprint_platform.services.intake.activity import (
+    CARBON_FIELDS,
+    FACTOR_CATEGORIES,
+    FIELDS,
+    parse_number,
+)
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.web_common import downloads
 from footprint_platform.web_common.context import actor, organization_for, safe_next
@@ -148,6 +153,8 @@ def _header_from_form(sub: Submission) -> dict[str, Any]:
         header["production_volume"] = parse_number(request.form.get("production_volume"))
         header["notes"] = (request.form.get("notes") or "").strip()[:2000] or None
         header["mass_balance_reason"] = request.form.get("mass_balance_reason")
+        for f in CARBON_FIELDS:  # checked with the header (services/intake/submissions.py)
+            header[f] = request.form.get(f, "").strip() or None
         header["exclusions"] = completeness.exclusions_from_text(request.form.get("exclusions"))
     return header
 

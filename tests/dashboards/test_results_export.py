@@ -73,6 +73,11 @@ def test_csv_and_parquet_hold_the_stored_results_of_the_own_products(demo_app: F
             assert float(row["total_kg_co2e"]) == record["total_kg_co2e"]
             stages = [v for k, v in record.items() if k.startswith("stage_") and v is not None]
             assert math.isclose(sum(stages), record["total_kg_co2e"], rel_tol=1e-9)
+            # PACT dqi beside dqr: the stored contribution-weighted ratings, in both files
+            assert stored.dqi, "the demo's results are rated"
+            for k in ("technological", "temporal", "geographical"):
+                assert record[f"dqi_{k}"] == float(stored.dqi[k])
+                assert float(row[f"dqi_{k}"]) == record[f"dqi_{k}"]
     assert len(records) == len(own)
 
 

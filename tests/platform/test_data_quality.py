@@ -246,15 +246,17 @@ def test_migration_0029_states_provenance_by_its_rule_and_keeps_every_pin(
     with demo_app.app_context():
         # the demo's declarations were made with dqi, which going below 0029 drops: put it
         # back after, as it was (what is under test is the submissions' data)
-        kept = {d.id: d.dqi for d in db.session.scalars(select(Declaration))}
+        # (and the pinned carbon content, which going below 0038 drops)
+        kept = {d.id: (d.dqi, d.carbon_content) for d in db.session.scalars(select(Declaration))}
         db.session.commit()
-        # only 0029 down and up: going further down would also undo the features chained
-        # before it (0028's pinned functional unit, ...), which is not what is under test
+        # only 0029 down and up (with the revisions chained after it): going further down
+        # would also undo the features chained before it (0028's pinned functional unit, ...),
+        # which is not what is under test
         downgrade(revision="0030")
-        upgrade(revision="0029")
+        upgrade(revision="head")
         db.session.expire_all()
         for d in db.session.scalars(select(Declaration)):
-            d.dqi = kept[d.id]
+            d.dqi, d.carbon_content = kept[d.id]
         db.session.commit()
         rows = db.session.scalars(select(SubmissionInput)).all()
         assert rows

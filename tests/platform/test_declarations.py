@@ -267,7 +267,7 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
         d = db.session.scalar(
             select(Declaration).join(Product).where(Product.part_number == "JH-S7-LR")
         )
-        public_id, total = d.public_id, d.total
+        public_id, total, dqi, carbon = d.public_id, d.total, d.dqi, d.carbon_content
     response = demo_app.test_client().get(f"/d/{public_id}.csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert response.mimetype == "text/csv"
@@ -284,6 +284,18 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     )
     assert rows[-1]["stage_zh"] == "合计" and "纯电" in rows[0]["product_zh"]
     assert rows[0]["organization_zh"] and rows[0]["organization_zh"] != rows[0]["organization"]
+    # the PACT ratings and the pinned carbon content on every row, the total's too
+    assert dqi and carbon is not None
+    for row in (rows[0], rows[-1]):
+        assert [row[f"dqi_{k}"] for k in ("technological", "temporal", "geographical")] == [
+            dqi["technological"],
+            dqi["temporal"],
+            dqi["geographical"],
+        ]
+        assert row["fossil_carbon_kg_c_per_unit"] == (carbon["fossil"] or "")
+        assert row["fossil_carbon_upper_bound_kg_c_per_unit"] == (
+            carbon["fossil_upper_bound"] or ""
+        )
 
 
 def test_the_breakdown_adds_up_and_names_only_shared_suppliers(demo_app: Flask) -> None:

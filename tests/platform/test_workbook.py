@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -309,3 +310,42 @@ def test_a_workbook_made_before_the_bilingual_guide_still_uploads(
     with prepared_app.app_context():
         assert db.session.get(Submission, ids.draft).dqr == 2
     assert _inputs(prepared_app, ids.draft)[1] == ("material", "1", "kWh")
+
+
+def test_carbon_content_goes_in_by_the_workbook_and_the_form(
+    session: Session, prepared_app: Flask, ids: Ids
+) -> None:
+    """A material's carbon content is a column of the materials sheet (last, so earlier
+    workbooks keep theirs); the product's own is a header field of the guide sheet and of the
+    form's general step."""
+    wb = _fill(_download(session, ids.draft))
+    header = [c.value for c in wb[MATERIALS][1]]
+    row: list[Any] = [None] * len(header)
+    row[:5] = ["Polyethylene part", 0.2, "kg", None, "mat.hdpe.primary.gb"]
+    row[header.index("carbon_fossil")] = 0.5
+    row[header.index("carbon_biogenic")] = 0
+    wb[MATERIALS].append(row)
+    for guide_row in wb["Guide 说明"].iter_rows(min_row=1, max_col=2):
+        if guide_row[0].value == "carbon_fossil":
+            guide_row[1].value = 1.2
+    assert _upload(session, ids.draft, _save(wb)).status_code == 302
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert sub.carbon_fossil == Decimal("1.2") and sub.carbon_biogenic is None
+        part = next(i for i in sub.inputs if i.description == "Polyethylene part")
+        assert (part.carbon_fossil, part.carbon_biogenic) == (Decimal("0.5"), 0)
+        assert all(i.carbon_fossil is None for i in sub.inputs if i is not part)
+        lock = sub.lock_version
+    form = {"lock_version": lock, "dqr": "2", "carbon_fossil": "0.9", "carbon_biogenic": "0"}
+    assert session.post(f"/submissions/{ids.draft}/general", form).status_code == 302
+    with prepared_app.app_context():
+        sub = db.session.get(Submission, ids.draft)
+        assert (sub.carbon_fossil, sub.carbon_biogenic) == (Decimal("0.9"), 0)
+        lock = sub.lock_version
+    refused = session.post(
+        f"/submissions/{ids.draft}/general",
+        {"lock_version": lock, "dqr": "2", "carbon_fossil": "-1"},
+    )
+    assert refused.status_code == 422  # shown again with the problem
+    with prepared_app.app_context():
+        assert db.session.get(Submission, ids.draft).carbon_fossil == Decimal("0.9")

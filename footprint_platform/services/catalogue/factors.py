@@ -40,6 +40,10 @@ COLUMNS = (
     "source",
     "licence",
 )
+# Optional columns (a release file may leave them out): a material's carbon content, kg C per
+# factor unit, fossil and biogenic (PACT v3.0.3 carbon content; disclosure/carbon_content.py),
+# from the row's own source; empty where the source states none.
+CARBON_COLUMNS = ("carbon_fossil", "carbon_biogenic")
 CATEGORIES = ("electricity", "fuel", "heat", "transport", "material", "process_gas", "waste")
 ELECTRICITY_SERIES = ("carbon_footprint", "co2_emission")
 OTHER_SERIES = ("life_cycle", "combustion")
@@ -102,9 +106,16 @@ def _check_row(row: dict[str, str], n: int, sheet: str) -> tuple[dict[str, Any],
         (low is not None and low > value) or (high is not None and high < value)
     ):
         bad("value", "outside its own range_low … range_high")
+    carbon = {c: _decimal(row[c]) if row.get(c) else None for c in CARBON_COLUMNS}
+    for c, v in carbon.items():
+        if row.get(c) and (v is None or v < 0):
+            bad(c, "kg C per unit: a number >= 0, or empty")
+        elif v is not None and row.get("category") != "material":
+            bad(c, "only a material dataset states a carbon content")
     if problems:
         return {}, problems
     fields = {c: row[c] for c in COLUMNS}
+    fields.update(carbon)
     fields.update(
         value=value,
         range_low=low,
@@ -268,7 +279,7 @@ def diff_release(
     for code in sorted(before.keys() & after.keys()):
         fields = {
             c: (getattr(before[code], c), after[code][c])
-            for c in COLUMNS
+            for c in (*COLUMNS, *CARBON_COLUMNS)
             if c != "code" and _differs(getattr(before[code], c), after[code][c])
         }
         if fields:

@@ -11,6 +11,8 @@ the first entry is the total per kWh of lifetime energy over all phases; one ent
 follows (DIN DKE SPEC 99100's phase for each of the Regulation's stages, as the template's
 explanation maps them), and, where the battery's capacity is known, the absolute footprint of one
 whole battery. Values are xs:decimal strings rounded to 6 decimals, from the pinned declaration.
+The template has no element for data quality (PACT `dqi`) or carbon content, so neither is
+written here (the PACT and Catena-X exports carry them).
 """
 
 from __future__ import annotations

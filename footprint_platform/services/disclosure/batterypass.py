@@ -8,6 +8,11 @@ cycles per year x service years. Cycles per year depend on the vehicle category 
 category and the warranty are recorded on the battery product; without them the export is
 refused, never guessed. Values are JSON numbers, as the aspect's schema
 says (unlike PACT's decimal strings), rounded to 6 decimals.
+
+The aspect has no field for data quality (PACT `dqi`) or carbon content: its model is the
+footprint, its stages, the performance class, the study's link and the absolute footprint. They
+are not added as properties the model does not define; the linked study (the public declaration
+page) and the PACT and Catena-X exports carry them.
 """
 
 from __future__ import annotations

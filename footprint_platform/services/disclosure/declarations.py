@@ -41,7 +41,7 @@ from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.services.catalogue import audit, catalog
-from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.disclosure import carbon_content, sharing
 from footprint_platform.services.graph import period_graph, uncertainty
 from footprint_platform.services.graph.chain import (
     ChainGraph,
@@ -310,6 +310,7 @@ def canonical(d: Declaration) -> dict[str, Any]:
         **({} if d.exempted_percent is None else {"exempted": str(d.exempted_percent)}),
         **({} if d.functional_unit is None else {"functional_unit": d.functional_unit}),
         **({} if d.dqi is None else {"dqi": d.dqi}),
+        **({} if d.carbon_content is None else {"carbon_content": d.carbon_content}),
     }
 
 
@@ -530,6 +531,10 @@ def _store(
     if not ready:
         return []
     previous = _previous(session, [p.id for p, *_ in ready], run.period_start, run.period_end)
+    pins = chain.submissions.pins_of(
+        chain.product_array[np.logical_or.reduce([u for _, u, *_ in ready])]
+    )
+    carbon = carbon_content.Chain(session, carbon_content.pins_of_map(pins))
     made = []
     for product, upstream, result, exempted, unit in ready:
         before = previous.get(product.id)
@@ -559,6 +564,7 @@ def _store(
                 "fallback": str(result.fallback_share),
             },
             functional_unit=None if unit is None else unit.as_json(),
+            carbon_content=carbon.of(product.id).as_json(),
             preceding_id=before[0] if before else None,
             change_reason=reason,
             changed_product_ids=changed,
@@ -638,6 +644,10 @@ def _check(session: Session, d: Declaration) -> str | None:
         float(d.total), again.total, rel_tol=RELATIVE_TOLERANCE
     ):
         return f"recomputed {again.total!r} differs from declared {d.total}"
+    if d.carbon_content is not None:
+        fresh_carbon = carbon_content.computed(session, d).as_json()
+        if fresh_carbon != d.carbon_content:
+            return f"recomputed carbon content {fresh_carbon} differs from declared"
     return None
 
 

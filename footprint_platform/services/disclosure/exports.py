@@ -28,13 +28,24 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _carbon_cells(d: Declaration) -> list[str]:
+    """The pinned carbon content, kg C per declared unit: fossil where known, else its upper
+    bound in the next column; biogenic where known. Empty on declarations made before it was
+    pinned (the PACT export computes theirs from the pins)."""
+    carbon = d.carbon_content or {}
+    keys = ("fossil", "fossil_upper_bound", "biogenic")
+    return [carbon.get(k) or "" for k in keys]
+
+
 def declaration_csv(d: Declaration, verification: str) -> str:
     """One row per life-cycle stage plus the total, with the pins that make it reproducible;
     `stage_note` says how the end-of-life stage was computed, or that it was not modelled.
     `primary_data_share` includes `carried_forward_share` (a supplier's primary data of an
     earlier period); both shares, and `fallback_share`, are fractions of the total, empty on
     declarations made before they were stored. The last four columns name the product, its
-    maker and the stage in English and Chinese, for people reading the file."""
+    maker and the stage in English and Chinese, for people reading the file; after them the
+    PACT data-quality ratings (`dqi_*`, 1 best to 5, empty where unrated) and the carbon
+    content (services/disclosure/carbon_content.py)."""
     rule = load_rules()[d.rule_code]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -66,6 +77,13 @@ def declaration_csv(d: Declaration, verification: str) -> str:
             "organization_zh",
             "stage_en",
             "stage_zh",
+            # added later, last so earlier readers keep their columns
+            "dqi_technological",
+            "dqi_temporal",
+            "dqi_geographical",
+            "fossil_carbon_kg_c_per_unit",
+            "fossil_carbon_upper_bound_kg_c_per_unit",
+            "biogenic_carbon_kg_c_per_unit",
         ]
     )
     common = [
@@ -92,11 +110,16 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         d.content_hash,
     ]
     names = [d.product.display_name("zh"), d.product.organization.display_name("zh")]
+    dqi = d.dqi or {}
+    later = [
+        *(dqi.get(k, "") for k in ("technological", "temporal", "geographical")),
+        *_carbon_cells(d),
+    ]
     for stage in rule.stages:
         value = d.by_stage.get(stage.code, "0")
         note = end_of_life.stage_note(d, rule, stage.code)
-        row = [*common, stage.code, value, *tail, note, *names, stage.en, stage.zh]
+        row = [*common, stage.code, value, *tail, note, *names, stage.en, stage.zh, *later]
         writer.writerow([safe_cell(v) for v in row])
-    total = [*common, "total", exact_text(d.total), *tail, "", *names, "Total", "合计"]
+    total = [*common, "total", exact_text(d.total), *tail, "", *names, "Total", "合计", *later]
     writer.writerow([safe_cell(v) for v in total])
     return out.getvalue()

@@ -4,8 +4,10 @@ One row per product of the organization with a result in the period: its newest 
 figures its members see on the portfolio and each product's dashboard, nothing more (no
 supplier is named, no upstream figure). Like the portfolio, a result of basis "missing" (no
 data and no dataset: zero) is no footprint and is left out. Stage columns are the union of the
-stages in the rows, in kg CO2e per declared unit; a row's stages add up to its total. Read from
-stored results in one query over the organization's own products.
+stages in the rows, in kg CO2e per declared unit; a row's stages add up to its total. The PACT
+data-quality ratings (`dqi_technological`, `dqi_temporal`, `dqi_geographical`, 1 best to 5)
+follow `dqr`, their mean. Read from stored results in one query over the organization's own
+products.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from footprint_platform.models import Product, ProductResult, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.services.disclosure.exports import safe_cell
 
+DQI_PREFIX = "dqi_"
 FIXED: list[tuple[str, pa.DataType]] = [
     ("product_id", pa.int32()),
     ("part_number", pa.string()),
@@ -41,6 +44,9 @@ FIXED: list[tuple[str, pa.DataType]] = [
     ("total_kg_co2e", pa.float64()),
     ("primary_data_share", pa.float64()),
     ("dqr", pa.float64()),
+    # PACT v3.0.3 dqi: technological, temporal, geographical ratings (1 best to 5), each
+    # weighted by emissions contribution over the chain; dqr is their mean. Empty where unrated.
+    *((DQI_PREFIX + k, pa.float64()) for k in ("technological", "temporal", "geographical")),
 ]
 STAGE_PREFIX = "stage_"
 
@@ -105,6 +111,10 @@ def _row(r: ProductResult, p: Product, start: date, end: date, stages: list[str]
         "total_kg_co2e": float(r.total),
         "primary_data_share": float(r.primary_data_share),
         "dqr": float(r.dqr) if r.dqr is not None else None,
+        **{
+            DQI_PREFIX + k: float(v) if (v := (r.dqi or {}).get(k)) is not None else None
+            for k in ("technological", "temporal", "geographical")
+        },
     }
     for s in stages:
         value = r.by_stage.get(s)

@@ -66,6 +66,8 @@ LATER_FIELDS = (
     "dqr_temporal",
     "dqr_geographical",
     "provenance",
+    "carbon_fossil",
+    "carbon_biogenic",
 )
 FIELDS = (
     "kind",
@@ -85,6 +87,8 @@ FIELDS = (
     "dqr",
     *LATER_FIELDS[1:],  # the rest, in the order they were added
 )
+# A material's carbon content, kg C per unit of its quantity (PACT v3.0.3 carbon content).
+CARBON_FIELDS = ("carbon_fossil", "carbon_biogenic")
 # Kinds whose rows are the supplier's own activity times a factor: their provenance decides
 # whether their emissions are primary data.
 OWN_ACTIVITY = (
@@ -191,7 +195,25 @@ class _Row:
         self._common()
         getattr(self, f"_{self.kind.value}")()
         self._provenance()
+        self._carbon()
         return None if self.problems else self.out
+
+    def _carbon(self) -> None:
+        """A material's carbon content, kg C per unit of the row's quantity, fossil and
+        biogenic, each optional (disclosure/carbon_content.py sums them into the product's);
+        other kinds put no carbon into the product."""
+        for column in CARBON_FIELDS:
+            raw = self.raw.get(column)
+            if raw in (None, ""):
+                self.out[column] = None
+                continue
+            value = parse_number(raw)
+            if self.kind is not InputKind.MATERIAL:
+                self.bad(column, _l("Only a material carries carbon into the product."))
+            elif value is None or value < 0:
+                self.bad(column, _l("Enter the carbon content in kg C per unit (0 or more)."))
+            else:
+                self.out[column] = value
 
     def _provenance(self) -> None:
         """Where the row's figure comes from. The supplier's own activity must say it before

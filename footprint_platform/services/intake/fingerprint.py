@@ -11,9 +11,17 @@ from typing import Any
 from footprint_platform.models import RATING_FIELDS, Submission
 from footprint_platform.services.intake.activity import FIELDS, LATER_FIELDS, implied_provenance
 
-HEADER_FIELDS = ("production_volume", "dqr", "notes", "mass_balance_reason", "exclusions")
+HEADER_FIELDS = (
+    "production_volume",
+    "dqr",
+    "notes",
+    "mass_balance_reason",
+    "exclusions",
+    "carbon_fossil",
+    "carbon_biogenic",
+)
 # Header fields added after submissions were first hashed: in the canonical form only when set.
-LATER_HEADER = ("mass_balance_reason", "exclusions")
+LATER_HEADER = ("mass_balance_reason", "exclusions", "carbon_fossil", "carbon_biogenic")
 
 
 def canonical(sub: Submission) -> dict[str, Any]:

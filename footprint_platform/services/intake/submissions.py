@@ -40,12 +40,14 @@ from footprint_platform.services.catalogue.factors import factor_by_code, latest
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import completeness, instruments, loops
 from footprint_platform.services.intake.activity import (
+    CARBON_FIELDS,
     FIELDS,
     Checked,
     Context,
     check_ratings,
     check_rows,
     normalize_certificate_id,
+    parse_number,
 )
 from footprint_platform.services.intake.fingerprint import HEADER_FIELDS, content_hash
 
@@ -57,6 +59,8 @@ HEADER_LABELS = {
     "dqr_temporal": _l("Temporal representativeness (1–5)"),
     "dqr_geographical": _l("Geographical representativeness (1–5)"),
     "notes": _l("Notes for your verifier"),
+    "carbon_fossil": _l("Fossil carbon content of the product (kg C per declared unit)"),
+    "carbon_biogenic": _l("Biogenic carbon content of the product (kg C per declared unit)"),
 }
 
 
@@ -385,6 +389,12 @@ def _check_header(header: dict[str, Any]) -> list[Problem]:
         )
 
     header.update(check_ratings(header, bad))
+    for column in CARBON_FIELDS:  # the product's own carbon content, kg C per declared unit
+        raw = header.get(column)
+        value = parse_number(raw)
+        if raw not in (None, "") and (value is None or value < 0):
+            bad(column, _l("Enter the carbon content in kg C per unit (0 or more)."))
+        header[column] = value
     volume = header.get("production_volume")
     if volume is not None and Decimal(volume) <= 0:
         problems.append(

@@ -3,6 +3,10 @@
 Layout per section sheet: row 1 holds the field keys (hidden; parsing relies on them, not on the
 labels), row 2 the bilingual labels, data from row 3. A "Lists" sheet holds the codes the
 drop-downs offer. The same file round-trips: what is downloaded uploads unchanged.
+
+One module because the template's download and its upload are one format: the sheets, the
+hidden key row, the drop-down lists and unit checks written here are exactly what the upload
+reads back.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from footprint_platform.sections import (
 )
 from footprint_platform.services.catalogue.factors import factor_by_code
 from footprint_platform.services.intake import completeness
+from footprint_platform.services.intake.activity import CARBON_FIELDS
 from footprint_platform.services.intake.xlsx_package import check_package
 from supply_graph.units import conversion_factor
 
@@ -129,6 +134,7 @@ def _write_guide(ws: Any, sub: Submission) -> None:
         ),
         ("mass_balance_reason", sub.mass_balance_reason or ""),
         ("exclusions", completeness.exclusions_as_text(sub.exclusions)),
+        *((f, float(v) if (v := getattr(sub, f)) is not None else None) for f in CARBON_FIELDS),
         ("", ""),
         (
             _both(_l("How to fill this file")),
@@ -378,7 +384,9 @@ def _read_guide(wb: Any, sub: Submission, problems: list[Problem]) -> dict[str, 
                 str(_l("This file belongs to another submission or product.")),
             )
         )
-    header = {f: values.get(f) for f in ("dqr", "production_volume", *RATING_FIELDS)}
+    header = {
+        f: values.get(f) for f in ("dqr", "production_volume", *RATING_FIELDS, *CARBON_FIELDS)
+    }
     out = {k: _decimal_or_none(v, GUIDE, k, problems) for k, v in header.items()}
     out["mass_balance_reason"] = str(values.get("mass_balance_reason") or "") or None
     out["exclusions"] = completeness.exclusions_from_text(str(values.get("exclusions") or ""))

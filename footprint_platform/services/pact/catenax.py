@@ -13,8 +13,10 @@ Choices where our data and the model differ, each also stated in `general.commen
 - The production stage is the declared total less distribution; where the rule counts end of
   life, it is inside that figure (the model has no end-of-life stage), and the footprint is
   marked Cradle-to-grave (the use stage stays excluded).
-- Biogenic carbon and carbon content are not tracked: the carbon-content block is empty and
-  every emission is counted as fossil, as in our PACT footprint.
+- Biogenic emissions are not tracked apart: every emission is counted as fossil, as in our
+  PACT footprint. The carbon-content block holds the fossil and biogenic carbon content only
+  where known (disclosure/carbon_content.py; its fields are optional here, so PACT's upper bound
+  for an unknown fossil content is not repeated), and their total where both are.
 - Waste incineration is not modelled apart: `allocationWasteIncineration` states the Catena-X
   rulebook's default, cut-off. Mass balancing is not used.
 - 9.0.0's `precedingPfIds` holds entities without properties, so it is left out there.
@@ -146,6 +148,8 @@ def to_catenax(
     total = Decimal(p["pcfExcludingBiogenicUptake"])
     distribution = _stages(pf).get("distribution", Decimal(0))
     production = total - distribution
+    # the biogenic uptake of the carbon in the product, at the production gate (PACT's)
+    uptake = Decimal(p["pcfIncludingBiogenicUptake"]) - total
     v10 = version == "10.0.0"
     comment = pf["comment"] + (
         " Catena-X: the production stage is the declared total less distribution"
@@ -157,6 +161,11 @@ def to_catenax(
         + f" Waste incineration is not modelled apart ({ALLOCATION_WASTE_INCINERATION},"
         " the rulebook default)."
         + ("" if bpnl else " No BPNL is recorded for the company; its ids are Tanlian's.")
+        + (
+            ""
+            if "fossil" in pf["extensions"][0]["data"].get("carbonContent", {})
+            else " The carbon-content block leaves out the fossil content: it is not known."
+        )
     )
     standards = "ISO 14067" if "ISO14067" in p["crossSectoralStandards"] else "Other"
     return {
@@ -249,7 +258,7 @@ def to_catenax(
                 "productionStage": [
                     {
                         "pcfExcludingBiogenicUptake": float(production),
-                        "pcfIncludingBiogenicUptake": float(production),
+                        "pcfIncludingBiogenicUptake": float(production + uptake),
                         "fossilGhgEmissions": float(production),
                     }
                 ],
@@ -264,8 +273,21 @@ def to_catenax(
                 ],
             }
         ],
-        "carbonContent": [{}],
+        "carbonContent": [_carbon_content(pf)],
     }
+
+
+def _carbon_content(pf: dict[str, Any]) -> dict[str, float]:
+    """Known carbon content only, kg C per declared unit, from our PACT extension."""
+    known = pf["extensions"][0]["data"].get("carbonContent", {})
+    out = {
+        name: _number(known[key])
+        for name, key in (("fossilCarbonContent", "fossil"), ("biogenicCarbonContent", "biogenic"))
+        if key in known
+    }
+    if len(out) == 2:
+        out["carbonContentTotal"] = out["fossilCarbonContent"] + out["biogenicCarbonContent"]
+    return out
 
 
 def _assessment(pf: dict[str, Any], v10: bool) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import ExternalFootprint, PactCredential, PactRequestSent, utcnow
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.services.catalogue import audit
+from footprint_platform.services.disclosure.carbon_content import CATENAX_CARBON_KEY
 from footprint_platform.services.pact import catenax
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.services.pact import outbox as pact_outbox
@@ -272,4 +273,8 @@ def from_catenax(body: dict[str, Any]) -> dict[str, Any]:
     for key in ("validityPeriodStart", "validityPeriodEnd"):
         if time.get(key):
             pf[key] = time[key]
+    # PACT requires fossilCarbonContent and the import checks want it, so a Catena-X PCF that
+    # states none gets "0" above; the block as received says what was stated, for the carbon
+    # content of products that use it (services/disclosure/carbon_content.py).
+    pf[CATENAX_CARBON_KEY] = carbon
     return pf

@@ -11,10 +11,18 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   newest first; drafts that never left Tanlian are not named.
 - Reference period: ours is whole days, end inclusive; PACT's end is exclusive, so the day after
   our `period_end`, both at 00:00 UTC.
-- Biogenic carbon is not tracked: both PCF values are our total, all of it counted as fossil.
-  `fossilCarbonContent` is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value;
-  Tanlian does not yet record materials' carbon content, so "0" is written and `comment` says
-  plainly that it is not known and not a measurement (an open gap).
+- Biogenic emissions are not tracked apart: `pcfExcludingBiogenicUptake` and
+  `fossilGhgEmissions` are our total, all of it counted as fossil. Where the product's biogenic
+  carbon content is known, `biogenicCO2Uptake` is the CO2 that carbon stands for at the gate
+  (kg C x 44.009 / 12.011, the molar masses of CO2 and C from IUPAC's standard atomic weights),
+  negative, and `pcfIncludingBiogenicUptake` the total plus it (PACT 3.0.3's formula); else
+  both PCF values are the total.
+- Carbon content (disclosure/carbon_content.py, pinned with the declaration): `fossilCarbonContent`
+  is required by PACT v3.0.3 (x-rule SHALL) and has no "unknown" value, so where the product's
+  fossil carbon is not known it is a conservative value, an upper bound (each material of unknown
+  carbon at its whole mass), said so in `comment` and in the extension; where not even a bound
+  follows the footprint is not written (refused, and left out of the PACT host's lists).
+  `biogenicCarbonContent` (x-rule BIO: "blank if unknown") is written only where known.
 - `dqi`: the technological, temporal and geographical ratings (1 best to 5, as PACT v3.0.3's
   OpenAPI states), each weighted by emissions contribution over the whole upstream chain, as
   stored with the declaration; declarations made before the three were computed carry only the
@@ -46,7 +54,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from footprint_platform.classes import pinned_class
 from footprint_platform.errors import InvalidInput
@@ -63,7 +71,8 @@ from footprint_platform.models import (
 )
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
-from footprint_platform.services.disclosure import end_of_life
+from footprint_platform.services.disclosure import carbon_content, end_of_life
+from footprint_platform.services.disclosure.carbon_content import CarbonContent
 from footprint_platform.services.disclosure.publication import latest_verification
 
 SPEC_VERSION = "3.0.3"
@@ -147,6 +156,7 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
     gwp, unstated = _gwp_sets(used, rule, options.gwp_when_unstated)
     co2_only = sorted({f.code for f, _ in used if f.gas_basis == "CO2"})
     ids = identifiers(d, options.issuer_domain)
+    carbon = carbon_content.for_declaration(session, d)
     pf: dict[str, Any] = {
         "id": d.public_id,
         "specVersion": SPEC_VERSION,
@@ -158,9 +168,9 @@ def product_footprint(session: Session, d: Declaration, options: Options) -> dic
         "productIds": ids.product_ids,
         "productClassifications": ids.classifications,
         "productNameCompany": product.name_en,
-        "comment": _comment(d, unstated, rule, co2_only),
-        "pcf": _pcf(session, d, rule, gwp),
-        "extensions": [_extension(d, rule, options.extension_schema_url)],
+        "comment": _comment(d, unstated, rule, co2_only, carbon),
+        "pcf": _pcf(session, d, rule, gwp, carbon),
+        "extensions": [_extension(d, rule, options.extension_schema_url, carbon)],
     }
     preceding = preceding_ids(session, d)
     if preceding:
@@ -245,7 +255,9 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str]) -> dict[str, Any]:
+def _pcf(
+    session: Session, d: Declaration, rule: AccountingRule, gwp: list[str], carbon: CarbonContent
+) -> dict[str, Any]:
     unit, amount = declared_unit(d.declared_unit)
     total = d.total  # per our unit, which is PACT's amount x unit (1 t = 1000 kilogram)
     if total < 0:
@@ -261,7 +273,7 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         "pcfExcludingBiogenicUptake": decimal_string(total),
         "pcfIncludingBiogenicUptake": decimal_string(total),
         "fossilGhgEmissions": decimal_string(total),
-        "fossilCarbonContent": "0",
+        "fossilCarbonContent": decimal_string(_fossil_carbon(carbon)),
         "ipccCharacterizationFactors": gwp,
         "crossSectoralStandards": _standards(rule),
         "productOrSectorSpecificRules": [
@@ -277,6 +289,11 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
         "exemptedEmissionsDescription": _exemptions(rule, d),
         "primaryDataShare": decimal_string(d.primary_data_share * 100),
     }
+    if carbon.biogenic is not None:
+        uptake = biogenic_uptake(carbon.biogenic)
+        pcf["biogenicCarbonContent"] = decimal_string(carbon.biogenic)
+        pcf["biogenicCO2Uptake"] = decimal_string(uptake)
+        pcf["pcfIncludingBiogenicUptake"] = decimal_string(total + uptake)
     dqi = pact_dqi(d)
     if dqi is not None:
         pcf["dqi"] = dqi
@@ -287,6 +304,61 @@ def _pcf(session: Session, d: Declaration, rule: AccountingRule, gwp: list[str])
     if verification:
         pcf["verification"] = verification
     return pcf
+
+
+# kg CO2 per kg C: the molar masses of CO2 and C (IUPAC Commission on Isotopic Abundances and
+# Atomic Weights, standard atomic weights, conventional values C 12.011, O 15.999).
+CO2_PER_C = Decimal("44.009") / Decimal("12.011")
+
+
+def biogenic_uptake(biogenic_carbon: Decimal) -> Decimal:
+    """PACT `biogenicCO2Uptake`: the CO2 taken up by the biogenic carbon the product holds at
+    the gate, negative (kg CO2e per declared unit)."""
+    return (-biogenic_carbon * CO2_PER_C).quantize(Decimal("1e-10"))
+
+
+def _fossil_carbon(carbon: CarbonContent) -> Decimal:
+    """PACT's required fossil carbon content: known, else its upper bound; refused where
+    neither is (never a zero that is not known)."""
+    value = carbon.fossil_for_pact
+    if value is None:
+        msg = str(
+            _l(
+                "The fossil carbon content of this product is not known, and no upper bound "
+                "follows (%(n)s material inputs state no carbon content and are not entered by "
+                "mass); PACT requires it. State the materials' carbon content, or the product's "
+                "own.",
+                n=carbon.unknown_inputs,
+            )
+        )
+        raise InvalidInput(msg, {"carbon_fossil": [msg]})
+    return value
+
+
+def carbon_expressible(d: Declaration) -> bool:
+    """Whether PACT's fossil carbon content can be written for the declaration (known or
+    bounded); a declaration pinned before carbon content is computed from its pins."""
+    if d.carbon_content is not None:
+        return CarbonContent.from_json(d.carbon_content).fossil_for_pact is not None
+    session = object_session(d)
+    return session is None or carbon_content.computed(session, d).fossil_for_pact is not None
+
+
+def _carbon_text(carbon: CarbonContent) -> str:
+    if carbon.fossil is not None:
+        text = (
+            "Carbon content: from the stated carbon content of the product or of its materials "
+            "(mass balance over the pinned bill of materials)."
+        )
+    else:
+        text = (
+            "fossilCarbonContent is an upper bound, not the product's carbon content: "
+            f"{carbon.unknown_inputs} material inputs in the chain state no carbon content, "
+            "and each counts at its whole mass (carbon cannot weigh more)."
+        )
+    if carbon.biogenic is None:
+        text += " biogenicCarbonContent is left out: not known."
+    return text
 
 
 def pact_dqi(d: Declaration) -> dict[str, str] | None:
@@ -454,7 +526,13 @@ def _verification_comments(v: Verification) -> str:
     return " ".join(parts)
 
 
-def _comment(d: Declaration, unstated: int, rule: AccountingRule, co2_only: list[str]) -> str:
+def _comment(
+    d: Declaration,
+    unstated: int,
+    rule: AccountingRule,
+    co2_only: list[str],
+    carbon: CarbonContent,
+) -> str:
     """What a recipient needs to read the numbers right. A change reason is quoted only when a
     person wrote it: the platform's own reasons name an upstream product, and who supplies whom
     is not for the public."""
@@ -471,11 +549,15 @@ def _comment(d: Declaration, unstated: int, rule: AccountingRule, co2_only: list
             else f"Replaces version {d.version - 1}, recomputed after upstream data changed."
         )
     parts.append(
-        "Biogenic carbon is not tracked: both PCF values are the total, counted as fossil; "
-        "fossilCarbonContent is not known: Tanlian does not yet record the carbon content of "
-        "materials, PACT v3 requires the field, and the 0 written is not a measurement (a "
-        "product holding graphite or polymers contains fossil carbon)."
+        "Biogenic emissions are not tracked apart: the total is counted as fossil; "
+        + (
+            "pcfIncludingBiogenicUptake adds biogenicCO2Uptake, the CO2 of the product's "
+            "biogenic carbon content (kg C x 44.009/12.011)."
+            if carbon.biogenic is not None
+            else "the biogenic carbon content is not known, so both PCF values are the total."
+        )
     )
+    parts.append(_carbon_text(carbon))
     characterisation = rule.characterisation
     parts.append(f"GWP100 values of IPCC {characterisation.gwp}, as the rule names.")
     if unstated:
@@ -513,6 +595,19 @@ def composition_percent(d: Declaration) -> dict[str, Decimal]:
     return {"primaryOfPeriod": primary, "carriedForward": carried, "fallback": fallback}
 
 
+def carbon_extension(carbon: CarbonContent) -> dict[str, Any]:
+    """The carbon content as known, kg C per declared unit: fossil (or its upper bound, said
+    so), biogenic where known, and how many material inputs state none."""
+    out: dict[str, Any] = {"unknownInputs": carbon.unknown_inputs}
+    if carbon.fossil is not None:
+        out["fossil"] = decimal_string(carbon.fossil)
+    if carbon.fossil_upper_bound is not None:
+        out["fossilUpperBound"] = decimal_string(carbon.fossil_upper_bound)
+    if carbon.biogenic is not None:
+        out["biogenic"] = decimal_string(carbon.biogenic)
+    return out
+
+
 def _composition_text(d: Declaration) -> str:
     shares = composition_percent(d)
     return (
@@ -523,7 +618,9 @@ def _composition_text(d: Declaration) -> str:
     )
 
 
-def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[str, Any]:
+def _extension(
+    d: Declaration, rule: AccountingRule, schema_url: str, carbon: CarbonContent
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "declarationVersion": d.version,
         "declaredUnit": d.declared_unit,
@@ -543,6 +640,7 @@ def _extension(d: Declaration, rule: AccountingRule, schema_url: str) -> dict[st
         data["dataQualityRating"] = decimal_string(d.dqr)
     if d.composition is not None:
         data["composition"] = {k: decimal_string(v) for k, v in composition_percent(d).items()}
+    data["carbonContent"] = carbon_extension(carbon)
     grade = pinned_class(
         d.product.category, d.performance_class, d.class_scale_version, d.product.chemistry
     )

@@ -174,7 +174,8 @@ class Page:
 
 
 def expressible(rows: Iterable[Declaration]) -> Iterable[Declaration]:
-    """Skip what PACT cannot say (a unit without equivalent, a negative total), logged."""
+    """Skip what PACT cannot say (a unit without equivalent, a negative total, a fossil carbon
+    content neither known nor bounded), logged."""
     for d in rows:
         try:
             pact.declared_unit(d.declared_unit)
@@ -183,6 +184,9 @@ def expressible(rows: Iterable[Declaration]) -> Iterable[Declaration]:
             continue
         if d.total < 0:
             log.warning("declaration %s: negative total cannot be served over PACT", d.id)
+            continue
+        if not pact.carbon_expressible(d):
+            log.warning("declaration %s: fossil carbon content neither known nor bounded", d.id)
             continue
         yield d
 
