@@ -50,7 +50,13 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import NO_END_OF_LIFE, EndOfLife, load_rules, rule_for_category
+from footprint_platform.rules import (
+    NO_END_OF_LIFE,
+    EndOfLife,
+    load_rules,
+    overridden,
+    rule_for_category,
+)
 from footprint_platform.services.factors import latest_release
 from supply_graph import (
     Allocation,
@@ -876,7 +882,9 @@ def _end_of_life_for(category: str | None) -> EndOfLife:
 def end_of_life_of(consent: Consent, product_id: int) -> EndOfLife:
     """How the rule of a consumer's category treats recycled content and end of life."""
     described = consent.described.get(product_id)
-    return _end_of_life_for(described[0] if described else None)
+    category = described[0] if described else None
+    chosen = overridden(category)  # a declaration under a rule other than the default
+    return chosen.end_of_life if chosen is not None else _end_of_life_for(category)
 
 
 @dataclass(frozen=True)
