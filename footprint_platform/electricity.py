@@ -6,8 +6,8 @@ latest one the release publishes for the period's year or before, for the site's
 its grid region where the rule allows regional factors). Contractual instruments (certificates,
 power purchase agreements, direct supply) are valued by the generation type of the registered
 record, plus transmission and distribution where the rule says the instrument's kWh came over
-the grid. What the rule's policy is (`jrc_hierarchy`, `green_certificates` or `grid_mix_only`) and what it rests on are
-data of the rule, with its sources.
+the grid. What the rule's policy is (`jrc_hierarchy`, `green_certificates` or `grid_mix_only`)
+and what it rests on are data of the rule, with its sources.
 """
 
 from __future__ import annotations

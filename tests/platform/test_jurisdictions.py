@@ -1,0 +1,168 @@
+"""One submission, two declarations: the demo pack declared under China's rule
+(power_battery_cn: GB/T 24067-2024 with MIIT notice 551) and the EU's (power_battery_eu:
+Regulation (EU) 2023/1542 Art. 7 with the JRC CFB-EV rules), from the same pins; each
+difference of the comparison named by the rule clause that causes it, checked against the
+figures computed here from the rows themselves."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from footprint_platform.errors import InvalidInput
+from footprint_platform.extensions import db
+from footprint_platform.models import Declaration, EmissionFactor, Product, Submission
+from footprint_platform.reference import CONFIG_DIR
+from footprint_platform.rules import load_rules, rule_for_category, rules_for_category
+from footprint_platform.services import (
+    declarations,
+    evidence,
+    factors,
+    instruments,
+    jurisdictions,
+    submissions,
+)
+from footprint_platform.services.activity import FIELDS
+from tests.platform.demo_ids import admin_actor
+
+PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+PACK, PACK_MAKER = "HD-PK-811-78", "admin@huadong-pack.example"
+OPERATOR = "operator@tanlian.example"
+RELEASE = CONFIG_DIR / "factors" / "seed-2026.1.csv"
+CERTIFIED_KWH = Decimal("5")  # per kWh of pack: the pack plant's own wind power, certified
+RECYCLED, R2 = Decimal("0.3"), Decimal("0.9")  # the housing's recycled content, EoL share
+HOUSING_KG = Decimal("1.8")
+EOL_ROW = {
+    "kind": "waste",
+    "stage": "end_of_life",
+    "description": "Aluminium housing at end of life",
+    "quantity": str(HOUSING_KG),
+    "unit": "kg",
+    "factor_code": "waste.metals.landfill.gb",
+    "recycled_share": str(R2),
+    "recycled_factor_code": "mat.aluminium.recycled.cn",
+    "provenance": "estimated",
+}
+
+
+def _product(part: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.part_number == part))
+
+
+def _rows(draft: Any) -> list[dict[str, Any]]:
+    return [
+        {f: getattr(i, f) for f in FIELDS if getattr(i, f, None) is not None}
+        | {"kind": i.kind.value}
+        for i in draft.inputs
+    ]
+
+
+def _factor(release_id: int, code: str) -> float:
+    return float(
+        db.session.scalar(
+            select(EmissionFactor.value).where(
+                EmissionFactor.release_id == release_id, EmissionFactor.code == code
+            )
+        )
+    )
+
+
+def _pack_with_certificate_and_end_of_life() -> tuple[Product, Submission]:
+    """The demo pack's 2025 data again, with its plant's certified wind kWh (a registered
+    green certificate) and its housing's recycled content and end of life."""
+    factors.publish_release(
+        db.session,
+        admin_actor(OPERATOR),
+        "2026.9",
+        "test: with recycled aluminium",
+        RELEASE.read_bytes(),
+    )
+    pack = _product(PACK)
+    actor = admin_actor(PACK_MAKER)
+    proof = evidence.add_evidence(
+        db.session, actor, pack.organization_id, "gec.pdf", b"%PDF-1.4 test certificate"
+    )
+    record = instruments.register(
+        db.session,
+        actor,
+        pack.organization_id,
+        {
+            "certificate_id": "TEST-GEC-PACK-2025",
+            "kind": "green_certificate",
+            "issuer": "test issuer",
+            "generation": "wind",
+            "volume_kwh": "1000000000",
+            "vintage_start": "2025-01-01",
+            "vintage_end": "2025-12-31",
+            "site_id": pack.site_id,
+            "evidence_id": proof.id,
+        },
+    )
+    draft = submissions.start_draft(db.session, actor, pack.id, *PERIOD)
+    rows = _rows(draft)
+    (alu,) = [r for r in rows if r.get("description") == "Aluminium housing and busbars"]
+    alu |= {"recycled_share": str(RECYCLED), "recycled_factor_code": "mat.aluminium.recycled.cn"}
+    certified = {
+        "kind": "electricity",
+        "stage": "production",
+        "description": "Pack assembly, wind power (green certificate)",
+        "quantity": str(CERTIFIED_KWH),
+        "unit": "kWh",
+        "instrument": "green_certificate",
+        "certificate_id": record.certificate_id,
+        "evidence_id": proof.id,
+        "provenance": "measured",
+    }
+    header = {"dqr": 2, "production_volume": "100000"}  # kWh of packs: 500 000 kWh certified
+    submissions.save_draft(db.session, actor, draft.id, header, [*rows, certified, EOL_ROW])
+    return pack, submissions.submit(db.session, actor, draft.id)
+
+
+def test_the_rules_a_battery_may_be_declared_under() -> None:
+    """The category's default stays the power-battery rule; China's and the EU's are chosen
+    by name, and each states its electricity policy and end of life from its sources."""
+    assert rule_for_category("battery_pack").code == "power_battery"
+    codes = [r.code for r in rules_for_category("battery_pack")]
+    assert codes == ["power_battery", "power_battery_cn", "power_battery_eu"]
+    assert [r.code for r in rules_for_category("cathode")] == ["material"]
+    cn, eu = load_rules()["power_battery_cn"], load_rules()["power_battery_eu"]
+    assert (cn.jurisdiction, eu.jurisdiction) == ("CN", "EU")
+    assert (cn.end_of_life.method, eu.end_of_life.method) == ("cut_off", "cff")
+    assert (cn.electricity.policy, eu.electricity.policy) == ("green_certificates", "grid_mix_only")
+    assert "551" in cn.raw["stage_model"]["source"]
+    assert "2023/1542" in eu.raw["stage_model"]["source"]
+
+
+def test_the_two_totals_differ_by_electricity_and_end_of_life(demo_app: Flask) -> None:
+    """Under the EU rule the certified kWh take the grid factor and the aluminium's recycled
+    content and end of life follow the CFF; under China's the certificate counts and the
+    cut-off applies. Each part is computed here from the rows and the release's factors."""
+    with demo_app.app_context():
+        pack, sub = _pack_with_certificate_and_end_of_life()
+        actor = admin_actor(PACK_MAKER)
+        c = jurisdictions.compare(db.session, actor, pack.id, *PERIOD)
+        release = sub.factor_release_id
+        (row,) = [i for i in sub.inputs if i.instrument == "green_certificate"]
+        grid = _factor(release, "elec.cn.cfp.2024")  # the 2025 period's grid factor
+        wind = _factor(release, str(row.factor_code))
+        td = _factor(release, str(row.td_factor_code))
+        electricity = float(CERTIFIED_KWH) * (grid - wind - td)
+        total = c.line("total")
+        (elec_cause,) = [x for x in total.causes if x.clause.startswith("[electricity]")]
+        assert elec_cause.effect == pytest.approx(electricity, rel=1e-9)
+        primary = _factor(release, "mat.aluminium.primary.cn")
+        recycled = _factor(release, "mat.aluminium.recycled.cn")
+        landfill = _factor(release, "waste.metals.landfill.gb")
+        h, r1, r2, a = float(HOUSING_KG), float(RECYCLED), float(R2), 0.2
+        # CFF (A = 0.2, Q = 1) minus the cut-off, input side and end of life
+        input_side = h * (r1 * (1 - a) * primary + r1 * a * recycled - r1 * recycled)
+        end_of_life = (1 - a) * r2 * h * (recycled - primary)
+        (eol_cause,) = [x for x in total.causes if x.clause.startswith("[end_of_life]")]
+        assert eol_cause.effect == pytest.approx(input_side + end_of_life, rel=1e-6)
+        assert c.total_b - c.total_a == pytest.approx(electricity + input_side + end_of_life)
+        assert landfill > 0  # the disposal of the 10 % not recycled is in both
