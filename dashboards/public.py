@@ -37,6 +37,7 @@ from footprint_platform.services import (
     citations,
     declarations,
     factors,
+    jurisdictions,
     publication,
 )
 from footprint_platform.services.pact import valid_until
@@ -103,6 +104,7 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
         "battery": batterypass.is_battery(d),
         "battery_pass_ready": batterypass.lifetime_for(d) is not None,
         "stage_chart": _stage_chart(d, rule),
+        "side_by_side": jurisdictions.public_pair(db.session, d) is not None,
     }
 
 
@@ -117,6 +119,25 @@ def _stage_chart(d: Declaration, rule: AccountingRule) -> Markup:
         unit_label(d.declared_unit),
     )
     return charts.render(fig, "chart-stages", _("Footprint by life-cycle stage"))
+
+
+@bp.route("/d/<public_id>/jurisdictions")
+def side_by_side(public_id: str) -> Any:
+    """A battery's China and EU declarations side by side, only once both are published and
+    were made from the same inputs (else 404, as for any unpublished declaration); from the
+    stored declarations, nothing re-solved."""
+    d = publication.public_declaration(db.session, public_id)
+    pair = jurisdictions.public_pair(db.session, d)
+    if pair is None:
+        raise NotFound(_("No published declarations under both rules."))
+    cn, eu = pair
+    return render_template(
+        "public/jurisdictions.html",
+        cn=cn,
+        eu=eu,
+        c=jurisdictions.compare_declared(cn, eu),
+        chart_scripts=charts.scripts(),
+    )
 
 
 @bp.route("/d/<public_id>.csv")

@@ -47,7 +47,12 @@ from footprint_platform.models import (
     SubmissionInput,
 )
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.rules import AccountingRule, declared_under, rules_for_category
+from footprint_platform.rules import (
+    AccountingRule,
+    declared_under,
+    rule_version,
+    rules_for_category,
+)
 from footprint_platform.services.results import result_rows, run_pins
 from footprint_platform.services.rollup import (
     ChainGraph,
@@ -480,73 +485,83 @@ def _total_lines(
             _parts(a, b, steps, lambda s: s.total),
         )
     ]
-    labels_b = {s.code: s for s in b.stages}
     for stage in a.stages:
         x, y = first.by_stage.get(stage.code, 0.0), last.by_stage.get(stage.code, 0.0)
-        causes = _parts(a, b, steps, lambda s, code=stage.code: s.by_stage.get(code, 0.0))
-        other = labels_b.get(stage.code)
-        if other is not None and (other.en, other.zh) != (stage.en, stage.zh):
-            causes += (
-                Cause(
-                    "[[stage]] names",
-                    f"{stage.zh} / {stage.en}",
-                    f"{other.zh} / {other.en}",
-                    str(a.raw["stage_model"]["source"]),
-                    str(b.raw["stage_model"]["source"]),
-                ),
-            )
-        lines.append(
-            Line(
-                f"stage:{stage.code}",
-                stage.code,
-                x,
-                y,
-                "kg CO2e",
-                bool(causes),
-                causes,
-                stage.code,
-            )
-        )
-    kwh = steps[-1][1].revalued
+        causes = _parts(a, b, steps, _stage_value(stage.code))
+        lines.append(_stage_line(a, b, stage.code, x, y, causes))
+    before, after = steps[0][1].revalued.kwh, last.revalued.kwh
     lines.append(
+        Line(
+            "electricity_kwh",
+            str(_l("kWh of the battery plants valued at the grid factor instead")),
+            float(before),
+            float(after),
+            "kWh",
+            not _same(before, after),
+            (_electricity_cause(a, b, None),) if not _same(before, after) else (),
+        )
+    )
+    return lines + _method_lines(
+        a, b, _step_effect(steps, "electricity"), _step_effect(steps, "end_of_life")
+    )
+
+
+def _stage_value(code: str) -> Callable[[Solved], float]:
+    return lambda solved: solved.by_stage.get(code, 0.0)
+
+
+def _stage_line(
+    a: AccountingRule, b: AccountingRule, code: str, x: float, y: float, causes: tuple[Cause, ...]
+) -> Line:
+    """A stage's figures under each rule, with the causes of their difference and, where
+    the two rules name the stage differently, that too."""
+    mine, other = (next((s for s in rule.stages if s.code == code), None) for rule in (a, b))
+    if mine and other and (mine.en, mine.zh) != (other.en, other.zh):
+        causes += (
+            Cause(
+                "[[stage]] en, zh",
+                f"{mine.zh} / {mine.en}",
+                f"{other.zh} / {other.en}",
+                str(a.raw["stage_model"]["source"]),
+                str(b.raw["stage_model"]["source"]),
+            ),
+        )
+    return Line(f"stage:{code}", code, x, y, "kg CO2e", bool(causes), causes, code)
+
+
+def _method_lines(
+    a: AccountingRule,
+    b: AccountingRule,
+    electricity: float | None,
+    end_of_life: float | None,
+) -> list[Line]:
+    """The electricity policy and end-of-life method of each rule, with what each changes
+    in the total (None: not recomputed here)."""
+    elec_differs = (a.electricity.policy, a.electricity.instruments) != (
+        b.electricity.policy,
+        b.electricity.instruments,
+    )
+    eol_differs = a.end_of_life.method != b.end_of_life.method
+    return [
         Line(
             "electricity",
             str(_l("Electricity of the battery plants")),
             _policy_text(a.electricity),
             _policy_text(b.electricity),
             "",
-            a.electricity.policy != b.electricity.policy
-            or a.electricity.instruments != b.electricity.instruments,
-            (_electricity_cause(a, b, _step_effect(steps, "electricity")),),
-        )
-    )
-    lines.append(
-        Line(
-            "electricity_kwh",
-            str(_l("kWh under instruments one rule accepts and the other does not")),
-            float(steps[0][1].revalued.kwh),
-            float(kwh.kwh),
-            "kWh",
-            not _same(steps[0][1].revalued.kwh, kwh.kwh),
-            (_electricity_cause(a, b, None),)
-            if not _same(steps[0][1].revalued.kwh, kwh.kwh)
-            else (),
-        )
-    )
-    lines.append(
+            elec_differs,
+            (_electricity_cause(a, b, electricity),) if elec_differs else (),
+        ),
         Line(
             "end_of_life",
             str(_l("End of life and recycled content")),
             a.end_of_life.method,
             b.end_of_life.method,
             "",
-            a.end_of_life.method != b.end_of_life.method,
-            (_end_of_life_cause(a, b, _step_effect(steps, "end_of_life")),)
-            if a.end_of_life.method != b.end_of_life.method
-            else (),
-        )
-    )
-    return lines
+            eol_differs,
+            (_end_of_life_cause(a, b, end_of_life),) if eol_differs else (),
+        ),
+    ]
 
 
 def _step_effect(steps: list[tuple[str, Solved]], name: str) -> float:
@@ -558,14 +573,27 @@ def _functional_unit_lines(
     product: Product, a: AccountingRule, b: AccountingRule, total_a: float, total_b: float
 ) -> list[Line]:
     """Per kWh of total lifetime energy and of rated capacity, as each rule defines the
-    lifetime energy; a line saying what is missing where the product lacks it."""
-    units = []
+    lifetime energy from the product as it is now."""
+    units: list[FunctionalUnit | None] = []
     for rule in (a, b):
         try:
             units.append(functional_unit(product, rule))
         except InvalidInput:
             units.append(None)
-    fu_a, fu_b = units
+    return _unit_lines(product, a, b, units[0], units[1], total_a, total_b)
+
+
+def _unit_lines(
+    product: Product,
+    a: AccountingRule,
+    b: AccountingRule,
+    fu_a: FunctionalUnit | None,
+    fu_b: FunctionalUnit | None,
+    total_a: float,
+    total_b: float,
+) -> list[Line]:
+    """The functional-unit lines of two footprints (a line saying what is missing where the
+    product lacks what a rule needs)."""
     lifetime_cause = Cause(
         "[lifetime] cycles_per_year",
         _cycles_text(fu_a),
@@ -793,3 +821,47 @@ def public_pair(session: Session, d: Declaration) -> tuple[Declaration, Declarat
     if cn.status is not published or eu.status is not published or cn.pinned != eu.pinned:
         return None
     return cn, eu
+
+
+def compare_declared(cn: Declaration, eu: Declaration) -> Comparison:
+    """The two declarations side by side as they were stored (nothing is recomputed: the
+    public pages render from stored declarations): totals, stages and functional units as
+    pinned, each difference with the clauses of the two rules that change numbers (their
+    parts are shown to the declaring organization, from the recomputation)."""
+    a = rule_version(cn.rule_code, cn.rule_version)
+    b = rule_version(eu.rule_code, eu.rule_version)
+    numeric = [
+        cause
+        for cause, differs in (
+            (_electricity_cause(a, b, None), a.electricity.policy != b.electricity.policy),
+            (_end_of_life_cause(a, b, None), a.end_of_life.method != b.end_of_life.method),
+        )
+        if differs
+    ]
+    total_a, total_b = float(cn.total), float(eu.total)
+    lines = [
+        Line(
+            "total",
+            str(_l("Total per declared unit")),
+            total_a,
+            total_b,
+            "kg CO2e",
+            not _same(total_a, total_b),
+            tuple(numeric) if not _same(total_a, total_b) else (),
+        )
+    ]
+    for stage in a.stages:
+        x, y = float(cn.by_stage.get(stage.code, 0)), float(eu.by_stage.get(stage.code, 0))
+        causes = tuple(numeric) if not _same(x, y) else ()
+        lines.append(_stage_line(a, b, stage.code, x, y, causes))
+    lines += _method_lines(a, b, None, None)
+    fu_a, fu_b = (
+        None if d.functional_unit is None else FunctionalUnit.from_json(d.functional_unit)
+        for d in (cn, eu)
+    )
+    lines += _unit_lines(cn.product, a, b, fu_a, fu_b, total_a, total_b)
+    lines += _rule_lines(a, b)
+    pins = {int(p): v[0] for p, v in cn.pinned.items()}
+    return Comparison(
+        cn.product, (cn.period_start, cn.period_end), a, b, total_a, total_b, tuple(lines), pins
+    )
