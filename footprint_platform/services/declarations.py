@@ -521,6 +521,8 @@ def _declare_all(
                 run.started_at,
             )
             values = jurisdictions.solve(rule, session, product.id, build).result_row()
+            # as a stored result holds it (Numeric(24, 10)), so the content hash holds too
+            values["total"] = values["total"].quantize(Decimal("1e-10"))
         ready.append((product, rule, upstream, values, exempted, unit))
     made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:

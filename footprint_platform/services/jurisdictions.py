@@ -391,9 +391,12 @@ def compare_pins(
     a, b = pair
     build = pinned_builder(session, product.id, period, pins, fallback_release_id, as_of)
     steps = _steps(session, product.id, a, b, build)
+    total_lines = _total_lines(a, b, steps)
     lines = [
-        *_total_lines(a, b, steps),
-        *_functional_unit_lines(product, a, b, steps[0][1].total, steps[-1][1].total),
+        *total_lines,
+        *_functional_unit_lines(
+            product, a, b, steps[0][1].total, steps[-1][1].total, total_lines[0].causes
+        ),
         *_rule_lines(a, b),
     ]
     return Comparison(
@@ -570,7 +573,12 @@ def _step_effect(steps: list[tuple[str, Solved]], name: str) -> float:
 
 
 def _functional_unit_lines(
-    product: Product, a: AccountingRule, b: AccountingRule, total_a: float, total_b: float
+    product: Product,
+    a: AccountingRule,
+    b: AccountingRule,
+    total_a: float,
+    total_b: float,
+    total_causes: tuple[Cause, ...] = (),
 ) -> list[Line]:
     """Per kWh of total lifetime energy and of rated capacity, as each rule defines the
     lifetime energy from the product as it is now."""
@@ -580,27 +588,23 @@ def _functional_unit_lines(
             units.append(functional_unit(product, rule))
         except InvalidInput:
             units.append(None)
-    return _unit_lines(product, a, b, units[0], units[1], total_a, total_b)
+    return _unit_lines(product, a, b, (units[0], units[1]), (total_a, total_b), total_causes)
 
 
 def _unit_lines(
     product: Product,
     a: AccountingRule,
     b: AccountingRule,
-    fu_a: FunctionalUnit | None,
-    fu_b: FunctionalUnit | None,
-    total_a: float,
-    total_b: float,
+    units: tuple[FunctionalUnit | None, FunctionalUnit | None],
+    totals: tuple[float, float],
+    total_causes: tuple[Cause, ...],
 ) -> list[Line]:
     """The functional-unit lines of two footprints (a line saying what is missing where the
-    product lacks what a rule needs)."""
-    lifetime_cause = Cause(
-        "[lifetime] cycles_per_year",
-        _cycles_text(fu_a),
-        _cycles_text(fu_b),
-        str(a.raw.get("lifetime", {}).get("source", "")),
-        str(b.raw.get("lifetime", {}).get("source", "")),
-    )
+    product lacks what a rule needs). A figure per kWh is the total times a factor k of each
+    rule's functional unit, so its difference is the total's, times B's k, cause by cause,
+    plus A's total times the change of k (the lifetime clause): k_b t_b - k_a t_a =
+    k_b (t_b - t_a) + t_a (k_b - k_a)."""
+    fu_a, fu_b = units
     if fu_a is None or fu_b is None:
         missing = functional_unit_missing(product, a if fu_a is None else b)
         return [
@@ -613,27 +617,15 @@ def _unit_lines(
                 False,
             )
         ]
+    lifetime = Cause(
+        "[lifetime] cycles_per_year",
+        _cycles_text(fu_a),
+        _cycles_text(fu_b),
+        str(a.raw.get("lifetime", {}).get("source", "")),
+        str(b.raw.get("lifetime", {}).get("source", "")),
+    )
     lifetime_differs = fu_a.lifetime_energy_kwh != fu_b.lifetime_energy_kwh
-    per_a = total_a / float(fu_a.energy_per_declared_unit)
-    per_b = total_b / float(fu_b.energy_per_declared_unit)
-    total_differs = not _same(total_a, total_b)
-    per_causes: tuple[Cause, ...] = ()
-    if lifetime_differs:
-        per_causes += (lifetime_cause,)
-    if total_differs:
-        per_causes += (
-            Cause(
-                str(_l("the total (lines above)")),
-                repr(total_a),
-                repr(total_b),
-                "",
-                "",
-                per_b - per_a,
-            ),
-        )
-    cap_a = per_a * float(fu_a.lifetime_energy_kwh / fu_a.rated_capacity_kwh)
-    cap_b = per_b * float(fu_b.lifetime_energy_kwh / fu_b.rated_capacity_kwh)
-    return [
+    lines = [
         Line(
             "lifetime_energy",
             str(_l("Total lifetime energy of one battery")),
@@ -641,27 +633,29 @@ def _unit_lines(
             float(fu_b.lifetime_energy_kwh),
             "kWh",
             lifetime_differs,
-            (lifetime_cause,) if lifetime_differs else (),
-        ),
-        Line(
-            "per_kwh_lifetime",
-            str(_l("Declared figure, per kWh of total lifetime energy")),
-            per_a,
-            per_b,
-            "kg CO2e/kWh",
-            not _same(per_a, per_b),
-            per_causes,
-        ),
-        Line(
-            "per_kwh_capacity",
-            str(_l("Per kWh of rated capacity (shown beside it)")),
-            cap_a,
-            cap_b,
-            "kg CO2e/kWh",
-            not _same(cap_a, cap_b),
-            per_causes[-1:] if total_differs else (),
-        ),
+            (lifetime,) if lifetime_differs else (),
+        )
     ]
+    per_lifetime = (
+        1 / float(fu_a.energy_per_declared_unit),
+        1 / float(fu_b.energy_per_declared_unit),
+    )
+    per_capacity = (
+        per_lifetime[0] * float(fu_a.lifetime_energy_kwh / fu_a.rated_capacity_kwh),
+        per_lifetime[1] * float(fu_b.lifetime_energy_kwh / fu_b.rated_capacity_kwh),
+    )
+    for key, label, k in (
+        ("per_kwh_lifetime", _l("Declared figure, per kWh of total lifetime energy"), per_lifetime),
+        ("per_kwh_capacity", _l("Per kWh of rated capacity (shown beside it)"), per_capacity),
+    ):
+        x, y = totals[0] * k[0], totals[1] * k[1]
+        causes = tuple(
+            replace(c, effect=None if c.effect is None else c.effect * k[1]) for c in total_causes
+        )
+        if not _same(k[0], k[1]):
+            causes += (replace(lifetime, effect=totals[0] * (k[1] - k[0])),)
+        lines.append(Line(key, str(label), x, y, "kg CO2e/kWh", not _same(x, y), causes))
+    return lines
 
 
 def _cycles_text(fu: FunctionalUnit | None) -> str:
@@ -859,7 +853,7 @@ def compare_declared(cn: Declaration, eu: Declaration) -> Comparison:
         None if d.functional_unit is None else FunctionalUnit.from_json(d.functional_unit)
         for d in (cn, eu)
     )
-    lines += _unit_lines(cn.product, a, b, fu_a, fu_b, total_a, total_b)
+    lines += _unit_lines(cn.product, a, b, (fu_a, fu_b), (total_a, total_b), lines[0].causes)
     lines += _rule_lines(a, b)
     pins = {int(p): v[0] for p, v in cn.pinned.items()}
     return Comparison(

@@ -25,14 +25,16 @@ from footprint_platform.services import (
     factors,
     instruments,
     jurisdictions,
+    publication,
     submissions,
 )
 from footprint_platform.services.activity import FIELDS
-from tests.platform.demo_ids import admin_actor
+from tests.platform.demo_ids import admin_actor, org_id
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 PACK, PACK_MAKER = "HD-PK-811-78", "admin@huadong-pack.example"
 OPERATOR = "operator@tanlian.example"
+VERIFIER = "verifier@qingyuan-verify.example"
 RELEASE = CONFIG_DIR / "factors" / "seed-2026.1.csv"
 CERTIFIED_KWH = Decimal("5")  # per kWh of pack: the pack plant's own wind power, certified
 RECYCLED, R2 = Decimal("0.3"), Decimal("0.9")  # the housing's recycled content, EoL share
@@ -166,3 +168,121 @@ def test_the_two_totals_differ_by_electricity_and_end_of_life(demo_app: Flask) -
         assert eol_cause.effect == pytest.approx(input_side + end_of_life, rel=1e-6)
         assert c.total_b - c.total_a == pytest.approx(electricity + input_side + end_of_life)
         assert landfill > 0  # the disposal of the 10 % not recycled is in both
+
+
+def _verify_and_publish(d: Declaration) -> None:
+    """The demo verifier verifies the declaration; its maker publishes it."""
+    owner = admin_actor(PACK_MAKER)
+    verifier = admin_actor(VERIFIER)
+    asked = publication.request_verification(
+        db.session, owner, d.id, org_id("Qingyuan Carbon Verification Co.")
+    )
+    publication.decide(
+        db.session,
+        verifier,
+        asked.id,
+        "verified",
+        "Test verification: rows checked against the plant's records.",
+        list(publication.stated_reasons(db.session, d)),
+        publication.Statement(
+            standard="ISO 14067:2018",
+            assurance="limited",
+            materiality_percent="5",
+            scope="the declared pack and its pinned inputs",
+            statement_date="2026-01-15",
+        ),
+    )
+    publication.publish(db.session, owner, d.id)
+
+
+def test_one_submission_declared_under_both_rules(demo_app: Flask) -> None:
+    """The pack maker declares its pack under China's rule and under the EU's from the same
+    submission: both pin the same inputs, each total is the comparison's, each verifies by
+    recomputing, and neither replaces the other (drafts or published)."""
+    with demo_app.app_context():
+        pack, _ = _pack_with_certificate_and_end_of_life()
+        actor = admin_actor(PACK_MAKER)
+        c = jurisdictions.compare(db.session, actor, pack.id, *PERIOD)
+        cn = declarations.declare(db.session, actor, pack.id, *PERIOD, None, "power_battery_cn")
+        eu = declarations.declare(db.session, actor, pack.id, *PERIOD, None, "power_battery_eu")
+        assert (cn.rule_code, eu.rule_code) == ("power_battery_cn", "power_battery_eu")
+        assert (cn.rule_version, eu.rule_version) == ("1.0", "1.0")
+        assert cn.pinned == eu.pinned
+        assert eu.version == cn.version + 1  # numbered per product and period
+        assert float(cn.total) == pytest.approx(c.total_a, rel=1e-10)  # stored to 1e-10
+        assert float(eu.total) == pytest.approx(c.total_b, rel=1e-10)
+        assert float(eu.total) != pytest.approx(float(cn.total), rel=1e-6)
+        # each stored stage split adds up to its total
+        for d in (cn, eu):
+            assert sum(float(v) for v in d.by_stage.values()) == pytest.approx(float(d.total))
+        # the declared figure per kWh of lifetime energy uses each rule's functional unit
+        assert cn.functional_unit["rule"] == "power_battery_cn 1.0"
+        assert eu.functional_unit["rule"] == "power_battery_eu 1.0"
+        assert declarations.verify(db.session, [cn, eu]) == []
+        # a new draft under the EU rule replaces the EU draft only
+        eu2 = declarations.declare(db.session, actor, pack.id, *PERIOD, "again", "power_battery_eu")
+        db.session.refresh(cn)
+        db.session.refresh(eu)
+        assert (cn.status.value, eu.status.value) == ("draft", "superseded")
+        assert eu2.preceding_id == eu.id and float(eu2.total) == float(eu.total)
+        _verify_and_publish(cn)
+        _verify_and_publish(eu2)
+        db.session.refresh(cn)
+        assert (cn.status.value, eu2.status.value) == ("published", "published")
+        assert declarations.verify(db.session, [cn, eu2]) == []
+
+
+def test_recomputing_gives_the_same_numbers(demo_app: Flask) -> None:
+    """Two comparisons of the same pins agree to the last bit, and a declaration's own
+    comparison equals the one of the newest result it was made from."""
+    with demo_app.app_context():
+        pack, _ = _pack_with_certificate_and_end_of_life()
+        actor = admin_actor(PACK_MAKER)
+        first = jurisdictions.compare(db.session, actor, pack.id, *PERIOD)
+        again = jurisdictions.compare(db.session, actor, pack.id, *PERIOD)
+        d = declarations.declare(db.session, actor, pack.id, *PERIOD, None, "power_battery_eu")
+        pinned = jurisdictions.compare_declaration(db.session, d)
+        for other in (again, pinned):
+            assert [(x.key, x.a, x.b) for x in other.lines] == [
+                (x.key, x.a, x.b) for x in first.lines
+            ]
+
+
+def test_each_difference_names_its_cause(demo_app: Flask) -> None:
+    """Every line that differs names at least one clause of the rules with each rule's
+    statement and source; the parts of a figure's difference add up to it; a line that is
+    the same under both names none."""
+    with demo_app.app_context():
+        pack, _ = _pack_with_certificate_and_end_of_life()
+        c = jurisdictions.compare(db.session, admin_actor(PACK_MAKER), pack.id, *PERIOD)
+        assert c.differences
+        for line in c.lines:
+            if not line.differs:
+                assert line.causes == (), line.key
+                continue
+            assert line.causes, line.key
+            for cause in line.causes:
+                assert cause.clause and (cause.a != cause.b or cause.effect is not None)
+                assert cause.source_a or cause.source_b, (line.key, cause.clause)
+            parts = [x.effect for x in line.causes if x.effect is not None]
+            if line.difference is not None and parts and line.key != "electricity_kwh":
+                assert sum(parts) == pytest.approx(line.difference, rel=1e-9, abs=1e-12)
+        keys = {line.key for line in c.differences}
+        assert {"total", "electricity", "end_of_life", "stage:production"} <= keys
+        assert {"stage:end_of_life", "per_kwh_lifetime", "electricity_kwh"} <= keys
+        assert c.line("gwp").differs is False  # both AR6
+        assert c.line("electricity_kwh").b == pytest.approx(float(CERTIFIED_KWH))
+        assert c.line("electricity_kwh").a == 0  # the certificate counts under China's
+        # the stage named differently by each rule says so, from the two rules' sources
+        (names,) = [x for x in c.line("stage:production").causes if x.clause.startswith("[[")]
+        assert "电池制造" in names.a and "Main product production" in names.b
+
+
+def test_a_rule_that_does_not_apply_is_refused(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        pack = _product(PACK)
+        actor = admin_actor(PACK_MAKER)
+        with pytest.raises(InvalidInput) as refused:
+            declarations.declare(db.session, actor, pack.id, *PERIOD, None, "vehicle")
+        assert "rule_code" in refused.value.errors
+        assert jurisdictions.jurisdiction_rules("cathode_ncm") is None  # materials: one rule
