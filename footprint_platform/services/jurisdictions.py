@@ -29,6 +29,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +48,7 @@ from footprint_platform.models import (
     SubmissionInput,
 )
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.reference import load_reference
 from footprint_platform.rules import (
     AccountingRule,
     declared_under,
@@ -63,6 +65,7 @@ from footprint_platform.services.rollup import (
     product_node,
     rollup_isolating,
 )
+from supply_graph import SupplyGraph, rollup
 from supply_graph.units import conversion_factor
 
 GRID = "grid"
@@ -74,14 +77,30 @@ TOLERANCE = 1e-9  # relative: below it two figures are the same
 
 @dataclass(frozen=True)
 class Revalued:
-    """What a rule's electricity policy changed in a chain: kWh per declared unit of each
-    plant, summed over the chain's battery plants (never named: other makers' data)."""
+    """What a rule's electricity policy changed in a chain: per node, the kWh per unit of
+    its product valued at the grid factor instead of an instrument's (`per_node`), and how
+    many rows (never which: other makers' data)."""
 
-    kwh: float  # kWh (per unit of each plant's product) valued at the grid instead
-    rows: int  # electricity rows revalued
+    per_node: np.ndarray | None
+    rows: int
+
+    def embodied(self, graph: SupplyGraph, node: str) -> float:
+        """Those kWh in one unit of the node's product, through the chain: the same linear
+        solve as the footprint, with the kWh as the only stage."""
+        if self.per_node is None:
+            return 0.0
+        n = graph.n_nodes
+        tagged = replace(
+            graph,
+            direct=self.per_node[:, None],
+            stages=("kwh",),
+            primary=np.zeros(n, dtype=bool),
+            dqr=np.full(n, np.nan),
+        )
+        return float(rollup(tagged).by_stage[graph.index[node], 0])
 
 
-NOTHING_REVALUED = Revalued(0.0, 0)
+NOTHING_REVALUED = Revalued(None, 0)
 
 
 @contextmanager
@@ -147,7 +166,7 @@ def revalue_electricity(
     g = chain.graph
     direct = np.array(g.direct, dtype=np.float64, copy=True)
     column = {s: c for c, s in enumerate(g.stages)}
-    kwh, changed = 0.0, 0
+    kwh, changed = np.zeros(g.n_nodes), 0
     for r in rows:
         release = factors.get(int(r.factor_release_id), {})
         accepted = _accepts(policy, str(r.instrument))
@@ -173,7 +192,7 @@ def revalue_electricity(
         new = _value(release, target, r.quantity, r.unit)
         row = int(np.searchsorted(chain.product_array, int(r.product_id)))
         direct[row, column[str(r.stage)]] += new - old
-        kwh += float(r.quantity) * _to(release[target].unit, str(r.unit))
+        kwh[row] += float(r.quantity) * _to(release[target].unit, str(r.unit))
         changed += 1
     return replace(chain, graph=replace(g, direct=direct)), Revalued(kwh, changed)
 
@@ -214,6 +233,11 @@ class Solved:
     product_id: int
     by_stage: dict[str, float]
     revalued: Revalued
+
+    @property
+    def revalued_kwh(self) -> float:
+        """kWh per declared unit the rule's electricity policy valued at the grid instead."""
+        return self.revalued.embodied(self.isolated.graph, product_node(self.product_id))
 
     @property
     def total(self) -> float:
@@ -492,11 +516,11 @@ def _total_lines(
         x, y = first.by_stage.get(stage.code, 0.0), last.by_stage.get(stage.code, 0.0)
         causes = _parts(a, b, steps, _stage_value(stage.code))
         lines.append(_stage_line(a, b, stage.code, x, y, causes))
-    before, after = steps[0][1].revalued.kwh, last.revalued.kwh
+    before, after = steps[0][1].revalued_kwh, last.revalued_kwh
     lines.append(
         Line(
             "electricity_kwh",
-            str(_l("kWh of the battery plants valued at the grid factor instead")),
+            str(_l("kWh per declared unit from battery plants valued at the grid factor instead")),
             float(before),
             float(after),
             "kWh",
@@ -730,11 +754,24 @@ def _rule_lines(a: AccountingRule, b: AccountingRule) -> list[Line]:
     return out
 
 
+def _locale() -> str:
+    """The reader's language ("en" outside a request)."""
+    try:
+        return str(get_locale() or "en")
+    except RuntimeError:
+        return "en"
+
+
 def _scope_text(rule: AccountingRule) -> str:
     threshold = rule.raw.get("declaration_threshold_kwh")
     if threshold is None:
         return str(_l("every battery, per model and plant"))
-    categories = ", ".join(rule.raw.get("declaring_categories") or [])
+    names = load_reference().categories
+    locale = _locale()
+    categories = ", ".join(
+        names[c].label(locale) if c in names else c
+        for c in rule.raw.get("declaring_categories") or []
+    )
     return str(_l("above %(kwh)s kWh, declared by: %(who)s", kwh=threshold, who=categories))
 
 
