@@ -75,7 +75,7 @@ TOLERANCE = 1e-9  # relative: below it two figures are the same
 # --- computing under a rule -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Revalued:
     """What a rule's electricity policy changed in a chain: per node, the kWh per unit of
     its product valued at the grid factor instead of an instrument's (`per_node`), and how
@@ -388,7 +388,7 @@ def _steps(
     parts."""
     first = solve(a, session, product_id, build)
     with_electricity = solve(a, session, product_id, build, b.electricity)
-    both = replace(a, end_of_life=b.end_of_life, code=a.code, raw=a.raw)
+    both = replace(a, end_of_life=b.end_of_life)  # A with B's end of life only
     with_both = solve(both, session, product_id, build, b.electricity)
     last = solve(b, session, product_id, build)
     return [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -22,6 +23,8 @@ from tests.platform.test_jurisdictions import (
     _pack_with_certificate_and_end_of_life,
     _verify_and_publish,
 )
+
+pytestmark = pytest.mark.postgres
 
 VIEWER = "analyst@huadong-pack.example"
 OTHER = "data@lanhu-lithium.example"

@@ -31,6 +31,8 @@ from footprint_platform.services import (
 from footprint_platform.services.activity import FIELDS
 from tests.platform.demo_ids import admin_actor, org_id
 
+pytestmark = pytest.mark.postgres  # the content hash and the totals as each database stores them
+
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 PACK, PACK_MAKER = "HD-PK-811-78", "admin@huadong-pack.example"
 OPERATOR = "operator@tanlian.example"
@@ -286,3 +288,43 @@ def test_a_rule_that_does_not_apply_is_refused(demo_app: Flask) -> None:
             declarations.declare(db.session, actor, pack.id, *PERIOD, None, "vehicle")
         assert "rule_code" in refused.value.errors
         assert jurisdictions.jurisdiction_rules("cathode_ncm") is None  # materials: one rule
+
+
+def test_new_upstream_data_redeclares_under_each_rule(demo_app: Flask) -> None:
+    """The foil maker submits a new version: the pack's China and EU drafts each get a new
+    draft under their own rule, computed as that rule states, and both verify."""
+    with demo_app.app_context():
+        pack, _ = _pack_with_certificate_and_end_of_life()
+        actor = admin_actor(PACK_MAKER)
+        cn = declarations.declare(db.session, actor, pack.id, *PERIOD, None, "power_battery_cn")
+        eu = declarations.declare(db.session, actor, pack.id, *PERIOD, None, "power_battery_eu")
+        foil = _product("JN-AL-12")
+        supplier = admin_actor("data@jiangnan-foil.example")
+        draft = submissions.start_draft(db.session, supplier, foil.id, *PERIOD)
+        rows = [
+            {
+                "kind": i.kind.value,
+                "quantity": i.quantity * 2,
+                "unit": i.unit,
+                "factor_code": i.factor_code,
+                "provenance": i.provenance,
+            }
+            for i in draft.inputs
+        ]
+        submissions.save_draft(db.session, supplier, draft.id, {"dqr": 2}, rows)
+        submissions.submit(db.session, supplier, draft.id)
+        fresh = {
+            d.rule_code: d
+            for d in db.session.scalars(
+                select(Declaration).where(
+                    Declaration.product_id == pack.id, Declaration.preceding_id.is_not(None)
+                )
+            )
+        }
+        assert fresh["power_battery_cn"].preceding_id == cn.id
+        assert fresh["power_battery_eu"].preceding_id == eu.id
+        c = jurisdictions.compare_declaration(db.session, fresh["power_battery_eu"])
+        assert float(fresh["power_battery_cn"].total) == pytest.approx(c.total_a, rel=1e-10)
+        assert float(fresh["power_battery_eu"].total) == pytest.approx(c.total_b, rel=1e-10)
+        assert float(fresh["power_battery_eu"].total) > float(eu.total)  # twice the foil
+        assert declarations.verify(db.session, list(fresh.values())) == []
