@@ -14,17 +14,20 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from footprint_platform import json_schemas
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, EmissionFactor, Product, Submission
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.rules import load_rules, rule_for_category, rules_for_category
 from footprint_platform.services import (
+    batterypass,
     declarations,
     evidence,
     factors,
     instruments,
     jurisdictions,
+    pact,
     publication,
     submissions,
 )
@@ -37,6 +40,9 @@ PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 PACK, PACK_MAKER = "HD-PK-811-78", "admin@huadong-pack.example"
 OPERATOR = "operator@tanlian.example"
 VERIFIER = "verifier@qingyuan-verify.example"
+PACT_OPTIONS = pact.Options(
+    issuer_domain="tanlian.example", extension_schema_url="https://tanlian.example/s.json"
+)
 RELEASE = CONFIG_DIR / "factors" / "seed-2026.1.csv"
 CERTIFIED_KWH = Decimal("5")  # per kWh of pack: the pack plant's own wind power, certified
 RECYCLED, R2 = Decimal("0.3"), Decimal("0.9")  # the housing's recycled content, EoL share
@@ -232,6 +238,18 @@ def test_one_submission_declared_under_both_rules(demo_app: Flask) -> None:
         db.session.refresh(cn)
         assert (cn.status.value, eu2.status.value) == ("published", "published")
         assert declarations.verify(db.session, [cn, eu2]) == []
+        # each export states its own rule and figure, and validates
+        per_lifetime = c.line("per_kwh_lifetime")
+        for d, figure in ((cn, per_lifetime.a), (eu2, per_lifetime.b)):
+            body = batterypass.battery_pass(d, "https://t.example/d/x", batterypass.lifetime_for(d))
+            assert json_schemas.problems("batterypass", body) == []
+            assert body["batteryCarbonFootprint"] == pytest.approx(figure, abs=1e-6)  # 6 places
+            pf = pact.product_footprint(db.session, d, PACT_OPTIONS)
+            assert json_schemas.problems("pact", pf) == []
+            (rules,) = pf["pcf"]["productOrSectorSpecificRules"]
+            assert rules["ruleNames"] == [
+                f"{load_rules()[d.rule_code].name_en} ({d.rule_code} 1.0)"
+            ]
 
 
 def test_recomputing_gives_the_same_numbers(demo_app: Flask) -> None:
