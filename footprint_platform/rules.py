@@ -379,7 +379,7 @@ def rule_version(code: str, version: str, config_dir: Path = CONFIG_DIR) -> Acco
 
 # The rule a computation is made under for the categories it applies to (`declared_under`):
 # a declaration under a rule other than its category's default recomputes the chain with it.
-_DECLARED_UNDER: ContextVar[AccountingRule | None] = ContextVar("declared_under", default=None)
+DECLARED_UNDER: ContextVar[AccountingRule | None] = ContextVar("declared_under", default=None)
 
 
 @contextmanager
@@ -388,25 +388,31 @@ def declared_under(rule: AccountingRule) -> Iterator[None]:
     (the declared product's and the other battery plants' of its chain), so the roll-up values
     their end of life, missing data and fuel supply as that rule states. Per context (thread,
     task): another request computing meanwhile is not affected."""
-    token = _DECLARED_UNDER.set(rule)
+    token = DECLARED_UNDER.set(rule)
     try:
         yield
     finally:
-        _DECLARED_UNDER.reset(token)
+        DECLARED_UNDER.reset(token)
 
 
 def overridden(category: str | None) -> AccountingRule | None:
     """The rule `declared_under` sets for the category, None outside one (or another category)."""
-    rule = _DECLARED_UNDER.get()
+    rule = DECLARED_UNDER.get()
     return rule if rule is not None and category in rule.applies_to else None
 
 
 def rule_for_category(category: str) -> AccountingRule:
     """The default rule that names the category, else the generic one (applies_to = ["*"]);
-    inside `declared_under`, that rule for the categories it applies to."""
-    chosen = overridden(category)
-    if chosen is not None:
+    inside `declared_under`, that rule for the categories it applies to. Called per product
+    by the roll-up: the default is looked up once per category."""
+    chosen = DECLARED_UNDER.get()
+    if chosen is not None and category in chosen.applies_to:
         return chosen
+    return _default_rule(category)
+
+
+@functools.cache
+def _default_rule(category: str) -> AccountingRule:
     rules = load_rules()
     for rule in rules.values():
         if category in rule.applies_to and rule.is_default:
