@@ -106,6 +106,12 @@ def show(declaration_id: int) -> Any:
         battery_pass_ready=batterypass.lifetime_for(d) is not None,
         interval_method=uncertainty.method_label(),
         side_by_side=jurisdictions.jurisdiction_rules(d.product.category) is not None,
+        # versions are numbered per product and period across rules: the one it replaces
+        preceding_version=db.session.scalar(
+            select(Declaration.version).where(Declaration.id == d.preceding_id)
+        )
+        if d.preceding_id
+        else None,
     )
 
 

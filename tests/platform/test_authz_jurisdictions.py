@@ -152,3 +152,21 @@ def test_the_public_page_shows_both_only_once_both_are_published(demo_app: Flask
     assert "中国与欧盟对照" in zh.get_data(as_text=True)
     declared = anonymous.get(f"/d/{cn_id}", headers={"Accept-Language": "en"})
     assert f"/d/{cn_id}/jurisdictions" in declared.get_data(as_text=True)
+
+
+def test_a_declaration_names_the_version_it_replaces_under_its_rule(demo_app: Flask) -> None:
+    """Versions are numbered per product and period across rules: an EU draft replacing the
+    EU draft before it names that one's number, not the number just below its own."""
+    with demo_app.app_context():
+        d = _pack_declaration()
+        actor = admin_actor(PACK_MAKER)
+        args = (d.product_id, d.period_start, d.period_end)
+        eu = declarations.declare(db.session, actor, *args, None, "power_battery_eu")
+        declarations.declare(db.session, actor, *args, None, "power_battery_cn")
+        again = declarations.declare(db.session, actor, *args, "again", "power_battery_eu")
+        assert again.version == eu.version + 2 and again.preceding_id == eu.id
+        path, before = f"/declarations/{again.id}", f"/declarations/{eu.id}"
+    admin = Session(demo_app.test_client())
+    admin.login(PACK_MAKER)
+    html = admin.client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="{before}">v{eu.version}</a>' in html
