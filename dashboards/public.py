@@ -33,7 +33,12 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, load_rules
 from footprint_platform.schemas import PublicListQuerySchema, parse
 from footprint_platform.services.catalogue import citations, factors
-from footprint_platform.services.disclosure import batterypass, declarations, publication
+from footprint_platform.services.disclosure import (
+    batterypass,
+    declarations,
+    jurisdictions,
+    publication,
+)
 from footprint_platform.services.pact.footprint import valid_until
 from footprint_platform.web_common import downloads
 
@@ -99,6 +104,7 @@ def declaration_context(d: Declaration) -> dict[str, Any]:
         "battery": batterypass.is_battery(d),
         "battery_pass_ready": batterypass.lifetime_for(d) is not None,
         "stage_chart": _stage_chart(d, rule),
+        "side_by_side": jurisdictions.public_pair(db.session, d) is not None,
     }
 
 
@@ -137,6 +143,25 @@ def label(public_id: str) -> Any:
         ),
         verification=publication.latest_verification(db.session, d.id),
         valid_until=valid_until(d),
+    )
+
+
+@bp.route("/d/<public_id>/jurisdictions")
+def side_by_side(public_id: str) -> Any:
+    """A battery's China and EU declarations side by side, only once both are published and
+    were made from the same inputs (else 404, as for any unpublished declaration); from the
+    stored declarations, nothing re-solved."""
+    d = publication.public_declaration(db.session, public_id)
+    pair = jurisdictions.public_pair(db.session, d)
+    if pair is None:
+        raise NotFound(_("No published declarations under both rules."))
+    cn, eu = pair
+    return render_template(
+        "public/jurisdictions.html",
+        cn=cn,
+        eu=eu,
+        c=jurisdictions.compare_declared(cn, eu),
+        chart_scripts=charts.scripts(),
     )
 
 

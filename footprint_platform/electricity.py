@@ -6,8 +6,8 @@ latest one the release publishes for the period's year or before, for the site's
 its grid region where the rule allows regional factors). Contractual instruments (certificates,
 power purchase agreements, direct supply) are valued by the generation type of the registered
 record, plus transmission and distribution where the rule says the instrument's kWh came over
-the grid. What the rule's policy is (`jrc_hierarchy` or `grid_mix_only`) and what it rests on are
-data of the rule, with its sources.
+the grid. What the rule's policy is (`jrc_hierarchy`, `green_certificates` or `grid_mix_only`)
+and what it rests on are data of the rule, with its sources.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 JRC_HIERARCHY, GRID_MIX_ONLY, LEGACY = "jrc_hierarchy", "grid_mix_only", "legacy"
+# The Chinese policy: green certificates (and on-site generation) as the rule lists them,
+# uncovered kWh at the grid factor (no residual mix is published in China).
+GREEN_CERTIFICATES = "green_certificates"
 
 
 class FactorLike(Protocol):

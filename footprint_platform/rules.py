@@ -1,9 +1,16 @@
-"""Accounting rules (product-category rules) as versioned data from config/rules/."""
+"""Accounting rules (product-category rules) as versioned data from config/rules/.
+
+One module because an accounting rule is read, validated and versioned in one place (its
+tables, their sources, the archive of earlier versions and the rule a declaration is made
+under), so that every use reads the same rule the same way."""
 
 from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -235,6 +242,19 @@ class AccountingRule:
         return self.name_zh if locale.startswith("zh") else self.name_en
 
     @property
+    def is_default(self) -> bool:
+        """Whether the rule is its categories' default (`default`, true unless stated). A rule
+        with `default = false` (a jurisdiction's declaration rule) is chosen by name on a
+        declaration, never by category."""
+        return bool(self.raw.get("default", True))
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """ "CN", "EU": the jurisdiction whose declaration the rule states, if one."""
+        value = self.raw.get("jurisdiction")
+        return None if value is None else str(value)
+
+    @property
     def characterisation(self) -> Characterisation:
         """The GWP set the rule's footprints use and how it treats factors of another basis."""
         c = self.raw.get("characterisation") or {}
@@ -361,10 +381,56 @@ def rule_version(code: str, version: str, config_dir: Path = CONFIG_DIR) -> Acco
     return _rule(tomllib.loads(path.read_text("utf-8")))
 
 
+# The rule a computation is made under for the categories it applies to (`declared_under`):
+# a declaration under a rule other than its category's default recomputes the chain with it.
+DECLARED_UNDER: ContextVar[AccountingRule | None] = ContextVar("declared_under", default=None)
+
+
+@contextmanager
+def declared_under(rule: AccountingRule) -> Iterator[None]:
+    """Within the block, `rule_for_category` answers `rule` for the categories it applies to
+    (the declared product's and the other battery plants' of its chain), so the roll-up values
+    their end of life, missing data and fuel supply as that rule states. Per context (thread,
+    task): another request computing meanwhile is not affected."""
+    token = DECLARED_UNDER.set(rule)
+    try:
+        yield
+    finally:
+        DECLARED_UNDER.reset(token)
+
+
+def overridden(category: str | None) -> AccountingRule | None:
+    """The rule `declared_under` sets for the category, None outside one (or another category)."""
+    rule = DECLARED_UNDER.get()
+    return rule if rule is not None and category in rule.applies_to else None
+
+
 def rule_for_category(category: str) -> AccountingRule:
-    """The rule that names the category, else the generic one (applies_to = ["*"])."""
+    """The default rule that names the category, else the generic one (applies_to = ["*"]);
+    inside `declared_under`, that rule for the categories it applies to. Called per product
+    by the roll-up: the default is looked up once per category."""
+    chosen = DECLARED_UNDER.get()
+    if chosen is not None and category in chosen.applies_to:
+        return chosen
+    return _default_rule(category)
+
+
+@functools.cache
+def _default_rule(category: str) -> AccountingRule:
     rules = load_rules()
     for rule in rules.values():
-        if category in rule.applies_to:
+        if category in rule.applies_to and rule.is_default:
             return rule
     return next(r for r in rules.values() if "*" in r.applies_to)
+
+
+def rules_for_category(category: str) -> list[AccountingRule]:
+    """Every rule a product of the category may be declared under: its default first, then
+    the jurisdictions' rules that name it (`default = false`), by code."""
+    default = rule_for_category(category)
+    others = [
+        r
+        for r in load_rules().values()
+        if not r.is_default and category in r.applies_to and r.code != default.code
+    ]
+    return [default, *sorted(others, key=lambda r: r.code)]

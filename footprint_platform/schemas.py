@@ -276,6 +276,14 @@ class ProductPeriodSchema(FormSchema):
     )
 
 
+class DeclareFormSchema(ProductPeriodSchema):
+    """Making a declaration: optionally under a rule named among those that apply to the
+    product's category (a jurisdiction's: China's or the EU's); empty: the category's
+    default."""
+
+    rule_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
 class InvitationInputSchema(FormSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in MemberRole]))

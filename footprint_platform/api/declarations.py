@@ -70,6 +70,7 @@ class Declarations(MethodView):
             data["product_id"],
             (data["period_start"], data["period_end"]),
             data["reason"],
+            data["rule_code"],
         )
 
 

@@ -116,6 +116,11 @@ class DeclareSchema(FormSchema):
     reason = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=500)
     )
+    # a rule among those that apply to the product's category (power_battery_cn,
+    # power_battery_eu for batteries); absent: the category's default rule
+    rule_code = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=40)
+    )
 
 
 class AskVerificationSchema(FormSchema):

@@ -16,11 +16,12 @@ from footprint_platform.extensions import db
 from footprint_platform.models import STANDARDS, Declaration, OrgRole
 from footprint_platform.policy import Action, allowed
 from footprint_platform.rules import load_rules
-from footprint_platform.schemas import ProductPeriodSchema
+from footprint_platform.schemas import DeclareFormSchema
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.disclosure import (
     batterypass,
     declarations,
+    jurisdictions,
     obligations,
     publication,
 )
@@ -46,7 +47,7 @@ def index(org_id: int) -> Any:
         organization_for(org_id, Action.EDIT_SUBMISSIONS)
         made: list[Declaration] = []
         errors = submit(
-            ProductPeriodSchema(),
+            DeclareFormSchema(),
             lambda data: made.append(
                 declarations.declare(
                     db.session,
@@ -55,6 +56,7 @@ def index(org_id: int) -> Any:
                     data["period_start"],
                     data["period_end"],
                     data["reason"],
+                    data["rule_code"],
                 )
             ),
         )
@@ -76,6 +78,7 @@ def index(org_id: int) -> Any:
         form=request.form,
         can_declare=allowed(actor(), Action.EDIT_SUBMISSIONS, org_id),
         obligations=obligations.declaration_obligations(db.session, actor(), org_id),
+        jurisdiction_rules=[r for r in load_rules().values() if r.jurisdiction],
     ), (422 if errors else 200)
 
 
@@ -102,6 +105,30 @@ def show(declaration_id: int) -> Any:
         battery=batterypass.is_battery(d),
         battery_pass_ready=batterypass.lifetime_for(d) is not None,
         interval_method=uncertainty.method_label(),
+        side_by_side=jurisdictions.jurisdiction_rules(d.product.category) is not None,
+        # versions are numbered per product and period across rules: the one it replaces
+        preceding_version=db.session.scalar(
+            select(Declaration.version).where(Declaration.id == d.preceding_id)
+        )
+        if d.preceding_id
+        else None,
+    )
+
+
+@bp.route("/declarations/<int:declaration_id>/jurisdictions")
+def side_by_side(declaration_id: int) -> Any:
+    """The declaration's product and period under China's rule and the EU's, from the
+    declaration's own pins, each difference with the clauses causing it; the declarations
+    already made under each, and (for editors) the form to make the missing one."""
+    d = publication.declaration_for(db.session, actor(), declaration_id, Action.VIEW_PRODUCTS)
+    comparison = jurisdictions.compare_declaration(db.session, d)
+    return render_template(
+        "declarations/jurisdictions.html",
+        d=d,
+        c=comparison,
+        current=jurisdictions.counterparts(db.session, d),
+        org=catalog.get_organization(db.session, d.organization_id),
+        can_declare=allowed(actor(), Action.EDIT_SUBMISSIONS, d.organization_id),
     )
 
 

@@ -390,6 +390,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/declarations/{declaration}",
         None,
     ),
+    # China's and the EU's rule side by side, from the declaration's pins: as the declaration
+    ("/declarations/<int:declaration_id>/jurisdictions", "GET"): (
+        _record(MEMBERS, "verifier"),
+        "/declarations/{declaration}/jurisdictions",
+        None,
+    ),
     ("/declarations/<int:declaration_id>/verification", "POST"): (
         _record(EDITORS, "verifier"),
         "/declarations/{declaration}/verification",
@@ -518,6 +524,10 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/d/", "GET"): (EVERYONE, "/d/?q=S7&category=vehicle_bev", None),
     ("/d/<public_id>/qr.svg", "GET"): (EVERYONE, "/d/{public_id}/qr.svg", None),
     ("/q/<public_id>", "GET"): (EVERYONE, "/q/{public_id}", None),
+    # both rules' published declarations side by side: the demo's public declaration (a
+    # vehicle) has none, so it is not found by anyone, owner included (the published pair is
+    # shown to everyone: tests/platform/test_authz_jurisdictions.py)
+    ("/d/<public_id>/jurisdictions", "GET"): (BAD_TOKEN, "/d/{public_id}/jurisdictions", None),
     ("/industry", "GET"): (EVERYONE, "/industry", None),
     ("/methodology/rules/<code>", "GET"): (EVERYONE, "/methodology/rules/power_battery", None),
     ("/methodology/factors/<version>", "GET"): (EVERYONE, "/methodology/factors/2025.1", None),

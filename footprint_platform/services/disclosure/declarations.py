@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 import supply_graph
-from footprint_platform import stages, visibility
+from footprint_platform import visibility
 from footprint_platform.battery import FunctionalUnit, functional_unit, needs_functional_unit
 from footprint_platform.classes import classify_declared
 from footprint_platform.errors import InvalidInput
@@ -39,15 +39,14 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
-from footprint_platform.rules import rule_for_category, rule_version
+from footprint_platform.rules import AccountingRule, rule_for_category, rule_version
 from footprint_platform.services.catalogue import audit, catalog
-from footprint_platform.services.disclosure import carbon_content, sharing
+from footprint_platform.services.disclosure import carbon_content, jurisdictions, sharing
 from footprint_platform.services.graph import period_graph, uncertainty
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     pending_product,
     product_node,
-    rollup_isolating,
 )
 from footprint_platform.services.graph.results import lock_period, not_computed_now
 from footprint_platform.services.intake import completeness
@@ -326,9 +325,13 @@ def declare(
     start: date,
     end: date,
     reason: str | None = None,
+    rule_code: str | None = None,
 ) -> Declaration:
-    """Turn the period's latest result of a product into a declaration pinned to its inputs."""
+    """Turn the period's latest result of a product into a declaration pinned to its inputs,
+    under its category's default rule or the applicable rule `rule_code` names (a
+    jurisdiction's: the same pins, computed as that rule states)."""
     product = catalog.product_for(session, actor, product_id, Action.EDIT_SUBMISSIONS)
+    jurisdictions.chosen_rule(product, rule_code)  # refused before anything is read
     lock_period(session, start, end)  # a version number is never taken twice
     if product.id in not_computed_now(session, start, end):
         msg = str(
@@ -341,7 +344,7 @@ def declare(
         raise InvalidInput(msg, {"product_id": [msg]})
     run = _latest_run(session, product.id, start, end)
     chain = period_graph.as_of_run(session, run)
-    return _declare(session, actor, product, run, chain, reason)
+    return _declare(session, actor, product, run, chain, reason, rule_code)
 
 
 def declare_for(
@@ -351,6 +354,7 @@ def declare_for(
     product_id: int,
     period: tuple[date, date],
     reason: str | None = None,
+    rule_code: str | None = None,
 ) -> Declaration:
     """`declare` for a product named by an organization's client: the organization must be
     allowed to declare, and the product must be its own (else a field error, not a 404 that
@@ -360,7 +364,7 @@ def declare_for(
     if product is None or product.organization_id != organization_id:
         msg = str(_l("Choose one of your organization's products."))
         raise InvalidInput(msg, {"product_id": [msg]})
-    return declare(session, actor, product.id, period[0], period[1], reason)
+    return declare(session, actor, product.id, period[0], period[1], reason, rule_code)
 
 
 def _latest_run(session: Session, product_id: int, start: date, end: date) -> RollupRun:
@@ -390,10 +394,14 @@ def _declare(
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
+    rule_code: str | None = None,
 ) -> Declaration:
     """One declaration from a run and its chain; InvalidInput (nothing written) when the data
     cannot support it."""
-    return _declare_all(session, actor, [product], run, chain, reason, strict=True)[0]
+    made = _declare_all(
+        session, actor, [product], run, chain, reason, strict=True, rule_codes=[rule_code]
+    )
+    return made[0]
 
 
 def redeclare_downstream(
@@ -408,8 +416,8 @@ def redeclare_downstream(
     publishes the new version. Declarations the new data cannot support are left alone (the
     others are still made). All in the caller's transaction (a job commits them with its run),
     with the reads shared."""
-    current = session.scalars(
-        select(Declaration.product_id)
+    current = session.execute(
+        select(Declaration.product_id, Declaration.rule_code)
         .where(
             Declaration.period_start == run.period_start,
             Declaration.period_end == run.period_end,
@@ -418,20 +426,23 @@ def redeclare_downstream(
         .order_by(Declaration.id)
     ).all()
     downstream = chain.reachable([changed_product_id], "down")
-    wanted = list(dict.fromkeys(p for p in current if p in downstream))
+    # each product once per rule it is declared under (a jurisdiction's rule, or the default)
+    wanted = list(dict.fromkeys((int(p), str(r)) for p, r in current if p in downstream))
     if not wanted:
         return []
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    ids = {p for p, _ in wanted}
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
     return _declare_all(
         session,
         SYSTEM,
-        [products[p] for p in wanted],
+        [products[p] for p, _ in wanted],
         run,
         chain,
         reason,
         strict=False,
         commit=False,
         changed=[changed_product_id],
+        rule_codes=[r for _, r in wanted],
     )
 
 
@@ -446,9 +457,11 @@ def _declare_all(
     strict: bool,
     commit: bool = True,
     changed: list[int] | None = None,
+    rule_codes: list[str | None] | None = None,
 ) -> list[Declaration]:
     """New declarations of the products from the run, in order, committed together (unless
-    the caller commits). A product
+    the caller commits), each under its category's default rule or the one `rule_codes`
+    names at its position (computed from the same pins as that rule states). A product
     whose upstream lacks the data its rule needs, or without a submitted result of its own,
     raises InvalidInput before anything is written (`strict`) or is skipped."""
     support = _Support(chain, import_components(session, chain))
@@ -461,7 +474,13 @@ def _declare_all(
     )
     results = {r.product_id: r for r in found}
     ready = []
-    for product in products:
+    for k, product in enumerate(products):
+        try:
+            rule = jurisdictions.chosen_rule(product, rule_codes[k] if rule_codes else None)
+        except InvalidInput:
+            if not strict:
+                continue
+            raise
         upstream = chain.reachable_rows([product.id], "up")
         missing = support.missing(product, upstream)
         gaps = support.component_gaps(product, upstream)
@@ -478,7 +497,6 @@ def _declare_all(
             msg = str(_l("Submit this product's own data first."))
             raise InvalidInput(msg, {"product_id": [msg]})
         exempted = exemptions.of(product.id)
-        rule = rule_for_category(product.category)
         unit = None
         if needs_functional_unit(product, rule):
             try:  # a battery is declared per kWh of lifetime energy: refused without its data
@@ -493,20 +511,57 @@ def _declare_all(
                 continue
             msg = completeness.over_limit(exempted, rule).reason
             raise InvalidInput(msg, {"product_id": [msg]})
-        ready.append((product, upstream, result, exempted, unit))
+        values = _values(result)
+        if not rule.is_default:  # the same pins, computed as the rule states
+            pins = chain.submissions.pins_of(chain.product_array[upstream])
+            build = jurisdictions.pinned_builder(
+                session,
+                product.id,
+                (run.period_start, run.period_end),
+                {int(p): v[0] for p, v in pins.items()},
+                run.fallback_release_id,
+                run.started_at,
+            )
+            values = jurisdictions.solve(rule, session, product.id, build).result_row()
+            # as a stored result holds it (Numeric(24, 10)), so the content hash holds too
+            values["total"] = values["total"].quantize(Decimal("1e-10"))
+        ready.append((product, rule, upstream, values, exempted, unit))
     made = _store(session, actor, ready, run, chain, reason, changed)
     if commit:
         session.commit()
     return made
 
 
+def _values(result: ProductResult) -> dict[str, Any]:
+    """What a declaration takes of a stored result."""
+    return {
+        k: getattr(result, k)
+        for k in (
+            "total",
+            "by_stage",
+            "primary_data_share",
+            "dqr",
+            "dqi",
+            "carried_share",
+            "fallback_share",
+        )
+    }
+
+
 def _previous(
     session: Session, product_ids: list[int], start: date, end: date
-) -> dict[int, tuple[int, int, DeclarationStatus]]:
-    """Each product's newest declaration of the period: (id, version, status), one query and
-    no pinned maps read."""
+) -> tuple[dict[tuple[int, str], tuple[int, int, DeclarationStatus]], dict[int, int]]:
+    """Each product's newest declaration of the period under each rule: (id, version,
+    status), and each product's highest version under any rule (versions are numbered per
+    product and period, whatever the rule); one query and no pinned maps read."""
     rows = session.execute(
-        select(Declaration.product_id, Declaration.id, Declaration.version, Declaration.status)
+        select(
+            Declaration.product_id,
+            Declaration.rule_code,
+            Declaration.id,
+            Declaration.version,
+            Declaration.status,
+        )
         .where(
             Declaration.product_id.in_(product_ids),
             Declaration.period_start == start,
@@ -514,13 +569,24 @@ def _previous(
         )
         .order_by(Declaration.version)
     ).all()
-    return {p: (i, v, status) for p, i, v, status in rows}  # the highest version wins
+    newest = {(p, r): (i, v, status) for p, r, i, v, status in rows}  # the highest wins
+    highest = {p: v for p, _, _, v, _ in rows}
+    return newest, highest
 
 
 def _store(
     session: Session,
     actor: Actor,
-    ready: list[tuple[Product, np.ndarray, ProductResult, Decimal | None, FunctionalUnit | None]],
+    ready: list[
+        tuple[
+            Product,
+            AccountingRule,
+            np.ndarray,
+            dict[str, Any],
+            Decimal | None,
+            FunctionalUnit | None,
+        ]
+    ],
     run: RollupRun,
     chain: ChainGraph,
     reason: str | None,
@@ -530,28 +596,31 @@ def _store(
     the caller commits."""
     if not ready:
         return []
-    previous = _previous(session, [p.id for p, *_ in ready], run.period_start, run.period_end)
+    previous, highest = _previous(
+        session, [p.id for p, *_ in ready], run.period_start, run.period_end
+    )
     pins = chain.submissions.pins_of(
         chain.product_array[np.logical_or.reduce([u for _, u, *_ in ready])]
     )
     carbon = carbon_content.Chain(session, carbon_content.pins_of_map(pins))
     made = []
-    for product, upstream, result, exempted, unit in ready:
-        before = previous.get(product.id)
-        rule = rule_for_category(product.category)
+    for product, rule, upstream, result, exempted, unit in ready:
+        before = previous.get((product.id, rule.code))  # the draft this one replaces
+        version = highest.get(product.id, 0) + 1
+        highest[product.id] = version
         d = Declaration(
             organization_id=product.organization_id,
             product_id=product.id,
             period_start=run.period_start,
             period_end=run.period_end,
-            version=before[1] + 1 if before else 1,
+            version=version,
             status=DeclarationStatus.DRAFT,
             declared_unit=product.declared_unit,
-            total=result.total,
-            by_stage={k: repr(float(v)) for k, v in result.by_stage.items()},
-            primary_data_share=result.primary_data_share,
-            dqr=result.dqr,
-            dqi=result.dqi,
+            total=result["total"],
+            by_stage={k: repr(float(v)) for k, v in result["by_stage"].items()},
+            primary_data_share=result["primary_data_share"],
+            dqr=result["dqr"],
+            dqi=result["dqi"],
             exempted_percent=exempted,
             rule_code=rule.code,
             rule_version=rule.version,
@@ -560,8 +629,8 @@ def _store(
             fallback_release_id=run.fallback_release_id,
             pinned=chain.submissions.pins_of(chain.product_array[upstream]),
             composition={
-                "carried_forward": str(result.carried_share),
-                "fallback": str(result.fallback_share),
+                "carried_forward": str(result["carried_share"]),
+                "fallback": str(result["fallback_share"]),
             },
             functional_unit=None if unit is None else unit.as_json(),
             carbon_content=carbon.of(product.id).as_json(),
@@ -575,7 +644,10 @@ def _store(
             d.performance_class, d.class_scale_version = grade.grade, grade.scale_version
         d.content_hash = declaration_hash(d)
         made.append(d)
-    drafts = [b[0] for b in previous.values() if b[2] is DeclarationStatus.DRAFT]
+    replaced = {(p.id, rule.code) for p, rule, *_ in ready}  # a draft of another rule stays
+    drafts = [
+        b[0] for k, b in previous.items() if k in replaced and b[2] is DeclarationStatus.DRAFT
+    ]
     if drafts:  # a published one stays until replaced
         session.execute(
             update(Declaration)
@@ -631,13 +703,14 @@ def _check(session: Session, d: Declaration) -> str | None:
     for sub in session.scalars(pinned):
         if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
             return f"pinned submission {sub.id} changed"
-    chain = period_graph.as_declared(session, d, pins, upstream_only=True)
-    solved = rollup_isolating(chain)
+    # the pinned rule version: its stages (1.0: the makers' labels), and a jurisdiction's
+    # rule recomputes the same pins as it states (services/disclosure/jurisdictions.py)
+    rule = rule_version(d.rule_code, d.rule_version)
+    recomputed = jurisdictions.solve_declaration(session, d, rule)
+    solved = recomputed.isolated
     node = product_node(d.product_id)
     again = solved.result[node]
-    # the stages as the pinned rule version splits them (1.0: the makers' labels)
-    rule = rule_version(d.rule_code, d.rule_version)
-    by_stage = stages.split_one(rule, solved.graph, solved.result, node)
+    by_stage = recomputed.by_stage
     stored = np.array([float(d.by_stage.get(s, 0.0)) for s in by_stage])
     fresh = np.array(list(by_stage.values()))
     if not np.allclose(fresh, stored, rtol=RELATIVE_TOLERANCE, atol=1e-12) or not math.isclose(
@@ -689,8 +762,11 @@ def breakdown(session: Session, d: Declaration) -> Breakdown:
     stage, recomputed from its pins; by name only the upstream products shared with the
     declaring organization (or its own)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    chain = _pinned_chain(session, d, pins)
-    solved = rollup_isolating(chain)
+    rule = rule_version(d.rule_code, d.rule_version)
+    recomputed = jurisdictions.solve(
+        rule, session, d.product_id, lambda: _pinned_chain(session, d, pins)
+    )
+    chain, solved = recomputed.chain, recomputed.isolated
     parts = supply_graph.contributions(solved.graph, solved.result, product_node(d.product_id))
     named = sharing.named_upstream(session, d.organization_id, parts, solved.result)
     interval = uncertainty.product_interval(

@@ -48,7 +48,7 @@ def declaration_obligations(
     for rule in load_rules().values():
         threshold = rule.raw.get("declaration_threshold_kwh")
         categories = rule.raw.get("declaring_categories") or []
-        if threshold is None or not categories:
+        if threshold is None or not categories or not rule.is_default:  # one per category
             continue
         products = session.scalars(
             select(Product)

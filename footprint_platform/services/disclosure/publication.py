@@ -430,6 +430,7 @@ def publish(session: Session, actor: Actor, declaration_id: int) -> Declaration:
             Declaration.period_end == d.period_end,
             Declaration.id != d.id,
             Declaration.status == DeclarationStatus.PUBLISHED,
+            Declaration.rule_code == d.rule_code,  # China's and the EU's stand side by side
         )
     ):
         older.status = DeclarationStatus.SUPERSEDED  # stays public, marked as replaced

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from footprint_platform.rules import NO_END_OF_LIFE, EndOfLife, rule_for_category
+from footprint_platform.rules import DECLARED_UNDER, NO_END_OF_LIFE, EndOfLife, rule_for_category
 from footprint_platform.services.graph.parties import Consent
 from supply_graph.circular import cff, cut_off
 
@@ -23,6 +23,17 @@ def end_of_life_of(consent: Consent, product_id: int) -> EndOfLife:
     """How the rule of a consumer's category treats recycled content and end of life."""
     described = consent.described.get(product_id)
     return _end_of_life_for(described[0] if described else None)
+
+
+def end_of_life_declared(consent: Consent, product_id: int) -> EndOfLife:
+    """`end_of_life_of` inside `rules.declared_under`: the declaring rule's approach for the
+    categories it applies to (a declaration under a rule other than the category default)."""
+    described = consent.described.get(product_id)
+    category = described[0] if described else None
+    chosen = DECLARED_UNDER.get()
+    if chosen is not None and category in chosen.applies_to:
+        return chosen.end_of_life
+    return _end_of_life_for(category)
 
 
 @dataclass(frozen=True)
