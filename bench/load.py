@@ -308,6 +308,8 @@ def database(kind: str, pg_url: str) -> Iterator[Setup]:
             f'ENV = "production"\nSQLALCHEMY_DATABASE_URI = "{url}"\n'
             f'MAIL_OUTBOX_DIR = "{folder / "outbox"}"\n'
             'LOGIN_RATE_LIMIT = "1000 per minute"\n'
+            # production needs the public address links are built from (never the Host header)
+            'PUBLIC_BASE_URL = "https://tanlian.example.cn"\n'
         )
         env = {
             **os.environ,
