@@ -28,7 +28,7 @@ U64 = npt.NDArray[np.uint64]
 IntArray = npt.NDArray[np.int64]
 
 MAX_WORDS = 32  # names up to 256 bytes are compared word by word; longer ids: msgspec reads
-_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)  # low k bytes
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 _NUMBERS = msgspec.json.Decoder(list[float])
 
@@ -66,10 +66,8 @@ def name_words(view: U64, start: IntArray, length: IntArray, count: int) -> list
     for k in range(count):
         word = view[start + 8 * k]
         left = length - 8 * k
-        if (left < 8).any():
-            shift = (8 * np.clip(left, 0, 7)).astype(np.uint64)
-            mask = np.where(left >= 8, _ALL, (np.uint64(1) << shift) - np.uint64(1))
-            word &= mask
+        if k + 1 == count or (left < 8).any():
+            word &= np.take(_KEEP, np.clip(left, 0, 8))
         out.append(word)
     return out
 
@@ -93,19 +91,21 @@ class NodeNames:
     hashes: what a slice's endpoint names are looked up and confirmed against."""
 
     table: IdTable
-    words: U64  # (n, count)
-    length: IntArray
+    words: list[U64]  # count arrays of n: word k of every id
 
     @classmethod
     def build(cls, ids: list[str], ids_array: npt.NDArray[np.str_]) -> NodeNames | None:
-        """None when the ids cannot be compared this way (too long, not encodable, two sharing
-        a hash): the slices are then all read by msgspec."""
+        """None when the ids cannot be compared this way (too long, not encodable, holding a
+        NUL, two sharing a hash): the slices are then all read by msgspec. Without NULs, equal
+        words (zero past the end) mean equal lengths, so lengths need no comparing."""
         if not ids:
             return None
         try:
             joined = "".join(ids)
             text = joined.encode("utf-8")
         except UnicodeEncodeError:
+            return None
+        if b"\0" in text:
             return None
         if len(text) == len(joined):  # ASCII: a character is a byte
             length = np.fromiter(map(len, ids), np.int64, len(ids))
@@ -121,20 +121,21 @@ class NodeNames:
         table = IdTable.build(ids_array, name_hash(words, length))
         if table is None:
             return None
-        return cls(table, np.stack(words, axis=1), length)
+        return cls(table, words)
 
     def rows(self, view: U64, start: IntArray, length: IntArray) -> IntArray | None:
         """Row of each name at start:start+length of the slice, or None if any is no id."""
-        if length.size and int(length.max()) > 8 * self.words.shape[1]:
+        count = len(self.words)
+        if length.size and int(length.max()) > 8 * count:
             return None
-        words = name_words(view, start, length, self.words.shape[1])
+        words = name_words(view, start, length, count)
         rows = self.table.probe(name_hash(words, length))
         if (rows < 0).any():
             return None
-        same = self.length[rows] == length
-        for k, word in enumerate(words):
-            same &= self.words[rows, k] == word
-        return rows if same.all() else None
+        for word, known in zip(words, self.words, strict=True):
+            if not np.array_equal(np.take(known, rows), word):
+                return None
+        return rows
 
 
 @dataclass
@@ -153,7 +154,7 @@ def scan(buffer: npt.NDArray[np.uint8], size: int, names: NodeNames) -> Scanned 
     words after it), or None if that text is not exactly the edges as `write_graph` writes them
     or names a node that is no id."""
     text = buffer[:size]
-    if size < 2 or ((text < 0x20) | (text == 0x5C)).any():  # control characters, escapes
+    if size < 2 or text.min() < 0x20 or np.count_nonzero(text == 0x5C):  # controls, escapes
         return None
     quotes = np.flatnonzero(text == 0x22)
     if not quotes.size or quotes.size % 14:

@@ -371,3 +371,17 @@ def test_scanned_edges_keep_every_error(
     ):
         path = _edges_file(tmp_path, edges)
         _same_outcome(_outcome(path), _without_scan(path, monkeypatch))
+
+
+def test_ids_holding_nul_are_not_scanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names are compared as zero-padded words, so an id holding NUL ("ab" against "ab\\0")
+    leaves every edge slice to msgspec; the graph is the same."""
+    nodes = [_node("ab"), _node("ab\x00"), _node("c")]
+    edges = [{"from": "ab\x00", "to": "c", "amount": 2.0, "unit": "kg"},
+             {"from": "ab", "to": "c", "amount": 3.0, "unit": "kg"}]  # fmt: skip
+    path = _write(tmp_path, _doc(nodes, edges))
+    taken = _scans(monkeypatch)
+    graph = load_graph(path)
+    assert not any(taken)
+    assert graph.provider.tolist() == [1, 0]
+    _same_outcome(graph, _without_scan(path, monkeypatch))
