@@ -486,12 +486,15 @@ class _NodeColumns:
         self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.float64, n))
         dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
         self.dqr.append(np.fromiter(dqr, np.float64, n))
-        for k, d in enumerate(map(_DQI, nodes), start=offset):
-            if d is not None:
-                self.dqi[k] = d
-        for k, alloc in enumerate(map(_ALLOCATION, nodes), start=offset):
-            if alloc is not None:
-                self.allocations[k] = Allocation(alloc.basis, alloc.share)
+        dqi, allocations = list(map(_DQI, nodes)), list(map(_ALLOCATION, nodes))
+        if dqi.count(None) < n:  # a C pass; the Python loop only for slices that have some
+            for k, d in enumerate(dqi, start=offset):
+                if d is not None:
+                    self.dqi[k] = d
+        if allocations.count(None) < n:
+            for k, alloc in enumerate(allocations, start=offset):
+                if alloc is not None:
+                    self.allocations[k] = Allocation(alloc.basis, alloc.share)
 
     def _direct(self, directs: list[Any]) -> np.ndarray[Any, Any]:
         out = np.empty((len(directs), len(self.getters)))
