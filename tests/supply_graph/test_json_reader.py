@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from supply_graph import (
     GraphFormatError,
@@ -385,3 +386,48 @@ def test_ids_holding_nul_are_not_scanned(tmp_path: Path, monkeypatch: pytest.Mon
     assert not any(taken)
     assert graph.provider.tolist() == [1, 0]
     _same_outcome(graph, _without_scan(path, monkeypatch))
+
+
+_BYTES = b'{}[]:,"\\ 0123456789.eE+-abkgtWh\x01\x00\xc3\xbc'
+_NAMES, _UNITS = st.sampled_from(IDS), st.sampled_from(["kg", "g", "t"])
+_EDITS = st.sampled_from(["put", "insert", "delete"])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edges=st.lists(
+        st.tuples(_NAMES, _NAMES, st.sampled_from(["1", "2.5", "1e-3"]), _UNITS),
+        min_size=1,
+        max_size=6,
+    ),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), _EDITS, st.integers(0, len(_BYTES) - 1)),
+        min_size=1,
+        max_size=3,
+    ),
+    slice_bytes=st.sampled_from([1, 64, 1 << 20]),
+)
+def test_edited_edge_text_gives_the_same_outcome_with_and_without_the_scan(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edges: list[tuple[str, str, str, str]],
+    edits: list[tuple[float, str, int]],
+    slice_bytes: int,
+) -> None:
+    """Edges as write_graph writes them, then a few bytes put, inserted or deleted anywhere in
+    the edges' text (quotes, escapes, control bytes, digits, brackets): whatever the file has
+    become, the reader's outcome with the scan equals its outcome without it."""
+    monkeypatch.setattr(fileformat, "_SLICE", slice_bytes)
+    path = _edges_file(tmp_path, [_edge(p, c, a.encode(), u) for p, c, a, u in edges])
+    text = bytearray(path.read_bytes())
+    start = text.index(b'"edges":[') + 9
+    for where, how, which in edits:
+        at = start + int(where * (len(text) - 2 - start))
+        if how == "put":
+            text[at] = _BYTES[which]
+        elif how == "insert":
+            text.insert(at, _BYTES[which])
+        else:
+            del text[at]
+    path.write_bytes(bytes(text))
+    _same_outcome(_outcome(path), _without_scan(path, monkeypatch))
