@@ -141,27 +141,14 @@ def receive(session: Session, actor: Actor, query: Query, host: str) -> list[int
     assert owner is not None
     catenax.check_servable(owner.bpnl, query.version, owner.display_name("en"))
     product = _product(session, grant, query)
-    row = PactEvent(
-        client_pk=grant.client_pk,
-        owner_id=grant.owner_id,
-        partner_id=grant.partner_id,
-        event_id=query.request_id,
+    asked = pact_events.Event(
         type=pact_outbox.CX_REQUEST,
+        id=query.request_id,
         source=client.catenax_callback_url,
         time=utcnow(),
         data=_data(query),
-        host_url=host[:300],
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "pact.event_received",
-        row,
-        organization_id=grant.owner_id,
-        details={"type": row.type, "event_id": row.event_id, "source": row.source[:200]},
-    )
+    row = pact_events.keep_received(session, actor, grant, asked, host)
     made = _take_request(session, actor, grant, row, product)
     session.commit()
     return [d.id for d in made]
@@ -203,7 +190,7 @@ def _take_request(
 ) -> list[PactDelivery]:
     now = utcnow()
     found = pact_events.matching(session, grant, Criteria(), now, product.id) if product else []
-    start, end = pact_events._period(found, now.date())
+    start, end = pact_events.answer_period(found, now.date())
     data = row.data
     named = data.get("manufacturerPartId") or data.get("customerPartId") or "Catena-X"
     req = DataRequest(
@@ -269,7 +256,7 @@ def answer_deliveries(session: Session, req: DataRequest) -> list[PactDelivery]:
     assert req.pact_event is not None and req.product_id is not None
     session.flush()
     found = pact_events.matching(
-        session, pact_events._grant(req), Criteria(), utcnow(), req.product_id
+        session, pact_events.grant_of(req), Criteria(), utcnow(), req.product_id
     )
     if not found:
         msg = str(
@@ -301,7 +288,7 @@ def push_updates(session: Session, d: Declaration) -> list[int]:
     now = utcnow()
     for req in asked:
         shared = pact_events.matching(
-            session, pact_events._grant(req), Criteria(), now, d.product_id
+            session, pact_events.grant_of(req), Criteria(), now, d.product_id
         )
         if d in shared:
             assert req.pact_event is not None

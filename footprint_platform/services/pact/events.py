@@ -244,6 +244,21 @@ def receive(session: Session, actor: Actor, event: Event, host: str) -> list[int
     )
     if seen is not None:
         return []
+    row = keep_received(session, actor, grant, event, host)
+    made: list[PactDelivery] = []
+    if event.type == REQUEST_CREATED:
+        made = _take_request(session, actor, grant, row)
+    elif event.type in (REQUEST_FULFILLED, REQUEST_REJECTED):
+        pact_requests.take_answer(session, grant, row)
+    session.commit()
+    return [d.id for d in made]
+
+
+def keep_received(
+    session: Session, actor: Actor, grant: PactGrant, event: Event, host: str
+) -> PactEvent:
+    """Keep what a partner sent (a PACT event, or a Catena-X request as one), audited, in the
+    caller's transaction: the inbox, the answer and the audit trail all start from this row."""
     row = PactEvent(
         client_pk=grant.client_pk,
         owner_id=grant.owner_id,
@@ -265,13 +280,7 @@ def receive(session: Session, actor: Actor, event: Event, host: str) -> list[int
         organization_id=grant.owner_id,
         details={"type": event.type, "event_id": event.id, "source": event.source[:200]},
     )
-    made: list[PactDelivery] = []
-    if event.type == REQUEST_CREATED:
-        made = _take_request(session, actor, grant, row)
-    elif event.type in (REQUEST_FULFILLED, REQUEST_REJECTED):
-        pact_requests.take_answer(session, grant, row)
-    session.commit()
-    return [d.id for d in made]
+    return row
 
 
 def _owner_products(session: Session, grant: PactGrant, criteria: Criteria) -> list[Product]:
@@ -308,7 +317,7 @@ def _take_request(
     found = matching(session, grant, criteria, now)
     product = found[0].product if found else (named[0] if len(named) == 1 else None)
     comment = row.data.get("comment")
-    start, end = _period(found, now.date())
+    start, end = answer_period(found, now.date())
     req = DataRequest(
         buyer_id=grant.partner_id,
         supplier_id=grant.owner_id,
@@ -359,7 +368,7 @@ def _first_id(criteria: Criteria) -> str:
     return min(criteria.product_ids) if criteria.product_ids else "PACT"
 
 
-def _period(found: list[Declaration], today: date) -> tuple[date, date]:
+def answer_period(found: list[Declaration], today: date) -> tuple[date, date]:
     """The footprints' reference period, else the last calendar year (what a request for this
     year's PCF data usually concerns)."""
     if found:
@@ -390,7 +399,7 @@ def matching(
     return out
 
 
-def _grant(req: DataRequest) -> PactGrant:
+def grant_of(req: DataRequest) -> PactGrant:
     assert req.pact_event is not None and req.supplier_id is not None
     return PactGrant(req.pact_event.client_pk, req.supplier_id, req.buyer_id)
 
@@ -411,7 +420,7 @@ def answer_deliveries(session: Session, req: DataRequest) -> list[PactDelivery]:
         valid_before=wanted.valid_before,
     )
     session.flush()
-    found = matching(session, _grant(req), criteria, utcnow(), req.product_id)
+    found = matching(session, grant_of(req), criteria, utcnow(), req.product_id)
     if not found:
         msg = str(
             _l(
