@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 
 from footprint_platform import json_schemas
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
-from footprint_platform.models import ExternalFootprint, PactCredential, PactRequestSent, utcnow
+from footprint_platform.models import ExternalFootprint, PactRequestSent, utcnow
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.disclosure.carbon_content import CATENAX_CARBON_KEY
 from footprint_platform.services.pact import catenax
 from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact.catenax_exchange import MAX_MESSAGE, MAX_PART_ID, PART_PARAMS
 
@@ -64,19 +65,7 @@ def ask(
 ) -> tuple[PactRequestSent, int]:
     """Record the request and queue its GET; returns it and the delivery to queue once
     committed. Refused, with nothing written, like a PACT request of ours."""
-    authorize(actor, Action.REQUEST_DATA, organization_id)
-    credential = session.get(PactCredential, credential_id)
-    if (
-        credential is None
-        or credential.organization_id != organization_id
-        or credential.revoked_at is not None
-    ):
-        raise _refuse("credential_id", _l("Choose one of your partners' host systems."))
-    if credential.partner_id is None:
-        raise _refuse(
-            "credential_id",
-            _l("Name the partner organization on these credentials: its answer comes from it."),
-        )
+    credential = pact_outbound.asking_credential(session, actor, organization_id, credential_id)
     if part_kind not in PART_PARAMS:
         raise _refuse("part_kind", _l("Choose the manufacturer's or your own part number."))
     part_id = part_id.strip()

@@ -161,6 +161,29 @@ def revoke_credential(
     return credential
 
 
+def asking_credential(
+    session: Session, actor: Actor, organization_id: int, credential_id: int
+) -> PactCredential:
+    """The credential a buyer asks a partner's system with (a PACT request or a Catena-X
+    GET): its own, active, and naming the partner whose answer it waits for; else refused,
+    naming `credential_id`, with nothing written."""
+    authorize(actor, Action.REQUEST_DATA, organization_id)
+    credential = session.get(PactCredential, credential_id)
+    if (
+        credential is None
+        or credential.organization_id != organization_id
+        or credential.revoked_at is not None
+    ):
+        msg = str(_l("Choose one of your partners' host systems."))
+        raise InvalidInput(msg, {"credential_id": [msg]})
+    if credential.partner_id is None:
+        msg = str(
+            _l("Name the partner organization on these credentials: its answer comes from it.")
+        )
+        raise InvalidInput(msg, {"credential_id": [msg]})
+    return credential
+
+
 def credentials_query(organization_id: int) -> Any:
     return (
         select(PactCredential)

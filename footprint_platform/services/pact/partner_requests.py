@@ -20,8 +20,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Conflict, InvalidInput
-from footprint_platform.models import PactCredential, PactEvent, PactRequestSent, utcnow
-from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
+from footprint_platform.models import PactEvent, PactRequestSent, utcnow
+from footprint_platform.policy import SYSTEM, Actor, PactGrant
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.pact import consume as pact_consume
 from footprint_platform.services.pact import outbound as pact_outbound
@@ -63,19 +63,7 @@ def ask(
     """Record the request and queue its event; returns it and the delivery to queue once
     committed. Refused, with nothing written, for a credential not the buyer's own and active,
     one for a host not on Tanlian (its answer could not be told apart), or bad ids."""
-    authorize(actor, Action.REQUEST_DATA, organization_id)
-    credential = session.get(PactCredential, credential_id)
-    if (
-        credential is None
-        or credential.organization_id != organization_id
-        or credential.revoked_at is not None
-    ):
-        raise _refuse("credential_id", _l("Choose one of your partners' host systems."))
-    if credential.partner_id is None:
-        raise _refuse(
-            "credential_id",
-            _l("Name the partner organization on these credentials: its answer comes from it."),
-        )
+    credential = pact_outbound.asking_credential(session, actor, organization_id, credential_id)
     ids = _product_ids(product_ids)
     data: dict[str, Any] = {"productId": ids}
     if comment and comment.strip():
