@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from footprint_platform.errors import Conflict, InvalidInput, UploadRejected
 from footprint_platform.extensions import db, limiter
-from footprint_platform.models import RATING_FIELDS, Evidence, InputKind, Product, Submission
+from footprint_platform.models import RATING_FIELDS, Evidence, InputKind, Submission
 from footprint_platform.policy import Action
 from footprint_platform.rate_limits import upload_limit, uploader_key
 from footprint_platform.schemas import ProductPeriodSchema
@@ -220,11 +220,7 @@ def _render_step(
         .where(Evidence.organization_id == sub.organization_id)
         .order_by(Evidence.id.desc())
     ).all()
-    linkable = db.session.scalars(
-        select(Product)
-        .where(Product.id != sub.product_id)
-        .order_by(Product.organization_id, Product.part_number)
-    ).all()
+    linkable = db.session.scalars(catalog.input_products_query(sub.product_id)).all()
     externals = db.session.scalars(pact_consume.imports_query(sub.organization_id)).all()
     review = versions_of.review(db.session, actor(), sub.id) if step == "review" else None
     job = jobs.latest_job(db.session, sub.period_start, sub.period_end)

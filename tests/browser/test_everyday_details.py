@@ -244,3 +244,36 @@ def test_the_audit_log_fits_the_screen_and_names_events(
         assert small.errors() == []
     finally:
         phone.close()
+
+
+def test_the_supplier_product_picker_is_grouped_by_maker_and_filters(
+    visit: Any, live_server: LiveServer
+) -> None:
+    """The materials step's product picker lists no vehicle (never an input), groups products
+    by maker, and a filter box narrows it as one types; the box counts as no unsaved edit."""
+    where = Product.part_number == "HD-PK-811-78"
+    pack, org = (
+        live_server.query(select(c).where(where)) for c in (Product.id, Product.organization_id)
+    )
+    tab = visit("supplier")
+    tab.login(PACK_ADMIN)
+    page = tab.go(f"/orgs/{org}/submissions", "picker-submissions")
+    page.select_option("#product_id", str(pack))
+    page.fill("#period_start", "2028-01-01")
+    page.fill("#period_end", "2028-12-31")
+    tab.submit("form.filters button[type=submit]", "picker-general")
+    page = tab.go(
+        page.url.removeprefix(live_server.url).replace("/general", "/materials"), "picker-materials"
+    )
+    picker = page.locator("select[data-picker]").last  # a blank row: nothing chosen yet
+    groups = picker.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert len(groups) > 3 and "Lingnan Auto" not in groups  # it makes vehicles only
+    box = page.locator("input.picker-filter").last
+    assert box.get_attribute("aria-label") == "Filter suppliers' products"
+    box.fill("Bashu")
+    shown = picker.locator("optgroup:not([hidden])").evaluate_all("gs => gs.map(g => g.label)")
+    assert shown and all("Bashu" in g for g in shown)
+    assert page.locator("form[data-warn-unsaved]").get_attribute("data-dirty") is None
+    tab.shot("picker-filtered")
+    tab.language("zh", "picker-zh")
+    assert page.locator("input.picker-filter").first.get_attribute("aria-label") == "筛选供应商产品"

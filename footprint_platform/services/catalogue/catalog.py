@@ -14,6 +14,7 @@ from footprint_platform.models import Organization, OrganizationRole, OrgRole, P
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
+from footprint_platform.rules import load_rules
 from footprint_platform.services.catalogue import audit
 
 
@@ -255,6 +256,19 @@ def product_for(session: Session, actor: Actor | None, product_id: int, action: 
         raise NotFound(str(_l("No such product.")))
     authorize(actor, action, product.organization_id)
     return product
+
+
+def input_products_query(product_id: int) -> Any:
+    """The products a submission of `product_id` may link as an input: every other product
+    except vehicles (a final product, never bought as an input; the vehicle rule's categories),
+    by maker and part number, for the form's picker."""
+    finals = [c for r in load_rules().values() if r.code == "vehicle" for c in r.applies_to]
+    return (
+        select(Product)
+        .join(Organization, Organization.id == Product.organization_id)
+        .where(Product.id != product_id, Product.category.not_in(finals))
+        .order_by(Organization.name_en, Product.part_number)
+    )
 
 
 def get_product(session: Session, actor: Actor, product_id: int) -> Product:

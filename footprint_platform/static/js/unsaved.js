@@ -5,7 +5,10 @@
   "use strict";
   var dirty = false;
   function watch(form) {
-    form.addEventListener("input", function () { dirty = true; form.setAttribute("data-dirty", "true"); });
+    form.addEventListener("input", function (event) {
+      if (event.target.hasAttribute("data-no-dirty")) return;  // a filter box, never sent
+      dirty = true; form.setAttribute("data-dirty", "true");
+    });
     form.addEventListener("change", function () { dirty = true; form.setAttribute("data-dirty", "true"); });
     form.addEventListener("submit", function () { dirty = false; });
   }
