@@ -36,6 +36,7 @@ from footprint_platform.services.catalogue import citations, factors
 from footprint_platform.services.disclosure import (
     batterypass,
     declarations,
+    exports,
     jurisdictions,
     publication,
 )
@@ -51,12 +52,33 @@ PAGE_SIZE = 25
 def index() -> Any:
     args = parse(PublicListQuerySchema(), request.args)
     page = db.paginate(
-        published_query(args["q"], args["category"], args["chemistry"], args["include_past"]),
+        published_query(
+            args["q"], args["category"], args["chemistry"], args["include_past"], args["sort"]
+        ),
         page=args["page"],
         per_page=PAGE_SIZE,
         error_out=False,
     )
     return render_template("public/index.html", page=page, args=args)
+
+
+@bp.route("/d.csv")
+def index_csv() -> Any:
+    """The public list as CSV, with the same search, filters and order as the page (at most
+    PUBLIC_LIST_MAX rows)."""
+    args = parse(PublicListQuerySchema(), request.args)
+    stmt = published_query(
+        args["q"], args["category"], args["chemistry"], args["include_past"], args["sort"]
+    )
+    found = list(db.session.scalars(stmt.limit(exports.PUBLIC_LIST_MAX)).unique())
+    body = exports.public_list_csv(found, links.base_url())
+    return _public(
+        Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="tanlian-declarations.csv"'},
+        )
+    )
 
 
 @bp.route("/d/<public_id>")

@@ -28,22 +28,32 @@ from footprint_platform.models import (
 from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
 
+# The public list's orders. A footprint is per declared unit, so ordering by it compares like
+# with like only within a category (the page says so next to the choice).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (Declaration.published_at.desc(),),
+    "footprint": (Product.category, Declaration.total),
+    "product": (Product.part_number,),
+    "company": (Organization.name_en, Product.part_number),
+}
+
 
 def published_query(
     q: str | None = None,
     category: str | None = None,
     chemistry: str | None = None,
     include_past: bool = False,
+    sort: str = "newest",
 ) -> Select[Any]:
-    """Published declarations, newest first; the current ones only unless `include_past`
-    (then superseded and withdrawn ones too, which stay public, marked)."""
+    """Published declarations, newest first (or by `sort`: one of SORTS); the current ones only
+    unless `include_past` (then superseded and withdrawn ones too, which stay public, marked)."""
     stmt = (
         select(Declaration)
         .join(Product, Product.id == Declaration.product_id)
         .join(Organization, Organization.id == Product.organization_id)
         .where(Declaration.published_at.is_not(None))
         .options(joinedload(Declaration.product).joinedload(Product.organization))
-        .order_by(Declaration.published_at.desc(), Declaration.id.desc())
+        .order_by(*SORTS.get(sort, SORTS["newest"]), Declaration.id.desc())
     )
     if not include_past:
         stmt = stmt.where(

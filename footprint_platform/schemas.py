@@ -518,6 +518,10 @@ class PublicListQuerySchema(FormSchema):
         validate=validate.OneOf(sorted(load_reference().chemistries)),
     )
     include_past = fields.Boolean(load_default=False)
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "footprint", "product", "company"]),
+    )
 
 
 class PeriodField(fields.String):

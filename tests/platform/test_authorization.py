@@ -522,6 +522,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/d/<public_id>", "GET"): (EVERYONE, "/d/{public_id}", None),
     ("/d/<public_id>.csv", "GET"): (EVERYONE, "/d/{public_id}.csv", None),
     ("/d/", "GET"): (EVERYONE, "/d/?q=S7&category=vehicle_bev", None),
+    ("/d.csv", "GET"): (EVERYONE, "/d.csv?sort=footprint", None),
     ("/d/<public_id>/qr.svg", "GET"): (EVERYONE, "/d/{public_id}/qr.svg", None),
     ("/q/<public_id>", "GET"): (EVERYONE, "/q/{public_id}", None),
     # both rules' published declarations side by side: the demo's public declaration (a

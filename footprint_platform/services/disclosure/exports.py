@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+from footprint_platform.battery import declared_per_kwh
 from footprint_platform.models import Declaration
 from footprint_platform.number_format import exact_text
 from footprint_platform.rules import load_rules
@@ -122,4 +123,68 @@ def declaration_csv(d: Declaration, verification: str) -> str:
         writer.writerow([safe_cell(v) for v in row])
     total = [*common, "total", exact_text(d.total), *tail, "", *names, "Total", "合计", *later]
     writer.writerow([safe_cell(v) for v in total])
+    return out.getvalue()
+
+
+PUBLIC_LIST_MAX = 10_000  # rows of one public-list file; a narrower search gives the rest
+
+
+def public_list_csv(declarations: list[Declaration], base_url: str) -> str:
+    """The public list as a table for a spreadsheet: one row per published declaration with
+    its stored figures (per declared unit; a battery's per kWh of lifetime energy and of rated
+    capacity beside it, as pinned), its stored class (an illustrative scale) and its address.
+    Nothing is recomputed and nothing unpublished appears."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "public_id",
+            "product",
+            "product_zh",
+            "part_number",
+            "organization",
+            "organization_zh",
+            "category",
+            "chemistry",
+            "period_start",
+            "period_end",
+            "total_kg_co2e_per_declared_unit",
+            "declared_unit",
+            "kg_co2e_per_kwh_lifetime_energy",
+            "kg_co2e_per_kwh_capacity",
+            "performance_class_illustrative",
+            "primary_data_share",
+            "status",
+            "published_at",
+            "url",
+        ]
+    )
+    for d in declarations:
+        p, org = d.product, d.product.organization
+        kwh = declared_per_kwh(d) if p.capacity_kwh else None
+        status = "withdrawn" if d.withdrawn_at else d.status.value
+        writer.writerow(
+            safe_cell(v)
+            for v in (
+                d.public_id,
+                p.name_en,
+                p.name_zh,
+                p.part_number,
+                org.name_en,
+                org.name_zh,
+                p.category,
+                p.chemistry,
+                d.period_start,
+                d.period_end,
+                exact_text(d.total),
+                d.declared_unit,
+                exact_text(kwh.per_kwh_lifetime) if kwh and kwh.per_kwh_lifetime else "",
+                exact_text(kwh.per_kwh_capacity) if kwh and kwh.per_kwh_capacity else "",
+                d.performance_class or "",
+                exact_text(d.primary_data_share),
+                status,
+                d.published_at.isoformat() if d.published_at else "",
+                f"{base_url}/d/{d.public_id}",
+            )
+        )
     return out.getvalue()
