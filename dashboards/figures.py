@@ -334,6 +334,7 @@ def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
             parents=parents,
             values=values,
             branchvalues="total",
+            sort=False,  # tiers in order (own production, tier 1, tier 2 …), not by size
             texttemplate="%{label}<br>%{value:,.1f} (%{percentRoot:.1%})",
             hovertemplate="%{label}: %{value:,.3f} " + per_unit(labels.unit) + "<extra></extra>",
             marker={"colorscale": [[0, "#dfeeea"], [1, POSITIVE]], "colors": values},

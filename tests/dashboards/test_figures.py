@@ -251,3 +251,5 @@ def test_treemap_labels_are_readable_or_hidden(explained: dict[str, Explanation]
     assert e.parts is not None
     fig = figures.contribution_treemap(e.parts, labels("SUV"))
     assert fig.layout.uniformtext.minsize >= 11 and fig.layout.uniformtext.mode == "hide"
+    tiers = [i for i, p in zip(fig.data[0].ids, fig.data[0].parents, strict=True) if p == "all"]
+    assert tiers == sorted(tiers, key=lambda t: int(t[1:])) and fig.data[0].sort is False
