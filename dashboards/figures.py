@@ -194,7 +194,7 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
             valueformat=",.2f",
             valuesuffix=" " + per_unit(labels.unit),
             node={
-                "label": [g.label for g in order],
+                "label": [_wrap(g.label, 26) for g in order],
                 "customdata": [g.detail or g.label for g in order],
                 "hovertemplate": "%{customdata}<br>%{value}<extra></extra>",
                 "x": x,
@@ -267,6 +267,7 @@ def _groups(
         cats = sorted({category.get(m, "") for m in node.members})
         tiers = sorted({tier_of[m] for m in node.members if m in tier_of}) or [place]
         tier = labels.tier(tiers[0]) if len(tiers) == 1 else labels.tiers(tiers[0], tiers[-1])
+        tier = tier.replace(" ", "\u00a0")  # "Tier 4" kept on one line where a label wraps
         loop = "、".join(labels.category(c) for c in cats)
         detail = _("Closed loop: %(parts)s", parts=loop) if len(node.members) > 1 else ""
         if node.key == product_key:

@@ -23,7 +23,11 @@ def _boxes(page: object) -> list[dict[str, float]]:
 
 def _sankey_labels(page: object) -> list[str]:
     return page.eval_on_selector_all(  # type: ignore[attr-defined]
-        "#chart-chain .sankey .node-label", "nodes => nodes.map(n => n.textContent)"
+        "#chart-chain .sankey .node-label",
+        """nodes => nodes.map(n => {
+            const lines = [...n.querySelectorAll('tspan.line')].map(t => t.textContent);
+            return (lines.length ? lines.join(' ') : n.textContent).replace(/\u00a0/g, ' ');
+        })""",
     )
 
 
