@@ -308,6 +308,9 @@ def database(kind: str, pg_url: str) -> Iterator[Setup]:
             f'ENV = "production"\nSQLALCHEMY_DATABASE_URI = "{url}"\n'
             f'MAIL_OUTBOX_DIR = "{folder / "outbox"}"\n'
             'LOGIN_RATE_LIMIT = "1000 per minute"\n'
+            # production needs the public address links are built from (never the Host header)
+            'PUBLIC_BASE_URL = "https://tanlian.example.cn"\n'
+            f'SIGNING_KEY_FILE = "{folder / "signing.pem"}"\n'  # production signs what it publishes
         )
         env = {
             **os.environ,
@@ -316,6 +319,9 @@ def database(kind: str, pg_url: str) -> Iterator[Setup]:
         }
         env.pop("DATABASE_URL", None)
         flask = [str(VENV_BIN / "flask"), "--app", "app"]
+        plain = {k: v for k, v in env.items() if k != "TANLIAN_SETTINGS"}  # the key comes first
+        key = ["signing", "new-key", str(folder / "signing.pem")]
+        subprocess.run(flask + key, cwd=ROOT, env=plain, check=True, capture_output=True)
         for args in (["db", "upgrade"], ["demo", "load"]):
             subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
         try:

@@ -38,12 +38,9 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
+from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.rules import rule_version
-
-# A published figure is "current" when it matches the figure at hand to the engine's guarantee
-# (1e-9 relative) or to the ten decimals a stored figure keeps.
-RELATIVE_TOLERANCE = 1e-9
-STORED_SCALE = 1e-10
+from supply_graph import RELATIVE_TOLERANCE
 
 
 def newest_published(session: Session, product_id: int) -> Declaration | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter, eq, methodcaller
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import msgspec
 import numpy as np
 import orjson
 
+from supply_graph.edgescan import MAX_WORDS, NodeNames, UnitCodes, scan
 from supply_graph.errors import GraphFormatError, UnknownNode
 from supply_graph.idtable import IdTable
 from supply_graph.model import DEFAULT_STAGE, Allocation, SupplyGraph, direct_matrix
@@ -287,11 +288,10 @@ def _read_columns(
     for records in _slices(data, *node_span, nodes.decoder):
         nodes.add(records)
     ids = np.array(nodes.ids, dtype=np.str_)
-    table = IdTable.build(ids, _joined(nodes.hashes, np.int64))
-    if table is None:  # duplicate ids (or two sharing a hash): the reference reader decides
-        raise _Fallback
-    edges = _EdgeColumns(table)
-    for records in _slices(data, *edge_span, _EDGES):
+    names = NodeNames.build(nodes.ids, ids)  # None: two ids share their bytes' hash, or ...
+    table = None if names is not None else _string_table(nodes.ids, ids)
+    edges = _EdgeColumns(lambda: _string_table(nodes.ids, ids), names, table)
+    for records in _slices(data, *edge_span, _EDGES, edges.scan):
         edges.add(records)
     return SupplyGraph.from_encoded(
         ids=nodes.ids,
@@ -310,6 +310,15 @@ def _read_columns(
     )
 
 
+def _string_table(ids: list[str], array: np.ndarray[Any, Any]) -> IdTable:
+    """The ids by their strings' `hash()`, for edge slices msgspec decodes (and to tell
+    duplicate ids when the bytes' table could not be built)."""
+    table = IdTable.build(array, np.fromiter(map(hash, ids), np.int64, len(ids)))
+    if table is None:  # duplicate ids (or two sharing a hash): the reference reader decides
+        raise _Fallback
+    return table
+
+
 def _decoded(data: Any, start: int, stop: int) -> None:
     """Let the kernel drop the mapped pages of data[start:stop] (they are read again if needed)."""
     if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
@@ -318,13 +327,21 @@ def _decoded(data: Any, start: int, stop: int) -> None:
             data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
-def _slices(data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
+def _slices(
+    data: Any,
+    start: int,
+    stop: int,
+    decoder: msgspec.json.Decoder[Any],
+    fast: Callable[[np.ndarray[Any, np.dtype[np.uint8]], int], bool] | None = None,
+) -> Iterator[Any]:
     """The elements of the JSON array data[start:stop], decoded ~_SLICE bytes at a time.
 
     A slice ends at a `},{` (JSON whitespace allowed). Such a cut inside a string or a nested
     value leaves the slice inside that string or unbalanced, so it cannot decode: the slice is
     then widened to the next `},{` (a few times, then the reference reader takes the file). A
-    slice that decodes therefore ends between two elements."""
+    slice that decodes therefore ends between two elements. `fast(text, size)` is offered each
+    slice's text first (text[:size], with room after it); when it takes the slice (True) no
+    records are decoded for it. A slice it refuses is decoded, so nothing is read differently."""
     if start == stop:  # no such array in the file
         return
     if start < 0 or stop > len(data) or data[start] != ord("[") or data[stop - 1] != ord("]"):
@@ -336,8 +353,11 @@ def _slices(data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]
         for _ in range(_WIDENINGS):
             cut = _BETWEEN.search(data, after, stop) if after < stop else None
             end = stop if cut is None else cut.start() + 1
-            if len(buffer) < end - pos + 2:
-                buffer = bytearray((end - pos + 2) * 9 // 8)
+            if len(buffer) < end - pos + _ROOM:
+                buffer = bytearray((end - pos + _ROOM) * 9 // 8)
+            if fast is not None and _offered(fast, data, pos, end, buffer):
+                _decoded(data, pos, end)
+                break
             try:
                 records = _decode_between(decoder, data, pos, end, buffer)
             except msgspec.ValidationError:
@@ -353,6 +373,24 @@ def _slices(data: Any, start: int, stop: int, decoder: msgspec.json.Decoder[Any]
         else:
             raise _Fallback
         pos = stop if cut is None else cut.end() - 1
+
+
+_ROOM = 8 * MAX_WORDS + 64  # bytes of a slice's buffer past its text: "[", "]", whole words
+
+
+def _offered(
+    fast: Callable[[np.ndarray[Any, np.dtype[np.uint8]], int], bool],
+    data: Any,
+    pos: int,
+    end: int,
+    buffer: bytearray,
+) -> bool:
+    """`fast` on data[pos:end] copied into `buffer` (from its second byte on, where
+    `_decode_between` puts it too); a refused slice's text is then copied again."""
+    size = end - pos
+    with memoryview(data) as text, memoryview(buffer) as into:
+        into[1 : size + 1] = text[pos:end]
+    return fast(np.frombuffer(buffer, dtype=np.uint8)[1:], size)
 
 
 def _decode_between(
@@ -424,7 +462,6 @@ class _NodeColumns:
         self.decoder = msgspec.json.Decoder(list[node])  # type: ignore[valid-type]
         self.getters = [attrgetter(f) for f in fields]
         self.ids: list[str] = []
-        self.hashes: list[np.ndarray[Any, np.dtype[np.int64]]] = []
         self.units, self.categories = _Codes(), _Codes()
         self.direct: list[np.ndarray[Any, Any]] = []
         self.primary: list[np.ndarray[Any, Any]] = []
@@ -446,19 +483,21 @@ class _NodeColumns:
         offset, n = len(self.ids), len(nodes)
         ids = list(map(_ID, nodes))
         self.ids += ids
-        self.hashes.append(np.fromiter(map(hash, ids), np.int64, n))
         self.units.add(map(_UNIT, nodes), n)
         self.categories.add(map(_CATEGORY, nodes), n)
         self.direct.append(self._direct(list(map(_DIRECT, nodes))))
         self.primary.append(np.fromiter(map(_PRIMARY, nodes), np.float64, n))
         dqr = [_NAN if d is None else d for d in map(_DQR, nodes)]
         self.dqr.append(np.fromiter(dqr, np.float64, n))
-        for k, d in enumerate(map(_DQI, nodes), start=offset):
-            if d is not None:
-                self.dqi[k] = d
-        for k, alloc in enumerate(map(_ALLOCATION, nodes), start=offset):
-            if alloc is not None:
-                self.allocations[k] = Allocation(alloc.basis, alloc.share)
+        dqi, allocations = list(map(_DQI, nodes)), list(map(_ALLOCATION, nodes))
+        if dqi.count(None) < n:  # a C pass; the Python loop only for slices that have some
+            for k, d in enumerate(dqi, start=offset):
+                if d is not None:
+                    self.dqi[k] = d
+        if allocations.count(None) < n:
+            for k, alloc in enumerate(allocations, start=offset):
+                if alloc is not None:
+                    self.allocations[k] = Allocation(alloc.basis, alloc.share)
 
     def _direct(self, directs: list[Any]) -> np.ndarray[Any, Any]:
         out = np.empty((len(directs), len(self.getters)))
@@ -475,14 +514,41 @@ class _NodeColumns:
 
 
 class _EdgeColumns:
-    def __init__(self, table: IdTable) -> None:
-        self.table = table
+    def __init__(
+        self,
+        table: Callable[[], IdTable],
+        names: NodeNames | None = None,
+        built: IdTable | None = None,
+    ) -> None:
+        """`table` builds the ids' string table when a slice first needs it (`built`: already
+        built); `names`: the ids' bytes, for slices the scan takes."""
+        self.make_table, self._table = table, built
+        self.names = names
         self.provider: list[np.ndarray[Any, Any]] = []
         self.consumer: list[np.ndarray[Any, Any]] = []
         self.amount: list[np.ndarray[Any, Any]] = []
         self.units = _Codes()
+        self.unit_codes = UnitCodes(self.units.code)
         self.count = 0
         self.missing: dict[str, tuple[str, int]] = {}  # role -> first unknown id, edge number
+
+    def scan(self, text: np.ndarray[Any, np.dtype[np.uint8]], size: int) -> bool:
+        """Take a slice's columns by `edgescan.scan` (edges exactly as `write_graph` writes
+        them, every endpoint an id); False leaves the slice to msgspec."""
+        if self.names is None:
+            return False
+        found = scan(text, size, self.names)
+        if found is None:
+            return False
+        units = self.unit_codes.code(text, found.unit_start, found.unit_length)
+        if units is None:
+            return False
+        self.provider.append(found.provider)
+        self.consumer.append(found.consumer)
+        self.amount.append(found.amount)
+        self.units.parts.append(units)
+        self.count += found.amount.shape[0]
+        return True
 
     def add(self, edges: list[_Edge]) -> None:
         n = len(edges)
@@ -491,6 +557,12 @@ class _EdgeColumns:
         self.count += n
         self.amount.append(np.fromiter(map(_AMOUNT, edges), np.float64, n))
         self.units.add(map(_EDGE_UNIT, edges), n)
+
+    @property
+    def table(self) -> IdTable:
+        if self._table is None:
+            self._table = self.make_table()
+        return self._table
 
     def _rows(self, names: list[str], role: str, grouped: bool) -> np.ndarray[Any, Any]:
         """`grouped`: names usually come in runs (consumers: a chain's edges are usually

@@ -53,9 +53,17 @@ class IdTable:
 
     def find(self, names: Sequence[str]) -> IntArray:
         """Row of each name, -1 where the name is not an id."""
-        wanted = np.fromiter(map(hash, names), np.int64, len(names))
-        out = np.full(len(names), -1, dtype=np.int64)
-        todo = np.arange(len(names))
+        out = self.probe(np.fromiter(map(hash, names), np.int64, len(names)))
+        if self.ids.shape[0]:
+            same = self.ids[np.maximum(out, 0)] == np.array(names, dtype=self.wide)
+            out[~same] = -1
+        return out
+
+    def probe(self, wanted: IntArray) -> IntArray:
+        """Row of the id with each hash, -1 where none has it: not yet confirmed that the name
+        hashed is that id (`find` compares the strings; `edgescan` the bytes)."""
+        out = np.full(wanted.shape[0], -1, dtype=np.int64)
+        todo = np.arange(wanted.shape[0])
         slot = wanted & self.mask
         while todo.size:
             probe = np.take(self.slots, slot, axis=0)
@@ -65,7 +73,4 @@ class IdTable:
             out[todo[found]] = row[found]
             going = ~hit & (row >= 0)
             todo, slot = todo[going], slot[going] + 1
-        if self.ids.shape[0]:
-            same = self.ids[np.maximum(out, 0)] == np.array(names, dtype=self.wide)
-            out[~same] = -1
         return out

@@ -434,8 +434,13 @@ def _edge_factors(
     names, code = edge_units
     if not names:
         return np.ones(code.shape[0])
-    used = np.zeros((len(names) + 1, len(unit_names)), dtype=np.bool_)
-    used[code + 1, provider_unit] = True
+    # each edge's (edge unit + 1, provider unit) cell as one flat index: one pass to find the
+    # pairs used, one gather of the factors (two-dimensional fancy indexing costs twice that)
+    width = len(unit_names)
+    cell = code * width
+    cell += width
+    cell += provider_unit
+    used = (np.bincount(cell, minlength=(len(names) + 1) * width) > 0).reshape(-1, width)
     table = np.ones(used.shape)
     for src, dst in np.argwhere(used[1:]).tolist():  # in (edge unit, provider unit) order
         f = conversion_factor(str(names[src]), unit_names[dst])
@@ -444,5 +449,5 @@ def _edge_factors(
             edge = f"#{k} {ids[provider[k]]} -> {ids[consumer[k]]} ({amount[k]:g} {names[src]})"
             raise UnitMismatch(edge, str(names[src]), unit_names[dst])
         table[src + 1, dst] = f
-    per_edge: FloatArray = table[code + 1, provider_unit]
+    per_edge: FloatArray = np.take(table.ravel(), cell)
     return per_edge

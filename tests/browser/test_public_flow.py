@@ -135,20 +135,29 @@ def test_a_declaration_goes_from_verification_to_its_label(
     assert qr.get_attribute("src") == f"/d/{public_id}/qr.svg"
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", qr.element_handle())
     label_url = page.inner_text("figure.qr figcaption code").strip()
-    assert label_url == f"{live_server.url}/d/{public_id}"
+    assert label_url == f"{live_server.url}/q/{public_id}"  # the light landing page
     heading, content_hash = page.inner_text("h1"), page.inner_text("dl.facts code")
 
+    # the label's light page: the same product and figure, no chart library, one link away
+    # from the full declaration
     page = reader.go(label_url.removeprefix(live_server.url), "label-target")
     assert page.url == label_url
-    assert (page.inner_text("h1"), page.inner_text("dl.facts code")) == (heading, content_hash)
-    assert _headline(page) == declared
+    assert page.inner_text("h1") == heading and _headline(page) == declared
+    assert "Qingyuan Carbon Verification Co." in page.inner_text("#label-verification")
+    assert (
+        page.locator("#chart-stages").count() == 0
+        and page.locator("script[src*=plotly]").count() == 0
+    )
     reader.language("zh", "label-target-zh")
     assert page.url == label_url
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert _headline(page) == declared
-    assert _stage_total(page) == drawn
     assert "生命周期阶段" in page.inner_text("main")
-    assert "清源碳核查有限公司" in page.inner_text("dl.facts")
+    assert "清源碳核查有限公司" in page.inner_text("#label-verification")
+    page.click("#full-declaration")
+    page.wait_for_url(f"**/d/{public_id}")
+    assert page.inner_text("dl.facts code") == content_hash
+    assert _stage_total(page) == drawn
     reader.shot("label-target-zh-drawn")
 
     page = reader.go("/d/", "public-list-zh")

@@ -16,20 +16,28 @@ from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration, Membership, Submission, User
+from footprint_platform.models import Declaration, EmissionFactor, Membership, Submission, User
 from tests.conftest import Session
 from tests.platform.demo_ids import Ids
 from tests.platform.test_authorization import API, PERSONAS, WEB, _path
 
 
 def _secrets_by_org() -> dict[int, set[str]]:
-    """Input descriptions written by exactly one organization, of several words (a shared or
-    one-word wording like "Natural gas" or "Aluminium" is also a factor name, not a secret)."""
+    """Input descriptions written by exactly one organization, of several words, that are not
+    part of a published factor dataset's name (a shared, one-word or dataset wording like
+    "Natural gas", "Aluminium" or "Cobalt sulfate" is public: the factor list shows it)."""
+    public = "\n".join(
+        n
+        for row in db.session.execute(select(EmissionFactor.name_en, EmissionFactor.name_zh))
+        for n in row
+        if n
+    )
     owners: dict[str, set[int]] = defaultdict(set)
     for sub in db.session.scalars(select(Submission)):
         for row in sub.inputs:
-            if row.description and " " in row.description and len(row.description) > 12:
-                owners[row.description].add(sub.organization_id)
+            text = row.description
+            if text and " " in text and len(text) > 12 and text not in public:
+                owners[text].add(sub.organization_id)
     out: dict[int, set[str]] = defaultdict(set)
     for text, orgs in owners.items():
         if len(orgs) == 1:

@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from supply_graph import (
     GraphFormatError,
@@ -241,3 +242,192 @@ def test_only_json_whitespace_separates_elements(tmp_path: Path) -> None:
     path.write_bytes(body)
     with pytest.raises(GraphFormatError, match="not valid JSON"):
         load_graph(path)
+
+
+# --- edges read by `edgescan` (the layout write_graph writes) ------------------------------
+
+
+def _scans(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record whether each offered edge slice was taken by the scan."""
+    taken: list[bool] = []
+    original = fileformat._EdgeColumns.scan
+
+    def spy(self: object, text: object, size: int) -> bool:
+        got = original(self, text, size)  # type: ignore[arg-type]
+        taken.append(got)
+        return got
+
+    monkeypatch.setattr(fileformat._EdgeColumns, "scan", spy)
+    return taken
+
+
+def _without_scan(path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """What the reader gives with every edge slice decoded by msgspec: a graph or the error."""
+    with monkeypatch.context() as m:
+        m.setattr(fileformat, "NodeNames", type("NoNames", (), {"build": staticmethod(
+            lambda ids, array: None)}))  # fmt: skip
+        return _outcome(path)
+
+
+def _outcome(path: Path) -> object:
+    try:
+        return load_graph(path)
+    except SupplyGraphError as exc:
+        return (type(exc), str(exc))
+
+
+def _same_outcome(a: object, b: object) -> None:
+    if isinstance(a, SupplyGraph) and isinstance(b, SupplyGraph):
+        _same(a, b)
+        np.testing.assert_array_equal(a.amount, b.amount)
+    else:
+        assert a == b
+
+
+IDS = ["ore", "ü-β", "a},{b", "x" * 40, "cell@plant-c", "", "grid-1"]
+
+
+def _edges_file(tmp_path: Path, edges: list[bytes], units: dict[str, str] | None = None) -> Path:
+    """A graph file in write_graph's layout with the edges' text as given."""
+    units = units or {}
+    nodes = [_node(i, unit=units.get(i, "kg")) for i in IDS]
+    head = orjson.dumps(_doc(nodes, []))
+    body = head[: head.rindex(b"[]")] + b"[" + b",".join(edges) + b"]}"
+    path = tmp_path / "g.json"
+    path.write_bytes(body)
+    return path
+
+
+def _edge(provider: str, consumer: str, amount: bytes, unit: str = "kg") -> bytes:
+    return (b'{"from":' + orjson.dumps(provider) + b',"to":' + orjson.dumps(consumer)
+            + b',"amount":' + amount + b',"unit":' + orjson.dumps(unit) + b"}")  # fmt: skip
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(random_graphs(loops=True))
+def test_scanned_edges_give_the_msgspec_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed_only: None, graph: SupplyGraph
+) -> None:
+    """A file written by write_graph: every edge slice taken by the scan, same graph (ids,
+    rows, amounts bit for bit, unit codes) as when msgspec decodes every slice."""
+    path = tmp_path / "g.json"
+    write_graph(graph, path)
+    taken = _scans(monkeypatch)
+    scanned = load_graph(path)
+    if graph.n_edges:
+        assert taken and all(taken)
+    _same_outcome(scanned, _without_scan(path, monkeypatch))
+
+
+@pytest.mark.parametrize("slice_bytes", [1, 1 << 20])
+def test_scanned_edges_with_awkward_names_and_units(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_bytes: int
+) -> None:
+    """Non-ASCII, empty, long ids and ids holding `},{`; several units, first met in different
+    slices; an escaped id (`"` inside) leaves its slice to msgspec. Same graph either way."""
+    monkeypatch.setattr(fileformat, "_SLICE", slice_bytes)
+    units = {"grid-1": "kWh", "x" * 40: "t"}
+    edges = [
+        _edge("ore", "ü-β", b"2", "g"),
+        _edge("ü-β", "a},{b", b"0.25"),
+        _edge("grid-1", "a},{b", b"1.5e-3", "MJ"),
+        _edge("x" * 40, "", b"3", "kg"),
+        _edge("", "cell@plant-c", b"-0", "t"),
+        _edge("a},{b", "cell@plant-c", b"12.5", "kg"),
+        _edge("grid-1", "cell@plant-c", b"7E+1", "kWh"),
+    ]
+    path = _edges_file(tmp_path, edges, units)
+    taken = _scans(monkeypatch)
+    graph = load_graph(path)
+    assert any(taken)
+    _same_outcome(graph, _without_scan(path, monkeypatch))
+    np.testing.assert_allclose(graph.amount, [0.002, 0.25, 1.5e-3 / 3.6, 0.003, 0.0, 12.5, 70])
+    escaped = _edges_file(tmp_path, [*edges, _edge('q"q', "ore", b"1")])
+    _same_outcome(_outcome(escaped), _without_scan(escaped, monkeypatch))
+
+
+AMOUNTS = [b"01", b"1.", b".5", b"+1", b"1e999", b"-2", b"null", b"true", b"[1]", b"1 ", b" 1",
+           b"1 2", b"NaN", b'"1"', b"1,2", b"", b"1}"]  # fmt: skip
+
+
+@pytest.mark.parametrize("amount", AMOUNTS, ids=[a.decode() or "empty" for a in AMOUNTS])
+@pytest.mark.parametrize("slice_bytes", [1, 1 << 20])
+def test_scanned_edges_keep_every_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, amount: bytes, slice_bytes: int
+) -> None:
+    """Whatever the scan is offered — a number JSON refuses, one out of range, an unknown id,
+    a unit that is none or does not convert, a control character — the reader's outcome (the
+    graph, or the exact error line) is the one it gives without the scan."""
+    monkeypatch.setattr(fileformat, "_SLICE", slice_bytes)
+    good = [_edge("ore", "ü-β", b"1"), _edge("ü-β", "grid-1", b"2")]
+    for edges in (
+        [*good, _edge("ore", "grid-1", amount)],
+        [*good, _edge("ore", "zz", b"1"), _edge("yy", "ore", b"1")],
+        [*good, _edge("ore", "grid-1", b"1", "blorp")],
+        [*good, _edge("ore", "grid-1", b"1", "kWh")],
+        [*good, _edge("ore", "grid-1", b"1", "")],
+        [*good, _edge("ore", "grid\x01-1", b"1").replace(b"\\u0001", b"\x01")],  # raw
+        [*good, _edge("ore", "grid-1", b"1", "k\x01g")],
+        [*good, _edge("ore", "grid-1", b"1", "k\x01g").replace(b"\\u0001", b"\x01")],
+    ):
+        path = _edges_file(tmp_path, edges)
+        _same_outcome(_outcome(path), _without_scan(path, monkeypatch))
+
+
+def test_ids_holding_nul_are_not_scanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names are compared as zero-padded words, so an id holding NUL ("ab" against "ab\\0")
+    leaves every edge slice to msgspec; the graph is the same."""
+    nodes = [_node("ab"), _node("ab\x00"), _node("c")]
+    edges = [{"from": "ab\x00", "to": "c", "amount": 2.0, "unit": "kg"},
+             {"from": "ab", "to": "c", "amount": 3.0, "unit": "kg"}]  # fmt: skip
+    path = _write(tmp_path, _doc(nodes, edges))
+    taken = _scans(monkeypatch)
+    graph = load_graph(path)
+    assert not any(taken)
+    assert graph.provider.tolist() == [1, 0]
+    _same_outcome(graph, _without_scan(path, monkeypatch))
+
+
+_BYTES = b'{}[]:,"\\ 0123456789.eE+-abkgtWh\x01\x00\xc3\xbc'
+_NAMES, _UNITS = st.sampled_from(IDS), st.sampled_from(["kg", "g", "t"])
+_EDITS = st.sampled_from(["put", "insert", "delete"])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edges=st.lists(
+        st.tuples(_NAMES, _NAMES, st.sampled_from(["1", "2.5", "1e-3"]), _UNITS),
+        min_size=1,
+        max_size=6,
+    ),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), _EDITS, st.integers(0, len(_BYTES) - 1)),
+        min_size=1,
+        max_size=3,
+    ),
+    slice_bytes=st.sampled_from([1, 64, 1 << 20]),
+)
+def test_edited_edge_text_gives_the_same_outcome_with_and_without_the_scan(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edges: list[tuple[str, str, str, str]],
+    edits: list[tuple[float, str, int]],
+    slice_bytes: int,
+) -> None:
+    """Edges as write_graph writes them, then a few bytes put, inserted or deleted anywhere in
+    the edges' text (quotes, escapes, control bytes, digits, brackets): whatever the file has
+    become, the reader's outcome with the scan equals its outcome without it."""
+    monkeypatch.setattr(fileformat, "_SLICE", slice_bytes)
+    path = _edges_file(tmp_path, [_edge(p, c, a.encode(), u) for p, c, a, u in edges])
+    text = bytearray(path.read_bytes())
+    start = text.index(b'"edges":[') + 9
+    for where, how, which in edits:
+        at = start + int(where * (len(text) - 2 - start))
+        if how == "put":
+            text[at] = _BYTES[which]
+        elif how == "insert":
+            text.insert(at, _BYTES[which])
+        else:
+            del text[at]
+    path.write_bytes(bytes(text))
+    _same_outcome(_outcome(path), _without_scan(path, monkeypatch))

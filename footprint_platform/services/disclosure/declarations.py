@@ -600,7 +600,7 @@ def _store(
         session, [p.id for p, *_ in ready], run.period_start, run.period_end
     )
     pins = chain.submissions.pins_of(
-        chain.product_array[np.logical_or.reduce([u for _p, _r, u, *_ in ready])]
+        chain.product_array[np.logical_or.reduce([u for _, _, u, *_ in ready])]
     )
     carbon = carbon_content.Chain(session, carbon_content.pins_of_map(pins))
     made = []

@@ -361,13 +361,14 @@ def result_rows(
         origins = np.zeros((len(chain.product_ids), 2))
     carried_shares, fallback_shares = origins[rows, 0].tolist(), origins[rows, 1].tolist()
     carried = set(chain.carried)
+    submitted = set(chain.submissions.products.tolist())  # one set, not a search per product
     for k, i in enumerate(rows.tolist()):
         product_id = chain.product_ids[i]
         basis = (
             "carried"
             if product_id in carried
             else "submitted"
-            if product_id in chain.submissions
+            if product_id in submitted
             else "missing"
             if product_id in missing
             else "generic"

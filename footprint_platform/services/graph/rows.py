@@ -178,7 +178,11 @@ def period_clause(start: date, end: date, pinned: Mapping[int, int] | None) -> A
 def submission_rows(
     session: Session, start: date, end: date, pinned: Mapping[int, int] | None
 ) -> list[SubRow]:
-    rows = session.execute(select(*SUB_COLUMNS).where(period_clause(start, end, pinned))).all()
+    rows = (
+        session.connection()
+        .execute(select(*SUB_COLUMNS).where(period_clause(start, end, pinned)))
+        .all()
+    )
     wanted = None if pinned is None else set(pinned.values())
     return [sub_row(r) for r in rows if wanted is None or r[0] in wanted]
 
@@ -250,7 +254,13 @@ def input_rows(
     reads are separate statements: a submission committed between them would bring rows of a
     version not read, or take away those of one read, so rows are kept by submission id and the
     few missing are read by id."""
-    rows = session.execute(_inputs_select().where(period_clause(start, end, pinned))).all()
+    # Core execution: the rows are plain tuples, so the ORM's per-row loading is not paid on
+    # ~700k rows of a 100k-product period (bench/RESULTS.md, "Platform roll-up at scale")
+    rows = (
+        session.connection()
+        .execute(_inputs_select().where(period_clause(start, end, pinned)))
+        .all()
+    )
     kept = _with_fuel_upstream(session, [r for r in rows if r[0] in wanted])
     gone = wanted - {int(r[0]) for r in kept}
     return kept + input_rows_for(session, sorted(gone)) if gone else kept

@@ -7,16 +7,14 @@ after its back-off: 30 s, 1 min, 2 min, … at most 4 h, `failed` after MAX_ATTE
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from footprint_platform import outbound
-from footprint_platform.extensions import db
+from footprint_platform import background, outbound
 from footprint_platform.models import WebhookDelivery, utcnow
 from footprint_platform.services.notify import webhooks
 from footprint_platform.services.pact import outbound as pact_outbound
@@ -43,36 +41,10 @@ def queue(delivery_ids: list[int]) -> None:
 
 
 def queue_one(delivery_id: int, delay: timedelta | None = None) -> None:
-    """Send later: RQ (its scheduler runs the delayed retries), a thread of this process after
-    the response (PACT_DELIVERY = "thread"), or nothing ("manual": the command sends)."""
-    wait = max(delay or timedelta(0), timedelta(0))
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from redis import Redis
-        from rq import Queue
-
-        rq_queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-        name = "footprint_platform.worker.deliver_webhook"
-        if wait:
-            rq_queue.enqueue_in(wait, name, delivery_id, job_timeout=60)
-        else:
-            rq_queue.enqueue(name, delivery_id, job_timeout=60)
-    elif current_app.config["PACT_DELIVERY"] == "thread":
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        seconds = wait.total_seconds() or float(current_app.config["PACT_DELIVERY_DELAY_SECONDS"])
-        timer = threading.Timer(seconds, _deliver_in_thread, (app, delivery_id))
-        timer.daemon = True
-        timer.start()
-
-
-def _deliver_in_thread(app: Flask, delivery_id: int) -> None:
-    with app.app_context():
-        try:
-            run(db.session, delivery_id)
-        except Exception:  # a thread has no one to tell: the row says where it stands
-            log.exception("webhook delivery %s failed", delivery_id)
-        finally:
-            db.session.remove()
+    """Send later (footprint_platform/background.py): the worker, a thread, or a command."""
+    background.send_later(
+        QUEUE, "footprint_platform.worker.deliver_webhook", run, delivery_id, delay, job_timeout=60
+    )
 
 
 def run(session: Session, delivery_id: int) -> None:

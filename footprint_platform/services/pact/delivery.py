@@ -7,13 +7,11 @@ to know nothing of PACT."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
-from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from footprint_platform.extensions import db
+from footprint_platform import background
 from footprint_platform.models import Declaration, utcnow
 from footprint_platform.policy import Actor
 from footprint_platform.services.disclosure import publication
@@ -42,38 +40,10 @@ def queue(delivery_ids: list[int]) -> None:
 
 
 def queue_one(delivery_id: int, delay: timedelta | None = None) -> None:
-    """Send a PACT event later, never in the web request: on the RQ worker when REDIS_URL is
-    set (its scheduler runs the delayed retries), else in a thread of this process after the
-    response (PACT_DELIVERY = "thread", the default for one machine), or not at all
-    ("manual": `flask pact deliver`, run by cron or by a test, sends what is due)."""
-    wait = max(delay or timedelta(0), timedelta(0))
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from redis import Redis
-        from rq import Queue
-
-        queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-        name = "footprint_platform.worker.deliver_pact"
-        if wait:
-            queue.enqueue_in(wait, name, delivery_id, job_timeout=300)
-        else:
-            queue.enqueue(name, delivery_id, job_timeout=300)
-    elif current_app.config["PACT_DELIVERY"] == "thread":
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        seconds = wait.total_seconds() or float(current_app.config["PACT_DELIVERY_DELAY_SECONDS"])
-        timer = threading.Timer(seconds, _deliver_in_thread, (app, delivery_id))
-        timer.daemon = True
-        timer.start()
-
-
-def _deliver_in_thread(app: Flask, delivery_id: int) -> None:
-    with app.app_context():
-        try:
-            run(db.session, delivery_id)
-        except Exception:  # a thread has no one to tell: log it; the row says where it stands
-            log.exception("PACT delivery %s failed", delivery_id)
-        finally:
-            db.session.remove()
+    """Send later (footprint_platform/background.py): the worker, a thread, or a command."""
+    background.send_later(
+        QUEUE, "footprint_platform.worker.deliver_pact", run, delivery_id, delay, job_timeout=300
+    )
 
 
 def run(session: Session, delivery_id: int) -> None:

@@ -1,0 +1,60 @@
+"""Work sent later, never inside the web request: on the RQ worker when REDIS_URL is set (its
+scheduler runs delayed retries), else in a thread of this process after the response
+(PACT_DELIVERY = "thread", the default for one machine), or not at all ("manual": a `flask`
+command run by cron or by a test sends what is due). PACT events and webhook deliveries both
+go this way; each names the worker function RQ imports and the attempt a thread runs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from footprint_platform.extensions import db
+
+log = logging.getLogger(__name__)
+
+Attempt = Callable[[Session, int], object]
+
+
+def send_later(
+    queue: str,
+    worker_function: str,
+    attempt: Attempt,
+    delivery_id: int,
+    delay: timedelta | None = None,
+    job_timeout: int = 300,
+) -> None:
+    """Hand one delivery on: to RQ's `queue` as `worker_function`, or to a timer thread that
+    runs `attempt` in an application context of its own."""
+    wait = max(delay or timedelta(0), timedelta(0))
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        rq_queue = Queue(queue, connection=Redis.from_url(redis_url))
+        if wait:
+            rq_queue.enqueue_in(wait, worker_function, delivery_id, job_timeout=job_timeout)
+        else:
+            rq_queue.enqueue(worker_function, delivery_id, job_timeout=job_timeout)
+    elif current_app.config["PACT_DELIVERY"] == "thread":
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        seconds = wait.total_seconds() or float(current_app.config["PACT_DELIVERY_DELAY_SECONDS"])
+        timer = threading.Timer(seconds, _in_thread, (app, attempt, queue, delivery_id))
+        timer.daemon = True
+        timer.start()
+
+
+def _in_thread(app: Flask, attempt: Attempt, queue: str, delivery_id: int) -> None:
+    with app.app_context():
+        try:
+            attempt(db.session, delivery_id)
+        except Exception:  # a thread has no one to tell: log it; the row says where it stands
+            log.exception("%s delivery %s failed", queue, delivery_id)
+        finally:
+            db.session.remove()
