@@ -8,7 +8,8 @@ tests/dashboards/test_figures.py checks to 1e-9 relative:
 - stage waterfall: the stored result's stages, then the total bar;
 - chain Sankey: the engine's Sankey (supply_graph.explain: each loop one node, everything not
   shown in one "other" source) with its nodes grouped by tier and category, so no supplier is
-  named; the links into the product plus its own production are its footprint;
+  named, and the generic datasets drawn beside each group that buys them; the links into the
+  product plus its own production are its footprint;
 - treemap: contributions by tier, then category.
 """
 
@@ -141,6 +142,7 @@ class _Group:
     label: str
     column: int
     detail: str = ""  # shown on hover: what a loop is made of
+    name: str = ""  # what it is, without its tier (for the datasets it buys)
 
 
 def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
@@ -154,22 +156,35 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
     """
     sankey = parts.sankey
     product = next(n for n in sankey.nodes if parts.product in n.members)
-    column = _columns(product.key, [(f.source, f.target) for f in sankey.flows])
-    top = max(column.values(), default=0) + 1
+    datasets = _dataset_nodes(parts)
+    column = _columns(
+        product.key, [(f.source, f.target) for f in sankey.flows if f.source not in datasets]
+    )
     groups = _groups(parts, product.key, column, labels)
     own_label = _("Own production and the loop") if len(product.members) > 1 else None
     groups["own"] = _Group(("own",), own_label or _("Own production"), 1)
-    groups[OTHER] = _Group((OTHER,), _("Other inputs (smaller flows)"), top)
     links: dict[tuple[tuple[Any, ...], tuple[Any, ...]], float] = {}
+    made: dict[tuple[Any, ...], _Group] = {}
     for source, target, value in [
-        *((f.source, f.target, f.value) for f in sankey.flows),
+        *((f.source, f.target, f.value) for f in sankey.flows if f.source != OTHER),
         ("own", product.key, product.direct),
     ]:
-        pair = (groups[source].key, groups[target].key)
-        links[pair] = links.get(pair, 0.0) + value
+        into = groups[target]
+        # a dataset several makers buy is drawn beside each of them, not as one box at the
+        # deepest of its buyers' places
+        src = _datasets_of(into, labels) if source in datasets else groups[source]
+        made[src.key] = src
+        links[(src.key, into.key)] = links.get((src.key, into.key), 0.0) + value
+    top = max((g.column for g in made.values()), default=0) + 1
+    made[(OTHER,)] = _Group((OTHER,), _("Other inputs (smaller flows)"), top)
+    for f in sankey.flows:
+        if f.source == OTHER:
+            pair = ((OTHER,), groups[f.target].key)
+            links[pair] = links.get(pair, 0.0) + f.value
     links = {pair: v for pair, v in links.items() if v}
     used = {k for pair in links for k in pair} | {("product",)}
-    nodes = {g.key: g for g in groups.values() if g.key in used}
+    every = {g.key: g for g in [*groups.values(), *made.values()]}
+    nodes = {k: g for k, g in every.items() if k in used}
     order = sorted(nodes.values(), key=lambda g: (-g.column, g.label))
     index = {g.key: i for i, g in enumerate(order)}
     x, y = _positions(order)
@@ -179,7 +194,7 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
             valueformat=",.2f",
             valuesuffix=" " + per_unit(labels.unit),
             node={
-                "label": [g.label for g in order],
+                "label": [_wrap(g.label, 26) for g in order],
                 "customdata": [g.detail or g.label for g in order],
                 "hovertemplate": "%{customdata}<br>%{value}<extra></extra>",
                 "x": x,
@@ -200,6 +215,25 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
     title = _("Along the chain (%(unit)s per %(declared)s)", unit=KG, declared=labels.unit)
     fig.update_layout(_layout(title, meta={"total": parts.total, "other": sankey.other}))
     return fig
+
+
+DATASET = "dataset"  # the category of the factor leaves: inputs bought as generic datasets
+
+
+def _dataset_nodes(parts: Contributions) -> set[str]:
+    """Sankey nodes that are one generic dataset (a factor leaf), not a maker's product."""
+    category = {n.id: n.category for n in parts.by_node}
+    return {
+        n.key
+        for n in parts.sankey.nodes
+        if len(n.members) == 1 and category.get(n.members[0]) == DATASET
+    }
+
+
+def _datasets_of(buyer: _Group, labels: Labels) -> _Group:
+    """The generic datasets one group buys, one column upstream of it."""
+    label = _("Generic datasets bought for %(what)s", what=buyer.name or buyer.label)
+    return _Group(("datasets", *buyer.key), label, buyer.column + 1)
 
 
 def _columns(product: str, flows: Sequence[tuple[str, str]]) -> dict[str, int]:
@@ -233,16 +267,18 @@ def _groups(
         cats = sorted({category.get(m, "") for m in node.members})
         tiers = sorted({tier_of[m] for m in node.members if m in tier_of}) or [place]
         tier = labels.tier(tiers[0]) if len(tiers) == 1 else labels.tiers(tiers[0], tiers[-1])
+        tier = tier.replace(" ", "\u00a0")  # "Tier 4" kept on one line where a label wraps
         loop = "、".join(labels.category(c) for c in cats)
         detail = _("Closed loop: %(parts)s", parts=loop) if len(node.members) > 1 else ""
         if node.key == product_key:
-            groups[node.key] = _Group(("product",), labels.product, 0, detail)
+            groups[node.key] = _Group(("product",), labels.product, 0, detail, labels.product)
         elif detail:  # a loop is named by what it is made of, not only as "closed loop"
-            label = _("%(parts)s (closed loop)", parts=loop) + " · " + tier
-            groups[node.key] = _Group((place, "loop", *cats), label, place, detail)
+            name = _("%(parts)s (closed loop)", parts=loop)
+            key = (place, "loop", *cats)
+            groups[node.key] = _Group(key, name + " · " + tier, place, detail, name)
         else:
-            label = labels.category(cats[0]) + " · " + tier
-            groups[node.key] = _Group((place, cats[0]), label, place)
+            name = labels.category(cats[0])
+            groups[node.key] = _Group((place, cats[0]), name + " · " + tier, place, "", name)
     return groups
 
 
@@ -299,6 +335,7 @@ def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
             parents=parents,
             values=values,
             branchvalues="total",
+            sort=False,  # tiers in order (own production, tier 1, tier 2 …), not by size
             texttemplate="%{label}<br>%{value:,.1f} (%{percentRoot:.1%})",
             hovertemplate="%{label}: %{value:,.3f} " + per_unit(labels.unit) + "<extra></extra>",
             marker={"colorscale": [[0, "#dfeeea"], [1, POSITIVE]], "colors": values},

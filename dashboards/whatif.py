@@ -84,6 +84,8 @@ class SaveForm(FormSchema):
 class DeleteForm(FormSchema):
     period = _period
     scenario_id = fields.Integer(required=True)
+    # the second step: the page that names the scenario asks, its button sends "yes"
+    confirm = fields.String(load_default=None)  # anything but "yes" only asks
 
 
 def _dates(period: Period | None, product_id: int) -> Period | None:
@@ -168,6 +170,7 @@ def _render(
         _("Footprint now and in this scenario"),
     )
     status = 422 if errors else 200
+    places = {**country_names(_locale()), **dict(whatif_options.regions(_locale()))}
     return render_template(
         "dashboards/whatif.html",
         o=outcome,
@@ -186,8 +189,11 @@ def _render(
             )
             for i in range(len(outcome.specs))
         ],
-        regions=whatif_options.regions(_locale()),
-        countries=[(c, n) for c, n in country_names(_locale()).items() if c != "CN"],
+        places=places,
+        grids=sorted(
+            outcome.options.grids,
+            key=lambda g: (not g.region.startswith("CN"), places.get(g.region, g.region)),
+        ),
         saved=whatif_saved.saved(db.session, actor(), product_id, outcome.period),
         chart_scripts=charts.scripts(),
         locale=_locale(),
@@ -243,6 +249,8 @@ def _lenient_specs(raw: str | None) -> list[dict[str, Any]]:
 @login_required
 def delete(product_id: int) -> Any:
     data = parse(DeleteForm(), request.form)
+    if data["confirm"] != "yes":
+        return _confirm_delete(product_id, data)
     gone = whatif_saved.delete(db.session, actor(), product_id, data["scenario_id"])
     if gone is None:
         flash(_("This scenario was already deleted."), "info")
@@ -250,6 +258,23 @@ def delete(product_id: int) -> Any:
         flash(_("Scenario “%(name)s” deleted.", name=gone.name), "success")
     period = data["period"] and period_key(data["period"])
     return redirect(url_for(".page", product_id=product_id, period=period))
+
+
+def _confirm_delete(product_id: int, data: dict[str, Any]) -> Any:
+    """Ask before deleting: the scenario's name and changes, Delete or Cancel."""
+    found = whatif_saved.find(db.session, actor(), product_id, data["scenario_id"])
+    period = data["period"] and period_key(data["period"])
+    if found is None:
+        flash(_("This scenario was already deleted."), "info")
+        return redirect(url_for(".page", product_id=product_id, period=period))
+    return render_template(
+        "dashboards/whatif_delete.html",
+        product=found.product,
+        scenario=found,
+        period=period,
+        back=_page_url(product_id, (found.period_start, found.period_end), found.changes),
+        locale=_locale(),
+    )
 
 
 @bp.route("/<int:product_id>/whatif/compare")

@@ -88,6 +88,8 @@ def load_demo_submissions(
         done[spec["product"]] = workflow.submit(session, actor, sub.id)
     for spec in demo.get("request", []):
         _request(session, spec, start, end, done)
+    for spec in demo.get("share", []):
+        _offer(session, spec)
     # the declarations below need the recomputes done, also when they went to the queue
     workflow.run_pending(session, start, end)
     for part in demo.get("declare", []):
@@ -200,6 +202,13 @@ def _agree_links(session: Session, specs: list[dict[str, Any]]) -> None:
             if supplier.organization_id != buyer:
                 admin = _admin(session, supplier.organization_id)
                 workflow.share(session, admin, supplier.id, buyer)
+
+
+def _offer(session: Session, spec: dict[str, Any]) -> None:
+    """A maker shares a product's footprint with a company it is quoting for (no link yet)."""
+    product = _product(session, spec["part"])
+    buyer = session.scalars(select(Organization).where(Organization.name_en == spec["buyer"])).one()
+    workflow.share(session, _admin(session, product.organization_id), product.id, buyer.id)
 
 
 def _instrument(

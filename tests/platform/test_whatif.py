@@ -167,12 +167,16 @@ def test_a_move_to_another_factor_equals_rolling_up_the_changed_data(
     _same(outcome, _slow("JH-S7-LR"))
 
 
-def _release_with_recycled_aluminium() -> None:
-    """A factor release with one more dataset, recycled aluminium (a test value), and the
-    SUV's data on it."""
-    csv = SEED_FILE.read_text("utf-8").rstrip("\n") + (
-        f'\n{RECYCLED_AL},"Recycled aluminium (test)",再生铝(测试),material,kg,0.6,CO2e,,'
-        "life_cycle,CN,2023,2025-01-01,,,Test value only,test\n"
+def _release_with_recycled_aluminium(extra: str = "") -> None:
+    """A factor release with one more dataset, recycled aluminium (a test value), and `extra`
+    rows, and the SUV's data on it."""
+    csv = (
+        SEED_FILE.read_text("utf-8").rstrip("\n")
+        + (
+            f'\n{RECYCLED_AL},"Recycled aluminium (test)",再生铝(测试),material,kg,0.6,CO2e,,'
+            "life_cycle,CN,2023,2025-01-01,,,Test value only,test\n"
+        )
+        + extra
     )
     release = factors._publish(db.session, SYSTEM, "2099.1", "test", csv.encode(), None)
     _submission("JH-S7-LR").factor_release_id = release.id
@@ -357,7 +361,7 @@ def test_only_the_makers_members_evaluate(ctx: None) -> None:
 def test_the_outcome_names_no_inputs_of_another_organization(ctx: None) -> None:
     """What the OEM sees of a scenario: its own product, its own rows' datasets, and the
     products whose figures it may know; never a supplier's rows or an unshared figure."""
-    suv, nmc, lfp = _product("JH-S7-LR"), _product("HD-PK-811-78"), _product("HD-PK-LFP-60")
+    suv, lfp = _product("JH-S7-LR"), _product("HD-PK-LFP-60")
     outcome = whatif.evaluate(
         db.session,
         admin_actor(OEM),
@@ -373,4 +377,7 @@ def test_the_outcome_names_no_inputs_of_another_organization(ctx: None) -> None:
     chain = chain_graph(db.session, outcome.period[0], outcome.period[1])
     lfp_figure = supply_graph.rollup(chain.graph)[product_node(lfp.id)].total
     assert repr(lfp_figure) not in text and f"{lfp_figure:.6g}" not in text
-    assert {p.id for ps in outcome.options.competitors.values() for p in ps} <= {nmc.id}
+    # only products whose figure the OEM may know: the demo's second pack, shared with it
+    offered = {p.id for ps in outcome.options.competitors.values() for p in ps}
+    assert offered == {_product("WJ-PK-811-78").id}
+    assert lfp.id not in offered

@@ -27,6 +27,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,7 +51,13 @@ from footprint_platform.services.graph.chain import (
 )
 from footprint_platform.services.insight.whatif_changes import Own, Plan, read_own, translate
 from footprint_platform.services.insight.whatif_options import Options, check_known, form_options
-from footprint_platform.services.insight.whatif_specs import parse_spec
+from footprint_platform.services.insight.whatif_specs import (
+    GREEN_SHARE,
+    GRID_REGION,
+    RECYCLED,
+    SWAP,
+    parse_spec,
+)
 from supply_graph.scenario import Scenario, SetDirect
 
 
@@ -73,6 +81,7 @@ class Outcome:
     base: Figures
     scenario: Figures
     options: Options
+    primary_note: str | None = None  # why the primary-data share moved, where it did
 
     @property
     def delta(self) -> float:
@@ -193,16 +202,63 @@ def _outcome(
         direct[i] = [new[s] for s in chain.graph.stages]
         changed = replace(chain.graph, direct=direct)
     result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver, members)
+    before = _figures(base, chain.graph, node, own.rule)
+    after = _figures(result, changed, node, own.rule)
     return Outcome(
         product,
         (own.submission.period_start, own.submission.period_end),
         tuple(parsed),
         tuple(plan.described),
         tuple(plan.notes),
-        _figures(base, chain.graph, node, own.rule),
-        _figures(result, changed, node, own.rule),
+        before,
+        after,
         options,
+        primary_note(before, after, {s["kind"] for s in parsed}),
     )
+
+
+def primary_note(before: Figures, after: Figures, kinds: set[str]) -> str | None:
+    """Why the share of the footprint resting on primary data moved (None where it did not, to
+    the tenth of a percent shown): the share weighs primary emissions against all, so a change
+    that moves either moves it, though no data became more or less measured."""
+    a, b = before.primary_data_share * 100, after.primary_data_share * 100
+    if round(a, 1) == round(b, 1):
+        return None
+    text = [
+        str(
+            _l(
+                "The primary-data share moves from %(before)s %% to %(after)s %%. It is the part "
+                "of the footprint computed from makers' own data (measured or calculated) rather "
+                "than from generic datasets, so it moves whenever emissions move between the two, "
+                "although no data became more or less measured.",
+                before=format_decimal(round(a, 1)),
+                after=format_decimal(round(b, 1)),
+            )
+        )
+    ]
+    if SWAP in kinds:
+        text.append(
+            str(_l("The product bought instead brings its own chain's share of primary data."))
+        )
+    if kinds & {GRID_REGION, GREEN_SHARE}:
+        text.append(
+            str(
+                _l(
+                    "Your electricity rows are primary data: their emissions change while "
+                    "the generic datasets' do not."
+                )
+            )
+        )
+    if RECYCLED in kinds:
+        text.append(
+            str(
+                _l(
+                    "Materials bought as generic datasets are secondary data: moving their "
+                    "amounts changes the secondary part."
+                )
+            )
+        )
+    return " ".join(text)
 
 
 def _product(session: Session, actor: Actor | None, product_id: int) -> Product:

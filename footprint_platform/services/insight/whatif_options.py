@@ -18,7 +18,7 @@ from footprint_platform.models import (
     EmissionFactor,
     Product,
 )
-from footprint_platform.reference import load_reference
+from footprint_platform.reference import country_names, load_reference
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     product_node,
@@ -29,6 +29,7 @@ from footprint_platform.services.insight.whatif_changes import (
     recycled_dataset,
 )
 from footprint_platform.services.insight.whatif_specs import GREEN_SOURCES, refuse
+from footprint_platform.services.intake.activity import GRID
 from supply_graph.units import conversion_factor
 
 
@@ -41,14 +42,33 @@ class MaterialOption:
 
 
 @dataclass(frozen=True)
+class GridChoice:
+    """A place the rule gives its own grid factor: China (one national factor for every
+    regional grid under these rules) or a country with a factor in the release."""
+
+    region: str
+    factor: EmissionFactor
+    current: bool  # the factor the product's grid rows have now
+
+
+@dataclass(frozen=True)
 class Options:
     """What the forms may offer: only the organization's own data and figures it may know."""
 
     suppliers: list[Product]
     competitors: dict[int, list[Product]]  # supplier id -> known products it may be swapped for
-    materials: list[MaterialOption]
+    materials: list[MaterialOption]  # only those the release has a recycled dataset for
     green_sources: list[str]
     region: str  # the site's current grid region
+    release: str = ""  # the factor release the submission is on
+    without_recycled: tuple[EmissionFactor, ...] = ()  # materials with no recycled dataset
+    grids: tuple[GridChoice, ...] = ()
+    has_grid_power: bool = False
+
+    @property
+    def grid_changes(self) -> bool:
+        """Whether some choice gives the product's grid rows another factor than now."""
+        return self.has_grid_power and any(not g.current for g in self.grids)
 
 
 def known_figure(
@@ -110,21 +130,61 @@ def form_options(
         ]
         for s in suppliers
     }
-    materials = []
-    for (code, stage), amount in sorted(own.materials.items()):
-        if RECYCLED_MARKS & set(code.split(".")):
-            continue
-        recycled = recycled_dataset(own.factors, code)
-        total, of_which = own.physical.get((code, stage), [amount, 0.0])
-        share = of_which / total if total else 0.0
-        materials.append(MaterialOption(f"{code}@{stage}", own.factors[code], recycled, share))
+    materials, without = _materials(own)
     region = product.site.grid_region
     sources = [
         s
         for s in GREEN_SOURCES
         if any(re.match(rf"^elec\.{region.split('-')[0].lower()}\.{s}\.", c) for c in own.factors)
     ]
-    return Options(suppliers, competitors, materials, sources, region)
+    return Options(
+        suppliers,
+        competitors,
+        materials,
+        sources,
+        region,
+        own.submission.factor_release.version,
+        without,
+        grid_choices(own, region),
+        any(p.instrument == GRID and p.kwh > 0 for p in own.power),
+    )
+
+
+def _materials(own: Own) -> tuple[list[MaterialOption], tuple[EmissionFactor, ...]]:
+    """The materials whose recycled share can move (the release has a recycled dataset and
+    the rule the parameters its formula needs), and the others, to say why they are not."""
+    offered, without = [], []
+    for (code, stage), amount in sorted(own.materials.items()):
+        if RECYCLED_MARKS & set(code.split(".")):
+            continue
+        recycled = recycled_dataset(own.factors, code)
+        eol = own.rule.end_of_life
+        if recycled is None or (eol.is_cff and eol.for_dataset(code) is None):
+            if own.factors[code] not in without:
+                without.append(own.factors[code])
+            continue
+        total, of_which = own.physical.get((code, stage), [amount, 0.0])
+        share = of_which / total if total else 0.0
+        offered.append(MaterialOption(f"{code}@{stage}", own.factors[code], recycled, share))
+    return offered, tuple(without)
+
+
+def grid_choices(own: Own, region: str) -> tuple[GridChoice, ...]:
+    """Every grid factor the rule distinguishes in the release: one per factor, China first
+    (its regional grids share the national factor unless the rule lists China as regional),
+    then each country the release has a factor for. The rest of the world would get no factor,
+    so it is not offered."""
+    policy, year = own.rule.electricity, own.submission.period_end.year
+    now = {p.code for p in own.power if p.instrument == GRID}
+    china = ["CN", *load_reference().grid_regions]
+    places = china + sorted(c for c in country_names("en") if c != "CN")
+    seen: dict[str, GridChoice] = {}
+    for place in places:
+        code = policy.grid_code(own.factors, place, year)
+        if code is None or code in seen or code not in own.factors:
+            continue
+        seen[code] = GridChoice(place, own.factors[code], code in now)
+    return tuple(seen.values())
 
 
 def _candidate_pool(session: Session, organization_id: int, categories: set[str]) -> list[Product]:

@@ -63,6 +63,19 @@ def save(
     return made
 
 
+def find(
+    session: Session, actor: Actor, product_id: int, scenario_id: int
+) -> WhatIfScenario | None:
+    """A saved scenario of the product, for whoever may delete it (to confirm first); None if
+    it is gone."""
+    product = _product(session, actor, product_id)
+    return session.scalars(
+        select(WhatIfScenario).where(
+            WhatIfScenario.id == scenario_id, WhatIfScenario.product_id == product.id
+        )
+    ).first()
+
+
 def delete(
     session: Session, actor: Actor, product_id: int, scenario_id: int
 ) -> WhatIfScenario | None:
