@@ -168,7 +168,7 @@ def test_private_downloads_are_never_stored_by_a_cache(prepared_app: Flask, ids:
     owner = Session(prepared_app.test_client())
     owner.login(people["owner"])
     for (_rule, method), (_policy, template, _data) in WEB.items():
-        public = ("/static/", "/dashboard/static/", "/d/", "/.well-known/jwks.json")
+        public = ("/static/", "/dashboard/static/", "/d/", "/d.csv", "/.well-known/jwks.json")
         if method != "GET" or template.startswith(public):
             continue
         response = owner.client.get(_path(template, ids))
