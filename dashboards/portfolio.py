@@ -39,6 +39,10 @@ class PortfolioQuery(FormSchema):
     )
     chemistry = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
     period = PeriodField(load_default=None, allow_none=True)
+    sort = fields.String(
+        load_default="product",
+        validate=validate.OneOf(["product", "footprint", "primary", "rating"]),
+    )
 
 
 class ResultsExportQuery(PortfolioQuery):

@@ -407,3 +407,38 @@ def test_the_newest_submission_column_speaks_of_the_period_shown(demo_app: Flask
             (mine,) = [m for m in board.products if m.row.product.id == cathode]
             assert mine.submission is not None
             assert (mine.submission.period_start, mine.submission.period_end) == period
+
+
+def test_the_portfolio_sorts_where_supplier_data_would_help_most(
+    demo_app: Flask, auth: Session
+) -> None:
+    """The orders the portfolio offers, each on its stored figures: part number, footprint
+    within each category, primary-data share lowest first, data quality worst first; a
+    product without a figure goes last; an unknown order is refused."""
+    from footprint_platform.services.insight import portfolio as service
+    from tests.platform.demo_ids import admin_actor
+
+    _nmc, org = _ids(demo_app, "HD-PK-811-78")
+    period = (date(2025, 1, 1), date(2025, 12, 31))
+    with demo_app.app_context():
+        actor = admin_actor(PACKS)
+        found = {
+            sort: service.portfolio(db.session, actor, org, period=period, sort=sort).rows
+            for sort in ("product", "footprint", "primary", "rating")
+        }
+    parts = [r.product.part_number for r in found["product"]]
+    assert parts == sorted(parts) and len(parts) >= 2
+    shares = [r.current.primary_data_share for r in found["primary"] if r.current]
+    assert shares == sorted(shares)
+    ratings = [r.current.dqr for r in found["rating"] if r.current and r.current.dqr is not None]
+    assert ratings == sorted(ratings, reverse=True)
+    for category in {r.product.category for r in found["footprint"]}:
+        totals = [r.current.total for r in found["footprint"] if r.product.category == category]
+        assert totals == sorted(totals)
+    auth.login(PACKS)
+    base = f"/dashboard/orgs/{org}/portfolio?period=2025-01-01/2025-12-31"
+    html = auth.client.get(base + "&sort=primary").get_data(as_text=True)
+    shown = [int(p) for p in re.findall(r'<tr data-product="(\d+)">', html)]
+    assert shown == [r.product.id for r in found["primary"]]
+    assert 'option value="primary" selected' in html
+    assert auth.client.get(base + "&sort=cheapest").status_code == 422

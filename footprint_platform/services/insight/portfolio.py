@@ -9,10 +9,11 @@ here nothing they could not see on each product's dashboard (policy VIEW_RESULTS
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -63,6 +64,24 @@ class Portfolio:
     choices: tuple[PeriodChoice, ...] = ()  # `periods`, each marked complete or not
 
 
+def _figure(row: Row, field: str, worst: Decimal) -> Decimal:
+    """A row's figure for ordering; a row without one (no result, or unrated) goes last."""
+    value = None if row.current is None else getattr(row.current, field)
+    return worst if value is None else value
+
+
+_LAST = Decimal("Infinity")
+# The portfolio's orders. A footprint is per declared unit, so it is ordered within each
+# category; the primary-data share lowest first and the rating worst first point at where
+# suppliers' data would help most.
+SORTS: dict[str, Callable[[Row], Any]] = {
+    "product": lambda r: r.product.part_number,
+    "footprint": lambda r: (r.product.category, _figure(r, "total", _LAST)),
+    "primary": lambda r: (_figure(r, "primary_data_share", _LAST), r.product.part_number),
+    "rating": lambda r: (-_figure(r, "dqr", -_LAST), r.product.part_number),  # 5 is worst
+}
+
+
 def portfolio(
     session: Session,
     actor: Actor | None,
@@ -71,9 +90,11 @@ def portfolio(
     chemistry: str | None = None,
     period: Period | None = None,
     every_product: bool = False,
+    sort: str = "product",
 ) -> Portfolio:
     """The organization's products, filtered, in `period` (else the organization's default,
-    `periods.default`): only those with a result in it, unless `every_product`."""
+    `periods.default`): only those with a result in it, unless `every_product`; in the order
+    `sort` names (one of SORTS)."""
     authorize(actor, Action.VIEW_RESULTS, organization_id)
     products = session.scalars(catalog.products_query(organization_id)).all()
     points = _points(session, organization_id)
@@ -93,6 +114,7 @@ def portfolio(
         rows.append(
             _row(session, product, trend, current, declarations.get(product.id, []), period)
         )
+    rows.sort(key=SORTS.get(sort, SORTS["product"]))
     return Portfolio(
         rows,
         sorted({p.category for p in products}),
