@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -44,9 +43,9 @@ from footprint_platform.models import (
     RequestStatus,
     utcnow,
 )
-from footprint_platform.policy import SYSTEM, Action, Actor, PactGrant, authorize
+from footprint_platform.policy import Action, Actor, PactGrant, authorize
 from footprint_platform.services.catalogue import audit
-from footprint_platform.services.notify import notifications, webhooks
+from footprint_platform.services.notify import notifications
 from footprint_platform.services.pact import catenax
 from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import events as pact_events
@@ -190,42 +189,21 @@ def _take_request(
 ) -> list[PactDelivery]:
     now = utcnow()
     found = pact_events.matching(session, grant, Criteria(), now, product.id) if product else []
-    start, end = pact_events.answer_period(found, now.date())
     data = row.data
     named = data.get("manufacturerPartId") or data.get("customerPartId") or "Catena-X"
-    req = DataRequest(
-        buyer_id=grant.partner_id,
-        supplier_id=grant.owner_id,
-        product_id=product.id if product else None,
-        part_number=(product.part_number if product else named)[:64],
-        period_start=start,
-        period_end=end,
-        due_date=now.date() + timedelta(days=pact_events.ANSWER_DAYS),
-        message=data.get("message"),
-        status=RequestStatus.PENDING,
-        pact_event_id=row.id,
-    )
-    session.add(req)
-    session.flush()
-    audit.record(
+    req = pact_events.inbox_request(
         session,
         actor,
-        "request.create",
-        req,
-        organization_id=grant.owner_id,
-        details={"over": "catena-x", "request_id": row.event_id, "query": data},
+        grant,
+        row,
+        product,
+        product.part_number if product else named,
+        data.get("message"),
+        found,
+        found[-1:],  # one PCF answers a Catena-X request: the newest
+        {"over": "catena-x", "request_id": row.event_id, "query": data},
     )
-    webhooks.request_received(session, req)
     if found:
-        req.status, req.closed_at = RequestStatus.ANSWERED, now
-        audit.record(
-            session,
-            SYSTEM,
-            "request.answer_automatic",
-            req,
-            organization_id=grant.owner_id,
-            details={"pf_ids": [found[-1].public_id]},
-        )
         return [push(session, row, req, found[-1])]
     notifications.record(session, notifications.REQUEST_RECEIVED, [grant.owner_id], req.id)
     return []

@@ -308,6 +308,54 @@ def _never_served(
     return bool(criteria.product_ids) and not named
 
 
+def inbox_request(
+    session: Session,
+    actor: Actor,
+    grant: PactGrant,
+    row: PactEvent,
+    product: Product | None,
+    part_number: str,
+    message: str | None,
+    found: list[Declaration],
+    answered: list[Declaration],
+    details: dict[str, Any],
+) -> DataRequest:
+    """A partner's request (a PACT event, or a Catena-X GET kept as one) as a data request in
+    the owner's inbox, audited and told to its webhooks; answered at once, and audited as such,
+    when `answered` holds the shared published footprints that match."""
+    now = utcnow()
+    start, end = answer_period(found, now.date())
+    req = DataRequest(
+        buyer_id=grant.partner_id,
+        supplier_id=grant.owner_id,
+        product_id=product.id if product else None,
+        part_number=part_number[:64],
+        period_start=start,
+        period_end=end,
+        due_date=now.date() + timedelta(days=ANSWER_DAYS),
+        message=message,
+        status=RequestStatus.PENDING,
+        pact_event_id=row.id,
+    )
+    session.add(req)
+    session.flush()
+    audit.record(
+        session, actor, "request.create", req, organization_id=grant.owner_id, details=details
+    )
+    webhooks.request_received(session, req)  # answered automatically or not, it came in
+    if answered:
+        req.status, req.closed_at = RequestStatus.ANSWERED, now
+        audit.record(
+            session,
+            SYSTEM,
+            "request.answer_automatic",
+            req,
+            organization_id=grant.owner_id,
+            details={"pf_ids": [d.public_id for d in answered]},
+        )
+    return req
+
+
 def _take_request(
     session: Session, actor: Actor, grant: PactGrant, row: PactEvent
 ) -> list[PactDelivery]:
@@ -317,40 +365,19 @@ def _take_request(
     found = matching(session, grant, criteria, now)
     product = found[0].product if found else (named[0] if len(named) == 1 else None)
     comment = row.data.get("comment")
-    start, end = answer_period(found, now.date())
-    req = DataRequest(
-        buyer_id=grant.partner_id,
-        supplier_id=grant.owner_id,
-        product_id=product.id if product else None,
-        part_number=(product.part_number if product else _first_id(criteria))[:64],
-        period_start=start,
-        period_end=end,
-        due_date=now.date() + timedelta(days=ANSWER_DAYS),
-        message=comment.strip()[:2000] if isinstance(comment, str) and comment.strip() else None,
-        status=RequestStatus.PENDING,
-        pact_event_id=row.id,
-    )
-    session.add(req)
-    session.flush()
-    audit.record(
+    req = inbox_request(
         session,
         actor,
-        "request.create",
-        req,
-        organization_id=grant.owner_id,
-        details={"over": "pact", "event_id": row.event_id, "criteria": criteria.summary()},
+        grant,
+        row,
+        product,
+        product.part_number if product else _first_id(criteria),
+        comment.strip()[:2000] if isinstance(comment, str) and comment.strip() else None,
+        found,
+        found,
+        {"over": "pact", "event_id": row.event_id, "criteria": criteria.summary()},
     )
-    webhooks.request_received(session, req)  # answered automatically or not, it came in
     if found:
-        req.status, req.closed_at = RequestStatus.ANSWERED, now
-        audit.record(
-            session,
-            SYSTEM,
-            "request.answer_automatic",
-            req,
-            organization_id=grant.owner_id,
-            details={"pf_ids": [d.public_id for d in found]},
-        )
         return [_fulfilled(session, row, req, found)]
     if _never_served(session, grant, criteria, named):
         reason = "No footprint of ours matches the requested productId or companyId."
