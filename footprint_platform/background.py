@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from footprint_platform.extensions import db
@@ -58,3 +60,25 @@ def _in_thread(app: Flask, attempt: Attempt, queue: str, delivery_id: int) -> No
             log.exception("%s delivery %s failed", queue, delivery_id)
         finally:
             db.session.remove()
+
+
+def claim_attempt(
+    session: Session, model: Any, delivery: Any, now: datetime, lease: timedelta
+) -> bool:
+    """Take a due delivery's next attempt (a PactDelivery or a WebhookDelivery row: pending,
+    its attempts as read, due by `now`) so no other worker or thread makes it at the same time;
+    the lease keeps it from being claimed again while the attempt runs. Commits."""
+    taken = session.execute(
+        update(model)
+        .where(
+            model.id == delivery.id,
+            model.status == "pending",
+            model.attempts == delivery.attempts,
+            model.next_attempt_at <= now,
+        )
+        .values(attempts=delivery.attempts + 1, next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    session.refresh(delivery)
+    return bool(taken.rowcount)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from footprint_platform import background, outbound
@@ -54,30 +54,13 @@ def run(session: Session, delivery_id: int) -> None:
         queue_one(delivery.id, delivery.next_attempt_at - utcnow())
 
 
-def _claim(session: Session, delivery: WebhookDelivery, now: datetime) -> bool:
-    taken = session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery.id,
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.attempts == delivery.attempts,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .values(attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    session.refresh(delivery)
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
 def _post(url: str, headers: dict[str, str], body: bytes) -> outbound.Answer:
     return outbound.request(
         "POST",
         url,
         headers,
         body,
-        context=pact_outbound._context(),
+        context=pact_outbound.tls_context(),
         timeout=TIMEOUT_SECONDS,
         max_bytes=2000,
         allow_private=bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE")),
@@ -93,7 +76,7 @@ def attempt(
     now = now or utcnow()
     if delivery is None or delivery.status != "pending" or delivery.next_attempt_at > now:
         return delivery
-    if not _claim(session, delivery, now):
+    if not background.claim_attempt(session, WebhookDelivery, delivery, now, LEASE):
         return delivery
     endpoint = delivery.endpoint
     if endpoint.disabled_at is not None:

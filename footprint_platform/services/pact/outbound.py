@@ -242,7 +242,7 @@ def same_host(url: str, credential: PactCredential) -> bool:
 # -- calls -------------------------------------------------------------------------------------
 
 
-def _context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """The system's trust store, or PACT_OUTBOUND_CA_FILE (tests: their own test certificate)."""
     cafile = current_app.config.get("PACT_OUTBOUND_CA_FILE") or None
     return ssl.create_default_context(cafile=cafile)
@@ -257,7 +257,7 @@ def _call(
             url,
             headers,
             data,
-            context=_context(),
+            context=tls_context(),
             timeout=TIMEOUT_SECONDS,
             max_bytes=MAX_ANSWER_BYTES,
             allow_private=_allow_private(),

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform import background
 from footprint_platform.models import (
     Declaration,
     Organization,
@@ -64,24 +65,6 @@ def send(session: Session, delivery: PactDelivery) -> None:
     pact_outbound.post_event(credential, delivery.target_url, delivery.body)
 
 
-def _claim(session: Session, delivery: PactDelivery, now: datetime) -> bool:
-    """Take the attempt (no other worker or thread makes it at the same time)."""
-    taken = session.execute(
-        update(PactDelivery)
-        .where(
-            PactDelivery.id == delivery.id,
-            PactDelivery.status == "pending",
-            PactDelivery.attempts == delivery.attempts,
-            PactDelivery.next_attempt_at <= now,
-        )
-        .values(attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    session.refresh(delivery)
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
 def attempt(
     session: Session,
     delivery_id: int,
@@ -107,7 +90,7 @@ def attempt(
         )
         session.commit()
         return delivery
-    if not _claim(session, delivery, now):
+    if not background.claim_attempt(session, PactDelivery, delivery, now, LEASE):
         return delivery
     if not _still_shared(session, delivery, now):
         delivery.status, delivery.last_error = "cancelled", "a footprint in it is no longer shared"
