@@ -51,7 +51,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
-from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.policy import Action, Actor
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import (
     AccountingRule,
@@ -59,7 +59,9 @@ from footprint_platform.rules import (
     rule_version,
     rules_for_category,
 )
-from footprint_platform.services.graph.build import chain_graph, pinned_upstream_graph
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.graph import period_graph
+from footprint_platform.services.graph.build import pinned_upstream_graph
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     Isolated,
@@ -67,7 +69,6 @@ from footprint_platform.services.graph.chain import (
     product_node,
     rollup_isolating,
 )
-from footprint_platform.services.graph.period_graph import run_pins
 from footprint_platform.services.graph.results import result_rows
 from supply_graph import SupplyGraph, rollup
 from supply_graph.units import conversion_factor
@@ -291,11 +292,12 @@ def pinned_builder(
 def solve_declaration(session: Session, d: Declaration, rule: AccountingRule) -> Solved:
     """A declaration recomputed from its pins under `rule` (its own, to verify it)."""
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    as_of = session.scalar(select(RollupRun.started_at).where(RollupRun.id == d.run_id))
-    build = pinned_builder(
-        session, d.product_id, (d.period_start, d.period_end), pins, d.fallback_release_id, as_of
+    return solve(
+        rule,
+        session,
+        d.product_id,
+        lambda: period_graph.as_declared(session, d, pins, upstream_only=True),
     )
-    return solve(rule, session, d.product_id, build)
 
 
 def chosen_rule(product: Product, code: str | None) -> AccountingRule:
@@ -793,10 +795,7 @@ def _statement(
 def compare(session: Session, actor: Actor, product_id: int, start: date, end: date) -> Comparison:
     """The product's period under both rules, from the pins of its newest result (what a
     declaration made now would pin)."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(str(_l("No such product.")))
-    authorize(actor, Action.VIEW_PRODUCTS, product.organization_id)
+    product = catalog.product_for(session, actor, product_id, Action.VIEW_PRODUCTS)
     run = session.scalars(
         select(RollupRun)
         .where(RollupRun.period_start == start, RollupRun.period_end == end)
@@ -804,10 +803,9 @@ def compare(session: Session, actor: Actor, product_id: int, start: date, end: d
         .limit(1)
     ).first()
     if run is None:
-        raise InvalidInput(str(_l("Nothing is computed for this period yet.")))
-    chain = chain_graph(
-        session, start, end, run_pins(session, run), run.fallback_release_id, as_of=run.started_at
-    )
+        msg = str(_l("Nothing is computed for this period yet."))
+        raise InvalidInput(msg, {"period": [msg]})
+    chain = period_graph.as_of_run(session, run)
     upstream = chain.reachable_rows([product.id], "up")
     pins = {
         int(p): v[0] for p, v in chain.submissions.pins_of(chain.product_array[upstream]).items()
