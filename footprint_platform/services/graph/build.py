@@ -221,19 +221,22 @@ def _build(
     for code, stage, unit, value in extra_leaves:
         edges.leaf(code, stage, unit, value)
     node_ids = [product_node(p) for p in product_ids] + edges.leaf_ids
-    graph = SupplyGraph.from_columns(
+    provider = np.array(edges.provider, dtype=np.int64)
+    consumer = np.array(edges.consumer, dtype=np.int64)
+    # from_columns without naming each edge's ends only to look the names up again: the
+    # node ids are distinct by construction (products by id, leaves by their key)
+    graph = SupplyGraph.from_encoded(
         ids=node_ids,
-        units=units + edges.leaf_units,
+        units=_encode(units + edges.leaf_units),
         direct=np.vstack([direct, edges.leaf_direct()]),
         stages=stage_names,
         primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=np.float64)]),
         dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
         ratings=np.vstack([ratings, edges.leaf_ratings_array()]),
-        categories=categories + edges.leaf_category,
-        edge_from=[node_ids[k] for k in edges.provider],
-        edge_to=[node_ids[k] for k in edges.consumer],
-        edge_amount=edges.amount,
-        edge_unit=edges.unit,
+        categories=_encode(categories + edges.leaf_category),
+        endpoints=lambda: (provider, consumer),
+        edge_amount=np.array(edges.amount, dtype=np.float64),
+        edge_units=_encode(edges.unit),
         allocations=edges.allocations,
     )
     return ChainGraph(
@@ -246,6 +249,15 @@ def _build(
         dict(zip(product_ids, categories, strict=True)),
         carried=sorted(carried or ()),
     )
+
+
+def _encode(values: Sequence[str | None]) -> tuple[tuple[str, ...], np.ndarray]:
+    """A string column dictionary-encoded as `SupplyGraph.from_columns` encodes it: names in
+    first-seen order, code -1 for None."""
+    names = tuple(v for v in dict.fromkeys(values) if v is not None)
+    code: dict[str | None, int] = {name: k for k, name in enumerate(names)}
+    code[None] = -1
+    return names, np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def graph_with_rows(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,10 +45,19 @@ class Consent:
     described: Mapping[int, tuple[str, str]]
     generic: Callable[[], Sequence[Generic]]
     countries: Mapping[int, str] = field(default_factory=dict)  # product id -> site country
+    _share_keys: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def allows(self, consumer: int, linked: int) -> bool:
         buyer = self.owners[consumer]
         return self.owners[linked] == buyer or (linked, buyer) in self.shares
+
+    def share_keys(self) -> np.ndarray:
+        """The shares as sorted 64-bit keys (product id << 32 | buyer id), made once: what
+        `allows` asks of `shares`, for a whole column of links at a time (`np.isin`)."""
+        if self._share_keys is None:
+            pairs = np.array(sorted(self.shares), dtype=np.int64).reshape(-1, 2)
+            self._share_keys = (pairs[:, 0] << 32) | pairs[:, 1]
+        return self._share_keys
 
 
 def consent_of(session: Session, product_ids: Iterable[int]) -> Consent:
