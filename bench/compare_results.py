@@ -145,7 +145,7 @@ def compare(before: Path, after: Path, rel: float) -> int:
                 problems.append(f"{period} {part}: keys differ")
             for key in sorted(o[part].keys() & n[part].keys()):
                 a, b = o[part][key], n[part][key]
-                identical += a == b
+                identical += repr(a) == repr(b)  # also the same types (REAL or INTEGER)
                 if a != b and not _close(a, b, rel):
                     problems.append(f"{period} {part} {key}: {a!r} != {b!r}")
                 exact += 1

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform import stages
-from footprint_platform.bulk import bulk_insert, copy_rows, is_postgres
+from footprint_platform.bulk import copy_rows, is_postgres
 from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
 from footprint_platform.rules import rule_for_category
@@ -309,20 +309,44 @@ def _store(
 ) -> int:
     """Write the run's product results in bulk, none for the `skipped` products (their
     newest stored result stays theirs); returns how many."""
-    rows = list(result_rows(run_id, chain, result, only, skipped, origins))
-    if not rows:  # every affected product is on or below a bad loop
+    columns = _ResultColumns(run_id, chain, result, only, skipped, origins)
+    if not columns.product_ids:  # every affected product is on or below a bad loop
         return 0
     if is_postgres(session):
-        columns = list(rows[0])
+        rows = list(columns.dicts())
+        names = list(rows[0])
         copy_rows(
             session,
             ProductResult.__table__,  # type: ignore[arg-type]
-            columns,
-            ([_copy_value(c, r[c]) for c in columns] for r in rows),
+            names,
+            ([_copy_value(c, r[c]) for c in names] for r in rows),
         )
     else:
-        bulk_insert(session, ProductResult.__table__, rows)  # type: ignore[arg-type]
-    return len(rows)
+        # the values as SQLAlchemy's types would bind them on SQLite (Numeric as float, JSON
+        # as json.dumps text, NULL for no dqi), given to one DBAPI executemany: no bind
+        # processing per value for a 100k-row run (bench/RESULTS.md, "Ninth round")
+        names = ", ".join(_RESULT_COLUMNS)
+        marks = ", ".join("?" for _ in _RESULT_COLUMNS)
+        session.connection().exec_driver_sql(
+            f"INSERT INTO product_result ({names}) VALUES ({marks})",
+            list(columns.sqlite_rows()),
+        )
+    return len(columns.product_ids)
+
+
+_RESULT_COLUMNS = (
+    "run_id",
+    "product_id",
+    "total",
+    "by_stage",
+    "primary_data_share",
+    "dqr",
+    "dqi",
+    "basis",
+    "upstream_missing",
+    "carried_share",
+    "fallback_share",
+)
 
 
 def result_rows(
@@ -340,57 +364,113 @@ def result_rows(
     A result with a gap (its own data or an input upstream missing, valued at nothing) has
     no weight for the gap in its rating, so it is rated the worst of its rule's scale: the
     share the gap would have is unknown, and a gap must never improve a rating."""
-    missing = set(chain.missing)
-    upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
-    zero = chain.awaiting_without_data()  # links valued as a missing product would be
-    upstream_missing |= chain.reachable(zero, "down") if zero else set()
-    stage_names = list(result.stages)
-    rows = (
-        np.arange(len(chain.product_ids))
-        if only is None
-        else np.flatnonzero(np.isin(chain.product_array, list(only), assume_unique=True))
-    )
-    if skipped:
-        rows = rows[~np.isin(chain.product_array[rows], list(skipped))]
-    by_stage = relative_stages(chain, result, rows).tolist()
-    totals = result.total[rows].tolist()
-    shares = result.primary_data_share[rows].tolist()
-    dqrs = result.dqr[rows].tolist()
-    dqis = (np.full((len(rows), 3), np.nan) if result.dqi is None else result.dqi[rows]).tolist()
-    if origins is None:
-        origins = np.zeros((len(chain.product_ids), 2))
-    carried_shares, fallback_shares = origins[rows, 0].tolist(), origins[rows, 1].tolist()
-    carried = set(chain.carried)
-    submitted = set(chain.submissions.products.tolist())  # one set, not a search per product
-    for k, i in enumerate(rows.tolist()):
-        product_id = chain.product_ids[i]
-        basis = (
-            "carried"
-            if product_id in carried
-            else "submitted"
-            if product_id in submitted
-            else "missing"
-            if product_id in missing
-            else "generic"
+    return _ResultColumns(run_id, chain, result, only, skipped, origins).dicts()
+
+
+class _ResultColumns:
+    """`result_rows` as columns of plain values, computed once: rows as dicts (the ORM's
+    column values) or as SQLite binds them."""
+
+    def __init__(
+        self,
+        run_id: int,
+        chain: ChainGraph,
+        result: supply_graph.RollupResult,
+        only: Collection[int] | None,
+        skipped: Collection[int],
+        origins: np.ndarray | None,
+    ) -> None:
+        missing = set(chain.missing)
+        upstream_missing = chain.reachable(missing, "down") - missing if missing else set()
+        zero = chain.awaiting_without_data()  # links valued as a missing product would be
+        upstream_missing |= chain.reachable(zero, "down") if zero else set()
+        self.run_id = run_id
+        self.stage_names = list(result.stages)
+        rows = (
+            np.arange(len(chain.product_ids))
+            if only is None
+            else np.flatnonzero(np.isin(chain.product_array, list(only), assume_unique=True))
         )
-        dqr, dqi = dqrs[k], dqis[k]
-        gap = product_id in missing or product_id in upstream_missing
-        if gap:
-            dqr = worst_dqr(chain.categories[product_id])
-            dqi = [dqr] * 3
-        yield {
-            "run_id": run_id,
-            "product_id": product_id,
-            "total": Decimal(repr(totals[k])),
-            "by_stage": dict(zip(stage_names, by_stage[k], strict=True)),
-            "primary_data_share": Decimal(f"{shares[k]:.6f}"),
-            "dqr": None if np.isnan(dqr) else Decimal(f"{dqr:.2f}"),
-            "dqi": dqi_strings(dqi),
-            "basis": basis,
-            "upstream_missing": product_id in upstream_missing,
-            "carried_share": Decimal(f"{carried_shares[k]:.6f}"),
-            "fallback_share": Decimal(f"{fallback_shares[k]:.6f}"),
-        }
+        if skipped:
+            rows = rows[~np.isin(chain.product_array[rows], list(skipped))]
+        self.by_stage = relative_stages(chain, result, rows).tolist()
+        self.totals = result.total[rows].tolist()
+        self.shares = result.primary_data_share[rows].tolist()
+        dqrs = result.dqr[rows].tolist()
+        dqis = (
+            np.full((len(rows), 3), np.nan) if result.dqi is None else result.dqi[rows]
+        ).tolist()
+        if origins is None:
+            origins = np.zeros((len(chain.product_ids), 2))
+        self.carried_shares = origins[rows, 0].tolist()
+        self.fallback_shares = origins[rows, 1].tolist()
+        carried = set(chain.carried)
+        submitted = set(chain.submissions.products.tolist())  # one set, not a search per product
+        self.product_ids = [chain.product_ids[i] for i in rows.tolist()]
+        self.basis = [
+            "carried"
+            if p in carried
+            else "submitted"
+            if p in submitted
+            else "missing"
+            if p in missing
+            else "generic"
+            for p in self.product_ids
+        ]
+        self.upstream_missing = [p in upstream_missing for p in self.product_ids]
+        for k, p in enumerate(self.product_ids):
+            if p in missing or p in upstream_missing:
+                dqrs[k] = worst_dqr(chain.categories[p])
+                dqis[k] = [dqrs[k]] * 3
+        self.dqrs, self.dqis = dqrs, dqis
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        for k, product_id in enumerate(self.product_ids):
+            dqr = self.dqrs[k]
+            yield {
+                "run_id": self.run_id,
+                "product_id": product_id,
+                "total": Decimal(repr(self.totals[k])),
+                "by_stage": dict(zip(self.stage_names, self.by_stage[k], strict=True)),
+                "primary_data_share": Decimal(f"{self.shares[k]:.6f}"),
+                "dqr": None if np.isnan(dqr) else Decimal(f"{dqr:.2f}"),
+                "dqi": dqi_strings(self.dqis[k]),
+                "basis": self.basis[k],
+                "upstream_missing": self.upstream_missing[k],
+                "carried_share": Decimal(f"{self.carried_shares[k]:.6f}"),
+                "fallback_share": Decimal(f"{self.fallback_shares[k]:.6f}"),
+            }
+
+    def sqlite_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows in `_RESULT_COLUMNS` order as SQLAlchemy binds them on SQLite: each Decimal
+        of `dicts` as the float it converts to (the same float: a shortest repr or a fixed-point
+        string read once), each JSON value as `json.dumps` writes it."""
+        by_stage = _json_template(self.stage_names, "%r")
+        finite = bool(np.isfinite(np.asarray(self.by_stage, dtype=np.float64)).all())
+        dqi = _json_template(RATINGS, '"%.2f"')
+        for k, product_id in enumerate(self.product_ids):
+            dqr, dqis = self.dqrs[k], self.dqis[k]
+            stages_k = self.by_stage[k]
+            yield (
+                self.run_id,
+                product_id,
+                self.totals[k],
+                by_stage % tuple(stages_k)
+                if finite
+                else json.dumps(dict(zip(self.stage_names, stages_k, strict=True))),
+                float(f"{self.shares[k]:.6f}"),
+                None if dqr != dqr else float(f"{dqr:.2f}"),
+                None if any(v != v for v in dqis) else dqi % tuple(dqis),
+                self.basis[k],
+                self.upstream_missing[k],
+                float(f"{self.carried_shares[k]:.6f}"),
+                float(f"{self.fallback_shares[k]:.6f}"),
+            )
+
+
+def _json_template(keys: Sequence[str], value: str) -> str:
+    """`json.dumps` of a dict with these keys as a %-template of its values (its separators)."""
+    return "{" + ", ".join(f"{json.dumps(k)}: {value}" for k in keys) + "}"
 
 
 def relative_stages(
