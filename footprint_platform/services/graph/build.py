@@ -50,13 +50,16 @@ from footprint_platform.services.graph.parties import Consent, active_shares, si
 from footprint_platform.services.graph.rows import (
     SUB_COLUMNS,
     ExternalLeaf,
+    Inputs,
     SubRow,
     carried_forward,
     external_leaves,
     id_chunks,
     input_rows,
     input_rows_for,
+    no_cycle_collection,
     period_clause,
+    plain_rows,
     products_by_id,
     sub_row,
     submission_rows,
@@ -83,24 +86,39 @@ def chain_graph(
     was computed. `extra_leaves` (code, stage, unit, value) adds generic datasets nothing uses
     yet, after the others (so no result changes), for a what-if scenario to link
     (services/insight/whatif.py)."""
+    with no_cycle_collection():
+        return _chain_graph(session, start, end, pinned, fallback_release_id, extra_leaves, as_of)
+
+
+def _chain_graph(
+    session: Session,
+    start: date,
+    end: date,
+    pinned: Mapping[int, int] | None,
+    fallback_release_id: int | None,
+    extra_leaves: Sequence[tuple[str, str, str, float]],
+    as_of: datetime | None,
+) -> ChainGraph:
     fallback_release = fallback_release_id or latest_release(session).id
-    products = session.execute(
+    products = plain_rows(
+        session,
         select(
             Product.id, Product.category, Product.declared_unit, Product.organization_id
-        ).order_by(Product.id)
-    ).all()
+        ).order_by(Product.id),
+    )
     subs = submission_rows(session, start, end, pinned)
-    rows = input_rows(session, start, end, pinned, {s[0] for s in subs})
+    inputs = input_rows(session, start, end, pinned, {s[0] for s in subs})
     carried = carried_forward(session, start, products, {s[1] for s in subs}, pinned)
-    rows = [*rows, *input_rows_for(session, [c[0] for c in carried])]
+    for part in id_chunks([c[0] for c in carried]):
+        inputs.rows += input_rows_for(session, part)
     return _build(
         products,
         [*subs, *carried],
-        rows,
+        inputs,
         generic_factors(session, fallback_release),
         fallback_release,
         extra_leaves,
-        external_leaves(session, rows),
+        external_leaves(session, inputs.rows),  # an imported footprint is never common
         active_shares(session, as_of),
         carried={c[1] for c in carried},
         countries=site_countries(session),
@@ -161,8 +179,8 @@ def pinned_upstream_graph(
 
 def _build(
     products: Sequence[Sequence[Any]],
-    subs: Sequence[tuple[int, int, str | None, float | None]],
-    rows: Sequence[Sequence[Any]],
+    subs: Sequence[SubRow],
+    rows: Sequence[Sequence[Any]] | Inputs,
     generic: Sequence[Generic],
     fallback_release: int,
     extra_leaves: Sequence[tuple[str, str, str, float]] = (),
@@ -198,10 +216,14 @@ def _build(
         ratings[i] = sub_ratings if sub_ratings is not None else dqr[i]
     fallback, missing = [], []
     sites = countries or {}
+    chosen: dict[tuple[str, str, str], float | None] = {}  # one choice per kind of product
     for i, product_id in enumerate(product_ids):
         if submitted[i]:
             continue
-        value = generic_value(categories[i], units[i], generic, sites.get(product_id, ""))
+        kind = (categories[i], units[i], sites.get(product_id, ""))
+        if kind not in chosen:
+            chosen[kind] = generic_value(kind[0], kind[1], generic, kind[2])
+        value = chosen[kind]
         dqr[i] = ratings[i] = worst_dqr(categories[i])
         if value is None:
             missing.append(product_id)

@@ -38,7 +38,7 @@ from footprint_platform.services.graph.fallbacks import (
 )
 from footprint_platform.services.graph.input_columns import InputColumns
 from footprint_platform.services.graph.parties import Consent
-from footprint_platform.services.graph.rows import ExternalLeaf, Ratings
+from footprint_platform.services.graph.rows import ExternalLeaf, Inputs, Ratings
 from supply_graph import (
     Allocation,
 )
@@ -122,10 +122,11 @@ class Edges:
         self.own: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.leaf_category: list[str] = []
         self.leaf_index: dict[str, int] = {leaf: k for k, leaf in enumerate(known_leaves)}
-        self.provider: list[int] = []
-        self.consumer: list[int] = []
-        self.amount: list[float] = []
-        self.unit: list[str | None] = []
+        # the edges (node rows; amount in `unit`, None: the provider's), made in `add_inputs`
+        self.provider = np.zeros(0, dtype=np.int64)
+        self.consumer = np.zeros(0, dtype=np.int64)
+        self.amount = np.zeros(0, dtype=np.float64)
+        self.unit = np.empty(0, dtype=object)
         self.allocations: dict[int, Allocation] = {}
 
     def leaf_ratings_array(self) -> np.ndarray:
@@ -169,7 +170,7 @@ class Edges:
 
     def add_inputs(
         self,
-        rows: Sequence[Sequence[Any]],
+        rows: Sequence[Sequence[Any]] | Inputs,
         by_sub: Mapping[int, int],
         position: Mapping[int, int],
         direct: np.ndarray,
@@ -181,10 +182,13 @@ class Edges:
         added into `direct` (rows by product position). `externals`: the imported footprints
         the rows name (external_leaves); a link without `consent` is an edge from the linked
         product's pending leaf (`product_ids[row]` is the product of a row)."""
-        if not rows:
+        if isinstance(rows, Inputs):
+            c = InputColumns(rows.rows, by_sub, rows.common, rows.kept)
+        else:
+            c = InputColumns(rows, by_sub)
+        if not len(c.me):
             return
         n = len(position)
-        c = InputColumns(rows, by_sub)
         b = _Batch()
         convert = converter()
         material, coproduct = c.is_kind("material"), c.is_kind("coproduct")
@@ -329,10 +333,10 @@ class Edges:
         edges = _in_order(b.edges, b.one_edges, last_as_objects=True)
         if edges is not None:
             _, frm, to, amount, unit = edges
-            self.provider += _nodes(frm, index).tolist()
-            self.consumer += _nodes(to, index).tolist()
-            self.amount += amount.astype(np.float64).tolist()
-            self.unit += unit.tolist()
+            self.provider = np.concatenate([self.provider, _nodes(frm, index)])
+            self.consumer = np.concatenate([self.consumer, _nodes(to, index)])
+            self.amount = np.concatenate([self.amount, amount.astype(np.float64)])
+            self.unit = np.concatenate([self.unit, unit.astype(object)])
         emitted = _in_order(b.direct, b.one_direct)
         if emitted is not None:
             _, row, col, value = emitted

@@ -19,6 +19,9 @@ from footprint_platform.models import PRIMARY_PROVENANCE
 SUB, POSITION, KIND, STAGE, QTY, UNIT, CODE, LINKED, EXTERNAL, KM = range(10)
 F_UNIT, F_VALUE, R_SHARE, R_CODE, R_UNIT, R_VALUE = 12, 13, 14, 15, 16, 17
 PROVENANCE, RATINGS = 20, 21
+# the columns every row is read with (rows.COMMON_COLUMNS); the others are NULL in most rows
+COMMON = (SUB, POSITION, KIND, STAGE, QTY, UNIT, CODE, LINKED, KM, F_UNIT, F_VALUE, PROVENANCE)
+COMMON += (RATINGS, RATINGS + 1, RATINGS + 2)
 
 
 def factorize(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
@@ -35,13 +38,29 @@ def _floats(values: Sequence[Any]) -> np.ndarray:
 
 class InputColumns:
     """The rows sorted as the graph reads them (`order[k]` is the k-th row's index in the
-    input), each column that decides what a row becomes, and its product row (`me`)."""
+    input: `common` rows first, then `rows`), each column that decides what a row becomes, and
+    its product row (`me`). `common` (rows.Inputs): columns by position in an input row, the
+    uncommon ones absent (None in every such row)."""
 
-    def __init__(self, rows: Sequence[Sequence[Any]], by_sub: Mapping[int, int]) -> None:
-        self.rows = rows
-        cols = list(zip(*rows, strict=True))
-        me = np.fromiter(map(by_sub.__getitem__, cols[SUB]), dtype=np.int64, count=len(rows))
-        self.order = np.lexsort((_floats(cols[POSITION]), me))
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Any]],
+        by_sub: Mapping[int, int],
+        common: Mapping[int, Sequence[Any]] | None = None,
+        kept: np.ndarray | None = None,
+    ) -> None:
+        self.rows, self.common = rows, dict(common or {})
+        self.n_common = len(self.common[SUB]) if self.common else 0
+        width = RATINGS + 3
+        rest = list(zip(*rows, strict=True)) if rows else [()] * width
+        cols = {k: self._joined(k, rest[k]) for k in COMMON}
+        m = len(cols[SUB])
+        me = _product_rows(by_sub, cols[SUB], self.n_common)
+        order = np.lexsort((_floats(cols[POSITION]), me))
+        if kept is not None:  # the common rows not kept, left out (rows are all kept)
+            keep = np.concatenate([kept, np.ones(m - self.n_common, dtype=bool)])
+            order = order[keep[order]]
+        self.order = order
         self.me = me[self.order]
         self.kind_names, self.kind = self._codes(cols[KIND])
         self.stage_names, self.stage = self._codes(cols[STAGE])
@@ -52,29 +71,45 @@ class InputColumns:
         self.linked = _floats(cols[LINKED])[self.order]
         self.km = _floats(cols[KM])[self.order]
         self.f_value = _floats(cols[F_VALUE])[self.order]
-        self.r_share = _floats(cols[R_SHARE])[self.order]
-        self.has_external = self._present(cols[EXTERNAL])
-        self.has_r_code = self._present(cols[R_CODE])
-        self.has_r_unit = self._present(cols[R_UNIT])
-        self.has_r_value = self._present(cols[R_VALUE])
+        # the uncommon columns: read only in `rows`
+        self.r_share = self._sorted(
+            np.concatenate([np.full(self.n_common, np.nan), _floats(rest[R_SHARE])])
+        )
+        self.has_external = self._present(rest[EXTERNAL])
+        self.has_r_code = self._present(rest[R_CODE])
+        self.has_r_unit = self._present(rest[R_UNIT])
+        self.has_r_value = self._present(rest[R_VALUE])
         prov_names, prov = factorize(cols[PROVENANCE])
         counted = np.array([p is None or p in PRIMARY_PROVENANCE for p in prov_names])
         self.counted = counted[prov][self.order]  # None: rows from before migration 0029
         self.ratings = np.column_stack(
             [_floats(cols[k]) for k in range(RATINGS, RATINGS + 3)]
-        ).reshape(len(rows), 3)[self.order]
+        ).reshape(m, 3)[self.order]
         self.rated = ~np.isnan(self.ratings).any(axis=1)
+
+    def _joined(self, k: int, rest: Sequence[Any]) -> Sequence[Any]:
+        """Column k (a common one) of the common rows, then of `rows`."""
+        return [*self.common[k], *rest] if self.n_common else rest
+
+    def _sorted(self, values: np.ndarray) -> np.ndarray:
+        return values[self.order]
 
     def _codes(self, values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
         names, codes = factorize(values)
         return names, codes[self.order]
 
-    def _present(self, values: Sequence[Any]) -> np.ndarray:
-        return np.fromiter(map(_not_none, values), dtype=bool, count=len(values))[self.order]
+    def _present(self, rest: Sequence[Any]) -> np.ndarray:
+        """Whether an uncommon column holds a value (never in the common rows)."""
+        found = np.zeros(self.n_common + len(rest), dtype=bool)
+        found[self.n_common :] = np.fromiter(map(_not_none, rest), dtype=bool, count=len(rest))
+        return found[self.order]
 
     def row(self, k: int) -> Sequence[Any]:
-        """The k-th row (in graph order) as read."""
-        return self.rows[int(self.order[k])]
+        """The k-th row (in graph order) as read, None in a common row's uncommon columns."""
+        i = int(self.order[k])
+        if i >= self.n_common:
+            return self.rows[i - self.n_common]
+        return tuple(self.common[c][i] if c in self.common else None for c in range(RATINGS + 3))
 
     def is_kind(self, kind: str) -> np.ndarray:
         return self._is(self.kind_names, self.kind, kind)
@@ -106,6 +141,24 @@ class InputColumns:
         factor, bad = np.ones(len(self.me)), np.zeros(len(self.me), dtype=bool)
         factor[wanted], bad[wanted] = table[which], refused[which]
         return factor, bad
+
+
+def _product_rows(by_sub: Mapping[int, int], subs: Sequence[Any], n_common: int) -> np.ndarray:
+    """Each row's product row by its submission; -1 for a common row of a submission not in
+    `by_sub` (one not kept)."""
+    me = np.full(len(subs), -1, dtype=np.int64)
+    if n_common:
+        keys = np.fromiter(by_sub, dtype=np.int64, count=len(by_sub))
+        values = np.fromiter(by_sub.values(), dtype=np.int64, count=len(by_sub))
+        order = np.argsort(keys)
+        keys, values = keys[order], values[order]
+        sub = np.array(subs[:n_common], dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, sub), max(len(keys) - 1, 0))
+        found = keys[at] == sub if len(keys) else np.zeros(n_common, dtype=bool)
+        me[:n_common][found] = values[at[found]]
+    rest = subs[n_common:]
+    me[n_common:] = np.fromiter(map(by_sub.__getitem__, rest), dtype=np.int64, count=len(rest))
+    return me
 
 
 def _not_none(value: Any) -> bool:

@@ -17,7 +17,7 @@ from footprint_platform.models import (
     Site,
 )
 from footprint_platform.services.graph.fallbacks import Generic
-from footprint_platform.services.graph.rows import id_chunks
+from footprint_platform.services.graph.rows import id_chunks, plain_rows
 
 
 def site_countries(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, str]:
@@ -25,7 +25,7 @@ def site_countries(session: Session, product_ids: Iterable[int] | None = None) -
     geography a fallback dataset should represent (`fallback_dataset`)."""
     stmt = select(Product.id, Site.country).join(Site, Site.id == Product.site_id)
     if product_ids is None:
-        return {int(p): str(c or "") for p, c in session.execute(stmt)}
+        return {int(p): str(c or "") for p, c in plain_rows(session, stmt)}
     out: dict[int, str] = {}
     for part in id_chunks(sorted(set(product_ids))):
         rows = session.execute(stmt.where(Product.id.in_(part)))
@@ -52,10 +52,10 @@ class Consent:
         return self.owners[linked] == buyer or (linked, buyer) in self.shares
 
     def share_keys(self) -> np.ndarray:
-        """The shares as sorted 64-bit keys (product id << 32 | buyer id), made once: what
+        """The shares as 64-bit keys (product id << 32 | buyer id), made once: what
         `allows` asks of `shares`, for a whole column of links at a time (`np.isin`)."""
         if self._share_keys is None:
-            pairs = np.array(sorted(self.shares), dtype=np.int64).reshape(-1, 2)
+            pairs = np.array(list(self.shares), dtype=np.int64).reshape(-1, 2)
             self._share_keys = (pairs[:, 0] << 32) | pairs[:, 1]
         return self._share_keys
 
@@ -94,4 +94,4 @@ def active_shares(
             FootprintShare.created_at <= as_of,
             (FootprintShare.revoked_at.is_(None)) | (FootprintShare.revoked_at > as_of),
         )
-    return {(int(p), int(b)) for p, b in session.execute(stmt)}
+    return {(int(p), int(b)) for p, b in plain_rows(session, stmt)}

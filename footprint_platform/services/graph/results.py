@@ -42,6 +42,7 @@ from footprint_platform.services.graph.chain import (
     rollup_isolating,
 )
 from footprint_platform.services.graph.fallbacks import worst_dqr
+from footprint_platform.services.graph.rows import no_cycle_collection
 from footprint_platform.services.notify import webhooks
 from supply_graph.quality import RATINGS
 
@@ -309,7 +310,13 @@ def _store(
 ) -> int:
     """Write the run's product results in bulk, none for the `skipped` products (their
     newest stored result stays theirs); returns how many."""
-    columns = _ResultColumns(run_id, chain, result, only, skipped, origins)
+    with no_cycle_collection():  # 100k rows of new tuples, strings and floats: no cycles
+        return _store_columns(
+            session, _ResultColumns(run_id, chain, result, only, skipped, origins)
+        )
+
+
+def _store_columns(session: Session, columns: _ResultColumns) -> int:
     if not columns.product_ids:  # every affected product is on or below a bad loop
         return 0
     if is_postgres(session):

@@ -1,16 +1,22 @@
 """The column selects a period's graph is built from: products, the submission that stands for
 each (the period's, or one carried forward within the rule's limit), and their input rows joined to
-their factors, read in id chunks that stay under the databases' bound-parameter caps."""
+their factors, read in id chunks that stay under the databases' bound-parameter caps.
+
+One module because the period's read (common columns for most rows, whole rows for the rest)
+and the few-submission read must give the same rows, with the same fuel upstream rows added:
+they share the select, its column positions and the pairing."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, String, and_, cast, func, select, type_coerce
+from sqlalchemy import Float, String, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from footprint_platform.models import (
@@ -23,6 +29,7 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.rules import load_rules, rule_for_category
+from footprint_platform.services.graph.input_columns import COMMON
 
 
 def products_by_id(session: Session, ids: set[int]) -> list[Sequence[Any]]:
@@ -85,7 +92,8 @@ def carried_forward(
     the supplier's latest submitted earlier period within the rule's maximum age, its rating
     lowered by the rule's step per year of age. Pinned, exactly the pinned versions of earlier
     periods (a declaration's carried inputs, whatever was submitted since)."""
-    rules = {int(p[0]): rule_for_category(str(p[1])).missing_data for p in products}
+    by_category = {c: rule_for_category(c).missing_data for c in {str(p[1]) for p in products}}
+    rules = {int(p[0]): by_category[str(p[1])] for p in products}
     oldest = max((r.max_age_years for r in rules.values()), default=0)
     columns = (*SUB_COLUMNS, Submission.period_start)
     if pinned is None:
@@ -229,10 +237,13 @@ _INPUT_COLUMNS = (
 )
 
 
-def _inputs_select() -> Any:
-    def factor(alias: Any, code: Any) -> Any:
-        return and_(alias.release_id == Submission.factor_release_id, alias.code == code)
+def _factor(alias: Any, code: Any) -> Any:
+    """The join of a factor (`alias`) named by `code` in the submission's own release."""
+    return and_(alias.release_id == Submission.factor_release_id, alias.code == code)
 
+
+def _inputs_select() -> Any:
+    factor = _factor
     return (
         select(*_INPUT_COLUMNS)
         .join(Submission, Submission.id == SubmissionInput.submission_id)
@@ -243,27 +254,115 @@ def _inputs_select() -> Any:
     )
 
 
+# What an input row is on most rows: the columns read for every row of a period. The others
+# (an imported footprint, a co-product's allocation, recycled content and end of life) are
+# NULL on all but a few rows; a submission with any of them is read whole by `input_rows_for`.
+COMMON_COLUMNS = COMMON  # positions in `_INPUT_COLUMNS`
+_UNCOMMON = case(
+    (
+        or_(
+            SubmissionInput.external_footprint_id.is_not(None),
+            SubmissionInput.allocation_basis.is_not(None),
+            SubmissionInput.allocation_share.is_not(None),
+            SubmissionInput.recycled_share.is_not(None),
+            SubmissionInput.recycled_factor_code.is_not(None),
+            SubmissionInput.virgin_factor_code.is_not(None),
+        ),
+        1,
+    ),
+    else_=0,
+)
+
+
+@dataclass
+class Inputs:
+    """A graph's input rows: `common` as columns (position in `_INPUT_COLUMNS` -> the column)
+    of which only the `kept` rows count (the wanted submissions' with common rows only), `rows`
+    as tuples (the other submissions', and the fuel upstream rows added to the common ones)."""
+
+    common: dict[int, Sequence[Any]]
+    rows: list[Sequence[Any]]
+    kept: np.ndarray
+
+
 def input_rows(
     session: Session,
     start: date,
     end: date,
     pinned: Mapping[int, int] | None,
     wanted: set[int],
-) -> list[Sequence[Any]]:
+) -> Inputs:
     """The input rows of exactly the `wanted` submissions (those `submission_rows` read). The two
     reads are separate statements: a submission committed between them would bring rows of a
     version not read, or take away those of one read, so rows are kept by submission id and the
-    few missing are read by id."""
-    # Core execution: the rows are plain tuples, so the ORM's per-row loading is not paid on
-    # ~700k rows of a 100k-product period (bench/RESULTS.md, "Platform roll-up at scale")
-    rows = (
-        session.connection()
-        .execute(_inputs_select().where(period_clause(start, end, pinned)))
-        .all()
+    few missing are read by id. The period's ~700k rows are read as the common columns only,
+    with two of the four factor joins, straight from the DBAPI cursor (plain tuples: no
+    SQLAlchemy row per input) and turned into columns at once (bench/RESULTS.md, "Ninth
+    round")."""
+    stmt = (
+        select(*(_INPUT_COLUMNS[k] for k in COMMON_COLUMNS), _UNCOMMON)
+        .join(Submission, Submission.id == SubmissionInput.submission_id)
+        .outerjoin(EmissionFactor, _factor(EmissionFactor, SubmissionInput.factor_code))
+        .outerjoin(_TD, _factor(_TD, SubmissionInput.td_factor_code))
+        .where(period_clause(start, end, pinned))
     )
-    kept = _with_fuel_upstream(session, [r for r in rows if r[0] in wanted])
-    gone = wanted - {int(r[0]) for r in kept}
-    return kept + input_rows_for(session, sorted(gone)) if gone else kept
+    fetched = plain_rows(session, stmt)
+    width = len(COMMON_COLUMNS) + 1
+    cols = list(zip(*fetched, strict=True)) if fetched else [()] * width
+    sub = np.array(cols[0], dtype=np.int64)
+    kept = np.isin(sub, np.array(sorted(wanted), dtype=np.int64))
+    whole = set(sub[kept & np.array(cols[-1], dtype=bool)].tolist())
+    found = set(np.unique(sub[kept]).tolist())
+    if whole:
+        kept &= ~np.isin(sub, np.array(sorted(whole), dtype=np.int64))
+    common = dict(zip(COMMON_COLUMNS, cols[:-1], strict=True))
+    rows: list[Sequence[Any]] = []
+    for part in id_chunks(sorted(whole | (wanted - found))):
+        rows += input_rows_for(session, part)
+    return Inputs(common, rows + _fuel_pairs(session, _fuel_rows(common, kept)), kept)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a graph's rows are read and turned into
+    columns: millions of new tuples and lists none of which forms a cycle, on which each
+    collection would scan every live object again (turning ~700k rows into columns took 4× as
+    long with it running; bench/RESULTS.md, "Ninth round"). Reference counting still frees
+    everything; a collection runs later as usual. Nested or concurrent uses leave it to
+    whoever paused it first."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """A Core select's rows as the DBAPI cursor gives them (tuples; no SQLAlchemy row each),
+    for large reads whose columns need no result processing (numbers, strings)."""
+    result = session.connection().execute(stmt)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def _fuel_rows(common: dict[int, Sequence[Any]], kept: np.ndarray) -> list[Sequence[Any]]:
+    """The kept common rows `_fuel_pairs` reads (those valued with a fuel factor a rule
+    pairs, or with the paired factor), as whole rows (None in the uncommon columns)."""
+    paired = {
+        code
+        for r in load_rules().values()
+        if r.fuel_upstream
+        for pair in r.fuel_upstream.pairs.items()
+        for code in pair
+    }
+    codes = common[6]
+    at = [k for k, code in enumerate(codes) if code in paired and kept[k]]
+    width = len(_INPUT_COLUMNS)
+    return [tuple(common[c][k] if c in common else None for c in range(width)) for k in at]
 
 
 def input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:
@@ -275,7 +374,12 @@ def input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequ
 
 
 def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
-    """The rows plus, for each input valued with a combustion-only fuel factor that the
+    """The rows and their `_fuel_pairs`."""
+    return [*rows, *_fuel_pairs(session, rows)]
+
+
+def _fuel_pairs(session: Session, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    """For each input valued with a combustion-only fuel factor that the
     product's rule pairs with its supply chain (`[fuel_upstream]`, from the release it
     names), a row of the same quantity valued with the paired well-to-tank factor of the
     submission's own release, in the raw-material stage, after the input it pairs. A
@@ -283,17 +387,18 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
     pairs = {c for r in load_rules().values() if r.fuel_upstream for c in r.fuel_upstream.pairs}
     wanted = [r for r in rows if r[6] in pairs and r[2] != "material"]
     if not wanted:
-        return rows
-    subs = sorted({int(r[0]) for r in wanted})
-    described = {
-        int(sub): (str(category), int(release), str(version))
-        for sub, category, release, version in session.execute(
-            select(Submission.id, Product.category, FactorRelease.id, FactorRelease.version)
-            .join(Product, Product.id == Submission.product_id)
-            .join(FactorRelease, FactorRelease.id == Submission.factor_release_id)
-            .where(Submission.id.in_(subs))
+        return []
+    described: dict[int, tuple[str, int, str]] = {}
+    for part in id_chunks(sorted({int(r[0]) for r in wanted})):
+        described.update(
+            (int(sub), (str(category), int(release), str(version)))
+            for sub, category, release, version in session.execute(
+                select(Submission.id, Product.category, FactorRelease.id, FactorRelease.version)
+                .join(Product, Product.id == Submission.product_id)
+                .join(FactorRelease, FactorRelease.id == Submission.factor_release_id)
+                .where(Submission.id.in_(part))
+            )
         )
-    }
     upstream_codes = {
         code
         for r in load_rules().values()
@@ -318,9 +423,12 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
     for r in rows:
         entered.setdefault(int(r[0]), set()).add(str(r[6]))
     added = []
+    rules: dict[str, Any] = {}  # category -> its rule's [fuel_upstream], looked up once
     for r in wanted:
         category, release, version = described[int(r[0])]
-        rule = rule_for_category(category).fuel_upstream
+        if category not in rules:
+            rules[category] = rule_for_category(category).fuel_upstream
+        rule = rules[category]
         code = rule.upstream_for(r[6], version, entered[int(r[0])]) if rule else None
         if code is None or (release, code) not in values:
             continue
@@ -332,4 +440,4 @@ def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Seq
         pair[14:20] = [None] * 6  # no recycled content, no end of life
         pair[20] = "secondary"  # a database value, whatever the fuel row's own provenance
         added.append(tuple(pair))
-    return [*rows, *added]
+    return added
