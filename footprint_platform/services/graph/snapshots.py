@@ -45,6 +45,7 @@ from footprint_platform.services.graph.rows import (
     ExternalLeaf,
     external_leaves,
     input_rows_for,
+    plain_rows,
     sub_row,
 )
 from supply_graph import Allocation, SupplyGraph
@@ -236,7 +237,8 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     # The submissions to patch in are the period's current ones the snapshot does not hold, by
     # id: not "ids above the snapshot's largest", since a draft opened before the snapshot and
     # submitted after it has a smaller id than versions the snapshot holds.
-    current = np.fromiter(session.scalars(select(Submission.id).where(*period)), dtype=np.int64)
+    found = plain_rows(session, select(Submission.id).where(*period))  # 100k ids: no ORM
+    current = np.array(found, dtype=np.int64).reshape(len(found))
     fresh = current[~np.isin(current, s["sub_id"])]
     limit = max(MAX_PATCHED, len(s["sub_product"]) // 100)
     if fresh.size > limit:
