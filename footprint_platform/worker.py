@@ -25,6 +25,7 @@ from footprint_platform.services import workflow
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.notify import webhook_delivery
 from footprint_platform.services.pact import delivery as pact_delivery
+from supply_graph.units import registry
 
 log = logging.getLogger(__name__)
 _APPS: dict[str | None, Flask] = {}  # by DATABASE_URL
@@ -89,6 +90,7 @@ class PlatformWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.app = app
         self.swept_at: float | None = None
+        registry()  # pint's unit registry (0.3-0.7 s), built once for the process, not in a job
 
     def sweep(self) -> None:
         """Busy meanwhile, like a job: a SIGTERM then stops the worker after the sweep
