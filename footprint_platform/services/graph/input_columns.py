@@ -32,7 +32,10 @@ def factorize(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
 
 
 def _floats(values: Sequence[Any]) -> np.ndarray:
-    """Numbers as float64, None as NaN."""
+    """Numbers as float64, None as NaN (a column of None, as the rows' ratings mostly are,
+    without converting each)."""
+    if values.count(None) == len(values):
+        return np.full(len(values), np.nan)
     return np.array(values, dtype=np.float64).reshape(len(values))
 
 

@@ -55,8 +55,8 @@ class Consent:
         """The shares as 64-bit keys (product id << 32 | buyer id), made once: what
         `allows` asks of `shares`, for a whole column of links at a time (`np.isin`)."""
         if self._share_keys is None:
-            pairs = np.array(list(self.shares), dtype=np.int64).reshape(-1, 2)
-            self._share_keys = (pairs[:, 0] << 32) | pairs[:, 1]
+            keys = ((p << 32) | b for p, b in self.shares)
+            self._share_keys = np.fromiter(keys, dtype=np.int64, count=len(self.shares))
         return self._share_keys
 
 
