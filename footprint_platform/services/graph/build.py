@@ -273,7 +273,7 @@ def _build(
     )
 
 
-def _encode(values: Sequence[str | None]) -> tuple[tuple[str, ...], np.ndarray]:
+def _encode(values: Sequence[str | None] | np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
     """A string column dictionary-encoded as `SupplyGraph.from_columns` encodes it: names in
     first-seen order, code -1 for None."""
     names = tuple(v for v in dict.fromkeys(values) if v is not None)

@@ -20,8 +20,8 @@ SUB, POSITION, KIND, STAGE, QTY, UNIT, CODE, LINKED, EXTERNAL, KM = range(10)
 F_UNIT, F_VALUE, R_SHARE, R_CODE, R_UNIT, R_VALUE = 12, 13, 14, 15, 16, 17
 PROVENANCE, RATINGS = 20, 21
 # the columns every row is read with (rows.COMMON_COLUMNS); the others are NULL in most rows
-COMMON = (SUB, POSITION, KIND, STAGE, QTY, UNIT, CODE, LINKED, KM, F_UNIT, F_VALUE, PROVENANCE)
-COMMON += (RATINGS, RATINGS + 1, RATINGS + 2)
+COMMON: tuple[int, ...] = (SUB, POSITION, KIND, STAGE, QTY, UNIT, CODE, LINKED, KM, F_UNIT)
+COMMON += (F_VALUE, PROVENANCE, RATINGS, RATINGS + 1, RATINGS + 2)
 
 
 def factorize(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:

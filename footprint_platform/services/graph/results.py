@@ -332,10 +332,10 @@ def _store_columns(session: Session, columns: _ResultColumns) -> int:
         # the values as SQLAlchemy's types would bind them on SQLite (Numeric as float, JSON
         # as json.dumps text, NULL for no dqi), given to one DBAPI executemany: no bind
         # processing per value for a 100k-row run (bench/RESULTS.md, "Ninth round")
-        names = ", ".join(_RESULT_COLUMNS)
+        listed = ", ".join(_RESULT_COLUMNS)
         marks = ", ".join("?" for _ in _RESULT_COLUMNS)
         session.connection().exec_driver_sql(
-            f"INSERT INTO product_result ({names}) VALUES ({marks})",
+            f"INSERT INTO product_result ({listed}) VALUES ({marks})",
             list(columns.sqlite_rows()),
         )
     return len(columns.product_ids)

@@ -315,7 +315,7 @@ def input_rows(
     found = set(np.unique(sub[kept]).tolist())
     if whole:
         kept &= ~np.isin(sub, np.array(sorted(whole), dtype=np.int64))
-    common = dict(zip(COMMON_COLUMNS, cols[:-1], strict=True))
+    common: dict[int, Sequence[Any]] = dict(zip(COMMON_COLUMNS, cols[:-1], strict=True))
     rows: list[Sequence[Any]] = []
     for part in id_chunks(sorted(whole | (wanted - found))):
         rows += input_rows_for(session, part)
@@ -422,7 +422,7 @@ def _fuel_pairs(session: Session, rows: Sequence[Sequence[Any]]) -> list[Sequenc
     entered: dict[int, set[str]] = {}
     for r in rows:
         entered.setdefault(int(r[0]), set()).add(str(r[6]))
-    added = []
+    added: list[Sequence[Any]] = []
     rules: dict[str, Any] = {}  # category -> its rule's [fuel_upstream], looked up once
     for r in wanted:
         category, release, version = described[int(r[0])]
