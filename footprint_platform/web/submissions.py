@@ -36,7 +36,7 @@ from footprint_platform.sections import (
     section_names,
 )
 from footprint_platform.services import workflow
-from footprint_platform.services.catalogue import catalog, links
+from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.catalogue.factors import factor_by_code
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import (
@@ -54,6 +54,7 @@ from footprint_platform.services.intake.activity import (
     parse_number,
 )
 from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.relations import links
 from footprint_platform.web_common import downloads
 from footprint_platform.web_common.context import actor, organization_for, safe_next
 from footprint_platform.web_common.context import submit as submit_form

@@ -28,8 +28,13 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.catalogue import consent
-from footprint_platform.services.graph import explain_cache, period_graph, periods, uncertainty
+from footprint_platform.services.graph import (
+    explain_cache,
+    parties,
+    period_graph,
+    periods,
+    uncertainty,
+)
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     pending_product,
@@ -155,7 +160,7 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
     changed = changed_products(period_graph.run_pins(session, run), chain.submissions)
     # a product whose links' consent changed since the run has other edges today, like one
     # with a new submission
-    changed |= consent.changed_since(session, run.started_at)
+    changed |= parties.changed_since(session, run.started_at)
     if changed and product_id in chain.reachable(changed, "down"):
         return None
     return chain

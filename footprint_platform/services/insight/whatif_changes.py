@@ -210,7 +210,7 @@ def _swap(session: Session, product: Product, own: Own, spec: dict[str, Any], pl
     consented = supplier.organization_id == product.organization_id or (
         supplier.id in visibility.for_organization(session, product.organization_id).shared
     )
-    # a link awaiting its maker's consent is valued by its pending leaf (catalogue/consent.py)
+    # a link awaiting its maker's consent is valued by its pending leaf (relations/consent.py)
     old = product_node(supplier.id) if consented else f"{PENDING}{supplier.id}"
     plan.edges.append(ReplaceProvider(node, old, product_node(competitor.id)))
     plan.described.append(
