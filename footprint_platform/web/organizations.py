@@ -23,7 +23,7 @@ from footprint_platform.schemas import (
     SiteInputSchema,
     parse,
 )
-from footprint_platform.services.catalogue import accounts, catalog
+from footprint_platform.services.catalogue import accounts, audit_view, catalog
 from footprint_platform.services.graph import periods, results
 from footprint_platform.web_common.context import actor, organization_for, submit
 
@@ -248,4 +248,5 @@ def audit_log(org_id: int) -> Any:
     page = db.paginate(
         queries.audit_events_query(org_id), page=query["page"], per_page=50, error_out=False
     )
-    return render_template("orgs/audit.html", org=org, page=page)
+    details = audit_view.describe(db.session, org_id, page.items)
+    return render_template("orgs/audit.html", org=org, page=page, details=details)
