@@ -1,7 +1,8 @@
 """Two pages read as people read them, in a real browser, in English and Chinese:
 
 (a) the audit log's details: each detail labelled in the reader's language, products and
-    organizations by their names, a period as a year; never `key=value`; on a phone too;
+    organizations by their names, a period as a year; never `key=value`; on a phone too; its
+    CSV download carries the same details in both languages;
 (b) the public industry overview at demo scale: every group below the minimum says how many
     published declarations it holds and from how many figures are shown, regions and
     chemistries by their names, and its declarations lead to their public pages.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +67,12 @@ def test_the_audit_log_details_read_as_words_in_both_languages(
     assert {"期间", "产品", "客户"} <= {d["label"] for d in details}
     customers = {d["value"] for d in details if d["key"] == "buyer_id"}
     assert customers and all(HAN.search(c) for c in customers)
+    with page.expect_download() as info:
+        page.click("#audit-csv")
+    body = Path(info.value.path()).read_text(encoding="utf-8")
+    header, *lines = body.splitlines()
+    assert header.endswith("action_en,action_zh,details_en,details_zh") and lines
+    assert "期间：2025" in body and "Period: 2025" in body
     phone = browser.new_context(
         locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True
     )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from footprint_platform import visibility
 from footprint_platform.extensions import db
@@ -181,3 +181,36 @@ def test_the_audit_page_shows_labels_and_display_values_not_keys(
     assert f"<dt>{product}</dt><dd>{OWN_PART} · " in html
     part_number, name_en = hidden["secrets"][:2]
     assert part_number not in html and name_en not in html
+
+
+def test_the_audit_csv_says_what_the_page_says_in_both_languages(demo_app: Flask) -> None:
+    """One row per event, codes for programs and the action and details as read in English
+    and Chinese; a hidden product's name and the stored details (their ids) are not in it."""
+    import csv
+    import io
+
+    with demo_app.app_context():
+        pack = org_id(PACK)
+        hidden = _hidden(pack)
+        _event(
+            pack, "link_request.cancel", {"product_id": hidden["product"], "status": "cancelled"}
+        )
+        db.session.commit()
+        count = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.organization_id == pack)
+        )
+    session = Session(demo_app.test_client())
+    session.login("admin@huadong-pack.example")
+    response = session.client.get(f"/orgs/{pack}/audit.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == count
+    draft = next(r for r in rows if r["action"] == "submission.draft")
+    assert draft["action_en"] == "Data submission · draft started"
+    assert draft["action_zh"] == "数据提交 · 已开始草稿"
+    assert "Period: 2025" in draft["details_en"] and "期间：2025" in draft["details_zh"]
+    cancel = rows[0]  # newest first
+    assert cancel["details_en"] == "Product: another organization's product; Status: Cancelled"
+    part_number, name_en = hidden["secrets"][:2]
+    assert part_number not in body and name_en not in body and "product_id" not in body

@@ -234,6 +234,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         None,
     ),
     ("/orgs/<int:org_id>/audit", "GET"): (ADMINS, "/orgs/{org}/audit", None),
+    ("/orgs/<int:org_id>/audit.csv", "GET"): (ADMINS, "/orgs/{org}/audit.csv", None),
     ("/orgs/<int:org_id>/submissions", "GET"): (MEMBERS, "/orgs/{org}/submissions", None),
     ("/orgs/<int:org_id>/submissions", "POST"): (
         EDITORS,
