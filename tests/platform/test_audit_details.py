@@ -102,6 +102,9 @@ def test_details_read_in_the_readers_language(
     with demo_app.test_request_context(), force_locale(locale):
         pack = org_id(PACK)
         own = db.session.scalar(select(Product).where(Product.part_number == OWN_PART))
+        member = db.session.scalar(
+            select(User).join(Membership).where(Membership.organization_id == pack).limit(1)
+        )
         event = _event(
             pack,
             "submission.draft",
@@ -114,14 +117,17 @@ def test_details_read_in_the_readers_language(
                 "country": "DE",
                 "unknown_key": 7,
                 "product_id": own.id,
+                "user_id": member.id,
             },
         )
         details = {d.key: d for d in audit_view.describe(db.session, pack, [event])[event.id]}
         own_name = f"{OWN_PART} · {own.display_name(locale)}"
+        member_name = member.display_name
         db.session.rollback()
     assert {k: (d.label, d.value) for k, d in details.items() if k in words} == words
     # a product the reader makes: by its part number and its name in the reader's language
     assert details["product_id"].value == own_name
+    assert details["user_id"].value == member_name  # a member of the reader's organization
     # an unknown key is still shown, humanised and marked as not translated
     assert details["unknown_key"].english and not details["period"].english
 

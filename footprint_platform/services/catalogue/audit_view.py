@@ -194,7 +194,7 @@ _ORG_KEYS = {"supplier_id", "buyer_id", "verifier_id", "partner_id", "partner"}
 _DECLARATION_KEYS = {"declaration_id", "replaces"}
 _SUBMISSION_KEYS = {"supersedes", "submissions"}
 _NUMBERED = {"verification_id", "via_request", "delivery", "imported", "client"}
-_COUNTED = {"ids", "pf_ids", "product_ids_count", "accepted_reasons", "changes", "loops"}
+_COUNTED = {"ids", "pf_ids", "accepted_reasons", "changes"}
 _VERBATIM = {
     "name",
     "name_en",
@@ -334,7 +334,8 @@ def _people(
     allowed = ids & (members | concerned)
     if not allowed:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(allowed))))
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(allowed)))
+    return {user_id: name for user_id, name in rows}
 
 
 def _detail(action: str, key: str, value: Any, known: _Known) -> Detail:
