@@ -118,16 +118,18 @@ def test_details_read_in_the_readers_language(
                 "unknown_key": 7,
                 "product_id": own.id,
                 "user_id": member.id,
+                "site_id": str(own.site_id),  # a changed field's value is stored as text
             },
         )
         details = {d.key: d for d in audit_view.describe(db.session, pack, [event])[event.id]}
         own_name = f"{OWN_PART} · {own.display_name(locale)}"
-        member_name = member.display_name
+        member_name, site_name = member.display_name, own.site.name
         db.session.rollback()
     assert {k: (d.label, d.value) for k, d in details.items() if k in words} == words
     # a product the reader makes: by its part number and its name in the reader's language
     assert details["product_id"].value == own_name
     assert details["user_id"].value == member_name  # a member of the reader's organization
+    assert details["site_id"].value == site_name
     # an unknown key is still shown, humanised and marked as not translated
     assert details["unknown_key"].english and not details["period"].english
 

@@ -266,14 +266,17 @@ def describe(
 
 
 def _ids(events: Iterable[AuditEvent], keys: set[str]) -> set[int]:
-    """The integer ids stored under `keys` (one id or a list of them)."""
+    """The ids stored under `keys` (one id or a list of them; a changed field's value is
+    stored as text, `"12"`)."""
     out: set[int] = set()
     for e in events:
         for key, value in (e.details or {}).items():
             if key in keys:
                 for v in value if isinstance(value, list) else [value]:
-                    if isinstance(v, int) and not isinstance(v, bool):
-                        out.add(v)
+                    if isinstance(v, bool):
+                        continue
+                    if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+                        out.add(int(v))
     return out
 
 
@@ -369,7 +372,7 @@ def _value(action: str, key: str, value: Any, known: _Known) -> str:
     if key in _SUBMISSION_KEYS:
         return _joined(value, lambda v: _submission(v, known))
     if key == "user_id":
-        return known.people.get(value) or str(_l("a person outside your organization"))
+        return known.people.get(_int(value) or -1) or str(_l("a person outside your organization"))
     if key == "site_id":
         site = known.sites.get(_int(value) or -1)
         return site.name if site else str(_l("another organization's site"))
