@@ -32,8 +32,9 @@ from footprint_platform.schemas import (
     SiteInputSchema,
     parse,
 )
-from footprint_platform.services.catalogue import accounts, audit_export, audit_view, catalog
+from footprint_platform.services.catalogue import accounts, catalog
 from footprint_platform.services.graph import periods, results
+from footprint_platform.services.insight import audit_export, audit_view
 from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")

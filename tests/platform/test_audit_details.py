@@ -23,8 +23,9 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.policy import SYSTEM
-from footprint_platform.services.catalogue import audit, audit_view
+from footprint_platform.services.catalogue import audit
 from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.insight import audit_view
 from tests.conftest import Session
 from tests.platform.demo_ids import LITHIUM, PACK, admin_actor, org_id
 

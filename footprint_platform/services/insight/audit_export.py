@@ -17,11 +17,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform.csv_cells import safe_cell
 from footprint_platform.display_labels import event_label
 from footprint_platform.models import AuditEvent
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.catalogue import audit_view
-from footprint_platform.services.disclosure.exports import safe_cell
+from footprint_platform.services.insight import audit_view
 
 MAX_ROWS = 50_000  # newest first; an older part of a longer log is read on the page
 HEADER = (
