@@ -255,6 +255,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/submissions/{draft}/general",
         lambda ids: {"dqr": "2"},
     ),
+    # Autosave (JSON) is the step's Save: the same editors; a viewer 403, others 404 (JSON).
+    ("/submissions/<int:submission_id>/<step>/autosave", "POST"): (
+        RECORD_EDITORS,
+        "/submissions/{draft}/general/autosave",
+        lambda ids: {"dqr": "2"},
+    ),
     ("/submissions/<int:submission_id>/submit", "POST"): (
         RECORD_EDITORS,
         "/submissions/{draft}/submit",
