@@ -16,7 +16,8 @@
   var address = form.getAttribute("data-autosave");
   var status = document.getElementById("autosave-status");
   var saved = content();      // what the draft holds, as far as this page knows
-  var refused = null;         // content of the last attempt that failed
+  var refused = null;         // content the server refused: not sent again as it is
+  var failed = null;          // content of the last attempt that failed, for any reason
   var timer = null;
   var pending = null;         // the save under way
   var stopped = false;        // a conflict: never overwrite someone else's save
@@ -80,7 +81,7 @@
   function answered(sent, response) {
     var json = (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
     if (response.type === "opaqueredirect" || !json) {
-      refused = sent;
+      refused = failed = sent;
       show(text("not-saved", { reason: text("expired") }), "error");
       return false;
     }
@@ -88,13 +89,13 @@
       if (response.ok) {
         form.querySelector("input[name=lock_version]").value = body.lock_version;
         saved = sent;
-        refused = null;
+        refused = failed = null;
         clearMarks();
         var line = text("saved", { time: now() });
         show([line].concat(body.warnings || []).join(" · "), "saved");
         return true;
       }
-      refused = sent;
+      refused = failed = sent;
       if (response.status === 409) {
         stopped = true;
         show(body.message + " " + text("kept"), "error", body.reload);
@@ -112,7 +113,7 @@
   function save() {
     clearTimeout(timer);
     if (pending) return pending.then(save);
-    if (!address || stopped || !dirty()) return Promise.resolve(!dirty());
+    if (!address || stopped || !dirty() || content() === refused) return Promise.resolve(!dirty());
     var sent = content();
     var body = new URLSearchParams(new FormData(form));
     show(text("saving"), "saving");
@@ -125,7 +126,7 @@
     }).then(function (response) {
       return answered(sent, response);
     }, function () {
-      refused = sent;
+      failed = sent;
       show(text("not-saved", { reason: text("offline") }), "error");
       timer = setTimeout(save, RETRY);
       return false;
@@ -145,7 +146,7 @@
   /* Before the page is left: save first; if that fails the status says why and the person
      stays. Leaving again with the same content goes on (the browser then asks). */
   function thenLeave(event, go) {
-    if (!address || stopped || !dirty() || content() === refused) return;
+    if (!address || stopped || !dirty() || content() === failed) return;
     event.preventDefault();
     save().then(function (ok) { if (ok) go(); });
   }
