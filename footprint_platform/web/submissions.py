@@ -322,6 +322,8 @@ def _render_step(
         versions=versions_of.versions(db.session, actor(), sub.id),
         links=links.states_for(db.session, sub),
         conflict=conflict,
+        # the form shows what was typed and refused: not stored, so leaving it asks first
+        typed_not_stored=posted and request.endpoint == "submissions.edit",
         header=_header_shown(sub, posted and _general_step_posted()),
         provenances=PROVENANCE_LABELS,
         rating_labels={f: submissions.HEADER_LABELS[f] for f in RATING_FIELDS},

@@ -106,6 +106,12 @@ def test_a_save_made_since_the_page_was_opened_is_a_conflict_not_overwritten(
     assert "Someone saved this draft" in body["message"] and "Electricity" in body["message"]
     assert body["reload"] == f"/submissions/{ids.draft}/energy"
     assert _stored(prepared_app, ids.draft)[1] == [("electricity", Decimal("5"))]
+    # the form's own Save from that page: the conflict page keeps what was typed, and its
+    # script is told not to autosave over the other save
+    page = session.post(f"/submissions/{ids.draft}/energy", _energy("9", opened), headers=EN)
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert 'value="9"' in html and 'data-not-stored="conflict"' in html
 
 
 def test_a_refused_value_names_its_field_and_nothing_is_saved(
@@ -124,7 +130,9 @@ def test_a_refused_value_names_its_field_and_nothing_is_saved(
     # the form's own Save refuses the same value for the same reason: one validation
     page = session.post(f"/submissions/{ids.draft}/energy", form, headers=EN)
     assert page.status_code == 422
-    assert "Enter a number" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "Enter a number" in html and 'value="lots"' in html
+    assert 'data-not-stored="refused"' in html  # shown as typed, not stored: leaving asks
 
 
 def test_a_refused_header_field_is_named_in_the_readers_language(
@@ -189,3 +197,4 @@ def test_the_form_names_its_autosave_only_on_an_editable_draft(
     assert 'id="autosave-status"' in draft and 'aria-live="polite"' in draft
     fixed = session.client.get(f"/submissions/{ids.submitted}/energy").get_data(as_text=True)
     assert "data-autosave" not in fixed and 'id="autosave-status"' not in fixed
+    assert "data-not-stored" not in draft  # what it shows is what is stored

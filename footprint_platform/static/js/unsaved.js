@@ -15,12 +15,17 @@
   if (!form) return;
   var address = form.getAttribute("data-autosave");
   var status = document.getElementById("autosave-status");
-  var saved = content();      // what the draft holds, as far as this page knows
-  var refused = null;         // content the server refused: not sent again as it is
-  var failed = null;          // content of the last attempt that failed, for any reason
+  // What the draft holds, as far as this page knows: what the page shows, unless it shows
+  // what was typed and refused by the form's Save (data-not-stored), which is not sent again
+  // as it is, and asks before it is left; after a conflict only the button saves (it replaces
+  // the other save, as the page says), never autosave.
+  var notStored = form.hasAttribute("data-not-stored");
+  var saved = notStored ? null : content();
+  var refused = notStored ? content() : null;  // content the server refused
+  var failed = refused;       // content of the last attempt that failed, for any reason
   var timer = null;
   var pending = null;         // the save under way
-  var stopped = false;        // a conflict: never overwrite someone else's save
+  var stopped = form.getAttribute("data-not-stored") === "conflict";  // never overwrite
   var leaving = false;        // the form itself is being sent
 
   /* The form's values as sent, without the version and the token (they move on their own). */
@@ -192,5 +197,5 @@
     event.preventDefault();
     event.returnValue = "";  // older browsers need a value to ask
   });
-  if (address) show(text("intro"), "idle");
+  if (address && !notStored) show(text("intro"), "idle");
 })();
