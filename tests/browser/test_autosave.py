@@ -76,7 +76,12 @@ def test_what_is_typed_survives_step_tabs_an_upload_and_a_reload(
     general = _new_draft(tab, live_server, lang)
     page = tab.page
     asked: list[str] = []
-    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     assert page.get_attribute(STATUS, "role") == "status"
     assert page.get_attribute(STATUS, "aria-live") == "polite"
     # typed, then straight to another step: saved on the way

@@ -211,7 +211,12 @@ def test_switching_step_tabs_saves_the_edit_first(visit: Any, live_server: LiveS
     page.keyboard.press("Control+A")
     page.keyboard.type("42")
     asked: list[str] = []
-    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     with page.expect_navigation():
         page.click(".steps a[href$='/process']")
     supplier.shot("saved-by-the-tab")

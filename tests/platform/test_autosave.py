@@ -25,6 +25,7 @@ def _stored(app: Flask, submission_id: int) -> tuple[int, list[tuple[str, Decima
     """The draft's version, its rows (kind, quantity) and its notes, as stored."""
     with app.app_context():
         sub = db.session.get(Submission, submission_id)
+        assert sub is not None
         out = (
             sub.lock_version,
             [(i.kind.value, Decimal(i.quantity)) for i in sub.inputs],
