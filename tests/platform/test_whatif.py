@@ -239,8 +239,40 @@ def test_a_swap_for_a_shared_competitor_equals_the_changed_data(ctx: None) -> No
     _withdraw_demo_consent(nmc, suv.organization_id)
     workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
+    offered = whatif.evaluate(db.session, admin_actor(OEM), suv.id, []).options
+    assert lfp in offered.competitors[nmc.id]
     outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [spec])
-    assert lfp in outcome.options.competitors[nmc.id]
+    (pack,) = _rows("JH-S7-LR", linked_product_id=nmc.id)
+    pack.linked_product_id = lfp.id
+    _same(outcome, _slow("JH-S7-LR"))
+
+
+def test_after_a_swap_the_options_offer_what_the_scenario_buys(ctx: None) -> None:
+    """Once the NMC pack is swapped for the second maker's, the forms offer that pack (not the
+    NMC one) to swap further, never the NMC pack back; a second swap chosen from them counts
+    as relinking the data, and choosing the replaced pack is refused in either field."""
+    suv, nmc = _product("JH-S7-LR"), _product("HD-PK-811-78")
+    wj, lfp = _product("WJ-PK-811-78"), _product("HD-PK-LFP-60")
+    workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
+    oem = admin_actor(OEM)
+    before = whatif.evaluate(db.session, oem, suv.id, [])
+    assert nmc in before.options.suppliers and wj not in before.options.suppliers
+    assert wj in before.options.competitors[nmc.id]
+    first = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(wj.id)}
+    after = whatif.evaluate(db.session, oem, suv.id, [first])
+    assert wj in after.options.suppliers and nmc not in after.options.suppliers
+    assert lfp in after.options.competitors[wj.id]
+    assert all(nmc not in offered for offered in after.options.competitors.values())
+    second = {"kind": "swap", "supplier": str(wj.id), "competitor": str(lfp.id)}
+    outcome = whatif.evaluate(db.session, oem, suv.id, [first, second])
+    assert outcome.scenario.total != after.scenario.total
+    for refused, field in (
+        ({"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}, "supplier"),
+        ({"kind": "swap", "supplier": str(wj.id), "competitor": str(nmc.id)}, "competitor"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            whatif.evaluate(db.session, oem, suv.id, [first, refused])
+        assert list(caught.value.errors) == [field]
     (pack,) = _rows("JH-S7-LR", linked_product_id=nmc.id)
     pack.linked_product_id = lfp.id
     _same(outcome, _slow("JH-S7-LR"))

@@ -50,7 +50,12 @@ from footprint_platform.services.graph.chain import (
     rollup_isolating,
 )
 from footprint_platform.services.insight.whatif_changes import Own, Plan, read_own, translate
-from footprint_platform.services.insight.whatif_options import Options, check_known, form_options
+from footprint_platform.services.insight.whatif_options import (
+    Options,
+    check_known,
+    form_options,
+    swap_options,
+)
 from footprint_platform.services.insight.whatif_specs import (
     GREEN_SHARE,
     GRID_REGION,
@@ -204,6 +209,9 @@ def _outcome(
     result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver, members)
     before = _figures(base, chain.graph, node, own.rule)
     after = _figures(result, changed, node, own.rule)
+    if plan.swaps:  # further swaps start from the suppliers the scenario buys from
+        suppliers, competitors = swap_options(session, product, own, chain, base)
+        options = replace(options, suppliers=suppliers, competitors=competitors)
     return Outcome(
         product,
         (own.submission.period_start, own.submission.period_end),
