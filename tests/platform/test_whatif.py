@@ -32,7 +32,7 @@ from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.factors import SEED_FILE
 from footprint_platform.services.graph.build import chain_graph
 from footprint_platform.services.graph.chain import product_node
-from footprint_platform.services.insight import whatif
+from footprint_platform.services.insight import whatif, whatif_export
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres
@@ -413,3 +413,22 @@ def test_the_outcome_names_no_inputs_of_another_organization(ctx: None) -> None:
     offered = {p.id for ps in outcome.options.competitors.values() for p in ps}
     assert offered == {_product("WJ-PK-811-78").id}
     assert lfp.id not in offered
+
+
+def test_the_comparison_file_has_a_row_per_line_of_the_page(ctx: None) -> None:
+    """Each stage of the rule, the total and the primary-data share, with the change; a stage
+    at zero now has no change in per cent; a scenario named like a formula stays text."""
+    suv = _product("JH-S7-LR")
+    green = {"kind": "green_share", "source": "wind", "share": "30"}
+    outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [green])
+    column = whatif_export.Column("=1+1", outcome)
+    sheet = whatif_export.comparison(suv, outcome.period, [column], {}, "en")
+    line = sheet.header.index("Line")
+    assert [r[line] for r in sheet.rows] == [*outcome.base.by_stage, "Total", "Primary data share"]
+    for row in sheet.rows[:-2]:
+        now, then, change, percent = row[line + 1 : line + 5]
+        assert change == then - now
+        assert percent is None if now == 0 else math.isclose(percent, 100 * change / now)
+    assert any(r[line + 1] == 0 for r in sheet.rows)  # the demo rule has an empty stage
+    text = whatif_export.as_csv(sheet).decode("utf-8-sig")
+    assert ",'=1+1," in text and ",=1+1," not in text
