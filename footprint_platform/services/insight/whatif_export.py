@@ -1,6 +1,6 @@
 """A what-if comparison as a file (CSV or Excel): the baseline beside one or more scenarios,
-one row per line the page shows (each life-cycle stage, the total, the primary-data share),
-headers in the reader's language.
+one row per line the page shows (each life-cycle stage, the total, and what it is made of: the
+primary-data, carried-forward and fallback shares), headers in the reader's language.
 
 Built only from what `whatif.evaluate` returns to the page, so the file says no more than the
 page: the product's own figures before and after, and the changes as the page describes them.
@@ -76,7 +76,7 @@ def comparison(
     locale: str,
 ) -> Sheet:
     """Rows of every scenario in turn, as the page's table has them: each stage of the rule
-    (then any other the scenario gives a value), the total and the primary-data share, each
+    (then any other the scenario gives a value), the total and the shares it is made of, each
     with its change."""
     rows: list[list[Any]] = []
     unit = f"kg CO2e / {unit_label(product.declared_unit)}"
@@ -99,9 +99,23 @@ def comparison(
         shares = [100 * base.primary_data_share, 100 * o.scenario.primary_data_share]
         total = _numbers(base.total, o.scenario.total)
         rows.append([*common, str(_l("Total")), *total, unit, *shares, changes])
-        # a share's change in points; in per cent of itself it would read as a second share
-        points = [*_numbers(*shares)[:3], None]
-        rows.append([*common, str(_l("Primary data share")), *points, "%", None, None, changes])
+        # what the total is made of, as the page says it: shares in per cent, their change in
+        # points (in per cent of itself it would read as a second share)
+        for line, now_share, then_share in (
+            (_l("Primary data share"), *shares),
+            (
+                _l("Carried forward from an earlier period"),
+                100 * base.carried_share,
+                100 * o.scenario.carried_share,
+            ),
+            (
+                _l("Fallback datasets for missing data"),
+                100 * base.fallback_share,
+                100 * o.scenario.fallback_share,
+            ),
+        ):
+            points = [*_numbers(now_share, then_share)[:3], None]
+            rows.append([*common, str(line), *points, "%", None, None, changes])
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", product.part_number).strip("-") or str(product.id)
     stem = f"whatif-{name}-{period[0].isoformat()}-{period[1].isoformat()}"
     return Sheet([str(h) for h in HEADER], rows, stem)
