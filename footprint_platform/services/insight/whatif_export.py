@@ -6,7 +6,7 @@ Built only from what `whatif.evaluate` returns to the page, so the file says no 
 page: the product's own figures before and after, and the changes as the page describes them.
 A supplier's figure the organization may not know never reaches it (the evaluation refuses a
 swap that would tell one, `whatif_options.check_known`). Text cells a spreadsheet would run as a
-formula are neutralised as in every other export (`exports.safe_cell`); the CSV starts with a
+formula are neutralised as in every other export (`csv_cells.safe_cell`); the CSV starts with a
 UTF-8 byte-order mark so Excel reads its Chinese as UTF-8.
 """
 
@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from footprint_platform.csv_cells import safe_cell
 from footprint_platform.display_labels import unit_label
 from footprint_platform.models import Product
-from footprint_platform.services.insight.whatif import Outcome
+from footprint_platform.services.insight.whatif import Figures, Outcome
 
 BOM = "\ufeff"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,8 +47,6 @@ HEADER = (
     _l("Change from now"),
     _l("Change from now, per cent"),
     _l("Unit"),
-    _l("Primary-data share now, per cent"),
-    _l("Primary-data share in the scenario, per cent"),
     _l("Changes in the scenario"),
 )
 
@@ -95,30 +93,30 @@ def comparison(
         for code in [*now, *(c for c in then if c not in now)]:
             values = _numbers(now.get(code, 0.0), then.get(code, 0.0))
             line = stage_labels.get(code, code)
-            rows.append([*common, line, *values, unit, None, None, changes])
-        shares = [100 * base.primary_data_share, 100 * o.scenario.primary_data_share]
+            rows.append([*common, line, *values, unit, changes])
         total = _numbers(base.total, o.scenario.total)
-        rows.append([*common, str(_l("Total")), *total, unit, *shares, changes])
+        rows.append([*common, str(_l("Total")), *total, unit, changes])
         # what the total is made of, as the page says it: shares in per cent, their change in
         # points (in per cent of itself it would read as a second share)
-        for line, now_share, then_share in (
-            (_l("Primary data share"), *shares),
-            (
-                _l("Carried forward from an earlier period"),
-                100 * base.carried_share,
-                100 * o.scenario.carried_share,
-            ),
-            (
-                _l("Fallback datasets for missing data"),
-                100 * base.fallback_share,
-                100 * o.scenario.fallback_share,
-            ),
-        ):
+        for label, now_share, then_share in _made_of(base, o.scenario):
             points = [*_numbers(now_share, then_share)[:3], None]
-            rows.append([*common, str(line), *points, "%", None, None, changes])
+            rows.append([*common, label, *points, "%", changes])
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", product.part_number).strip("-") or str(product.id)
     stem = f"whatif-{name}-{period[0].isoformat()}-{period[1].isoformat()}"
     return Sheet([str(h) for h in HEADER], rows, stem)
+
+
+def _made_of(base: Figures, scenario: Figures) -> list[tuple[str, float, float]]:
+    """The shares of the total the page shows (primary data, carried forward, fallback), in
+    per cent, now and in the scenario."""
+    return [
+        (str(label), 100 * getattr(base, name), 100 * getattr(scenario, name))
+        for label, name in (
+            (_l("Primary data share"), "primary_data_share"),
+            (_l("Carried forward from an earlier period"), "carried_share"),
+            (_l("Fallback datasets for missing data"), "fallback_share"),
+        )
+    ]
 
 
 def _numbers(now: float, then: float) -> list[Any]:
