@@ -322,6 +322,7 @@ def _colour(g: _Group) -> str:
 
 
 def _order(group: tuple[int, str, str | None]) -> tuple[int, str, str]:
+    """Tiers in order, then categories, a category's own tile before its datasets'."""
     tier, category, bought_for = group
     return (tier, category, bought_for or "")
 
@@ -332,10 +333,10 @@ def _leaf_id(tier: int, category: str, bought_for: str | None) -> str:
 
 def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
     """Contributions by tier, then category (`Contributions.parts`: a generic dataset beside
-    each group buying it, as the Sankey and the quality table count it); the leaves add up
-    to the footprint. A negative
-    contribution (a credit) cannot be an area: it is left out of the tiles and reported as
-    `credits` in the figure's meta and title, so tiles + credits = footprint."""
+    each group buying it, as the Sankey and the quality table count it); the leaves add up to
+    the footprint. A negative contribution (a credit) cannot be an area: it is left out of the
+    tiles and reported as `credits` in the figure's meta and title, so tiles + credits =
+    footprint."""
     leaves: dict[tuple[int, str, str | None], float] = {}
     for part in parts.parts():
         leaves[part.group] = leaves.get(part.group, 0.0) + part.contribution
