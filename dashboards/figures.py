@@ -322,7 +322,7 @@ def _colour(g: _Group) -> str:
 
 
 def _order(group: tuple[int, str, str | None]) -> tuple[int, str, str]:
-    """Tiers in order, then categories, a category's own tile before its datasets'."""
+    """Tiers in order, then categories, then the group a dataset part was bought for."""
     tier, category, bought_for = group
     return (tier, category, bought_for or "")
 
