@@ -135,6 +135,13 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/products/{product}/whatif/compare?scenario=1",
         None,
     ),
+    # The comparison as a file: as the pages (a scenario's changes or saved ones).
+    ("/dashboard/products/<int:product_id>/whatif/export.<any(csv, xlsx):fmt>", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif/export.csv?changes="
+        "%5B%7B%22kind%22%3A%22green_share%22%2C%22source%22%3A%22wind%22%2C%22share%22%3A%2220%22%7D%5D",
+        None,
+    ),
     # The portfolio, a product's coverage and the supplier dashboard: the maker's members only.
     ("/dashboard/orgs/<int:org_id>/portfolio", "GET"): (
         MEMBERS,
