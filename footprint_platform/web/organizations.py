@@ -259,7 +259,8 @@ def audit_log(org_id: int) -> Any:
         queries.audit_events_query(org_id), page=query["page"], per_page=50, error_out=False
     )
     details = audit_view.describe(db.session, org_id, page.items)
-    return render_template("orgs/audit.html", org=org, page=page, details=details)
+    objects = audit_view.objects(db.session, org_id, page.items)
+    return render_template("orgs/audit.html", org=org, page=page, details=details, objects=objects)
 
 
 @bp.route("/audit.csv")

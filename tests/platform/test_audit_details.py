@@ -223,3 +223,42 @@ def test_the_audit_csv_says_what_the_page_says_in_both_languages(demo_app: Flask
     assert cancel["details_en"] == "Product: another organization's product; Status: Cancelled"
     part_number, name_en = hidden["secrets"][:2]
     assert part_number not in body and name_en not in body and "product_id" not in body
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_an_events_object_is_named_under_the_same_rule(demo_app: Flask, locale: str) -> None:
+    """The Object column: the reader's own product by part number and name, a product it may
+    not name by its kind only (no id), any other record by its kind and number."""
+    with demo_app.test_request_context(), force_locale(locale):
+        pack = org_id(PACK)
+        hidden = _hidden(pack)
+        own = db.session.scalar(select(Product).where(Product.part_number == OWN_PART))
+        assert own is not None
+        made = [
+            audit.record(db.session, SYSTEM, "product.update", own, organization_id=pack),
+            audit.record(
+                db.session,
+                SYSTEM,
+                "product.update",
+                db.session.get(Product, hidden["product"]),
+                organization_id=pack,
+            ),
+            audit.record(
+                db.session,
+                SYSTEM,
+                "request.create",
+                object_type="DataRequest",
+                organization_id=pack,
+            ),
+        ]
+        made[2].object_id = "41"
+        db.session.flush()
+        named = audit_view.objects(db.session, pack, made)
+        db.session.rollback()
+    kind = "产品" if locale == "zh" else "Product"
+    assert named[made[0].id].startswith(f"{kind} · {OWN_PART} · ")
+    assert named[made[1].id] == (
+        f"{kind} · 其他企业的产品" if locale == "zh" else f"{kind} · another organization's product"
+    )
+    assert str(hidden["product"]) not in named[made[1].id]
+    assert named[made[2].id] == ("数据请求 41" if locale == "zh" else "Data request 41")

@@ -280,29 +280,54 @@ def _ids(events: Iterable[AuditEvent], keys: set[str]) -> set[int]:
     return out
 
 
+def objects(session: Session, organization_id: int, events: Sequence[AuditEvent]) -> dict[int, str]:
+    """Each event's object (by event id) as the reader reads it: its kind, then a product,
+    declaration, submission, site or organization by its name under the same rule as the
+    details; any other record by its kind and number."""
+    known = _load(session, organization_id, events)
+    out = {}
+    for e in events:
+        kind = labels.object_type_label(e.object_type)
+        reader = _OBJECT_READERS.get((e.object_type or "").lower())
+        if reader is not None and e.object_id:
+            out[e.id] = f"{kind} · {reader(e.object_id, known)}"
+        else:
+            out[e.id] = f"{kind} {e.object_id or ''}".strip()
+    return out
+
+
+def _object_ids(events: Iterable[AuditEvent], kind: str) -> set[int]:
+    """The ids of the events' objects of one kind (a record's own id, stored as text)."""
+    return {
+        int(e.object_id)
+        for e in events
+        if (e.object_type or "").lower() == kind and e.object_id and e.object_id.isdigit()
+    }
+
+
 def _load(session: Session, organization_id: int, events: Sequence[AuditEvent]) -> _Known:
     known = _Known(organization_id, str(get_locale() or "en"))
-    product_ids = _ids(events, _PRODUCT_KEYS)
+    product_ids = _ids(events, _PRODUCT_KEYS) | _object_ids(events, "product")
     if product_ids:
         known.products = _by_id(session, Product, product_ids)
         known.nameable = visibility.for_organization(session, organization_id).nameable(product_ids)
-    if org_ids := _ids(events, _ORG_KEYS):
+    if org_ids := _ids(events, _ORG_KEYS) | _object_ids(events, "organization"):
         known.organizations = _by_id(session, Organization, org_ids)
     if user_ids := _ids(events, {"user_id"}):
         known.people = _people(session, organization_id, events, user_ids)
-    if declaration_ids := _ids(events, _DECLARATION_KEYS):
+    if declaration_ids := _ids(events, _DECLARATION_KEYS) | _object_ids(events, "declaration"):
         found = _by_id(session, Declaration, declaration_ids)
         known.declarations = {
             i: d
             for i, d in found.items()
             if d.organization_id == organization_id or d.published_at is not None
         }
-    if submission_ids := _ids(events, _SUBMISSION_KEYS):
+    if submission_ids := _ids(events, _SUBMISSION_KEYS) | _object_ids(events, "submission"):
         found_s = _by_id(session, Submission, submission_ids)
         known.submissions = {
             i: s for i, s in found_s.items() if s.organization_id == organization_id
         }
-    if site_ids := _ids(events, {"site_id"}):
+    if site_ids := _ids(events, {"site_id"}) | _object_ids(events, "site"):
         known.sites = {
             i: s
             for i, s in _by_id(session, Site, site_ids).items()
@@ -374,8 +399,7 @@ def _value(action: str, key: str, value: Any, known: _Known) -> str:
     if key == "user_id":
         return known.people.get(_int(value) or -1) or str(_l("a person outside your organization"))
     if key == "site_id":
-        site = known.sites.get(_int(value) or -1)
-        return site.name if site else str(_l("another organization's site"))
+        return _site(value, known)
     if key in _NUMBERED and isinstance(value, int):
         return str(_l("No. %(n)s", n=value))
     if key in _COUNTED and isinstance(value, list):
@@ -418,6 +442,11 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _site(value: Any, known: _Known) -> str:
+    site = known.sites.get(_int(value) or -1)
+    return site.name if site else str(_l("another organization's site"))
 
 
 def _product(value: Any, known: _Known) -> str:
@@ -535,4 +564,14 @@ _SPECIAL: dict[str, Callable[[Any], str]] = {
     "warranty_km": significant_text,
     "service_life_years": significant_text,
     "events": _table(_WEBHOOK_EVENTS),
+}
+
+
+# The objects named like the details: by kind of record (an audit row's object type).
+_OBJECT_READERS: dict[str, Callable[[Any, _Known], str]] = {
+    "product": _product,
+    "declaration": _declaration,
+    "submission": _submission,
+    "site": _site,
+    "organization": _organization,
 }
