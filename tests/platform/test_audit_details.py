@@ -223,6 +223,10 @@ def test_the_audit_csv_says_what_the_page_says_in_both_languages(demo_app: Flask
     assert cancel["details_en"] == "Product: another organization's product; Status: Cancelled"
     part_number, name_en = hidden["secrets"][:2]
     assert part_number not in body and name_en not in body and "product_id" not in body
+    draft_object = next(r for r in rows if r["object_type"] in ("Product", "Submission"))
+    assert draft_object["object_id"] == ""  # a product: named by the rule, never by its id
+    assert draft_object["object_en"].startswith(("Product · ", "Data submission · "))
+    assert draft_object["object_zh"].startswith(("产品 · ", "数据提交 · "))
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

@@ -2,7 +2,9 @@
 
 The file says what the log page says, no more: each event's time (UTC, ISO 8601), who, the
 channel and action as stored codes (for programs) and the action and details as read in
-English and in Chinese (for people). The stored details themselves are not written: they hold
+English and in Chinese (for people), and its object as read (a product, declaration,
+submission, site or organization by the page's rule: its stored id is left out). The stored
+details themselves are not written: they hold
 record ids (another organization's product, a person outside) that the page does not name, and
 an id is a name to anyone who looks it up in the catalogue. Cells a spreadsheet would run as a
 formula are neutralised."""
@@ -35,6 +37,8 @@ HEADER = (
     # what a person reads, in both languages (the codes above stay for programs)
     "action_en",
     "action_zh",
+    "object_en",
+    "object_zh",
     "details_en",
     "details_zh",
 )
@@ -60,10 +64,12 @@ def audit_csv(session: Session, actor: Actor, organization_id: int) -> str:
             e.channel,
             e.action,
             e.object_type,
-            e.object_id or "",
+            "" if audit_view.named_object(e) else (e.object_id or ""),
             e.ip or "",
             read["en"][e.id][0],
             read["zh"][e.id][0],
+            read["en"][e.id][2],
+            read["zh"][e.id][2],
             read["en"][e.id][1],
             read["zh"][e.id][1],
         )
@@ -73,15 +79,17 @@ def audit_csv(session: Session, actor: Actor, organization_id: int) -> str:
 
 def _read(
     session: Session, organization_id: int, events: Sequence[AuditEvent], lang: str
-) -> dict[int, tuple[str, str]]:
-    """Each event's action and details (`label: value; …`) in one language."""
+) -> dict[int, tuple[str, str, str]]:
+    """Each event's action, details (`label: value; …`) and object in one language."""
     with force_locale(lang):
         details = audit_view.describe(session, organization_id, events)
+        objects = audit_view.objects(session, organization_id, events)
         colon, sep = ("：", "；") if lang == "zh" else (": ", "; ")
         return {
             e.id: (
                 event_label(e.action),
                 sep.join(f"{d.label}{colon}{d.value}" for d in details[e.id]),
+                objects[e.id],
             )
             for e in events
         }

@@ -296,6 +296,12 @@ def objects(session: Session, organization_id: int, events: Sequence[AuditEvent]
     return out
 
 
+def named_object(event: AuditEvent) -> bool:
+    """Whether the event's object is a record `objects` names by the details' rule (its id is
+    then not shown: it could name what the rule hides)."""
+    return (event.object_type or "").lower() in _OBJECT_READERS
+
+
 def _object_ids(events: Iterable[AuditEvent], kind: str) -> set[int]:
     """The ids of the events' objects of one kind (a record's own id, stored as text)."""
     return {
