@@ -106,7 +106,8 @@ def rollup(
 
     `method="levels"` (default, measured fastest) is forward substitution in a topological
     order: without a `plan` given, a graph without loops is solved in the order its nodes are
-    listed when that order is topological, else in Kahn's, with no plan made; a graph with a
+    listed when that order is topological, else by the compiled kernel (`native`) or, without
+    it, in Kahn's order, with no plan made; a graph with a
     loop, or a `plan` given to reuse, goes through the level-scheduled plan of
     `supply_graph.solve`. `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
