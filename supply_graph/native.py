@@ -28,15 +28,17 @@ _LIMIT = 2**31 - 1  # the kernel's int32 row pointers and indices
 
 
 def _load() -> Any:
+    """The kernel, or None when it is not built, cannot load here, or lacks a function (a
+    library left from another version)."""
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
     try:
         lib = ctypes.CDLL(str(LIBRARY))
-    except OSError:
+        lib.sg_topological_order.argtypes = [i64, i64, ptr, ptr, ptr]
+        lib.sg_topological_order.restype = i64
+        lib.sg_solve_any_order.argtypes = [i64, i64, ptr, ptr, ptr, ptr, i64, ptr, i64]
+        lib.sg_solve_any_order.restype = ctypes.c_int
+    except (OSError, AttributeError):
         return None
-    i64, ptr = ctypes.c_int64, ctypes.c_void_p
-    lib.sg_topological_order.argtypes = [i64, i64, ptr, ptr, ptr]
-    lib.sg_topological_order.restype = i64
-    lib.sg_solve_any_order.argtypes = [i64, i64, ptr, ptr, ptr, ptr, i64, ptr, i64]
-    lib.sg_solve_any_order.restype = ctypes.c_int
     return lib
 
 

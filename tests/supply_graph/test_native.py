@@ -4,6 +4,8 @@ the loop plan as before, and a topological order that really is one."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -106,3 +108,18 @@ def test_blocks_must_be_contiguous_float64() -> None:
     provider, consumer = np.array([0]), np.array([1])
     with pytest.raises(ValueError):
         native.solve_any_order(provider, consumer, np.ones(1), np.ones((2, 2)).T, np.ones((2, 1)))
+
+
+def test_a_library_that_cannot_be_loaded_leaves_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not built, or a file that is no library: no kernel, and the roll-up still runs."""
+    monkeypatch.setattr(native, "LIBRARY", tmp_path / "missing.so")
+    assert native._load() is None
+    (tmp_path / "garbage.so").write_bytes(b"not a shared object")
+    monkeypatch.setattr(native, "LIBRARY", tmp_path / "garbage.so")
+    assert native._load() is None
+    monkeypatch.setattr(native, "KERNEL", None)
+    assert not native.available()
+    graph = make_graph([1.0, 2.0], [("n1", "n0", 0.5)])
+    assert rollup(graph).total.tolist() == pytest.approx([2.0, 2.0])
