@@ -73,6 +73,25 @@ static int64_t depth_first(int64_t n, const int32_t *ptr, const int32_t *idx, in
     return placed;
 }
 
+/* Up to four columns (w of them) of row y += Σ_e val[e] · row idx[e] of x (row length k), summed
+ * in registers: the same additions in the same order as adding into y edge by edge, without a
+ * store and reload of y per edge. */
+static inline void add_rows(double *y, int64_t w, int32_t lo, int32_t hi, const int32_t *idx,
+                            const double *val, const double *x, int64_t k) {
+    double s0 = y[0], s1 = w > 1 ? y[1] : 0.0, s2 = w > 2 ? y[2] : 0.0, s3 = w > 3 ? y[3] : 0.0;
+    for (int32_t e = lo; e < hi; e++) {
+        const double a = val[e], *r = x + (int64_t)idx[e] * k;
+        s0 += a * r[0];
+        if (w > 1) s1 += a * r[1];
+        if (w > 2) s2 += a * r[2];
+        if (w > 3) s3 += a * r[3];
+    }
+    y[0] = s0;
+    if (w > 1) y[1] = s1;
+    if (w > 2) y[2] = s2;
+    if (w > 3) y[3] = s3;
+}
+
 /* f_j += Σ Aᵀ[j, k] f_k (and the same for g) row by row in a topological order. */
 static void sweep(int64_t n, const int32_t *order, const int32_t *ptr, const int32_t *idx,
                   const double *val, double *f, int64_t kf, double *g, int64_t kg) {
@@ -84,12 +103,10 @@ static void sweep(int64_t n, const int32_t *order, const int32_t *ptr, const int
             __builtin_prefetch(f + q * kf, 1), __builtin_prefetch(g + q * kg, 1);
         }
         int64_t j = order[p];
-        double *y = f + j * kf, *z = g + j * kg;
-        for (int32_t e = ptr[j]; e < ptr[j + 1]; e++) {
-            const double a = val[e], *x = f + (int64_t)idx[e] * kf, *w = g + (int64_t)idx[e] * kg;
-            for (int64_t c = 0; c < kf; c++) y[c] += a * x[c];
-            for (int64_t c = 0; c < kg; c++) z[c] += a * w[c];
-        }
+        for (int64_t c = 0; c < kf; c += 4)
+            add_rows(f + j * kf + c, kf - c, ptr[j], ptr[j + 1], idx, val, f + c, kf);
+        for (int64_t c = 0; c < kg; c += 4)
+            add_rows(g + j * kg + c, kg - c, ptr[j], ptr[j + 1], idx, val, g + c, kg);
     }
 }
 

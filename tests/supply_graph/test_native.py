@@ -58,6 +58,38 @@ def test_a_dag_in_any_order_gives_the_numpy_paths_numbers_bit_for_bit(
     np.testing.assert_allclose(with_kernel.by_stage, dense_solution(relisted), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("n_stages", [1, 4, 5, 9])
+def test_wide_blocks_are_summed_four_columns_at_a_time_as_numpy_sums_them(n_stages: int) -> None:
+    """The kernel adds up to four columns of a row at once: blocks of 1 to 9 stages and 3 to 9
+    quality and boundary columns give the numpy path's numbers all the same."""
+    rng = np.random.default_rng(n_stages)
+    n, stages = 60, [f"s{k}" for k in range(n_stages)]
+    src, dst = rng.integers(0, n, 240), rng.integers(0, n, 240)
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    edges = [
+        (f"n{a}", f"n{b}", float(rng.uniform(0, 2))) for a, b in zip(lo, hi, strict=True) if a != b
+    ]
+    direct = [
+        dict(zip(stages, rng.uniform(0, 5, n_stages).tolist(), strict=True)) for _ in range(n)
+    ]
+    names = [f"n{i}" for i in range(n)]
+    graph = make_graph(
+        direct,
+        edges,
+        stages=stages,
+        primary=names[::3],
+        dqr={name: float(rng.uniform(1, 5)) for name in names[::2]},
+        categories={name: f"cat{i % 7}" for i, name in enumerate(names)},
+    )
+    relisted = _relisted(graph, n_stages)
+    sets = [{f"cat{k}"} for k in range(n_stages % 7)]
+    boundaries = boundary_members(relisted, sets) if sets else None
+    _assert_identical(
+        rollup(relisted, boundaries=boundaries),
+        _without_kernel(relisted, boundaries=boundaries),
+    )
+
+
 @given(random_graphs(loops=True, max_nodes=12), st.integers(0, 2**32 - 1))
 def test_loops_in_any_order_go_through_the_loop_plan_as_before(
     graph: SupplyGraph, seed: int
