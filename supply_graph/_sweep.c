@@ -128,7 +128,7 @@ int64_t sg_topological_order(int64_t n, int64_t nnz, const int64_t *provider,
 
 /* f ← (I − Aᵀ)⁻¹ f and g ← (I − Aᵀ)⁻¹ g in place (C-contiguous float64, n × kf and n × kg,
  * rows in the graph's own numbering) for A[provider[e], consumer[e]] += amount[e].
- * Returns 0 when solved, 1 when the graph has a loop (f and g then left partly changed),
+ * Returns 0 when solved, 1 when the graph has a loop (found before the sweep: f, g untouched),
  * -1 when memory ran out (f and g untouched). */
 int sg_solve_any_order(int64_t n, int64_t nnz, const int64_t *provider, const int64_t *consumer,
                        const double *amount, double *f, int64_t kf, double *g, int64_t kg) {

@@ -72,7 +72,7 @@ def solve_any_order(
 ) -> bool:
     """blocks[0] and blocks[1] (n × k each, C-contiguous float64, rows in graph order) ←
     (I − Aᵀ)⁻¹ themselves, with A[provider[e], consumer[e]] += amount[e]. False when the graph
-    has a loop (the blocks are then partly changed and must be rebuilt)."""
+    has a loop (found before any sweep: the blocks are left as they were)."""
     provider, consumer = _edges(provider, consumer)
     amount = np.ascontiguousarray(amount, dtype=np.float64)
     f, g = blocks

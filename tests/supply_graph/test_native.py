@@ -134,6 +134,7 @@ def test_a_self_edge_is_a_loop_for_the_kernel() -> None:
     assert native.topological_order(3, provider, consumer) is None
     blocks = np.ones((3, 2)), np.ones((3, 1))
     assert not native.solve_any_order(provider, consumer, np.full(3, 0.5), *blocks)
+    assert (blocks[0] == 1).all() and (blocks[1] == 1).all()  # found before any sweep
 
 
 def test_blocks_must_be_contiguous_float64() -> None:
