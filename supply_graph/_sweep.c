@@ -1,7 +1,9 @@
 /* Forward substitution f = e + Aᵀ f for a supply graph listed in any node order.
  *
  * The optional compiled kernel of supply_graph/native.py (built by `make install`; without it the
- * numpy path of supply_graph/solve.py gives the same numbers). Three passes over the edges:
+ * numpy path of supply_graph/solve.py gives the same numbers). Three passes over the edges, the
+ * first two in `sg_order_new` (so that a loop is known before any right-hand side is built),
+ * the third in `sg_sweep`:
  *
  *   1. group:  a stable counting sort of the edges by consumer, i.e. Aᵀ in CSR with the nodes
  *              kept in their own numbering (row j = j's providers, in the order the edges are
@@ -110,39 +112,47 @@ static void sweep(int64_t n, const int32_t *order, const int32_t *ptr, const int
     }
 }
 
-/* The n nodes in a topological order (`order`, int32), or a loop: returns the number placed
- * (n: no loop), or -1 when memory ran out. Node and edge counts must be below 2^31. */
-int64_t sg_topological_order(int64_t n, int64_t nnz, const int64_t *provider,
-                             const int64_t *consumer, int32_t *order) {
-    int32_t *ptr = malloc((size_t)(n + 1) * sizeof *ptr), *idx = malloc((size_t)nnz * 4 + 4);
+/* The edges grouped by consumer and a topological order, kept between the calls below. */
+typedef struct {
+    int64_t n, placed; /* placed < n: the search met a loop */
+    int32_t *ptr, *idx, *order;
+    double *val; /* NULL: structure only */
+} sg_order;
+
+void sg_order_free(sg_order *o) {
+    if (o) free(o->ptr), free(o->idx), free(o->order), free(o->val), free(o);
+}
+
+/* Group the edges (with their amounts unless `amount` is NULL) and order the n nodes; NULL when
+ * memory ran out. Node and edge counts must be below 2^31. */
+sg_order *sg_order_new(int64_t n, int64_t nnz, const int64_t *provider, const int64_t *consumer,
+                       const double *amount) {
+    sg_order *o = calloc(1, sizeof *o);
     int32_t *path = malloc((size_t)n * 4 + 4), *next = malloc((size_t)n * 4 + 4);
     uint8_t *state = malloc((size_t)n + 1);
-    int64_t placed = -1;
-    if (ptr && idx && path && next && state) {
-        group(n, nnz, provider, consumer, NULL, ptr, idx, NULL);
-        placed = depth_first(n, ptr, idx, order, state, path, next);
+    if (o) {
+        o->n = n, o->ptr = malloc((size_t)(n + 1) * 4), o->idx = malloc((size_t)nnz * 4 + 4);
+        o->order = malloc((size_t)n * 4 + 4), o->val = amount ? malloc((size_t)nnz * 8 + 8) : NULL;
     }
-    free(ptr), free(idx), free(path), free(next), free(state);
-    return placed;
+    if (!o || !o->ptr || !o->idx || !o->order || (amount && !o->val) || !path || !next || !state) {
+        sg_order_free(o), o = NULL;
+    } else {
+        group(n, nnz, provider, consumer, amount, o->ptr, o->idx, o->val);
+        o->placed = depth_first(n, o->ptr, o->idx, o->order, state, path, next);
+    }
+    free(path), free(next), free(state);
+    return o;
+}
+
+/* How many nodes the search placed (n: no loop); `out` (int32, n) receives them if not NULL. */
+int64_t sg_order_placed(const sg_order *o, int32_t *out) {
+    if (out) memcpy(out, o->order, (size_t)o->placed * sizeof *out);
+    return o->placed;
 }
 
 /* f ← (I − Aᵀ)⁻¹ f and g ← (I − Aᵀ)⁻¹ g in place (C-contiguous float64, n × kf and n × kg,
- * rows in the graph's own numbering) for A[provider[e], consumer[e]] += amount[e].
- * Returns 0 when solved, 1 when the graph has a loop (found before the sweep: f, g untouched),
- * -1 when memory ran out (f and g untouched). */
-int sg_solve_any_order(int64_t n, int64_t nnz, const int64_t *provider, const int64_t *consumer,
-                       const double *amount, double *f, int64_t kf, double *g, int64_t kg) {
-    int32_t *ptr = malloc((size_t)(n + 1) * sizeof *ptr), *idx = malloc((size_t)nnz * 4 + 4);
-    double *val = malloc((size_t)nnz * sizeof *val + 8);
-    int32_t *order = malloc((size_t)n * 4 + 4), *path = malloc((size_t)n * 4 + 4);
-    int32_t *next = malloc((size_t)n * 4 + 4);
-    uint8_t *state = malloc((size_t)n + 1);
-    int status = -1;
-    if (ptr && idx && val && order && path && next && state) {
-        group(n, nnz, provider, consumer, amount, ptr, idx, val);
-        status = depth_first(n, ptr, idx, order, state, path, next) < n;
-        if (status == 0) sweep(n, order, ptr, idx, val, f, kf, g, kg);
-    }
-    free(ptr), free(idx), free(val), free(order), free(path), free(next), free(state);
-    return status;
+ * rows in the graph's own numbering) for A[provider[e], consumer[e]] += amount[e]; only for an
+ * order made with the amounts and without a loop. */
+void sg_sweep(const sg_order *o, double *f, int64_t kf, double *g, int64_t kg) {
+    sweep(o->n, o->order, o->ptr, o->idx, o->val, f, kf, g, kg);
 }

@@ -13,6 +13,8 @@ the numpy path.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,14 @@ def _load() -> Any:
     i64, ptr = ctypes.c_int64, ctypes.c_void_p
     try:
         lib = ctypes.CDLL(str(LIBRARY))
-        lib.sg_topological_order.argtypes = [i64, i64, ptr, ptr, ptr]
-        lib.sg_topological_order.restype = i64
-        lib.sg_solve_any_order.argtypes = [i64, i64, ptr, ptr, ptr, ptr, i64, ptr, i64]
-        lib.sg_solve_any_order.restype = ctypes.c_int
+        lib.sg_order_new.argtypes = [i64, i64, ptr, ptr, ptr]
+        lib.sg_order_new.restype = ptr
+        lib.sg_order_placed.argtypes = [ptr, ptr]
+        lib.sg_order_placed.restype = i64
+        lib.sg_sweep.argtypes = [ptr, ptr, i64, ptr, i64]
+        lib.sg_sweep.restype = None
+        lib.sg_order_free.argtypes = [ptr]
+        lib.sg_order_free.restype = None
     except (OSError, AttributeError):
         return None
     return lib
@@ -50,46 +56,62 @@ def available(n: int = 0, nnz: int = 0) -> bool:
     return KERNEL is not None and max(n, nnz) < _LIMIT
 
 
-def _edges(provider: Index, consumer: Index) -> tuple[IntArray, IntArray]:
+class Order:
+    """A graph's edges grouped by consumer and a topological order of its nodes, held by the
+    kernel for as long as the `ordered` block that made it runs."""
+
+    def __init__(self, handle: int, n: int) -> None:
+        self._handle, self.n = handle, n
+        self.placed = int(KERNEL.sg_order_placed(handle, None))
+
+    @property
+    def has_loop(self) -> bool:
+        """The search met a provider still on its path: no topological order exists."""
+        return self.placed < self.n
+
+    def nodes(self) -> IntArray:
+        """The order itself (a graph without loops)."""
+        out = np.empty(self.placed, dtype=np.int32)
+        KERNEL.sg_order_placed(self._handle, out.ctypes.data)
+        return out.astype(np.int64)
+
+    def sweep(self, f: npt.NDArray[np.float64], g: npt.NDArray[np.float64]) -> None:
+        """f ← (I − Aᵀ)⁻¹ f and g ← (I − Aᵀ)⁻¹ g in place (n × k each, C-contiguous float64,
+        rows in graph order); the order must have been made with the amounts and be loop-free."""
+        for block in (f, g):
+            if block.dtype != np.float64 or not block.flags.c_contiguous or block.ndim != 2:
+                raise ValueError("each block must be a C-contiguous float64 (n, k) array")
+            if block.shape[0] != self.n:
+                raise ValueError("each block must have one row per node")
+        if self.has_loop:
+            raise ValueError("a graph with a loop has no topological order to sweep in")
+        KERNEL.sg_sweep(self._handle, f.ctypes.data, f.shape[1], g.ctypes.data, g.shape[1])
+
+
+@contextmanager
+def ordered(
+    n: int, provider: Index, consumer: Index, amount: FloatArray | None = None
+) -> Iterator[Order]:
+    """The kernel's `Order` of a graph (with its amounts, for `Order.sweep`), freed on exit."""
     as64 = np.ascontiguousarray  # no copy for the int64 columns graphs are made of
-    return as64(provider, dtype=np.int64), as64(consumer, dtype=np.int64)
+    provider, consumer = as64(provider, dtype=np.int64), as64(consumer, dtype=np.int64)
+    values = None if amount is None else as64(amount, dtype=np.float64)
+    handle = KERNEL.sg_order_new(
+        n,
+        provider.shape[0],
+        provider.ctypes.data,
+        consumer.ctypes.data,
+        None if values is None else values.ctypes.data,
+    )
+    if not handle:
+        raise MemoryError("supply_graph kernel: no memory for the edges grouped by consumer")
+    try:
+        yield Order(handle, n)
+    finally:
+        KERNEL.sg_order_free(handle)
 
 
 def topological_order(n: int, provider: Index, consumer: Index) -> IntArray | None:
     """Nodes in an order where every edge runs forwards, or None when the graph has a loop."""
-    provider, consumer = _edges(provider, consumer)
-    order = np.empty(n, dtype=np.int32)
-    placed: int = KERNEL.sg_topological_order(
-        n, provider.shape[0], provider.ctypes.data, consumer.ctypes.data, order.ctypes.data
-    )
-    if placed < 0:
-        raise MemoryError("supply_graph kernel: no memory for the edges grouped by consumer")
-    return order.astype(np.int64) if placed == n else None
-
-
-def solve_any_order(
-    provider: Index, consumer: Index, amount: FloatArray, *blocks: npt.NDArray[np.float64]
-) -> bool:
-    """blocks[0] and blocks[1] (n × k each, C-contiguous float64, rows in graph order) ←
-    (I − Aᵀ)⁻¹ themselves, with A[provider[e], consumer[e]] += amount[e]. False when the graph
-    has a loop (found before any sweep: the blocks are left as they were)."""
-    provider, consumer = _edges(provider, consumer)
-    amount = np.ascontiguousarray(amount, dtype=np.float64)
-    f, g = blocks
-    for block in blocks:
-        if block.dtype != np.float64 or not block.flags.c_contiguous or block.ndim != 2:
-            raise ValueError("each block must be a C-contiguous float64 (n, k) array")
-    status: int = KERNEL.sg_solve_any_order(
-        f.shape[0],
-        provider.shape[0],
-        provider.ctypes.data,
-        consumer.ctypes.data,
-        amount.ctypes.data,
-        f.ctypes.data,
-        f.shape[1],
-        g.ctypes.data,
-        g.shape[1],
-    )
-    if status < 0:
-        raise MemoryError("supply_graph kernel: no memory for the edges grouped by consumer")
-    return status == 0
+    with ordered(n, provider, consumer) as order:
+        return None if order.has_loop else order.nodes()

@@ -162,14 +162,17 @@ def _rollup_dag(
 
 
 def _rollup_any_order(graph: SupplyGraph, boundaries: BoolArray | None) -> RollupResult | None:
-    """`_rollup_dag` for nodes listed in any order, by the compiled kernel (`native`): the
-    order, Aᵀ grouped by consumer and both sweeps in one call, in the graph's own numbering (no
-    renumbering, no gathers into an order and back). None when the graph has a loop."""
-    by_stage = np.array(graph.effective_direct, dtype=np.float64, order="C")
-    extra = quality_columns(graph, by_stage, boundaries=boundaries)
+    """`_rollup_dag` for nodes listed in any order, by the compiled kernel (`native`): Aᵀ grouped
+    by consumer, an order and both sweeps in the graph's own numbering (no renumbering, no
+    gathers into an order and back). None when the graph has a loop, known before any
+    right-hand side is built."""
     amount = _edge_amounts(graph)
-    if not native.solve_any_order(graph.provider, graph.consumer, amount, by_stage, extra):
-        return None
+    with native.ordered(graph.n_nodes, graph.provider, graph.consumer, amount) as order:
+        if order.has_loop:
+            return None
+        by_stage = np.array(graph.effective_direct, dtype=np.float64, order="C")
+        extra = quality_columns(graph, by_stage, boundaries=boundaries)
+        order.sweep(by_stage, extra)
     return _result(graph, by_stage, extra)
 
 

@@ -4,6 +4,7 @@ the loop plan as before, and a topological order that really is one."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -132,15 +133,41 @@ def test_a_self_edge_is_a_loop_for_the_kernel() -> None:
     provider = np.array([0, 1, 2], dtype=np.int64)
     consumer = np.array([1, 2, 2], dtype=np.int64)
     assert native.topological_order(3, provider, consumer) is None
-    blocks = np.ones((3, 2)), np.ones((3, 1))
-    assert not native.solve_any_order(provider, consumer, np.full(3, 0.5), *blocks)
-    assert (blocks[0] == 1).all() and (blocks[1] == 1).all()  # found before any sweep
+    with native.ordered(3, provider, consumer, np.full(3, 0.5)) as order:
+        assert order.has_loop
+        with pytest.raises(ValueError):
+            order.sweep(np.ones((3, 2)), np.ones((3, 1)))
 
 
-def test_blocks_must_be_contiguous_float64() -> None:
+def test_a_loop_is_found_before_any_right_hand_side_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The loop plan takes over with nothing spent on blocks the kernel will not sweep."""
+    rollup_module = importlib.import_module("supply_graph.rollup")
+    graph = _relisted(make_graph([3.0, 1.0, 0.0], [("n1", "n0", 0.5), ("n0", "n1", 0.2)]), 1)
+    calls: list[object] = []
+    real = rollup_module.quality_columns
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rollup_module, "quality_columns", counted)
+    assert rollup(graph)["n0"].total == pytest.approx(3.5 / 0.9)
+    assert not calls
+
+
+def test_blocks_must_be_contiguous_float64_with_a_row_per_node() -> None:
     provider, consumer = np.array([0]), np.array([1])
-    with pytest.raises(ValueError):
-        native.solve_any_order(provider, consumer, np.ones(1), np.ones((2, 2)).T, np.ones((2, 1)))
+    with native.ordered(2, provider, consumer, np.ones(1)) as order:
+        assert order.nodes().tolist() == [0, 1]
+        with pytest.raises(ValueError):
+            order.sweep(np.ones((2, 2)).T, np.ones((2, 1)))
+        with pytest.raises(ValueError):
+            order.sweep(np.ones((3, 2)), np.ones((3, 1)))
+        f, g = np.ones((2, 2)), np.ones((2, 1))
+        order.sweep(f, g)
+        assert f.tolist() == [[1.0, 1.0], [2.0, 2.0]] and g.tolist() == [[1.0], [2.0]]
 
 
 def test_a_library_that_cannot_be_loaded_leaves_the_numpy_path(
