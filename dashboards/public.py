@@ -19,6 +19,7 @@ from dashboards import charts, label_page, public_cache, public_figures
 from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
+from footprint_platform.csv_cells import for_spreadsheets
 from footprint_platform.display_labels import geography_label, unit_label
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
@@ -76,7 +77,7 @@ def index_csv() -> Any:
     body = exports.public_list_csv(found, links.base_url())
     return _public(
         Response(
-            body,
+            for_spreadsheets(body),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="tanlian-declarations.csv"'},
         )

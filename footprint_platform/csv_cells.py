@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+BOM = "\ufeff"
+
+
+def for_spreadsheets(text: str) -> bytes:
+    """A CSV file people open in a spreadsheet: UTF-8 with a byte-order mark. Without the mark
+    Excel reads a CSV in the system's code page (GBK on a Chinese Windows) and the Chinese comes
+    out garbled; programs read it as `utf-8-sig`. Not for files that must stay byte for byte
+    (a signed declaration, a release that uploads back)."""
+    return (BOM + text).encode("utf-8")
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

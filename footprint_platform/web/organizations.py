@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from footprint_platform import queries
+from footprint_platform.csv_cells import for_spreadsheets
 from footprint_platform.extensions import db
 from footprint_platform.links import public_url
 from footprint_platform.models import MemberRole, TokenScope
@@ -269,7 +270,7 @@ def audit_csv(org_id: int) -> Any:
     organization_for(org_id, Action.VIEW_AUDIT)
     body = audit_export.audit_csv(db.session, actor(), org_id)
     return Response(
-        body.encode("utf-8"),
+        for_spreadsheets(body),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=tanlian-audit-log-{org_id}.csv"},
     )

@@ -69,9 +69,11 @@ def test_the_audit_log_details_read_as_words_in_both_languages(
     assert customers and all(HAN.search(c) for c in customers)
     with page.expect_download() as info:
         page.click("#audit-csv")
-    body = Path(info.value.path()).read_text(encoding="utf-8")
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the mark Excel needs to read UTF-8
+    body = raw.decode("utf-8-sig")
     header, *lines = body.splitlines()
-    assert header.endswith("action_en,action_zh,details_en,details_zh") and lines
+    assert header.endswith("action_zh,object_en,object_zh,details_en,details_zh") and lines
     assert "期间：2025" in body and "Period: 2025" in body
     phone = browser.new_context(
         locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True

@@ -34,6 +34,7 @@ def _kernel(request: pytest.FixtureRequest) -> None:
     if "without_kernel" not in request.keywords:
         _kernel_or_skip()
 
+
 FIELDS = ("by_stage", "primary_data_share", "dqr", "dqi", "boundary")
 
 

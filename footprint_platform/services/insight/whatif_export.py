@@ -25,12 +25,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from footprint_platform.csv_cells import safe_cell
+from footprint_platform.csv_cells import for_spreadsheets, safe_cell
 from footprint_platform.display_labels import unit_label
 from footprint_platform.models import Product
 from footprint_platform.services.insight.whatif import Figures, Outcome
 
-BOM = "\ufeff"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBE7")
 
@@ -130,12 +129,11 @@ def as_csv(sheet: Sheet) -> bytes:
     """UTF-8 with a byte-order mark (Excel otherwise reads it in the system's code page);
     numbers in their shortest exact form."""
     out = io.StringIO()
-    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow([safe_cell(h) for h in sheet.header])
     for row in sheet.rows:
         writer.writerow([repr(v) if isinstance(v, float) else safe_cell(v) for v in row])
-    return out.getvalue().encode("utf-8")
+    return for_spreadsheets(out.getvalue())
 
 
 def as_xlsx(sheet: Sheet) -> bytes:
