@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
+# supply_graph's optional compiled kernel (supply_graph/native.py); without a C compiler the
+# engine takes its numpy path and gives the same numbers, only slower on randomly listed graphs
+KERNEL := supply_graph/_sweep.so
 
 .PHONY: run install test test-browser lint typecheck translations translations-update clean
 
@@ -15,7 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) translations $(KERNEL)
+
+# no fused multiply-add (-ffp-contract=off): the kernel's sums are the numpy path's, bit for bit
+$(KERNEL): supply_graph/_sweep.c
+	@if command -v $(CC) >/dev/null 2>&1; then \
+	  $(CC) -O2 -fPIC -shared -ffp-contract=off -o $@ $<; \
+	else echo "No C compiler ($(CC)): supply_graph runs without its kernel (numpy path)"; fi
 
 translations: $(STAMP)
 	if [ -d footprint_platform/translations ]; then \
@@ -56,4 +65,4 @@ test-browser: install
 	$(VENV)/bin/pytest -q -m browser
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(KERNEL)

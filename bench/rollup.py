@@ -56,6 +56,15 @@ def engine_ours(graph_path: Path) -> dict[str, Any]:
     }
 
 
+def engine_ours_numpy(graph_path: Path) -> dict[str, Any]:
+    """`ours-npz` without the compiled kernel (`supply_graph.native`): the numpy path, for
+    paired comparisons on the same machine."""
+    from supply_graph import native
+
+    native.KERNEL = None
+    return engine_ours(graph_path)
+
+
 def engine_ours_warm(graph_path: Path) -> dict[str, Any]:
     """Cold roll-up of a freshly loaded graph in a process that has done one before (a worker):
     nothing of the graph is cached; imports, first-call set-up and the allocator are warm."""
@@ -352,6 +361,7 @@ def engine_update(graph_path: Path) -> dict[str, Any]:
 ENGINES = {
     "ours-json": lambda p: engine_ours(p.with_suffix(".json")),
     "ours-npz": lambda p: engine_ours(p.with_suffix(".npz")),
+    "ours-numpy": lambda p: engine_ours_numpy(p.with_suffix(".npz")),
     "ours-warm": lambda p: engine_ours_warm(p.with_suffix(".npz")),
     "ours-boundary": lambda p: engine_ours_boundary(p.with_suffix(".npz")),
     "splu": lambda p: engine_splu(p.with_suffix(".npz")),

@@ -11,6 +11,10 @@ tests/dashboards/test_figures.py checks to 1e-9 relative:
   named, and the generic datasets drawn beside each group that buys them; the links into the
   product plus its own production are its footprint;
 - treemap: contributions by tier, then category.
+
+The Sankey, the treemap and the quality table (services/graph/breakdowns.py) count a generic
+dataset several makers buy the same way: `supply_graph.Contributions.parts`, one part beside
+each buyer, one tier below it.
 """
 
 from __future__ import annotations
@@ -69,6 +73,14 @@ class Labels:
     def tiers(self, first: int, last: int) -> str:
         """A group whose members sit at several tiers."""
         return str(_("Tiers %(first)d–%(last)d", first=first, last=last))
+
+    def group(self, tier: int, category: str, bought_for: str | None) -> str:
+        """A group of `Contributions.parts` without its tier: its category, or the generic
+        datasets bought for the group one tier down (the product itself at tier 1)."""
+        if bought_for is None:
+            return self.category(category)
+        what = self.product if tier == 1 else self.category(bought_for)
+        return str(_("Generic datasets bought for %(what)s", what=what))
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -156,7 +168,7 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
     """
     sankey = parts.sankey
     product = next(n for n in sankey.nodes if parts.product in n.members)
-    datasets = _dataset_nodes(parts)
+    datasets = {n.key for n in sankey.nodes if n.key in parts.bought_by}
     column = _columns(
         product.key, [(f.source, f.target) for f in sankey.flows if f.source not in datasets]
     )
@@ -169,12 +181,12 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
         *((f.source, f.target, f.value) for f in sankey.flows if f.source != OTHER),
         ("own", product.key, product.direct),
     ]:
-        into = groups[target]
-        # a dataset several makers buy is drawn beside each of them, not as one box at the
-        # deepest of its buyers' places
-        src = _datasets_of(into, labels) if source in datasets else groups[source]
+        if source in datasets:
+            continue  # drawn below, split between its buyers as every figure splits it
+        src, into = groups[source], groups[target]
         made[src.key] = src
         links[(src.key, into.key)] = links.get((src.key, into.key), 0.0) + value
+    _add_datasets(parts, datasets, groups, labels, links, made)
     top = max((g.column for g in made.values()), default=0) + 1
     made[(OTHER,)] = _Group((OTHER,), _("Other inputs (smaller flows)"), top)
     for f in sankey.flows:
@@ -217,23 +229,28 @@ def chain_sankey(parts: Contributions, labels: Labels) -> go.Figure:
     return fig
 
 
+def _add_datasets(
+    parts: Contributions,
+    datasets: set[str],
+    groups: Mapping[str, _Group],
+    labels: Labels,
+    links: dict[tuple[tuple[Any, ...], tuple[Any, ...]], float],
+    made: dict[tuple[Any, ...], _Group],
+) -> None:
+    """A dataset several makers buy drawn beside each group buying it, one column upstream of
+    it, with the part `Contributions.parts` gives that buyer (the same the treemap and the
+    quality table count), not as one box at the deepest of its buyers' places."""
+    member = {m: n.key for n in parts.sankey.nodes for m in n.members}
+    for dataset in datasets:
+        for p in parts.bought_by[dataset]:
+            into = groups[member[p.buyer]]
+            key = ("datasets", *into.key, p.tier, p.category)
+            label = labels.group(p.tier + 1, DATASET, p.category)
+            made[key] = _Group(key, label, into.column + 1)
+            links[(key, into.key)] = links.get((key, into.key), 0.0) + p.contribution
+
+
 DATASET = "dataset"  # the category of the factor leaves: inputs bought as generic datasets
-
-
-def _dataset_nodes(parts: Contributions) -> set[str]:
-    """Sankey nodes that are one generic dataset (a factor leaf), not a maker's product."""
-    category = {n.id: n.category for n in parts.by_node}
-    return {
-        n.key
-        for n in parts.sankey.nodes
-        if len(n.members) == 1 and category.get(n.members[0]) == DATASET
-    }
-
-
-def _datasets_of(buyer: _Group, labels: Labels) -> _Group:
-    """The generic datasets one group buys, one column upstream of it."""
-    label = _("Generic datasets bought for %(what)s", what=buyer.name or buyer.label)
-    return _Group(("datasets", *buyer.key), label, buyer.column + 1)
 
 
 def _columns(product: str, flows: Sequence[tuple[str, str]]) -> dict[str, int]:
@@ -304,26 +321,35 @@ def _colour(g: _Group) -> str:
     return PALETTE[sum(map(ord, str(g.key[1:]))) % len(PALETTE)]
 
 
+def _order(group: tuple[int, str, str | None]) -> tuple[int, str, str]:
+    """Tiers in order, then categories, then the group a dataset part was bought for."""
+    tier, category, bought_for = group
+    return (tier, category, bought_for or "")
+
+
+def _leaf_id(tier: int, category: str, bought_for: str | None) -> str:
+    return f"t{tier}/{category}" + (f"@{bought_for}" if bought_for is not None else "")
+
+
 def contribution_treemap(parts: Contributions, labels: Labels) -> go.Figure:
-    """Contributions by tier, then category; the leaves add up to the footprint. A negative
-    contribution (a credit) cannot be an area: it is left out of the tiles and reported as
-    `credits` in the figure's meta and title, so tiles + credits = footprint."""
-    leaves: dict[tuple[int, str], float] = {}
-    for node in parts.by_node:
-        k = (node.tier, node.category)
-        leaves[k] = leaves.get(k, 0.0) + node.contribution
+    """Contributions by tier, then category (`Contributions.parts`: a generic dataset beside
+    each group buying it, as the Sankey and the quality table count it); the leaves add up to
+    the footprint. A negative contribution (a credit) cannot be an area: it is left out of the
+    tiles and reported as `credits` in the figure's meta and title, so tiles + credits =
+    footprint."""
+    leaves: dict[tuple[int, str, str | None], float] = {}
+    for part in parts.parts():
+        leaves[part.group] = leaves.get(part.group, 0.0) + part.contribution
     credits = sum(v for v in leaves.values() if v < 0)
-    positive = {k: v for k, v in sorted(leaves.items()) if v > 0}
+    positive = {k: v for k, v in sorted(leaves.items(), key=lambda kv: _order(kv[0])) if v > 0}
     tiers: dict[int, float] = {}
-    for (tier, _c), v in positive.items():
+    for (tier, _c, _b), v in positive.items():
         tiers[tier] = tiers.get(tier, 0.0) + v
-    ids = ["all"] + [f"t{t}" for t in tiers] + [f"t{t}/{c}" for t, c in positive]
+    ids = ["all"] + [f"t{t}" for t in tiers] + [_leaf_id(*k) for k in positive]
     names = (
-        [labels.product]
-        + [labels.tier(t) for t in tiers]
-        + [labels.category(c) for _t, c in positive]
+        [labels.product] + [labels.tier(t) for t in tiers] + [labels.group(*k) for k in positive]
     )
-    parents = [""] + ["all"] * len(tiers) + [f"t{t}" for t, _c in positive]
+    parents = [""] + ["all"] * len(tiers) + [f"t{t}" for t, _c, _b in positive]
     values = [sum(tiers.values()), *tiers.values(), *positive.values()]
     title = _("By tier and category (%(unit)s per %(declared)s)", unit=KG, declared=labels.unit)
     if credits:

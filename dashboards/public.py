@@ -5,10 +5,12 @@ them. Everything renders from stored declarations, never by re-solving the graph
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -17,7 +19,8 @@ from dashboards import charts, label_page, public_cache, public_figures
 from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
-from footprint_platform.display_labels import unit_label
+from footprint_platform.csv_cells import for_spreadsheets
+from footprint_platform.display_labels import geography_label, unit_label
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.http_headers import PUBLIC_CACHE
@@ -74,7 +77,7 @@ def index_csv() -> Any:
     body = exports.public_list_csv(found, links.base_url())
     return _public(
         Response(
-            body,
+            for_spreadsheets(body),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="tanlian-declarations.csv"'},
         )
@@ -255,22 +258,42 @@ def label_url(public_id: str) -> str:
     return links.public_url("public.label", public_id=public_id)
 
 
+@dataclass(frozen=True)
+class GroupRow:
+    """A group of the industry overview as the page shows it: its name in the reader's
+    language and the public list filtered to it, where the list has the filters (category,
+    chemistry)."""
+
+    group: Group
+    name: str
+    href: str
+    exact: bool  # the link lists this group (else its category)
+
+
 @bp.route("/industry")
 def industry() -> Any:
     minimum = int(current_app.config["PUBLIC_MIN_GROUP"])
     o = industry_overview(db.session, minimum)
     per_kwh_unit = _("kg CO2e per kWh of rated capacity")
-    boxes = {
-        "chemistry": _boxes(o.batteries_by_chemistry, per_kwh_unit, "chart-chemistry"),
-        "region": _boxes(o.batteries_by_region, per_kwh_unit, "chart-region"),
-        "segment": _boxes(o.vehicles_by_segment, _("kg CO2e per vehicle"), "chart-segment"),
+    rows = {
+        "chemistry": _rows(o.batteries_by_chemistry, _chemistry_name, by_chemistry=True),
+        "region": _rows(o.batteries_by_region, geography_label),
+        "segment": _rows(o.vehicles_by_segment, _segment_name),
     }
-    return render_template("public/industry.html", o=o, boxes=boxes, chart_scripts=charts.scripts())
+    boxes = {
+        "chemistry": _boxes(rows["chemistry"], per_kwh_unit, "chart-chemistry"),
+        "region": _boxes(rows["region"], per_kwh_unit, "chart-region"),
+        "segment": _boxes(rows["segment"], _("kg CO2e per vehicle"), "chart-segment"),
+    }
+    return render_template(
+        "public/industry.html", o=o, rows=rows, boxes=boxes, chart_scripts=charts.scripts()
+    )
 
 
-def _boxes(groups: list[Group], unit: str, element_id: str) -> Markup | None:
+def _boxes(rows: list[GroupRow], unit: str, element_id: str) -> Markup | None:
     """A box per shown group (None when every group is below the minimum)."""
-    fig = public_figures.group_boxes(groups, [_group_name(g) for g in groups], unit)
+    groups = [r.group for r in rows]
+    fig = public_figures.group_boxes(groups, [r.name for r in rows], unit)
     if fig is None:
         return None
     return charts.render(
@@ -278,13 +301,33 @@ def _boxes(groups: list[Group], unit: str, element_id: str) -> Markup | None:
     )
 
 
-def _group_name(g: Group) -> str:
-    """A group's label in the reader's language: category codes by their names."""
+def _rows(
+    groups: list[Group], second: Callable[[str], str], by_chemistry: bool = False
+) -> list[GroupRow]:
+    """Each group named (its category, then its second part by `second`) with its link."""
     locale = str(get_locale())
     categories = load_reference().categories
-    return " · ".join(
-        categories[part].label(locale) if part in categories else part for part in g.label
-    )
+    out = []
+    for g in groups:
+        category, part = g.label
+        first = categories[category].label(locale) if category in categories else category
+        chemistry = part if by_chemistry and part != "—" else None
+        href = url_for("public.index", category=category, chemistry=chemistry)
+        out.append(GroupRow(g, f"{first} · {second(part)}", href, chemistry is not None))
+    return out
+
+
+def _chemistry_name(code: str) -> str:
+    """A chemistry by the taxonomy's name in the reader's language."""
+    if code == "—":
+        return _("chemistry not stated")
+    names = load_reference().chemistries.get(code)
+    return names["zh" if str(get_locale()).startswith("zh") else "en"] if names else code
+
+
+def _segment_name(code: str) -> str:
+    """A vehicle category (UNECE M1, N1 …) as it is written, or that none was stated."""
+    return _("vehicle category not stated") if code == "—" else code
 
 
 @bp.route("/methodology/rules/<code>")

@@ -3,7 +3,8 @@ GET forms carrying the scenario so far as JSON, so the page works without JavaSc
 engine's answer, save the scenario, and compare saved ones side by side.
 
 Thin: the numbers, the refusals and the authorization come from `services.insight.whatif` and
-`services.insight.whatif_saved`; this module parses the request and chooses labels.
+`services.insight.whatif_saved`, the comparison as a CSV or Excel file from
+`services.insight.whatif_export`; this module parses the request and chooses labels.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +31,13 @@ from footprint_platform.rules import load_rules, rule_for_category
 from footprint_platform.schemas import FormSchema, PeriodField, parse
 from footprint_platform.services.graph import periods
 from footprint_platform.services.graph.periods import Period
-from footprint_platform.services.insight import whatif, whatif_options, whatif_saved, whatif_specs
+from footprint_platform.services.insight import (
+    whatif,
+    whatif_export,
+    whatif_options,
+    whatif_saved,
+    whatif_specs,
+)
 from footprint_platform.web_common.context import actor
 
 bp = Blueprint("whatif", __name__, url_prefix="/dashboard/products", template_folder="templates")
@@ -315,6 +322,37 @@ def compare(product_id: int) -> Any:
         period=period_key(base_outcome.period),
         chart_scripts=charts.scripts(),
         max_compared=whatif_saved.MAX_COMPARED,
+    )
+
+
+@bp.route("/<int:product_id>/whatif/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(product_id: int, fmt: str) -> Any:
+    """The comparison as a file: the page's scenario (`changes`), or the chosen saved
+    scenarios (`scenario`, as the comparison page); authorized and refused as the pages are."""
+    query = parse(PageQuery(only=("period", "changes")), request.args)
+    chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
+    period = _dates(query["period"], product_id)
+    if chosen:
+        first = whatif.evaluate(db.session, actor(), product_id, [], period)
+        _base, compared = whatif_saved.compare(
+            db.session, actor(), product_id, first.period, chosen
+        )
+        columns = [whatif_export.Column(c.scenario.name, c.outcome) for c in compared if c.outcome]
+    else:
+        first = whatif.evaluate(db.session, actor(), product_id, query["changes"], period)
+        columns = [whatif_export.Column(_("This scenario"), first)]
+    sheet = whatif_export.comparison(
+        first.product, first.period, columns, _stage_labels(), _locale()
+    )
+    if fmt == "csv":
+        body, mimetype = whatif_export.as_csv(sheet), "text/csv"
+    else:
+        body, mimetype = whatif_export.as_xlsx(sheet), whatif_export.XLSX
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={sheet.filename}.{fmt}"},
     )
 
 

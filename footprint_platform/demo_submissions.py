@@ -31,7 +31,8 @@ from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.accounts import user_actor
 from footprint_platform.services.disclosure import declarations, publication
-from footprint_platform.services.intake import evidence, instruments, requests, submissions
+from footprint_platform.services.exchange import requests
+from footprint_platform.services.intake import evidence, instruments, submissions
 from footprint_platform.services.intake.activity import FIELDS, OWN_ACTIVITY
 from footprint_platform.services.pact import delivery as pact_delivery
 

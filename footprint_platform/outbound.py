@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
@@ -248,3 +249,14 @@ def request(
     except (OSError, ValueError, http.client.HTTPException) as e:
         log.warning("outbound %s %s failed: %r", method, url[:200], e)
         raise OutboundError(_reason(e)) from None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trust store, or PACT_OUTBOUND_CA_FILE (tests: their own test certificate)."""
+    cafile = current_app.config.get("PACT_OUTBOUND_CA_FILE") or None
+    return ssl.create_default_context(cafile=cafile)
+
+
+def allow_private() -> bool:
+    """PACT_OUTBOUND_ALLOW_PRIVATE: only the tests' servers on 127.0.0.1 need it."""
+    return bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE"))

@@ -1,7 +1,9 @@
 """Read-side queries of the public disclosure pages: the searchable list of published
 declarations and the industry overview. Only published declarations are read; an overview
-group is shown only when it holds at least `min_group` declarations (docs/design.md: benchmarks and
-distributions only for groups of at least five), so no single company's figure can be told."""
+group's figures are shown only when it holds at least `min_group` declarations (docs/design.md:
+benchmarks and distributions only for groups of at least five), so no single company's figure
+can be told from a group. A smaller group says how many declarations it holds and lists them,
+each already public on its own page, without figures."""
 
 from __future__ import annotations
 
@@ -91,6 +93,25 @@ def history(session: Session, d: Declaration) -> list[Declaration]:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A published declaration as the public list names it (its page is public): what a
+    group below the minimum shows instead of figures."""
+
+    public_id: str
+    part_number: str
+    name_en: str
+    name_zh: str | None
+    company_en: str
+    company_zh: str | None
+
+    def name(self, locale: str) -> str:
+        return (self.name_zh or self.name_en) if locale.startswith("zh") else self.name_en
+
+    def company(self, locale: str) -> str:
+        return (self.company_zh or self.company_en) if locale.startswith("zh") else self.company_en
+
+
+@dataclass(frozen=True)
 class Group:
     """One group of an overview: how many declarations and the spread of their figures."""
 
@@ -102,6 +123,9 @@ class Group:
     q3: float | None = None
     high: float | None = None
     values: tuple[float, ...] = ()  # for charts: only ever filled for shown groups
+    # Below the minimum: its published declarations, each public on its own page already
+    # (docs/design.md: the public sees published declarations; only the spread waits for five).
+    listed: tuple[Listed, ...] = ()
 
     @property
     def shown(self) -> bool:
@@ -112,15 +136,21 @@ class Group:
 @dataclass(frozen=True)
 class Overview:
     min_group: int
+    published: int  # current published declarations, all categories
     batteries_by_chemistry: list[Group]
     batteries_by_region: list[Group]
     vehicles_by_segment: list[Group]
     classes: list[Group]  # (category, class): counts shown only from min_group on
 
 
-def _group(label: tuple[str, ...], values: list[float], min_group: int) -> Group:
+def _group(
+    label: tuple[str, ...],
+    values: list[float],
+    min_group: int,
+    listed: Iterable[Listed] = (),
+) -> Group:
     if len(values) < min_group:
-        return Group(label, len(values))
+        return Group(label, len(values), listed=tuple(listed))
     if len(values) == 1:  # only with min_group 1 (tests, a private installation)
         q1 = median = q3 = values[0]
     else:
@@ -128,11 +158,28 @@ def _group(label: tuple[str, ...], values: list[float], min_group: int) -> Group
     return Group(label, len(values), min(values), q1, median, q3, max(values), tuple(values))
 
 
-def _groups(items: Iterable[tuple[tuple[str, ...], float]], min_group: int) -> list[Group]:
+def _groups(
+    items: Iterable[tuple[tuple[str, ...], float, Declaration]],
+    min_group: int,
+    listing: bool = True,
+) -> list[Group]:
+    """Groups by label; a group below the minimum lists its declarations where `listing`
+    (not for class counts: how many declarations hold a class is itself a distribution)."""
     by: dict[tuple[str, ...], list[float]] = defaultdict(list)
-    for label, value in items:
+    members: dict[tuple[str, ...], list[Listed]] = defaultdict(list)
+    for label, value, d in items:
         by[label].append(value)
-    return [_group(label, sorted(v), min_group) for label, v in sorted(by.items())]
+        if listing:
+            members[label].append(_listed(d))
+    return [
+        _group(label, sorted(v), min_group, sorted(members[label], key=lambda m: m.part_number))
+        for label, v in sorted(by.items())
+    ]
+
+
+def _listed(d: Declaration) -> Listed:
+    p, o = d.product, d.product.organization
+    return Listed(d.public_id, p.part_number, p.name_en, p.name_zh, o.name_en, o.name_zh)
 
 
 def _region(site: Site) -> str:
@@ -144,13 +191,18 @@ def industry_overview(session: Session, min_group: int) -> Overview:
     vehicle footprints per vehicle by category and segment, and class counts: from the
     current published declarations only."""
     current = session.scalars(
-        published_query().options(joinedload(Declaration.product).joinedload(Product.site))
+        published_query().options(
+            joinedload(Declaration.product).joinedload(Product.site),
+            joinedload(Declaration.product).joinedload(Product.organization),
+        )
     ).unique()
     kinds = {c.code: c.kind for c in load_reference().categories.values()}
     batteries: list[tuple[Declaration, float]] = []
-    vehicles: list[tuple[tuple[str, ...], float]] = []
-    classes: list[tuple[tuple[str, ...], float]] = []
+    vehicles: list[tuple[tuple[str, ...], float, Declaration]] = []
+    classes: list[tuple[tuple[str, ...], float, Declaration]] = []
+    published = 0
     for d in current:
+        published += 1
         kind = kinds.get(d.product.category)
         if kind == "battery":
             per_kwh = per_unit_to_per_kwh(d.product, Decimal(d.total))
@@ -158,23 +210,26 @@ def industry_overview(session: Session, min_group: int) -> Overview:
                 batteries.append((d, float(per_kwh)))
         elif kind == "vehicle":
             segment = d.product.vehicle_category or "—"
-            vehicles.append(((d.product.category, segment), float(d.total)))
+            vehicles.append(((d.product.category, segment), float(d.total), d))
         if d.performance_class:
-            classes.append(((d.product.category, d.performance_class), 1.0))
+            classes.append(((d.product.category, d.performance_class), 1.0, d))
     by = _by(batteries)
     return Overview(
         min_group,
+        published,
         _groups(by(lambda p: (p.category, p.chemistry or "—")), min_group),
         _groups(by(lambda p: (p.category, _region(p.site))), min_group),
         _groups(vehicles, min_group),
-        _groups(classes, min_group),
+        _groups(classes, min_group, listing=False),
     )
 
 
 def _by(
     batteries: list[tuple[Declaration, float]],
-) -> Callable[[Callable[[Product], tuple[str, ...]]], list[tuple[tuple[str, ...], float]]]:
-    return lambda key: [(key(d.product), v) for d, v in batteries]
+) -> Callable[
+    [Callable[[Product], tuple[str, ...]]], list[tuple[tuple[str, ...], float, Declaration]]
+]:
+    return lambda key: [(key(d.product), v, d) for d, v in batteries]
 
 
 def page_stamp(session: Session, public_id: str) -> tuple[Any, ...] | None:

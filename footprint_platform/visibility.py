@@ -12,7 +12,7 @@ share, or anything it can be read back from) may be shown to organization O when
      product's current figure (the caller passes the figure it would show to compare).
 Nothing else: not a deeper supplier seen through a shared product, not a product O merely
 links. A linked product without its maker's consent is valued with a secondary dataset in O's
-results (services/catalogue/consent.py), so O's own total never carries that figure.
+results (services/relations/consent.py), so O's own total never carries that figure.
 
 A product may be **named** to O as part of O's supply chain when O makes it, when its maker
 shares it with O, or when O links it in one of its own submissions (O chose it from the

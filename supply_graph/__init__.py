@@ -21,7 +21,9 @@ from supply_graph.errors import (
 )
 from supply_graph.explain import (
     Contributions,
+    GroupPart,
     NodeContribution,
+    Purchase,
     Sankey,
     SankeyFlow,
     SankeyNode,
@@ -51,11 +53,13 @@ __all__ = [
     "DuplicateNode",
     "Edge",
     "GraphFormatError",
+    "GroupPart",
     "InvalidValue",
     "NegativeAmount",
     "Node",
     "NodeContribution",
     "NodeResult",
+    "Purchase",
     "ReplaceProvider",
     "RollupResult",
     "Sankey",

@@ -10,7 +10,8 @@ inflow + own contribution = outflow, which is what makes a Sankey balance.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +64,34 @@ class Sankey:
 
 
 @dataclass(frozen=True)
+class Purchase:
+    """The part of a shared leaf's contribution one buyer takes: c_i x_k A[i, k] / x_i, its
+    emissions flowing into node k (the Sankey's flow i → k)."""
+
+    buyer: str
+    tier: int  # the buyer's
+    category: str  # the buyer's
+    contribution: float
+
+
+@dataclass(frozen=True)
+class GroupPart:
+    """A node's contribution, or a shared leaf's part of it, in the group it is counted in:
+    (tier, category), and for a shared leaf the buyer's category (`bought_for`) one tier
+    below whom it sits. What the treemap, the quality table and the Sankey all group by."""
+
+    node: str
+    tier: int
+    category: str
+    bought_for: str | None
+    contribution: float
+
+    @property
+    def group(self) -> tuple[int, str, str | None]:
+        return (self.tier, self.category, self.bought_for)
+
+
+@dataclass(frozen=True)
 class Contributions:
     """Product j's footprint f_j broken down; every grouping adds up to `total`."""
 
@@ -73,6 +102,25 @@ class Contributions:
     by_category: dict[str, float]
     by_stage: dict[str, float]
     sankey: Sankey
+    # leaves of the `shared` categories (generic datasets several makers buy): their
+    # contribution split by buyer, largest first; the parts add up to the leaf's contribution
+    bought_by: dict[str, tuple[Purchase, ...]] = field(default_factory=dict)
+
+    def parts(self) -> tuple[GroupPart, ...]:
+        """Every contribution in its group (`GroupPart`): a node in its own tier and category;
+        a shared leaf split between its buyers, each part one tier below its buyer under the
+        buyer's category. The one attribution every grouping of these contributions uses,
+        so the same dataset counts the same in each; the parts add up to `total`."""
+        out = []
+        for n in self.by_node:
+            bought = self.bought_by.get(n.id)
+            if not bought:
+                out.append(GroupPart(n.id, n.tier, n.category, None, n.contribution))
+                continue
+            out.extend(
+                GroupPart(n.id, p.tier + 1, n.category, p.category, p.contribution) for p in bought
+            )
+        return tuple(out)
 
     def top(self, n: int) -> tuple[tuple[NodeContribution, ...], float]:
         """The n largest contributors and the rest summed as "other"."""
@@ -86,8 +134,10 @@ def contributions(
     product_id: str,
     plan: SolverPlan | None = None,
     sankey_nodes: int = 12,
+    shared: Collection[str] = (),
 ) -> Contributions:
-    """Break f_j down by node, tier (edges from the product), category, stage and Sankey flow."""
+    """Break f_j down by node, tier (edges from the product), category, stage and Sankey flow;
+    leaves of the `shared` categories also by the nodes buying them (`Contributions.parts`)."""
     j = graph.node_index(product_id)
     plan = plan if plan is not None else build_plan(graph.technosphere, graph.ids)
     x = supply_vector(plan, j)
@@ -120,7 +170,62 @@ def contributions(
         by_category={names[k]: float(v) for k, v in enumerate(by_cat) if v},
         by_stage=dict(zip(graph.stages, map(float, parts.sum(axis=0)), strict=True)),
         sankey=sankey(graph, result, plan, (j, x), sankey_nodes),
+        bought_by=_bought_by(graph, j, x, tiers, by_node, shared),
     )
+
+
+def _bought_by(
+    graph: SupplyGraph,
+    product: int,
+    x: FloatArray,
+    tiers: IntArray,
+    by_node: tuple[NodeContribution, ...],
+    shared: Collection[str],
+) -> dict[str, tuple[Purchase, ...]]:
+    """Each upstream leaf (no inputs) of a `shared` category, its contribution split between
+    the nodes buying it in proportion to x_k A[i, k]: for a leaf f_i = e_i and
+    x_i = Σ_k x_k A[i, k], so each part is the Sankey's flow i → k and the parts add up to c_i."""
+    codes = [k for k, name in enumerate(graph.category_names) if name in shared]
+    if not codes:
+        return {}
+    has_inputs = np.zeros(graph.n_nodes, dtype=bool)
+    has_inputs[graph.consumer] = True
+    leaf = np.isin(graph.category_code, codes) & ~has_inputs & (x > 0)
+    leaf[product] = False
+    edges = np.flatnonzero(leaf[graph.provider] & (x[graph.consumer] > 0))
+    if not edges.size:
+        return {}
+    buyers = graph.consumer[edges]
+    weight = x[buyers] * graph.amount[edges] * graph.allocation_share[buyers]
+    contribution = {n.id: n.contribution for n in by_node}
+    names = (*graph.category_names, UNCATEGORISED)
+    split: dict[str, dict[int, float]] = {}
+    for i, k, w in zip(
+        graph.provider[edges].tolist(), buyers.tolist(), weight.tolist(), strict=True
+    ):
+        mine = split.setdefault(str(graph.ids[i]), {})
+        mine[k] = mine.get(k, 0.0) + w
+    out = {}
+    for leaf_id, weights in split.items():
+        whole = sum(weights.values())
+        if not whole:
+            continue
+        c = contribution[leaf_id]
+        out[leaf_id] = tuple(
+            sorted(
+                (
+                    Purchase(
+                        str(graph.ids[k]),
+                        int(tiers[k]),
+                        names[int(graph.category_code[k])],
+                        c * w / whole,
+                    )
+                    for k, w in weights.items()
+                ),
+                key=lambda p: (-abs(p.contribution), p.buyer),
+            )
+        )
+    return out
 
 
 def tiers_from(graph: SupplyGraph, product: int) -> IntArray:

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from supply_graph import native
 from supply_graph.errors import SingularLoop, UnknownNode
 from supply_graph.loops import BadLoop
 from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
@@ -105,7 +106,8 @@ def rollup(
 
     `method="levels"` (default, measured fastest) is forward substitution in a topological
     order: without a `plan` given, a graph without loops is solved in the order its nodes are
-    listed when that order is topological, else in Kahn's, with no plan made; a graph with a
+    listed when that order is topological, else by the compiled kernel (`native`) or, without
+    it, in Kahn's order, with no plan made; a graph with a
     loop, or a `plan` given to reuse, goes through the level-scheduled plan of
     `supply_graph.solve`. `"splu"` is SuperLU on the topologically renumbered I − Aᵀ, kept as a
     cross-check and benchmark reference.
@@ -113,10 +115,16 @@ def rollup(
     if plan is None and method == "levels" and given_order_available():
         if in_given_order(graph.provider, graph.consumer):
             return _rollup_dag(graph, None, boundaries)
-        order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
-        if order is not None:
-            return _rollup_dag(graph, order, boundaries)
-        plan = graph_plan(graph, structure)  # loops: Kahn's structure reused, not redone
+        if native.available(graph.n_nodes, graph.n_edges):
+            solved = _rollup_any_order(graph, boundaries)
+            if solved is not None:
+                return solved
+            plan = graph_plan(graph)  # a loop
+        else:
+            order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
+            if order is not None:
+                return _rollup_dag(graph, order, boundaries)
+            plan = graph_plan(graph, structure)  # loops: Kahn's structure reused, not redone
     plan = plan if plan is not None else graph_plan(graph)
     if method == "splu":
         rhs = right_hand_sides(graph, boundaries=boundaries)
@@ -150,6 +158,21 @@ def _rollup_dag(
     if position is not None:
         by_stage = np.take(by_stage, position, axis=0)
         extra = np.take(extra, position, axis=0)
+    return _result(graph, by_stage, extra)
+
+
+def _rollup_any_order(graph: SupplyGraph, boundaries: BoolArray | None) -> RollupResult | None:
+    """`_rollup_dag` for nodes listed in any order, by the compiled kernel (`native`): Aᵀ grouped
+    by consumer, an order and both sweeps in the graph's own numbering (no renumbering, no
+    gathers into an order and back). None when the graph has a loop, known before any
+    right-hand side is built."""
+    amount = _edge_amounts(graph)
+    with native.ordered(graph.n_nodes, graph.provider, graph.consumer, amount) as order:
+        if order.has_loop:
+            return None
+        by_stage = np.array(graph.effective_direct, dtype=np.float64, order="C")
+        extra = quality_columns(graph, by_stage, boundaries=boundaries)
+        order.sweep(by_stage, extra)
     return _result(graph, by_stage, extra)
 
 

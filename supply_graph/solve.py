@@ -30,6 +30,7 @@ try:  # scipy's C kernels behind coo.tocsr() and csr @ dense, called without the
 except ImportError:  # pragma: no cover - a scipy that moved them: same result, a bit slower
     _coo_tocsr = _csr_matvecs = None
 
+from supply_graph import native
 from supply_graph.errors import SingularLoop
 from supply_graph.loops import BadLoop, certify, describe, detail
 from supply_graph.model import FloatArray, IntArray
@@ -217,7 +218,15 @@ def topological_order(
 ) -> tuple[IntArray | None, tuple[Index, Index] | None]:
     """(order, None): the nodes in an order where every edge runs forwards (Kahn, level by
     level); the provider-major structure Kahn walked is freed. (None, structure) when the graph
-    has a loop: that structure, for `plan_from_edges(out=structure, has_loops=True)`."""
+    has a loop: that structure, for `plan_from_edges(out=structure, has_loops=True)`. With the
+    compiled kernel (`native`) the order is its depth-first one and the structure is only built
+    for a loop."""
+    if native.available(n, provider.shape[0]):
+        order = native.topological_order(n, provider, consumer)
+        if order is not None:
+            return order, None
+        out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
+        return None, (out_ptr, out_idx)
     out_ptr, out_idx, _ = csr_arrays(n, provider, consumer, None)
     levels = _dag_levels(out_ptr, out_idx, n, np.bincount(consumer, minlength=n))
     if sum(level.size for level in levels) < n:

@@ -111,6 +111,54 @@ def test_only_entry_points_call_the_workflow() -> None:
     assert "footprint_platform.worker" in callers  # the sweep runs jobs through it
 
 
+# The service packages, lowest first: each imports only those before it (and itself).
+SERVICE_LAYERS = (
+    "catalogue",
+    "notify",
+    "graph",
+    "relations",
+    "intake",
+    "disclosure",
+    "pact",
+    "exchange",
+    "insight",
+    "workflow",
+)
+SERVICES = "footprint_platform.services."
+
+
+def service_package(module: str) -> str | None:
+    """The service package (or the workflow module) a module belongs to."""
+    if not module.startswith(SERVICES):
+        return None
+    return module.removeprefix(SERVICES).split(".")[0]
+
+
+def layer_violations(edges: list[tuple[str, str]]) -> list[str]:
+    rank = {name: i for i, name in enumerate(SERVICE_LAYERS)}
+    out = []
+    for a, b in edges:
+        pa, pb = service_package(a), service_package(b)
+        if pa and pb and pa != pb and rank[pa] < rank[pb]:
+            out.append(f"{a} ({pa}) imports {b} ({pb}), a higher layer")
+    return sorted(out)
+
+
+def test_every_service_package_has_its_layer() -> None:
+    found = {service_package(m) for m in MODULES} - {None, "__init__"}
+    assert found == set(SERVICE_LAYERS)
+
+
+def test_service_packages_import_only_lower_layers() -> None:
+    assert layer_violations(list(GRAPH.edges)) == []
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    up = [(SERVICES + "catalogue.links", SERVICES + "relations.sharing")]
+    down = [(SERVICES + "relations.sharing", SERVICES + "catalogue.audit")]
+    assert layer_violations(up) and layer_violations(down) == []
+
+
 def test_dashboards_read_through_the_shared_glue_not_the_write_pages() -> None:
     assert _violations("dashboards", ("footprint_platform.web.",)) == []
 

@@ -21,7 +21,7 @@ from footprint_platform.schemas import (
 )
 from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
-from footprint_platform.services.intake import requests
+from footprint_platform.services.exchange import requests
 
 blp = Blueprint("api_requests", __name__, description="Data requests")
 blp.before_request(authenticate_api_request)

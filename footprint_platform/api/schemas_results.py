@@ -58,6 +58,13 @@ class QualityGroupSchema(ma.Schema):
     share = ma.fields.Float(metadata={"description": "part of the product's total"})
     primary_share = ma.fields.Float()
     dqr = ma.fields.Float(allow_none=True)
+    bought_for = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "generic datasets: the category of the products buying them, one "
+            "tier down the chain (each dataset counted beside each buyer); null otherwise"
+        },
+    )
 
 
 class BreakdownSchema(ma.Schema):

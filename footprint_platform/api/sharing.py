@@ -19,7 +19,8 @@ from footprint_platform.api.schemas_results import (
     SharePage,
 )
 from footprint_platform.extensions import db
-from footprint_platform.services.catalogue import catalog, links, listings
+from footprint_platform.services.catalogue import catalog, listings
+from footprint_platform.services.relations import links
 
 blp = Blueprint("api_sharing", __name__, description="Shares and link requests")
 blp.before_request(authenticate_api_request)

@@ -30,11 +30,12 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.policy import Actor
-from footprint_platform.services.catalogue import consent, links
-from footprint_platform.services.disclosure import declarations, sharing
+from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.exchange import requests
 from footprint_platform.services.graph import jobs, results
-from footprint_platform.services.intake import requests, submissions
+from footprint_platform.services.intake import submissions
 from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.relations import consent, links, sharing
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.extensions import db, limiter
 from footprint_platform.links import public_url
 from footprint_platform.schemas import OrganizationCreateSchema, parse
-from footprint_platform.services.catalogue import accounts, onboarding
-from footprint_platform.services.intake import requests
+from footprint_platform.services.catalogue import accounts
+from footprint_platform.services.exchange import onboarding, requests
 from footprint_platform.web_common.context import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)

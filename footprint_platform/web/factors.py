@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from footprint_platform.csv_cells import for_spreadsheets
 from footprint_platform.errors import InvalidInput, UploadRejected
 from footprint_platform.extensions import db
 from footprint_platform.models import FactorRelease
@@ -81,7 +82,7 @@ def export_list(version: str) -> Any:
     release = factors.release_by_version(db.session, version)
     body = factor_tools.list_csv(db.session, _list_query(release, _list_args()))
     name = f"tanlian-factors-{release.version}.csv"
-    return _csv(body, name)
+    return _csv(for_spreadsheets(body), name)
 
 
 @bp.route("/operator/factors/current.csv")
@@ -90,12 +91,12 @@ def download_release() -> Any:
     authorize(actor(), Action.ADMINISTER_PLATFORM)
     release = factors.latest_release(db.session)
     body = factor_tools.release_csv(db.session, release)
-    return _csv(body, f"tanlian-factor-release-{release.version}.csv")
+    return _csv(body.encode("utf-8"), f"tanlian-factor-release-{release.version}.csv")
 
 
-def _csv(body: str, name: str) -> Response:
+def _csv(body: bytes, name: str) -> Response:
     return Response(
-        body.encode("utf-8"),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )

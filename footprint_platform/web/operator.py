@@ -15,7 +15,8 @@ from footprint_platform.extensions import db
 from footprint_platform.links import public_url
 from footprint_platform.policy import Action, authorize
 from footprint_platform.schemas import OrganizationCreateSchema, parse
-from footprint_platform.services.catalogue import catalog, onboarding
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.exchange import onboarding
 from footprint_platform.services.graph import results
 from footprint_platform.web_common.context import actor
 

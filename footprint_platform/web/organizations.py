@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from footprint_platform import queries
+from footprint_platform.csv_cells import for_spreadsheets
 from footprint_platform.extensions import db
 from footprint_platform.links import public_url
 from footprint_platform.models import MemberRole, TokenScope
@@ -25,6 +35,7 @@ from footprint_platform.schemas import (
 )
 from footprint_platform.services.catalogue import accounts, catalog
 from footprint_platform.services.graph import periods, results
+from footprint_platform.services.insight import audit_export, audit_view
 from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("organizations", __name__, url_prefix="/orgs/<int:org_id>")
@@ -248,4 +259,18 @@ def audit_log(org_id: int) -> Any:
     page = db.paginate(
         queries.audit_events_query(org_id), page=query["page"], per_page=50, error_out=False
     )
-    return render_template("orgs/audit.html", org=org, page=page)
+    details = audit_view.describe(db.session, org_id, page.items)
+    objects = audit_view.objects(db.session, org_id, page.items)
+    return render_template("orgs/audit.html", org=org, page=page, details=details, objects=objects)
+
+
+@bp.route("/audit.csv")
+def audit_csv(org_id: int) -> Any:
+    """The log as a file, as the page reads it (both languages; no stored ids)."""
+    organization_for(org_id, Action.VIEW_AUDIT)
+    body = audit_export.audit_csv(db.session, actor(), org_id)
+    return Response(
+        for_spreadsheets(body),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=tanlian-audit-log-{org_id}.csv"},
+    )

@@ -1,5 +1,5 @@
 """The request inbox: buyers ask suppliers for data; suppliers answer or decline. Link requests
-(a buyer asks to link a supplier's product: catalogue/links.py) sit beside them: the supplier
+(a buyer asks to link a supplier's product: relations/links.py) sit beside them: the supplier
 accepts or declines, the buyer may cancel or ask explicitly."""
 
 from __future__ import annotations
@@ -27,14 +27,16 @@ from footprint_platform.schemas import (
     parse,
 )
 from footprint_platform.services import workflow
-from footprint_platform.services.catalogue import catalog, links
-from footprint_platform.services.intake import requests, submissions
+from footprint_platform.services.catalogue import catalog
+from footprint_platform.services.exchange import requests
+from footprint_platform.services.intake import submissions
 from footprint_platform.services.pact import catenax_requests
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import partner_requests as pact_requests
 from footprint_platform.services.pact import sending as pact_sending
+from footprint_platform.services.relations import links
 from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("requests", __name__)

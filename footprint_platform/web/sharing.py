@@ -15,7 +15,7 @@ from footprint_platform.policy import Action, allowed
 from footprint_platform.schemas import ShareSchema
 from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
-from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.relations import sharing
 from footprint_platform.web_common.context import actor, organization_for, submit
 
 bp = Blueprint("sharing", __name__)

@@ -1,4 +1,8 @@
-"""Supplier data entry: the submission list, the multi-step form, submit, history, evidence."""
+"""Supplier data entry: the submission list, the multi-step form, submit, history, evidence.
+
+One module because a step is read from the posted form one way (`_rows_from_form`,
+`_header_from_form`) for the form's Save, its autosave and the page shown after a refusal,
+and these must agree on what was typed."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,7 +25,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from footprint_platform.errors import Conflict, InvalidInput, UploadRejected
+from footprint_platform.display_labels import field_label
+from footprint_platform.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    Problem,
+    UploadRejected,
+)
 from footprint_platform.extensions import db, limiter
 from footprint_platform.models import RATING_FIELDS, Evidence, InputKind, Submission
 from footprint_platform.policy import Action
@@ -36,7 +48,7 @@ from footprint_platform.sections import (
     section_names,
 )
 from footprint_platform.services import workflow
-from footprint_platform.services.catalogue import catalog, links
+from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.catalogue.factors import factor_by_code
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import (
@@ -54,6 +66,7 @@ from footprint_platform.services.intake.activity import (
     parse_number,
 )
 from footprint_platform.services.pact import consume as pact_consume
+from footprint_platform.services.relations import links
 from footprint_platform.web_common import downloads
 from footprint_platform.web_common.context import actor, organization_for, safe_next
 from footprint_platform.web_common.context import submit as submit_form
@@ -170,17 +183,8 @@ def edit(submission_id: int, step: str) -> Any:
     conflict = None
     if request.method == "POST" and sub.editable:
         organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
-        rows = _stored_rows(sub, kinds) + _rows_from_form(kinds)
         try:
-            checked = submissions.save_draft(
-                db.session,
-                actor(),
-                sub.id,
-                _header_from_form(sub),
-                rows,
-                int(request.form.get("lock_version") or 0) or None,
-                section_names(),
-            )
+            checked = _save_step(sub, kinds)
         except UploadRejected as exc:
             problems = exc.problems
         except Conflict as exc:  # someone saved first: show theirs, keep what this one typed
@@ -192,6 +196,75 @@ def edit(submission_id: int, step: str) -> Any:
                 following = STEP_CODES[min(STEP_CODES.index(step) + 1, len(STEP_CODES) - 1)]
                 return redirect(url_for(".edit", submission_id=sub.id, step=following))
     return _render_step(sub, step, kinds, problems, warnings, conflict)
+
+
+def _save_step(sub: Submission, kinds: tuple[InputKind, ...]) -> Any:
+    """The posted step saved to the draft, as the form's Save and autosave both do: this
+    step's rows as typed, the others as stored, under the version the page was opened with."""
+    return submissions.save_draft(
+        db.session,
+        actor(),
+        sub.id,
+        _header_from_form(sub),
+        _stored_rows(sub, kinds) + _rows_from_form(kinds),
+        int(request.form.get("lock_version") or 0) or None,
+        section_names(),
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/<step>/autosave", methods=["POST"])
+def autosave(submission_id: int, step: str) -> Any:
+    """The form's step saved while the person types (static/js/unsaved.js), as JSON: the
+    same save as the form's button, so the same checks refuse the same values (nothing is
+    saved then, the page keeps what was typed) and a save made elsewhere since the page's
+    version is a 409, never overwritten. Errors answer as JSON too, for the script to show."""
+    if step not in STEP_CODES or step == "review":
+        abort(404)
+    try:
+        sub = submissions.get_submission(db.session, actor(), submission_id)
+        organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
+        checked = _save_step(sub, dict((s[0], s[2]) for s in STEPS)[step])
+    except UploadRejected as exc:
+        body = {"code": exc.code, "message": exc.message, "problems": _problems_json(exc)}
+        return jsonify(body), 422
+    except DomainError as exc:
+        reload = url_for(".edit", submission_id=submission_id, step=step)
+        body = {"code": exc.code, "message": exc.message}
+        return jsonify({**body, "reload": reload} if exc.status == 409 else body), exc.status
+    return jsonify(
+        {
+            "saved": True,
+            "lock_version": sub.lock_version,
+            "warnings": [_described(w) for w in checked.warnings],
+        }
+    )
+
+
+def _problems_json(exc: UploadRejected) -> list[dict[str, Any]]:
+    """Each refused value with the form field it belongs to (its input's id), so the page can
+    mark it: rows as `<kind>-<row - 1>-<column>`, the general step's fields by their name."""
+    kinds = {title: code for code, title in section_names().items()}
+    out = []
+    for p in exc.problems:
+        kind = kinds.get(p.sheet)
+        if kind and p.row and p.column:
+            field = f"{kind}-{p.row - 1}-{p.column}"
+        else:
+            field = p.column if p.sheet == "—" else None
+        out.append({"field": field, "message": _described(p)})
+    return out
+
+
+def _described(p: Problem) -> str:
+    """A problem as one line in the reader's language: where, what was typed, why."""
+    where = [p.sheet if p.sheet not in ("", "—") else ""]
+    if p.row:
+        where.append(_("row %(n)s", n=p.row))
+    if p.column:
+        where.append(field_label(p.column))
+    place = " · ".join(w for w in where if w)
+    typed = f" “{p.value}”" if p.value else ""
+    return f"{place}{typed}: {p.reason}" if place or typed else p.reason
 
 
 def _render_step(
@@ -249,6 +322,8 @@ def _render_step(
         versions=versions_of.versions(db.session, actor(), sub.id),
         links=links.states_for(db.session, sub),
         conflict=conflict,
+        # the form shows what was typed and refused: not stored, so leaving it asks first
+        typed_not_stored=posted and request.endpoint == "submissions.edit",
         header=_header_shown(sub, posted and _general_step_posted()),
         provenances=PROVENANCE_LABELS,
         rating_labels={f: submissions.HEADER_LABELS[f] for f in RATING_FIELDS},

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 
 from footprint_platform.extensions import db
 from footprint_platform.models import NotificationMode
-from footprint_platform.services.intake import requests
-from footprint_platform.services.notify import notifications, tasks
+from footprint_platform.services.exchange import requests
+from footprint_platform.services.insight import tasks
+from footprint_platform.services.notify import notifications
 from footprint_platform.web_common.context import actor
 
 bp = Blueprint("tasks", __name__)

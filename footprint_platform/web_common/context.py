@@ -24,7 +24,7 @@ from footprint_platform.rules import load_rules
 from footprint_platform.schemas import parse
 from footprint_platform.services.catalogue.accounts import session_user, user_actor
 from footprint_platform.services.catalogue.catalog import get_organization
-from footprint_platform.services.notify import tasks
+from footprint_platform.services.insight import tasks
 
 
 def client_ip() -> str | None:

@@ -17,13 +17,8 @@ from footprint_platform.extensions import db
 from footprint_platform.json_schemas import EXTENSION_SCHEMA_FILE
 from footprint_platform.links import public_url
 from footprint_platform.models import Declaration, Evidence
-from footprint_platform.services.disclosure import (
-    battery_aas,
-    batterypass,
-    exports,
-    publication,
-    signatures,
-)
+from footprint_platform.services.disclosure import batterypass, exports, publication, signatures
+from footprint_platform.services.pact import battery_aas
 from footprint_platform.services.pact import footprint as pact
 
 FORMATS = ("csv", "pact", "batterypass", "aas")

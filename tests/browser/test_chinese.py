@@ -35,7 +35,7 @@ ALLOWED = set(
     """
     kg co2e kgco2e kwh mwh gj mj km t g l m kw k
     pact dqi iso ghg ipcc ar5 ar6 gwp gwp100 gb en iec idta miit cnas pcf eu jrc ivl
-    csv pdf json aas xlsx excel qr api url id jws jwks parquet webhook svg png sha openapi
+    csv pdf json aas xlsx excel qr api url id ip jws jwks parquet webhook svg png sha openapi
     swagger oauth https http www plotly libreoffice supply_graph catena x battery pass
     tanlian english
     ev lfp ncm nca lmfp nmc nmc811 ncm523 ncm622 ncm811 lmo lco ppa hdpe ldpe lldpe pp
@@ -180,6 +180,7 @@ def _pages(server: LiveServer) -> dict[str, list[str]]:
             f"/declarations/{declaration}",
             f"/orgs/{pack_org}/pact",
             f"/orgs/{pack_org}/partner-footprints",
+            f"/orgs/{pack_org}/audit",
         ],
     }
 

@@ -83,7 +83,7 @@ def test_the_operator_lists_factors_and_checks_a_release_before_publishing(
     codes = page.locator("#factor-table td.identifier code").all_inner_texts()
     assert codes and all(".co2." in c and "2023" in c for c in codes)
     exported = _download(page, "#export-csv", tmp_path)
-    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
     assert sorted(r["code"] for r in rows) == sorted(codes)
     tab.language("zh", "factors-filtered-zh")
     assert "导出此列表" in page.inner_text("#factor-count")

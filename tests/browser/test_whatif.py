@@ -4,16 +4,23 @@ pages read in Chinese too, and the browser sees no error."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from footprint_platform.extensions import db
 from footprint_platform.models import Product
+from footprint_platform.services import workflow
 from tests.browser.conftest import LiveServer
+from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.browser
 OEM = "analyst@jinghai-motors.example"
+PACK_ADMIN = "admin@huadong-pack.example"
 
 
 def _bars_drawn(page: object, chart: str) -> None:
@@ -102,3 +109,58 @@ def test_the_oem_swaps_its_pack_and_every_lever_says_what_it_offers(
     page.fill("#green-share", "")
     _refused(tab, "#form-green_share button[type=submit]", "whatif-green-nothing-zh")
     assert "百分比" in page.inner_text("#add-refused")
+
+
+def _options(page: object, select: str) -> set[str]:
+    values = page.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value)")  # type: ignore[attr-defined]
+    return {v for v in values if v}
+
+
+def _download(page: object, link: str) -> bytes:
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click(link)  # type: ignore[attr-defined]
+    return bytes(info.value.path().read_bytes())
+
+
+def test_after_a_swap_the_forms_offer_the_new_pack_and_the_comparison_downloads(
+    visit: object, live_server: LiveServer
+) -> None:
+    """The SUV maker swaps its NMC pack for the second maker's: the swap form then offers that
+    pack to replace (with the LFP pack its maker shared), never the NMC pack again; the
+    comparison downloads as CSV (with a BOM) and as a workbook, headers in English, then in
+    Chinese after switching language."""
+    ids = {
+        part: int(live_server.query(select(Product.id).where(Product.part_number == part)))
+        for part in ("JH-S7-LR", "HD-PK-811-78", "WJ-PK-811-78", "HD-PK-LFP-60")
+    }
+    vehicle, nmc, other, lfp = (str(ids[p]) for p in ids)
+    with live_server.app.app_context():
+        oem_org = db.session.get(Product, ids["JH-S7-LR"]).organization_id
+        workflow.share(db.session, admin_actor(PACK_ADMIN), ids["HD-PK-LFP-60"], oem_org)
+        db.session.remove()
+    tab = visit("oem")  # type: ignore[operator]
+    tab.login(OEM)
+    page = tab.go(f"/dashboard/products/{vehicle}/whatif", "whatif-before-swap")
+    assert nmc in _options(page, "#swap-supplier") and other not in _options(page, "#swap-supplier")
+    page.select_option("#swap-supplier", nmc)
+    page.select_option("#swap-competitor", other)
+    tab.submit("#form-swap button[type=submit]", "whatif-after-swap")
+    assert _options(page, "#swap-supplier") >= {other} and nmc not in _options(
+        page, "#swap-supplier"
+    )
+    assert lfp in _options(page, "#swap-competitor") and nmc not in _options(
+        page, "#swap-competitor"
+    )
+    data = _download(page, "#export-csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Product", "Part number"]
+    assert all("Wanjiang" in r[-1] for r in rows[1:]) and len(rows) > 3
+    tab.language("zh", "whatif-after-swap-zh")
+    assert nmc not in _options(page, "#swap-supplier") and other in _options(page, "#swap-supplier")
+    assert "下载此对比" in page.inner_text("#whatif-export")
+    zh = list(csv.reader(io.StringIO(_download(page, "#export-csv").decode("utf-8-sig"))))
+    assert zh[0][:2] == ["产品", "零件号"]
+    sheet = load_workbook(io.BytesIO(_download(page, "#export-xlsx"))).active
+    assert [c.value for c in sheet[1]][:2] == ["产品", "零件号"]
+    assert sheet.max_row == len(zh)

@@ -259,3 +259,52 @@ def test_treemap_labels_are_readable_or_hidden(explained: dict[str, Explanation]
     assert fig.layout.uniformtext.minsize >= 11 and fig.layout.uniformtext.mode == "hide"
     tiers = [i for i, p in zip(fig.data[0].ids, fig.data[0].parents, strict=True) if p == "all"]
     assert tiers == sorted(tiers, key=lambda t: int(t[1:])) and fig.data[0].sort is False
+
+
+def _dataset_groups_in_sankey(trace: object, prefix: str) -> dict[tuple[str, int], float]:
+    """(box label, its buyer's tier) → amount drawn from each "datasets bought for" box."""
+    names = unwrapped(trace)
+    out: dict[tuple[str, int], float] = {}
+    link = trace.link  # type: ignore[attr-defined]
+    for s, t, v in zip(link.source, link.target, link.value, strict=True):
+        if names[s].startswith(prefix):
+            tier = names[t].rsplit(" · Tier ", 1)[1] if " · Tier " in names[t] else "0"
+            key = (names[s], int(tier))
+            out[key] = out.get(key, 0.0) + v
+    return out
+
+
+def test_a_shared_dataset_counts_the_same_in_the_sankey_treemap_and_quality_table(
+    explained: dict[str, Explanation],
+) -> None:
+    """Primary aluminium is bought by the SUV, its pack, the foil and the cell casing: each of
+    the three figures counts the generic datasets bought for each group with the same amount
+    (one attribution, `Contributions.parts`), and together they are every dataset's
+    contribution."""
+    for part, e in explained.items():
+        assert e.parts is not None and e.parts.sankey.other == 0
+        names = labels(e.product.name_en)
+        prefix = "Generic datasets bought for"
+        sankey = _dataset_groups_in_sankey(figures.chain_sankey(e.parts, names).data[0], prefix)
+        treemap = figures.contribution_treemap(e.parts, names).data[0]
+        in_treemap = {
+            (label, int(ident.split("/")[0][1:]) - 1): value
+            for ident, label, value in zip(treemap.ids, treemap.labels, treemap.values, strict=True)
+            if label.startswith(prefix)
+        }
+        in_table = {
+            (names.group(g.tier, g.category, g.bought_for), g.tier - 1): g.contribution
+            for g in e.quality
+            if g.bought_for is not None
+        }
+        assert sankey.keys() == in_treemap.keys() == in_table.keys(), part
+        for key, value in sankey.items():
+            assert close(value, in_treemap[key]) and close(value, in_table[key]), (part, key)
+        datasets = sum(n.contribution for n in e.parts.by_node if n.category == "dataset")
+        assert close(sum(sankey.values()), datasets), part
+    shared = [
+        n
+        for n in explained["JH-S7-LR"].parts.by_node  # type: ignore[union-attr]
+        if len(explained["JH-S7-LR"].parts.bought_by.get(n.id, ())) > 1  # type: ignore[union-attr]
+    ]
+    assert shared, "the demo chain has a dataset several groups buy"

@@ -168,8 +168,8 @@ def test_coverage_shows_the_requests_of_its_period(demo_app: Flask) -> None:
     ask, and shows the 2026 request only in 2026."""
     from datetime import timedelta
 
+    from footprint_platform.services.exchange import requests
     from footprint_platform.services.insight import coverage
-    from footprint_platform.services.intake import requests
 
     suv, oem_org = _product(demo_app, SUV)
     pack, pack_org = _product(demo_app, "HD-PK-811-78")

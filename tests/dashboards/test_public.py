@@ -3,6 +3,7 @@ code of the label, the methodology pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -163,8 +164,80 @@ def test_the_overview_hides_every_demo_group_of_fewer_than_five(demo_app: Flask)
         )
         assert nmc_one.median == pytest.approx(float(Decimal(pack.total)))
     page = demo_app.test_client().get("/industry", headers=EN).get_data(as_text=True)
-    assert "fewer than 5 declarations: not shown" in page
+    assert "1 published declaration; figures are shown from 5." in page
     assert f"{float(pack.total):.1f}" not in page
+
+
+def _row(page: str, name: str) -> str:
+    """The table row of the group named `name` on the industry page."""
+    match = re.search(
+        rf'<tr class="\w+"><th scope="row" class="group-name">{re.escape(name)}</th>.*?</tr>',
+        page,
+        re.S,
+    )
+    assert match, f"no group row {name!r}"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_small_group_says_how_many_it_holds_and_lists_its_published_declarations(
+    demo_app: Flask, lang: str
+) -> None:
+    """At demo scale every group is below five: each says how many published declarations it
+    holds and from how many figures are shown, names its region in the reader's language
+    (never a code), lists its declarations (public already) and links to the public list;
+    no figure of a group, nothing unpublished."""
+    from footprint_platform.reference import load_reference
+
+    with demo_app.app_context():
+        pack = db.session.scalar(
+            select(Declaration)
+            .join(Product)
+            .where(
+                Product.part_number == "HD-PK-811-78",
+                Declaration.status == DeclarationStatus.PUBLISHED,
+            )
+        )
+        unpublished = set(db.session.scalars(select(Product.part_number))) - {
+            d.product.part_number for d in _published()
+        }
+        public_id, total, province = pack.public_id, float(pack.total), pack.product.site.province
+    ref = load_reference()
+    page = demo_app.test_client().get("/industry", headers={"Accept-Language": lang})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    pack_name = ref.categories["battery_pack"].label(lang)
+    chemistry = ref.chemistries["NMC811"][lang]
+    row = _row(text, f"{pack_name} · {chemistry}")
+    said = (
+        "已发布声明 1 份;达到 5 份后显示数值。"
+        if lang == "zh"
+        else ("1 published declaration; figures are shown from 5.")
+    )
+    assert said in row and f'href="/d/{public_id}"' in row
+    assert 'href="/d/?category=battery_pack&amp;chemistry=NMC811"' in row
+    region = _row(text, f"{pack_name} · {ref.provinces[province].label(lang)}")
+    assert f'href="/d/{public_id}"' in region
+    assert f"CN-{province}" not in text and f"{total:.1f}" not in text
+    assert unpublished and not any(part in text for part in unpublished)
+    assert 'id="none-shown"' in text
+
+
+def test_only_groups_below_the_minimum_list_their_declarations(demo_app: Flask) -> None:
+    """A group with its figures shown lists nobody (its spread stands for them); class
+    counts never list (how many declarations hold a class is a distribution)."""
+    with demo_app.app_context():
+        small = industry_overview(db.session, 5)
+        full = industry_overview(db.session, 1)
+        current = [
+            d
+            for d in _published()
+            if d.status == DeclarationStatus.PUBLISHED and d.withdrawn_at is None
+        ]
+    assert all(g.listed and len(g.listed) == g.count for g in small.batteries_by_chemistry)
+    assert all(g.shown and not g.listed for g in full.batteries_by_chemistry)
+    assert small.classes and not any(g.listed for g in small.classes)
+    assert small.published == len(current) > 0
 
 
 def test_the_public_list_downloads_as_csv_in_the_order_chosen(demo_app: Flask) -> None:
@@ -177,7 +250,8 @@ def test_the_public_list_downloads_as_csv_in_the_order_chosen(demo_app: Flask) -
     client = demo_app.test_client()
     got = client.get("/d.csv?sort=product")
     assert got.status_code == 200 and got.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(got.get_data(as_text=True))))
+    assert got.data.startswith(b"\xef\xbb\xbf")  # the mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(got.data.decode("utf-8-sig"))))
     with demo_app.app_context():
         current = db.session.scalars(
             select(Declaration).where(
@@ -196,7 +270,7 @@ def test_the_public_list_downloads_as_csv_in_the_order_chosen(demo_app: Flask) -
     battery = [r for r in rows if r["kg_co2e_per_kwh_lifetime_energy"]]
     assert battery and all(r["kg_co2e_per_kwh_capacity"] for r in battery)
     by_footprint = list(
-        csv.DictReader(io.StringIO(client.get("/d.csv?sort=footprint").get_data(as_text=True)))
+        csv.DictReader(io.StringIO(client.get("/d.csv?sort=footprint").data.decode("utf-8-sig")))
     )
     for category in {r["category"] for r in by_footprint}:
         totals = [

@@ -148,4 +148,4 @@ def test_the_industry_page_draws_boxes_only_for_groups_of_the_minimum(demo_app: 
         assert box["median"] == [g.median for g in groups]
         assert box["lowerfence"] == [g.low for g in groups]
         assert box["upperfence"] == [g.high for g in groups]
-    assert "Battery pack · NMC811 (n=1)" in page
+    assert "Battery pack · NMC 811 (n=1)" in page  # the taxonomy's name of the chemistry

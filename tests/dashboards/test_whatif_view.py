@@ -4,16 +4,22 @@ pages that the maker may not know about its suppliers."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+import supply_graph
 from dashboards.whatif_figures import Column, scenario_bars
+from footprint_platform import visibility
 from footprint_platform.extensions import db
 from footprint_platform.models import (
     AuditEvent,
@@ -25,6 +31,9 @@ from footprint_platform.models import (
     WhatIfScenario,
 )
 from footprint_platform.services import workflow
+from footprint_platform.services.graph.build import chain_graph
+from footprint_platform.services.graph.chain import product_node
+from footprint_platform.services.insight import whatif_export
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 
@@ -343,3 +352,123 @@ HU_GRID = (
     'elec.hu.cfp.2024,"Hungary grid electricity (test)",匈牙利电网(测试),electricity,kWh,0.2,'
     "CO2e,,carbon_footprint,HU,2024,2025-01-01,,,Test value only,test\n"
 )
+
+
+def _export(client: Any, product: int, fmt: str, query: str, headers: dict[str, str]) -> Any:
+    return client.get(f"/dashboard/products/{product}/whatif/export.{fmt}?{query}", headers=headers)
+
+
+def _csv_rows(body: bytes) -> list[list[str]]:
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_comparison_downloads_as_csv_with_the_pages_numbers(
+    demo_app: Flask, auth: Session
+) -> None:
+    """The CSV holds the page's lines (each stage, the total, the primary-data share) with the
+    page's numbers, their change, the unit and the scenario's changes; headers in English or
+    Chinese as the reader reads."""
+    suv = _id(demo_app, "JH-S7-LR")
+    auth.login(OEM)
+    query = "changes=" + json.dumps(GREEN)
+    html = _page(auth.client, suv, "?" + query).get_data(as_text=True)
+    page_base = float(re.search(r'data-base="([^"]+)"', html).group(1))  # type: ignore[union-attr]
+    page_then = float(re.search(r'data-scenario="([^"]+)"', html).group(1))  # type: ignore[union-attr]
+    assert 'id="export-csv"' in html and 'id="export-xlsx"' in html
+    got = _export(auth.client, suv, "csv", query, EN)
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    assert "attachment" in got.headers["Content-Disposition"]
+    header, *rows = _csv_rows(got.data)
+    assert header[:2] == ["Product", "Part number"] and "In the scenario" in header
+    col = {name: k for k, name in enumerate(header)}
+    (total,) = [r for r in rows if r[col["Line"]] == "Total"]
+    now, then = float(total[col["Now"]]), float(total[col["In the scenario"]])
+    assert (now, then) == (page_base, page_then)
+    assert math.isclose(float(total[col["Change from now"]]), then - now, rel_tol=1e-12)
+    percent = float(total[col["Change from now, per cent"]])
+    assert math.isclose(percent, 100 * (then - now) / now, rel_tol=1e-12)
+    stages = [r for r in rows if r[col["Unit"]].startswith("kg CO2e") and r is not total]
+    assert math.isclose(sum(float(r[col["In the scenario"]]) for r in stages), then, rel_tol=1e-9)
+    assert all("30 % of the grid electricity as wind power" in r[-1] for r in rows)
+    assert total[col["Part number"]] == "JH-S7-LR"
+    zh_header = _csv_rows(_export(auth.client, suv, "csv", query, ZH).data)[0]
+    assert zh_header[:2] == ["产品", "零件号"] and "情景中" in zh_header
+
+
+def test_saved_scenarios_download_as_a_workbook_with_names_neutralised(
+    demo_app: Flask, auth: Session
+) -> None:
+    """The comparison page's scenarios as an Excel workbook: numbers as numbers, one block of
+    rows per scenario, and a name a spreadsheet would run as a formula kept as text."""
+    pack = _id(demo_app, "HD-PK-811-78")
+    auth.login(PACK_VIEWER)
+    names = ("Wind 30", '=HYPERLINK("http://example.com")')
+    for name in names:
+        saved = auth.post(
+            f"/dashboard/products/{pack}/whatif/save",
+            {"name": name, "changes": json.dumps(GREEN)},
+        )
+        assert saved.status_code == 302
+    with demo_app.app_context():
+        ids = db.session.scalars(select(WhatIfScenario.id).order_by(WhatIfScenario.id)).all()
+    query = "&".join(f"scenario={i}" for i in ids)
+    html = auth.client.get(f"/dashboard/products/{pack}/whatif/compare?{query}", headers=EN)
+    assert 'id="compare-xlsx"' in html.get_data(as_text=True)
+    got = _export(auth.client, pack, "xlsx", query, EN)
+    assert got.status_code == 200 and got.mimetype == whatif_export.XLSX
+    sheet = load_workbook(io.BytesIO(got.data)).active
+    header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    col = {name: k for k, name in enumerate(header)}
+    scenarios = [r[col["Scenario"]] for r in rows]
+    assert set(scenarios) == {"Wind 30", "'" + names[1]}
+    totals = [r for r in rows if r[col["Line"]] == "Total"]
+    assert len(totals) == 2 and all(isinstance(r[col["Now"]], float) for r in totals)
+    assert totals[0][col["In the scenario"]] == totals[1][col["In the scenario"]]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def _unknown_figures(app: Flask, organization: str, period: list[str]) -> list[float]:
+    """Every product footprint in the period the organization may not know (another's,
+    neither shared with it nor published as current), from a full roll-up."""
+    start, end = (date.fromisoformat(d) for d in period)
+    with app.app_context():
+        org = db.session.scalar(select(Organization.id).where(Organization.name_en == organization))
+        chain = chain_graph(db.session, start, end)
+        result = supply_graph.rollup(chain.graph)
+        seen = visibility.for_organization(db.session, org)
+        found = []
+        for product_id in chain.product_ids:
+            figure = result[product_node(product_id)]
+            current = (float(figure.total), {k: float(v) for k, v in figure.by_stage.items()})
+            if figure.total and not seen.may_see_figure(product_id, current):
+                found.append(float(figure.total))
+    return found
+
+
+def test_the_file_holds_no_footprint_the_organization_may_not_know(
+    demo_app: Flask, auth: Session
+) -> None:
+    """Upstream of the SUV sit products whose footprint its maker may not know (the pack's
+    cells, shared with the pack maker only): no such figure is in the file, whatever the
+    scenario; a swap that would tell one is refused, as on the page, with no file."""
+    suv, nmc, lfp, other = (
+        _id(demo_app, p) for p in ("JH-S7-LR", "HD-PK-811-78", "HD-PK-LFP-60", "WJ-PK-811-78")
+    )
+    auth.login(OEM)
+    swap = [{"kind": "swap", "supplier": str(nmc), "competitor": str(other)}]
+    for changes in (GREEN, swap):
+        got = _export(auth.client, suv, "csv", "changes=" + json.dumps(changes), EN)
+        assert got.status_code == 200
+        _header, first, *_rest = _csv_rows(got.data)
+        unknown = _unknown_figures(demo_app, "Jinghai Motors", first[2:4])
+        assert len(unknown) >= 3
+        text = got.data.decode("utf-8-sig")
+        numbers = set(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text))
+        for figure in unknown:
+            assert repr(figure) not in numbers
+            assert not any(math.isclose(float(n), figure, rel_tol=1e-6) for n in numbers)
+    refused = [{"kind": "swap", "supplier": str(nmc), "competitor": str(lfp)}]
+    got = _export(auth.client, suv, "csv", "changes=" + json.dumps(refused), EN)
+    assert got.status_code == 422 and got.mimetype == "text/html"
+    assert "neither published nor shared" in got.get_data(as_text=True)

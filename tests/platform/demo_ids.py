@@ -26,12 +26,13 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Actor
 from footprint_platform.services import workflow
-from footprint_platform.services.catalogue import accounts, links
+from footprint_platform.services.catalogue import accounts
 from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.intake import evidence, submissions
 from footprint_platform.services.notify import webhooks
 from footprint_platform.services.pact import clients as pact_clients
 from footprint_platform.services.pact import outbound as pact_outbound
+from footprint_platform.services.relations import links
 
 PACK = "Huadong Battery Systems"
 LITHIUM = "Lanhu Lithium Refining"

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from footprint_platform.reference import load_reference
 from tests.platform.demo_ids import Ids
 from tests.platform.statement import STATEMENT_FORM
 
@@ -107,10 +108,11 @@ def test_a_breakdown_groups_the_upstream_without_naming_it(client: FlaskClient, 
     assert body["computed"] and body["consistent"] and body["groups"]
     assert sum(g["contribution"] for g in body["groups"]) == pytest.approx(float(body["total"]))
     named = {"product_id", "part_number", "name_en", "node", "supplier", "organization_id"}
-    assert all(
-        set(g) == {"tier", "category", "contribution", "share", "primary_share", "dqr"}
-        for g in body["groups"]
-    )
+    fields = {"tier", "category", "contribution", "share", "primary_share", "dqr", "bought_for"}
+    assert all(set(g) == fields for g in body["groups"])
+    # a generic dataset is counted beside each group buying it, named by that group's category
+    bought_for = {g["bought_for"] for g in body["groups"]} - {None}
+    assert bought_for and bought_for <= set(load_reference().categories)
     assert not named & set().union(*(set(g) for g in body["groups"]))
 
 

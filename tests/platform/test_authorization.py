@@ -135,6 +135,13 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         "/dashboard/products/{product}/whatif/compare?scenario=1",
         None,
     ),
+    # The comparison as a file: as the pages (a scenario's changes or saved ones).
+    ("/dashboard/products/<int:product_id>/whatif/export.<any(csv, xlsx):fmt>", "GET"): (
+        MEMBERS,
+        "/dashboard/products/{product}/whatif/export.csv?changes="
+        "%5B%7B%22kind%22%3A%22green_share%22%2C%22source%22%3A%22wind%22%2C%22share%22%3A%2220%22%7D%5D",
+        None,
+    ),
     # The portfolio, a product's coverage and the supplier dashboard: the maker's members only.
     ("/dashboard/orgs/<int:org_id>/portfolio", "GET"): (
         MEMBERS,
@@ -234,6 +241,7 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
         None,
     ),
     ("/orgs/<int:org_id>/audit", "GET"): (ADMINS, "/orgs/{org}/audit", None),
+    ("/orgs/<int:org_id>/audit.csv", "GET"): (ADMINS, "/orgs/{org}/audit.csv", None),
     ("/orgs/<int:org_id>/submissions", "GET"): (MEMBERS, "/orgs/{org}/submissions", None),
     ("/orgs/<int:org_id>/submissions", "POST"): (
         EDITORS,
@@ -252,6 +260,12 @@ WEB: dict[tuple[str, str], tuple[dict[str, str], str, Any]] = {
     ("/submissions/<int:submission_id>/<step>", "POST"): (
         RECORD_EDITORS,
         "/submissions/{draft}/general",
+        lambda ids: {"dqr": "2"},
+    ),
+    # Autosave (JSON) is the step's Save: the same editors; a viewer 403, others 404 (JSON).
+    ("/submissions/<int:submission_id>/<step>/autosave", "POST"): (
+        RECORD_EDITORS,
+        "/submissions/{draft}/general/autosave",
         lambda ids: {"dqr": "2"},
     ),
     ("/submissions/<int:submission_id>/submit", "POST"): (

@@ -19,8 +19,8 @@ from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import Declaration, Product
 from footprint_platform.reference import CONFIG_DIR
-from footprint_platform.services.disclosure import battery_aas
 from footprint_platform.services.disclosure.batterypass import NO_CLASS, Lifetime
+from footprint_platform.services.pact import battery_aas
 
 pytestmark = pytest.mark.postgres
 TEMPLATE = CONFIG_DIR / "schemas" / "idta-02035-3-1.0" / "ProductCarbonFootprint-template.json"

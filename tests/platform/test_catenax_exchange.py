@@ -35,12 +35,12 @@ from footprint_platform.models import (
     RequestStatus,
 )
 from footprint_platform.services import workflow
-from footprint_platform.services.disclosure import sharing
-from footprint_platform.services.intake import requests
+from footprint_platform.services.exchange import requests
 from footprint_platform.services.pact import catenax_exchange, catenax_requests
 from footprint_platform.services.pact import outbound as pact_outbound
 from footprint_platform.services.pact import outbox as pact_outbox
 from footprint_platform.services.pact import sending as pact_sending
+from footprint_platform.services.relations import sharing
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.test_pact_conformance import (

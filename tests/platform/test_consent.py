@@ -38,7 +38,7 @@ from footprint_platform.models import (
 from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.catalogue.factors import latest_release
-from footprint_platform.services.disclosure import declarations, publication, sharing
+from footprint_platform.services.disclosure import declarations, publication
 from footprint_platform.services.graph import breakdowns, explain_cache, snapshots
 from footprint_platform.services.graph.build import chain_graph
 from footprint_platform.services.graph.chain import product_node
@@ -48,6 +48,7 @@ from footprint_platform.services.insight import coverage
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
 from footprint_platform.services.pact import delivery as pact_delivery
+from footprint_platform.services.relations import sharing
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 from tests.platform.statement import STATEMENT

@@ -82,6 +82,9 @@ PAIRS = [
     ("info messages", style(".flash", "color"), style(".flash", "background")),
     ("success messages", style(".flash.success", "color"), style(".flash.success", "background")),
     ("error banners", style(".flash.error", "color"), style(".flash.error", "background")),
+    ("autosave status", style(".autosave", "color"), style(".autosave", "background")),
+    ("autosave saved", style(".autosave[data-state=saved]", "color"), WHITE),
+    ("autosave refused", style(".autosave[data-state=error]", "color"), WHITE),
     (
         "overdue requests",
         style(".request-overdue", "color"),

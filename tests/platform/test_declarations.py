@@ -261,7 +261,7 @@ def test_the_public_csv_matches_the_declaration_and_defuses_formulas(demo_app: F
     import csv
     import io
 
-    from footprint_platform.services.disclosure.exports import safe_cell
+    from footprint_platform.csv_cells import safe_cell
 
     with demo_app.app_context():
         d = db.session.scalar(

@@ -20,10 +20,11 @@ from footprint_platform.models import Declaration, Product
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
-from footprint_platform.services.disclosure import battery_aas, batterypass, declarations, exports
+from footprint_platform.services.disclosure import batterypass, declarations, exports
 from footprint_platform.services.graph.results import latest_results
 from footprint_platform.services.intake import history, submissions
 from footprint_platform.services.intake.activity import FIELDS
+from footprint_platform.services.pact import battery_aas
 from footprint_platform.services.pact import footprint as pact
 from tests.platform.demo_ids import admin_actor
 

@@ -176,7 +176,8 @@ def test_the_factor_list_pages_sorts_filters_and_exports(demo_app: Flask) -> Non
 
     export = session.client.get(f"/factors/{latest.version}/export.csv?{query}")
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert export.data.startswith(b"\xef\xbb\xbf")  # the mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))
     assert sorted(r["code"] for r in rows) == expected
     assert f"/factors/{latest.version}/export.csv?" in html
 

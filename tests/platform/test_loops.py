@@ -53,7 +53,7 @@ def _with_cathode(draft: dict[str, Any], cathode: int, kg: str) -> dict[str, Any
 
 def _consent_to_lanhu(product: int, maker: str = "data@minjiang-cathode.example") -> None:
     """The maker lets Lanhu link its product: without consent the link is valued as a product
-    without data and closes no loop (services/catalogue/consent.py)."""
+    without data and closes no loop (services/relations/consent.py)."""
     from tests.platform.demo_ids import admin_actor
 
     lanhu = db.session.scalar(

@@ -23,7 +23,7 @@ from footprint_platform.models import (
     User,
 )
 from footprint_platform.services.disclosure import declarations, publication
-from footprint_platform.services.intake import requests
+from footprint_platform.services.exchange import requests
 from footprint_platform.services.notify import notifications
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
@@ -200,8 +200,8 @@ def test_verification_verdict_and_publication_reach_who_may_know_and_carry_no_fi
 def test_a_link_request_and_its_decision_are_mailed_to_each_side(
     demo_app: Flask, outbox: Path
 ) -> None:
-    from footprint_platform.services.catalogue import links
     from footprint_platform.services.catalogue.catalog import products_query
+    from footprint_platform.services.relations import links
 
     _english()
     with demo_app.test_request_context("/"):

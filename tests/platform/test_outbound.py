@@ -16,7 +16,7 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from footprint_platform import outbound
+from footprint_platform import outbound, sealed
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
 from footprint_platform.models import PactCredential
@@ -180,7 +180,7 @@ def _stored(base_url: str) -> int:
         name="Old",
         base_url=base_url,
         client_id="c",
-        secret_sealed=pact_outbound.seal("s"),
+        secret_sealed=sealed.seal("s"),
         created_by_id=admin.user_id,
     )
     db.session.add(row)

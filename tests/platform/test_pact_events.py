@@ -429,7 +429,7 @@ def test_an_answer_without_a_published_footprint_is_refused_and_nothing_changes(
 
 def test_the_partner_cannot_cancel_a_request_made_over_pact(demo_app: Flask, partner: Any) -> None:
     from footprint_platform.errors import Conflict
-    from footprint_platform.services.intake import requests
+    from footprint_platform.services.exchange import requests
 
     with demo_app.app_context():
         _revoke_share("ZJ-EL-NCM")

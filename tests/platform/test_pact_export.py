@@ -195,6 +195,22 @@ def test_a_tonne_is_declared_as_1000_kilogram(demo_app: Flask) -> None:
     assert Decimal(pcf["pcfExcludingBiogenicUptake"]) == total.normalize()
 
 
+def test_an_unknown_mass_is_said_to_be_unknown(demo_app: Flask) -> None:
+    """PACT's "0" means a mass that does not matter; an unknown one is said in the comment."""
+    with demo_app.app_context():
+        d = _declaration("HD-PK-811-78")
+        d.declared_unit = "piece"  # in memory only
+        d.product.mass_kg = Decimal("412.5")
+        known = pact.product_footprint(db.session, d, OPTIONS)
+        d.product.mass_kg = None
+        unknown = pact.product_footprint(db.session, d, OPTIONS)
+        db.session.rollback()
+    assert known["pcf"]["productMassPerDeclaredUnit"] == "412.5"
+    assert "mass per declared unit is not known" not in known["comment"]
+    assert unknown["pcf"]["productMassPerDeclaredUnit"] == "0"
+    assert "mass per declared unit is not known" in unknown["comment"]
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [

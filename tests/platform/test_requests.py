@@ -13,8 +13,7 @@ from footprint_platform.errors import Conflict, InvalidInput, NotAllowed
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, Organization, OrgRole
 from footprint_platform.services import workflow
-from footprint_platform.services.catalogue import onboarding
-from footprint_platform.services.intake import requests
+from footprint_platform.services.exchange import onboarding, requests
 from tests.platform.demo_ids import Ids, admin_actor, org_id
 
 pytestmark = pytest.mark.postgres

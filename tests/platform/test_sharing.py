@@ -19,7 +19,8 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.services import workflow
-from footprint_platform.services.disclosure import declarations, sharing
+from footprint_platform.services.disclosure import declarations
+from footprint_platform.services.relations import sharing
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from footprint_platform.errors import NotAllowed, NotFound
 from footprint_platform.extensions import db
 from footprint_platform.models import DataRequest, RequestStatus, Submission, SubmissionStatus
-from footprint_platform.services.catalogue import links
 from footprint_platform.services.catalogue.catalog import products_query
 from footprint_platform.services.disclosure import publication
-from footprint_platform.services.intake import requests
-from footprint_platform.services.notify import tasks
+from footprint_platform.services.exchange import requests
+from footprint_platform.services.insight import tasks
+from footprint_platform.services.relations import links
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor, org_id
 

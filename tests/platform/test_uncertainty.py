@@ -17,10 +17,10 @@ from footprint_platform.models import Declaration, Product
 from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.graph import breakdowns
+from footprint_platform.services.graph.input_uncertainty import distribution, normalized
 from footprint_platform.services.graph.uncertainty import pedigree_scores
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.fingerprint import canonical
-from footprint_platform.services.intake.input_uncertainty import distribution, normalized
 from tests.conftest import Session
 from tests.platform.demo_ids import admin_actor
 

@@ -31,8 +31,8 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.services.disclosure import declarations, publication
+from footprint_platform.services.exchange import requests
 from footprint_platform.services.graph import results
-from footprint_platform.services.intake import requests
 from footprint_platform.services.notify import webhook_delivery, webhooks
 from tests.conftest import Session
 from tests.platform.conftest import https_server

@@ -31,8 +31,8 @@ from footprint_platform.services import workflow
 from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.factors import SEED_FILE
 from footprint_platform.services.graph.build import chain_graph
-from footprint_platform.services.graph.chain import product_node
-from footprint_platform.services.insight import whatif
+from footprint_platform.services.graph.chain import composition, product_node
+from footprint_platform.services.insight import whatif, whatif_export
 from tests.platform.demo_ids import admin_actor
 
 pytestmark = pytest.mark.postgres
@@ -239,8 +239,40 @@ def test_a_swap_for_a_shared_competitor_equals_the_changed_data(ctx: None) -> No
     _withdraw_demo_consent(nmc, suv.organization_id)
     workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
     spec = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}
+    offered = whatif.evaluate(db.session, admin_actor(OEM), suv.id, []).options
+    assert lfp in offered.competitors[nmc.id]
     outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [spec])
-    assert lfp in outcome.options.competitors[nmc.id]
+    (pack,) = _rows("JH-S7-LR", linked_product_id=nmc.id)
+    pack.linked_product_id = lfp.id
+    _same(outcome, _slow("JH-S7-LR"))
+
+
+def test_after_a_swap_the_options_offer_what_the_scenario_buys(ctx: None) -> None:
+    """Once the NMC pack is swapped for the second maker's, the forms offer that pack (not the
+    NMC one) to swap further, never the NMC pack back; a second swap chosen from them counts
+    as relinking the data, and choosing the replaced pack is refused in either field."""
+    suv, nmc = _product("JH-S7-LR"), _product("HD-PK-811-78")
+    wj, lfp = _product("WJ-PK-811-78"), _product("HD-PK-LFP-60")
+    workflow.share(db.session, admin_actor(PACK_ADMIN), lfp.id, suv.organization_id)
+    oem = admin_actor(OEM)
+    before = whatif.evaluate(db.session, oem, suv.id, [])
+    assert nmc in before.options.suppliers and wj not in before.options.suppliers
+    assert wj in before.options.competitors[nmc.id]
+    first = {"kind": "swap", "supplier": str(nmc.id), "competitor": str(wj.id)}
+    after = whatif.evaluate(db.session, oem, suv.id, [first])
+    assert wj in after.options.suppliers and nmc not in after.options.suppliers
+    assert lfp in after.options.competitors[wj.id]
+    assert all(nmc not in offered for offered in after.options.competitors.values())
+    second = {"kind": "swap", "supplier": str(wj.id), "competitor": str(lfp.id)}
+    outcome = whatif.evaluate(db.session, oem, suv.id, [first, second])
+    assert outcome.scenario.total != after.scenario.total
+    for refused, field in (
+        ({"kind": "swap", "supplier": str(nmc.id), "competitor": str(lfp.id)}, "supplier"),
+        ({"kind": "swap", "supplier": str(wj.id), "competitor": str(nmc.id)}, "competitor"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            whatif.evaluate(db.session, oem, suv.id, [first, refused])
+        assert list(caught.value.errors) == [field]
     (pack,) = _rows("JH-S7-LR", linked_product_id=nmc.id)
     pack.linked_product_id = lfp.id
     _same(outcome, _slow("JH-S7-LR"))
@@ -381,3 +413,65 @@ def test_the_outcome_names_no_inputs_of_another_organization(ctx: None) -> None:
     offered = {p.id for ps in outcome.options.competitors.values() for p in ps}
     assert offered == {_product("WJ-PK-811-78").id}
     assert lfp.id not in offered
+
+
+def test_the_comparison_file_has_a_row_per_line_of_the_page(ctx: None) -> None:
+    """Each stage of the rule, the total and the shares it is made of, with the change; a stage
+    at zero now has no change in per cent; a scenario named like a formula stays text."""
+    suv = _product("JH-S7-LR")
+    green = {"kind": "green_share", "source": "wind", "share": "30"}
+    outcome = whatif.evaluate(db.session, admin_actor(OEM), suv.id, [green])
+    column = whatif_export.Column("=1+1", outcome)
+    sheet = whatif_export.comparison(suv, outcome.period, [column], {}, "en")
+    line = sheet.header.index("Line")
+    made_of = [
+        "Primary data share",
+        "Carried forward from an earlier period",
+        "Fallback datasets for missing data",
+    ]
+    assert [r[line] for r in sheet.rows] == [*outcome.base.by_stage, "Total", *made_of]
+    shares = [r[line + 1 : line + 4] for r in sheet.rows[-3:]]
+    assert shares[0][:2] == [
+        100 * outcome.base.primary_data_share,
+        100 * outcome.scenario.primary_data_share,
+    ]
+    assert shares[2][:2] == [
+        100 * outcome.base.fallback_share,
+        100 * outcome.scenario.fallback_share,
+    ]
+    for row in sheet.rows[:-4]:
+        now, then, change, percent = row[line + 1 : line + 5]
+        assert change == then - now
+        assert percent is None if now == 0 else math.isclose(percent, 100 * change / now)
+    assert any(r[line + 1] == 0 for r in sheet.rows)  # the demo rule has an empty stage
+    text = whatif_export.as_csv(sheet).decode("utf-8-sig")
+    assert ",'=1+1," in text and ",=1+1," not in text
+
+
+def _origins(part: str) -> tuple[float, float]:
+    """The product's carried-forward and fallback shares from a full roll-up of the data in
+    the database, as a stored result computes them (`chain.composition`)."""
+    db.session.flush()
+    sub = _submission(part)
+    chain = chain_graph(db.session, sub.period_start, sub.period_end)
+    result = supply_graph.rollup(chain.graph)
+    origins = composition(chain.graph, chain.origin_masks(), result.total)
+    row = chain.graph.index[product_node(sub.product_id)]
+    return float(origins[row, 0]), float(origins[row, 1])
+
+
+def test_the_figures_say_what_they_are_made_of_as_a_stored_result_does(ctx: None) -> None:
+    """With the graphite maker's consent withdrawn, the cell's anode is valued by its rule's
+    fallback dataset: now, the carried-forward and fallback shares are those a roll-up of the
+    data gives; with green power, the same fallback emissions in a smaller total."""
+    cell, graphite = _product("DT-P811-150"), _product("YS-AG-360")
+    _withdraw_demo_consent(graphite, cell.organization_id)
+    green = {"kind": "green_share", "source": "wind", "share": "50"}
+    outcome = whatif.evaluate(db.session, admin_actor(CELL_ADMIN), cell.id, [green])
+    carried, fallback = _origins("DT-P811-150")
+    assert fallback > 0.001
+    assert math.isclose(outcome.base.fallback_share, fallback, abs_tol=1e-9)
+    assert math.isclose(outcome.base.carried_share, carried, abs_tol=1e-9)
+    assert outcome.scenario.total < outcome.base.total
+    part = outcome.base.fallback_share * outcome.base.total
+    assert math.isclose(outcome.scenario.fallback_share * outcome.scenario.total, part)

@@ -90,3 +90,28 @@ def test_everything_adds_up(graph: SupplyGraph, data: st.DataObject, shown: int)
         outflow = sum(f.value for f in sankey.flows if f.source == node.key)
         assert inflow + node.direct == pytest.approx(outflow, **tol)
     assert all(f.target != OTHER for f in sankey.flows)
+
+
+def test_a_shared_leaf_is_split_between_its_buyers_as_its_flows() -> None:
+    """Grid power bought by the cell (10 kWh) and by the cathode (5 kWh per kg, 2 kg per cell):
+    its contribution 12 kg is split 6 / 6 between them, each part the Sankey's flow into that
+    buyer, one tier below it; every part together is the footprint."""
+    graph = make_graph(
+        [3.0, 0.5, 0.6],
+        [("cathode", "cell", 2.0), ("grid", "cell", 10), ("grid", "cathode", 5)],
+        units={"cathode": "kg", "cell": "kWh", "grid": "kWh"},
+        categories={"cathode": "cathode", "cell": "cell", "grid": "energy"},
+    )
+    result = rollup(graph)
+    found = contributions(graph, result, "cell", shared=("energy",))
+    assert set(found.bought_by) == {"grid"}
+    parts = {p.buyer: p for p in found.bought_by["grid"]}
+    assert parts["cell"].contribution == pytest.approx(6.0)
+    assert parts["cathode"].contribution == pytest.approx(6.0)
+    flows = {(f.source, f.target): f.value for f in found.sankey.flows}
+    for buyer, p in parts.items():
+        assert p.contribution == pytest.approx(flows[("grid", buyer)])
+    groups = {g.group: g.contribution for g in found.parts() if g.node == "grid"}
+    assert groups == pytest.approx({(1, "energy", "cell"): 6.0, (2, "energy", "cathode"): 6.0})
+    assert sum(g.contribution for g in found.parts()) == pytest.approx(found.total)
+    assert contributions(graph, result, "cell").bought_by == {}  # only the categories asked

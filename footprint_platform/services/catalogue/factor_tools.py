@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import asc, desc, or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.csv_cells import safe_cell
 from footprint_platform.models import (
     Declaration,
     DeclarationStatus,
@@ -30,7 +31,6 @@ from footprint_platform.models import (
 )
 from footprint_platform.number_format import exact_text
 from footprint_platform.services.catalogue.factors import COLUMNS, ReleaseDiff
-from footprint_platform.services.disclosure.exports import safe_cell
 
 SORTS = {
     "code": EmissionFactor.code,

@@ -41,7 +41,7 @@ from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import AccountingRule, rule_for_category, rule_version
 from footprint_platform.services.catalogue import audit, catalog
-from footprint_platform.services.disclosure import carbon_content, jurisdictions, sharing
+from footprint_platform.services.disclosure import carbon_content, jurisdictions
 from footprint_platform.services.graph import period_graph, uncertainty
 from footprint_platform.services.graph.chain import (
     ChainGraph,
@@ -51,6 +51,7 @@ from footprint_platform.services.graph.chain import (
 from footprint_platform.services.graph.results import lock_period, not_computed_now
 from footprint_platform.services.intake import completeness
 from footprint_platform.services.intake.fingerprint import content_hash as submission_hash
+from footprint_platform.services.relations import sharing
 from supply_graph import RELATIVE_TOLERANCE
 
 # The stored reason of an automatic version: it names no product, for any reader; the changed

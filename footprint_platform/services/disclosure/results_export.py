@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.csv_cells import safe_cell
 from footprint_platform.models import Product, ProductResult, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.disclosure.exports import safe_cell
 
 DQI_PREFIX = "dqi_"
 FIXED: list[tuple[str, pa.DataType]] = [

@@ -28,8 +28,13 @@ from footprint_platform.errors import NotFound
 from footprint_platform.models import Product, RollupRun
 from footprint_platform.models.results import STORED_SCALE
 from footprint_platform.policy import Action, Actor, authorize
-from footprint_platform.services.catalogue import consent
-from footprint_platform.services.graph import explain_cache, period_graph, periods, uncertainty
+from footprint_platform.services.graph import (
+    explain_cache,
+    parties,
+    period_graph,
+    periods,
+    uncertainty,
+)
 from footprint_platform.services.graph.chain import (
     ChainGraph,
     pending_product,
@@ -48,6 +53,10 @@ from supply_graph import RELATIVE_TOLERANCE
 # by tier and category, so many nodes still draw as few boxes, while the engine's default (12)
 # left almost half of a vehicle's footprint in "other" on the demo chain.
 SANKEY_NODES = 120
+# The category the graph build gives factor leaves (inputs entered as generic datasets): one
+# dataset may be bought by many makers, so its contribution is counted beside each buyer
+# (`supply_graph.Contributions.parts`) in the treemap, the quality table and the Sankey alike.
+DATASET = "dataset"
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,8 @@ class QualityGroup:
     primary_share: float
     dqr: float | None
     impact: float
+    # generic datasets: the category of the buyers one tier down the chain (None otherwise)
+    bought_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,7 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
     changed = changed_products(period_graph.run_pins(session, run), chain.submissions)
     # a product whose links' consent changed since the run has other edges today, like one
     # with a new submission
-    changed |= consent.changed_since(session, run.started_at)
+    changed |= parties.changed_since(session, run.started_at)
     if changed and product_id in chain.reachable(changed, "down"):
         return None
     return chain
@@ -164,7 +175,11 @@ def _snapshot_of(session: Session, run: RollupRun, product_id: int) -> ChainGrap
 def _breakdown(session: Session, chain: ChainGraph, product_id: int, stored: float) -> Breakdown:
     solved = rollup_isolating(chain)  # a bad loop elsewhere must not stop this product's page
     parts = supply_graph.contributions(
-        solved.graph, solved.result, product_node(product_id), sankey_nodes=SANKEY_NODES
+        solved.graph,
+        solved.result,
+        product_node(product_id),
+        sankey_nodes=SANKEY_NODES,
+        shared=(DATASET,),
     )
     consistent = math.isclose(parts.total, stored, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE)
     interval = uncertainty.product_interval(
@@ -197,22 +212,24 @@ def bases(chain: ChainGraph, parts: supply_graph.Contributions) -> dict[str, str
 def quality_groups(
     graph: supply_graph.SupplyGraph, parts: supply_graph.Contributions
 ) -> tuple[QualityGroup, ...]:
-    """Contributions grouped by (tier, category) with their data quality, largest impact first.
+    """Contributions grouped as every figure groups them (`Contributions.parts`: tier and
+    category, a generic dataset beside each group buying it) with their data quality, largest
+    impact first.
 
     Weighted by each node's own contribution c_i = x_i e_i, as the engine weighs the product's
     ratios (supply_graph README): Σ_groups primary part / total is the product's primary-data
     share and Σ c·dqr / Σ c (rated) its rating, so the groups add up to the stored figures.
     """
-    sums: dict[tuple[int, str], list[float]] = {}
-    for node in parts.by_node:
-        i = graph.node_index(node.id)
+    sums: dict[tuple[int, str, str | None], list[float]] = {}
+    for part in parts.parts():
+        i = graph.node_index(part.node)
         rating = float(graph.dqr[i])
-        s = sums.setdefault((node.tier, node.category), [0.0, 0.0, 0.0, 0.0])
-        s[0] += node.contribution
-        s[1] += node.contribution * float(graph.primary[i])  # the node's primary share
+        s = sums.setdefault(part.group, [0.0, 0.0, 0.0, 0.0])
+        s[0] += part.contribution
+        s[1] += part.contribution * float(graph.primary[i])  # the node's primary share
         if not math.isnan(rating):
-            s[2] += node.contribution * rating
-            s[3] += node.contribution
+            s[2] += part.contribution * rating
+            s[3] += part.contribution
     groups = [
         QualityGroup(
             tier=tier,
@@ -222,10 +239,11 @@ def quality_groups(
             primary_share=primary / c if c else 0.0,
             dqr=weighted / rated if rated else None,
             impact=weighted,
+            bought_for=bought_for,
         )
-        for (tier, category), (c, primary, weighted, rated) in sums.items()
+        for (tier, category, bought_for), (c, primary, weighted, rated) in sums.items()
     ]
-    return tuple(sorted(groups, key=lambda g: (-g.impact, g.tier, g.category)))
+    return tuple(sorted(groups, key=lambda g: (-g.impact, g.tier, g.category, g.bought_for or "")))
 
 
 def as_groups(found: Explanation) -> dict[str, Any]:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
     FootprintShare,
     Product,
     Site,
+    Submission,
+    SubmissionInput,
+    SubmissionStatus,
 )
 from footprint_platform.services.graph.fallbacks import Generic
 from footprint_platform.services.graph.rows import id_chunks, plain_rows
@@ -95,3 +98,31 @@ def active_shares(
             (FootprintShare.revoked_at.is_(None)) | (FootprintShare.revoked_at > as_of),
         )
     return {(int(p), int(b)) for p, b in plain_rows(session, stmt)}
+
+
+def changed_since(session: Session, moment: datetime) -> set[int]:
+    """The products whose links' consent changed after `moment` (a run's start): each buyer
+    product currently linking a product whose share with that buyer was made or revoked since."""
+    pairs = session.execute(
+        select(FootprintShare.product_id, FootprintShare.buyer_id)
+        .where(or_(FootprintShare.created_at > moment, FootprintShare.revoked_at > moment))
+        .distinct()
+    ).all()
+    return {p for product, buyer in pairs for _s, _e, p in affected(session, product, buyer)}
+
+
+def affected(session: Session, product_id: int, buyer_id: int) -> list[tuple[date, date, int]]:
+    """(period start, period end, buyer's product) of the buyer's current submissions that
+    link the product: what a consent given or taken back changes."""
+    rows = session.execute(
+        select(Submission.period_start, Submission.period_end, Submission.product_id)
+        .join(SubmissionInput, SubmissionInput.submission_id == Submission.id)
+        .where(
+            Submission.organization_id == buyer_id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            SubmissionInput.linked_product_id == product_id,
+        )
+        .distinct()
+        .order_by(Submission.period_start, Submission.product_id)
+    ).all()
+    return [(s, e, int(p)) for s, e, p in rows]

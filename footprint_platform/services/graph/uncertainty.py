@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from footprint_platform.models import EmissionFactor, Submission, SubmissionInput
 from footprint_platform.services.graph.chain import PENDING, ChainGraph, product_node
-from footprint_platform.services.intake.input_uncertainty import distribution
+from footprint_platform.services.graph.input_uncertainty import distribution
 from supply_graph import SupplyGraph, build_plan
 from supply_graph.uncertainty import (
     LOGNORMAL,

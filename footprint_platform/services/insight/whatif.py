@@ -45,12 +45,18 @@ from footprint_platform.rules import AccountingRule
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.graph import period_graph
 from footprint_platform.services.graph.chain import (
+    ORIGINS,
     ChainGraph,
     product_node,
     rollup_isolating,
 )
 from footprint_platform.services.insight.whatif_changes import Own, Plan, read_own, translate
-from footprint_platform.services.insight.whatif_options import Options, check_known, form_options
+from footprint_platform.services.insight.whatif_options import (
+    Options,
+    check_known,
+    form_options,
+    swap_options,
+)
 from footprint_platform.services.insight.whatif_specs import (
     GREEN_SHARE,
     GRID_REGION,
@@ -63,12 +69,16 @@ from supply_graph.scenario import Scenario, SetDirect
 
 @dataclass(frozen=True)
 class Figures:
-    """A footprint per declared unit: by stage (the rule's stages, in order), total, and the
-    share resting on primary data."""
+    """A footprint per declared unit: by stage (the rule's stages, in order), total, the share
+    resting on primary data, and what it is made of as a stored result says it (the shares of
+    the total from carried-forward data and from fallback datasets for missing data,
+    `chain.composition`)."""
 
     by_stage: dict[str, float]
     total: float
     primary_data_share: float
+    carried_share: float = 0.0
+    fallback_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -132,8 +142,10 @@ def evaluate_many(
     except supply_graph.SingularLoop:  # a bad loop in the period: isolated, as in a recompute
         chain.graph = rollup_isolating(chain).graph
         solver = supply_graph.build_plan(chain.graph.technosphere, chain.graph.ids)
-    # the rules' boundary columns, so every column shows its stages as the product's rule does
-    members = stages.boundary_members(chain.graph, chain.own_data())
+    # the rules' boundary columns, so every column shows its stages as the product's rule does,
+    # then the origin columns (carried forward, fallback), so it says what it is made of
+    rules = stages.boundary_members(chain.graph, chain.own_data())
+    members = np.hstack([rules, chain.origin_masks()])
     base = supply_graph.rollup(chain.graph, solver, boundaries=members)
     options = form_options(session, product, own, chain, base)
     out: list[Outcome | InvalidInput] = []
@@ -204,6 +216,9 @@ def _outcome(
     result = supply_graph.evaluate_scenario(chain.graph, Scenario(changes), solver, members)
     before = _figures(base, chain.graph, node, own.rule)
     after = _figures(result, changed, node, own.rule)
+    if plan.swaps:  # further swaps start from the suppliers the scenario buys from
+        suppliers, competitors = swap_options(session, product, own, chain, base)
+        options = replace(options, suppliers=suppliers, competitors=competitors)
     return Outcome(
         product,
         (own.submission.period_start, own.submission.period_end),
@@ -283,10 +298,25 @@ def _figures(
     rule: AccountingRule,
 ) -> Figures:
     """The product's figures under `result`, its stages relative to its rule (as stored
-    results and declarations show them)."""
+    results and declarations show them); its origins from the last boundary columns (the
+    chain's `origin_masks`, after the rules' sets, which `stages.split_one` reads by position)."""
     r = result[node]
     split = stages.split_one(rule, graph, result, node)
     by_stage = {s: float(split.get(s, 0.0)) for s in rule.stage_codes}
     by_stage.update({s: v for s, v in split.items() if s not in by_stage and v})
     share = float(r.primary_data_share)
-    return Figures(by_stage, float(r.total), 0.0 if np.isnan(share) else share)
+    assert result.boundary is not None
+    carried, fallback = result.boundary[graph.index[node], -len(ORIGINS) :].tolist()
+    total = float(r.total)
+    return Figures(
+        by_stage,
+        total,
+        0.0 if np.isnan(share) else share,
+        _share(carried, total),
+        _share(fallback, total),
+    )
+
+
+def _share(part: float, total: float) -> float:
+    """A part of the total as a share 0..1 (as `chain.composition` stores it); 0 of nothing."""
+    return min(max(part / total, 0.0), 1.0) if total else 0.0

@@ -83,6 +83,12 @@ class Own:
     # (virgin code, stage) -> [physical amount in the virgin dataset's unit, of which recycled]:
     # what the recycled-content lever moves; the graph's amounts follow the rule's formula
     physical: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    # the suppliers' products as the scenario has them: `linked` loses a swapped-out product
+    # (kept in `replaced`) and gains the one bought instead (in `swapped_in`); `original`
+    # holds the products the data links, so a later swap knows which edge it moves
+    replaced: dict[int, Product] = field(default_factory=dict)
+    swapped_in: set[int] = field(default_factory=set)
+    original: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -115,6 +121,7 @@ def read_own(session: Session, product: Product, period: tuple[date, date] | Non
         select(SubmissionInput).where(SubmissionInput.submission_id == sub.id)
     ):
         _read_row(own, row)
+    own.original = set(own.linked)
     return own
 
 
@@ -177,16 +184,47 @@ def translate(
 
 
 def _swap(session: Session, product: Product, own: Own, spec: dict[str, Any], plan: Plan) -> None:
+    """Buy the competitor instead of a supplier's product as the scenario has it so far: one
+    the data links, or one an earlier swap brought in (that swap's edge moves on again)."""
     supplier = own.linked.get(spec["supplier"])
+    if supplier is None and spec["supplier"] in own.replaced:
+        raise refuse("supplier", _l("This supplier is already replaced in this scenario."))
     if supplier is None:
         raise refuse("supplier", _l("Not a supplier's product linked in this product's data."))
-    if any(s.id == supplier.id for s, _c in plan.swaps):
-        raise refuse("supplier", _l("This supplier is already replaced in this scenario."))
     competitor = session.get(Product, spec["competitor"])
     if competitor is None:
         raise refuse("competitor", _l("Unknown product."))
     if competitor.id in (product.id, supplier.id):
         raise refuse("competitor", _l("Choose a product other than this one and the supplier's."))
+    if competitor.id in own.replaced:
+        raise refuse(
+            "competitor",
+            _l("This scenario already replaces this product: remove that change instead."),
+        )
+    _check_kind(supplier, competitor)
+    plan.swaps.append((supplier, competitor))
+    node = product_node(product.id)
+    for old in _provider_nodes(session, product, own, supplier):
+        plan.edges.append(ReplaceProvider(node, old, product_node(competitor.id)))
+    del own.linked[supplier.id]
+    own.replaced[supplier.id] = supplier
+    own.linked[competitor.id] = competitor
+    own.swapped_in.add(competitor.id)
+    plan.described.append(
+        str(
+            _l(
+                "Buy %(competitor)s (%(maker)s) instead of %(supplier)s",
+                competitor=_name(competitor),
+                maker=competitor.organization.display_name(_locale()),
+                supplier=_name(supplier),
+            )
+        )
+    )
+
+
+def _check_kind(supplier: Product, competitor: Product) -> None:
+    """The competitor replaces the supplier's product only as the same kind, in a unit that
+    converts."""
     if competitor.category != supplier.category:
         raise refuse(
             "competitor",
@@ -205,24 +243,22 @@ def _swap(session: Session, product: Product, own: Own, spec: dict[str, Any], pl
                 old=supplier.declared_unit,
             ),
         )
-    plan.swaps.append((supplier, competitor))
-    node = product_node(product.id)
-    consented = supplier.organization_id == product.organization_id or (
-        supplier.id in visibility.for_organization(session, product.organization_id).shared
-    )
-    # a link awaiting its maker's consent is valued by its pending leaf (catalogue/consent.py)
-    old = product_node(supplier.id) if consented else f"{PENDING}{supplier.id}"
-    plan.edges.append(ReplaceProvider(node, old, product_node(competitor.id)))
-    plan.described.append(
-        str(
-            _l(
-                "Buy %(competitor)s (%(maker)s) instead of %(supplier)s",
-                competitor=_name(competitor),
-                maker=competitor.organization.display_name(_locale()),
-                supplier=_name(supplier),
-            )
+
+
+def _provider_nodes(session: Session, product: Product, own: Own, supplier: Product) -> list[str]:
+    """The graph nodes the product buys the supplier's product from in the scenario so far: its
+    own link's (a link awaiting its maker's consent is valued by its pending leaf,
+    relations/consent.py), and the product's node where an earlier swap brought it in (the
+    engine applies the changes in order, so that edge holds what was moved to it)."""
+    nodes = []
+    if supplier.id in own.original:
+        consented = supplier.organization_id == product.organization_id or (
+            supplier.id in visibility.for_organization(session, product.organization_id).shared
         )
-    )
+        nodes.append(product_node(supplier.id) if consented else f"{PENDING}{supplier.id}")
+    if supplier.id in own.swapped_in and product_node(supplier.id) not in nodes:
+        nodes.append(product_node(supplier.id))
+    return nodes
 
 
 def _grid(session: Session, product: Product, own: Own, spec: dict[str, Any], plan: Plan) -> None:

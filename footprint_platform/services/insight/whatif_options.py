@@ -116,20 +116,7 @@ def form_options(
     chain: ChainGraph,
     base: supply_graph.RollupResult,
 ) -> Options:
-    suppliers = sorted(own.linked.values(), key=lambda p: p.part_number)
-    pool = _candidate_pool(session, product.organization_id, {p.category for p in suppliers})
-    competitors = {
-        s.id: [
-            c
-            for c in pool
-            if c.category == s.category
-            and c.id not in (s.id, product.id)
-            and conversion_factor(s.declared_unit, c.declared_unit) is not None
-            and product_node(c.id) in chain.graph.index
-            and known_figure(session, product.organization_id, c, base)
-        ]
-        for s in suppliers
-    }
+    suppliers, competitors = swap_options(session, product, own, chain, base)
     materials, without = _materials(own)
     region = product.site.grid_region
     sources = [
@@ -148,6 +135,41 @@ def form_options(
         grid_choices(own, region),
         any(p.instrument == GRID and p.kwh > 0 for p in own.power),
     )
+
+
+def swap_options(
+    session: Session,
+    product: Product,
+    own: Own,
+    chain: ChainGraph,
+    base: supply_graph.RollupResult,
+) -> tuple[list[Product], dict[int, list[Product]]]:
+    """The suppliers' products a swap may replace, as `own` has them (after a scenario's swaps:
+    the product bought instead, not the one it replaced), and for each the known products of
+    its kind in a unit that converts, in the period's chain. A product the scenario already
+    replaces is not offered back: removing that change does it."""
+    suppliers = sorted(own.linked.values(), key=lambda p: p.part_number)
+    pool = _candidate_pool(session, product.organization_id, {p.category for p in suppliers})
+    known = {
+        c.id
+        for c in pool
+        if c.id != product.id
+        and c.id not in own.replaced
+        and product_node(c.id) in chain.graph.index
+        and known_figure(session, product.organization_id, c, base)
+    }
+    competitors = {
+        s.id: [
+            c
+            for c in pool
+            if c.id in known
+            and c.category == s.category
+            and c.id != s.id
+            and conversion_factor(s.declared_unit, c.declared_unit) is not None
+        ]
+        for s in suppliers
+    }
+    return suppliers, competitors
 
 
 def _materials(own: Own) -> tuple[list[MaterialOption], tuple[EmissionFactor, ...]]:

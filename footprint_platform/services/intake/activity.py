@@ -30,7 +30,7 @@ from footprint_platform.models import (
     Provenance,
 )
 from footprint_platform.rules import NO_END_OF_LIFE, AccountingRule, EndOfLife, MaterialEndOfLife
-from footprint_platform.services.intake import input_uncertainty as uncertainty
+from footprint_platform.services.graph import input_uncertainty as uncertainty
 from supply_graph.circular import CFF, CUT_OFF, cff, cut_off, input_weights
 from supply_graph.units import conversion_factor, is_unit
 

@@ -35,7 +35,7 @@ from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services.catalogue import audit, catalog, links
+from footprint_platform.services.catalogue import audit, catalog
 from footprint_platform.services.catalogue.factors import factor_by_code, latest_release
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import completeness, instruments, loops
@@ -50,6 +50,7 @@ from footprint_platform.services.intake.activity import (
     parse_number,
 )
 from footprint_platform.services.intake.fingerprint import HEADER_FIELDS, content_hash
+from footprint_platform.services.relations import links
 
 # How a stale save's 409 names the header fields changed since (the form's labels).
 HEADER_LABELS = {

@@ -10,14 +10,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from footprint_platform import background, outbound
+from footprint_platform import background, outbound, sealed
 from footprint_platform.models import WebhookDelivery, utcnow
 from footprint_platform.services.notify import webhooks
-from footprint_platform.services.pact import outbound as pact_outbound
 
 QUEUE = "webhooks"
 FIRST_DELAY = timedelta(seconds=30)
@@ -60,10 +59,10 @@ def _post(url: str, headers: dict[str, str], body: bytes) -> outbound.Answer:
         url,
         headers,
         body,
-        context=pact_outbound.tls_context(),
+        context=outbound.tls_context(),
         timeout=TIMEOUT_SECONDS,
         max_bytes=2000,
-        allow_private=bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE")),
+        allow_private=outbound.allow_private(),
     )
 
 
@@ -85,7 +84,7 @@ def attempt(
         return delivery
     body = webhooks.body_bytes(delivery)
     try:
-        secret = pact_outbound.unseal(endpoint.secret_sealed)
+        secret = sealed.unseal(endpoint.secret_sealed)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Tanlian-Webhooks/1",
@@ -94,7 +93,7 @@ def attempt(
             webhooks.SIGNATURE_HEADER: webhooks.signature(secret, int(now.timestamp()), body),
         }
         answer = (sender or _post)(endpoint.url, headers, body)
-    except (outbound.OutboundError, pact_outbound.PartnerUnreachable) as exc:
+    except (outbound.OutboundError, sealed.SealBroken) as exc:
         delivery.last_status, delivery.last_error = None, str(exc)[:500]
     else:
         delivery.last_status = answer.status

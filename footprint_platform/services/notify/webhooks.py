@@ -24,12 +24,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform import outbound
+from footprint_platform import outbound, sealed
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import (
     DataRequest,
@@ -43,7 +42,6 @@ from footprint_platform.models import (
 )
 from footprint_platform.policy import Action, Actor, authorize, authorize_record
 from footprint_platform.services.catalogue import audit
-from footprint_platform.services.pact import outbound as pact_outbound
 
 REQUEST_RECEIVED = "request.received"
 REQUEST_ANSWERED = "request.answered"
@@ -79,7 +77,7 @@ def _check_url(url: str) -> str:
         )
         raise InvalidInput(msg, {"url": [msg]})
     try:
-        outbound.check_url(url, bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE")))
+        outbound.check_url(url, outbound.allow_private())
     except outbound.AddressRefused as refused:
         msg = refused.label()
         raise InvalidInput(msg, {"url": [msg]}) from None
@@ -117,7 +115,7 @@ def create_endpoint(
         organization_id=organization_id,
         url=url.strip(),
         events=_check_events(events),
-        secret_sealed=pact_outbound.seal(secret),
+        secret_sealed=sealed.seal(secret),
         created_by_id=actor.user_id,
     )
     session.add(made)

@@ -37,6 +37,10 @@ model differ, each also stated in the footprint's `comment` where a reader needs
   counts the factors that state no set and names the CO2-only factors the rule accepted, with
   the rule's note (their CH4 and N2O are not included). PACT_GWP_WHEN_UNSTATED applies only
   to a rule that names no set.
+- `productMassPerDeclaredUnit`: kg of product per declared unit (1 per kg, 1000 per tonne, the
+  product's mass per piece, its mass over its capacity per kWh). PACT requires it and writes "0"
+  for a mass that does not matter; where ours is not known it is "0" too, and `comment` says it
+  is unknown.
 - `verification` only if decided before publication, since a published footprint never changes
   except its status (PACT lifecycle).
 
@@ -373,7 +377,8 @@ def pact_dqi(d: Declaration) -> dict[str, str] | None:
 
 
 def _mass(d: Declaration) -> Decimal:
-    """kg of product per one of our declared units; 0 where the product's mass is not known."""
+    """kg of product per one of our declared units; 0 where the product's mass is not known
+    (the comment then says so)."""
     p = d.product
     if d.declared_unit == "kg":
         return Decimal(1)
@@ -558,6 +563,11 @@ def _comment(
         )
     )
     parts.append(_carbon_text(carbon))
+    if _mass(d) == 0:
+        parts.append(
+            "The product's mass per declared unit is not known: productMassPerDeclaredUnit is "
+            "0 only because PACT requires the field; read it as unknown, not as no mass."
+        )
     characterisation = rule.characterisation
     parts.append(f"GWP100 values of IPCC {characterisation.gwp}, as the rule names.")
     if unstated:

@@ -16,19 +16,15 @@ credential is saved and again at every connection), a failure told in a few word
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import ssl
 import urllib.parse
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform import outbound
+from footprint_platform import outbound, sealed
 from footprint_platform.errors import InvalidInput, NotFound
 from footprint_platform.models import Organization, PactCredential, utcnow
 from footprint_platform.policy import Action, Actor, authorize
@@ -43,26 +39,12 @@ class PartnerUnreachable(Exception):
     """A call to a partner's host failed: no answer, not HTTPS, refused token, non-2xx."""
 
 
-# -- sealed secrets ----------------------------------------------------------------------------
-
-
-def _fernet() -> Fernet:
-    material = current_app.config.get("PACT_CREDENTIAL_KEY") or current_app.secret_key
-    key = hashlib.sha256(f"tanlian-pact-credential:{material}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def seal(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
-
-
-def unseal(sealed: str) -> str:
+def unseal(sealed_secret: str) -> str:
+    """A partner credential's secret; one that no longer opens makes the partner unreachable."""
     try:
-        return _fernet().decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        raise PartnerUnreachable(
-            "the stored secret cannot be decrypted (was the key changed?)"
-        ) from None
+        return sealed.unseal(sealed_secret)
+    except sealed.SealBroken as exc:
+        raise PartnerUnreachable(str(exc)) from None
 
 
 # -- credentials -------------------------------------------------------------------------------
@@ -71,10 +53,6 @@ def unseal(sealed: str) -> str:
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
-def _allow_private() -> bool:
-    return bool(current_app.config.get("PACT_OUTBOUND_ALLOW_PRIVATE"))
 
 
 def _check_url(url: str, field: str) -> str:
@@ -87,7 +65,7 @@ def _check_url(url: str, field: str) -> str:
         msg = str(_l("Give the partner's address starting with https:// (at most 300 characters)."))
         raise InvalidInput(msg, {field: [msg]})
     try:
-        outbound.check_url(url, _allow_private())
+        outbound.check_url(url, outbound.allow_private())
     except outbound.AddressRefused as refused:
         msg = refused.label()
         raise InvalidInput(msg, {field: [msg]}) from None
@@ -123,7 +101,7 @@ def create_credential(
         base_url=base_url,
         token_url=token_url,
         client_id=data["client_id"].strip(),
-        secret_sealed=seal(data["client_secret"].strip()),
+        secret_sealed=sealed.seal(data["client_secret"].strip()),
         created_by_id=actor.user_id,
     )
     session.add(credential)
@@ -242,12 +220,6 @@ def same_host(url: str, credential: PactCredential) -> bool:
 # -- calls -------------------------------------------------------------------------------------
 
 
-def tls_context() -> ssl.SSLContext:
-    """The system's trust store, or PACT_OUTBOUND_CA_FILE (tests: their own test certificate)."""
-    cafile = current_app.config.get("PACT_OUTBOUND_CA_FILE") or None
-    return ssl.create_default_context(cafile=cafile)
-
-
 def _call(
     method: str, url: str, headers: dict[str, str], data: bytes | None = None
 ) -> outbound.Answer:
@@ -257,10 +229,10 @@ def _call(
             url,
             headers,
             data,
-            context=tls_context(),
+            context=outbound.tls_context(),
             timeout=TIMEOUT_SECONDS,
             max_bytes=MAX_ANSWER_BYTES,
-            allow_private=_allow_private(),
+            allow_private=outbound.allow_private(),
         )
     except outbound.OutboundError as exc:
         raise PartnerUnreachable(str(exc)) from None

@@ -22,7 +22,7 @@ from footprint_platform.models import (
 from footprint_platform.policy import Actor
 from footprint_platform.security import hash_password
 from footprint_platform.services.catalogue import accounts, audit, catalog
-from footprint_platform.services.intake import requests
+from footprint_platform.services.exchange import requests
 
 
 def register_organization(

@@ -1,5 +1,5 @@
 """Link requests: a buyer asks a supplier to agree that its submissions link the supplier's
-product (services/catalogue/consent.py says why it must). Saving or submitting a draft that links a
+product (services/relations/consent.py says why it must). Saving or submitting a draft that links a
 product without consent asks for it; the supplier accepts (a share, in the same transaction,
 then the buyer's affected periods are recomputed) or declines; the buyer may cancel."""
 
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import LinkRequest, LinkStatus, Product, Submission, utcnow
 from footprint_platform.policy import Action, Actor, allowed, authorize
-from footprint_platform.services.catalogue import audit, consent
-from footprint_platform.services.disclosure import sharing
+from footprint_platform.services.catalogue import audit
 from footprint_platform.services.notify import notifications
+from footprint_platform.services.relations import consent, sharing
 
 
 def ask(session: Session, actor: Actor, buyer_id: int, product_id: int) -> LinkRequest:

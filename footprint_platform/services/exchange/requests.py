@@ -28,7 +28,6 @@ from footprint_platform.policy import Action, Actor, allowed, authorize, refuse
 from footprint_platform.security import digest, new_secret
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.accounts import normalize_email
-from footprint_platform.services.disclosure import sharing
 from footprint_platform.services.graph import periods, results
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.notify import notifications, webhooks
@@ -36,6 +35,7 @@ from footprint_platform.services.pact import catenax_exchange
 from footprint_platform.services.pact import delivery as pact_delivery
 from footprint_platform.services.pact import events as pact_events
 from footprint_platform.services.pact import outbox as pact_outbox
+from footprint_platform.services.relations import sharing
 
 
 def create_request(

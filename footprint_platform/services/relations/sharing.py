@@ -3,8 +3,8 @@
 A buyer sees its own results with upstream contributions grouped by stage, tier and category,
 and a named upstream supplier's figure only where footprint_platform/visibility.py allows it.
 A share is made here explicitly, by answering the buyer's data request for the product, or by
-accepting its link request (catalogue/links.py); it is also the supplier's consent to be linked
-(services/catalogue/consent.py), so making or revoking one changes the buyer's affected results
+accepting its link request (relations/links.py); it is also the supplier's consent to be linked
+(services/relations/consent.py), so making or revoking one changes the buyer's affected results
 (services/workflow.py).
 """
 

@@ -2,7 +2,7 @@
 
 An input row of organization B linking a product of organization A counts in the roll-up only
 once A agreed: an active share of that product with B (made explicitly, by answering B's data
-request, or by accepting B's link request, services/catalogue/links.py). Links between one
+request, or by accepting B's link request, services/relations/links.py). Links between one
 organization's own products always count. Until then the roll-up values the input with the
 product category's secondary dataset (services/graph/parties.py `Consent`), so nothing of A's own
 data reaches B's figures.
@@ -15,20 +15,13 @@ period the way a new submission does, for each of the buyer's products linking t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform.models import (
-    FootprintShare,
-    Product,
-    Submission,
-    SubmissionInput,
-    SubmissionStatus,
-)
+from footprint_platform.models import Product, Submission
 from footprint_platform.services.graph import jobs
-from footprint_platform.services.graph.parties import active_shares
+from footprint_platform.services.graph.parties import active_shares, affected
 
 
 @dataclass(frozen=True)
@@ -51,34 +44,6 @@ def links_of(session: Session, submission: Submission) -> list[Link]:
     ).all()
     shares = active_shares(session, products=[p.id for p in products])
     return [Link(p, (p.id, submission.organization_id) in shares) for p in products]
-
-
-def changed_since(session: Session, moment: datetime) -> set[int]:
-    """The products whose links' consent changed after `moment` (a run's start): each buyer
-    product currently linking a product whose share with that buyer was made or revoked since."""
-    pairs = session.execute(
-        select(FootprintShare.product_id, FootprintShare.buyer_id)
-        .where(or_(FootprintShare.created_at > moment, FootprintShare.revoked_at > moment))
-        .distinct()
-    ).all()
-    return {p for product, buyer in pairs for _s, _e, p in affected(session, product, buyer)}
-
-
-def affected(session: Session, product_id: int, buyer_id: int) -> list[tuple[date, date, int]]:
-    """(period start, period end, buyer's product) of the buyer's current submissions that
-    link the product: what a consent given or taken back changes."""
-    rows = session.execute(
-        select(Submission.period_start, Submission.period_end, Submission.product_id)
-        .join(SubmissionInput, SubmissionInput.submission_id == Submission.id)
-        .where(
-            Submission.organization_id == buyer_id,
-            Submission.status == SubmissionStatus.SUBMITTED,
-            SubmissionInput.linked_product_id == product_id,
-        )
-        .distinct()
-        .order_by(Submission.period_start, Submission.product_id)
-    ).all()
-    return [(s, e, int(p)) for s, e, p in rows]
 
 
 def request_recomputes(session: Session, product_id: int, buyer_id: int) -> int:
