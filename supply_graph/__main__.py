@@ -2,6 +2,7 @@
 
 import sys
 
-from supply_graph.cli import main
+from supply_graph.cli import main, small_pages
 
+small_pages()
 sys.exit(main())
