@@ -2,7 +2,7 @@
 
 import sys
 
-from supply_graph.cli import main, small_pages
+from supply_graph.cli import main, tune_process
 
-small_pages()
+tune_process()
 sys.exit(main())

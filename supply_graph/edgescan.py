@@ -123,26 +123,12 @@ class NodeNames:
             return None
         return cls(table, words)
 
-    def rows(
-        self, view: U64, start: IntArray, length: IntArray, runs: bool = False
-    ) -> IntArray | None:
-        """Row of each name at start:start+length of the slice, or None if any is no id.
-        `runs`: names usually come in runs of one name (a chain's edges listed by consumer),
-        so only the first of each run is looked up."""
+    def rows(self, view: U64, start: IntArray, length: IntArray) -> IntArray | None:
+        """Row of each name at start:start+length of the slice, or None if any is no id."""
         count = len(self.words)
         if length.size and int(length.max()) > 8 * count:
             return None
         words = name_words(view, start, length, count)
-        if runs and length.size > 1:
-            heads = _run_heads(words)
-            if 2 * heads.shape[0] <= length.shape[0]:
-                found = self._rows([w[heads] for w in words], length[heads])
-                if found is None:
-                    return None
-                return np.repeat(found, np.diff(np.append(heads, length.shape[0])))
-        return self._rows(words, length)
-
-    def _rows(self, words: list[U64], length: IntArray) -> IntArray | None:
         rows = self.table.probe(name_hash(words, length))
         if (rows < 0).any():
             return None
@@ -150,16 +136,6 @@ class NodeNames:
             if not np.array_equal(np.take(known, rows), word):
                 return None
         return rows
-
-
-def _run_heads(words: list[U64]) -> IntArray:
-    """Where a name differs from the one before it (the first always does). Equal words are
-    equal names: a scanned slice holds no NUL, so the zeros past a name's end fix its length."""
-    differs = np.zeros(words[0].shape[0], dtype=np.bool_)
-    differs[0] = True
-    for word in words:
-        differs[1:] |= word[1:] != word[:-1]
-    return np.flatnonzero(differs)
 
 
 @dataclass
@@ -187,12 +163,15 @@ def scan(buffer: npt.NDArray[np.uint8], size: int, names: NodeNames) -> Scanned 
     view = words_view(buffer)
     if text[0] != 0x7B or q[0, 0] != 1 or q[-1, 13] != size - 2:  # `{"` first, `"}` last
         return None
-    ok = (view[q[:, 0]] == _FROM) & (q[:, 2] == q[:, 0] + 7)
-    ok &= (view[q[:, 3]] == _TO) & (q[:, 6] == q[:, 3] + 7)
-    ok &= (view[q[:, 7]] == _AMOUNT[0]) & (view[q[:, 7] + 3] == _AMOUNT[1])
-    ok &= (q[:, 9] == q[:, 7] + 9) & (text[q[:, 10] - 1] == 0x2C)  # the comma after the number
-    ok &= (view[q[:, 10]] == _UNIT) & (q[:, 12] == q[:, 10] + 7)
-    ok[:-1] &= ((view[q[:-1, 13]] & _NEXT_MASK) == _NEXT) & (q[1:, 0] == q[:-1, 13] + 4)
+    # q holds every quote in order, so a constant text that spans quotes also fixes where the
+    # next quotes are: `"from":"` at q0 puts q1 and q2 at q0 + 5 and q0 + 7, and so on
+    ok = view[q[:, 0]] == _FROM
+    ok &= view[q[:, 3]] == _TO
+    ok &= view[q[:, 7]] == _AMOUNT[0]
+    ok &= view[q[:, 7] + 3] == _AMOUNT[1]
+    ok &= text[q[:, 10] - 1] == 0x2C  # the comma after the number
+    ok &= view[q[:, 10]] == _UNIT
+    ok[:-1] &= (view[q[:-1, 13]] & _NEXT_MASK) == _NEXT
     ok[-1] &= (view[q[-1, 13]] & _LAST_MASK) == _LAST
     if not ok.all():
         return None
@@ -202,7 +181,7 @@ def scan(buffer: npt.NDArray[np.uint8], size: int, names: NodeNames) -> Scanned 
     provider = names.rows(view, q[:, 2] + 1, q[:, 3] - q[:, 2] - 1)
     if provider is None:
         return None
-    consumer = names.rows(view, q[:, 6] + 1, q[:, 7] - q[:, 6] - 1, runs=True)
+    consumer = names.rows(view, q[:, 6] + 1, q[:, 7] - q[:, 6] - 1)
     if consumer is None:
         return None
     return Scanned(provider, consumer, amount, q[:, 12] + 1, q[:, 13] - q[:, 12] - 1)
