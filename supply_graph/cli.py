@@ -12,8 +12,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-import numpy as np
 import orjson
+from numpy._core import multiarray
 
 from supply_graph.errors import SupplyGraphError
 from supply_graph.explain import contributions
@@ -46,7 +46,7 @@ def tune_process() -> None:
     the heap's top back past another, so the next array faults its pages in again. At 1M nodes
     these cost ~0.5-0.8 s of system time (half the run's); ordinary pages, blocks up to 32 MiB
     from the heap and no trimming made it 0.5-0.6 s lower, and the peak no higher."""
-    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    setter = getattr(multiarray, "_set_madvise_hugepage", None)
     if setter is not None:
         setter(False)
     if sys.platform.startswith("linux"):
