@@ -126,9 +126,8 @@ def test_python_dash_m_entry_point(spec_example: dict[str, object], tmp_path: Pa
 
 def test_the_command_lines_process_asks_numpy_for_ordinary_pages() -> None:
     """`python -m supply_graph` turns numpy's huge-page advice off for its own process (its
-    arrays are filled once each: 2 MiB faults only cost system time); importing the package
-    leaves a caller's setting alone."""
-    advise = getattr(multiarray, "_set_madvise_hugepage")  # returns the setting it replaces
+    arrays are filled once each: 2 MiB faults only cost system time)."""
+    advise = multiarray._set_madvise_hugepage  # type: ignore[attr-defined]  # returns the old one
     before = advise(True)
     try:
         tune_process()
