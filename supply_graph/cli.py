@@ -43,9 +43,9 @@ def tune_process() -> None:
     A JSON run fills many large arrays once each and frees them. numpy's default asks the
     kernel for 2 MiB pages, which it zeroes (and often first compacts) at each fault; glibc's
     default gives blocks over its adaptive threshold back to the kernel when freed and hands
-    the heap's top back past another, so the next array faults its pages in again. At 1M nodes
-    these cost ~0.5-0.8 s of system time (half the run's); ordinary pages, blocks up to 32 MiB
-    from the heap and no trimming made it 0.5-0.6 s lower, and the peak no higher."""
+    the heap's top back past another, so the next array faults its pages in again. A 1M-node
+    run spent 1.0-1.9 s in the kernel; with ordinary pages, blocks up to 32 MiB from the heap
+    and no trimming, 0.6-0.8 s, and its peak is no higher (bench/RESULTS.md, ninth round)."""
     setter = getattr(multiarray, "_set_madvise_hugepage", None)
     if setter is not None:
         setter(False)
