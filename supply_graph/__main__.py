@@ -2,6 +2,7 @@
 
 import sys
 
-from supply_graph.cli import main
+from supply_graph.cli import main, tune_process
 
+tune_process()
 sys.exit(main())

@@ -163,16 +163,19 @@ def scan(buffer: npt.NDArray[np.uint8], size: int, names: NodeNames) -> Scanned 
     view = words_view(buffer)
     if text[0] != 0x7B or q[0, 0] != 1 or q[-1, 13] != size - 2:  # `{"` first, `"}` last
         return None
-    ok = (view[q[:, 0]] == _FROM) & (q[:, 2] == q[:, 0] + 7)
-    ok &= (view[q[:, 3]] == _TO) & (q[:, 6] == q[:, 3] + 7)
-    ok &= (view[q[:, 7]] == _AMOUNT[0]) & (view[q[:, 7] + 3] == _AMOUNT[1])
-    ok &= (q[:, 9] == q[:, 7] + 9) & (text[q[:, 10] - 1] == 0x2C)  # the comma after the number
-    ok &= (view[q[:, 10]] == _UNIT) & (q[:, 12] == q[:, 10] + 7)
-    ok[:-1] &= ((view[q[:-1, 13]] & _NEXT_MASK) == _NEXT) & (q[1:, 0] == q[:-1, 13] + 4)
+    # q holds every quote in order, so a constant text that spans quotes also fixes where the
+    # next quotes are: `"from":"` at q0 puts q1 and q2 at q0 + 5 and q0 + 7, and so on
+    ok = view[q[:, 0]] == _FROM
+    ok &= view[q[:, 3]] == _TO
+    ok &= view[q[:, 7]] == _AMOUNT[0]
+    ok &= view[q[:, 7] + 3] == _AMOUNT[1]
+    ok &= text[q[:, 10] - 1] == 0x2C  # the comma after the number
+    ok &= view[q[:, 10]] == _UNIT
+    ok[:-1] &= (view[q[:-1, 13]] & _NEXT_MASK) == _NEXT
     ok[-1] &= (view[q[-1, 13]] & _LAST_MASK) == _LAST
     if not ok.all():
         return None
-    amount = _amounts(text, q[:, 9] + 2, q[:, 10])
+    amount = _amounts(view, q[:, 9] + 2, q[:, 10])
     if amount is None or amount.shape[0] != q.shape[0]:
         return None
     provider = names.rows(view, q[:, 2] + 1, q[:, 3] - q[:, 2] - 1)
@@ -184,64 +187,80 @@ def scan(buffer: npt.NDArray[np.uint8], size: int, names: NodeNames) -> Scanned 
     return Scanned(provider, consumer, amount, q[:, 12] + 1, q[:, 13] - q[:, 12] - 1)
 
 
-def _amounts(text: npt.NDArray[np.uint8], start: IntArray, stop: IntArray) -> Any:
-    """The numbers text[start:stop-1] (stop is just past the comma after each), decoded by
-    msgspec as one JSON array, or None where that array is not one of numbers."""
+def _amounts(view: U64, start: IntArray, stop: IntArray) -> Any:
+    """The numbers at start:stop-1 (stop is just past the comma after each), decoded by msgspec
+    as one JSON array, or None where that array is not one of numbers (or a number is longer
+    than the window: msgspec then reads the slice).
+
+    Each number and its comma is copied into a window of `_AMOUNT_WORDS` words, the rest of
+    the window blanked with spaces (JSON whitespace): whole-word gathers, no index per byte."""
     length = stop - start
-    if (length < 2).any():
+    if (length < 2).any() or (length > 8 * _AMOUNT_WORDS).any():
         return None
-    ends = np.cumsum(length)
-    index = np.repeat(start - ends + length, length)
-    index += np.arange(index.shape[0], dtype=index.dtype)
-    joined = np.empty(index.shape[0] + 1, dtype=np.uint8)
-    joined[0] = 0x5B  # [
-    np.take(text, index, out=joined[1:])
-    joined[-1] = 0x5D  # the last comma becomes ]
+    windows = np.empty((length.shape[0] + 1, _AMOUNT_WORDS), dtype=np.uint64)
+    windows[0] = _SPACES
+    windows[0, 0] = _OPEN
+    for k in range(_AMOUNT_WORDS):
+        keep = np.take(_KEEP, np.clip(length - 8 * k, 0, 8))
+        windows[1:, k] = (view[start + 8 * k] & keep) | (_SPACES & ~keep)
+    text = windows.reshape(-1).view(np.uint8)
+    text[8 * _AMOUNT_WORDS * length.shape[0] + int(length[-1]) - 1] = 0x5D  # last comma: ]
     try:
-        return np.array(_NUMBERS.decode(joined.tobytes()), dtype=np.float64)
+        return np.array(_NUMBERS.decode(text.data), dtype=np.float64)
     except msgspec.MsgspecError:
         return None
 
 
+_AMOUNT_WORDS = 4  # a number up to 31 characters (orjson writes at most 24)
+_SPACES = np.uint64(0x2020202020202020)
+_OPEN = _const(b"[       ")
+
+
 class UnitCodes:
     """Edge unit names of scanned slices coded by the reader's own code table (`codes`: name ->
-    code, new names appended), one hash per value and one dictionary look-up per distinct
-    name; each value is confirmed against its name's words."""
+    code, new names appended). A slice holds a handful of distinct units, so each known name's
+    words are compared with every value's (equal words are equal names: a scanned slice holds
+    no NUL) and only a value no known name matches is decoded and looked up."""
 
     def __init__(self, codes: dict[str | None, int]) -> None:
         self.codes = codes
-        self.known: dict[int, tuple[int, bytes]] = {}  # hash -> code, the name's bytes
+        self.known: list[tuple[list[np.uint64], int]] = []  # a name's words, its code
 
     def code(self, buffer: npt.NDArray[np.uint8], start: IntArray, length: IntArray) -> Any:
         """Codes of the unit names at start:start+length, or None (not UTF-8, too long, or
-        two names sharing a hash)."""
+        more distinct names than `_MAX_UNITS`)."""
         if not length.size:
             return np.zeros(0, dtype=np.int64)
         count = max(1, -(-int(length.max()) // 8))
         if count > MAX_WORDS:
             return None
-        view = words_view(buffer)
-        words = name_words(view, start, length, count)
-        hashes = name_hash(words, length)
-        distinct, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        codes = np.empty(distinct.shape[0], dtype=np.int64)
-        for k in np.argsort(first, kind="stable").tolist():  # new names: in order of appearance
-            at = int(first[k])
-            raw = buffer[start[at] : start[at] + length[at]].tobytes()
-            code, known_raw = self.known.get(int(distinct[k]), (-1, raw))
-            if known_raw != raw:
+        words = name_words(words_view(buffer), start, length, count)
+        codes = np.full(length.shape[0], -2, dtype=np.int64)
+        for known, code in self.known:
+            codes[_equal(words, known)] = code
+        while (left := np.flatnonzero(codes == -2)).size:  # new names, in order of appearance
+            if len(self.known) >= _MAX_UNITS:
                 return None
-            if code < 0:
-                try:
-                    name = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return None
-                code = self.codes[name]
-                self.known[int(distinct[k])] = (code, raw)
-            codes[k] = code
-        # every value must equal its hash's first value, word by word
-        rep = start[first][inverse]
-        same = length[first][inverse] == length
-        for k, word in enumerate(words):
-            same &= name_words(view, rep + 8 * k, length - 8 * k, 1)[0] == word
-        return codes[inverse] if same.all() else None
+            at = int(left[0])
+            try:
+                name = buffer[start[at] : start[at] + length[at]].tobytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            known = [word[at] for word in words]
+            self.known.append((known, self.codes[name]))
+            codes[_equal(words, known)] = self.codes[name]
+        return codes
+
+
+_MAX_UNITS = 64  # distinct edge units a scanned file may use (a supply chain has a handful)
+
+
+def _equal(words: list[U64], known: list[np.uint64]) -> npt.NDArray[np.bool_]:
+    """Which names' words equal those of the name `known` (zero past either's last word)."""
+    same = np.full(words[0].shape[0], not any(known[len(words) :]))
+    for k, word in enumerate(words):
+        same &= word == (known[k] if k < len(known) else _ZERO)
+    return same
+
+
+_ZERO = np.uint64(0)

@@ -35,7 +35,7 @@ from supply_graph.rollup import RollupResult
 
 GRAPH_FORMAT = "tanlian.supply-graph/1"
 RESULT_FORMAT = "tanlian.rollup/1"
-_CHUNK = 65536
+_CHUNK = 8192  # result rows per write: its temporaries stay in the cache (65536: 25 % slower)
 _SLICE = 1 << 20  # bytes of JSON text decoded at a time
 _WIDENINGS = 4  # a slice cut inside a string or nested value is widened this often at most
 _BETWEEN = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")

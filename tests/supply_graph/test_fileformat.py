@@ -12,13 +12,16 @@ from hypothesis import HealthCheck, given, settings
 
 from supply_graph import (
     GraphFormatError,
+    RollupResult,
     SupplyGraph,
+    fileformat,
     load_graph,
     rollup,
     write_graph,
     write_result,
 )
 from supply_graph.fileformat import graph_from_document
+from supply_graph.quality import row_sums
 
 from .conftest import random_graphs
 
@@ -110,3 +113,33 @@ def test_json_and_npz_round_trip(tmp_path: Path, graph: SupplyGraph) -> None:
     for name in ("g.json", "g.npz"):
         write_graph(graph, tmp_path / name)
         _same(graph, load_graph(tmp_path / name))
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 8192])
+def test_result_file_is_each_row_as_orjson_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """The writer assembles rows from whole-column texts; the file must be byte for byte the
+    document written row by row: ids with quotes, backslashes and non-ASCII, stage names that
+    need escaping, dqr present or left out, NaN as null, chunks of any size."""
+    monkeypatch.setattr(fileformat, "_CHUNK", chunk)
+    ids = np.array(['a"b', "c\\d", "ü-β", "", "x},{y", "e"], dtype=np.str_)
+    stages = ("raw", 'q"uote', "ü")
+    rng = np.random.default_rng(7)
+    by_stage = rng.uniform(-1e3, 1e3, (6, 3)) * np.array([[1.0], [1e-300], [0.0], [1e20], [3], [1]])
+    dqr = np.array([1.5, np.nan, 2.0, np.nan, 4.123456789012345, np.nan])
+    share = np.array([0.0, 1.0, 0.25, np.nan, 1 / 3, 0.5])
+    result = RollupResult(ids=ids, stages=stages, by_stage=by_stage, primary_data_share=share,
+                          dqr=dqr)  # fmt: skip
+    out = tmp_path / "r.json"
+    write_result(result, out)
+    rows = []
+    for i in range(6):
+        row: dict[str, object] = {"id": str(ids[i]), "total": float(row_sums(by_stage)[i])}
+        row["by_stage"] = dict(zip(stages, by_stage[i].tolist(), strict=True))
+        row["primary_data_share"] = float(share[i])
+        if not np.isnan(dqr[i]):
+            row["dqr"] = float(dqr[i])
+        rows.append(row)
+    expected = {"format": "tanlian.rollup/1", "stages": list(stages), "results": rows}
+    assert out.read_bytes() == orjson.dumps(expected)

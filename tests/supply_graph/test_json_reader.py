@@ -20,6 +20,7 @@ from supply_graph import (
     load_graph,
     write_graph,
 )
+from supply_graph.edgescan import UnitCodes
 from supply_graph.fileformat import graph_from_document
 from supply_graph.idtable import IdTable
 
@@ -342,12 +343,15 @@ def test_scanned_edges_with_awkward_names_and_units(
     assert any(taken)
     _same_outcome(graph, _without_scan(path, monkeypatch))
     np.testing.assert_allclose(graph.amount, [0.002, 0.25, 1.5e-3 / 3.6, 0.003, 0.0, 12.5, 70])
+    long_number = _edges_file(tmp_path, [*edges, _edge("ore", "", b"0." + b"1" * 40)])
+    _same_outcome(_outcome(long_number), _without_scan(long_number, monkeypatch))
     escaped = _edges_file(tmp_path, [*edges, _edge('q"q', "ore", b"1")])
     _same_outcome(_outcome(escaped), _without_scan(escaped, monkeypatch))
 
 
 AMOUNTS = [b"01", b"1.", b".5", b"+1", b"1e999", b"-2", b"null", b"true", b"[1]", b"1 ", b" 1",
-           b"1 2", b"NaN", b'"1"', b"1,2", b"", b"1}"]  # fmt: skip
+           b"1 2", b"NaN", b'"1"', b"1,2", b"", b"1}",
+           b"1." + b"0" * 29, b"1." + b"0" * 29 + b"1", b"2." + b"5" * 60]  # fmt: skip
 
 
 @pytest.mark.parametrize("amount", AMOUNTS, ids=[a.decode() or "empty" for a in AMOUNTS])
@@ -431,3 +435,29 @@ def test_edited_edge_text_gives_the_same_outcome_with_and_without_the_scan(
             del text[at]
     path.write_bytes(bytes(text))
     _same_outcome(_outcome(path), _without_scan(path, monkeypatch))
+
+
+def test_unit_names_sharing_their_first_words_get_their_own_codes() -> None:
+    """Edge units are matched by their words: "abcdefgh" fills a whole word, so "abcdefghij"
+    agrees with it in the first; each still gets its own code, in order of appearance, and a
+    slice with more distinct names than a chain has is left to msgspec."""
+    names = [b"abcdefgh", b"abcdefghij", b"abcdefgh", b"kg", b"abcdefghij", b"kg"]
+    codes = fileformat._CodeTable({None: -1})
+    units = UnitCodes(codes)
+    text = b"".join(names) + bytes(64)
+    length = np.array([len(n) for n in names], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(length)[:-1]))
+    found = units.code(np.frombuffer(text, dtype=np.uint8), start, length)
+    assert found.tolist() == [0, 1, 0, 2, 1, 2]
+    assert list(codes) == [None, "abcdefgh", "abcdefghij", "kg"]
+    # the next slice: a name seen before, then one that only the shorter name's word starts
+    more = [b"kg", b"abcdefghi", b"abcdefgh"]
+    text = b"".join(more) + bytes(64)
+    length = np.array([len(n) for n in more], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(length)[:-1]))
+    assert units.code(np.frombuffer(text, dtype=np.uint8), start, length).tolist() == [2, 3, 0]
+    many = [b"u%d" % k for k in range(100)]
+    text = b"".join(many) + bytes(64)
+    length = np.array([len(n) for n in many], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(length)[:-1]))
+    assert units.code(np.frombuffer(text, dtype=np.uint8), start, length) is None
