@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -134,6 +135,7 @@ class Node:
     rows: list[Row]
 
 
+@cache  # a chain of thousands of rows uses a handful of unit pairs
 def _factor(unit: str, target: str) -> Decimal | None:
     k = conversion_factor(unit, target)
     return None if k is None else Decimal(str(k))
