@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
@@ -165,11 +165,8 @@ class Chain:
     def _load(self, session: Session, submission_ids: list[int]) -> None:
         if not submission_ids:
             return
-        session.flush()  # what the ORM's autoflush would do; the reads below go through Core
-        read = session.connection().execute  # no ORM row handling: a job reads ~1k versions
-        ids = bindparam("ids", expanding=True)  # not one bound literal object per id
         by_submission: dict[int, tuple[int, int]] = {}
-        for sid, pid, release, unit, fossil, biogenic in read(
+        for sid, pid, release, unit, fossil, biogenic in session.execute(
             select(
                 Submission.id,
                 Submission.product_id,
@@ -179,12 +176,11 @@ class Chain:
                 Submission.carbon_biogenic,
             )
             .join(Product, Product.id == Submission.product_id)
-            .where(Submission.id.in_(ids)),
-            {"ids": submission_ids},
+            .where(Submission.id.in_(submission_ids))
         ):
             by_submission[sid] = (pid, release)
             self.nodes[pid] = Node(unit, fossil, biogenic, [])
-        rows = read(
+        rows = session.execute(
             select(
                 SubmissionInput.submission_id,
                 SubmissionInput.position,
@@ -198,12 +194,11 @@ class Chain:
                 SubmissionInput.factor_code,
             )
             .where(
-                SubmissionInput.submission_id.in_(ids),
+                SubmissionInput.submission_id.in_(submission_ids),
                 SubmissionInput.kind.in_([InputKind.MATERIAL, InputKind.COPRODUCT]),
             )
-            .order_by(SubmissionInput.submission_id, SubmissionInput.position),
-            {"ids": submission_ids},
-        ).all()
+            .order_by(SubmissionInput.submission_id, SubmissionInput.position)
+        )
         externals, codes = set(), set()
         for sid, position, kind, qty, unit, linked, external, fossil, biogenic, code in rows:
             pid, release = by_submission[sid]
@@ -216,7 +211,7 @@ class Chain:
                 codes.add(code)
         self._load_datasets(session, {r for _, r in by_submission.values()}, codes)
         if externals:
-            for pk, document in read(
+            for pk, document in session.execute(
                 select(ExternalFootprint.id, ExternalFootprint.document).where(
                     ExternalFootprint.id.in_(externals)
                 )
@@ -227,7 +222,7 @@ class Chain:
         """The material datasets used whose release states their carbon content."""
         if not codes:
             return
-        for release, code, unit, fossil, biogenic in session.connection().execute(
+        for release, code, unit, fossil, biogenic in session.execute(
             select(
                 EmissionFactor.release_id,
                 EmissionFactor.code,
