@@ -180,9 +180,9 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
 
     from footprint_platform.models import Declaration, ProductResult, RollupRun
     from footprint_platform.scale import maker_admin
-    from footprint_platform.services.disclosure import declarations
+    from footprint_platform.services.disclosure import carbon_content, declarations
     from footprint_platform.services.graph import results
-    from footprint_platform.services.intake import submissions
+    from footprint_platform.services.intake import loops, submissions
     from footprint_platform.services.intake.activity import FIELDS
 
     actor = maker_admin(product)
@@ -198,6 +198,8 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
     captured: dict[str, Any] = {}
     original_recompute = results.recompute_timed
     original_redeclare = declarations.redeclare_downstream
+    original_loops = loops.refuse_bad_loops
+    original_carbon = carbon_content.Chain
 
     def recompute(*args: Any, **kwargs: Any) -> Any:
         got = original_recompute(*args, **kwargs)
@@ -206,6 +208,8 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
 
     results.recompute_timed = _timed(parts, "recompute_s", recompute)
     declarations.redeclare_downstream = _timed(parts, "redeclare_s", original_redeclare)
+    loops.refuse_bad_loops = _timed(parts, "loop_check_s", original_loops)
+    carbon_content.Chain = _timed(parts, "carbon_read_s", original_carbon)  # type: ignore[misc]
     try:
         profiler = cProfile.Profile() if profile else None
         t0, c0 = time.perf_counter(), time.process_time()
@@ -219,6 +223,8 @@ def _after_submission(s: Any, product: Any, jobs: Any, profile: str | None) -> d
     finally:
         results.recompute_timed = original_recompute
         declarations.redeclare_downstream = original_redeclare
+        loops.refuse_bad_loops = original_loops
+        carbon_content.Chain = original_carbon  # type: ignore[misc]
     run_id = s.scalar(select(func.max(RollupRun.id)))
     stored = s.scalar(
         select(func.count()).select_from(ProductResult).where(ProductResult.run_id == run_id)

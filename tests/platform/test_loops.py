@@ -289,3 +289,30 @@ def _audit_count() -> int:
     return db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "submission.submit")
     )
+
+
+def test_a_link_that_cannot_close_a_loop_reads_no_period_graph(
+    demo_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The products the cell links do not draw on the cell: no loop can pass through it, so
+    its check neither patches the period's snapshot nor searches the graph for loops. Were a
+    linked product to draw on it, the graph would be needed."""
+    from footprint_platform.services.intake import loops
+
+    class _NoGraph:
+        @staticmethod
+        def now(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("the loop check read the period's graph")
+
+    with demo_app.app_context():
+        cell = _current("DT-P811-150").product_id
+        cathode = _current("MJ-NCM811-S").product_id
+        hydroxide = _current("LH-LHM-56.5").product_id
+        assert cathode in {i.linked_product_id for i in _current("DT-P811-150").inputs}
+        monkeypatch.setattr(loops, "period_graph", _NoGraph)
+        resubmitted = _resubmit("DT-P811-150", "admin@dongtai-cells.example")
+        assert resubmitted.status == SubmissionStatus.SUBMITTED
+        assert not loops._may_close_loop(db.session, cell, [cathode])
+        # the cell draws on the cathode, which draws on the hydroxide
+        assert loops._may_close_loop(db.session, hydroxide, [cell])
+        assert loops._may_close_loop(db.session, cell, [cell])

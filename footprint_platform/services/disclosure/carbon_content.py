@@ -13,10 +13,10 @@ of materials:
   content per unit: the row's own stated value, else the linked product's (computed the same way
   from its pinned submission), else an imported PACT footprint's stated content, else the
   factor dataset's where its release states one (columns `carbon_fossil`, `carbon_biogenic` of
-  the release file, from the row's source). The materials
-  entered per declared unit are taken to end up in the product; where carbon is lost in the
-  process (burnt off, left in scrap) the maker states the product's own value instead.
-  Electricity, fuels, process gases, transport and waste put no carbon into the product.
+  the release file, from the row's source). The materials entered per declared unit are taken
+  to end up in the product; where carbon is lost in the process (burnt off, left in scrap) the
+  maker states the product's own value instead. Electricity, fuels, process gases, transport
+  and waste put no carbon into the product.
 - A product made from no material (an ore, natural graphite from a mine) holds what its maker
   states, else its carbon content is not known.
 - A product whose version lists co-products is not split: its inputs' carbon may leave in them,
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -50,6 +51,7 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
+from footprint_platform.services.graph.rows import no_cycle_collection
 from supply_graph.units import conversion_factor
 
 # Where a footprint received in Catena-X's model keeps its carbon-content block as received
@@ -134,6 +136,7 @@ class Node:
     rows: list[Row]
 
 
+@cache  # per (unit, target) pair: a chain of thousands of rows uses a handful
 def _factor(unit: str, target: str) -> Decimal | None:
     k = conversion_factor(unit, target)
     return None if k is None else Decimal(str(k))
@@ -144,15 +147,15 @@ class Chain:
     computed once per product (a batch of declarations of one run shares it)."""
 
     def __init__(self, session: Session | None, pins: dict[int, int]) -> None:
-        """`pins`: product id -> pinned submission id (no session: an empty chain, for
-        `add`)."""
+        """`pins`: product id -> pinned submission id (no session: empty, for `add`)."""
         self.nodes: dict[int, Node] = {}
         self.externals: dict[int, tuple[Decimal | None, Decimal | None]] = {}
         # (release id, factor code) -> (unit, fossil, biogenic) of datasets stating carbon
         self.datasets: dict[tuple[int, str], tuple[str, Decimal | None, Decimal | None]] = {}
         self.memo: dict[int, CarbonContent] = {}
         if session is not None:
-            self._load(session, list(pins.values()))
+            with no_cycle_collection():  # a job's heap made a full collection cost ~0.12 s here
+                self._load(session, list(pins.values()))
 
     def add(self, product_id: int, node: Node) -> Chain:
         """A product's pinned data given directly (the computation without a database)."""

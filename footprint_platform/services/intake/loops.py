@@ -7,11 +7,12 @@ The check runs on the period's graph as the roll-up would compute it with this v
 of the product's current one (the period's snapshot patched, else the graph built afresh; the
 rows become edges through the same code as in a roll-up), so it refuses exactly what would break
 the roll-up and nothing else. A draft without a link to a product cannot close a loop and costs
-nothing. A bad loop this version does not create (elsewhere in the period, or one the product
-was already on with its current version, say a row written past the services) does not refuse
-it: the maker of a product on a loop cannot be held up by a link someone else made. Such a
-loop is isolated by every recompute (services/graph/chain.py, `rollup_isolating`) and reported to
-the operator.
+nothing; nor does one whose linked products do not draw, through any submitted version's links,
+on the submitter's product (`_may_close_loop`: a few indexed reads, no graph). A bad loop this
+version does not create (elsewhere in the period, or one the product was already on with its
+current version, say a row written past the services) does not refuse it: the maker of a
+product on a loop cannot be held up by a link someone else made. Such a loop is isolated by
+every recompute (services/graph/chain.py, `rollup_isolating`) and reported to the operator.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.errors import Problem, UploadRejected
-from footprint_platform.models import Product, Submission
+from footprint_platform.models import Product, Submission, SubmissionInput, SubmissionStatus
 from footprint_platform.services.graph import period_graph
 from footprint_platform.services.graph.build import graph_with_rows
 from footprint_platform.services.graph.chain import product_node
@@ -32,6 +33,7 @@ from footprint_platform.services.graph.rows import (
     EXTERNAL_COLUMN,
     external_leaves,
     input_rows_for,
+    plain_rows,
 )
 from supply_graph import nonphysical_loops
 from supply_graph.loops import path_through
@@ -68,7 +70,7 @@ def refuse_bad_loops(
     """
     rows = input_rows_for(session, [sub.id])
     linked = sorted({int(r[LINKED_COLUMN]) for r in rows if r[LINKED_COLUMN] is not None})
-    if not linked:
+    if not linked or not _may_close_loop(session, sub.product_id, linked):
         return
     start, end = sub.period_start, sub.period_end
     chain, _ = period_graph.now(session, start, end)
@@ -88,6 +90,34 @@ def refuse_bad_loops(
         or str(_l("Nothing was saved; this link would make the footprint impossible to compute.")),
         [_problem(session, organization_id, path, section_names or {})],
     )
+
+
+def _may_close_loop(session: Session, product_id: int, linked: Sequence[int]) -> bool:
+    """Whether the product is upstream of a linked product through the links of submitted
+    versions: necessary for the submission to put it on a loop. A loop through the product
+    enters it by one of its own new edges (from a linked product) and leaves it along other
+    products' edges, and every edge between two products in a period's graph is a link row
+    of a submitted version (the period's current one or one carried forward), with or without
+    its maker's consent; so when no such path exists the period's graph is not needed."""
+    seen = set(linked)
+    frontier = seen
+    while frontier:
+        if product_id in frontier:
+            return True
+        found = plain_rows(
+            session,
+            select(SubmissionInput.linked_product_id)
+            .distinct()
+            .join(Submission, Submission.id == SubmissionInput.submission_id)
+            .where(
+                Submission.product_id.in_(sorted(frontier)),
+                Submission.status == SubmissionStatus.SUBMITTED,
+                SubmissionInput.linked_product_id.is_not(None),
+            ),
+        )
+        frontier = {int(p) for (p,) in found} - seen
+        seen |= frontier
+    return False
 
 
 def _problem(
