@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -52,7 +51,7 @@ from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.factors import load_seed
 from footprint_platform.services.intake.activity import implied_provenance
-from footprint_platform.services.intake.fingerprint import content_hash
+from footprint_platform.services.intake.fingerprint import content_hash_of
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 DIESEL = "fuel.diesel.combustion.per_kg"
@@ -547,9 +546,9 @@ def _inputs(
 
 
 def _hash(sub: dict[str, Any], inputs: list[dict[str, Any]]) -> str:
-    """The submission's content hash, by the same canonical form as a submitted one."""
-    view = SimpleNamespace(**sub, inputs=[SimpleNamespace(**i) for i in inputs])
-    return content_hash(view)  # type: ignore[arg-type]
+    """The submission's content hash, by the same canonical form as a submitted one, from the
+    very dicts that are inserted."""
+    return content_hash_of(sub, inputs)
 
 
 TABLES: tuple[Table, ...] = (
