@@ -2,6 +2,7 @@
 `scale.load_scale` (wall clock and process CPU; SQLite works inside the process).
 
     .venv/bin/python bench/scale_load.py [--n 100000] [--seed 2024] [--profile OUT.prof]
+        [--keep FILE.sqlite3]
 
 One load per process; the figure goes to stdout as one JSON line. The code measured is the one
 on the import path (PYTHONPATH), so a baseline checkout can be measured with this same script.
@@ -23,6 +24,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--profile", help="write cProfile statistics of the load here")
+    parser.add_argument("--keep", help="load into this SQLite file (replaced) and keep it")
     args = parser.parse_args()
     from flask_migrate import upgrade
 
@@ -31,7 +33,9 @@ def main() -> None:
     from footprint_platform.scale import load_scale
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'scale.sqlite3'}"
+        path = Path(args.keep or Path(tmp) / "scale.sqlite3")
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path.resolve()}"
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
         with app.app_context():
             upgrade()
