@@ -7,6 +7,7 @@ bench/platform_rollup.py and bench/scale_load.py (figures in bench/RESULTS.md)."
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
@@ -45,11 +46,13 @@ def _sqlite_executemany(session: Session, table: Table, rows: Sequence[dict[str,
         if not column.default.is_scalar:
             return False
         defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
-    values: list[Sequence[Any]] = []
-    for name in names:
+    # row by row into tuples (each dict read while it is in the cache), then column by column
+    # through the processors
+    values: list[Sequence[Any]] = list(zip(*map(itemgetter(*names, names[0]), rows)))[:-1]
+    for k, name in enumerate(names):
         process = table.c[name].type._cached_bind_processor(dialect)
-        column = [r[name] for r in rows]
-        values.append(list(map(process, column)) if process else column)
+        if process is not None:
+            values[k] = list(map(process, values[k]))
     for name, value in defaults.items():
         process = table.c[name].type._cached_bind_processor(dialect)
         values.append([process(value) if process else value] * len(rows))
