@@ -1,5 +1,6 @@
 """`flask demo load --scale N` timed on its own: a fresh SQLite file, migrated (not timed), then
-`scale.load_scale` (wall clock and process CPU; SQLite works inside the process).
+`scale.load_scale` (wall clock and process CPU; SQLite works inside the process), pint's unit
+registry built beforehand as in bench/platform_rollup.py.
 
     .venv/bin/python bench/scale_load.py [--n 100000] [--seed 2024] [--profile OUT.prof]
         [--keep FILE.sqlite3]
@@ -31,6 +32,7 @@ def main() -> None:
     from app import create_app
     from footprint_platform.extensions import db
     from footprint_platform.scale import load_scale
+    from supply_graph.units import conversion_factor
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep or Path(tmp) / "scale.sqlite3")
@@ -39,6 +41,7 @@ def main() -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
         with app.app_context():
             upgrade()
+            conversion_factor("kg", "t")  # pint's registry, as in bench/platform_rollup.py
             profiler = cProfile.Profile() if args.profile else None
             t0, c0 = time.perf_counter(), time.process_time()
             if profiler:
@@ -50,7 +53,9 @@ def main() -> None:
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             db.session.remove()
             db.engine.dispose()
-    print(json.dumps({"n": args.n, "load_s": round(wall, 2), "load_cpu_s": round(cpu, 2), **counts}))
+    print(
+        json.dumps({"n": args.n, "load_s": round(wall, 2), "load_cpu_s": round(cpu, 2), **counts})
+    )
 
 
 if __name__ == "__main__":

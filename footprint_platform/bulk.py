@@ -48,7 +48,9 @@ def _sqlite_executemany(session: Session, table: Table, rows: Sequence[dict[str,
         defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
     # row by row into tuples (each dict read while it is in the cache), then column by column
     # through the processors
-    values: list[Sequence[Any]] = list(zip(*map(itemgetter(*names, names[0]), rows)))[:-1]
+    get = itemgetter(*names)
+    tuples = list(map(get, rows)) if len(names) > 1 else [(get(r),) for r in rows]
+    values: list[Sequence[Any]] = list(zip(*tuples, strict=True))
     for k, name in enumerate(names):
         process = table.c[name].type._cached_bind_processor(dialect)
         if process is not None:
@@ -60,7 +62,8 @@ def _sqlite_executemany(session: Session, table: Table, rows: Sequence[dict[str,
     listed = ", ".join(quote(n) for n in [*names, *defaults])
     marks = ", ".join("?" for _ in values)
     session.connection().exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({marks})", list(zip(*values))
+        f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({marks})",
+        list(zip(*values, strict=True)),
     )
     return True
 

@@ -50,6 +50,7 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.factors import load_seed
+from footprint_platform.services.graph.rows import no_cycle_collection
 from footprint_platform.services.intake.activity import implied_provenance
 from footprint_platform.services.intake.fingerprint import content_hash_of
 
@@ -571,9 +572,12 @@ def load_scale(session: Session, n: int, seed: int = 2024) -> dict[str, int]:
         raise ValueError("the database already has organizations; --scale needs an empty one")
     release = load_seed(session)
     release_id = release.id if release is not None else _seed_release_id(session)
-    industry = build_industry(n, seed, next_ids(session, TABLES), release_id)
-    for table in TABLES:
-        bulk_insert(session, table, industry.rows[table.name])
+    # a million new dicts, Decimals and tuples, none in a cycle: the cyclic collector would
+    # rescan them all again and again (bench/RESULTS.md, "Loading the 100k industry")
+    with no_cycle_collection():
+        industry = build_industry(n, seed, next_ids(session, TABLES), release_id)
+        for table in TABLES:
+            bulk_insert(session, table, industry.rows[table.name])
     sync_sequences(session, TABLES)
     counts = {t.name: len(industry.rows[t.name]) for t in TABLES}
     audit.record(

@@ -110,7 +110,9 @@ def test_column_values_hash_as_the_submitted_version_with_every_later_field(app:
             select(Product).where(Product.category == "cathode_ncm").order_by(Product.id)
         ).first()
         assert product is not None
-        first = db.session.scalars(select(Submission).where(Submission.product_id == product.id)).one()
+        first = db.session.scalars(
+            select(Submission).where(Submission.product_id == product.id)
+        ).one()
         assert content_hash_of(*_columns(first)) == first.content_hash == content_hash(first)
         actor = maker_admin(product)
         draft = submissions.start_draft(db.session, actor, product.id, *PERIOD)

@@ -52,7 +52,9 @@ def canonical(sub: Submission) -> dict[str, Any]:
     return canonical_form(values, inputs)
 
 
-def canonical_form(values: Mapping[str, Any], inputs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def canonical_form(
+    values: Mapping[str, Any], inputs: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
     """The canonical form of a submission's column values (`SUBMISSION_KEYS`, `HEADER_FIELDS`,
     the ratings; a header field added later may be absent) and its input rows' (`FIELDS`; one
     added later may be absent)."""
