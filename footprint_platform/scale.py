@@ -393,8 +393,8 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
         for position, row in enumerate(inputs, start=1):
             row.update(id=ids["submission_input"], submission_id=sub["id"], position=position)
             ids["submission_input"] += 1
-        sub["content_hash"] = _hash(sub, inputs)
-        out.hashes.append(sub["content_hash"])
+        sub["content_hash"] = digest = _hash(sub, inputs)
+        out.hashes.append(digest)
         out.rows["submission"].append(sub)
         out.rows["submission_input"] += inputs
     out.rows["footprint_share"] = _consents(

@@ -105,7 +105,9 @@ def _input(i: Mapping[str, Any]) -> dict[str, Any]:
     version submitted before them stay what they were."""
     # `_plain` inlined for the commonest values: this runs for 540k rows in the synthetic
     # industry (bench/RESULTS.md, "Loading the 100k industry")
-    out = {f: v if (v := i[f]) is None or type(v) is str else _plain(v) for f in _FIRST}
+    out: dict[str, Any] = {
+        f: v if (v := i[f]) is None or type(v) is str else _plain(v) for f in _FIRST
+    }
     get = i.get
     for f in _LATER:
         if (v := get(f)) is not None:
