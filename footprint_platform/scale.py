@@ -11,8 +11,9 @@ roll-up. Quantities are plausible per
 declared unit but illustrative: this is not any company's data, and every name says "Synthetic".
 
 Everything is drawn from one seeded generator, so a seed gives the same rows and the same
-submission content hashes in any empty database. The rows go in with bulk Core inserts (COPY on
-PostgreSQL), not through the ORM, so 100k products load in seconds; they skip the per-row
+submission content hashes in any empty database. The rows go in with bulk inserts (bulk.py: COPY
+on PostgreSQL, one executemany elsewhere), not through the ORM, and are hashed as the very dicts
+inserted (fingerprint.content_hash_of), so 100k products load in seconds; they skip the per-row
 validation of services/intake/activity.py, which the generator's shapes satisfy (a test checks that
 a sample passes `check_rows`). It refuses a database that already has organizations, so it is
 never mixed with the ordinary demo.
