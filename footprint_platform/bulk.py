@@ -1,11 +1,13 @@
 """Bulk writes for the large tables (synthetic industries, roll-up results): many rows in one
 go instead of ORM objects row by row. On PostgreSQL rows are streamed with COPY through the
-session's own psycopg connection (same transaction); elsewhere one executemany of a Core
-INSERT. Measured in bench/platform_rollup.py (figures in bench/RESULTS.md)."""
+session's own psycopg connection (same transaction); on SQLite one DBAPI executemany of the
+values as the columns' types bind them; elsewhere one executemany of a Core INSERT. Measured in
+bench/platform_rollup.py and bench/scale_load.py (figures in bench/RESULTS.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
@@ -23,8 +25,47 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if is_postgres(session):
         columns = list(rows[0])
         copy_rows(session, table, columns, ([r[c] for c in columns] for r in rows))
-    else:
+    elif not _sqlite_executemany(session, table, rows):
         session.execute(insert(table), list(rows))
+
+
+def _sqlite_executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+    """On SQLite, what a Core INSERT's executemany would send, without SQLAlchemy's parameter
+    processing per row (most of the cost of 100k rows; bench/RESULTS.md): each column's values
+    through its type's own bind processor (Numeric to float, dates and enums as SQLAlchemy
+    stores them), an omitted column with a constant default given it, as Core gives it. False
+    (nothing written) elsewhere, or when an omitted column's default must be computed per row."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        return False
+    names = list(rows[0])
+    defaults: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in rows[0] or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return False
+        defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+    # row by row into tuples (each dict read while it is in the cache), then column by column
+    # through the processors
+    get = itemgetter(*names)
+    tuples = list(map(get, rows)) if len(names) > 1 else [(get(r),) for r in rows]
+    values: list[Sequence[Any]] = list(zip(*tuples, strict=True))
+    for k, name in enumerate(names):
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process is not None:
+            values[k] = list(map(process, values[k]))
+    for name, value in defaults.items():
+        process = table.c[name].type._cached_bind_processor(dialect)
+        values.append([process(value) if process else value] * len(rows))
+    quote = dialect.identifier_preparer.quote
+    listed = ", ".join(quote(n) for n in [*names, *defaults])
+    marks = ", ".join("?" for _ in values)
+    session.connection().exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({marks})",
+        list(zip(*values, strict=True)),
+    )
+    return True
 
 
 def copy_rows(

@@ -11,8 +11,9 @@ roll-up. Quantities are plausible per
 declared unit but illustrative: this is not any company's data, and every name says "Synthetic".
 
 Everything is drawn from one seeded generator, so a seed gives the same rows and the same
-submission content hashes in any empty database. The rows go in with bulk Core inserts (COPY on
-PostgreSQL), not through the ORM, so 100k products load in seconds; they skip the per-row
+submission content hashes in any empty database. The rows go in with bulk inserts (bulk.py: COPY
+on PostgreSQL, one executemany elsewhere), not through the ORM, and are hashed as the very dicts
+inserted (fingerprint.content_hash_of), so 100k products load in seconds; they skip the per-row
 validation of services/intake/activity.py, which the generator's shapes satisfy (a test checks that
 a sample passes `check_rows`). It refuses a database that already has organizations, so it is
 never mixed with the ordinary demo.
@@ -27,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -51,8 +51,9 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.factors import load_seed
+from footprint_platform.services.graph.rows import no_cycle_collection
 from footprint_platform.services.intake.activity import implied_provenance
-from footprint_platform.services.intake.fingerprint import content_hash
+from footprint_platform.services.intake.fingerprint import content_hash_of
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 DIESEL = "fuel.diesel.combustion.per_kg"
@@ -393,8 +394,8 @@ def build_industry(n: int, seed: int, first_ids: dict[str, int], release_id: int
         for position, row in enumerate(inputs, start=1):
             row.update(id=ids["submission_input"], submission_id=sub["id"], position=position)
             ids["submission_input"] += 1
-        sub["content_hash"] = _hash(sub, inputs)
-        out.hashes.append(sub["content_hash"])
+        sub["content_hash"] = digest = _hash(sub, inputs)
+        out.hashes.append(digest)
         out.rows["submission"].append(sub)
         out.rows["submission_input"] += inputs
     out.rows["footprint_share"] = _consents(
@@ -547,9 +548,9 @@ def _inputs(
 
 
 def _hash(sub: dict[str, Any], inputs: list[dict[str, Any]]) -> str:
-    """The submission's content hash, by the same canonical form as a submitted one."""
-    view = SimpleNamespace(**sub, inputs=[SimpleNamespace(**i) for i in inputs])
-    return content_hash(view)  # type: ignore[arg-type]
+    """The submission's content hash, by the same canonical form as a submitted one, from the
+    very dicts that are inserted."""
+    return content_hash_of(sub, inputs)
 
 
 TABLES: tuple[Table, ...] = (
@@ -572,9 +573,12 @@ def load_scale(session: Session, n: int, seed: int = 2024) -> dict[str, int]:
         raise ValueError("the database already has organizations; --scale needs an empty one")
     release = load_seed(session)
     release_id = release.id if release is not None else _seed_release_id(session)
-    industry = build_industry(n, seed, next_ids(session, TABLES), release_id)
-    for table in TABLES:
-        bulk_insert(session, table, industry.rows[table.name])
+    # a million new dicts, Decimals and tuples, none in a cycle: the cyclic collector would
+    # rescan them all again and again (bench/RESULTS.md, "Loading the 100k industry")
+    with no_cycle_collection():
+        industry = build_industry(n, seed, next_ids(session, TABLES), release_id)
+        for table in TABLES:
+            bulk_insert(session, table, industry.rows[table.name])
     sync_sequences(session, TABLES)
     counts = {t.name: len(industry.rows[t.name]) for t in TABLES}
     audit.record(

@@ -20,6 +20,7 @@ from footprint_platform.models import (
     ProductResult,
     RollupRun,
     Submission,
+    SubmissionInput,
 )
 from footprint_platform.scale import build_industry, maker_admin
 from footprint_platform.services import workflow
@@ -28,7 +29,7 @@ from footprint_platform.services.graph.build import rollup_period
 from footprint_platform.services.graph.chain import product_node, rollup_isolating
 from footprint_platform.services.intake import submissions
 from footprint_platform.services.intake.activity import FIELDS
-from footprint_platform.services.intake.fingerprint import content_hash
+from footprint_platform.services.intake.fingerprint import content_hash, content_hash_of
 
 pytestmark = pytest.mark.postgres
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -84,6 +85,58 @@ def test_scale_load_stores_the_generated_hashes_and_every_roll_up_is_finite(app:
         assert chain.fallback and not chain.missing  # some refiners have no data: generic
     again = _load(app)
     assert again.exit_code != 0 and "already has organizations" in again.output
+
+
+def _columns(sub: Submission) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A stored submission and its rows as plain column values (a Core select): what the
+    synthetic industry hashes instead of ORM objects."""
+    table, rows = Submission.__table__, SubmissionInput.__table__
+    values = db.session.execute(select(table).where(table.c.id == sub.id)).mappings().one()
+    inputs = db.session.execute(
+        select(rows).where(rows.c.submission_id == sub.id).order_by(rows.c.position)
+    ).mappings()
+    return dict(values), [dict(i) for i in inputs]
+
+
+def test_column_values_hash_as_the_submitted_version_with_every_later_field(app: Flask) -> None:
+    """The synthetic industry hashes the dicts it inserts (`content_hash_of`); submitting
+    hashes the ORM submission (`content_hash`): the same data must give the same hash, also
+    with what the generator never writes — ratings other than the single one, a provenance
+    other than the implied one, carbon content, a mass-balance reason — or `flask
+    declarations verify` would find a load's pins broken."""
+    assert _load(app).exit_code == 0
+    with app.app_context():
+        product = db.session.scalars(
+            select(Product).where(Product.category == "cathode_ncm").order_by(Product.id)
+        ).first()
+        assert product is not None
+        first = db.session.scalars(
+            select(Submission).where(Submission.product_id == product.id)
+        ).one()
+        assert content_hash_of(*_columns(first)) == first.content_hash == content_hash(first)
+        actor = maker_admin(product)
+        draft = submissions.start_draft(db.session, actor, product.id, *PERIOD)
+        rows = [{**{f: getattr(i, f) for f in FIELDS}, "kind": i.kind.value} for i in draft.inputs]
+        own = next(r for r in rows if r["kind"] == "electricity")
+        own.update(provenance="estimated", dqr="2", dqr_technological="1", dqr_temporal="2")
+        own["dqr_geographical"] = "4"
+        material = next(r for r in rows if r["kind"] == "material")
+        material.update(carbon_fossil=Decimal("0.0120"), carbon_biogenic=Decimal("0"))
+        header = {
+            "dqr": Decimal("2.5"),
+            "dqr_technological": Decimal("2"),
+            "dqr_temporal": Decimal("3.0"),
+            "dqr_geographical": Decimal("2.5"),
+            "mass_balance_reason": "Synthetic data: not mass-balanced.",
+        }
+        submissions.save_draft(db.session, actor, draft.id, header, rows)
+        sub = workflow.submit(db.session, actor, draft.id)
+        db.session.expire_all()
+        stored = [i for i in sub.inputs if i.provenance == "estimated"]
+        assert stored and stored[0].dqr_technological == 1 and sub.dqr_temporal == 3
+        assert any(i.carbon_fossil for i in sub.inputs)
+        assert sub.content_hash != first.content_hash
+        assert content_hash_of(*_columns(sub)) == sub.content_hash == content_hash(sub)
 
 
 def test_scale_load_refuses_a_database_with_the_demo(demo_app: Flask) -> None:

@@ -106,11 +106,18 @@ def implied_provenance(
     """The provenance migration 0029 gave rows entered before it was recorded: own activity
     'measured' (it was asked for as the site's data and counted primary), a material valued by
     a factor dataset 'secondary', links and co-products none."""
-    if kind in {k.value for k in OWN_ACTIVITY}:
-        return Provenance.MEASURED.value
-    if kind == InputKind.MATERIAL.value and factor_code and linked is None and external is None:
-        return Provenance.SECONDARY.value
+    if kind in _OWN_KINDS:
+        return _MEASURED
+    if kind == _MATERIAL and factor_code and linked is None and external is None:
+        return _SECONDARY
     return None
+
+
+# implied_provenance's constants as plain strings: it runs for every row hashed (100k
+# submissions in the synthetic industry), where enum look-ups would be most of its cost
+_OWN_KINDS = frozenset(k.value for k in OWN_ACTIVITY)
+_MEASURED, _SECONDARY = Provenance.MEASURED.value, Provenance.SECONDARY.value
+_MATERIAL = InputKind.MATERIAL.value
 
 
 @dataclass
