@@ -19,6 +19,9 @@
  * rows are finished never changes a row's value). The prefetches only hide memory latency:
  * in a randomly listed graph every pass jumps around arrays larger than the L2 cache.
  *
+ * `sg_fill_quality` builds the quality right-hand sides of supply_graph/quality.py in one pass
+ * over the rows, with the same products (numpy takes one pass per column, with temporaries).
+ *
  * Build: cc -O2 -fPIC -shared -ffp-contract=off (no fused multiply-add: the numpy path has none).
  */
 #include <stdint.h>
@@ -155,4 +158,21 @@ int64_t sg_order_placed(const sg_order *o, int32_t *out) {
  * order made with the amounts and without a loop. */
 void sg_sweep(const sg_order *o, double *f, int64_t kf, double *g, int64_t kg) {
     sweep(o->n, o->order, o->ptr, o->idx, o->val, f, kf, g, kg);
+}
+
+/* The quality right-hand sides of n rows (quality.py, `_fill_quality`, the same products):
+ * b·primary, b·r_c for each of the r ratings when the row has all of them (else 0) and b·[rated],
+ * b the row's own emissions (`own`); rows of `ratings` are `sr` doubles apart, rows of `out`
+ * (r + 2 columns) `so` apart. A rating is missing when it is NaN. */
+void sg_fill_quality(int64_t n, const double *own, const double *primary, const double *ratings,
+                     int64_t r, int64_t sr, double *out, int64_t so) {
+    for (int64_t j = 0; j < n; j++) {
+        const double b = own[j], *rj = ratings + j * sr;
+        double *y = out + j * so;
+        int rated = 1;
+        for (int64_t c = 0; c < r; c++) rated &= rj[c] == rj[c];
+        y[0] = b * primary[j];
+        for (int64_t c = 0; c < r; c++) y[1 + c] = rated ? b * rj[c] : 0.0;
+        y[1 + r] = b * (double)rated;
+    }
 }

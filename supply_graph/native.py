@@ -44,6 +44,8 @@ def _load() -> Any:
         lib.sg_sweep.restype = None
         lib.sg_order_free.argtypes = [ptr]
         lib.sg_order_free.restype = None
+        lib.sg_fill_quality.argtypes = [i64, ptr, ptr, ptr, i64, i64, ptr, i64]
+        lib.sg_fill_quality.restype = None
     except (OSError, AttributeError):
         return None
     return lib
@@ -110,6 +112,37 @@ def ordered(
         yield Order(handle, n)
     finally:
         KERNEL.sg_order_free(handle)
+
+
+def fill_quality(
+    out: FloatArray, own: FloatArray, primary: FloatArray, ratings: FloatArray
+) -> bool:
+    """`quality._fill_quality` in one pass over the rows (the same products); False, with `out`
+    untouched, when there is no kernel or a block's rows are not laid out for it (columns side
+    by side: float64 with a unit column stride, as the views of a wider block are)."""
+    so, sr = _row_stride(out), _row_stride(ratings)
+    if KERNEL is None or so is None or sr is None or out.shape[1] != ratings.shape[1] + 2:
+        return False
+    own = np.ascontiguousarray(own, dtype=np.float64)
+    primary = np.ascontiguousarray(primary, dtype=np.float64)
+    n, r = out.shape[0], ratings.shape[1]
+    if own.shape != (n,) or primary.shape != (n,) or ratings.shape[0] != n:
+        raise ValueError("own, primary and ratings must have one row per row of out")
+    KERNEL.sg_fill_quality(
+        n, own.ctypes.data, primary.ctypes.data, ratings.ctypes.data, r, sr, out.ctypes.data, so
+    )
+    return True
+
+
+def _row_stride(x: FloatArray) -> int | None:
+    """The distance between x's rows in float64s, or None unless x is a float64 (n, k) block
+    with side-by-side columns."""
+    if x.dtype != np.float64 or x.ndim != 2:
+        return None
+    row, column = x.strides
+    if (column != 8 and x.shape[1] > 1) or row < 8 * x.shape[1] or row % 8:
+        return None
+    return row // 8
 
 
 def topological_order(n: int, provider: Index, consumer: Index) -> IntArray | None:

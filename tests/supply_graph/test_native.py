@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supply_graph import SingularLoop, SupplyGraph, boundary_members, native, rollup
+from supply_graph import SingularLoop, SupplyGraph, boundary_members, native, quality, rollup
 from supply_graph.rollup import RollupResult
 
 from .conftest import dense_solution, make_graph, random_graphs
@@ -103,6 +103,32 @@ def test_wide_blocks_are_summed_four_columns_at_a_time_as_numpy_sums_them(n_stag
         rollup(relisted, boundaries=boundaries),
         _without_kernel(relisted, boundaries=boundaries),
     )
+
+
+@pytest.mark.parametrize("n_ratings", [1, 3])
+def test_the_quality_columns_are_numpys_products_bit_for_bit(
+    n_ratings: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative, zero, infinite and NaN emissions, ratings missing alone or in part: the
+    kernel's one pass writes what numpy's passes write, into a view of a wider block too."""
+    rng = np.random.default_rng(n_ratings)
+    n = 400
+    direct = rng.normal(0, 5, (n, 3)) * (rng.random((n, 1)) < 0.8)
+    direct[rng.random((n, 3)) < 0.02] = np.inf
+    direct[rng.random((n, 3)) < 0.02] = np.nan
+    ratings = rng.uniform(1, 5, (n, n_ratings))
+    ratings[rng.random((n, n_ratings)) < 0.2] = np.nan
+    primary = rng.random(n) * (rng.random(n) < 0.7)
+    wide = np.full((n, n_ratings + 5), 7.0)
+    with_kernel = wide[:, 1 : n_ratings + 3]
+    quality._fill_quality(with_kernel, primary, ratings, direct)
+    monkeypatch.setattr(native, "KERNEL", None)
+    without = np.full((n, n_ratings + 2), 7.0)
+    with np.errstate(invalid="ignore"):  # inf · 0, as the kernel gives it
+        quality._fill_quality(without, primary, ratings, direct)
+    assert np.array_equal(with_kernel, without, equal_nan=True)
+    assert np.array_equal(np.signbit(with_kernel), np.signbit(without))
+    assert (wide[:, 0] == 7.0).all() and (wide[:, n_ratings + 3 :] == 7.0).all()
 
 
 @given(random_graphs(loops=True, max_nodes=12), st.integers(0, 2**32 - 1))
