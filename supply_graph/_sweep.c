@@ -62,17 +62,16 @@ static int64_t depth_first(int64_t n, const int32_t *ptr, const int32_t *idx, in
         int64_t top = 0; /* path[0..top]: the nodes being searched; next[t]: path[t]'s next edge */
         path[0] = (int32_t)root, next[0] = ptr[root], state[root] = ON_PATH;
         while (top >= 0) {
-            int32_t v = path[top], e = next[top];
-            if (e == ptr[v + 1]) { /* every provider of v placed: place v */
+            int32_t v = path[top], e = next[top], end = ptr[v + 1];
+            while (e < end && state[idx[e]] == PLACED) e++; /* in one go: independent loads */
+            if (e == end) { /* every provider of v placed: place v */
                 state[v] = PLACED, order[placed++] = v, top--;
                 continue;
             }
-            int32_t i = idx[e];
+            int32_t i = idx[e]; /* the first provider not placed: on the path or unseen */
             next[top] = e + 1;
             if (state[i] == ON_PATH) return placed; /* i reaches v and v needs i: a loop */
-            if (state[i] == UNSEEN) {
-                top++, path[top] = i, next[top] = ptr[i], state[i] = ON_PATH;
-            }
+            top++, path[top] = i, next[top] = ptr[i], state[i] = ON_PATH;
         }
     }
     return placed;
