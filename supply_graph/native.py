@@ -1,11 +1,12 @@
 """The optional compiled kernel (`_sweep.c`): a topological order and the forward substitution of
 a graph listed in any node order, in the graph's own numbering (the order first, so that a loop
-is known before any right-hand side is built; then the sweep).
+is known before any right-hand side is built; then the sweep), and the quality right-hand sides
+of `quality` in one pass over the rows.
 
 numpy gives the same numbers bit for bit (`solve.topological_order`, `solve.lower_triangle`,
 `solve.sweep`), but needs a counting sort for Kahn's structure, one numpy step per level, a
 second counting sort to renumber Aᵀ and gathers into the order and back: a cold roll-up of a
-randomly listed 100k-node chain took ~37 ms CPU that way and ~22 ms with the kernel
+randomly listed 100k-node chain took ~37 ms CPU that way and ~20–22 ms with the kernel
 (bench/RESULTS.md, "Ninth round"). `make install` builds the kernel with the system's C
 compiler; without it (no compiler, another platform) `available()` is False and callers take
 the numpy path.
