@@ -59,19 +59,23 @@ static int64_t depth_first(int64_t n, const int32_t *ptr, const int32_t *idx, in
     memset(state, UNSEEN, (size_t)n);
     for (int64_t root = 0; root < n; root++) {
         if (state[root] != UNSEEN) continue;
-        int64_t top = 0; /* path[0..top]: the nodes being searched; next[t]: path[t]'s next edge */
-        path[0] = (int32_t)root, next[0] = ptr[root], state[root] = ON_PATH;
-        while (top >= 0) {
-            int32_t v = path[top], e = next[top], end = ptr[v + 1];
+        /* v: the node searched, e..end: its providers not yet looked at; path[0..top): the nodes
+         * v was reached from, next[t]: path[t]'s next edge once its search resumes */
+        int64_t top = 0;
+        int32_t v = (int32_t)root, e = ptr[v], end = ptr[v + 1];
+        state[v] = ON_PATH;
+        for (;;) {
             while (e < end && state[idx[e]] == PLACED) e++; /* in one go: independent loads */
-            if (e == end) { /* every provider of v placed: place v */
-                state[v] = PLACED, order[placed++] = v, top--;
+            if (e == end) { /* every provider of v placed: place v, resume the node below */
+                state[v] = PLACED, order[placed++] = v;
+                if (top == 0) break;
+                top--, v = path[top], e = next[top], end = ptr[v + 1];
                 continue;
             }
             int32_t i = idx[e]; /* the first provider not placed: on the path or unseen */
-            next[top] = e + 1;
             if (state[i] == ON_PATH) return placed; /* i reaches v and v needs i: a loop */
-            top++, path[top] = i, next[top] = ptr[i], state[i] = ON_PATH;
+            path[top] = v, next[top] = e + 1, top++;
+            v = i, e = ptr[i], end = ptr[i + 1], state[i] = ON_PATH;
         }
     }
     return placed;
