@@ -70,6 +70,7 @@ def test_a_dag_in_any_order_gives_the_numpy_paths_numbers_bit_for_bit(
     boundaries = boundary_members(relisted, [{"cat0"}, {"cat1", "cat2"}])
     with_kernel = rollup(relisted, boundaries=boundaries)
     _assert_identical(with_kernel, _without_kernel(relisted, boundaries=boundaries))
+    assert with_kernel.by_stage.flags.c_contiguous  # a view of a block laid on cache lines
     np.testing.assert_allclose(with_kernel.by_stage, dense_solution(relisted), rtol=1e-9, atol=1e-9)
 
 
