@@ -20,10 +20,13 @@
  * in a randomly listed graph every pass jumps around arrays larger than the L2 cache.
  *
  * `sg_fill_quality` builds the quality right-hand sides of supply_graph/quality.py in one pass
- * over the rows, with the same products (numpy takes one pass per column, with temporaries).
+ * over the rows, with the same products, and `sg_quality_shares` divides the solved columns into
+ * shares and ratings with the same divisions (numpy takes one pass per column, with masks and
+ * temporaries).
  *
  * Build: cc -O2 -fPIC -shared -ffp-contract=off (no fused multiply-add: the numpy path has none).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,5 +180,17 @@ void sg_fill_quality(int64_t n, const double *own, const double *primary, const 
         y[0] = b * primary[j];
         for (int64_t c = 0; c < r; c++) y[1 + c] = rated ? b * rj[c] : 0.0;
         y[1 + r] = b * (double)rated;
+    }
+}
+
+/* The shares of quality.py's `quality_from_solution` (the same divisions) from solved rows
+ * [p, q_1..q_r, w], `ss` doubles apart: the primary share p / total (0 where total is 0) and
+ * each rating q_c / w (NaN where w is 0: no contributing node is rated). */
+void sg_quality_shares(int64_t n, const double *total, const double *solved, int64_t r,
+                       int64_t ss, double *share, double *rated) {
+    for (int64_t j = 0; j < n; j++) {
+        const double *x = solved + j * ss, w = x[1 + r];
+        share[j] = total[j] != 0 ? x[0] / total[j] : 0.0;
+        for (int64_t c = 0; c < r; c++) rated[j * r + c] = w != 0 ? x[1 + c] / w : NAN;
     }
 }

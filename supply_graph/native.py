@@ -47,6 +47,8 @@ def _load() -> Any:
         lib.sg_order_free.restype = None
         lib.sg_fill_quality.argtypes = [i64, ptr, ptr, ptr, i64, i64, ptr, i64]
         lib.sg_fill_quality.restype = None
+        lib.sg_quality_shares.argtypes = [i64, ptr, ptr, i64, i64, ptr, ptr]
+        lib.sg_quality_shares.restype = None
     except (OSError, AttributeError):
         return None
     return lib
@@ -133,6 +135,23 @@ def fill_quality(
         n, own.ctypes.data, primary.ctypes.data, ratings.ctypes.data, r, sr, out.ctypes.data, so
     )
     return True
+
+
+def quality_shares(total: FloatArray, solved: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """`quality.quality_from_solution`'s share and ratings (n, r) in one pass over the rows (the
+    same divisions); None when there is no kernel or `solved` is not laid out for it."""
+    ss = _row_stride(solved)
+    if KERNEL is None or ss is None:
+        return None
+    total = np.ascontiguousarray(total, dtype=np.float64)
+    n, r = solved.shape[0], solved.shape[1] - 2
+    if total.shape != (n,) or r < 0:
+        raise ValueError("total must have one value per solved row, and solved two columns")
+    share, rated = np.empty(n), np.empty((n, r))
+    KERNEL.sg_quality_shares(
+        n, total.ctypes.data, solved.ctypes.data, r, ss, share.ctypes.data, rated.ctypes.data
+    )
+    return share, rated
 
 
 def _row_stride(x: FloatArray) -> int | None:

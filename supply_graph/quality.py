@@ -132,12 +132,16 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     exactly those, without boundary columns); a node with
     zero footprint has share 0 (nothing to attribute), and the ratings are NaN where no
     contributing node carries one."""
-    share = np.zeros(total.shape[0])
-    np.divide(solved[:, 0], total, out=share, where=total != 0)
     k = solved.shape[1] - 2
-    weight = solved[:, 1 + k]
-    rated = np.full((total.shape[0], k), np.nan)
-    np.divide(solved[:, 1 : 1 + k], weight[:, None], out=rated, where=weight[:, None] != 0)
+    shares = native.quality_shares(total, solved)  # the same divisions in one pass
+    if shares is not None:
+        share, rated = shares
+    else:
+        share = np.zeros(total.shape[0])
+        np.divide(solved[:, 0], total, out=share, where=total != 0)
+        weight = solved[:, 1 + k]
+        rated = np.full((total.shape[0], k), np.nan)
+        np.divide(solved[:, 1 : 1 + k], weight[:, None], out=rated, where=weight[:, None] != 0)
     if k == 1:
         dqr = rated[:, 0]
         return Quality(share, dqr, np.repeat(rated, len(RATINGS), axis=1))

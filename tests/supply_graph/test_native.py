@@ -132,6 +132,30 @@ def test_the_quality_columns_are_numpys_products_bit_for_bit(
     assert (wide[:, 0] == 7.0).all() and (wide[:, n_ratings + 3 :] == 7.0).all()
 
 
+@pytest.mark.parametrize("n_ratings", [1, 3])
+def test_the_shares_are_numpys_divisions_bit_for_bit(
+    n_ratings: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero, negative, infinite and NaN totals and weights: the kernel's one pass gives numpy's
+    shares and ratings to the bit (NaN where nothing is rated, 0 where nothing is emitted)."""
+    rng = np.random.default_rng(10 + n_ratings)
+    n = 400
+    wide = rng.normal(0, 3, (n, n_ratings + 4))
+    wide[rng.random((n, n_ratings + 4)) < 0.1] = 0.0
+    wide[rng.random((n, n_ratings + 4)) < 0.02] = np.inf
+    wide[rng.random((n, n_ratings + 4)) < 0.02] = np.nan
+    total = rng.normal(0, 3, n) * (rng.random(n) < 0.8)
+    total[rng.random(n) < 0.02] = np.nan
+    solved = wide[:, 1 : n_ratings + 3]  # a view: rows further apart than its columns
+    with np.errstate(all="ignore"):
+        with_kernel = quality.quality_from_solution(total, solved)
+        monkeypatch.setattr(native, "KERNEL", None)
+        without = quality.quality_from_solution(total, solved)
+    for name in ("primary_data_share", "dqr", "dqi"):
+        a, b = getattr(with_kernel, name), getattr(without, name)
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), name
+
+
 @given(random_graphs(loops=True, max_nodes=12), st.integers(0, 2**32 - 1))
 def test_loops_in_any_order_go_through_the_loop_plan_as_before(
     graph: SupplyGraph, seed: int
