@@ -1,7 +1,7 @@
 """The optional compiled kernel (`_sweep.c`): a topological order and the forward substitution of
 a graph listed in any node order, in the graph's own numbering (the order first, so that a loop
 is known before any right-hand side is built; then the sweep), and the quality right-hand sides
-of `quality` in one pass over the rows.
+and shares of `quality`, each in one pass over the rows.
 
 numpy gives the same numbers bit for bit (`solve.topological_order`, `solve.lower_triangle`,
 `solve.sweep`), but needs a counting sort for Kahn's structure, one numpy step per level, a
