@@ -19,8 +19,14 @@
  * rows are finished never changes a row's value). The prefetches only hide memory latency:
  * in a randomly listed graph every pass jumps around arrays larger than the L2 cache.
  *
+ * `sg_fill_quality` builds the quality right-hand sides of supply_graph/quality.py in one pass
+ * over the rows, with the same products, and `sg_quality_shares` divides the solved columns into
+ * shares and ratings with the same divisions (numpy takes one pass per column, with masks and
+ * temporaries).
+ *
  * Build: cc -O2 -fPIC -shared -ffp-contract=off (no fused multiply-add: the numpy path has none).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +62,23 @@ static int64_t depth_first(int64_t n, const int32_t *ptr, const int32_t *idx, in
     memset(state, UNSEEN, (size_t)n);
     for (int64_t root = 0; root < n; root++) {
         if (state[root] != UNSEEN) continue;
-        int64_t top = 0; /* path[0..top]: the nodes being searched; next[t]: path[t]'s next edge */
-        path[0] = (int32_t)root, next[0] = ptr[root], state[root] = ON_PATH;
-        while (top >= 0) {
-            int32_t v = path[top], e = next[top];
-            if (e == ptr[v + 1]) { /* every provider of v placed: place v */
-                state[v] = PLACED, order[placed++] = v, top--;
+        /* v: the node searched, e..end: its providers not yet looked at; path[0..top): the nodes
+         * v was reached from, next[t]: path[t]'s next edge once its search resumes */
+        int64_t top = 0;
+        int32_t v = (int32_t)root, e = ptr[v], end = ptr[v + 1];
+        state[v] = ON_PATH;
+        for (;;) {
+            while (e < end && state[idx[e]] == PLACED) e++; /* in one go: independent loads */
+            if (e == end) { /* every provider of v placed: place v, resume the node below */
+                state[v] = PLACED, order[placed++] = v;
+                if (top == 0) break;
+                top--, v = path[top], e = next[top], end = ptr[v + 1];
                 continue;
             }
-            int32_t i = idx[e];
-            next[top] = e + 1;
+            int32_t i = idx[e]; /* the first provider not placed: on the path or unseen */
             if (state[i] == ON_PATH) return placed; /* i reaches v and v needs i: a loop */
-            if (state[i] == UNSEEN) {
-                top++, path[top] = i, next[top] = ptr[i], state[i] = ON_PATH;
-            }
+            path[top] = v, next[top] = e + 1, top++;
+            v = i, e = ptr[i], end = ptr[i + 1], state[i] = ON_PATH;
         }
     }
     return placed;
@@ -155,4 +164,33 @@ int64_t sg_order_placed(const sg_order *o, int32_t *out) {
  * order made with the amounts and without a loop. */
 void sg_sweep(const sg_order *o, double *f, int64_t kf, double *g, int64_t kg) {
     sweep(o->n, o->order, o->ptr, o->idx, o->val, f, kf, g, kg);
+}
+
+/* The quality right-hand sides of n rows (quality.py, `_fill_quality`, the same products):
+ * b·primary, b·r_c for each of the r ratings when the row has all of them (else 0) and b·[rated],
+ * b the row's own emissions (`own`); rows of `ratings` are `sr` doubles apart, rows of `out`
+ * (r + 2 columns) `so` apart. A rating is missing when it is NaN. */
+void sg_fill_quality(int64_t n, const double *own, const double *primary, const double *ratings,
+                     int64_t r, int64_t sr, double *out, int64_t so) {
+    for (int64_t j = 0; j < n; j++) {
+        const double b = own[j], *rj = ratings + j * sr;
+        double *y = out + j * so;
+        int rated = 1;
+        for (int64_t c = 0; c < r; c++) rated &= rj[c] == rj[c];
+        y[0] = b * primary[j];
+        for (int64_t c = 0; c < r; c++) y[1 + c] = rated ? b * rj[c] : 0.0;
+        y[1 + r] = b * (double)rated;
+    }
+}
+
+/* The shares of quality.py's `quality_from_solution` (the same divisions) from solved rows
+ * [p, q_1..q_r, w], `ss` doubles apart: the primary share p / total (0 where total is 0) and
+ * each rating q_c / w (NaN where w is 0: no contributing node is rated). */
+void sg_quality_shares(int64_t n, const double *total, const double *solved, int64_t r,
+                       int64_t ss, double *share, double *rated) {
+    for (int64_t j = 0; j < n; j++) {
+        const double *x = solved + j * ss, w = x[1 + r];
+        share[j] = total[j] != 0 ? x[0] / total[j] : 0.0;
+        for (int64_t c = 0; c < r; c++) rated[j * r + c] = w != 0 ? x[1 + c] / w : NAN;
+    }
 }

@@ -1,11 +1,12 @@
 """The optional compiled kernel (`_sweep.c`): a topological order and the forward substitution of
 a graph listed in any node order, in the graph's own numbering (the order first, so that a loop
-is known before any right-hand side is built; then the sweep).
+is known before any right-hand side is built; then the sweep), and the quality right-hand sides
+and shares of `quality`, each in one pass over the rows.
 
 numpy gives the same numbers bit for bit (`solve.topological_order`, `solve.lower_triangle`,
 `solve.sweep`), but needs a counting sort for Kahn's structure, one numpy step per level, a
 second counting sort to renumber Aᵀ and gathers into the order and back: a cold roll-up of a
-randomly listed 100k-node chain took ~37 ms CPU that way and ~22 ms with the kernel
+randomly listed 100k-node chain took ~37 ms CPU that way and ~20–22 ms with the kernel
 (bench/RESULTS.md, "Ninth round"). `make install` builds the kernel with the system's C
 compiler; without it (no compiler, another platform) `available()` is False and callers take
 the numpy path.
@@ -44,6 +45,10 @@ def _load() -> Any:
         lib.sg_sweep.restype = None
         lib.sg_order_free.argtypes = [ptr]
         lib.sg_order_free.restype = None
+        lib.sg_fill_quality.argtypes = [i64, ptr, ptr, ptr, i64, i64, ptr, i64]
+        lib.sg_fill_quality.restype = None
+        lib.sg_quality_shares.argtypes = [i64, ptr, ptr, i64, i64, ptr, ptr]
+        lib.sg_quality_shares.restype = None
     except (OSError, AttributeError):
         return None
     return lib
@@ -110,6 +115,54 @@ def ordered(
         yield Order(handle, n)
     finally:
         KERNEL.sg_order_free(handle)
+
+
+def fill_quality(
+    out: FloatArray, own: FloatArray, primary: FloatArray, ratings: FloatArray
+) -> bool:
+    """`quality._fill_quality` in one pass over the rows (the same products); False, with `out`
+    untouched, when there is no kernel or a block's rows are not laid out for it (columns side
+    by side: float64 with a unit column stride, as the views of a wider block are)."""
+    so, sr = _row_stride(out), _row_stride(ratings)
+    if KERNEL is None or so is None or sr is None or out.shape[1] != ratings.shape[1] + 2:
+        return False
+    own = np.ascontiguousarray(own, dtype=np.float64)
+    primary = np.ascontiguousarray(primary, dtype=np.float64)
+    n, r = out.shape[0], ratings.shape[1]
+    if own.shape != (n,) or primary.shape != (n,) or ratings.shape[0] != n:
+        raise ValueError("own, primary and ratings must have one row per row of out")
+    KERNEL.sg_fill_quality(
+        n, own.ctypes.data, primary.ctypes.data, ratings.ctypes.data, r, sr, out.ctypes.data, so
+    )
+    return True
+
+
+def quality_shares(total: FloatArray, solved: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """`quality.quality_from_solution`'s share and ratings (n, r) in one pass over the rows (the
+    same divisions); None when there is no kernel or `solved` is not laid out for it."""
+    ss = _row_stride(solved)
+    if KERNEL is None or ss is None:
+        return None
+    total = np.ascontiguousarray(total, dtype=np.float64)
+    n, r = solved.shape[0], solved.shape[1] - 2
+    if total.shape != (n,) or r < 0:
+        raise ValueError("total must have one value per solved row, and solved two columns")
+    share, rated = np.empty(n), np.empty((n, r))
+    KERNEL.sg_quality_shares(
+        n, total.ctypes.data, solved.ctypes.data, r, ss, share.ctypes.data, rated.ctypes.data
+    )
+    return share, rated
+
+
+def _row_stride(x: FloatArray) -> int | None:
+    """The distance between x's rows in float64s, or None unless x is a float64 (n, k) block
+    with side-by-side columns."""
+    if x.dtype != np.float64 or x.ndim != 2:
+        return None
+    row, column = x.strides
+    if (column != 8 and x.shape[1] > 1) or row < 8 * x.shape[1] or row % 8:
+        return None
+    return row // 8
 
 
 def topological_order(n: int, provider: Index, consumer: Index) -> IntArray | None:

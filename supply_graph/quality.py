@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supply_graph import native
 from supply_graph.model import BoolArray, FloatArray, IntArray, SupplyGraph
 
 RATINGS = ("technological", "temporal", "geographical")
@@ -72,10 +73,10 @@ def quality_columns(
     k = 0 if boundaries is None else boundaries.shape[1]
     out = np.empty((direct.shape[0], q + k))
     primary = graph.primary if rows is None else graph.primary[rows]
-    _fill_quality(out[:, :q], primary, ratings, direct)
+    own = _fill_quality(out[:, :q], primary, ratings, direct)
     if boundaries is not None:
         member = boundaries if rows is None else boundaries[rows]
-        np.multiply(row_sums(direct)[:, None], member, out=out[:, q:])
+        np.multiply(own[:, None], member, out=out[:, q:])
     return out
 
 
@@ -99,10 +100,13 @@ def boundary_members(
 
 def _fill_quality(
     out: FloatArray, primary: FloatArray, ratings: FloatArray, direct: FloatArray
-) -> None:
-    """Write b∘primary, b∘r_k and b∘[rated] into the columns of `out`; a node is rated when
-    all its ratings are set."""
+) -> FloatArray:
+    """Write b∘primary, b∘r_k and b∘[rated] into the columns of `out` and return b; a node is
+    rated when all its ratings are set. The compiled kernel, when loaded, writes the same
+    products in one pass over the rows (numpy: one per column, with temporaries)."""
     own = row_sums(direct)
+    if native.fill_quality(out, own, primary, ratings):
+        return own
     k = ratings.shape[1]
     has = ratings[:, 0] == ratings[:, 0] if k == 1 else np.logical_not(np.isnan(ratings).any(1))
     np.multiply(own, primary, out=out[:, 0])
@@ -110,6 +114,7 @@ def _fill_quality(
         out[:, 1 + c] = 0.0
         np.multiply(own, ratings[:, c], out=out[:, 1 + c], where=has)
     np.multiply(own, has, out=out[:, 1 + k])
+    return own
 
 
 @dataclass(frozen=True)
@@ -127,12 +132,16 @@ def quality_from_solution(total: FloatArray, solved: FloatArray) -> Quality:
     exactly those, without boundary columns); a node with
     zero footprint has share 0 (nothing to attribute), and the ratings are NaN where no
     contributing node carries one."""
-    share = np.zeros(total.shape[0])
-    np.divide(solved[:, 0], total, out=share, where=total != 0)
     k = solved.shape[1] - 2
-    weight = solved[:, 1 + k]
-    rated = np.full((total.shape[0], k), np.nan)
-    np.divide(solved[:, 1 : 1 + k], weight[:, None], out=rated, where=weight[:, None] != 0)
+    shares = native.quality_shares(total, solved)  # the same divisions in one pass
+    if shares is not None:
+        share, rated = shares
+    else:
+        share = np.zeros(total.shape[0])
+        np.divide(solved[:, 0], total, out=share, where=total != 0)
+        weight = solved[:, 1 + k]
+        rated = np.full((total.shape[0], k), np.nan)
+        np.divide(solved[:, 1 : 1 + k], weight[:, None], out=rated, where=weight[:, None] != 0)
     if k == 1:
         dqr = rated[:, 0]
         return Quality(share, dqr, np.repeat(rated, len(RATINGS), axis=1))
@@ -153,10 +162,10 @@ def right_hand_sides(
     out = np.empty((direct.shape[0], s + q + k))
     out[:, :s] = direct
     primary = graph.primary if rows is None else graph.primary[rows]
-    _fill_quality(out[:, s : s + q], primary, ratings, direct)
+    own = _fill_quality(out[:, s : s + q], primary, ratings, direct)
     if boundaries is not None:
         member = boundaries if rows is None else boundaries[rows]
-        np.multiply(row_sums(direct)[:, None], member, out=out[:, s + q :])
+        np.multiply(own[:, None], member, out=out[:, s + q :])
     return out
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supply_graph import SingularLoop, SupplyGraph, boundary_members, native, rollup
+from supply_graph import SingularLoop, SupplyGraph, boundary_members, native, quality, rollup
 from supply_graph.rollup import RollupResult
 
 from .conftest import dense_solution, make_graph, random_graphs
@@ -70,6 +70,7 @@ def test_a_dag_in_any_order_gives_the_numpy_paths_numbers_bit_for_bit(
     boundaries = boundary_members(relisted, [{"cat0"}, {"cat1", "cat2"}])
     with_kernel = rollup(relisted, boundaries=boundaries)
     _assert_identical(with_kernel, _without_kernel(relisted, boundaries=boundaries))
+    assert with_kernel.by_stage.flags.c_contiguous  # a view of a block laid on cache lines
     np.testing.assert_allclose(with_kernel.by_stage, dense_solution(relisted), rtol=1e-9, atol=1e-9)
 
 
@@ -103,6 +104,56 @@ def test_wide_blocks_are_summed_four_columns_at_a_time_as_numpy_sums_them(n_stag
         rollup(relisted, boundaries=boundaries),
         _without_kernel(relisted, boundaries=boundaries),
     )
+
+
+@pytest.mark.parametrize("n_ratings", [1, 3])
+def test_the_quality_columns_are_numpys_products_bit_for_bit(
+    n_ratings: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative, zero, infinite and NaN emissions, ratings missing alone or in part: the
+    kernel's one pass writes what numpy's passes write, into a view of a wider block too."""
+    rng = np.random.default_rng(n_ratings)
+    n = 400
+    direct = rng.normal(0, 5, (n, 3)) * (rng.random((n, 1)) < 0.8)
+    direct[rng.random((n, 3)) < 0.02] = np.inf
+    direct[rng.random((n, 3)) < 0.02] = np.nan
+    ratings = rng.uniform(1, 5, (n, n_ratings))
+    ratings[rng.random((n, n_ratings)) < 0.2] = np.nan
+    primary = rng.random(n) * (rng.random(n) < 0.7)
+    wide = np.full((n, n_ratings + 5), 7.0)
+    with_kernel = wide[:, 1 : n_ratings + 3]
+    quality._fill_quality(with_kernel, primary, ratings, direct)
+    monkeypatch.setattr(native, "KERNEL", None)
+    without = np.full((n, n_ratings + 2), 7.0)
+    with np.errstate(invalid="ignore"):  # inf · 0, as the kernel gives it
+        quality._fill_quality(without, primary, ratings, direct)
+    assert np.array_equal(with_kernel, without, equal_nan=True)
+    assert np.array_equal(np.signbit(with_kernel), np.signbit(without))
+    assert (wide[:, 0] == 7.0).all() and (wide[:, n_ratings + 3 :] == 7.0).all()
+
+
+@pytest.mark.parametrize("n_ratings", [1, 3])
+def test_the_shares_are_numpys_divisions_bit_for_bit(
+    n_ratings: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero, negative, infinite and NaN totals and weights: the kernel's one pass gives numpy's
+    shares and ratings to the bit (NaN where nothing is rated, 0 where nothing is emitted)."""
+    rng = np.random.default_rng(10 + n_ratings)
+    n = 400
+    wide = rng.normal(0, 3, (n, n_ratings + 4))
+    wide[rng.random((n, n_ratings + 4)) < 0.1] = 0.0
+    wide[rng.random((n, n_ratings + 4)) < 0.02] = np.inf
+    wide[rng.random((n, n_ratings + 4)) < 0.02] = np.nan
+    total = rng.normal(0, 3, n) * (rng.random(n) < 0.8)
+    total[rng.random(n) < 0.02] = np.nan
+    solved = wide[:, 1 : n_ratings + 3]  # a view: rows further apart than its columns
+    with np.errstate(all="ignore"):
+        with_kernel = quality.quality_from_solution(total, solved)
+        monkeypatch.setattr(native, "KERNEL", None)
+        without = quality.quality_from_solution(total, solved)
+    for name in ("primary_data_share", "dqr", "dqi"):
+        a, b = getattr(with_kernel, name), getattr(without, name)
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), name
 
 
 @given(random_graphs(loops=True, max_nodes=12), st.integers(0, 2**32 - 1))
