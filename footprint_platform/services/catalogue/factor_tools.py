@@ -30,6 +30,7 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.number_format import exact_text
+from footprint_platform.services.catalogue import factors
 from footprint_platform.services.catalogue.factors import COLUMNS, ReleaseDiff
 
 SORTS = {
@@ -79,21 +80,11 @@ def list_query(
 ) -> Any:
     """A release's factors by category, geography, series and a word of the code or either
     name, in the order asked for (then by code, so pages never overlap)."""
-    stmt = select(EmissionFactor).where(EmissionFactor.release_id == release_id)
-    if category:
-        stmt = stmt.where(EmissionFactor.category == category)
+    stmt = factors.filtered(release_id, category, q)
     if geography:
         stmt = stmt.where(EmissionFactor.geography == geography)
     if series:
         stmt = stmt.where(EmissionFactor.series == series)
-    if q:
-        stmt = stmt.where(
-            or_(
-                EmissionFactor.code.ilike(f"%{q}%"),
-                EmissionFactor.name_en.ilike(f"%{q}%"),
-                EmissionFactor.name_zh.like(f"%{q}%"),
-            )
-        )
     column = SORTS.get(sort, EmissionFactor.category)
     return stmt.order_by((desc if descending else asc)(column), EmissionFactor.code)
 

@@ -309,6 +309,12 @@ def release_by_version(session: Session, version: str) -> FactorRelease:
 
 def search_query(release_id: int, category: str | None = None, q: str | None = None) -> Any:
     """Factors of a release, by category and by a word of the code or either name."""
+    return filtered(release_id, category, q).order_by(EmissionFactor.category, EmissionFactor.code)
+
+
+def filtered(release_id: int, category: str | None = None, q: str | None = None) -> Any:
+    """A release's factors of a category and matching a word of the code or either name,
+    unordered: the search's filter, which the operator's factor list narrows further."""
     stmt = select(EmissionFactor).where(EmissionFactor.release_id == release_id)
     if category:
         stmt = stmt.where(EmissionFactor.category == category)
@@ -320,7 +326,7 @@ def search_query(release_id: int, category: str | None = None, q: str | None = N
                 EmissionFactor.name_zh.like(f"%{q}%"),
             )
         )
-    return stmt.order_by(EmissionFactor.category, EmissionFactor.code)
+    return stmt
 
 
 def sources_of(session: Session, release_id: int) -> list[tuple[str, str, int]]:
