@@ -1,12 +1,16 @@
 """Bulk writes for the large tables (synthetic industries, roll-up results): many rows in one
 go instead of ORM objects row by row. On PostgreSQL rows are streamed with COPY through the
 session's own psycopg connection (same transaction); on SQLite one DBAPI executemany of the
-values as the columns' types bind them; elsewhere one executemany of a Core INSERT. Measured in
-bench/platform_rollup.py and bench/scale_load.py (figures in bench/RESULTS.md)."""
+values as the columns' types bind them; elsewhere one executemany of a Core INSERT. Large reads
+come straight from the DBAPI cursor (`plain_rows`), and bulk work may pause the cyclic garbage
+collector (`no_cycle_collection`). Measured in bench/platform_rollup.py and
+bench/scale_load.py (figures in bench/RESULTS.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -99,3 +103,30 @@ def sync_sequences(session: Session, tables: Iterable[Table]) -> None:
                     f'COALESCE(MAX(id), 0) + 1, false) FROM "{t.name}"'
                 )
             )
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a graph's rows are read and turned into
+    columns: millions of new tuples and lists none of which forms a cycle, on which each
+    collection would scan every live object again (turning ~700k rows into columns took 4× as
+    long with it running; bench/RESULTS.md, "Ninth round"). Reference counting still frees
+    everything; a collection runs later as usual. Nested or concurrent uses leave it to
+    whoever paused it first."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """A Core select's rows as the DBAPI cursor gives them (tuples; no SQLAlchemy row each),
+    for large reads whose columns need no result processing (numbers, strings)."""
+    result = session.connection().execute(stmt)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()

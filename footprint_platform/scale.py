@@ -34,7 +34,7 @@ import numpy as np
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.bulk import bulk_insert, next_ids, sync_sequences
+from footprint_platform.bulk import bulk_insert, next_ids, no_cycle_collection, sync_sequences
 from footprint_platform.models import (
     FootprintShare,
     MemberRole,
@@ -51,7 +51,6 @@ from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.catalogue.factors import load_seed
-from footprint_platform.services.graph.rows import no_cycle_collection
 from footprint_platform.services.intake.activity import implied_provenance
 from footprint_platform.services.intake.fingerprint import content_hash_of
 

@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.bulk import no_cycle_collection
 from footprint_platform.models import (
     Declaration,
     EmissionFactor,
@@ -51,7 +52,6 @@ from footprint_platform.models import (
     Submission,
     SubmissionInput,
 )
-from footprint_platform.services.graph.rows import no_cycle_collection
 from supply_graph.units import conversion_factor
 
 # Where a footprint received in Catena-X's model keeps its carbon-content block as received

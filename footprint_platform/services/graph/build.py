@@ -33,6 +33,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform.bulk import no_cycle_collection, plain_rows
 from footprint_platform.models import (
     Product,
     Submission,
@@ -57,9 +58,7 @@ from footprint_platform.services.graph.rows import (
     id_chunks,
     input_rows,
     input_rows_for,
-    no_cycle_collection,
     period_clause,
-    plain_rows,
     products_by_id,
     sub_row,
     submission_rows,

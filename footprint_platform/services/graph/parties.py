@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from footprint_platform.bulk import plain_rows
 from footprint_platform.models import (
     FootprintShare,
     Product,
@@ -20,7 +21,7 @@ from footprint_platform.models import (
     SubmissionStatus,
 )
 from footprint_platform.services.graph.fallbacks import Generic
-from footprint_platform.services.graph.rows import id_chunks, plain_rows
+from footprint_platform.services.graph.rows import id_chunks
 
 
 def site_countries(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, str]:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, defer
 
 import supply_graph
 from footprint_platform import stages
-from footprint_platform.bulk import copy_rows, is_postgres
+from footprint_platform.bulk import copy_rows, is_postgres, no_cycle_collection
 from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
 from footprint_platform.rules import rule_for_category
@@ -42,7 +42,6 @@ from footprint_platform.services.graph.chain import (
     rollup_isolating,
 )
 from footprint_platform.services.graph.fallbacks import worst_dqr
-from footprint_platform.services.graph.rows import no_cycle_collection
 from footprint_platform.services.notify import webhooks
 from supply_graph.quality import RATINGS
 

@@ -8,9 +8,7 @@ they share the select, its column positions and the pairing."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +17,7 @@ import numpy as np
 from sqlalchemy import Float, String, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from footprint_platform.bulk import plain_rows
 from footprint_platform.models import (
     EmissionFactor,
     ExternalFootprint,
@@ -320,33 +319,6 @@ def input_rows(
     for part in id_chunks(sorted(whole | (wanted - found))):
         rows += input_rows_for(session, part)
     return Inputs(common, rows + _fuel_pairs(session, _fuel_rows(common, kept)), kept)
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a graph's rows are read and turned into
-    columns: millions of new tuples and lists none of which forms a cycle, on which each
-    collection would scan every live object again (turning ~700k rows into columns took 4× as
-    long with it running; bench/RESULTS.md, "Ninth round"). Reference counting still frees
-    everything; a collection runs later as usual. Nested or concurrent uses leave it to
-    whoever paused it first."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
-def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
-    """A Core select's rows as the DBAPI cursor gives them (tuples; no SQLAlchemy row each),
-    for large reads whose columns need no result processing (numbers, strings)."""
-    result = session.connection().execute(stmt)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
 
 
 def _fuel_rows(common: dict[int, Sequence[Any]], kept: np.ndarray) -> list[Sequence[Any]]:

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 import supply_graph
-from footprint_platform.bulk import is_postgres
+from footprint_platform.bulk import is_postgres, plain_rows
 from footprint_platform.models import (
     FootprintShare,
     Product,
@@ -45,7 +45,6 @@ from footprint_platform.services.graph.rows import (
     ExternalLeaf,
     external_leaves,
     input_rows_for,
-    plain_rows,
     sub_row,
 )
 from supply_graph import Allocation, SupplyGraph

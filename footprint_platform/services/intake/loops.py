@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from footprint_platform.bulk import plain_rows
 from footprint_platform.errors import Problem, UploadRejected
 from footprint_platform.models import Product, Submission, SubmissionInput, SubmissionStatus
 from footprint_platform.services.graph import period_graph
@@ -33,7 +34,6 @@ from footprint_platform.services.graph.rows import (
     EXTERNAL_COLUMN,
     external_leaves,
     input_rows_for,
-    plain_rows,
 )
 from supply_graph import nonphysical_loops
 from supply_graph.loops import path_through
