@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from footprint_platform import battery_code
@@ -16,6 +16,8 @@ from footprint_platform.models import (
     Membership,
     Organization,
     Product,
+    ProductResult,
+    RollupRun,
     Site,
 )
 
@@ -125,3 +127,15 @@ def product_text_matches(q: str) -> list[Any]:
             Product.battery_design_code == battery_code.normalize(q)[: battery_code.DESIGN_LENGTH]
         )
     return matches
+
+
+def newest_result_ids(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
+    """The id of each product's newest result in each period (result ids grow with runs),
+    among the results meeting `conditions` (on ProductResult and its RollupRun): what every
+    page and file of stored results reads."""
+    return (
+        select(func.max(ProductResult.id))
+        .join(RollupRun, RollupRun.id == ProductResult.run_id)
+        .where(*conditions)
+        .group_by(ProductResult.product_id, RollupRun.period_start, RollupRun.period_end)
+    )

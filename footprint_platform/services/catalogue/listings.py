@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import (
@@ -24,6 +24,7 @@ from footprint_platform.models import (
     Verification,
 )
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.queries import newest_result_ids
 
 Period = tuple[date, date]
 
@@ -55,19 +56,15 @@ def results(
     then period. A result of basis "missing" (no data, no dataset: zero) is no footprint and
     is left out, as on the portfolio and in the results export."""
     authorize(actor, Action.VIEW_RESULTS, organization_id)
-    newest = (
-        select(func.max(ProductResult.id))
-        .join(RollupRun, RollupRun.id == ProductResult.run_id)
-        .join(Product, Product.id == ProductResult.product_id)
-        .where(Product.organization_id == organization_id)
-        .group_by(ProductResult.product_id, RollupRun.period_start, RollupRun.period_end)
-    )
-    if period is not None:
-        newest = newest.where(
-            RollupRun.period_start == period[0], RollupRun.period_end == period[1]
-        )
+    own = select(Product.id).where(Product.organization_id == organization_id)
     if category is not None:
-        newest = newest.where(Product.category == category)
+        own = own.where(Product.category == category)
+    in_period = (
+        (RollupRun.period_start == period[0], RollupRun.period_end == period[1])
+        if period is not None
+        else ()
+    )
+    newest = newest_result_ids(ProductResult.product_id.in_(own), *in_period)
     stmt = (
         select(Product, ProductResult, RollupRun)
         .join(ProductResult, ProductResult.product_id == Product.id)

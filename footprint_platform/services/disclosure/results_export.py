@@ -20,12 +20,13 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.csv_cells import safe_cell
 from footprint_platform.models import Product, ProductResult, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.queries import newest_result_ids
 
 DQI_PREFIX = "dqi_"
 FIXED: list[tuple[str, pa.DataType]] = [
@@ -66,15 +67,10 @@ def period_results(
 ) -> Table:
     authorize(actor, Action.EXPORT_RESULTS, organization_id)
     own = select(Product.id).where(Product.organization_id == organization_id)
-    newest = (
-        select(func.max(ProductResult.id))
-        .join(RollupRun, RollupRun.id == ProductResult.run_id)
-        .where(
-            ProductResult.product_id.in_(own),
-            RollupRun.period_start == start,
-            RollupRun.period_end == end,
-        )
-        .group_by(ProductResult.product_id)
+    newest = newest_result_ids(
+        ProductResult.product_id.in_(own),
+        RollupRun.period_start == start,
+        RollupRun.period_end == end,
     )
     found = session.execute(
         select(ProductResult, Product)

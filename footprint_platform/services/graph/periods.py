@@ -13,10 +13,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from footprint_platform.models import Product, ProductResult, RollupRun
+from footprint_platform.queries import newest_result_ids
 
 Period = tuple[date, date]
 SEPARATORS = (":", "/", "_")  # ":" is written; "/" and "_" are older links, still read
@@ -93,12 +94,7 @@ def chosen(wanted: Period | None, found: Iterable[PeriodChoice]) -> Period | Non
 
 def _newest(session: Session, condition: ColumnElement[bool]) -> list[tuple[date, date, str, bool]]:
     """(start, end, basis, upstream_missing) of each product's newest result per period."""
-    newest = (
-        select(func.max(ProductResult.id))
-        .join(RollupRun, RollupRun.id == ProductResult.run_id)
-        .where(condition)
-        .group_by(ProductResult.product_id, RollupRun.period_start, RollupRun.period_end)
-    )
+    newest = newest_result_ids(condition)
     rows = session.execute(
         select(
             RollupRun.period_start,

@@ -15,12 +15,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.classes import classify_product
 from footprint_platform.models import Declaration, Product, ProductResult, RollupRun
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.queries import newest_result_ids
 from footprint_platform.services.catalogue import catalog
 from footprint_platform.services.disclosure.publication import verification_status
 from footprint_platform.services.graph import periods
@@ -155,12 +156,7 @@ def _points(session: Session, organization_id: int) -> dict[int, list[Point]]:
     so is one of basis "carried" (the product's own earlier period standing in for a period it
     has no data for: that earlier period's point, not a new one)."""
     own = select(Product.id).where(Product.organization_id == organization_id)
-    newest = (
-        select(func.max(ProductResult.id))
-        .join(RollupRun, RollupRun.id == ProductResult.run_id)
-        .where(ProductResult.product_id.in_(own))
-        .group_by(ProductResult.product_id, RollupRun.period_start, RollupRun.period_end)
-    )
+    newest = newest_result_ids(ProductResult.product_id.in_(own))
     rows = session.execute(
         select(
             ProductResult.product_id,
