@@ -289,12 +289,10 @@ def _confirm_delete(product_id: int, data: dict[str, Any]) -> Any:
 def compare(product_id: int) -> Any:
     query = parse(PageQuery(), request.args)
     chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
-    base_outcome = whatif.evaluate(
-        db.session, actor(), product_id, [], _dates(query["period"], product_id)
+    base_outcome, compared = whatif_saved.compare(
+        db.session, actor(), product_id, _dates(query["period"], product_id), chosen
     )
-    base, compared = whatif_saved.compare(
-        db.session, actor(), product_id, base_outcome.period, chosen
-    )
+    base = base_outcome.base
     product = base_outcome.product
     stages = _stage_labels()
     columns = [Column(_("Now"), base.by_stage, base.total)] + [
@@ -334,10 +332,7 @@ def export(product_id: int, fmt: str) -> Any:
     chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
     period = _dates(query["period"], product_id)
     if chosen:
-        first = whatif.evaluate(db.session, actor(), product_id, [], period)
-        _base, compared = whatif_saved.compare(
-            db.session, actor(), product_id, first.period, chosen
-        )
+        first, compared = whatif_saved.compare(db.session, actor(), product_id, period, chosen)
         columns = [whatif_export.Column(c.scenario.name, c.outcome) for c in compared if c.outcome]
     else:
         first = whatif.evaluate(db.session, actor(), product_id, query["changes"], period)

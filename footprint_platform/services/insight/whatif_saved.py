@@ -131,18 +131,24 @@ def compare(
     session: Session,
     actor: Actor | None,
     product_id: int,
-    period: tuple[date, date],
+    period: tuple[date, date] | None,
     scenario_ids: Sequence[int],
-) -> tuple[whatif.Figures, list[Compared]]:
-    """The base and each chosen saved scenario of the product and period, from one graph."""
-    chosen = [s for s in saved(session, actor, product_id, period) if s.id in set(scenario_ids)]
-    chosen = sorted(chosen, key=lambda s: s.id)[:MAX_COMPARED]
+) -> tuple[whatif.Outcome, list[Compared]]:
+    """The base (as an outcome without changes: its product, period and figures) and each
+    chosen saved scenario of the product and period, from one graph build and one solve. No
+    period: the newest with the product's own submitted data, as `whatif.evaluate` takes."""
+    if period is None:
+        own = whatif.periods(session, product_id)
+        period = own[0] if own else None
+    found = saved(session, actor, product_id, period) if period is not None else []
+    chosen = sorted((s for s in found if s.id in set(scenario_ids)), key=lambda s: s.id)
+    chosen = chosen[:MAX_COMPARED]
     outcomes = whatif.evaluate_many(
         session, actor, product_id, [[]] + [s.changes for s in chosen], period
     )
     base = outcomes[0]
     assert isinstance(base, whatif.Outcome)  # no changes: nothing to refuse
-    return base.base, [
+    return base, [
         Compared(s, o, None) if isinstance(o, whatif.Outcome) else Compared(s, None, o.message)
         for s, o in zip(chosen, outcomes[1:], strict=True)
     ]
