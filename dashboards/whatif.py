@@ -288,7 +288,7 @@ def _confirm_delete(product_id: int, data: dict[str, Any]) -> Any:
 @login_required
 def compare(product_id: int) -> Any:
     query = parse(PageQuery(), request.args)
-    chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
+    chosen = _chosen()
     base_outcome, compared = whatif_saved.compare(
         db.session, actor(), product_id, _dates(query["period"], product_id), chosen
     )
@@ -329,7 +329,7 @@ def export(product_id: int, fmt: str) -> Any:
     """The comparison as a file: the page's scenario (`changes`), or the chosen saved
     scenarios (`scenario`, as the comparison page); authorized and refused as the pages are."""
     query = parse(PageQuery(only=("period", "changes")), request.args)
-    chosen = [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
+    chosen = _chosen()
     period = _dates(query["period"], product_id)
     if chosen:
         first, compared = whatif_saved.compare(db.session, actor(), product_id, period, chosen)
@@ -349,6 +349,11 @@ def export(product_id: int, fmt: str) -> Any:
         mimetype=mimetype,
         headers={"Content-Disposition": f"attachment; filename={sheet.filename}.{fmt}"},
     )
+
+
+def _chosen() -> list[int]:
+    """The saved scenarios ticked for comparison (`scenario`, repeated); other values ignored."""
+    return [int(i) for i in request.args.getlist("scenario") if i.isdigit()]
 
 
 def _locale() -> str:
