@@ -259,8 +259,7 @@ def audit_log(org_id: int) -> Any:
     page = db.paginate(
         queries.audit_events_query(org_id), page=query["page"], per_page=50, error_out=False
     )
-    details = audit_view.describe(db.session, org_id, page.items)
-    objects = audit_view.objects(db.session, org_id, page.items)
+    details, objects = audit_view.read(db.session, org_id, page.items)
     return render_template("orgs/audit.html", org=org, page=page, details=details, objects=objects)
 
 

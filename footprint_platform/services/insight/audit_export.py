@@ -82,8 +82,7 @@ def _read(
 ) -> dict[int, tuple[str, str, str]]:
     """Each event's action, details (`label: value; …`) and object in one language."""
     with force_locale(lang):
-        details = audit_view.describe(session, organization_id, events)
-        objects = audit_view.objects(session, organization_id, events)
+        details, objects = audit_view.read(session, organization_id, events)
         colon, sep = ("：", "；") if lang == "zh" else (": ", "; ")
         return {
             e.id: (

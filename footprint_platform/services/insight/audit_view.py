@@ -256,7 +256,19 @@ def describe(
 ) -> dict[int, list[Detail]]:
     """Each event's details (by event id) as the reader acting for `organization_id` reads
     them: labelled, values in their display form, nothing named the reader may not see."""
+    return _details(events, _load(session, organization_id, events))
+
+
+def read(
+    session: Session, organization_id: int, events: Sequence[AuditEvent]
+) -> tuple[dict[int, list[Detail]], dict[int, str]]:
+    """Each event's details and object, as `describe` and `objects` give them, from one load of
+    the records they name (the log page and its file need both)."""
     known = _load(session, organization_id, events)
+    return _details(events, known), _objects(events, known)
+
+
+def _details(events: Sequence[AuditEvent], known: _Known) -> dict[int, list[Detail]]:
     return {
         e.id: [
             _detail(e.action, key, value, known) for key, value in sorted((e.details or {}).items())
@@ -284,7 +296,10 @@ def objects(session: Session, organization_id: int, events: Sequence[AuditEvent]
     """Each event's object (by event id) as the reader reads it: its kind, then a product,
     declaration, submission, site or organization by its name under the same rule as the
     details; any other record by its kind and number."""
-    known = _load(session, organization_id, events)
+    return _objects(events, _load(session, organization_id, events))
+
+
+def _objects(events: Sequence[AuditEvent], known: _Known) -> dict[int, str]:
     out = {}
     for e in events:
         kind = labels.object_type_label(e.object_type)
