@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from footprint_platform import battery_code
 from footprint_platform.errors import Conflict, InvalidInput, NotFound
 from footprint_platform.models import Organization, OrganizationRole, OrgRole, Product, Site
-from footprint_platform.policy import Action, Actor, authorize, authorize_record
+from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.queries import product_text_matches
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import load_rules
-from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue import audit, records
 
 
 def _check_version(obj: Any, expected: int | None) -> None:
@@ -132,12 +132,8 @@ def sites_query(organization_id: int) -> Select[Any]:
 
 
 def get_site(session: Session, actor: Actor, site_id: int) -> Site:
-    missing = NotFound(str(_l("No such site.")))
-    site = session.get(Site, site_id)
-    if site is None:
-        raise missing
-    authorize_record(actor, Action.VIEW_SITES, site.organization_id, missing)
-    return site
+    missing = str(_l("No such site."))
+    return records.record_for(session, actor, Site, site_id, Action.VIEW_SITES, missing)
 
 
 def site_location(data: dict[str, Any]) -> dict[str, Any]:

@@ -34,9 +34,9 @@ from footprint_platform.models import (
     VerificationStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, allowed, authorize_record, refuse
+from footprint_platform.policy import Action, Actor, allowed, refuse
 from footprint_platform.rules import load_rules
-from footprint_platform.services.catalogue import audit
+from footprint_platform.services.catalogue import audit, records
 from footprint_platform.services.notify import notifications, webhooks
 
 UNVERIFIED = "unverified"
@@ -79,12 +79,16 @@ def _verification(
 ) -> Verification:
     """A verification for the verifier asked (`action`): 403 to the declaration's owner, the
     answer an unknown id gets to anyone else."""
-    missing = NotFound(str(_l("No such verification.")))
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise missing
-    authorize_record(actor, action, v.verifier_id, missing, [v.declaration.organization_id])
-    return v
+    return records.record_for(
+        session,
+        actor,
+        Verification,
+        verification_id,
+        action,
+        str(_l("No such verification.")),
+        owner=lambda v: v.verifier_id,
+        parties=lambda v: [v.declaration.organization_id],
+    )
 
 
 def latest_verification(session: Session, declaration_id: int) -> Verification | None:

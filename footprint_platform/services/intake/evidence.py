@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.errors import InvalidInput
 from footprint_platform.models import Evidence
-from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services.catalogue import audit
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.services.catalogue import audit, records
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
@@ -90,11 +90,10 @@ def add_evidence(
 
 
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> Evidence:
-    missing = NotFound(str(_l("No such evidence file.")))
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
-        raise missing
-    authorize_record(actor, Action.VIEW_SUBMISSIONS, evidence.organization_id, missing)
+    missing = str(_l("No such evidence file."))
+    evidence = records.record_for(
+        session, actor, Evidence, evidence_id, Action.VIEW_SUBMISSIONS, missing
+    )
     audit.record(
         session, actor, "evidence.read", evidence, organization_id=evidence.organization_id
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from footprint_platform.errors import Conflict, InvalidInput, NotFound, Problem, UploadRejected
+from footprint_platform.errors import Conflict, InvalidInput, Problem, UploadRejected
 from footprint_platform.models import (
     RATING_FIELDS,
     ElectricityInstrument,
@@ -31,11 +31,11 @@ from footprint_platform.models import (
     utcnow,
 )
 from footprint_platform.models.audit import AuditEvent
-from footprint_platform.policy import Action, Actor, authorize, authorize_record
+from footprint_platform.policy import Action, Actor, authorize
 from footprint_platform.reference import load_reference
 from footprint_platform.rules import rule_for_category, rule_version
 from footprint_platform.sections import SECTIONS
-from footprint_platform.services.catalogue import audit, catalog
+from footprint_platform.services.catalogue import audit, catalog, records
 from footprint_platform.services.catalogue.factors import factor_by_code, latest_release
 from footprint_platform.services.graph import jobs
 from footprint_platform.services.intake import completeness, instruments, loops
@@ -67,12 +67,10 @@ HEADER_LABELS = {
 
 def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
     """A submission for a member of its organization; nobody else reads primary data."""
-    missing = NotFound(str(_l("No such submission.")))
-    sub = session.get(Submission, submission_id)
-    if sub is None:
-        raise missing
-    authorize_record(actor, Action.VIEW_SUBMISSIONS, sub.organization_id, missing)
-    return sub
+    missing = str(_l("No such submission."))
+    return records.record_for(
+        session, actor, Submission, submission_id, Action.VIEW_SUBMISSIONS, missing
+    )
 
 
 def read_submission(session: Session, actor: Actor, submission_id: int) -> Submission:

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform import outbound, sealed
-from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.errors import InvalidInput
 from footprint_platform.models import (
     DataRequest,
     Declaration,
@@ -40,8 +40,8 @@ from footprint_platform.models import (
     WebhookEndpoint,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services.catalogue import audit
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.services.catalogue import audit, records
 
 REQUEST_RECEIVED = "request.received"
 REQUEST_ANSWERED = "request.answered"
@@ -133,12 +133,10 @@ def create_endpoint(
 
 
 def get_endpoint(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
-    missing = NotFound(str(_l("No such webhook endpoint.")))
-    found = session.get(WebhookEndpoint, endpoint_id)
-    if found is None:
-        raise missing
-    authorize_record(actor, Action.MANAGE_WEBHOOKS, found.organization_id, missing)
-    return found
+    missing = str(_l("No such webhook endpoint."))
+    return records.record_for(
+        session, actor, WebhookEndpoint, endpoint_id, Action.MANAGE_WEBHOOKS, missing
+    )
 
 
 def disable_endpoint(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndpoint:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import supply_graph
 from footprint_platform import visibility
-from footprint_platform.errors import InvalidInput, NotFound
+from footprint_platform.errors import InvalidInput
 from footprint_platform.models import (
     Declaration,
     FootprintShare,
@@ -31,8 +31,8 @@ from footprint_platform.models import (
     SubmissionStatus,
     utcnow,
 )
-from footprint_platform.policy import Action, Actor, authorize, authorize_record
-from footprint_platform.services.catalogue import audit, catalog
+from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.services.catalogue import audit, catalog, records
 from footprint_platform.services.graph.chain import product_node
 
 
@@ -98,12 +98,15 @@ def _create(
 
 def revoke(session: Session, actor: Actor, share_id: int) -> FootprintShare:
     """Stop showing the footprint by name; the share stays in the record as revoked."""
-    missing = NotFound(str(_l("No such share.")))
-    found = session.get(FootprintShare, share_id)
-    if found is None:
-        raise missing
-    authorize_record(
-        actor, Action.SHARE_FOOTPRINTS, found.organization_id, missing, [found.buyer_id]
+    missing = str(_l("No such share."))
+    found = records.record_for(
+        session,
+        actor,
+        FootprintShare,
+        share_id,
+        Action.SHARE_FOOTPRINTS,
+        missing,
+        parties=lambda s: [s.buyer_id],
     )
     if found.revoked_at is None:
         found.revoked_at = utcnow()
