@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from footprint_platform.extensions import db
+from footprint_platform.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,34 @@ def send_later(
         timer = threading.Timer(seconds, _in_thread, (app, attempt, queue, delivery_id))
         timer.daemon = True
         timer.start()
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """One kind of delivery sent later (PACT events, webhooks): `attempt` makes one attempt and
+    returns the row (or None); one still pending afterwards is queued again when its
+    `next_attempt_at` comes (the back-off its attempt set)."""
+
+    queue_name: str
+    worker_function: str  # what RQ imports; it calls `run`
+    attempt: Callable[[Session, int], Any]
+    job_timeout: int = 300
+
+    def queue(self, delivery_ids: Iterable[int]) -> None:
+        """Hand committed deliveries to the background."""
+        for delivery_id in delivery_ids:
+            self.queue_one(delivery_id)
+
+    def queue_one(self, delivery_id: int, delay: timedelta | None = None) -> None:
+        send_later(
+            self.queue_name, self.worker_function, self.run, delivery_id, delay, self.job_timeout
+        )
+
+    def run(self, session: Session, delivery_id: int) -> None:
+        """One attempt, and the next one queued after its back-off while it is still pending."""
+        delivery = self.attempt(session, delivery_id)
+        if delivery is not None and delivery.status == "pending":
+            self.queue_one(delivery.id, delivery.next_attempt_at - utcnow())
 
 
 def _in_thread(app: Flask, attempt: Attempt, queue: str, delivery_id: int) -> None:

@@ -34,25 +34,6 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
 
 
-def queue(delivery_ids: list[int]) -> None:
-    for delivery_id in delivery_ids:
-        queue_one(delivery_id)
-
-
-def queue_one(delivery_id: int, delay: timedelta | None = None) -> None:
-    """Send later (footprint_platform/background.py): the worker, a thread, or a command."""
-    background.send_later(
-        QUEUE, "footprint_platform.worker.deliver_webhook", run, delivery_id, delay, job_timeout=60
-    )
-
-
-def run(session: Session, delivery_id: int) -> None:
-    """One attempt, and the next one queued after its back-off while it is still pending."""
-    delivery = attempt(session, delivery_id)
-    if delivery is not None and delivery.status == "pending":
-        queue_one(delivery.id, delivery.next_attempt_at - utcnow())
-
-
 def _post(url: str, headers: dict[str, str], body: bytes) -> outbound.Answer:
     return outbound.request(
         "POST",
@@ -141,3 +122,11 @@ def _queue_committed(session: Session) -> None:
 
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(webhooks.QUEUED, None)
+
+
+# Send later (footprint_platform/background.py): the worker, a thread, or a command.
+_DELIVERIES = background.Deliveries(
+    QUEUE, "footprint_platform.worker.deliver_webhook", attempt, job_timeout=60
+)
+queue = _DELIVERIES.queue
+run = _DELIVERIES.run

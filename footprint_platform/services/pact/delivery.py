@@ -7,12 +7,11 @@ to know nothing of PACT."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from footprint_platform import background
-from footprint_platform.models import Declaration, utcnow
+from footprint_platform.models import Declaration
 from footprint_platform.policy import Actor
 from footprint_platform.services.disclosure import publication
 from footprint_platform.services.pact import catenax_exchange
@@ -33,21 +32,9 @@ def publish_and_announce(session: Session, actor: Actor, declaration_id: int) ->
     return d
 
 
-def queue(delivery_ids: list[int]) -> None:
-    """Hand committed deliveries to the background."""
-    for delivery_id in delivery_ids:
-        queue_one(delivery_id)
-
-
-def queue_one(delivery_id: int, delay: timedelta | None = None) -> None:
-    """Send later (footprint_platform/background.py): the worker, a thread, or a command."""
-    background.send_later(
-        QUEUE, "footprint_platform.worker.deliver_pact", run, delivery_id, delay, job_timeout=300
-    )
-
-
-def run(session: Session, delivery_id: int) -> None:
-    """One attempt, and the next one queued after its back-off while it is still pending."""
-    delivery = pact_sending.attempt(session, delivery_id)
-    if delivery is not None and delivery.status == "pending":
-        queue_one(delivery.id, delivery.next_attempt_at - utcnow())
+# Send later (footprint_platform/background.py): the worker, a thread, or a command.
+_DELIVERIES = background.Deliveries(
+    QUEUE, "footprint_platform.worker.deliver_pact", pact_sending.attempt, job_timeout=300
+)
+queue = _DELIVERIES.queue
+run = _DELIVERIES.run
