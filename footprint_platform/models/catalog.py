@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, utcnow
@@ -39,7 +39,17 @@ class Product(Base):
     Batteries (cells, modules, packs) also carry chemistry, capacity and mass."""
 
     __tablename__ = "product"
-    __table_args__ = (UniqueConstraint("organization_id", "part_number"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "part_number"),
+        # The edited products alone (version above its first): the period snapshot's catalogue
+        # stamp sums their versions without reading every product.
+        Index(
+            "ix_product_edited",
+            "version",
+            postgresql_where=text("version <> 1"),
+            sqlite_where=text("version <> 1"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, Text
+from sqlalchemy import ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from footprint_platform.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -20,6 +20,16 @@ class FootprintShare(Base):
     see what, and when)."""
 
     __tablename__ = "footprint_share"
+    # The revoked shares alone: the period snapshot's consent stamp counts them without
+    # reading the rest (partial, so "not revoked" look-ups keep the product index).
+    __table_args__ = (
+        Index(
+            "ix_footprint_share_revoked",
+            "id",
+            postgresql_where=text("revoked_at IS NOT NULL"),
+            sqlite_where=text("revoked_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -82,6 +82,18 @@ class Submission(Base):
             postgresql_where=text("status = 'draft'"),
             sqlite_where=text("status = 'draft'"),
         ),
+        # The submitted versions by period, their ids in the index itself: what a run after one
+        # submission reads to patch the snapshot, and the count of earlier periods' versions
+        # that tells whether carried-forward data changed. Partial, so that a query on a
+        # product's submitted versions keeps using the product index.
+        Index(
+            "ix_submission_current",
+            "period_end",
+            "period_start",
+            "id",
+            postgresql_where=text("status = 'submitted'"),
+            sqlite_where=text("status = 'submitted'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

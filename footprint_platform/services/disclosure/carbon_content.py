@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.bulk import no_cycle_collection
+from footprint_platform.bulk import no_cycle_collection, typed_rows
 from footprint_platform.models import (
     Declaration,
     EmissionFactor,
@@ -167,38 +167,30 @@ class Chain:
         if not submission_ids:
             return
         by_submission: dict[int, tuple[int, int]] = {}
-        for sid, pid, release, unit, fossil, biogenic in session.execute(
-            select(
-                Submission.id,
-                Submission.product_id,
-                Submission.factor_release_id,
-                Product.declared_unit,
-                Submission.carbon_fossil,
-                Submission.carbon_biogenic,
-            )
-            .join(Product, Product.id == Submission.product_id)
-            .where(Submission.id.in_(submission_ids))
+        products = select(
+            Submission.id,
+            Submission.product_id,
+            Submission.factor_release_id,
+            Product.declared_unit,
+            Submission.carbon_fossil,
+            Submission.carbon_biogenic,
+        ).join(Product, Product.id == Submission.product_id)
+        for sid, pid, release, unit, fossil, biogenic in typed_rows(
+            session, products.where(Submission.id.in_(submission_ids))
         ):
             by_submission[sid] = (pid, release)
             self.nodes[pid] = Node(unit, fossil, biogenic, [])
-        rows = session.execute(
-            select(
-                SubmissionInput.submission_id,
-                SubmissionInput.position,
-                SubmissionInput.kind,
-                SubmissionInput.quantity,
-                SubmissionInput.unit,
-                SubmissionInput.linked_product_id,
-                SubmissionInput.external_footprint_id,
-                SubmissionInput.carbon_fossil,
-                SubmissionInput.carbon_biogenic,
-                SubmissionInput.factor_code,
-            )
-            .where(
-                SubmissionInput.submission_id.in_(submission_ids),
-                SubmissionInput.kind.in_([InputKind.MATERIAL, InputKind.COPRODUCT]),
-            )
-            .order_by(SubmissionInput.submission_id, SubmissionInput.position)
+        i = SubmissionInput
+        materials = select(
+            i.submission_id, i.position, i.kind, i.quantity, i.unit, i.linked_product_id,
+            i.external_footprint_id, i.carbon_fossil, i.carbon_biogenic, i.factor_code,
+        )  # fmt: skip
+        rows = typed_rows(
+            session,
+            materials.where(
+                i.submission_id.in_(submission_ids),
+                i.kind.in_([InputKind.MATERIAL, InputKind.COPRODUCT]),
+            ).order_by(i.submission_id, i.position),
         )
         externals, codes = set(), set()
         for sid, position, kind, qty, unit, linked, external, fossil, biogenic, code in rows:

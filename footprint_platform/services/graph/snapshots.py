@@ -23,11 +23,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.orm import Session
 
 import supply_graph
-from footprint_platform.bulk import is_postgres, plain_rows
+from footprint_platform.bulk import int_column, is_postgres
 from footprint_platform.models import (
     FootprintShare,
     Product,
@@ -52,22 +52,39 @@ from supply_graph import Allocation, SupplyGraph
 # Past this many changed products (or 1 % of them) since the snapshot, build afresh.
 MAX_PATCHED = 200
 
+# Written out, not bound: a partial index (ix_submission_current) serves a query only where the
+# planner sees its condition, and PostgreSQL's generic plan of a prepared query would not.
+SUBMITTED = Submission.status == literal_column(f"'{SubmissionStatus.SUBMITTED.value}'")
+
 
 def _products(session: Session) -> list[int]:
-    """Count, largest id and sum of versions of the catalogue: any edit or addition shows."""
+    """Count, largest id and sum of versions of the catalogue: any edit or addition shows.
+    The sum is the count plus what the edited products' versions add (version - 1, nonzero only
+    for them), so it is read from their partial index (ix_product_edited), not every product."""
     row = session.execute(
-        select(func.count(Product.id), func.max(Product.id), func.sum(Product.version))
+        select(
+            select(func.count()).select_from(Product).scalar_subquery(),
+            select(func.max(Product.id)).scalar_subquery(),
+            select(func.coalesce(func.sum(Product.version - 1), 0))
+            .where(Product.version != literal_column("1"))
+            .scalar_subquery(),
+        )
     ).one()
-    return [int(v or 0) for v in row]
+    count, largest, added = (int(v or 0) for v in row)
+    return [count, largest, count + added]
 
 
 def consent_stamp(session: Session) -> list[int]:
-    """Count, largest id and number revoked of the shares: any share made or revoked shows."""
+    """Count, largest id and number revoked of the shares: any share made or revoked shows
+    (three index look-ups, not a scan of every share)."""
     row = session.execute(
         select(
-            func.count(FootprintShare.id),
-            func.max(FootprintShare.id),
-            func.count(FootprintShare.revoked_at),
+            select(func.count()).select_from(FootprintShare).scalar_subquery(),
+            select(func.max(FootprintShare.id)).scalar_subquery(),
+            select(func.count())
+            .select_from(FootprintShare)
+            .where(FootprintShare.revoked_at.is_not(None))
+            .scalar_subquery(),
         )
     ).one()
     return [int(v or 0) for v in row]
@@ -78,7 +95,7 @@ def earlier_stamp(session: Session, start: date) -> list[int]:
     earlier version changes what is carried forward, so the snapshot is built afresh."""
     row = session.execute(
         select(func.count(Submission.id), func.max(Submission.id)).where(
-            Submission.period_end < start, Submission.status == SubmissionStatus.SUBMITTED
+            SUBMITTED, Submission.period_end < start
         )
     ).one()
     return [int(v or 0) for v in row]
@@ -150,12 +167,18 @@ _CACHED_PERIODS = 4
 
 
 def _remember(
-    session: Session, start: date, end: date, key: tuple[Any, ...], arrays: dict[str, Any]
+    session: Session,
+    start: date,
+    end: date,
+    key: tuple[Any, ...],
+    arrays: dict[str, Any],
+    owned: bool = False,
 ) -> dict[str, Any]:
-    """Cache the columns (copies, read-only: every later patch shares them); returns them."""
+    """Cache the columns, read-only (every later patch shares them), and return them: copies,
+    unless the arrays are `owned` here (just decoded; nothing else refers to them)."""
     frozen = {}
     for name, value in arrays.items():
-        value = np.array(value, copy=True)
+        value = value if owned else np.array(value, copy=True)
         value.flags.writeable = False
         frozen[name] = value
     where = (session.get_bind().url.render_as_string(hide_password=True), start, end)
@@ -193,7 +216,7 @@ def _load(session: Session, start: date, end: date) -> tuple[int, dict[str, Any]
         return int(row[1]), cached[1]
     with np.load(io.BytesIO(_data(session, row[0])), allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    return int(row[1]), _remember(session, start, end, key, arrays)
+    return int(row[1]), _remember(session, start, end, key, arrays, owned=True)
 
 
 def _data(session: Session, snapshot_id: int) -> bytes:
@@ -228,16 +251,11 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
         or meta[8:] != earlier_stamp(session, start)
     ):
         return None
-    period = (
-        Submission.period_start == start,
-        Submission.period_end == end,
-        Submission.status == SubmissionStatus.SUBMITTED,
-    )
+    period = (SUBMITTED, Submission.period_end == end, Submission.period_start == start)
     # The submissions to patch in are the period's current ones the snapshot does not hold, by
     # id: not "ids above the snapshot's largest", since a draft opened before the snapshot and
     # submitted after it has a smaller id than versions the snapshot holds.
-    found = plain_rows(session, select(Submission.id).where(*period))  # 100k ids: no ORM
-    current = np.array(found, dtype=np.int64).reshape(len(found))
+    current = int_column(session, Submission.id, *period)  # 100k ids: one text, no rows
     fresh = current[~np.isin(current, s["sub_id"])]
     limit = max(MAX_PATCHED, len(s["sub_product"]) // 100)
     if fresh.size > limit:
@@ -310,7 +328,7 @@ def _derived(s: dict[str, Any]) -> _Derived:
         found = s["_derived"] = _Derived(
             product_ids,
             {p: i for i, p in enumerate(product_ids)},
-            np.array([product_node(p) for p in product_ids] + s["leaf_ids"].tolist()),
+            np.concatenate([_product_nodes(s["product_ids"]), s["leaf_ids"]]),
             {p: names[c] for p, c in zip(product_ids, code, strict=True)},
             SubmissionMap(s["sub_product"], s["sub_id"], s["sub_hash"]),
             {
@@ -321,6 +339,17 @@ def _derived(s: dict[str, Any]) -> _Derived:
             },
         )
     return found  # type: ignore[no-any-return]
+
+
+def _product_nodes(product_ids: np.ndarray) -> np.ndarray:
+    """`product_node` of each id, as one fixed-width string array (numpy's string functions:
+    a list of 100k Python strings took twice as long)."""
+    prefix = product_node(0)[:-1]
+    if not len(product_ids):
+        return np.zeros(0, dtype=f"U{len(prefix)}")
+    width = len(prefix) + len(str(int(product_ids.max())))  # ids are positive
+    digits = product_ids.astype(np.dtypes.StringDType())
+    return np.strings.add(prefix, digits).astype(f"U{width}")
 
 
 def _patch(

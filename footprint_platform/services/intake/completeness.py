@@ -153,8 +153,12 @@ class Exemptions:
                 Submission.exclusions.is_not(None)
             )
         ).all()
-        used = set(chain.submissions.ids.tolist())
-        shares = {int(p): float(excluded_percent(e)) for i, p, e in declared if e and i in used}
+        used = np.isin([i for i, _, _ in declared], chain.submissions.ids)
+        shares = {
+            int(p): float(excluded_percent(e))
+            for (_, p, e), in_chain in zip(declared, used.tolist(), strict=True)
+            if e and in_chain
+        }
         self.percent: np.ndarray | None = None
         if not shares:
             return
