@@ -76,6 +76,9 @@ def test_the_demo_database_holds_the_seed_release(demo_app: Flask) -> None:
         ({"source": ""}, "source", "required"),
         ({"range_high": "0.1"}, "value", "outside"),
         ({"gas_basis": "CO2", "name_en": "Wind power electricity, life cycle"}, "name_en", "CO2"),
+        # longer than its stored column: a row problem, never a database error at publication
+        ({"licence": "x" * 201}, "licence", "at most 200 characters"),
+        ({"name_zh": "因" * 201}, "name_zh", "at most 200 characters"),
     ],
 )
 def test_a_bad_row_is_named_by_row_column_and_reason(

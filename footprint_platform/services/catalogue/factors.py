@@ -54,6 +54,13 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,79}$")
 # A CO2-only row (gas_basis CO2: no CH4, N2O …) is marked as such in its name, so a reader
 # never takes it for CO2e; the rule that uses one states how it is completed.
 _CO2_ONLY = re.compile(r"\bCO2\b(?!e)")
+# The stored columns' lengths: a longer text is a problem of its row, like any other, not a
+# database error at publication (SQLite would store it whole, PostgreSQL refuses it).
+_LENGTHS: dict[str, int] = {
+    c.name: n
+    for c in EmissionFactor.__table__.columns
+    if c.name in COLUMNS and isinstance(n := getattr(c.type, "length", None), int)
+}
 
 
 def _decimal(raw: str) -> Decimal | None:
@@ -74,6 +81,9 @@ def _check_row(row: dict[str, str], n: int, sheet: str) -> tuple[dict[str, Any],
     for column in ("code", "name_en", "name_zh", "unit", "source", "licence", "geography"):
         if not row.get(column):
             bad(column, "required")
+    for column, limit in _LENGTHS.items():
+        if len(row.get(column) or "") > limit:
+            bad(column, f"at most {limit} characters")
     if row.get("code") and not _CODE.match(row["code"]):
         bad("code", "lower-case letters, digits and . _ - only")
     if row.get("category") not in CATEGORIES:
