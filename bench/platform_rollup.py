@@ -13,8 +13,10 @@ ordinary services (`workflow.submit`), which runs the job inline: the patched gr
 solve, the stored downstream results and the new draft declarations. Those three start with
 the process's snapshot cache emptied (as in a process that has not read the period's snapshot
 yet); the cathode is then resubmitted once more with the cache warm ("cathode_ncm_warm").
-"submit total" is the whole `submit` call, until the drafts exist. Each case runs in its own
-process; figures go to stdout as JSON lines and into bench/out/platform.jsonl; `--profile`
+"submit total" is the whole `submit` call, until the drafts exist. Each (database, N) runs in
+its own process, its cases one after the other in it; to measure another checkout, run its
+copy of this file with `PYTHONPATH=<that checkout>` (else the installed package is imported).
+Figures go to stdout as JSON lines and into bench/out/platform.jsonl; `--profile`
 writes cProfile statistics of each submission to bench/out/profile-<db>-<N>-<case>.prof.
 Not part of `make test`.
 """

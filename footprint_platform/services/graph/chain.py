@@ -95,13 +95,24 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
         return dict(zip(map(str, self.products.tolist()), self.ids.tolist(), strict=True))
 
     def replaced(self, newer: Sequence[tuple[int, int, str | None]]) -> SubmissionMap:
-        """With (product id, submission id, hash) entries replacing or adding versions."""
-        keep = ~np.isin(self.products, [p for p, _, _ in newer], assume_unique=True)
-        return SubmissionMap(
-            np.concatenate([self.products[keep], [p for p, _, _ in newer]]),
-            np.concatenate([self.ids[keep], [i for _, i, _ in newer]]),
-            np.concatenate([self.hashes[keep], np.array([h or "" for _, _, h in newer], "S64")]),
-        )
+        """With (product id, submission id, hash) entries replacing or adding versions (one
+        per product). The few entries go into copies of the sorted columns in place: no
+        re-sort of 100k products after one submission."""
+        products = np.array([p for p, _, _ in newer], dtype=np.int64)
+        ids = np.array([i for _, i, _ in newer], dtype=np.int64)
+        hashes = np.array([h or "" for _, _, h in newer], dtype="S64")
+        k = np.searchsorted(self.products, products)
+        present = k < len(self.products)
+        present[present] = self.products[k[present]] == products[present]
+        out = SubmissionMap.__new__(SubmissionMap)
+        out.ids, out.hashes = self.ids.copy(), self.hashes.copy()
+        out.ids[k[present]], out.hashes[k[present]] = ids[present], hashes[present]
+        added = np.flatnonzero(~present)
+        added = added[np.argsort(products[added], kind="stable")]  # in order at one place
+        out.products = np.insert(self.products, k[added], products[added])
+        out.ids = np.insert(out.ids, k[added], ids[added])
+        out.hashes = np.insert(out.hashes, k[added], hashes[added])
+        return out
 
 
 @dataclass
@@ -117,7 +128,7 @@ class ChainGraph:
     fallback: list[int] = field(default_factory=list)  # products on a generic factor
     missing: list[int] = field(default_factory=list)  # products with no data at all
     product_ids: list[int] = field(default_factory=list)
-    categories: dict[int, str] = field(default_factory=dict)  # product id -> category
+    categories: Mapping[int, str] = field(default_factory=dict)  # product id -> category
     base_run_id: int | None = None
     base_submissions: SubmissionMap | None = None
     carried: list[int] = field(default_factory=list)  # products on an earlier period's data
@@ -263,7 +274,17 @@ def rollup_isolating(chain: ChainGraph) -> Isolated:
     footprint (it never depends on the loop); the loop's products and everything downstream of
     them are returned as not computed. Without a bad loop this is one `rollup` call. The
     rules' boundary columns (footprint_platform/stages.py) are solved with it, so every
-    result can be split into its rule's stages."""
+    result can be split into its rule's stages.
+
+    Solved once per chain and graph: a job's recompute, its declarations' exempted shares
+    and a product page each ask for it (the caller must not change what it gets)."""
+    cache = chain.__dict__.setdefault("_isolated_cache", [])
+    if not cache or cache[0] is not chain.graph:
+        cache[:] = [chain.graph, _rollup_isolating(chain)]
+    return cache[1]  # type: ignore[no-any-return]
+
+
+def _rollup_isolating(chain: ChainGraph) -> Isolated:
     columns = stages_module.boundary_members(chain.graph, chain.own_data())
     try:
         return Isolated(chain.graph, rollup(chain.graph, boundaries=columns), [], set())

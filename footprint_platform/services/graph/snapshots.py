@@ -18,8 +18,10 @@ inverse of each other (the patched graph equals a fresh build: tests compare the
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -269,10 +271,9 @@ def patched_chain(session: Session, start: date, end: date) -> ChainGraph | None
     )
     newer = [sub_row(r) for r in newer]
     changed = {int(r[1]) for r in newer}
-    known = len(s["sub_product"]) - len(s["carried"])
-    period_products = np.setdiff1d(s["sub_product"], s["carried"])
+    period_products = _derived(s).period_products
     added = len(changed) - int(np.isin(sorted(changed), period_products).sum())
-    if current.size != known + added:
+    if current.size != len(period_products) + added:
         return None
     rows = input_rows_for(session, [int(r[0]) for r in newer])
     consent = _consent(session, release, [int(r[1]) for r in newer], rows)
@@ -314,9 +315,10 @@ class _Derived:
     product_ids: list[int]
     position: dict[int, int]
     node_ids: np.ndarray  # product nodes, then the snapshot's leaves
-    categories: dict[int, str]
+    categories: Mapping[int, str]
     base: SubmissionMap
     allocations: dict[int, Allocation]
+    period_products: np.ndarray  # those with a version of the period (not carried forward)
 
 
 def _derived(s: dict[str, Any]) -> _Derived:
@@ -329,7 +331,7 @@ def _derived(s: dict[str, Any]) -> _Derived:
             product_ids,
             {p: i for i, p in enumerate(product_ids)},
             np.concatenate([_product_nodes(s["product_ids"]), s["leaf_ids"]]),
-            {p: names[c] for p, c in zip(product_ids, code, strict=True)},
+            MappingProxyType({p: names[c] for p, c in zip(product_ids, code, strict=True)}),
             SubmissionMap(s["sub_product"], s["sub_id"], s["sub_hash"]),
             {
                 int(i): Allocation(str(b), float(v))
@@ -337,7 +339,9 @@ def _derived(s: dict[str, Any]) -> _Derived:
                     s["alloc_index"], s["alloc_basis"], s["alloc_share"], strict=True
                 )
             },
+            np.setdiff1d(s["sub_product"], s["carried"]),
         )
+        found.node_ids.flags.writeable = False  # shared by every patched graph
     return found  # type: ignore[no-any-return]
 
 
@@ -401,7 +405,11 @@ def _patch(
     allocations = {i: a for i, a in d.allocations.items() if not changed_row[i]}
     allocations.update(edges.allocations)
     graph = SupplyGraph(
-        ids=np.concatenate([d.node_ids, np.array(edges.leaf_ids, dtype=str)]),
+        ids=(
+            np.concatenate([d.node_ids, np.array(edges.leaf_ids, dtype=str)])
+            if edges.leaf_ids
+            else d.node_ids  # no new dataset: the snapshot's ids as they are, not a copy
+        ),
         stages=stages(),
         unit_names=tuple(unit_names),
         unit_code=unit_code,
@@ -424,7 +432,7 @@ def _patch(
         [p for p in s["fallback"].tolist() if p not in changed],
         [p for p in s["missing"].tolist() if p not in changed],
         list(product_ids),
-        dict(d.categories),
+        d.categories,  # read-only, shared by every patch of the snapshot
         base_submissions=base,
         carried=[p for p in s["carried"].tolist() if p not in changed],
     )
