@@ -16,7 +16,19 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Table, Text, cast, func, insert, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 
@@ -107,6 +119,16 @@ def sync_sequences(session: Session, tables: Iterable[Table]) -> None:
             )
 
 
+def analyze(session: Session, tables: Sequence[Table]) -> None:
+    """After a bulk load on PostgreSQL, the planner's statistics of the loaded tables: until
+    autovacuum gets to them it plans without any (a look-up of 5.6k pinned submissions' rows
+    by index became a scan of all 540k rows: 104 ms against 35 ms; bench/RESULTS.md, "Tenth
+    round"). SQLite plans from its indexes alone, which these reads were written for, so its
+    optional statistics are left out rather than let change every other query's plan."""
+    if is_postgres(session):
+        session.execute(text("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables)))
+
+
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a graph's rows are read and turned into
@@ -156,6 +178,16 @@ def typed_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
         for fn, values in zip(processors, zip(*rows, strict=True), strict=True)
     ]
     return list(zip(*columns, strict=True))
+
+
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values` for thousands of values: on PostgreSQL one array parameter
+    (`= ANY(...)`), which it parses and plans as one value, in half the time of a list of
+    5.6k parameters (bench/RESULTS.md, "Tenth round"); elsewhere the list."""
+    values = list(values)
+    if is_postgres(session):
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def int_column(session: Session, column: ColumnElement[int], *where: Any) -> np.ndarray:

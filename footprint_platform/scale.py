@@ -34,7 +34,13 @@ import numpy as np
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.bulk import bulk_insert, next_ids, no_cycle_collection, sync_sequences
+from footprint_platform.bulk import (
+    analyze,
+    bulk_insert,
+    next_ids,
+    no_cycle_collection,
+    sync_sequences,
+)
 from footprint_platform.models import (
     FootprintShare,
     MemberRole,
@@ -587,6 +593,8 @@ def load_scale(session: Session, n: int, seed: int = 2024) -> dict[str, int]:
         object_type="Demo",
         details={"products": n, "seed": seed, **counts},
     )
+    session.commit()
+    analyze(session, TABLES)
     session.commit()
     return counts
 

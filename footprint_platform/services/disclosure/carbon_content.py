@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from footprint_platform.bulk import no_cycle_collection, typed_rows
+from footprint_platform.bulk import no_cycle_collection, one_of, typed_rows
 from footprint_platform.models import (
     Declaration,
     EmissionFactor,
@@ -176,7 +176,7 @@ class Chain:
             Submission.carbon_biogenic,
         ).join(Product, Product.id == Submission.product_id)
         for sid, pid, release, unit, fossil, biogenic in typed_rows(
-            session, products.where(Submission.id.in_(submission_ids))
+            session, products.where(one_of(session, Submission.id, submission_ids))
         ):
             by_submission[sid] = (pid, release)
             self.nodes[pid] = Node(unit, fossil, biogenic, [])
@@ -188,7 +188,7 @@ class Chain:
         rows = typed_rows(
             session,
             materials.where(
-                i.submission_id.in_(submission_ids),
+                one_of(session, i.submission_id, submission_ids),
                 i.kind.in_([InputKind.MATERIAL, InputKind.COPRODUCT]),
             ).order_by(i.submission_id, i.position),
         )
