@@ -193,7 +193,7 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
 def int_column(session: Session, column: ColumnElement[int], *where: Any) -> np.ndarray:
     """One integer column of the rows matching `where` as an int64 array, in no set order.
     The database joins the values into one text (SQLite's group_concat, PostgreSQL's
-    string_agg) that numpy parses: at 100k rows a fifth of the time of one tuple per row
+    string_agg) that numpy parses: at 100k rows a quarter of the time of one tuple per row
     (bench/RESULTS.md, "Tenth round")."""
     joined = (
         func.string_agg(cast(column, Text), ",")

@@ -515,9 +515,7 @@ def test_after_the_bulk_load_the_planner_knows_the_loaded_tables(app: Flask) -> 
                     " OR last_autoanalyze IS NOT NULL"
                 )
             ).scalars()
-            assert {"product", "submission", "submission_input", "footprint_share"} <= set(
-                analyzed
-            )
+            assert {"product", "submission", "submission_input", "footprint_share"} <= set(analyzed)
         else:
             stats = db.session.execute(
                 text("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")
