@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from footprint_platform.extensions import db
-from footprint_platform.models import AuditEvent, EmissionFactor, FactorRelease
+from footprint_platform.models import EmissionFactor
 from footprint_platform.services.catalogue import citations, factors
-from tests.platform.demo_ids import admin_actor
+from tests.platform.release_files import added_rows, assert_appended, publish_in_turn
 
 pytestmark = pytest.mark.postgres
 
@@ -21,18 +21,13 @@ RELEASE = FACTORS / "seed-2026.2.csv"
 
 
 def _added() -> list[dict[str, object]]:
-    before = {r["code"] for r in factors.read_release(PREVIOUS.read_bytes())}
-    return [r for r in factors.read_release(RELEASE.read_bytes()) if r["code"] not in before]
+    return added_rows(PREVIOUS, RELEASE)
 
 
 def test_2026_2_is_2026_1_byte_for_byte_plus_rows_that_pass_the_loader() -> None:
     """A published release never changes: 2026.2 begins with 2026.1 byte for byte, and the
     loader (the same checks as the upload page) accepts the whole file."""
-    before, after = PREVIOUS.read_bytes(), RELEASE.read_bytes()
-    assert after.startswith(before) and len(after) > len(before)
-    rows = factors.read_release(after)
-    assert len(rows) == len(factors.read_release(before)) + len(_added())
-    assert _added()
+    assert_appended(PREVIOUS, RELEASE)
 
 
 def test_every_row_added_in_2026_2_has_a_complete_reviewed_citation() -> None:
@@ -80,25 +75,8 @@ def test_the_operator_publishes_2026_2_after_2026_1_and_the_diff_only_adds(
     appended codes as added and nothing as changed or removed, and the stored factors equal
     the file's."""
     with demo_app.app_context():
-        operator = admin_actor("operator@tanlian.example")
-        factors.publish_release(db.session, operator, "2026.1", "2026.1", PREVIOUS.read_bytes())
-        release = factors.publish_release(
-            db.session, operator, "2026.2", "2026.2", RELEASE.read_bytes()
-        )
-        event = db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.action == "factors.publish")
-            .order_by(AuditEvent.id.desc())
-        ).first()
-        assert event is not None and event.details is not None
-        details = event.details
-        assert details["version"] == "2026.2" and details["previous"] == "2026.1"
-        assert details["changed"] == [] and details["removed"] == []
-        assert sorted(details["added"]) == sorted(str(r["code"]) for r in _added())
+        release = publish_in_turn([("2026.1", PREVIOUS), ("2026.2", RELEASE)])
         stored = db.session.scalars(
             select(EmissionFactor.code).where(EmissionFactor.release_id == release.id)
         ).all()
         assert len(stored) == len(factors.read_release(RELEASE.read_bytes()))
-        assert factors.latest_release(db.session).version == "2026.2"
-        previous = db.session.get(FactorRelease, release.previous_id)
-        assert previous is not None and previous.version == "2026.1"

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from footprint_platform import demo_submissions
 from footprint_platform.extensions import db
-from footprint_platform.models import AuditEvent, EmissionFactor, FactorRelease
+from footprint_platform.models import EmissionFactor, FactorRelease
 from footprint_platform.reference import CONFIG_DIR
 from footprint_platform.services.catalogue import citations, factors
-from tests.platform.demo_ids import admin_actor
+from tests.platform.release_files import added_rows, assert_appended, publish_in_turn
 
 pytestmark = pytest.mark.postgres
 
@@ -47,18 +47,14 @@ COLUMNS = {
 
 
 def _added() -> list[dict[str, object]]:
-    before = {r["code"] for r in factors.read_release(PREVIOUS.read_bytes())}
-    return [r for r in factors.read_release(RELEASE.read_bytes()) if r["code"] not in before]
+    return added_rows(PREVIOUS, RELEASE)
 
 
 def test_2026_3_is_2026_2_byte_for_byte_plus_rows_that_pass_the_loader() -> None:
     """A published release never changes: 2026.3 begins with 2026.2 byte for byte, and the
     loader (the same checks as the upload page) accepts the whole file."""
-    before, after = PREVIOUS.read_bytes(), RELEASE.read_bytes()
-    assert after.startswith(before) and len(after) > len(before)
-    rows = factors.read_release(after)
-    assert len(rows) == len(factors.read_release(before)) + len(_added())
-    assert sorted(str(r["code"]) for r in _added()) == sorted(COLUMNS)
+    added = assert_appended(PREVIOUS, RELEASE)
+    assert sorted(str(r["code"]) for r in added) == sorted(COLUMNS)
 
 
 def test_every_row_added_in_2026_3_has_a_complete_reviewed_citation() -> None:
@@ -129,22 +125,7 @@ def test_the_operator_publishes_2026_3_after_2026_2_and_the_diff_only_adds(
     with demo_app.app_context():
         versions = db.session.scalars(select(FactorRelease.version)).all()
         assert "2026.3" not in versions
-        operator = admin_actor("operator@tanlian.example")
-        factors.publish_release(db.session, operator, "2026.1", "2026.1", FIRST.read_bytes())
-        factors.publish_release(db.session, operator, "2026.2", "2026.2", PREVIOUS.read_bytes())
-        release = factors.publish_release(
-            db.session, operator, "2026.3", "2026.3", RELEASE.read_bytes()
-        )
-        event = db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.action == "factors.publish")
-            .order_by(AuditEvent.id.desc())
-        ).first()
-        assert event is not None and event.details is not None
-        details = event.details
-        assert details["version"] == "2026.3" and details["previous"] == "2026.2"
-        assert details["changed"] == [] and details["removed"] == []
-        assert sorted(details["added"]) == sorted(COLUMNS)
+        release = publish_in_turn([("2026.1", FIRST), ("2026.2", PREVIOUS), ("2026.3", RELEASE)])
         stored = db.session.scalars(
             select(EmissionFactor).where(EmissionFactor.release_id == release.id)
         ).all()
@@ -152,6 +133,3 @@ def test_the_operator_publishes_2026_3_after_2026_2_and_the_diff_only_adds(
         by_code = {f.code: f for f in stored}
         assert by_code["mat.cathode_ncm.nmc811.greet2022"].value == Decimal("25.49")
         assert by_code["mat.cathode_lfp.greet2022"].geography == "US"
-        assert factors.latest_release(db.session).version == "2026.3"
-        previous = db.session.get(FactorRelease, release.previous_id)
-        assert previous is not None and previous.version == "2026.2"
