@@ -13,10 +13,18 @@ from sqlalchemy import select
 
 from footprint_platform.errors import InvalidInput
 from footprint_platform.extensions import db
-from footprint_platform.models import Declaration, DeclarationStatus, Product
+from footprint_platform.models import (
+    Declaration,
+    DeclarationStatus,
+    Product,
+    Submission,
+    SubmissionInput,
+    SubmissionStatus,
+)
 from footprint_platform.services import workflow
 from footprint_platform.services.disclosure import declarations
 from footprint_platform.services.intake import submissions
+from footprint_platform.services.intake.fingerprint import content_hash, stored_hashes
 from tests.platform.demo_ids import admin_actor
 from tests.platform.statement import STATEMENT
 
@@ -45,6 +53,47 @@ def test_a_tampered_number_is_caught(demo_app: Flask) -> None:
     result = demo_app.test_cli_runner().invoke(args=["declarations", "verify"])
     assert result.exit_code == 1
     assert f"MISMATCH declaration {target}" in result.output
+
+
+def test_the_stored_hashes_are_the_hashes_of_the_versions_as_the_orm_reads_them(
+    demo_app: Flask,
+) -> None:
+    """Verification recomputes the pins' hashes from the columns, not through the ORM: for
+    every version of the demo (both periods, every kind of row) the two agree, and agree with
+    the hash stored at submission."""
+    with demo_app.app_context():
+        subs = db.session.scalars(
+            select(Submission).where(Submission.status != SubmissionStatus.DRAFT)
+        ).all()
+        assert len(subs) > 20
+        got = stored_hashes(db.session, [s.id for s in subs])
+        assert got == {s.id: (s.product_id, content_hash(s)) for s in subs}
+        assert all(got[s.id][1] == s.content_hash for s in subs)
+        assert stored_hashes(db.session, []) == {}
+
+
+def test_a_pinned_version_changed_behind_the_applications_back_is_caught(
+    demo_app: Flask,
+) -> None:
+    """One input row of a pinned submission edited in the database: the declaration's
+    numbers may not move (a description), but its pin no longer holds."""
+    with demo_app.app_context():
+        d = db.session.scalars(select(Declaration).order_by(Declaration.id)).first()
+        assert d is not None and declarations.verify(db.session, [d]) == []
+        sid = min(int(v[0]) for v in d.pinned.values())
+        row = db.session.scalar(
+            select(SubmissionInput.id).where(SubmissionInput.submission_id == sid).limit(1)
+        )
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE submission_input SET description = 'edited' WHERE id = :i"),
+                {"i": row},
+            )
+        d = db.session.get(Declaration, d.id)
+        assert d is not None
+        [mismatch] = declarations.verify(db.session, [d])
+        assert mismatch.reason == f"pinned submission {sid} changed"
 
 
 def test_a_declaration_recomputes_from_its_pins_not_from_newer_data(demo_app: Flask) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 import supply_graph
 from footprint_platform import visibility
@@ -35,7 +35,6 @@ from footprint_platform.models import (
     Product,
     ProductResult,
     RollupRun,
-    Submission,
 )
 from footprint_platform.policy import SYSTEM, Action, Actor, authorize
 from footprint_platform.reference import load_reference
@@ -50,7 +49,7 @@ from footprint_platform.services.graph.chain import (
 )
 from footprint_platform.services.graph.results import lock_period, not_computed_now
 from footprint_platform.services.intake import completeness
-from footprint_platform.services.intake.fingerprint import content_hash as submission_hash
+from footprint_platform.services.intake.fingerprint import stored_hashes
 from footprint_platform.services.relations import sharing
 from supply_graph import RELATIVE_TOLERANCE
 
@@ -696,14 +695,11 @@ def _check(session: Session, d: Declaration) -> str | None:
     if declaration_hash(d) != d.content_hash:
         return "stored content does not match its content hash"
     pins = {int(p): v[0] for p, v in d.pinned.items()}
-    pinned = (
-        select(Submission)
-        .where(Submission.id.in_(pins.values()))
-        .options(selectinload(Submission.inputs))  # one query for all, not one per hash
-    )
-    for sub in session.scalars(pinned):
-        if submission_hash(sub) != d.pinned[str(sub.product_id)][1]:
-            return f"pinned submission {sub.id} changed"
+    hashes = stored_hashes(session, pins.values())  # from the columns: no ORM object each
+    for sid in sorted(hashes):
+        product_id, digest = hashes[sid]
+        if digest != d.pinned[str(product_id)][1]:
+            return f"pinned submission {sid} changed"
     # the pinned rule version: its stages (1.0: the makers' labels), and a jurisdiction's
     # rule recomputes the same pins as it states (services/disclosure/jurisdictions.py)
     rule = rule_version(d.rule_code, d.rule_version)

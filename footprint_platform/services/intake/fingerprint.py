@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from footprint_platform.models import RATING_FIELDS, Submission
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from footprint_platform.bulk import one_of, typed_rows
+from footprint_platform.models import RATING_FIELDS, Submission, SubmissionInput
 from footprint_platform.services.intake.activity import FIELDS, LATER_FIELDS, implied_provenance
 
 HEADER_FIELDS = (
@@ -129,6 +134,36 @@ def content_hash(sub: Submission) -> str:
 def content_hash_of(values: Mapping[str, Any], inputs: Iterable[Mapping[str, Any]]) -> str:
     """`content_hash` of a submission given as column values (as `canonical_form` takes them)."""
     return _sha256(canonical_form(values, inputs))
+
+
+def stored_hashes(session: Session, submission_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Submission id -> (its product, the content hash of what is stored now), recomputed from
+    the columns as the ORM would give them (`bulk.typed_rows`) without an object each:
+    verification checks a declaration's ~1k pins against these (through the ORM the read
+    of their versions and rows was most of its time, and where the cyclic collector ran)."""
+    ids = list(submission_ids)
+    if not ids:
+        return {}
+    names = (*SUBMISSION_KEYS, *HEADER_FIELDS, *RATING_FIELDS)
+    heads = typed_rows(
+        session,
+        select(Submission.id, *(getattr(Submission, f) for f in names)).where(
+            one_of(session, Submission.id, ids)
+        ),
+    )
+    rows = typed_rows(
+        session,
+        select(SubmissionInput.submission_id, *(getattr(SubmissionInput, f) for f in FIELDS))
+        .where(one_of(session, SubmissionInput.submission_id, ids))
+        .order_by(SubmissionInput.submission_id, SubmissionInput.position),
+    )
+    inputs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for sid, *values in rows:
+        inputs[sid].append(dict(zip(FIELDS, values, strict=True)))
+    return {
+        sid: (values[0], content_hash_of(dict(zip(names, values, strict=True)), inputs[sid]))
+        for sid, *values in heads
+    }
 
 
 def _sha256(form: dict[str, Any]) -> str:
