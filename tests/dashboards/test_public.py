@@ -154,18 +154,24 @@ def test_the_overview_hides_every_demo_group_of_fewer_than_five(demo_app: Flask)
         nmc_one = next(
             g for g in shown.batteries_by_chemistry if g.label == ("battery_pack", "NMC811")
         )
-        pack = db.session.scalar(
-            select(Declaration)
-            .join(Product)
-            .where(
-                Product.part_number == "HD-PK-811-78",
-                Declaration.status == DeclarationStatus.PUBLISHED,
-            )
-        )
+        pack = _published_pack()
         assert nmc_one.median == pytest.approx(float(Decimal(pack.total)))
     page = demo_app.test_client().get("/industry", headers=EN).get_data(as_text=True)
     assert "1 published declaration; figures are shown from 5." in page
     assert f"{float(pack.total):.1f}" not in page
+
+
+def _published_pack() -> Declaration | None:
+    """The demo's NMC811 pack declaration in force (the one group member of the industry page
+    the tests below follow)."""
+    return db.session.scalar(
+        select(Declaration)
+        .join(Product)
+        .where(
+            Product.part_number == "HD-PK-811-78",
+            Declaration.status == DeclarationStatus.PUBLISHED,
+        )
+    )
 
 
 def _row(page: str, name: str) -> str:
@@ -190,14 +196,7 @@ def test_a_small_group_says_how_many_it_holds_and_lists_its_published_declaratio
     from footprint_platform.reference import load_reference
 
     with demo_app.app_context():
-        pack = db.session.scalar(
-            select(Declaration)
-            .join(Product)
-            .where(
-                Product.part_number == "HD-PK-811-78",
-                Declaration.status == DeclarationStatus.PUBLISHED,
-            )
-        )
+        pack = _published_pack()
         unpublished = set(db.session.scalars(select(Product.part_number))) - {
             d.product.part_number for d in _published()
         }

@@ -36,6 +36,14 @@ def _product(part: str) -> Product:
     return db.session.scalar(select(Product).where(Product.part_number == part))
 
 
+def _behind_the_applications_back(statement: str, **params: Any) -> None:
+    """One change written straight to the database in its own transaction, the session's
+    objects dropped first, as a tampering would be."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(statement), params)
+
+
 def test_the_demo_declarations_verify(demo_app: Flask) -> None:
     result = demo_app.test_cli_runner().invoke(args=["declarations", "verify"])
     assert result.exit_code == 0, result.output
@@ -45,11 +53,9 @@ def test_the_demo_declarations_verify(demo_app: Flask) -> None:
 def test_a_tampered_number_is_caught(demo_app: Flask) -> None:
     with demo_app.app_context():
         target = db.session.scalar(select(Declaration.id).order_by(Declaration.id).limit(1))
-        db.session.remove()
-        with db.engine.begin() as conn:  # behind the application's back
-            conn.execute(
-                sa.text("UPDATE declaration SET total = total * 0.9 WHERE id = :i"), {"i": target}
-            )
+        _behind_the_applications_back(
+            "UPDATE declaration SET total = total * 0.9 WHERE id = :i", i=target
+        )
     result = demo_app.test_cli_runner().invoke(args=["declarations", "verify"])
     assert result.exit_code == 1
     assert f"MISMATCH declaration {target}" in result.output
@@ -84,12 +90,9 @@ def test_a_pinned_version_changed_behind_the_applications_back_is_caught(
         row = db.session.scalar(
             select(SubmissionInput.id).where(SubmissionInput.submission_id == sid).limit(1)
         )
-        db.session.remove()
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text("UPDATE submission_input SET description = 'edited' WHERE id = :i"),
-                {"i": row},
-            )
+        _behind_the_applications_back(
+            "UPDATE submission_input SET description = 'edited' WHERE id = :i", i=row
+        )
         d = db.session.get(Declaration, d.id)
         assert d is not None
         [mismatch] = declarations.verify(db.session, [d])
@@ -518,12 +521,9 @@ def test_verification_recomputes_the_upstream_part_of_the_pinned_graph(demo_app:
                 f"WHERE s.id IN ({','.join(map(str, pinned))}) ORDER BY f.id LIMIT 1"
             )
         ).scalar_one()
-        db.session.remove()
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text("UPDATE emission_factor SET value = value * 2 WHERE id = :i"),
-                {"i": factor},
-            )
+        _behind_the_applications_back(
+            "UPDATE emission_factor SET value = value * 2 WHERE id = :i", i=factor
+        )
         d = db.session.get(Declaration, d.id)
         whole, part, _, _ = both(d)
         assert whole.total == part.total  # type: ignore[attr-defined]
