@@ -16,13 +16,13 @@ import io
 from collections.abc import Sequence
 
 from flask_babel import force_locale
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from footprint_platform.csv_cells import safe_cell
 from footprint_platform.display_labels import event_label
 from footprint_platform.models import AuditEvent
 from footprint_platform.policy import Action, Actor, authorize
+from footprint_platform.queries import audit_events_query
 from footprint_platform.services.insight import audit_view
 
 MAX_ROWS = 50_000  # newest first; an older part of a longer log is read on the page
@@ -47,13 +47,9 @@ HEADER = (
 def audit_csv(session: Session, actor: Actor, organization_id: int) -> str:
     """The newest MAX_ROWS events of the organization's log, as the page reads them."""
     authorize(actor, Action.VIEW_AUDIT, organization_id)
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.organization_id == organization_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(MAX_ROWS)
-    ).all()
-    read = {lang: _read(session, organization_id, events, lang) for lang in ("en", "zh")}
+    events = session.scalars(audit_events_query(organization_id).limit(MAX_ROWS)).all()
+    known = audit_view.load(session, organization_id, events)  # once, for both languages
+    read = {lang: _read(events, known, lang) for lang in ("en", "zh")}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
@@ -78,11 +74,11 @@ def audit_csv(session: Session, actor: Actor, organization_id: int) -> str:
 
 
 def _read(
-    session: Session, organization_id: int, events: Sequence[AuditEvent], lang: str
+    events: Sequence[AuditEvent], known: audit_view.Known, lang: str
 ) -> dict[int, tuple[str, str, str]]:
     """Each event's action, details (`label: value; …`) and object in one language."""
     with force_locale(lang):
-        details, objects = audit_view.read(session, organization_id, events)
+        details, objects = audit_view.read_loaded(events, known)
         colon, sep = ("：", "；") if lang == "zh" else (": ", "; ")
         return {
             e.id: (

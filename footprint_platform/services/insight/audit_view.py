@@ -25,7 +25,7 @@ from typing import Any
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from footprint_platform import display_labels as labels
 from footprint_platform import visibility
@@ -236,12 +236,11 @@ _VERBATIM = {
 
 
 @dataclass
-class _Known:
+class Known:
     """The records the page's details name, loaded once per page, and what the reader may
     see of them."""
 
     organization_id: int
-    locale: str
     products: dict[int, Product] = field(default_factory=dict)
     nameable: set[int] = field(default_factory=set)
     organizations: dict[int, Organization] = field(default_factory=dict)
@@ -256,7 +255,7 @@ def describe(
 ) -> dict[int, list[Detail]]:
     """Each event's details (by event id) as the reader acting for `organization_id` reads
     them: labelled, values in their display form, nothing named the reader may not see."""
-    return _details(events, _load(session, organization_id, events))
+    return _details(events, load(session, organization_id, events))
 
 
 def read(
@@ -264,11 +263,18 @@ def read(
 ) -> tuple[dict[int, list[Detail]], dict[int, str]]:
     """Each event's details and object, as `describe` and `objects` give them, from one load of
     the records they name (the log page and its file need both)."""
-    known = _load(session, organization_id, events)
+    return read_loaded(events, load(session, organization_id, events))
+
+
+def read_loaded(
+    events: Sequence[AuditEvent], known: Known
+) -> tuple[dict[int, list[Detail]], dict[int, str]]:
+    """As `read`, from records already loaded (`load`): the log's file reads them once and
+    words them in each language."""
     return _details(events, known), _objects(events, known)
 
 
-def _details(events: Sequence[AuditEvent], known: _Known) -> dict[int, list[Detail]]:
+def _details(events: Sequence[AuditEvent], known: Known) -> dict[int, list[Detail]]:
     return {
         e.id: [
             _detail(e.action, key, value, known) for key, value in sorted((e.details or {}).items())
@@ -296,10 +302,10 @@ def objects(session: Session, organization_id: int, events: Sequence[AuditEvent]
     """Each event's object (by event id) as the reader reads it: its kind, then a product,
     declaration, submission, site or organization by its name under the same rule as the
     details; any other record by its kind and number."""
-    return _objects(events, _load(session, organization_id, events))
+    return _objects(events, load(session, organization_id, events))
 
 
-def _objects(events: Sequence[AuditEvent], known: _Known) -> dict[int, str]:
+def _objects(events: Sequence[AuditEvent], known: Known) -> dict[int, str]:
     out = {}
     for e in events:
         kind = labels.object_type_label(e.object_type)
@@ -326,8 +332,10 @@ def _object_ids(events: Iterable[AuditEvent], kind: str) -> set[int]:
     }
 
 
-def _load(session: Session, organization_id: int, events: Sequence[AuditEvent]) -> _Known:
-    known = _Known(organization_id, str(get_locale() or "en"))
+def load(session: Session, organization_id: int, events: Sequence[AuditEvent]) -> Known:
+    """The records the events name, and which of them the reader may name (in no language:
+    the words come when they are read)."""
+    known = Known(organization_id)
     product_ids = _ids(events, _PRODUCT_KEYS) | _object_ids(events, "product")
     if product_ids:
         known.products = _by_id(session, Product, product_ids)
@@ -337,14 +345,14 @@ def _load(session: Session, organization_id: int, events: Sequence[AuditEvent]) 
     if user_ids := _ids(events, {"user_id"}):
         known.people = _people(session, organization_id, events, user_ids)
     if declaration_ids := _ids(events, _DECLARATION_KEYS) | _object_ids(events, "declaration"):
-        found = _by_id(session, Declaration, declaration_ids)
+        found = _by_id(session, Declaration, declaration_ids, Declaration.product)
         known.declarations = {
             i: d
             for i, d in found.items()
             if d.organization_id == organization_id or d.published_at is not None
         }
     if submission_ids := _ids(events, _SUBMISSION_KEYS) | _object_ids(events, "submission"):
-        found_s = _by_id(session, Submission, submission_ids)
+        found_s = _by_id(session, Submission, submission_ids, Submission.product)
         known.submissions = {
             i: s for i, s in found_s.items() if s.organization_id == organization_id
         }
@@ -357,8 +365,11 @@ def _load(session: Session, organization_id: int, events: Sequence[AuditEvent]) 
     return known
 
 
-def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
-    return {r.id: r for r in session.scalars(select(model).where(model.id.in_(ids)))}
+def _by_id(session: Session, model: Any, ids: set[int], *with_: Any) -> dict[int, Any]:
+    """The records by id, with the relationships `with_` loaded in the same go (a declaration
+    or submission is named by its product's part number)."""
+    stmt = select(model).where(model.id.in_(ids)).options(*(selectinload(r) for r in with_))
+    return {r.id: r for r in session.scalars(stmt)}
 
 
 def _people(
@@ -387,7 +398,7 @@ def _people(
     return {user_id: name for user_id, name in rows}
 
 
-def _detail(action: str, key: str, value: Any, known: _Known) -> Detail:
+def _detail(action: str, key: str, value: Any, known: Known) -> Detail:
     label = _ACTION_LABELS.get((action, key)) or _LABELS.get(key)
     english = label is None
     text = _value(action, key, value, known)
@@ -400,7 +411,7 @@ def _detail(action: str, key: str, value: Any, known: _Known) -> Detail:
     )
 
 
-def _value(action: str, key: str, value: Any, known: _Known) -> str:
+def _value(action: str, key: str, value: Any, known: Known) -> str:
     """A stored value in its display form."""
     if value is None or value == "" or value == []:
         return "—"
@@ -435,8 +446,12 @@ def _joined(value: Any, one: Callable[[Any], str]) -> str:
     return "、".join(one(v) for v in items) if _zh() else ", ".join(one(v) for v in items)
 
 
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
 def _zh() -> bool:
-    return str(get_locale() or "en").startswith("zh")
+    return _locale().startswith("zh")
 
 
 def _count(value: Any) -> str:
@@ -465,25 +480,25 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _site(value: Any, known: _Known) -> str:
+def _site(value: Any, known: Known) -> str:
     site = known.sites.get(_int(value) or -1)
     return site.name if site else str(_l("another organization's site"))
 
 
-def _product(value: Any, known: _Known) -> str:
+def _product(value: Any, known: Known) -> str:
     pid = _int(value)
     product = known.products.get(pid) if pid is not None else None
     if product is None or pid not in known.nameable:
         return str(_l("another organization's product"))
-    return f"{product.part_number} · {product.display_name(known.locale)}"
+    return f"{product.part_number} · {product.display_name(_locale())}"
 
 
-def _organization(value: Any, known: _Known) -> str:
+def _organization(value: Any, known: Known) -> str:
     org = known.organizations.get(_int(value) or -1)
-    return org.display_name(known.locale) if org else str(_l("an organization"))
+    return org.display_name(_locale()) if org else str(_l("an organization"))
 
 
-def _declaration(value: Any, known: _Known) -> str:
+def _declaration(value: Any, known: Known) -> str:
     d = known.declarations.get(_int(value) or -1)
     if d is None:
         return str(_l("another organization's declaration"))
@@ -497,7 +512,7 @@ def _declaration(value: Any, known: _Known) -> str:
     )
 
 
-def _submission(value: Any, known: _Known) -> str:
+def _submission(value: Any, known: Known) -> str:
     s = known.submissions.get(_int(value) or -1)
     if s is None:
         return str(_l("another organization's submission"))
@@ -589,7 +604,7 @@ _SPECIAL: dict[str, Callable[[Any], str]] = {
 
 
 # The objects named like the details: by kind of record (an audit row's object type).
-_OBJECT_READERS: dict[str, Callable[[Any, _Known], str]] = {
+_OBJECT_READERS: dict[str, Callable[[Any, Known], str]] = {
     "product": _product,
     "declaration": _declaration,
     "submission": _submission,
