@@ -23,6 +23,7 @@ from supply_graph.quality import (
 from supply_graph.solve import (
     Index,
     SolverPlan,
+    csr_arrays,
     given_order_available,
     in_given_order,
     lower_triangle,
@@ -119,7 +120,9 @@ def rollup(
             solved = _rollup_any_order(graph, boundaries)
             if solved is not None:
                 return solved
-            plan = graph_plan(graph)  # a loop
+            # a loop: the structure a plan with loops starts from, not Kahn's levels again
+            by_provider = csr_arrays(graph.n_nodes, graph.provider, graph.consumer, None)[:2]
+            plan = graph_plan(graph, by_provider)
         else:
             order, structure = topological_order(graph.n_nodes, graph.provider, graph.consumer)
             if order is not None:
