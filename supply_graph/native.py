@@ -66,9 +66,17 @@ class Order:
     """A graph's edges grouped by consumer and a topological order of its nodes, held by the
     kernel for as long as the `ordered` block that made it runs."""
 
-    def __init__(self, handle: int, n: int) -> None:
-        self._handle, self.n = handle, n
+    def __init__(self, handle: int, n: int, weighted: bool) -> None:
+        self._handle: int | None = handle
+        self.n, self.weighted = n, weighted
         self.placed = int(KERNEL.sg_order_placed(handle, None))
+
+    def _live(self) -> int:
+        """The kernel's handle, refused once the `ordered` block has freed it (the C side
+        would read freed memory)."""
+        if self._handle is None:
+            raise ValueError("the order was freed when its `ordered` block ended")
+        return self._handle
 
     @property
     def has_loop(self) -> bool:
@@ -78,7 +86,7 @@ class Order:
     def nodes(self) -> IntArray:
         """The order itself (a graph without loops)."""
         out = np.empty(self.placed, dtype=np.int32)
-        KERNEL.sg_order_placed(self._handle, out.ctypes.data)
+        KERNEL.sg_order_placed(self._live(), out.ctypes.data)
         return out.astype(np.int64)
 
     def sweep(self, f: npt.NDArray[np.float64], g: npt.NDArray[np.float64]) -> None:
@@ -91,7 +99,9 @@ class Order:
                 raise ValueError("each block must have one row per node")
         if self.has_loop:
             raise ValueError("a graph with a loop has no topological order to sweep in")
-        KERNEL.sg_sweep(self._handle, f.ctypes.data, f.shape[1], g.ctypes.data, g.shape[1])
+        if not self.weighted:  # the kernel holds no amounts to multiply by
+            raise ValueError("the order was made without the amounts a sweep needs")
+        KERNEL.sg_sweep(self._live(), f.ctypes.data, f.shape[1], g.ctypes.data, g.shape[1])
 
 
 @contextmanager
@@ -111,10 +121,12 @@ def ordered(
     )
     if not handle:
         raise MemoryError("supply_graph kernel: no memory for the edges grouped by consumer")
+    order = Order(handle, n, values is not None)
     try:
-        yield Order(handle, n)
+        yield order
     finally:
         KERNEL.sg_order_free(handle)
+        order._handle = None
 
 
 def fill_quality(

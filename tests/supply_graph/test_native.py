@@ -249,3 +249,20 @@ def test_a_library_that_cannot_be_loaded_leaves_the_numpy_path(
     assert not native.available()
     graph = make_graph([1.0, 2.0], [("n1", "n0", 0.5)])
     assert rollup(graph).total.tolist() == pytest.approx([2.0, 2.0])
+
+
+@pytest.mark.skipif(not native.available(), reason="the compiled kernel is not built")
+def test_an_order_without_amounts_or_after_its_block_refuses_to_sweep() -> None:
+    """A sweep needs the amounts the order was made with, and the order itself: refused with a
+    reason instead of the kernel reading a null or freed pointer."""
+    provider, consumer = np.array([1], dtype=np.int64), np.array([0], dtype=np.int64)
+    f, g = np.zeros((2, 1)), np.zeros((2, 1))
+    with (
+        native.ordered(2, provider, consumer) as order,
+        pytest.raises(ValueError, match="without the amounts"),
+    ):
+        order.sweep(f, g)
+    with native.ordered(2, provider, consumer, np.array([0.5])) as kept:
+        kept.sweep(f, g)
+    with pytest.raises(ValueError, match="freed"):
+        kept.sweep(f, g)
