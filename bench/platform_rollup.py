@@ -14,8 +14,9 @@ solve, the stored downstream results and the new draft declarations. Those three
 the process's snapshot cache emptied (as in a process that has not read the period's snapshot
 yet); the cathode is then resubmitted once more with the cache warm ("cathode_ncm_warm").
 "submit total" is the whole `submit` call, until the drafts exist. Each (database, N) runs in
-its own process, its cases one after the other in it; to measure another checkout, run its
-copy of this file with `PYTHONPATH=<that checkout>` (else the installed package is imported).
+its own process, its cases one after the other in it; another checkout is measured by running
+its copy of this file (which puts its own checkout first on the path; copies older than that
+need `PYTHONPATH=<that checkout>`, else they import the installed package).
 Figures go to stdout as JSON lines and into bench/out/platform.jsonl; `--profile`
 writes cProfile statistics of each submission to bench/out/profile-<db>-<N>-<case>.prof.
 Not part of `make test`.
@@ -36,11 +37,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from footprint_platform.services import workflow
-
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # this checkout's code, before the installed package
+
+from footprint_platform.services import workflow  # noqa: E402
+
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 PG_DB = os.environ.get("TANLIAN_BENCH_PGDB", "tanlian_bench")
 DECLARE = {"vehicle_bev": 8, "battery_pack": 4}  # declared downstream of the cathode
