@@ -62,7 +62,7 @@ class Deliveries:
 
     queue_name: str
     worker_function: str  # what RQ imports; it calls `run`
-    attempt: Callable[[Session, int], Any]
+    attempt: Attempt
     job_timeout: int = 300
 
     def queue(self, delivery_ids: Iterable[int]) -> None:

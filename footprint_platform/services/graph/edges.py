@@ -324,11 +324,9 @@ class Edges:
     def _place(self, b: _Batch, n: int, direct: np.ndarray) -> None:
         """The batch in row order: leaves made by their first request, edges, emissions and
         own rows appended as a row-by-row pass would have."""
-        made: set[str] = set()
         for _, key, make in sorted(b.requests, key=lambda r: r[0]):
-            if key not in made and key not in self.leaf_index:
+            if key not in self.leaf_index:  # `_new_leaf` enters it: later requests find it
                 self._new_leaf(key, **make())
-            made.add(key)
         index = np.array([self.leaf_index[k] for k in b.keys], dtype=np.int64) + n
         edges = _in_order(b.edges, b.one_edges, last_as_objects=True)
         if edges is not None:

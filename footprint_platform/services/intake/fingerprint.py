@@ -45,6 +45,8 @@ SUBMISSION_KEYS = (
 )
 # An input row's fields always in the canonical form, and those only when set (provenance and
 # the ratings have rules of their own).
+# Every column of the submission the canonical form reads.
+_SUBMISSION_COLUMNS = (*SUBMISSION_KEYS, *HEADER_FIELDS, *RATING_FIELDS)
 _FIRST = tuple(f for f in FIELDS if f not in LATER_FIELDS and f not in RATING_FIELDS)
 _LATER = tuple(f for f in LATER_FIELDS if f != "provenance" and f not in RATING_FIELDS)
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
@@ -52,7 +54,7 @@ _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", 
 
 def canonical(sub: Submission) -> dict[str, Any]:
     """The submitted content in a canonical form: what the content hash covers."""
-    values = {f: getattr(sub, f, None) for f in (*SUBMISSION_KEYS, *HEADER_FIELDS, *RATING_FIELDS)}
+    values = {f: getattr(sub, f, None) for f in _SUBMISSION_COLUMNS}
     inputs = ({f: getattr(i, f, None) for f in FIELDS} for i in sub.inputs)
     return canonical_form(values, inputs)
 
@@ -144,7 +146,7 @@ def stored_hashes(session: Session, submission_ids: Iterable[int]) -> dict[int, 
     ids = list(submission_ids)
     if not ids:
         return {}
-    names = (*SUBMISSION_KEYS, *HEADER_FIELDS, *RATING_FIELDS)
+    names = _SUBMISSION_COLUMNS
     heads = typed_rows(
         session,
         select(Submission.id, *(getattr(Submission, f) for f in names)).where(
