@@ -32,6 +32,7 @@ from footprint_platform import stages
 from footprint_platform.bulk import copy_rows, is_postgres, no_cycle_collection
 from footprint_platform.models import AuditEvent, Product, ProductResult, RollupRun, utcnow
 from footprint_platform.policy import SYSTEM
+from footprint_platform.queries import newest_result_ids
 from footprint_platform.rules import rule_for_category
 from footprint_platform.services.catalogue import audit
 from footprint_platform.services.graph import period_graph, snapshots
@@ -514,16 +515,15 @@ def latest_results(
     in `period` when given (the pages always give one: a newer period must not hide an older
     one). The runs' pins (`submissions`, one entry per product of the period: megabytes at
     100k products) load only when read."""
-    newest = (
-        select(func.max(ProductResult.id))
-        .join(Product, Product.id == ProductResult.product_id)
-        .where(Product.organization_id == organization_id)
-        .group_by(ProductResult.product_id)
+    own = ProductResult.product_id.in_(
+        select(Product.id).where(Product.organization_id == organization_id)
     )
     if period is not None:
-        newest = newest.join(RollupRun, RollupRun.id == ProductResult.run_id).where(
-            RollupRun.period_start == period[0], RollupRun.period_end == period[1]
+        newest = newest_result_ids(
+            own, RollupRun.period_start == period[0], RollupRun.period_end == period[1]
         )
+    else:  # the newest of any period
+        newest = select(func.max(ProductResult.id)).where(own).group_by(ProductResult.product_id)
     stmt = (
         select(ProductResult, RollupRun)
         .join(RollupRun)
