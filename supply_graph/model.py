@@ -252,15 +252,15 @@ class SupplyGraph:
             _unique_index(ids)
         return cls.from_encoded(
             ids=ids,
-            units=_encode(units),
+            units=encode_strings(units),
             direct=direct,
             stages=stages,
             primary=primary,
             dqr=np.array([np.nan if d is None else d for d in dqr], dtype=np.float64),
-            categories=_encode(categories),
+            categories=encode_strings(categories),
             endpoints=endpoints,
             edge_amount=edge_amount,
-            edge_units=_encode(edge_unit),
+            edge_units=encode_strings(edge_unit),
             allocations=allocations,
             ratings=None if ratings is None else _ratings(ratings, len(ids)),
         )
@@ -372,8 +372,9 @@ def _unique_index(ids: Sequence[str]) -> dict[str, int]:
     return index
 
 
-def _encode(values: Sequence[str | None]) -> tuple[tuple[str, ...], IntArray]:
-    """Dictionary-encode strings: (names, codes) with code -1 for None (C-speed dict passes)."""
+def encode_strings(values: Sequence[str | None]) -> tuple[tuple[str, ...], IntArray]:
+    """Dictionary-encode strings: (names, codes) with code -1 for None (C-speed dict passes);
+    the encoding `SupplyGraph.from_encoded` takes."""
     distinct = dict.fromkeys(values)
     names = tuple(v for v in distinct if v is not None)
     code: dict[str | None, int] = {name: k for k, name in enumerate(names)}

@@ -68,6 +68,7 @@ from supply_graph import (
     SupplyGraph,
     rollup,
 )
+from supply_graph.model import encode_strings
 
 
 def chain_graph(
@@ -248,16 +249,16 @@ def _build(
     # node ids are distinct by construction (products by id, leaves by their key)
     graph = SupplyGraph.from_encoded(
         ids=node_ids,
-        units=_encode(units + edges.leaf_units),
+        units=encode_strings(units + edges.leaf_units),
         direct=np.vstack([direct, edges.leaf_direct()]),
         stages=stage_names,
         primary=np.concatenate([primary, np.array(edges.leaf_primary, dtype=np.float64)]),
         dqr=np.concatenate([dqr, np.array(edges.leaf_dqr, dtype=np.float64)]),
         ratings=np.vstack([ratings, edges.leaf_ratings_array()]),
-        categories=_encode(categories + edges.leaf_category),
+        categories=encode_strings(categories + edges.leaf_category),
         endpoints=lambda: (provider, consumer),
         edge_amount=np.array(edges.amount, dtype=np.float64),
-        edge_units=_encode(edges.unit),
+        edge_units=encode_strings(edges.unit),
         allocations=edges.allocations,
     )
     return ChainGraph(
@@ -270,15 +271,6 @@ def _build(
         dict(zip(product_ids, categories, strict=True)),
         carried=sorted(carried or ()),
     )
-
-
-def _encode(values: Sequence[str | None] | np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
-    """A string column dictionary-encoded as `SupplyGraph.from_columns` encodes it: names in
-    first-seen order, code -1 for None."""
-    names = tuple(v for v in dict.fromkeys(values) if v is not None)
-    code: dict[str | None, int] = {name: k for k, name in enumerate(names)}
-    code[None] = -1
-    return names, np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def graph_with_rows(
