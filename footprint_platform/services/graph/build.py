@@ -109,8 +109,7 @@ def _chain_graph(
     subs = submission_rows(session, start, end, pinned)
     inputs = input_rows(session, start, end, pinned, {s[0] for s in subs})
     carried = carried_forward(session, start, products, {s[1] for s in subs}, pinned)
-    for part in id_chunks([c[0] for c in carried]):
-        inputs.rows += input_rows_for(session, part)
+    inputs.rows += input_rows_for(session, [c[0] for c in carried])
     return _build(
         products,
         [*subs, *carried],
@@ -149,16 +148,13 @@ def pinned_upstream_graph(
             select(*SUB_COLUMNS).where(period_clause(start, end, pinned), Submission.id.in_(part))
         ).all()
         subs += [sub_row(r) for r in found]
-    rows: list[Sequence[Any]] = []
-    for part in id_chunks(sorted(s[0] for s in subs)):
-        rows += input_rows_for(session, part)
+    rows = input_rows_for(session, sorted(s[0] for s in subs))
     needed = {product_id, *(int(p) for p in pinned), *(s[1] for s in subs)}
     needed.update(int(r[7]) for r in rows if r[7] is not None)  # linked_product_id
     products = products_by_id(session, needed)
     # the pinned versions of earlier periods the declaration carried forward, as chain_graph
     carried = carried_forward(session, start, products, {s[1] for s in subs}, pinned)
-    for part in id_chunks(sorted(c[0] for c in carried)):
-        rows += input_rows_for(session, part)
+    rows += input_rows_for(session, sorted(c[0] for c in carried))
     more = {int(r[7]) for r in rows if r[7] is not None} - needed
     if more:
         needed |= more

@@ -315,9 +315,7 @@ def input_rows(
     if whole:
         kept &= ~np.isin(sub, np.array(sorted(whole), dtype=np.int64))
     common: dict[int, Sequence[Any]] = dict(zip(COMMON_COLUMNS, cols[:-1], strict=True))
-    rows: list[Sequence[Any]] = []
-    for part in id_chunks(sorted(whole | (wanted - found))):
-        rows += input_rows_for(session, part)
+    rows = input_rows_for(session, sorted(whole | (wanted - found)))
     return Inputs(common, rows + _fuel_pairs(session, _fuel_rows(common, kept)), kept)
 
 
@@ -338,11 +336,15 @@ def _fuel_rows(common: dict[int, Sequence[Any]], kept: np.ndarray) -> list[Seque
 
 
 def input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:
-    """The input rows of a few submissions (the ones a snapshot is patched with)."""
-    if not submission_ids:
-        return []
-    stmt = _inputs_select().where(SubmissionInput.submission_id.in_(submission_ids))
-    return _with_fuel_upstream(session, list(session.execute(stmt).all()))
+    """The input rows of the submissions, each id chunk's rows followed by their fuel pairs
+    (`_with_fuel_upstream`), chunks in the order given: whole rows, for the few submissions
+    a snapshot is patched with, pinned ones, carried-forward ones and the rare ones the
+    period's column read leaves out."""
+    rows: list[Sequence[Any]] = []
+    for part in id_chunks(submission_ids):
+        stmt = _inputs_select().where(SubmissionInput.submission_id.in_(part))
+        rows += _with_fuel_upstream(session, list(session.execute(stmt).all()))
+    return rows
 
 
 def _with_fuel_upstream(session: Session, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
