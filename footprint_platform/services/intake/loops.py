@@ -33,6 +33,7 @@ from footprint_platform.services.graph.parties import consent_of
 from footprint_platform.services.graph.rows import (
     EXTERNAL_COLUMN,
     external_leaves,
+    id_chunks,
     input_rows_for,
 )
 from supply_graph import nonphysical_loops
@@ -104,20 +105,28 @@ def _may_close_loop(session: Session, product_id: int, linked: Sequence[int]) ->
     while frontier:
         if product_id in frontier:
             return True
-        found = plain_rows(
-            session,
+        frontier = _linked_by(session, frontier) - seen
+        seen |= frontier
+    return False
+
+
+def _linked_by(session: Session, products: set[int]) -> set[int]:
+    """The products the submitted versions of `products` link, in id chunks (a tier upstream
+    of a vehicle may hold thousands)."""
+    found: set[int] = set()
+    for part in id_chunks(sorted(products)):
+        stmt = (
             select(SubmissionInput.linked_product_id)
             .distinct()
             .join(Submission, Submission.id == SubmissionInput.submission_id)
             .where(
-                Submission.product_id.in_(sorted(frontier)),
+                Submission.product_id.in_(part),
                 Submission.status == SubmissionStatus.SUBMITTED,
                 SubmissionInput.linked_product_id.is_not(None),
-            ),
+            )
         )
-        frontier = {int(p) for (p,) in found} - seen
-        seen |= frontier
-    return False
+        found.update(int(p) for (p,) in plain_rows(session, stmt))
+    return found
 
 
 def _problem(
