@@ -20,7 +20,7 @@ from footprint_platform import classes, links
 from footprint_platform.battery import declared_per_kwh
 from footprint_platform.classes import pinned_class
 from footprint_platform.csv_cells import for_spreadsheets
-from footprint_platform.display_labels import geography_label, unit_label
+from footprint_platform.display_labels import component_label, geography_label, unit_label
 from footprint_platform.errors import NotFound
 from footprint_platform.extensions import db
 from footprint_platform.http_headers import PUBLIC_CACHE
@@ -305,12 +305,10 @@ def _rows(
     groups: list[Group], second: Callable[[str], str], by_chemistry: bool = False
 ) -> list[GroupRow]:
     """Each group named (its category, then its second part by `second`) with its link."""
-    locale = str(get_locale())
-    categories = load_reference().categories
     out = []
     for g in groups:
         category, part = g.label
-        first = categories[category].label(locale) if category in categories else category
+        first = component_label(category)
         chemistry = part if by_chemistry and part != "—" else None
         href = url_for("public.index", category=category, chemistry=chemistry)
         out.append(GroupRow(g, f"{first} · {second(part)}", href, chemistry is not None))
