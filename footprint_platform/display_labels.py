@@ -182,6 +182,19 @@ def basis_label(code: str | None) -> str:
     return _label(BASIS_LABELS, code)
 
 
+def problem_text(p: Any) -> str:
+    """A problem (`errors.Problem`) as one line in the reader's language: where (sheet or
+    section, row, field), what was typed, why; the same on the form, its review and autosave."""
+    where = [p.sheet if p.sheet not in ("", "—") else ""]
+    if p.row:
+        where.append(str(_l("row %(n)s", n=p.row)))
+    if p.column:
+        where.append(field_label(p.column))
+    place = " · ".join(w for w in where if w)
+    typed = f" “{p.value}”" if p.value else ""
+    return f"{place}{typed}: {p.reason}" if place or typed else str(p.reason)
+
+
 def field_label(name: str | None) -> str:
     """The label a form shows for a field a problem names (`quantity` → its column's label),
     so an error message never shows a field's code."""
@@ -333,6 +346,7 @@ FILTERS = {
     "event": event_label,
     "object_type": object_type_label,
     "component": component_label,
+    "problem": problem_text,
     "instrument": instrument_label,
     "basis": basis_label,
     "series": series_label,

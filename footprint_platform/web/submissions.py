@@ -25,12 +25,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from footprint_platform.display_labels import field_label
+from footprint_platform.display_labels import problem_text
 from footprint_platform.errors import (
     Conflict,
     DomainError,
     InvalidInput,
-    Problem,
     UploadRejected,
 )
 from footprint_platform.extensions import db, limiter
@@ -73,6 +72,7 @@ from footprint_platform.web_common.context import submit as submit_form
 
 bp = Blueprint("submissions", __name__)
 STEP_CODES = [s[0] for s in STEPS]
+STEP_KINDS = {code: kinds for code, _title, kinds in STEPS}  # the row kinds each step edits
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BLANK_ROWS = 2
 
@@ -178,7 +178,7 @@ def edit(submission_id: int, step: str) -> Any:
         abort(404)
     read = submissions.read_submission if request.method == "GET" else submissions.get_submission
     sub = read(db.session, actor(), submission_id)
-    kinds = dict((s[0], s[2]) for s in STEPS)[step]
+    kinds = STEP_KINDS[step]
     problems, warnings = [], []
     conflict = None
     if request.method == "POST" and sub.editable:
@@ -223,7 +223,7 @@ def autosave(submission_id: int, step: str) -> Any:
     try:
         sub = submissions.get_submission(db.session, actor(), submission_id)
         organization_for(sub.organization_id, Action.EDIT_SUBMISSIONS)
-        checked = _save_step(sub, dict((s[0], s[2]) for s in STEPS)[step])
+        checked = _save_step(sub, STEP_KINDS[step])
     except UploadRejected as exc:
         body = {"code": exc.code, "message": exc.message, "problems": _problems_json(exc)}
         return jsonify(body), 422
@@ -235,7 +235,7 @@ def autosave(submission_id: int, step: str) -> Any:
         {
             "saved": True,
             "lock_version": sub.lock_version,
-            "warnings": [_described(w) for w in checked.warnings],
+            "warnings": [problem_text(w) for w in checked.warnings],
         }
     )
 
@@ -251,20 +251,8 @@ def _problems_json(exc: UploadRejected) -> list[dict[str, Any]]:
             field = f"{kind}-{p.row - 1}-{p.column}"
         else:
             field = p.column if p.sheet == "—" else None
-        out.append({"field": field, "message": _described(p)})
+        out.append({"field": field, "message": problem_text(p)})
     return out
-
-
-def _described(p: Problem) -> str:
-    """A problem as one line in the reader's language: where, what was typed, why."""
-    where = [p.sheet if p.sheet not in ("", "—") else ""]
-    if p.row:
-        where.append(_("row %(n)s", n=p.row))
-    if p.column:
-        where.append(field_label(p.column))
-    place = " · ".join(w for w in where if w)
-    typed = f" “{p.value}”" if p.value else ""
-    return f"{place}{typed}: {p.reason}" if place or typed else p.reason
 
 
 def _render_step(
