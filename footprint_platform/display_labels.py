@@ -182,6 +182,24 @@ def basis_label(code: str | None) -> str:
     return _label(BASIS_LABELS, code)
 
 
+ROLES: dict[str, Any] = {
+    "admin": _l("Administrator"),
+    "editor": _l("Editor"),
+    "viewer": _l("Viewer"),
+    "supplier": _l("Supplier"),
+    "buyer": _l("Buyer"),
+    "verifier": _l("Verifier"),
+    "operator": _l("Operator"),
+    "read": _l("Read"),
+    "write": _l("Read and write"),
+}
+
+
+def role_label(code: Any) -> str:
+    """An organization's role, a member's role or a token's scope, in the reader's language."""
+    return _label(ROLES, code)
+
+
 def problem_text(p: Any) -> str:
     """A problem (`errors.Problem`) as one line in the reader's language: where (sheet or
     section, row, field), what was typed, why; the same on the form, its review and autosave."""
@@ -347,6 +365,7 @@ FILTERS = {
     "object_type": object_type_label,
     "component": component_label,
     "problem": problem_text,
+    "role": role_label,
     "instrument": instrument_label,
     "basis": basis_label,
     "series": series_label,

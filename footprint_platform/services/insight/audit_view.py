@@ -167,17 +167,6 @@ _ACTION_LABELS: dict[tuple[str, str], Any] = {
     ("instrument.register", "kind"): _l("Instrument"),
     ("scale.generate", "products"): _l("Products"),
 }
-_ROLES: dict[str, Any] = {
-    "admin": _l("Administrator"),
-    "editor": _l("Editor"),
-    "viewer": _l("Viewer"),
-    "supplier": _l("Supplier"),
-    "buyer": _l("Buyer"),
-    "verifier": _l("Verifier"),
-    "operator": _l("Operator"),
-    "read": _l("Read"),
-    "write": _l("Read and write"),
-}
 _ASSURANCE: dict[str, Any] = {"limited": _l("Limited"), "reasonable": _l("Reasonable")}
 # What a webhook endpoint is called for (services/notify/webhooks.py EVENTS).
 _WEBHOOK_EVENTS: dict[str, Any] = {
@@ -576,9 +565,9 @@ def _table(table: dict[str, Any]) -> Callable[[Any], str]:
 _INSTRUMENTS = {"grid", "green_certificate", "ppa", "direct_supply", "onsite"}
 _SPECIAL: dict[str, Callable[[Any], str]] = {
     "period": _period,
-    "role": _table(_ROLES),
-    "roles": _table(_ROLES),
-    "scope": _table(_ROLES),
+    "role": _table(labels.ROLES),
+    "roles": _table(labels.ROLES),
+    "scope": _table(labels.ROLES),
     "assurance": _table(_ASSURANCE),
     "status": labels.status_label,
     "channel": labels.channel_label,
