@@ -166,15 +166,24 @@ def _groups(
     """Groups by label; a group below the minimum lists its declarations where `listing`
     (not for class counts: how many declarations hold a class is itself a distribution)."""
     by: dict[tuple[str, ...], list[float]] = defaultdict(list)
-    members: dict[tuple[str, ...], list[Listed]] = defaultdict(list)
+    members: dict[tuple[str, ...], list[Declaration]] = defaultdict(list)
     for label, value, d in items:
         by[label].append(value)
-        if listing:
-            members[label].append(_listed(d))
-    return [
-        _group(label, sorted(v), min_group, sorted(members[label], key=lambda m: m.part_number))
+        members[label].append(d)
+    return [  # only a group below the minimum lists its members: the others would drop them
+        _group(
+            label,
+            sorted(v),
+            min_group,
+            _members(members[label]) if listing and len(v) < min_group else (),
+        )
         for label, v in sorted(by.items())
     ]
+
+
+def _members(found: list[Declaration]) -> list[Listed]:
+    """A group's declarations as its listing names them, by part number."""
+    return sorted((_listed(d) for d in found), key=lambda m: m.part_number)
 
 
 def _listed(d: Declaration) -> Listed:
