@@ -72,15 +72,20 @@ class Options:
 
 
 def known_figure(
-    session: Session, organization_id: int, product: Product, base: supply_graph.RollupResult
+    session: Session,
+    organization_id: int,
+    product: Product,
+    base: supply_graph.RollupResult,
+    rule: visibility.Visibility | None = None,
 ) -> bool:
     """May the organization know this product's current footprint (footprint_platform/
     visibility.py: its own, shared with it, or a published declaration that is still the
     current figure)? The same answer whatever else is true of the product, so a refusal says
-    no more than that."""
+    no more than that. `rule`: the organization's, when the caller asks for many products."""
     current = base[product_node(product.id)]
     figure = (float(current.total), {k: float(v) for k, v in current.by_stage.items()})
-    return visibility.for_organization(session, organization_id).may_see_figure(product.id, figure)
+    rule = rule or visibility.for_organization(session, organization_id)
+    return rule.may_see_figure(product.id, figure)
 
 
 def check_known(
@@ -149,14 +154,15 @@ def swap_options(
     its kind in a unit that converts, in the period's chain. A product the scenario already
     replaces is not offered back: removing that change does it."""
     suppliers = sorted(own.linked.values(), key=lambda p: p.part_number)
-    pool = _candidate_pool(session, product.organization_id, {p.category for p in suppliers})
+    rule = visibility.for_organization(session, product.organization_id)  # one for the pool
+    pool = _candidate_pool(rule, {p.category for p in suppliers})
     known = {
         c.id
         for c in pool
         if c.id != product.id
         and c.id not in own.replaced
         and product_node(c.id) in chain.graph.index
-        and known_figure(session, product.organization_id, c, base)
+        and known_figure(session, product.organization_id, c, base, rule)
     }
     competitors = {
         s.id: [
@@ -209,12 +215,12 @@ def grid_choices(own: Own, region: str) -> tuple[GridChoice, ...]:
     return tuple(seen.values())
 
 
-def _candidate_pool(session: Session, organization_id: int, categories: set[str]) -> list[Product]:
+def _candidate_pool(rule: visibility.Visibility, categories: set[str]) -> list[Product]:
     """Products a swap could use: the organization's own, those shared with it and those with a
     published declaration, in the categories of its suppliers (the rest is filtered after)."""
     if not categories:
         return []
-    shared = visibility.for_organization(session, organization_id).shared
+    session, organization_id, shared = rule.session, rule.organization_id, rule.shared
     published = select(Declaration.product_id).where(
         Declaration.published_at.is_not(None), Declaration.withdrawn_at.is_(None)
     )
