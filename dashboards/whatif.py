@@ -329,16 +329,16 @@ def export(product_id: int, fmt: str) -> Any:
     """The comparison as a file: the page's scenario (`changes`), or the chosen saved
     scenarios (`scenario`, as the comparison page); authorized and refused as the pages are."""
     query = parse(PageQuery(only=("period", "changes")), request.args)
-    chosen = _chosen()
-    period = _dates(query["period"], product_id)
-    if chosen:
-        first, compared = whatif_saved.compare(db.session, actor(), product_id, period, chosen)
-        columns = [whatif_export.Column(c.scenario.name, c.outcome) for c in compared if c.outcome]
-    else:
-        first = whatif.evaluate(db.session, actor(), product_id, query["changes"], period)
-        columns = [whatif_export.Column(_("This scenario"), first)]
-    sheet = whatif_export.comparison(
-        first.product, first.period, columns, _stage_labels(), _locale()
+    sheet = whatif_export.export(
+        db.session,
+        actor(),
+        product_id,
+        _dates(query["period"], product_id),
+        query["changes"],
+        _chosen(),
+        _("This scenario"),
+        _stage_labels(),
+        _locale(),
     )
     if fmt == "csv":
         body, mimetype = whatif_export.as_csv(sheet), "text/csv"

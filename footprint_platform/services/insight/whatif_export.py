@@ -24,10 +24,13 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import Session
 
 from footprint_platform.csv_cells import for_spreadsheets, safe_cell
 from footprint_platform.display_labels import unit_label
 from footprint_platform.models import Product
+from footprint_platform.policy import Actor
+from footprint_platform.services.insight import whatif, whatif_saved
 from footprint_platform.services.insight.whatif import Figures, Outcome
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,6 +66,30 @@ class Sheet:
     header: list[str]
     rows: list[list[Any]]
     filename: str  # without its suffix
+
+
+def export(
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    period: tuple[date, date] | None,
+    changes: Sequence[Mapping[str, Any]],
+    chosen: Sequence[int],
+    this_scenario: str,
+    stage_labels: Mapping[str, str],
+    locale: str,
+) -> Sheet:
+    """The comparison as a file has it: the chosen saved scenarios as the comparison page
+    evaluates them (those the engine refuses are left out, as on the page's table), else the
+    page's own scenario (`changes`) under `this_scenario`; authorized and refused as the
+    pages are."""
+    if chosen:
+        first, compared = whatif_saved.compare(session, actor, product_id, period, chosen)
+        columns = [Column(c.scenario.name, c.outcome) for c in compared if c.outcome]
+    else:
+        first = whatif.evaluate(session, actor, product_id, changes, period)
+        columns = [Column(this_scenario, first)]
+    return comparison(first.product, first.period, columns, stage_labels, locale)
 
 
 def comparison(
