@@ -3,7 +3,10 @@
 footprints split by primary share, scrap, recycled content, end of life, co-products,
 transport by distance, fuel upstream rows, a patched graph's known leaves) turned into edges by
 another checkout's `Edges` and by this one's; every output compared by `repr` (edges in order,
-leaves, allocations, direct emissions, primary shares and ratings bit for bit).
+leaves, allocations, direct emissions, primary shares and ratings bit for bit). Only edges.py
+is the other checkout's: the modules it imports (rows, parties, circular …) are this one's,
+and the rows go in as whole tuples, so the column path a period build takes (`rows.Inputs`)
+is compared by bench/compare_results.py, which rebuilds whole periods with each checkout.
 
     .venv/bin/python bench/compare_edges.py OLD_CHECKOUT [CASES]
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 
 import orjson
-from numpy._core import multiarray
 
 from supply_graph.errors import SupplyGraphError
 from supply_graph.explain import contributions
@@ -46,9 +45,12 @@ def tune_process() -> None:
     the heap's top back past another, so the next array faults its pages in again. A 1M-node
     run spent 1.0-1.9 s in the kernel; with ordinary pages, blocks up to 32 MiB from the heap
     and no trimming, 0.6-0.8 s, and its peak is no higher (bench/RESULTS.md, ninth round)."""
-    setter = getattr(multiarray, "_set_madvise_hugepage", None)
-    if setter is not None:
-        setter(False)
+    with contextlib.suppress(ImportError):  # numpy's private switch; a later numpy may move it
+        from numpy._core import multiarray
+
+        setter = getattr(multiarray, "_set_madvise_hugepage", None)
+        if setter is not None:
+            setter(False)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             mallopt = ctypes.CDLL(None).mallopt  # glibc's; absent from some other C libraries

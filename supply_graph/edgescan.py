@@ -252,7 +252,9 @@ class UnitCodes:
         return codes
 
 
-_MAX_UNITS = 64  # distinct edge units a scanned file may use (a supply chain has a handful)
+# Distinct edge units the scan codes itself (a supply chain has a handful): a cap chosen, not
+# measured; a file with more is read by msgspec instead, with the same result.
+_MAX_UNITS = 64
 
 
 def _equal(words: list[U64], known: list[np.uint64]) -> npt.NDArray[np.bool_]:
