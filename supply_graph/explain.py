@@ -196,7 +196,7 @@ def _bought_by(
     if not edges.size:
         return {}
     buyers = graph.consumer[edges]
-    weight = x[buyers] * graph.amount[edges] * graph.allocation_share[buyers]
+    weight = _flows(graph, x, edges)
     contribution = {n.id: n.contribution for n in by_node}
     names = (*graph.category_names, UNCATEGORISED)
     split: dict[str, dict[int, float]] = {}
@@ -226,6 +226,13 @@ def _bought_by(
             )
         )
     return out
+
+
+def _flows(graph: SupplyGraph, x: FloatArray, edges: IntArray) -> FloatArray:
+    """x_k A[i, k] of each edge i → k: how much of its provider the product's supply draws
+    through it (times the provider's footprint, the Sankey's flow; shares of a leaf's part)."""
+    buyers = graph.consumer[edges]
+    return x[buyers] * graph.amount[edges] * graph.allocation_share[buyers]
 
 
 def tiers_from(graph: SupplyGraph, product: int) -> IntArray:
@@ -264,7 +271,7 @@ def sankey(
     f = result.total
     edges = np.flatnonzero(x[graph.consumer] > 0)
     src, dst = graph.provider[edges], graph.consumer[edges]
-    weight = x[dst] * graph.amount[edges] * graph.allocation_share[dst] * f[src]
+    weight = _flows(graph, x, edges) * f[src]
     csrc, cdst = comp[src], comp[dst]
     cross = csrc != cdst
     csrc, cdst, weight = csrc[cross], cdst[cross], weight[cross]
