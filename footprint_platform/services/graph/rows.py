@@ -322,17 +322,24 @@ def input_rows(
 def _fuel_rows(common: dict[int, Sequence[Any]], kept: np.ndarray) -> list[Sequence[Any]]:
     """The kept common rows `_fuel_pairs` reads (those valued with a fuel factor a rule
     pairs, or with the paired factor), as whole rows (None in the uncommon columns)."""
-    paired = {
-        code
-        for r in load_rules().values()
-        if r.fuel_upstream
-        for pair in r.fuel_upstream.pairs.items()
-        for code in pair
-    }
+    fuel, upstream = _fuel_codes()
+    paired = fuel | upstream
     codes = common[6]
     at = [k for k, code in enumerate(codes) if code in paired and kept[k]]
     width = len(_INPUT_COLUMNS)
     return [tuple(common[c][k] if c in common else None for c in range(width)) for k in at]
+
+
+def _fuel_codes() -> tuple[set[str], set[str]]:
+    """The combustion-only fuel factors the rules pair with a well-to-tank factor
+    (`[fuel_upstream]`), and those well-to-tank factors."""
+    fuel: set[str] = set()
+    upstream: set[str] = set()
+    for r in load_rules().values():
+        if r.fuel_upstream:
+            fuel.update(r.fuel_upstream.pairs)
+            upstream.update(r.fuel_upstream.pairs.values())
+    return fuel, upstream
 
 
 def input_rows_for(session: Session, submission_ids: Sequence[int]) -> list[Sequence[Any]]:
@@ -358,7 +365,7 @@ def _fuel_pairs(session: Session, rows: Sequence[Sequence[Any]]) -> list[Sequenc
     names), a row of the same quantity valued with the paired well-to-tank factor of the
     submission's own release, in the raw-material stage, after the input it pairs. A
     submission that enters that upstream factor itself keeps its own row and gets none."""
-    pairs = {c for r in load_rules().values() if r.fuel_upstream for c in r.fuel_upstream.pairs}
+    pairs, upstream_codes = _fuel_codes()
     wanted = [r for r in rows if r[6] in pairs and r[2] != "material"]
     if not wanted:
         return []
@@ -373,12 +380,6 @@ def _fuel_pairs(session: Session, rows: Sequence[Sequence[Any]]) -> list[Sequenc
                 .where(Submission.id.in_(part))
             )
         )
-    upstream_codes = {
-        code
-        for r in load_rules().values()
-        if r.fuel_upstream
-        for code in r.fuel_upstream.pairs.values()
-    }
     values = {
         (int(release), str(code)): (str(unit), float(value))
         for release, code, unit, value in session.execute(
