@@ -41,6 +41,7 @@ from footprint_platform.services.graph.chain import (
     product_node,
     rollup_isolating,
 )
+from footprint_platform.services.graph.edges import DATASET
 from footprint_platform.services.graph.periods import Period, PeriodChoice
 from footprint_platform.services.graph.results import (
     LatestResult,
@@ -53,10 +54,6 @@ from supply_graph import RELATIVE_TOLERANCE
 # by tier and category, so many nodes still draw as few boxes, while the engine's default (12)
 # left almost half of a vehicle's footprint in "other" on the demo chain.
 SANKEY_NODES = 120
-# The category the graph build gives factor leaves (inputs entered as generic datasets): one
-# dataset may be bought by many makers, so its contribution is counted beside each buyer
-# (`supply_graph.Contributions.parts`) in the treemap, the quality table and the Sankey alike.
-DATASET = "dataset"
 
 
 @dataclass(frozen=True)
@@ -179,6 +176,8 @@ def _breakdown(session: Session, chain: ChainGraph, product_id: int, stored: flo
         solved.result,
         product_node(product_id),
         sankey_nodes=SANKEY_NODES,
+        # one dataset may be bought by many makers: its contribution is counted beside each
+        # buyer (`Contributions.parts`) in the treemap, the quality table and the Sankey alike
         shared=(DATASET,),
     )
     consistent = math.isclose(parts.total, stored, rel_tol=RELATIVE_TOLERANCE, abs_tol=STORED_SCALE)

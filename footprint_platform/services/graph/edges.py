@@ -45,6 +45,8 @@ from supply_graph import (
 from supply_graph.circular import CFF, CUT_OFF, input_weights
 from supply_graph.units import conversion_factor
 
+DATASET = "dataset"  # the category of a factor leaf (an input entered as a generic dataset)
+
 
 @dataclass
 class _Batch:
@@ -512,7 +514,7 @@ class Edges:
         values: list[tuple[int, float]],
         primary: bool = False,
         dqr: float = GENERIC_DQR,
-        category: str = "dataset",
+        category: str = DATASET,
         ratings: Ratings | None = None,
     ) -> int:
         """The leaf's index among the leaves, made on first use."""
