@@ -58,6 +58,13 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
         k = int(np.searchsorted(self.products, product_id))
         return k if k < len(self.products) and self.products[k] == product_id else -1
 
+    def _located(self, product_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each product is or would go in the sorted column, and whether it is there."""
+        k = np.searchsorted(self.products, product_ids)
+        found = k < len(self.products)
+        found[found] = self.products[k[found]] == product_ids[found]
+        return k, found
+
     def __getitem__(self, product_id: int) -> SubmissionRef:
         k = self._find(product_id)
         if k < 0:
@@ -76,9 +83,7 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
     def pins_of(self, product_ids: np.ndarray) -> dict[str, list[Any]]:
         """{"product id": [submission id, content hash]} of the given sorted products that
         have a submission here: what a declaration pins (one vectorised lookup)."""
-        k = np.searchsorted(self.products, product_ids)
-        k = np.minimum(k, max(len(self.products) - 1, 0))
-        found = self.products[k] == product_ids if len(self.products) else k < 0
+        k, found = self._located(product_ids)
         k = k[found]
         return {
             str(p): [i, h.decode() or None]
@@ -101,9 +106,7 @@ class SubmissionMap(Mapping[int, SubmissionRef]):
         products = np.array([p for p, _, _ in newer], dtype=np.int64)
         ids = np.array([i for _, i, _ in newer], dtype=np.int64)
         hashes = np.array([h or "" for _, _, h in newer], dtype="S64")
-        k = np.searchsorted(self.products, products)
-        present = k < len(self.products)
-        present[present] = self.products[k[present]] == products[present]
+        k, present = self._located(products)
         out = SubmissionMap.__new__(SubmissionMap)
         out.ids, out.hashes = self.ids.copy(), self.hashes.copy()
         out.ids[k[present]], out.hashes[k[present]] = ids[present], hashes[present]
